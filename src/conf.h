@@ -1,0 +1,88 @@
+/*
+ * conf.h - the parsed configuration.  conf_load() builds a complete struct
+ * conf or nothing: on any error it returns -EINVAL with *cause set to
+ * "FILE:LINE: message" and frees what it built, so a reload can keep the
+ * running configuration.  A struct conf is immutable once loaded and owns
+ * everything it points to, including its rules.
+ */
+#ifndef TRIAGED_CONF_H
+#define TRIAGED_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct rule;
+
+enum listen_kind {
+	LISTEN_SYSLOG = 0,
+	LISTEN_SNMP,
+};
+
+enum listen_proto {
+	LISTEN_UDP = 0,
+	LISTEN_TCP,
+	LISTEN_UNIX,
+};
+
+#define CONF_DEFAULT_MAX_MESSAGE (64 * 1024)
+#define CONF_MAX_MAX_MESSAGE	 (16 * 1024 * 1024)
+#define CONF_DEFAULT_MAX_CONNECTIONS 1024
+
+struct conf_listen {
+	enum listen_kind kind;
+	enum listen_proto proto;
+	char *name;    /* `name "x"` option, else "syslog/udp/127.0.0.1:5514" */
+	char *address; /* as written: "127.0.0.1:5514", "[::1]:5514"; unix: the absolute path */
+	/*
+	 * Numeric, never resolved through DNS.  "*:514" is [::]:514 and means
+	 * IPv6 and IPv4: the socket must be opened with IPV6_V6ONLY off.
+	 */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	uint64_t rcvbuf;	  /* SO_RCVBUF(FORCE); 0 leaves the kernel default */
+	uint64_t max_message;	  /* bytes; inherits conf->max_message */
+	uint32_t max_connections; /* TCP only */
+	char *file;		  /* where it was declared, for messages */
+	int line;
+};
+
+enum conf_default {
+	CONF_DEFAULT_DROP = 0, /* `default drop`: unmatched events are dropped */
+	CONF_DEFAULT_KEEP,     /* `default keep`: each becomes an incident with a hashed key */
+};
+
+struct conf {
+	char *path; /* the main file as given */
+
+	char *hostname;	      /* default gethostname() */
+	char *state_dir;      /* absolute; default LOCALSTATEDIR "/lib/triaged" */
+	char *control_socket; /* absolute; default RUNSTATEDIR "/triaged/control.sock" */
+	uint64_t max_message; /* `max-message SIZE`, default 64 KiB */
+
+	bool event_log;		     /* `event-log off` disables the raw-event log */
+	int64_t event_log_max_age;   /* usec, default 7d */
+	uint64_t event_log_max_size; /* bytes, default 256 MiB */
+
+	struct conf_listen *listens;
+	size_t nlistens;
+
+	struct rule **rules; /* in file order, includes expanded in place */
+	size_t nrules;
+	enum conf_default default_action;
+};
+
+/*
+ * Parse path and every file it includes.  Relative include patterns are
+ * taken from the including file's directory; relative state-dir,
+ * control-socket and unix listener paths from the current directory (made
+ * absolute here).  Returns -errno when path itself cannot be read.
+ */
+int conf_load(const char *path, struct conf **ret, char **cause);
+/* The same for text in memory; name stands for the file in messages and includes. */
+int conf_load_buffer(const char *name, const char *buf, size_t len, struct conf **ret,
+    char **cause);
+void conf_free(struct conf *conf);
+
+#endif

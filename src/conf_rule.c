@@ -1,0 +1,646 @@
+/*
+ * conf_rule.c - the rule part of the config parser: `rule NAME { ... }`
+ * statements and the condition language of match and resolve-on, by
+ * recursive descent.  Conditions, regexes and templates are compiled here,
+ * once, so that a rule that loads cannot fail at run time.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conf_lex.h"
+#include "conf_rule.h"
+#include "incident.h"
+#include "rules.h"
+
+/* A rule's name is stored in each of its incidents. */
+#define RULE_NAME_MAX (INCIDENT_NAME_MAX - 1)
+
+/* Rule statements that may appear once; their lines, for messages. */
+enum rule_stmt {
+	RS_MATCH = 0,
+	RS_RESOLVE_ON,
+	RS_DROP,
+	RS_KEY,
+	RS_SUMMARY,
+	RS_SEVERITY,
+	RS_THRESHOLD,
+	RS_AUTO_RESOLVE,
+	RS_MAX,
+};
+
+static const char *const rule_stmt_names[RS_MAX] = {
+	"match", "resolve-on", "drop", "key", "summary", "severity", "threshold", "auto-resolve",
+};
+
+struct rule_build {
+	struct rule *r;
+	int line[RS_MAX]; /* 0 until the statement is seen */
+	char *key_src, *summary_src;
+};
+
+/* An expression being parsed: limits keep recursion and evaluation bounded. */
+struct expr {
+	struct lex *lx;
+	int depth;  /* nested '(' and 'not' */
+	int parens; /* open '(': newlines inside are not statement ends */
+	int nodes;
+};
+
+static int parse_or(struct expr *e, struct cond **ret, char **cause);
+
+static int
+seen_once(struct rule_build *b, struct lex *lx, enum rule_stmt s, char **cause)
+{
+	if (b->line[s] != 0)
+		return lex_error(lx, lx->tok.line, cause,
+		    "duplicate '%s' in rule '%s' (first at line %d)", rule_stmt_names[s],
+		    b->r->name, b->line[s]);
+	b->line[s] = lx->tok.line;
+	return 0;
+}
+
+static int
+expr_peek(struct expr *e, const struct token **t, char **cause)
+{
+	int r;
+
+	for (;;) {
+		if ((r = lex_peek(e->lx, t, cause)) < 0)
+			return r;
+		if ((*t)->type != TOK_END || e->parens == 0)
+			return 0;
+		if ((r = lex_next(e->lx, cause)) < 0)
+			return r;
+	}
+}
+
+static enum cond_op
+tok_op(enum tok type)
+{
+	switch (type) {
+	case TOK_NE: return OP_NE;
+	case TOK_LT: return OP_LT;
+	case TOK_LE: return OP_LE;
+	case TOK_GT: return OP_GT;
+	case TOK_GE: return OP_GE;
+	case TOK_MATCH: return OP_MATCH;
+	case TOK_NMATCH: return OP_NMATCH;
+	default: return OP_EQ;
+	}
+}
+
+static bool
+tok_is_op(enum tok type)
+{
+	return type >= TOK_EQ && type <= TOK_NMATCH;
+}
+
+/* An optional operator, = by default; ordered says whether < <= > >= are allowed. */
+static int
+parse_op(struct expr *e, const char *what, bool ordered, bool regex, enum cond_op *op,
+    char **cause)
+{
+	const struct token *t;
+	char got[64];
+	int r;
+
+	*op = OP_EQ;
+	if ((r = lex_peek(e->lx, &t, cause)) < 0 || !tok_is_op(t->type))
+		return r;
+	if ((r = lex_next(e->lx, cause)) < 0)
+		return r;
+	*op = tok_op(e->lx->tok.type);
+	if ((*op >= OP_LT && *op <= OP_GE && !ordered) || (*op >= OP_MATCH && !regex)) {
+		tok_describe(&e->lx->tok, got, sizeof(got));
+		return lex_error(e->lx, e->lx->tok.line, cause, "%s compares with %s, not %s", what,
+		    ordered ? "= != < <= > >=" : "= != ~ !~", got);
+	}
+	return 0;
+}
+
+/* facility/severity [OP] NAME; a number is accepted too. */
+static int
+parse_level(struct expr *e, enum cond_kind kind, struct cond **ret, char **cause)
+{
+	const char *what = kind == COND_FACILITY ? "facility" : "severity";
+	enum cond_op op;
+	char *name, got[256];
+	int64_t num;
+	int v, r;
+
+	if ((r = parse_op(e, what, true, false, &op, cause)) < 0 ||
+	    (r = lex_expect_string(e->lx, "a name", &name, cause)) < 0)
+		return r;
+	v = kind == COND_FACILITY ? event_facility_from_name(name) :
+	    event_severity_from_name(name);
+	if (v < 0 && parse_int64(name, 0, kind == COND_FACILITY ? 23 : 7, &num) == 0)
+		v = (int)num;
+	free(name);
+	if (v < 0) {
+		tok_describe(&e->lx->tok, got, sizeof(got));
+		return lex_error(e->lx, e->lx->tok.line, cause, "unknown %s %s%s", what, got,
+		    kind == COND_FACILITY ? "" :
+		    ", expected emerg, alert, crit, err, warning, notice, info or debug");
+	}
+	*ret = cond_new(kind, NULL, NULL);
+	(*ret)->op = op;
+	(*ret)->num = v;
+	return 0;
+}
+
+/* FIELD [OP] VALUE, the field name already known. */
+static int
+parse_field(struct expr *e, const char *field, struct cond **ret, char **cause)
+{
+	struct regex *re = NULL;
+	enum cond_op op;
+	char *value, *why, got[256];
+	int r;
+
+	if ((r = parse_op(e, field, false, true, &op, cause)) < 0 ||
+	    (r = lex_expect_string(e->lx, "a string", &value, cause)) < 0)
+		return r;
+	if (op == OP_MATCH || op == OP_NMATCH) {
+		if ((r = regex_compile(value, &re, &why)) < 0) {
+			tok_describe(&e->lx->tok, got, sizeof(got));
+			lex_error(e->lx, e->lx->tok.line, cause, "bad regex %s: %s", got, why);
+			free(why);
+			free(value);
+			return r;
+		}
+	}
+	*ret = cond_field(field, op, value, e->lx->tok.len, re);
+	free(value);
+	return 0;
+}
+
+static int
+parse_cidr(const char *s, struct cidr *c)
+{
+	const char *slash = strchr(s, '/');
+	char host[INET6_ADDRSTRLEN];
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	int64_t prefix;
+
+	if (n == 0 || n >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	memset(c, 0, sizeof(*c));
+	if (inet_pton(AF_INET, host, c->addr) == 1)
+		c->family = AF_INET;
+	else if (inet_pton(AF_INET6, host, c->addr) == 1)
+		c->family = AF_INET6;
+	else
+		return -EINVAL;
+	prefix = c->family == AF_INET ? 32 : 128;
+	if (slash != NULL && parse_int64(slash + 1, 0, prefix, &prefix) < 0)
+		return -EINVAL;
+	c->prefix = (unsigned)prefix;
+	return 0;
+}
+
+/* source [= | !=] CIDR; source ~ REGEX matches the address as text. */
+static int
+parse_source(struct expr *e, struct cond **ret, char **cause)
+{
+	const struct token *t;
+	struct cidr cidr;
+	enum cond_op op;
+	char *s, got[256];
+	int r;
+
+	if ((r = lex_peek(e->lx, &t, cause)) < 0)
+		return r;
+	if (t->type == TOK_MATCH || t->type == TOK_NMATCH)
+		return parse_field(e, "source", ret, cause);
+	if ((r = parse_op(e, "source", false, true, &op, cause)) < 0 ||
+	    (r = lex_expect_string(e->lx, "an address or CIDR", &s, cause)) < 0)
+		return r;
+	r = parse_cidr(s, &cidr);
+	free(s);
+	if (r < 0) {
+		tok_describe(&e->lx->tok, got, sizeof(got));
+		return lex_error(e->lx, e->lx->tok.line, cause,
+		    "expected an address or CIDR like 10.0.0.0/8 or ::1, got %s", got);
+	}
+	*ret = cond_new(COND_ADDRESS, NULL, NULL);
+	(*ret)->op = op;
+	(*ret)->cidr = cidr;
+	return 0;
+}
+
+static int
+parse_primary(struct expr *e, struct cond **ret, char **cause)
+{
+	struct lex *lx = e->lx;
+	const char *w;
+	char *name, got[256];
+	int r;
+
+	if (++e->nodes > CONF_EXPR_MAX_NODES)
+		return lex_error(lx, lx->tok.line, cause, "expression has more than %d conditions",
+		    CONF_EXPR_MAX_NODES);
+	if ((r = lex_next(lx, cause)) < 0)
+		return r;
+	w = lx->tok.text;
+	if (lx->tok.type == TOK_WORD) {
+		if (strcmp(w, "facility") == 0)
+			return parse_level(e, COND_FACILITY, ret, cause);
+		if (strcmp(w, "severity") == 0)
+			return parse_level(e, COND_SEVERITY, ret, cause);
+		if (strcmp(w, "source") == 0)
+			return parse_source(e, ret, cause);
+		if (strcmp(w, "host") == 0 || strcmp(w, "program") == 0 || strcmp(w, "pid") == 0 ||
+		    strcmp(w, "msgid") == 0 || strcmp(w, "message") == 0 ||
+		    (strncmp(w, "sd.", 3) == 0 && w[3] != '\0')) {
+			name = xstrdup(w);
+			r = parse_field(e, name, ret, cause);
+			free(name);
+			return r;
+		}
+		if (strcmp(w, "field") == 0) {
+			if ((r = lex_expect_string(lx, "a field name", &name, cause)) < 0)
+				return r;
+			r = parse_field(e, name, ret, cause);
+			free(name);
+			return r;
+		}
+	}
+	tok_describe(&lx->tok, got, sizeof(got));
+	return lex_error(lx, lx->tok.line, cause,
+	    "unknown condition %s, expected one of: facility, field, host, message, msgid, not, "
+	    "pid, program, sd.ID.PARAM, severity, source, '('", got);
+}
+
+static int
+parse_unary(struct expr *e, struct cond **ret, char **cause)
+{
+	const struct token *t;
+	struct cond *a = NULL;
+	int open, r;
+
+	if ((r = expr_peek(e, &t, cause)) < 0)
+		return r;
+	if (!tok_is_word(t, "not") && t->type != TOK_LPAREN)
+		return parse_primary(e, ret, cause);
+	if ((r = lex_next(e->lx, cause)) < 0)
+		return r;
+	open = e->lx->tok.line;
+	if (++e->depth > CONF_EXPR_MAX_DEPTH)
+		return lex_error(e->lx, open, cause, "expression nested more than %d deep",
+		    CONF_EXPR_MAX_DEPTH);
+	if (e->lx->tok.type == TOK_LPAREN) {
+		e->parens++;
+		if ((r = parse_or(e, &a, cause)) < 0 || (r = expr_peek(e, &t, cause)) < 0)
+			goto fail;
+		e->parens--;
+		if (t->type != TOK_RPAREN) {
+			char got[256];
+			tok_describe(t, got, sizeof(got));
+			r = lex_error(e->lx, t->line, cause,
+			    "expected 'and', 'or' or ')' to close the '(' of line %d, got %s", open,
+			    got);
+			goto fail;
+		}
+		if ((r = lex_next(e->lx, cause)) < 0)
+			goto fail;
+		*ret = a;
+	} else {
+		if ((r = lex_skip_ends(e->lx, cause)) < 0 || (r = parse_unary(e, &a, cause)) < 0)
+			goto fail;
+		*ret = cond_new(COND_NOT, a, NULL);
+	}
+	e->depth--;
+	return 0;
+fail:
+	cond_free(a);
+	return r;
+}
+
+/* One level of the and/or ladder: sub ('word' sub)*, left-associative. */
+static int
+parse_chain(struct expr *e, const char *word, enum cond_kind kind,
+    int (*sub)(struct expr *, struct cond **, char **), struct cond **ret, char **cause)
+{
+	const struct token *t;
+	struct cond *a = NULL, *b = NULL;
+	int r;
+
+	if ((r = sub(e, &a, cause)) < 0)
+		return r;
+	for (;;) {
+		if ((r = expr_peek(e, &t, cause)) < 0)
+			goto fail;
+		if (!tok_is_word(t, word))
+			break;
+		/* A line may end after "and"/"or" and the expression go on. */
+		if ((r = lex_next(e->lx, cause)) < 0 || (r = lex_skip_ends(e->lx, cause)) < 0 ||
+		    (r = sub(e, &b, cause)) < 0)
+			goto fail;
+		a = cond_new(kind, a, b);
+	}
+	*ret = a;
+	return 0;
+fail:
+	cond_free(a);
+	return r;
+}
+
+static int
+parse_and(struct expr *e, struct cond **ret, char **cause)
+{
+	return parse_chain(e, "and", COND_AND, parse_unary, ret, cause);
+}
+
+static int
+parse_or(struct expr *e, struct cond **ret, char **cause)
+{
+	return parse_chain(e, "or", COND_OR, parse_and, ret, cause);
+}
+
+/* [syslog | trap | journal | any] [EXPR]: at least one of the two. */
+static int
+parse_condition(struct lex *lx, const char *what, struct cond **ret, char **cause)
+{
+	static const char *const sources[] = { "syslog", "trap", "journal" };
+	struct expr e = { .lx = lx };
+	const struct token *t;
+	struct cond *src = NULL, *c = NULL;
+	bool any = false;
+	int r;
+
+	if ((r = lex_peek(lx, &t, cause)) < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(sources); i++) {
+		if (tok_is_word(t, sources[i])) {
+			src = cond_new(COND_SOURCE_TYPE, NULL, NULL);
+			src->num = (int)i; /* enum event_source order */
+		}
+	}
+	any = tok_is_word(t, "any");
+	if ((src != NULL || any) && (r = lex_next(lx, cause)) < 0)
+		goto fail;
+	if ((r = lex_peek(lx, &t, cause)) < 0)
+		goto fail;
+	if (t->type == TOK_END || t->type == TOK_RBRACE || t->type == TOK_EOF) {
+		if (src == NULL && !any)
+			return lex_error(lx, t->line, cause,
+			    "%s needs a source (syslog, trap, journal, any) or a condition", what);
+		*ret = src != NULL ? src : cond_new(COND_TRUE, NULL, NULL);
+		return 0;
+	}
+	if ((r = parse_or(&e, &c, cause)) < 0)
+		goto fail;
+	/* The source first: it is the cheapest test and rejects most events. */
+	*ret = src != NULL ? cond_new(COND_AND, src, c) : c;
+	return 0;
+fail:
+	cond_free(src);
+	return r;
+}
+
+static int
+stmt_match(struct lex *lx, void *ctx, char **cause)
+{
+	struct rule_build *b = ctx;
+	int r;
+
+	if ((r = seen_once(b, lx, RS_MATCH, cause)) < 0)
+		return r;
+	return parse_condition(lx, "match", &b->r->match, cause);
+}
+
+static int
+stmt_resolve_on(struct lex *lx, void *ctx, char **cause)
+{
+	struct rule_build *b = ctx;
+	int r;
+
+	if ((r = seen_once(b, lx, RS_RESOLVE_ON, cause)) < 0)
+		return r;
+	return parse_condition(lx, "resolve-on", &b->r->resolve_on, cause);
+}
+
+static int
+stmt_drop(struct lex *lx, void *ctx, char **cause)
+{
+	struct rule_build *b = ctx;
+	int r;
+
+	if ((r = seen_once(b, lx, RS_DROP, cause)) < 0)
+		return r;
+	b->r->drop = true;
+	return 0;
+}
+
+static int
+stmt_key(struct lex *lx, void *ctx, char **cause)
+{
+	struct rule_build *b = ctx;
+	int r;
+
+	if ((r = seen_once(b, lx, RS_KEY, cause)) < 0)
+		return r;
+	/* Compiled once the whole rule is read: match may come after key. */
+	return lex_expect_string(lx, "a key template", &b->key_src, cause);
+}
+
+static int
+stmt_summary(struct lex *lx, void *ctx, char **cause)
+{
+	struct rule_build *b = ctx;
+	int r;
+
+	if ((r = seen_once(b, lx, RS_SUMMARY, cause)) < 0)
+		return r;
+	return lex_expect_string(lx, "a summary template", &b->summary_src, cause);
+}
+
+static int
+stmt_severity(struct lex *lx, void *ctx, char **cause)
+{
+	struct rule_build *b = ctx;
+	char *name, got[256];
+	int64_t num;
+	int r;
+
+	if ((r = seen_once(b, lx, RS_SEVERITY, cause)) < 0 ||
+	    (r = lex_expect_string(lx, "a severity", &name, cause)) < 0)
+		return r;
+	b->r->severity = event_severity_from_name(name);
+	if (b->r->severity < 0 && parse_int64(name, 0, 7, &num) == 0)
+		b->r->severity = (int)num;
+	free(name);
+	if (b->r->severity >= 0)
+		return 0;
+	tok_describe(&lx->tok, got, sizeof(got));
+	return lex_error(lx, lx->tok.line, cause,
+	    "unknown severity %s, expected emerg, alert, crit, err, warning, notice, info or debug",
+	    got);
+}
+
+static int
+stmt_threshold(struct lex *lx, void *ctx, char **cause)
+{
+	struct rule_build *b = ctx;
+	char got[256];
+	int64_t n;
+	int r;
+
+	if ((r = seen_once(b, lx, RS_THRESHOLD, cause)) < 0 ||
+	    (r = lex_expect_int(lx, "threshold", 1, INCIDENT_RECENT_MAX, &n, cause)) < 0)
+		return r;
+	b->r->threshold = (uint32_t)n;
+	if ((r = lex_next(lx, cause)) < 0)
+		return r;
+	if (!tok_is_word(&lx->tok, "in")) {
+		tok_describe(&lx->tok, got, sizeof(got));
+		return lex_error(lx, lx->tok.line, cause,
+		    "expected 'in' as in \"threshold 3 in 5m\", got %s", got);
+	}
+	return lex_expect_duration(lx, "the threshold window", USEC_PER_MSEC,
+	    &b->r->threshold_window, cause);
+}
+
+static int
+stmt_auto_resolve(struct lex *lx, void *ctx, char **cause)
+{
+	struct rule_build *b = ctx;
+	int r;
+
+	if ((r = seen_once(b, lx, RS_AUTO_RESOLVE, cause)) < 0)
+		return r;
+	return lex_expect_duration(lx, "auto-resolve", USEC_PER_SEC, &b->r->auto_resolve, cause);
+}
+
+static const struct lex_keyword rule_keywords[] = {
+	{ "auto-resolve", stmt_auto_resolve },
+	{ "drop", stmt_drop },
+	{ "key", stmt_key },
+	{ "match", stmt_match },
+	{ "resolve-on", stmt_resolve_on },
+	{ "severity", stmt_severity },
+	{ "summary", stmt_summary },
+	{ "threshold", stmt_threshold },
+};
+
+/*
+ * The named groups of the "~" regexes that hold when c holds: those under
+ * an odd number of "not" (and "!~" ones) never capture anything.
+ */
+static void
+collect_captures(const struct cond *c, bool positive, const char ***names, size_t *n)
+{
+	const char *const *rn;
+	size_t k;
+
+	if (c == NULL)
+		return;
+	if (c->kind == COND_AND || c->kind == COND_OR || c->kind == COND_NOT) {
+		collect_captures(c->a, c->kind == COND_NOT ? !positive : positive, names, n);
+		collect_captures(c->b, positive, names, n);
+	} else if (c->kind == COND_FIELD && c->op == OP_MATCH && positive) {
+		k = regex_names(c->re, &rn);
+		if (k == 0)
+			return;
+		*names = xreallocarray(*names, *n + k, sizeof(**names));
+		memcpy(*names + *n, rn, k * sizeof(*rn));
+		*n += k;
+	}
+}
+
+static int
+compile_template(struct rule_build *b, struct lex *lx, enum rule_stmt s, const char *src,
+    const char *const *known, size_t nknown, struct template **ret, char **cause)
+{
+	char *why;
+	int r;
+
+	if (src == NULL)
+		return 0;
+	if ((r = template_compile(src, known, nknown, ret, &why)) < 0) {
+		lex_error(lx, b->line[s], cause, "%s in %s template", why, rule_stmt_names[s]);
+		free(why);
+	}
+	return r;
+}
+
+/* The key must pair a resolve event with its incident, so resolve-on must supply its fields. */
+static int
+check_resolve_key(struct rule_build *b, struct lex *lx, char **cause)
+{
+	const char **known = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	collect_captures(b->r->resolve_on, true, &known, &n);
+	for (size_t i = 0; i < b->r->key->nparts && r == 0; i++) {
+		const struct template_part *p = &b->r->key->parts[i];
+		if (p->is_field && !template_field_known(p->text, known, n))
+			r = lex_error(lx, b->line[RS_KEY], cause,
+			    "key uses {%.*s}, which resolve-on does not capture", (int)p->text.n,
+			    p->text.p);
+	}
+	free(known);
+	return r;
+}
+
+static int
+rule_check(struct rule_build *b, struct lex *lx, char **cause)
+{
+	struct rule *r = b->r;
+	const char **known = NULL;
+	size_t n = 0;
+	int ret;
+
+	if (r->match == NULL)
+		return lex_error(lx, r->line, cause, "rule '%s' has no match", r->name);
+	for (int s = RS_RESOLVE_ON; r->drop && s < RS_MAX; s++)
+		if (s != RS_DROP && b->line[s] != 0)
+			return lex_error(lx, b->line[s], cause,
+			    "rule '%s' drops what it matches, so it cannot have %s", r->name,
+			    rule_stmt_names[s]);
+	collect_captures(r->match, true, &known, &n);
+	ret = compile_template(b, lx, RS_KEY, b->key_src, known, n, &r->key, cause);
+	if (ret == 0)
+		ret = compile_template(b, lx, RS_SUMMARY, b->summary_src, known, n, &r->summary,
+		    cause);
+	free(known);
+	if (ret == 0 && r->resolve_on != NULL && r->key != NULL)
+		ret = check_resolve_key(b, lx, cause);
+	return ret;
+}
+
+int
+conf_rule_parse(struct lex *lx, struct rule **ret, char **cause)
+{
+	struct rule_build b = { 0 };
+	char *name;
+	int line = lx->tok.line, r;
+
+	if ((r = lex_expect_string(lx, "a rule name", &name, cause)) < 0)
+		return r;
+	if (name[0] == '\0' || strlen(name) > RULE_NAME_MAX) {
+		free(name);
+		return lex_error(lx, lx->tok.line, cause,
+		    "a rule name must have 1 to %d bytes", RULE_NAME_MAX);
+	}
+	b.r = rule_new(name, lx->file, line);
+	free(name);
+	if ((r = lex_skip_ends(lx, cause)) < 0 || (r = lex_expect(lx, TOK_LBRACE, cause)) < 0 ||
+	    (r = lex_block(lx, rule_keywords, ARRAY_SIZE(rule_keywords), &b, "rule", cause)) < 0 ||
+	    (r = rule_check(&b, lx, cause)) < 0) {
+		rule_free(b.r);
+		b.r = NULL;
+	}
+	free(b.key_src);
+	free(b.summary_src);
+	*ret = b.r;
+	return r;
+}

@@ -1,0 +1,35 @@
+/*
+ * daemon.h - the one context object.  Everything the daemon owns hangs off
+ * struct daemon and is passed explicitly; there are no mutable globals.
+ */
+#ifndef TRIAGED_DAEMON_H
+#define TRIAGED_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+struct conf;
+struct store;
+struct pipeline;
+struct inputs;
+struct control;
+
+struct daemon {
+	sd_event *event;
+	struct conf *conf; /* the running configuration; replaced whole on reload */
+	char *conf_path;
+	struct store *store;
+	struct pipeline *pipeline;
+	struct inputs *inputs;
+	struct control *control;
+	int64_t started_usec; /* realtime */
+	uint64_t reloads, reload_failures;
+	char *last_reload_error; /* why the last reload was refused, for status */
+};
+
+/* Re-read the configuration; on any error the running one stays.  0 or -errno. */
+int daemon_reload(struct daemon *d, char **cause);
+
+#endif

@@ -1,0 +1,205 @@
+/*
+ * incident.c - decisions on one incident: open, repeat, threshold, ack,
+ * resolve, expiry.  Pure functions of the struct and an injected clock; the
+ * pipeline persists the results through store.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "incident.h"
+#include "util.h"
+
+static const char *const state_names[] = {
+	[INCIDENT_PENDING] = "pending",
+	[INCIDENT_TRIGGERED] = "triggered",
+	[INCIDENT_ACKNOWLEDGED] = "acknowledged",
+	[INCIDENT_RESOLVED] = "resolved",
+};
+
+const char *
+incident_state_name(enum incident_state s)
+{
+	if ((unsigned)s >= ARRAY_SIZE(state_names))
+		return "unknown";
+	return state_names[s];
+}
+
+int
+incident_state_from_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(state_names); i++)
+		if (strcmp(name, state_names[i]) == 0)
+			return (int)i;
+	if (strcmp(name, "acked") == 0)
+		return INCIDENT_ACKNOWLEDGED;
+	return -1;
+}
+
+bool
+incident_is_open(const struct incident *inc)
+{
+	return inc->state != INCIDENT_RESOLVED;
+}
+
+void
+incident_start(struct incident *inc, uint64_t id, const char *key, const char *rule,
+    const char *host, const char *summary, int severity, uint32_t threshold, int64_t now)
+{
+	memset(inc, 0, sizeof(*inc));
+	inc->id = id;
+	strlcpy_t(inc->key, key, sizeof(inc->key));
+	strlcpy_t(inc->rule, rule, sizeof(inc->rule));
+	strlcpy_t(inc->host, host, sizeof(inc->host));
+	strlcpy_t(inc->summary, summary, sizeof(inc->summary));
+	inc->severity = severity;
+	inc->count = 1;
+	inc->first_seen = inc->last_seen = inc->state_since = now;
+	inc->state = threshold > 1 ? INCIDENT_PENDING : INCIDENT_TRIGGERED;
+	inc->recent[0] = now;
+	inc->nrecent = 1;
+}
+
+/* Keep the arrival times of the last `keep` occurrences, oldest first. */
+static void
+recent_push(struct incident *inc, uint32_t keep, int64_t now)
+{
+	if (keep > INCIDENT_RECENT_MAX)
+		keep = INCIDENT_RECENT_MAX;
+	if (keep == 0)
+		keep = 1;
+	if (inc->nrecent >= keep) {
+		uint32_t drop = inc->nrecent - keep + 1;
+		memmove(inc->recent, inc->recent + drop, (inc->nrecent - drop) * sizeof(inc->recent[0]));
+		inc->nrecent -= drop;
+	}
+	inc->recent[inc->nrecent++] = now;
+}
+
+bool
+incident_repeat(struct incident *inc, uint32_t threshold, int64_t window, int64_t now)
+{
+	inc->count++;
+	if (now > inc->last_seen)
+		inc->last_seen = now;
+	if (inc->state != INCIDENT_PENDING)
+		return false;
+	recent_push(inc, threshold, now);
+	if (threshold > 1 && inc->nrecent < threshold)
+		return false;
+	if (threshold > 1 && window > 0 && now - inc->recent[0] > window)
+		return false;
+	inc->state = INCIDENT_TRIGGERED;
+	inc->state_since = now;
+	return true;
+}
+
+int
+incident_ack(struct incident *inc, int64_t now)
+{
+	if (inc->state == INCIDENT_ACKNOWLEDGED || inc->state == INCIDENT_RESOLVED)
+		return -EALREADY;
+	inc->state = INCIDENT_ACKNOWLEDGED;
+	inc->state_since = inc->acked_at = now;
+	return 0;
+}
+
+int
+incident_resolve(struct incident *inc, int64_t now)
+{
+	if (inc->state == INCIDENT_RESOLVED)
+		return -EALREADY;
+	inc->state = INCIDENT_RESOLVED;
+	inc->state_since = inc->resolved_at = now;
+	return 0;
+}
+
+enum incident_expiry
+incident_check_expiry(const struct incident *inc, int64_t auto_resolve, int64_t window,
+    int64_t now, int64_t *deadline)
+{
+	int64_t when = INT64_MAX;
+
+	*deadline = INT64_MAX;
+	if (!incident_is_open(inc))
+		return INCIDENT_KEEP;
+	if (inc->state == INCIDENT_PENDING && window > 0) {
+		/* The newest occurrence can still start a full window of its own. */
+		int64_t end = inc->last_seen + window;
+		if (now >= end)
+			return INCIDENT_BELOW_THRESHOLD;
+		when = end;
+	}
+	if (auto_resolve > 0) {
+		int64_t end = inc->last_seen + auto_resolve;
+		if (now >= end)
+			return INCIDENT_QUIET;
+		if (end < when)
+			when = end;
+	}
+	*deadline = when;
+	return INCIDENT_KEEP;
+}
+
+bool
+incident_count_notable(uint64_t count)
+{
+	if (count <= 10)
+		return true;
+	while (count % 10 == 0)
+		count /= 10;
+	return count == 1;
+}
+
+void
+incident_fit_key(char *key, size_t len)
+{
+	char tail[20];
+
+	if (len <= INCIDENT_KEY_MAX)
+		return;
+	uint64_t h = hash64(key, len, 0);
+	snprintf(tail, sizeof(tail), "#%016" PRIx64, h);
+	size_t keep = INCIDENT_KEY_MAX - strlen(tail);
+	memcpy(key + keep, tail, strlen(tail) + 1);
+}
+
+/* Hash text with every run of digits folded to one '0', so counters and pids vary freely. */
+static uint64_t
+hash_folded(uint64_t h, const char *p, size_t n)
+{
+	bool in_digits = false;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c >= '0' && c <= '9') {
+			if (in_digits)
+				continue;
+			in_digits = true;
+			c = '0';
+		} else
+			in_digits = false;
+		h ^= c;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+void
+incident_default_key(char *buf, size_t size, const char *rule, const char *host,
+    size_t host_len, const char *program, size_t program_len, const char *msg, size_t msg_len)
+{
+	uint64_t h = hash64(rule, strlen(rule) + 1, 0);
+
+	h = hash64(host, host_len, h);
+	h = hash64("\0", 1, h);
+	h = hash64(program, program_len, h);
+	h = hash64("\0", 1, h);
+	h = hash_folded(h, msg, msg_len);
+	int n = snprintf(buf, size, "%s/%.*s/%016" PRIx64, rule, (int)host_len, host, h);
+	if (n > 0)
+		incident_fit_key(buf, (size_t)n < size ? (size_t)n : size - 1);
+}

@@ -1,0 +1,576 @@
+/*
+ * input_syslog.c - the syslog listeners.  UDP and the unix datagram socket
+ * read in recvmmsg batches straight into per-slot buffers; TCP connections
+ * go through the RFC 6587 framer.  Every message is parsed and submitted to
+ * the pipeline before the next is read, so nothing waits in memory.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "event.h"
+#include "framing.h"
+#include "input_syslog.h"
+#include "log.h"
+#include "parse_syslog.h"
+#include "pipeline.h"
+#include "util.h"
+
+#define UDP_VLEN	  32  /* datagrams per recvmmsg */
+#define UDP_ROUNDS	  32  /* recvmmsg calls per wakeup before yielding to the loop */
+#define TCP_READ_SIZE	  (64 * 1024)
+#define TCP_READS	  16  /* reads per wakeup per connection */
+
+struct listener;
+
+struct conn {
+	struct listener *l;
+	struct conn *prev, *next;
+	int fd;
+	sd_event_source *src;
+	struct framer fr;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	char source[INET6_ADDRSTRLEN];
+};
+
+struct listener {
+	struct inputs *in;
+	struct listener *next;
+	struct conf_listen c; /* a copy; strings owned */
+	int fd;
+	sd_event_source *src;
+	bool keep; /* mark for inputs_apply */
+
+	/* datagram sockets */
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+	char *bufs;
+	struct sockaddr_storage *addrs;
+	char (*cmsgs)[CMSG_SPACE(sizeof(uint32_t))];
+	uint32_t kernel_drops; /* last SO_RXQ_OVFL value seen */
+	struct sockaddr_storage last_src;
+	char last_source[INET6_ADDRSTRLEN];
+
+	/* stream sockets */
+	struct conn *conns;
+
+	struct listener_info info;
+};
+
+struct inputs {
+	struct daemon *d;
+	struct listener *listeners;
+	struct event ev;
+	struct parse_ctx pctx;
+	char *tcpbuf;
+	struct log_ratelimit rl;
+};
+
+static void
+info_init(struct listener *l)
+{
+	static const char *const protos[] = { "udp", "tcp", "unix" };
+
+	l->info.name = l->c.name;
+	l->info.proto = protos[l->c.proto];
+	l->info.address = l->c.address;
+}
+
+static int32_t
+local_offset(time_t t)
+{
+	struct tm tm;
+	return localtime_r(&t, &tm) ? (int32_t)tm.tm_gmtoff : 0;
+}
+
+/* Parse one message and hand it on.  src may be NULL (unix socket). */
+static void
+deliver(struct listener *l, const char *msg, size_t len, bool cut, const struct sockaddr_storage *src,
+    socklen_t srclen, const char *source, int64_t now)
+{
+	struct inputs *in = l->in;
+	struct event *ev = &in->ev;
+
+	event_reset(ev, len + 64);
+	ev->recv_usec = now;
+	ev->listener = l->c.name;
+	ev->raw = str_make(msg, len);
+	if (src != NULL) {
+		memcpy(&ev->src, src, srclen);
+		ev->srclen = srclen;
+		ev->source = str_make(source, strlen(source));
+		ev->host = ev->source;
+	} else {
+		const char *h = in->d->conf->hostname;
+		ev->source = STR_LIT("local");
+		ev->host = str_make(h, strlen(h));
+	}
+	in->pctx.now_usec = now;
+	parse_syslog(ev, msg, len, &in->pctx);
+	if (cut)
+		ev->flags |= EVENT_TRUNCATED;
+	l->info.received++;
+	if (ev->flags & EVENT_MALFORMED)
+		l->info.malformed++;
+	if (cut)
+		l->info.truncated++;
+	pipeline_submit(in->d->pipeline, ev);
+}
+
+static void
+addr_text(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	const void *a = NULL;
+
+	if (ss->ss_family == AF_INET)
+		a = &((const struct sockaddr_in *)ss)->sin_addr;
+	else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+		/* Show a v4-mapped sender as plain IPv4, as people write it in rules. */
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, (socklen_t)size);
+			return;
+		}
+		a = &s6->sin6_addr;
+	}
+	if (a == NULL || inet_ntop(ss->ss_family, a, buf, (socklen_t)size) == NULL)
+		strlcpy_t(buf, "unknown", size);
+}
+
+/* inet_ntop once per sender burst, not per datagram. */
+static const char *
+source_text(struct listener *l, const struct sockaddr_storage *ss, socklen_t len)
+{
+	if (len > sizeof(l->last_src) || memcmp(&l->last_src, ss, len) != 0) {
+		memset(&l->last_src, 0, sizeof(l->last_src));
+		memcpy(&l->last_src, ss, len);
+		addr_text(ss, l->last_source, sizeof(l->last_source));
+	}
+	return l->last_source;
+}
+
+static void
+note_kernel_drops(struct listener *l, struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+			uint32_t v;
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			l->info.dropped += (uint32_t)(v - l->kernel_drops);
+			l->kernel_drops = v;
+		}
+	}
+}
+
+static void
+dgram_prepare(struct listener *l, int i)
+{
+	struct msghdr *mh = &l->msgs[i].msg_hdr;
+
+	l->iov[i].iov_base = l->bufs + (size_t)i * l->c.max_message;
+	l->iov[i].iov_len = l->c.max_message;
+	mh->msg_iov = &l->iov[i];
+	mh->msg_iovlen = 1;
+	mh->msg_name = &l->addrs[i];
+	mh->msg_namelen = sizeof(l->addrs[i]);
+	mh->msg_control = l->cmsgs[i];
+	mh->msg_controllen = sizeof(l->cmsgs[i]);
+	mh->msg_flags = 0;
+}
+
+static int
+dgram_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct listener *l = userdata;
+
+	for (int round = 0; round < UDP_ROUNDS; round++) {
+		for (int i = 0; i < UDP_VLEN; i++)
+			dgram_prepare(l, i);
+		int n = recvmmsg(fd, l->msgs, UDP_VLEN, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_ratelimited(&l->in->rl, "%s: recvmmsg: %s", l->c.name, strerror(errno));
+			break;
+		}
+		int64_t now = now_realtime_usec();
+		for (int i = 0; i < n; i++) {
+			struct msghdr *mh = &l->msgs[i].msg_hdr;
+			bool cut = (mh->msg_flags & MSG_TRUNC) != 0;
+			const struct sockaddr_storage *ss = NULL;
+			const char *source = NULL;
+			if (l->c.proto == LISTEN_UDP && mh->msg_namelen > 0) {
+				ss = &l->addrs[i];
+				source = source_text(l, ss, mh->msg_namelen);
+			}
+			note_kernel_drops(l, mh);
+			deliver(l, l->iov[i].iov_base, l->msgs[i].msg_len, cut, ss, mh->msg_namelen,
+			    source, now);
+		}
+		if (n < UDP_VLEN)
+			break;
+	}
+	return 0;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	struct listener *l = c->l;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	sd_event_source_disable_unref(c->src);
+	close(c->fd);
+	framer_free(&c->fr);
+	l->info.connections--;
+	free(c);
+}
+
+struct frame_ctx {
+	struct conn *c;
+	int64_t now;
+};
+
+static void
+frame_cb(const char *msg, size_t len, bool cut, void *arg)
+{
+	struct frame_ctx *fc = arg;
+	struct conn *c = fc->c;
+
+	deliver(c->l, msg, len, cut, &c->peer, c->peerlen, c->source, fc->now);
+}
+
+static int
+conn_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct conn *c = userdata;
+	struct frame_ctx fc = { .c = c };
+	char *buf = c->l->in->tcpbuf;
+
+	for (int i = 0; i < TCP_READS; i++) {
+		ssize_t n = read(fd, buf, TCP_READ_SIZE);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		fc.now = now_realtime_usec();
+		if (n <= 0) {
+			framer_finish(&c->fr, frame_cb, &fc);
+			conn_close(c);
+			return 0;
+		}
+		if (framer_feed(&c->fr, buf, (size_t)n, frame_cb, &fc) < 0) {
+			c->l->info.bad_frames++;
+			log_ratelimited(&c->l->in->rl, "%s: closing the connection from %s: "
+			    "bad RFC 6587 octet count", c->l->c.name, c->source);
+			conn_close(c);
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static void
+conn_accept(struct listener *l, int fd, const struct sockaddr_storage *ss, socklen_t len)
+{
+	struct conn *c;
+
+	if (l->info.connections >= l->c.max_connections) {
+		l->info.refused++;
+		log_ratelimited(&l->in->rl, "%s: refusing a connection: max-connections %u reached",
+		    l->c.name, l->c.max_connections);
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->l = l;
+	c->fd = fd;
+	memcpy(&c->peer, ss, len);
+	c->peerlen = len;
+	addr_text(ss, c->source, sizeof(c->source));
+	framer_init(&c->fr, l->c.max_message);
+	if (sd_event_add_io(l->in->d->event, &c->src, fd, EPOLLIN, conn_cb, c) < 0) {
+		framer_free(&c->fr);
+		close(fd);
+		free(c);
+		return;
+	}
+	c->next = l->conns;
+	if (l->conns)
+		l->conns->prev = c;
+	l->conns = c;
+	l->info.connections++;
+}
+
+static int
+accept_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct listener *l = userdata;
+
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int cfd = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				log_ratelimited(&l->in->rl, "%s: accept: %s", l->c.name, strerror(errno));
+			break;
+		}
+		conn_accept(l, cfd, &ss, len);
+	}
+	return 0;
+}
+
+static int
+sock_options(struct listener *l, int fd)
+{
+	int one = 1, zero = 0;
+
+	if (l->c.proto != LISTEN_UNIX)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (l->c.sa.ss_family == AF_INET6) {
+		/* "[::]" means every address, IPv4 included, whatever the sysctl says. */
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&l->c.sa;
+		int v6only = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr) ? zero : one;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+	}
+	if (l->c.proto != LISTEN_TCP) {
+		setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+		if (l->c.rcvbuf > 0) {
+			int v = l->c.rcvbuf > INT32_MAX ? INT32_MAX : (int)l->c.rcvbuf;
+			if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0 &&
+			    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0)
+				return -errno;
+		}
+	}
+	return 0;
+}
+
+/* Unix listeners carry only a path in the config; the address is built here. */
+static int
+unix_address(struct listener *l)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&l->c.sa;
+
+	if (strlen(l->c.address) >= sizeof(sun->sun_path))
+		return -ENAMETOOLONG;
+	memset(&l->c.sa, 0, sizeof(l->c.sa));
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, l->c.address, strlen(l->c.address) + 1);
+	l->c.salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(l->c.address) + 1);
+	return 0;
+}
+
+static int
+sock_bind(struct listener *l, char **cause)
+{
+	int type = l->c.proto == LISTEN_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	int family = l->c.proto == LISTEN_UNIX ? AF_UNIX : l->c.sa.ss_family;
+	int fd = -1;
+	int r;
+
+	if (l->c.proto == LISTEN_UNIX && (r = unix_address(l)) < 0) {
+		errno = -r;
+		goto fail;
+	}
+	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	if ((r = sock_options(l, fd)) < 0) {
+		errno = -r;
+		goto fail;
+	}
+	if (l->c.proto == LISTEN_UNIX) {
+		/* A socket file left by a previous run would make bind fail. */
+		struct stat st;
+		if (lstat(l->c.address, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(l->c.address);
+	}
+	if (bind(fd, (struct sockaddr *)&l->c.sa, l->c.salen) < 0)
+		goto fail;
+	if (l->c.proto == LISTEN_UNIX)
+		chmod(l->c.address, 0666); /* like /dev/log: any local program may log */
+	if (l->c.proto == LISTEN_TCP && listen(fd, SOMAXCONN) < 0)
+		goto fail;
+	l->fd = fd;
+	return 0;
+fail:
+	r = -errno;
+	xasprintf(cause, "%s:%d: cannot listen on %s %s: %s", l->c.file, l->c.line,
+	    l->info.proto, l->c.address, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static void
+dgram_alloc(struct listener *l)
+{
+	l->msgs = xcalloc(UDP_VLEN, sizeof(*l->msgs));
+	l->iov = xcalloc(UDP_VLEN, sizeof(*l->iov));
+	l->addrs = xcalloc(UDP_VLEN, sizeof(*l->addrs));
+	l->cmsgs = xcalloc(UDP_VLEN, sizeof(*l->cmsgs));
+	l->bufs = xreallocarray(NULL, UDP_VLEN, l->c.max_message);
+}
+
+static void
+listener_free(struct listener *l)
+{
+	if (l == NULL)
+		return;
+	while (l->conns)
+		conn_close(l->conns);
+	sd_event_source_disable_unref(l->src);
+	if (l->fd >= 0)
+		close(l->fd);
+	if (l->c.proto == LISTEN_UNIX && l->fd >= 0)
+		unlink(l->c.address);
+	free(l->msgs);
+	free(l->iov);
+	free(l->addrs);
+	free(l->cmsgs);
+	free(l->bufs);
+	free(l->c.name);
+	free(l->c.address);
+	free(l->c.file);
+	free(l);
+}
+
+static int
+listener_open(struct inputs *in, const struct conf_listen *c, struct listener **ret, char **cause)
+{
+	struct listener *l = xcalloc(1, sizeof(*l));
+	int r;
+
+	l->in = in;
+	l->fd = -1;
+	l->c = *c;
+	l->c.name = xstrdup(c->name);
+	l->c.address = xstrdup(c->address);
+	l->c.file = xstrdup(c->file ? c->file : "?");
+	info_init(l);
+	if ((r = sock_bind(l, cause)) < 0)
+		goto fail;
+	if (c->proto == LISTEN_TCP)
+		r = sd_event_add_io(in->d->event, &l->src, l->fd, EPOLLIN, accept_cb, l);
+	else {
+		dgram_alloc(l);
+		r = sd_event_add_io(in->d->event, &l->src, l->fd, EPOLLIN, dgram_cb, l);
+	}
+	if (r < 0) {
+		xasprintf(cause, "cannot watch %s: %s", c->name, strerror(-r));
+		goto fail;
+	}
+	*ret = l;
+	return 0;
+fail:
+	listener_free(l);
+	return r;
+}
+
+static struct listener *
+listener_find(struct inputs *in, const struct conf_listen *c)
+{
+	for (struct listener *l = in->listeners; l != NULL; l = l->next)
+		if (l->c.proto == c->proto && strcmp(l->c.address, c->address) == 0 &&
+		    l->c.max_message == c->max_message)
+			return l;
+	return NULL;
+}
+
+int
+inputs_apply(struct inputs *in, const struct conf *conf, char **cause)
+{
+	struct listener *fresh = NULL, *l, **pl;
+	int r;
+
+	for (l = in->listeners; l != NULL; l = l->next)
+		l->keep = false;
+	for (size_t i = 0; i < conf->nlistens; i++) {
+		const struct conf_listen *c = &conf->listens[i];
+		if (c->kind != LISTEN_SYSLOG)
+			continue;
+		if ((l = listener_find(in, c)) != NULL) {
+			l->keep = true;
+			l->c.max_connections = c->max_connections;
+			continue;
+		}
+		if ((r = listener_open(in, c, &l, cause)) < 0) {
+			while ((l = fresh) != NULL) {
+				fresh = l->next;
+				listener_free(l);
+			}
+			return r;
+		}
+		l->keep = true;
+		l->next = fresh;
+		fresh = l;
+	}
+	for (pl = &in->listeners; (l = *pl) != NULL;) {
+		if (l->keep) {
+			pl = &l->next;
+			continue;
+		}
+		log_info("closing listener %s", l->c.name);
+		*pl = l->next;
+		listener_free(l);
+	}
+	*pl = fresh;
+	for (l = fresh; l != NULL; l = l->next)
+		log_info("listening on %s %s", l->info.proto, l->c.address);
+	in->pctx.local_tz_offset_sec = local_offset(time(NULL));
+	return 0;
+}
+
+int
+inputs_new(struct daemon *d, struct inputs **ret)
+{
+	struct inputs *in = xcalloc(1, sizeof(*in));
+
+	in->d = d;
+	in->tcpbuf = xmalloc(TCP_READ_SIZE);
+	in->rl.interval_usec = 10 * USEC_PER_SEC;
+	in->pctx.local_tz_offset_sec = local_offset(time(NULL));
+	*ret = in;
+	return 0;
+}
+
+void
+inputs_free(struct inputs *in)
+{
+	struct listener *l;
+
+	if (in == NULL)
+		return;
+	while ((l = in->listeners) != NULL) {
+		in->listeners = l->next;
+		listener_free(l);
+	}
+	event_free(&in->ev);
+	free(in->tcpbuf);
+	free(in);
+}
+
+void
+inputs_foreach(struct inputs *in, inputs_info_cb cb, void *arg)
+{
+	for (struct listener *l = in->listeners; l != NULL; l = l->next)
+		cb(&l->info, arg);
+}

@@ -1,0 +1,100 @@
+/*
+ * log.c - diagnostics to stderr.  Under systemd stderr goes to the journal,
+ * so lines carry a "<N>" level prefix that journald turns into PRIORITY.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+static bool log_debug_on;
+static bool log_prefix;
+
+void
+log_init(bool debug, bool journal_prefix)
+{
+	log_debug_on = debug;
+	log_prefix = journal_prefix;
+}
+
+static void
+log_vemit(int level, const char *suffix, const char *fmt, va_list ap)
+{
+	char buf[2048];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (log_prefix)
+		fprintf(stderr, "<%d>%s%s\n", level, buf, suffix ? suffix : "");
+	else
+		fprintf(stderr, "triaged: %s%s\n", buf, suffix ? suffix : "");
+}
+
+#define LOG_BODY(level, suffix)                 \
+	do {                                    \
+		va_list ap;                     \
+		va_start(ap, fmt);              \
+		log_vemit(level, suffix, fmt, ap); \
+		va_end(ap);                     \
+	} while (0)
+
+void
+log_debug(const char *fmt, ...)
+{
+	if (log_debug_on)
+		LOG_BODY(7, NULL);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	LOG_BODY(6, NULL);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	LOG_BODY(4, NULL);
+}
+
+void
+log_warn_errno(int err, const char *fmt, ...)
+{
+	char suffix[256];
+
+	snprintf(suffix, sizeof(suffix), ": %s", strerror(err < 0 ? -err : err));
+	LOG_BODY(4, suffix);
+}
+
+void
+log_error(const char *fmt, ...)
+{
+	LOG_BODY(3, NULL);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	LOG_BODY(2, NULL);
+	exit(1);
+}
+
+void
+log_ratelimited(struct log_ratelimit *rl, const char *fmt, ...)
+{
+	int64_t now = now_monotonic_usec();
+
+	if (rl->last_usec != 0 && now - rl->last_usec < rl->interval_usec) {
+		rl->suppressed++;
+		return;
+	}
+	if (rl->suppressed > 0)
+		log_warnx("%lu similar messages suppressed", rl->suppressed);
+	rl->suppressed = 0;
+	rl->last_usec = now;
+	LOG_BODY(4, NULL);
+}

@@ -1,0 +1,442 @@
+/*
+ * pipeline.c - rules, then incidents, batched into one LMDB write
+ * transaction.  The transaction stays open across events and is committed
+ * when the loop goes idle, when the batch is large or old, or when someone
+ * needs the result to be durable (a control reply, later an upstream send).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "incident.h"
+#include "log.h"
+#include "pipeline.h"
+#include "rules.h"
+#include "store.h"
+
+/* Commit at least this often under a flood that never lets the loop go idle. */
+#define BATCH_MAX_EVENTS 4096
+#define BATCH_MAX_AGE	 (50 * USEC_PER_MSEC)
+#define SWEEP_INTERVAL	 (1 * USEC_PER_SEC)
+
+struct pipeline {
+	struct daemon *d;
+	struct store_txn *txn;	  /* the open batch, or NULL */
+	size_t batch_events;
+	int64_t batch_started;	  /* recv time of the batch's first event */
+	sd_event_source *commit;  /* idle-priority defer that commits the batch */
+	sd_event_source *sweep;	  /* auto-resolve and threshold expiry */
+	struct pipeline_stats stats;
+	struct log_ratelimit store_rl;
+};
+
+static struct store_txn *
+batch_txn(struct pipeline *p, int64_t now)
+{
+	int r;
+
+	if (p->txn != NULL)
+		return p->txn;
+	r = store_txn_begin(p->d->store, true, &p->txn);
+	if (r < 0) {
+		p->stats.store_errors++;
+		log_ratelimited(&p->store_rl, "cannot begin a state transaction: %s, dropping event",
+		    strerror(-r));
+		p->txn = NULL;
+		return NULL;
+	}
+	p->batch_events = 0;
+	p->batch_started = now;
+	sd_event_source_set_enabled(p->commit, SD_EVENT_ONESHOT);
+	return p->txn;
+}
+
+int
+pipeline_flush(struct pipeline *p)
+{
+	int r;
+
+	if (p->txn == NULL)
+		return 0;
+	r = store_txn_commit(p->txn);
+	p->txn = NULL;
+	p->batch_events = 0;
+	sd_event_source_set_enabled(p->commit, SD_EVENT_OFF);
+	if (r < 0) {
+		p->stats.store_errors++;
+		log_error("committing a batch of state changes failed: %s; the batch is lost",
+		    strerror(-r));
+		return r;
+	}
+	p->stats.batches++;
+	return 0;
+}
+
+static int
+commit_cb(sd_event_source *s, void *userdata)
+{
+	pipeline_flush(userdata);
+	return 0;
+}
+
+static void
+store_failed(struct pipeline *p, int r, const char *what)
+{
+	p->stats.store_errors++;
+	log_ratelimited(&p->store_rl, "%s failed: %s", what, strerror(-r));
+}
+
+static void
+timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind kind,
+    int64_t at, const char *text, size_t len)
+{
+	struct timeline_entry e;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	e.at = at;
+	e.kind = kind;
+	e.state = inc->state;
+	e.count = inc->count;
+	if (len >= sizeof(e.text))
+		len = sizeof(e.text) - 1;
+	memcpy(e.text, text, len);
+	r = store_timeline_add(p->txn, inc->id, &e);
+	if (r < 0)
+		store_failed(p, r, "adding to a timeline");
+}
+
+static void
+timeline_state(struct pipeline *p, const struct incident *inc, int64_t at, const char *why)
+{
+	char text[TIMELINE_TEXT_MAX];
+	int n = snprintf(text, sizeof(text), "%s: %s", incident_state_name(inc->state), why);
+	timeline_add(p, inc, TIMELINE_STATE, at, text, n > 0 ? (size_t)n : 0);
+}
+
+static void
+incident_save(struct pipeline *p, const struct incident *inc)
+{
+	int r = store_incident_put(p->txn, inc);
+	if (r < 0)
+		store_failed(p, r, "saving an incident");
+}
+
+/* The key: the rule's template, else a stable hash (without the message when it must pair with resolve-on). */
+static void
+event_key(const struct rule *rule, const char *rule_name, struct event *ev, char *key, size_t size)
+{
+	if (rule != NULL && rule->key != NULL) {
+		size_t n = template_expand(rule->key, ev, key, size);
+		incident_fit_key(key, n < size ? n : size - 1);
+	} else if (rule != NULL && rule->resolve_on != NULL) {
+		incident_default_key(key, size, rule_name, ev->host.p, ev->host.n, "", 0, "", 0);
+	} else {
+		incident_default_key(key, size, rule_name, ev->host.p, ev->host.n, ev->program.p,
+		    ev->program.n, ev->message.p, ev->message.n);
+	}
+}
+
+static void
+event_summary(const struct rule *rule, struct event *ev, char *buf, size_t size)
+{
+	if (rule != NULL && rule->summary != NULL) {
+		template_expand(rule->summary, ev, buf, size);
+		return;
+	}
+	snprintf(buf, size, "%.*s %.*s%s%.*s", (int)ev->host.n, ev->host.p, (int)ev->program.n,
+	    ev->program.p, ev->program.n ? ": " : "", (int)ev->message.n, ev->message.p);
+}
+
+static void
+on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
+{
+	const char *name = rule ? rule->name : "default";
+	uint32_t threshold = rule ? rule->threshold : 0;
+	int64_t window = rule ? rule->threshold_window : 0;
+	char key[INCIDENT_KEY_MAX + 64];
+	struct incident inc;
+	bool fired;
+	int r;
+
+	event_key(rule, name, ev, key, sizeof(key));
+	r = store_incident_by_key(p->txn, key, &inc);
+	if (r < 0 && r != -ENOENT) {
+		store_failed(p, r, "reading an incident");
+		return;
+	}
+	if (r == 0 && incident_is_open(&inc)) {
+		fired = incident_repeat(&inc, threshold, window, ev->recv_usec);
+	} else {
+		char summary[INCIDENT_SUMMARY_MAX + 1];
+		char host[INCIDENT_HOST_MAX];
+		uint64_t id;
+		if ((r = store_next_id(p->txn, &id)) < 0) {
+			store_failed(p, r, "allocating an incident id");
+			return;
+		}
+		event_summary(rule, ev, summary, sizeof(summary));
+		snprintf(host, sizeof(host), "%.*s", (int)ev->host.n, ev->host.p);
+		int sev = rule && rule->severity >= 0 ? rule->severity : ev->severity;
+		incident_start(&inc, id, key, name, host, summary, sev, threshold, ev->recv_usec);
+		fired = inc.state == INCIDENT_TRIGGERED;
+		p->stats.opened++;
+		timeline_state(p, &inc, ev->recv_usec, fired ? "opened" : "opened, below threshold");
+	}
+	if (incident_count_notable(inc.count))
+		timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
+	if (fired) {
+		p->stats.triggered++;
+		if (inc.count > 1)
+			timeline_state(p, &inc, ev->recv_usec, "threshold reached");
+	}
+	incident_save(p, &inc);
+}
+
+static void
+on_resolve(struct pipeline *p, const struct rule *rule, struct event *ev)
+{
+	char key[INCIDENT_KEY_MAX + 64];
+	struct incident inc;
+	int r;
+
+	event_key(rule, rule->name, ev, key, sizeof(key));
+	r = store_incident_by_key(p->txn, key, &inc);
+	if (r < 0) {
+		if (r != -ENOENT)
+			store_failed(p, r, "reading an incident");
+		return;
+	}
+	if (incident_resolve(&inc, ev->recv_usec) < 0)
+		return; /* nothing open under this key: a stray "up" */
+	p->stats.resolved++;
+	timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
+	timeline_state(p, &inc, ev->recv_usec, "resolve-on matched");
+	incident_save(p, &inc);
+}
+
+static void
+log_raw(struct pipeline *p, const struct event *ev)
+{
+	char source[64];
+	struct store_event se = {
+		.recv_usec = ev->recv_usec,
+		.listener = ev->listener,
+		.source = source,
+		.raw = ev->raw.p,
+		.raw_len = ev->raw.n,
+	};
+	snprintf(source, sizeof(source), "%.*s", (int)ev->source.n, ev->source.p);
+	int r = store_event_append(p->txn, &se);
+	if (r < 0)
+		store_failed(p, r, "appending to the event log");
+}
+
+void
+pipeline_submit(struct pipeline *p, struct event *ev)
+{
+	const struct conf *conf = p->d->conf;
+	const struct rule *rule;
+	enum rules_verdict v;
+
+	p->stats.received++;
+	if (ev->flags & EVENT_MALFORMED)
+		p->stats.malformed++;
+	if (ev->flags & EVENT_TRUNCATED)
+		p->stats.truncated++;
+	if (batch_txn(p, ev->recv_usec) == NULL)
+		return;
+	if (conf->event_log)
+		log_raw(p, ev);
+
+	v = rules_eval(conf->rules, conf->nrules, ev, &rule);
+	if (v == RULES_RESOLVE) {
+		p->stats.resolving++;
+		on_resolve(p, rule, ev);
+	} else if (v == RULES_MATCH && rule->drop) {
+		p->stats.dropped_rule++;
+	} else if (v == RULES_MATCH) {
+		p->stats.matched++;
+		on_match(p, rule, ev);
+	} else if (conf->default_action == CONF_DEFAULT_KEEP) {
+		p->stats.matched++;
+		on_match(p, NULL, ev);
+	} else {
+		p->stats.dropped_default++;
+	}
+
+	if (++p->batch_events >= BATCH_MAX_EVENTS || ev->recv_usec - p->batch_started > BATCH_MAX_AGE)
+		pipeline_flush(p);
+}
+
+/* A person's ack or resolve: same transaction discipline as events, committed at once. */
+static int
+by_person(struct pipeline *p, const char *key, const char *who, bool resolve, char **cause)
+{
+	int64_t now = now_realtime_usec();
+	struct incident inc;
+	char why[256];
+	int r;
+
+	if (batch_txn(p, now) == NULL) {
+		xasprintf(cause, "the state database is not writable");
+		return -EIO;
+	}
+	r = store_incident_by_key(p->txn, key, &inc);
+	if (r == -ENOENT || (r == 0 && !incident_is_open(&inc))) {
+		xasprintf(cause, "no open incident with key '%s'", key);
+		return -ENOENT;
+	}
+	if (r < 0) {
+		xasprintf(cause, "reading the incident failed: %s", strerror(-r));
+		return r;
+	}
+	r = resolve ? incident_resolve(&inc, now) : incident_ack(&inc, now);
+	if (r == -EALREADY) {
+		xasprintf(cause, "incident '%s' is already %s", key, incident_state_name(inc.state));
+		return r;
+	}
+	if (resolve)
+		p->stats.resolved++;
+	snprintf(why, sizeof(why), "by %s", who && *who ? who : "triagectl");
+	timeline_state(p, &inc, now, why);
+	incident_save(p, &inc);
+	if ((r = pipeline_flush(p)) < 0)
+		xasprintf(cause, "committing failed: %s", strerror(-r));
+	return r;
+}
+
+int
+pipeline_ack(struct pipeline *p, const char *key, const char *who, char **cause)
+{
+	return by_person(p, key, who, false, cause);
+}
+
+int
+pipeline_resolve(struct pipeline *p, const char *key, const char *who, char **cause)
+{
+	return by_person(p, key, who, true, cause);
+}
+
+static const struct rule *
+rule_by_name(const struct conf *conf, const char *name)
+{
+	for (size_t i = 0; i < conf->nrules; i++)
+		if (strcmp(conf->rules[i]->name, name) == 0)
+			return conf->rules[i];
+	return NULL;
+}
+
+#define SWEEP_MAX 256 /* expiries handled per tick; the rest wait a second */
+
+struct sweep_ctx {
+	const struct conf *conf;
+	int64_t now;
+	size_t n;
+	uint64_t ids[SWEEP_MAX];
+	enum incident_expiry why[SWEEP_MAX];
+};
+
+static int
+sweep_visit(const struct incident *inc, void *arg)
+{
+	struct sweep_ctx *c = arg;
+	const struct rule *r = rule_by_name(c->conf, inc->rule);
+	int64_t deadline;
+	enum incident_expiry e;
+
+	if (r == NULL)
+		return 0; /* its rule is gone after a reload: leave it to a person */
+	e = incident_check_expiry(inc, r->auto_resolve, r->threshold > 1 ? r->threshold_window : 0,
+	    c->now, &deadline);
+	if (e == INCIDENT_KEEP)
+		return 0;
+	c->ids[c->n] = inc->id;
+	c->why[c->n] = e;
+	return ++c->n == SWEEP_MAX;
+}
+
+static void
+sweep(struct pipeline *p, int64_t now)
+{
+	struct sweep_ctx *c = xcalloc(1, sizeof(*c));
+	struct incident inc;
+
+	c->conf = p->d->conf;
+	c->now = now;
+	if (batch_txn(p, now) == NULL)
+		goto out;
+	store_open_foreach(p->txn, sweep_visit, c);
+	for (size_t i = 0; i < c->n; i++) {
+		if (store_incident_get(p->txn, c->ids[i], &inc) < 0 || incident_resolve(&inc, now) < 0)
+			continue;
+		p->stats.resolved++;
+		timeline_state(p, &inc, now, c->why[i] == INCIDENT_QUIET ?
+		    "auto-resolved after a quiet period" : "expired below its threshold");
+		incident_save(p, &inc);
+	}
+out:
+	free(c);
+}
+
+static int
+sweep_cb(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct pipeline *p = userdata;
+
+	sweep(p, now_realtime_usec());
+	sd_event_source_set_time(s, usec + SWEEP_INTERVAL);
+	return 0;
+}
+
+int
+pipeline_new(struct daemon *d, struct pipeline **ret)
+{
+	struct pipeline *p = xcalloc(1, sizeof(*p));
+	uint64_t now;
+	int r;
+
+	p->d = d;
+	p->store_rl.interval_usec = 10 * USEC_PER_SEC;
+	r = sd_event_add_defer(d->event, &p->commit, commit_cb, p);
+	if (r >= 0)
+		r = sd_event_source_set_priority(p->commit, SD_EVENT_PRIORITY_IDLE);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(p->commit, SD_EVENT_OFF);
+	if (r >= 0)
+		r = sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+	if (r >= 0)
+		r = sd_event_add_time(d->event, &p->sweep, CLOCK_MONOTONIC, now + SWEEP_INTERVAL,
+		    100 * USEC_PER_MSEC, sweep_cb, p);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(p->sweep, SD_EVENT_ON);
+	if (r < 0) {
+		pipeline_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+void
+pipeline_free(struct pipeline *p)
+{
+	if (p == NULL)
+		return;
+	pipeline_flush(p);
+	sd_event_source_disable_unref(p->commit);
+	sd_event_source_disable_unref(p->sweep);
+	free(p);
+}
+
+const struct pipeline_stats *
+pipeline_get_stats(const struct pipeline *p)
+{
+	return &p->stats;
+}

@@ -1,0 +1,45 @@
+/*
+ * pipeline.h - the one path every event takes: raw-event log, rules, then
+ * incidents, all inside one LMDB write transaction per batch.  Inputs hand
+ * parsed events to pipeline_submit() and know nothing beyond it.
+ */
+#ifndef TRIAGED_PIPELINE_H
+#define TRIAGED_PIPELINE_H
+
+#include <stdint.h>
+
+#include "event.h"
+
+struct daemon;
+struct pipeline;
+
+struct pipeline_stats {
+	uint64_t received;	  /* events submitted */
+	uint64_t malformed;	  /* of which unparseable (still kept as raw text) */
+	uint64_t truncated;	  /* of which cut at max-message */
+	uint64_t dropped_rule;	  /* dropped by a rule's `drop` */
+	uint64_t dropped_default; /* matched no rule, and `default drop` */
+	uint64_t matched;	  /* matched a rule that keeps it */
+	uint64_t resolving;	  /* matched a rule's resolve-on */
+	uint64_t opened;	  /* incidents opened (new incarnations) */
+	uint64_t triggered;	  /* pending -> triggered, or opened triggered */
+	uint64_t resolved;	  /* incidents resolved by any means */
+	uint64_t batches;	  /* write transactions committed */
+	uint64_t store_errors;	  /* failed store operations (each logged) */
+};
+
+int pipeline_new(struct daemon *d, struct pipeline **ret);
+void pipeline_free(struct pipeline *p); /* commits what is in flight first */
+
+/* Process one event now; its durable effects commit with the current batch. */
+void pipeline_submit(struct pipeline *p, struct event *ev);
+/* Commit the current batch now (before a reply or a request depends on it). */
+int pipeline_flush(struct pipeline *p);
+
+/* Acknowledge or resolve the open incident with this key, by a person. */
+int pipeline_ack(struct pipeline *p, const char *key, const char *who, char **cause);
+int pipeline_resolve(struct pipeline *p, const char *key, const char *who, char **cause);
+
+const struct pipeline_stats *pipeline_get_stats(const struct pipeline *p);
+
+#endif

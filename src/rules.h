@@ -1,0 +1,152 @@
+/*
+ * rules.h - compiled rules and their evaluation.  Rules are built by the
+ * config parser (conf.c) and owned by struct conf; rules_eval() is a pure
+ * function of the rules and the event (plus PCRE2 match data owned by each
+ * regex, so it is not reentrant: one loop, one thread).
+ */
+#ifndef TRIAGED_RULES_H
+#define TRIAGED_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+enum cond_kind {
+	COND_TRUE = 0, /* `match syslog` alone */
+	COND_AND,
+	COND_OR,
+	COND_NOT,
+	COND_SOURCE_TYPE, /* event source (syslog, trap, journal) */
+	COND_FACILITY,	  /* num, op among = != < <= > >= */
+	COND_SEVERITY,	  /* num; "severity <= err" means err or worse (0..3) */
+	COND_FIELD,	  /* named field vs. string (= !=) or regex (~ !~) */
+	COND_ADDRESS,	  /* sender address within a CIDR (op = or !=) */
+};
+
+enum cond_op {
+	OP_EQ = 0,
+	OP_NE,
+	OP_LT,
+	OP_LE,
+	OP_GT,
+	OP_GE,
+	OP_MATCH,  /* ~ */
+	OP_NMATCH, /* !~ */
+};
+
+struct regex; /* PCRE2 code, JIT-compiled, match limits set; private to rules.c */
+
+struct cidr {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	unsigned prefix;
+};
+
+struct cond {
+	enum cond_kind kind;
+	enum cond_op op;
+	struct cond *a, *b;	/* AND/OR: both; NOT: a */
+	int num;		/* facility, severity or enum event_source */
+	char *field;		/* COND_FIELD: "host", "program", "sd.ID.PARAM", a capture ... */
+	struct str fname;	/* field as a slice, so evaluation needs no strlen */
+	int field_id;		/* private to rules.c: which fixed field, 0 for named ones */
+	struct str value;	/* COND_FIELD: the string, or the pattern for ~ !~; owned */
+	struct regex *re;	/* COND_FIELD with ~ or !~ */
+	struct cidr cidr;	/* COND_ADDRESS */
+};
+
+/* A compiled "{field} text {other}" template; literal and field parts alternate. */
+struct template_part {
+	bool is_field;
+	struct str text; /* literal text or field name; owned */
+	int field_id;	 /* private to rules.c, as in struct cond */
+};
+
+struct template {
+	char *source; /* as written, for explain and messages */
+	size_t nparts;
+	struct template_part *parts;
+};
+
+struct rule {
+	char *name;
+	size_t name_len; /* strlen(name), for the "rule" field rules_eval() adds */
+	char *file; /* declared at file:line */
+	int line;
+
+	struct cond *match;	 /* never NULL */
+	struct cond *resolve_on; /* NULL when the rule has no resolve-on */
+	bool drop;
+
+	struct template *key;	  /* NULL: a stable hash of rule, host, program, message */
+	struct template *summary; /* NULL: "{host} {program}: {message}" */
+	int severity;		  /* -1: the event's own */
+	uint32_t threshold;	  /* 0 or 1: fire at once; N: on the Nth within threshold_window */
+	int64_t threshold_window; /* usec */
+	int64_t auto_resolve;	  /* usec; 0 = never */
+};
+
+enum rules_verdict {
+	RULES_NONE = 0, /* no rule matched: the config's default applies */
+	RULES_MATCH,	/* rule's match holds */
+	RULES_RESOLVE,	/* rule's resolve-on holds (match was tested first) */
+};
+
+/*
+ * Try the rules in order; the first whose match or resolve-on holds wins.
+ * Named captures of the winning rule's regexes are added to ev as fields,
+ * pointing into ev's strings, then a "rule" field with the rule's name, so
+ * templates can say {rule}.  Captures of conditions that did not hold are
+ * taken back.  A regex that hits its match limit counts as not matching.
+ * *which (may be NULL) is set to the winning rule (NULL with RULES_NONE).
+ */
+enum rules_verdict rules_eval(struct rule *const *rules, size_t nrules, struct event *ev,
+    const struct rule **which);
+
+/*
+ * Evaluate one condition tree; adds named captures like rules_eval.  A field
+ * the event lacks compares as "".  Facility and severity compare by number:
+ * "severity <= err" holds for err, crit, alert and emerg.
+ */
+bool cond_eval(const struct cond *c, struct event *ev);
+
+/* Constructors for the parser; they take ownership of a, b and re. */
+struct cond *cond_new(enum cond_kind kind, struct cond *a, struct cond *b);
+struct cond *cond_field(const char *field, enum cond_op op, const char *value, size_t len,
+    struct regex *re);
+struct rule *rule_new(const char *name, const char *file, int line);
+
+/*
+ * Expand t with ev's fields into buf (always NUL-terminated when size > 0).
+ * Returns the length the full expansion needs, like snprintf, so the caller
+ * can detect truncation.  A field missing at run time expands to "".
+ */
+size_t template_expand(const struct template *t, const struct event *ev, char *buf, size_t size);
+
+/*
+ * Compile a template: "{name}" is a field, "{{" and "}}" are literal braces.
+ * Fields must be builtins (host program pid msgid message source facility
+ * severity rule seq), "sd." names, or among known; otherwise -EINVAL and
+ * *cause is a phrase such as "unknown field '{x}'" for the caller to place.
+ */
+int template_compile(const char *src, const char *const *known, size_t nknown,
+    struct template **ret, char **cause);
+void template_free(struct template *t);
+/* Whether a template may use the field name, by the rules above. */
+bool template_field_known(struct str name, const char *const *known, size_t nknown);
+
+/*
+ * Compile a regex (bytes, not UTF-8) with JIT and match limits; *cause gets
+ * PCRE2's message and offset.
+ */
+int regex_compile(const char *pattern, struct regex **ret, char **cause);
+void regex_free(struct regex *re);
+/* The regex's named groups, for template validation; valid while re lives. */
+size_t regex_names(const struct regex *re, const char *const **names);
+
+void cond_free(struct cond *c);
+void rule_free(struct rule *r);
+
+#endif

@@ -1,0 +1,806 @@
+/*
+ * store.c - incidents, timelines, named values and the raw-event log in
+ * LMDB.  The only file that includes <lmdb.h>; everything above it sees
+ * plain structs and -errno.  The byte format lives in store_codec.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store.h"
+#include "store_codec.h"
+#include "util.h"
+
+#define STORE_MAP_INITIAL (64UL * 1024 * 1024)
+#define STORE_PRUNE_MAX	  4096 /* deletions per commit, so a commit never stalls the loop */
+#define STORE_MAXDBS	  8
+
+/* Names of our own meta values; a caller's names never start with "store.". */
+#define META_NEXT_ID "store.next_id"
+#define EVMETA_STATE "state"
+
+#define be_put store_codec_be_put
+#define be_get store_codec_be_get
+
+struct store_env {
+	MDB_env *env;
+	bool full; /* a write met MDB_MAP_FULL: grow at the next write begin */
+};
+
+struct store {
+	struct store_opts opts;
+	struct store_env db, ev;
+	MDB_dbi incidents, keys, open, timeline, meta; /* in db */
+	MDB_dbi events, evmeta;			       /* in ev */
+	unsigned ntxn; /* live store_txns; resizing unmaps, so only at 0 */
+	bool writing;  /* a second writer would deadlock on LMDB's writer lock */
+	uint64_t map_grows;
+};
+
+struct store_txn {
+	struct store *s;
+	MDB_txn *txn;	/* db environment */
+	MDB_txn *evtxn; /* events environment, begun on first use */
+	bool write;
+	bool appended; /* ev changed: prune and save it at commit */
+	struct store_codec_evstate ev;
+	int64_t newest; /* latest recv_usec appended here, the reference for pruning by age */
+};
+
+static int
+mdb_to_errno(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_MAP_FULL:
+		return -ENOSPC;
+	case MDB_CORRUPTED:
+	case MDB_INVALID:
+		return -EBADMSG;
+	case MDB_BAD_VALSIZE: /* an empty or over-long key: the caller's mistake */
+		return -EINVAL;
+	}
+	return rc > 0 ? -rc : -EIO;
+}
+
+/* Map an LMDB result, noting a full map so the next write begin grows it. */
+static int
+env_rc(struct store_env *e, int rc)
+{
+	if (rc == MDB_MAP_FULL)
+		e->full = true;
+	return mdb_to_errno(rc);
+}
+
+/*
+ * Put a value to be written in place (MDB_RESERVE).  MDB_APPEND refuses a
+ * key that is not the largest with MDB_KEYEXIST and writes nothing, so
+ * callers may always try it first: new ids are the common case.
+ */
+static int
+put_reserve(struct store_env *e, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v,
+    unsigned flags)
+{
+	int rc = mdb_put(txn, dbi, k, v, flags | MDB_RESERVE);
+
+	if (rc == MDB_KEYEXIST && (flags & MDB_APPEND))
+		rc = mdb_put(txn, dbi, k, v, (flags & ~(unsigned)MDB_APPEND) | MDB_RESERVE);
+	return env_rc(e, rc);
+}
+
+/* Double the map while more than 80% is used, or once after MDB_MAP_FULL. */
+static int
+env_grow(struct store *s, struct store_env *e)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	uint64_t used;
+	size_t size;
+	int rc;
+
+	if ((rc = mdb_env_info(e->env, &info)) != 0 || (rc = mdb_env_stat(e->env, &st)) != 0)
+		return mdb_to_errno(rc);
+	used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	size = info.me_mapsize;
+	if (!e->full && used * 5 <= (uint64_t)size * 4)
+		return 0;
+	do {
+		if (size > SIZE_MAX / 2)
+			return -ENOSPC;
+		size *= 2;
+	} while (used * 5 > (uint64_t)size * 4);
+	if ((rc = mdb_env_set_mapsize(e->env, size)) != 0) {
+		/* mmap failed; put the old map back so the store stays usable. */
+		mdb_env_set_mapsize(e->env, info.me_mapsize);
+		return mdb_to_errno(rc);
+	}
+	e->full = false;
+	s->map_grows++;
+	return 0;
+}
+
+static int
+make_dir(const char *path, char **cause)
+{
+	int rc;
+
+	if (mkdir(path, 0750) == 0 || errno == EEXIST)
+		return 0;
+	rc = -errno;
+	xasprintf(cause, "cannot create %s: %s", path, strerror(-rc));
+	return rc;
+}
+
+struct dbi_name {
+	const char *name;
+	MDB_dbi *dbi;
+};
+
+static int
+dbis_open(MDB_env *env, const struct dbi_name *tab, size_t n)
+{
+	MDB_txn *txn = NULL;
+	int rc = mdb_txn_begin(env, NULL, 0, &txn);
+
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = mdb_dbi_open(txn, tab[i].name, MDB_CREATE, tab[i].dbi);
+	if (rc == 0)
+		return mdb_to_errno(mdb_txn_commit(txn));
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return mdb_to_errno(rc);
+}
+
+/* mdb_reader_check() frees reader slots of crashed processes, which would pin old pages. */
+static int
+env_open(struct store_env *e, const char *dir, const char *name, unsigned flags,
+    const struct dbi_name *tab, size_t n, char **cause)
+{
+	char *path;
+	int rc, dead;
+
+	xasprintf(&path, "%s/%s", dir, name);
+	if ((rc = make_dir(path, cause)) < 0)
+		goto out;
+	if ((rc = mdb_env_create(&e->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(e->env, STORE_MAXDBS)) != 0 ||
+	    (rc = mdb_env_set_mapsize(e->env, STORE_MAP_INITIAL)) != 0 ||
+	    (rc = mdb_env_open(e->env, path, flags | MDB_NOTLS, 0640)) != 0 ||
+	    (rc = mdb_reader_check(e->env, &dead)) != 0) {
+		xasprintf(cause, "cannot open LMDB environment %s: %s", path, mdb_strerror(rc));
+		rc = mdb_to_errno(rc);
+	} else if ((rc = dbis_open(e->env, tab, n)) < 0)
+		xasprintf(cause, "cannot open databases in %s: %s", path, strerror(-rc));
+out:
+	free(path);
+	return rc;
+}
+
+int
+store_open(const char *dir, const struct store_opts *opts, struct store **ret, char **cause)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+	const struct dbi_name dbs[] = {
+		{ "incidents", &s->incidents }, { "keys", &s->keys }, { "open", &s->open },
+		{ "timeline", &s->timeline },	{ "meta", &s->meta },
+	};
+	const struct dbi_name evdbs[] = { { "events", &s->events }, { "meta", &s->evmeta } };
+	int rc;
+
+	*ret = NULL;
+	if (opts != NULL)
+		s->opts = *opts;
+	if ((rc = make_dir(dir, cause)) < 0 ||
+	    (rc = env_open(&s->db, dir, "db", 0, dbs, ARRAY_SIZE(dbs), cause)) < 0 ||
+	    (rc = env_open(&s->ev, dir, "events", MDB_NOSYNC, evdbs, ARRAY_SIZE(evdbs), cause)) < 0)
+		goto fail;
+	/* A grown store reopens with a map just its used size: make room now. */
+	if ((rc = env_grow(s, &s->db)) < 0 || (rc = env_grow(s, &s->ev)) < 0) {
+		xasprintf(cause, "cannot grow LMDB map in %s: %s", dir, strerror(-rc));
+		goto fail;
+	}
+	*ret = s;
+	return 0;
+fail:
+	store_close(s);
+	return rc;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ev.env != NULL)
+		mdb_env_close(s->ev.env);
+	if (s->db.env != NULL)
+		mdb_env_close(s->db.env);
+	free(s);
+}
+
+void
+store_set_opts(struct store *s, const struct store_opts *opts)
+{
+	s->opts = *opts;
+}
+
+int
+store_txn_begin(struct store *s, bool write, struct store_txn **ret)
+{
+	struct store_txn *t;
+	int rc;
+
+	*ret = NULL;
+	if (write && s->writing)
+		return -EBUSY;
+	if (write && s->ntxn == 0 &&
+	    ((rc = env_grow(s, &s->db)) < 0 || (rc = env_grow(s, &s->ev)) < 0))
+		return rc;
+	t = xcalloc(1, sizeof *t);
+	t->s = s;
+	t->write = write;
+	if ((rc = mdb_txn_begin(s->db.env, NULL, write ? 0 : MDB_RDONLY, &t->txn)) != 0) {
+		free(t);
+		return mdb_to_errno(rc);
+	}
+	s->ntxn++;
+	s->writing |= write;
+	*ret = t;
+	return 0;
+}
+
+static void
+txn_free(struct store_txn *t)
+{
+	t->s->ntxn--;
+	if (t->write)
+		t->s->writing = false;
+	free(t);
+}
+
+void
+store_txn_abort(struct store_txn *t)
+{
+	if (t == NULL)
+		return;
+	if (t->evtxn != NULL)
+		mdb_txn_abort(t->evtxn);
+	mdb_txn_abort(t->txn);
+	txn_free(t);
+}
+
+static int
+evstate_load(struct store *s, MDB_txn *txn, struct store_codec_evstate *st)
+{
+	MDB_val k = { strlen(EVMETA_STATE), EVMETA_STATE }, v;
+	int rc = mdb_get(txn, s->evmeta, &k, &v);
+
+	*st = (struct store_codec_evstate){ 1, 0, 0 };
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return mdb_to_errno(rc);
+	return store_codec_decode_evstate(v.mv_data, v.mv_size, st);
+}
+
+static int
+evstate_save(struct store_txn *t)
+{
+	MDB_val k = { strlen(EVMETA_STATE), EVMETA_STATE }, v;
+	int rc;
+
+	store_codec_encode_evstate(NULL, &t->ev, &v.mv_size);
+	if ((rc = put_reserve(&t->s->ev, t->evtxn, t->s->evmeta, &k, &v, 0)) < 0)
+		return rc;
+	store_codec_encode_evstate(v.mv_data, &t->ev, &v.mv_size);
+	return 0;
+}
+
+/* Begin the events transaction on first use; a writer loads the totals it will update. */
+static int
+ev_begin(struct store_txn *t)
+{
+	int rc;
+
+	if (t->evtxn != NULL)
+		return 0;
+	rc = mdb_txn_begin(t->s->ev.env, NULL, t->write ? 0 : MDB_RDONLY, &t->evtxn);
+	if (rc != 0)
+		return mdb_to_errno(rc);
+	return t->write ? evstate_load(t->s, t->evtxn, &t->ev) : 0;
+}
+
+/* Limits of 0 mean "no limit".  An undecodable oldest record goes too. */
+static bool
+prune_due(const struct store_txn *t, const MDB_val *v)
+{
+	const struct store_opts *o = &t->s->opts;
+	int64_t recv;
+
+	if (o->event_log_max_size > 0 && t->ev.bytes > o->event_log_max_size)
+		return true;
+	if (o->event_log_max_age <= 0)
+		return false;
+	if (store_codec_event_time(v->mv_data, v->mv_size, &recv) < 0)
+		return true;
+	return t->newest > INT64_MIN + o->event_log_max_age &&
+	    recv < t->newest - o->event_log_max_age;
+}
+
+static int
+events_prune(struct store_txn *t)
+{
+	struct store *s = t->s;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	size_t size;
+	int rc = mdb_cursor_open(t->evtxn, s->events, &c);
+
+	for (int i = 0; rc == 0 && i < STORE_PRUNE_MAX; i++) {
+		if ((rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) != 0 || !prune_due(t, &v))
+			break;
+		size = v.mv_size;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+		t->ev.count -= t->ev.count > 0;
+		t->ev.bytes -= size < t->ev.bytes ? size : t->ev.bytes;
+	}
+	if (c != NULL)
+		mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : env_rc(&s->ev, rc);
+}
+
+/* The event log commits first: records without their incidents are harmless, the reverse is not. */
+static int
+ev_commit(struct store_txn *t)
+{
+	int rc = 0;
+
+	if (t->appended && ((rc = events_prune(t)) < 0 || (rc = evstate_save(t)) < 0))
+		mdb_txn_abort(t->evtxn);
+	else
+		rc = env_rc(&t->s->ev, mdb_txn_commit(t->evtxn));
+	t->evtxn = NULL;
+	return rc;
+}
+
+int
+store_txn_commit(struct store_txn *t)
+{
+	int rc = 0;
+
+	if (!t->write) {
+		store_txn_abort(t);
+		return 0;
+	}
+	if (t->evtxn != NULL)
+		rc = ev_commit(t);
+	if (rc == 0)
+		rc = env_rc(&t->s->db, mdb_txn_commit(t->txn));
+	else
+		mdb_txn_abort(t->txn);
+	txn_free(t);
+	return rc;
+}
+
+int
+store_meta_put(struct store_txn *t, const char *name, const void *val, size_t len)
+{
+	MDB_val k = { strlen(name), (void *)name }, v = { len, (void *)val };
+
+	return env_rc(&t->s->db, mdb_put(t->txn, t->s->meta, &k, &v, 0));
+}
+
+int
+store_meta_get(struct store_txn *t, const char *name, void *buf, size_t size, size_t *len)
+{
+	MDB_val k = { strlen(name), (void *)name }, v;
+	int rc = mdb_get(t->txn, t->s->meta, &k, &v);
+
+	if (rc != 0)
+		return mdb_to_errno(rc);
+	if (len != NULL)
+		*len = v.mv_size;
+	if (v.mv_size > size)
+		return -ENOBUFS;
+	if (v.mv_size > 0)
+		memcpy(buf, v.mv_data, v.mv_size);
+	return 0;
+}
+
+int
+store_next_id(struct store_txn *t, uint64_t *id)
+{
+	uint8_t b[8];
+	uint64_t next = 1;
+	size_t n;
+	int rc = store_meta_get(t, META_NEXT_ID, b, sizeof b, &n);
+
+	if (rc == 0 && n == sizeof b)
+		next = be_get(b, 8);
+	else if (rc == 0 || rc == -ENOBUFS)
+		return -EBADMSG;
+	else if (rc != -ENOENT)
+		return rc;
+	be_put(b, next + 1, 8);
+	if ((rc = store_meta_put(t, META_NEXT_ID, b, sizeof b)) < 0)
+		return rc;
+	*id = next;
+	return 0;
+}
+
+/* Decode the value stored under an 8-byte id key, checking the two agree. */
+static int
+incident_decode(const MDB_val *k, const MDB_val *v, struct incident *out)
+{
+	int rc = store_codec_decode_incident(v->mv_data, v->mv_size, out);
+
+	if (rc == 0 && (k->mv_size != 8 || out->id != be_get(k->mv_data, 8)))
+		rc = -EBADMSG;
+	return rc;
+}
+
+int
+store_incident_get(struct store_txn *t, uint64_t id, struct incident *out)
+{
+	uint8_t kb[8];
+	MDB_val k = { sizeof kb, kb }, v;
+	int rc;
+
+	be_put(kb, id, 8);
+	if ((rc = mdb_get(t->txn, t->s->incidents, &k, &v)) != 0)
+		return mdb_to_errno(rc);
+	return incident_decode(&k, &v, out);
+}
+
+int
+store_incident_by_key(struct store_txn *t, const char *key, struct incident *out)
+{
+	MDB_val k = { strlen(key), (void *)key }, v;
+	int rc = mdb_get(t->txn, t->s->keys, &k, &v);
+
+	if (rc != 0)
+		return mdb_to_errno(rc);
+	if (v.mv_size != 8)
+		return -EBADMSG;
+	return store_incident_get(t, be_get(v.mv_data, 8), out);
+}
+
+/* Point the key at inc unless a newer incarnation already holds it. */
+static int
+key_index_put(struct store_txn *t, const struct incident *inc)
+{
+	uint8_t idb[8];
+	MDB_val k = { strlen(inc->key), (void *)inc->key }, v;
+	int rc = mdb_get(t->txn, t->s->keys, &k, &v);
+
+	if (rc == 0 && v.mv_size == 8 && be_get(v.mv_data, 8) > inc->id)
+		return 0;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return mdb_to_errno(rc);
+	be_put(idb, inc->id, 8);
+	v = (MDB_val){ sizeof idb, idb };
+	return env_rc(&t->s->db, mdb_put(t->txn, t->s->keys, &k, &v, 0));
+}
+
+static int
+open_set_put(struct store_txn *t, const struct incident *inc, MDB_val *k)
+{
+	MDB_val v = { 0, NULL };
+	int rc;
+
+	if (inc->state == INCIDENT_RESOLVED) {
+		rc = mdb_del(t->txn, t->s->open, k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : env_rc(&t->s->db, rc);
+	}
+	return put_reserve(&t->s->db, t->txn, t->s->open, k, &v, MDB_APPEND);
+}
+
+int
+store_incident_put(struct store_txn *t, const struct incident *inc)
+{
+	uint8_t kb[8];
+	MDB_val k = { sizeof kb, kb }, v;
+	int rc;
+
+	if ((rc = store_codec_encode_incident(NULL, inc, &v.mv_size)) < 0)
+		return rc;
+	be_put(kb, inc->id, 8);
+	if ((rc = put_reserve(&t->s->db, t->txn, t->s->incidents, &k, &v, MDB_APPEND)) < 0)
+		return rc;
+	store_codec_encode_incident(v.mv_data, inc, &v.mv_size);
+	if ((rc = open_set_put(t, inc, &k)) < 0)
+		return rc;
+	return key_index_put(t, inc);
+}
+
+/* One cursor walk serves every foreach: a direction and an optional key prefix. */
+struct walk {
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	bool reverse;
+	const void *prefix; /* start at, and stay within, keys beginning with it */
+	size_t plen;
+	int (*fn)(const MDB_val *k, const MDB_val *v, void *arg); /* non-zero stops */
+	void *arg;
+};
+
+static int
+walk(const struct walk *wk)
+{
+	MDB_cursor *c;
+	MDB_val k = { wk->plen, (void *)wk->prefix }, v;
+	MDB_cursor_op op = wk->plen > 0 ? MDB_SET_RANGE : wk->reverse ? MDB_LAST : MDB_FIRST;
+	int rc, r = 0;
+
+	if ((rc = mdb_cursor_open(wk->txn, wk->dbi, &c)) != 0)
+		return mdb_to_errno(rc);
+	for (; (rc = mdb_cursor_get(c, &k, &v, op)) == 0; op = wk->reverse ? MDB_PREV : MDB_NEXT) {
+		if (wk->plen > 0 &&
+		    (k.mv_size < wk->plen || memcmp(k.mv_data, wk->prefix, wk->plen) != 0))
+			break;
+		if ((r = wk->fn(&k, &v, wk->arg)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (r != 0)
+		return r;
+	return rc == MDB_NOTFOUND ? 0 : mdb_to_errno(rc);
+}
+
+struct incident_walk {
+	struct store_txn *t;
+	store_incident_cb cb;
+	void *arg;
+	struct incident inc;
+};
+
+static int
+incident_walk_fn(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct incident_walk *iw = arg;
+	int rc = incident_decode(k, v, &iw->inc);
+
+	return rc < 0 ? rc : iw->cb(&iw->inc, iw->arg);
+}
+
+static int
+open_walk_fn(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct incident_walk *iw = arg;
+	int rc = k->mv_size == 8 ? store_incident_get(iw->t, be_get(k->mv_data, 8), &iw->inc) :
+				   -EBADMSG;
+
+	if (rc < 0)
+		return rc == -ENOENT ? -EBADMSG : rc; /* the open set names a missing incident */
+	return iw->cb(&iw->inc, iw->arg);
+}
+
+static int
+incidents_walk(struct store_txn *t, bool open, store_incident_cb cb, void *arg)
+{
+	/* On the heap: a struct incident is 2.5 KiB and callbacks may nest walks. */
+	struct incident_walk *iw = xmalloc(sizeof *iw);
+	struct walk wk = { t->txn, open ? t->s->open : t->s->incidents, !open, NULL, 0,
+		open ? open_walk_fn : incident_walk_fn, iw };
+	int rc;
+
+	iw->t = t;
+	iw->cb = cb;
+	iw->arg = arg;
+	rc = walk(&wk);
+	free(iw);
+	return rc;
+}
+
+int
+store_incident_foreach(struct store_txn *t, store_incident_cb cb, void *arg)
+{
+	return incidents_walk(t, false, cb, arg);
+}
+
+int
+store_open_foreach(struct store_txn *t, store_incident_cb cb, void *arg)
+{
+	return incidents_walk(t, true, cb, arg);
+}
+
+static void
+timeline_key(uint8_t kb[12], uint64_t id, uint32_t seq)
+{
+	be_put(kb, id, 8);
+	be_put(kb + 8, seq, 4);
+}
+
+/* The last seq used for id, 0 when it has none: seek past id, then step back. */
+static int
+timeline_last(struct store_txn *t, uint64_t id, uint32_t *seq)
+{
+	uint8_t kb[12];
+	MDB_val k = { sizeof kb, kb }, v;
+	MDB_cursor *c;
+	int rc;
+
+	*seq = 0;
+	if ((rc = mdb_cursor_open(t->txn, t->s->timeline, &c)) != 0)
+		return mdb_to_errno(rc);
+	rc = MDB_NOTFOUND; /* for the largest id, its entries if any are the last */
+	if (id < UINT64_MAX) {
+		timeline_key(kb, id + 1, 0);
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	}
+	if (rc == 0 || rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(c, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
+	if (rc == 0 && k.mv_size == 12 && be_get(k.mv_data, 8) == id)
+		*seq = (uint32_t)be_get((const uint8_t *)k.mv_data + 8, 4);
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : mdb_to_errno(rc);
+}
+
+int
+store_timeline_add(struct store_txn *t, uint64_t id, const struct timeline_entry *e)
+{
+	uint8_t kb[12];
+	MDB_val k = { sizeof kb, kb }, v;
+	uint32_t seq;
+	int rc;
+
+	if ((rc = store_codec_encode_timeline(NULL, e, &v.mv_size)) < 0 ||
+	    (rc = timeline_last(t, id, &seq)) < 0)
+		return rc;
+	if (seq == UINT32_MAX)
+		return -EOVERFLOW;
+	timeline_key(kb, id, seq + 1);
+	if ((rc = put_reserve(&t->s->db, t->txn, t->s->timeline, &k, &v, MDB_APPEND)) < 0)
+		return rc;
+	store_codec_encode_timeline(v.mv_data, e, &v.mv_size);
+	return 0;
+}
+
+struct timeline_walk {
+	store_timeline_cb cb;
+	void *arg;
+	struct timeline_entry e;
+};
+
+static int
+timeline_walk_fn(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct timeline_walk *tw = arg;
+	int rc = k->mv_size != 12 ? -EBADMSG :
+				    store_codec_decode_timeline(v->mv_data, v->mv_size, &tw->e);
+
+	return rc < 0 ? rc : tw->cb(&tw->e, tw->arg);
+}
+
+int
+store_timeline_foreach(struct store_txn *t, uint64_t id, store_timeline_cb cb, void *arg)
+{
+	uint8_t kb[8];
+	struct timeline_walk *tw = xmalloc(sizeof *tw);
+	struct walk wk = { t->txn, t->s->timeline, false, kb, sizeof kb, timeline_walk_fn, tw };
+	int rc;
+
+	be_put(kb, id, 8);
+	tw->cb = cb;
+	tw->arg = arg;
+	rc = walk(&wk);
+	free(tw);
+	return rc;
+}
+
+int
+store_event_append(struct store_txn *t, struct store_event *ev)
+{
+	uint8_t kb[8];
+	MDB_val k = { sizeof kb, kb }, v;
+	int rc;
+
+	if (!t->s->opts.event_log)
+		return 0;
+	if ((rc = store_codec_encode_event(NULL, ev, &v.mv_size)) < 0 || (rc = ev_begin(t)) < 0)
+		return rc;
+	be_put(kb, t->ev.next_seq, 8);
+	if ((rc = put_reserve(&t->s->ev, t->evtxn, t->s->events, &k, &v, MDB_APPEND)) < 0)
+		return rc;
+	store_codec_encode_event(v.mv_data, ev, &v.mv_size);
+	ev->seq = t->ev.next_seq++;
+	t->ev.count++;
+	t->ev.bytes += v.mv_size;
+	if (!t->appended || ev->recv_usec > t->newest)
+		t->newest = ev->recv_usec;
+	t->appended = true;
+	return 0;
+}
+
+struct event_walk {
+	int64_t since;
+	store_event_cb cb;
+	void *arg;
+};
+
+static int
+event_walk_fn(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct event_walk *ew = arg;
+	struct store_event ev;
+	int rc = store_codec_decode_event(v->mv_data, v->mv_size, &ev);
+
+	if (rc == 0 && k->mv_size != 8)
+		rc = -EBADMSG;
+	if (rc < 0)
+		return rc;
+	ev.seq = be_get(k->mv_data, 8);
+	return ev.recv_usec >= ew->since ? ew->cb(&ev, ew->arg) : 0;
+}
+
+int
+store_event_foreach(struct store_txn *t, int64_t since_usec, store_event_cb cb, void *arg)
+{
+	struct event_walk ew = { since_usec, cb, arg };
+	struct walk wk;
+	int rc;
+
+	if (!t->s->opts.event_log)
+		return 0;
+	if ((rc = ev_begin(t)) < 0)
+		return rc;
+	/* Clock steps leave recv_usec only roughly ordered: filter, don't seek. */
+	wk = (struct walk){ t->evtxn, t->s->events, false, NULL, 0, event_walk_fn, &ew };
+	return walk(&wk);
+}
+
+static int
+db_entries(MDB_txn *txn, MDB_dbi dbi, uint64_t *n)
+{
+	MDB_stat st;
+	int rc = mdb_stat(txn, dbi, &st);
+
+	*n = rc == 0 ? st.ms_entries : 0;
+	return mdb_to_errno(rc);
+}
+
+int
+store_stats(struct store *s, struct store_stats *st)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	MDB_txn *txn;
+	struct store_codec_evstate ev;
+	int rc;
+
+	memset(st, 0, sizeof *st);
+	st->map_grows = s->map_grows;
+	if ((rc = mdb_env_info(s->db.env, &info)) != 0 || (rc = mdb_env_stat(s->db.env, &ms)) != 0)
+		return mdb_to_errno(rc);
+	st->map_size = info.me_mapsize;
+	st->map_used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+	if ((rc = mdb_txn_begin(s->db.env, NULL, MDB_RDONLY, &txn)) != 0)
+		return mdb_to_errno(rc);
+	if ((rc = db_entries(txn, s->incidents, &st->incidents)) == 0 &&
+	    (rc = db_entries(txn, s->open, &st->open_incidents)) == 0)
+		rc = db_entries(txn, s->timeline, &st->timeline_entries);
+	mdb_txn_abort(txn);
+	if (rc < 0)
+		return rc;
+	if ((rc = mdb_txn_begin(s->ev.env, NULL, MDB_RDONLY, &txn)) != 0)
+		return mdb_to_errno(rc);
+	rc = evstate_load(s, txn, &ev);
+	mdb_txn_abort(txn);
+	st->events = ev.count;
+	st->event_bytes = ev.bytes;
+	return rc;
+}
+
+int
+store_sync(struct store *s)
+{
+	return mdb_to_errno(mdb_env_sync(s->ev.env, 1));
+}

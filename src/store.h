@@ -1,0 +1,107 @@
+/*
+ * store.h - durable state in LMDB.  The only module that includes <lmdb.h>.
+ *
+ * Layout: STATE_DIR/db is an LMDB environment opened with LMDB's safe
+ * (synchronous) defaults holding incidents, their timelines and small
+ * named values (cursors, counters).  STATE_DIR/events is a second
+ * environment for the raw-event log; it is written with MDB_NOSYNC and
+ * flushed by store_sync(), because it is an aid for replay, not state.
+ *
+ * One write transaction at a time (the pipeline's batch); read transactions
+ * for the control socket.  All functions return 0 or -errno; those that can
+ * fail for a reason a person must see also fill *cause.
+ */
+#ifndef TRIAGED_STORE_H
+#define TRIAGED_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "incident.h"
+
+struct store;
+struct store_txn;
+
+struct store_opts {
+	bool event_log;		     /* keep the raw-event log at all */
+	int64_t event_log_max_age;   /* usec; older records are pruned; 0: no limit */
+	uint64_t event_log_max_size; /* bytes of records; oldest pruned first; 0: no limit */
+};
+
+/* A raw event as received, for replay. */
+struct store_event {
+	uint64_t seq;	   /* assigned by store_event_append */
+	int64_t recv_usec; /* UTC */
+	const char *listener;
+	const char *source; /* sender address as text */
+	const char *raw;
+	size_t raw_len;
+};
+
+struct store_stats {
+	uint64_t map_size, map_used; /* bytes, db environment */
+	uint64_t incidents, open_incidents, timeline_entries;
+	uint64_t events, event_bytes; /* raw-event log */
+	uint64_t map_grows;
+};
+
+/* Create dir if needed (mode 0750), clear stale readers, open both environments. */
+int store_open(const char *dir, const struct store_opts *opts, struct store **ret, char **cause);
+void store_close(struct store *s); /* NULL-safe; aborts nothing: no txn may be open */
+/* Apply new event-log limits on reload. */
+void store_set_opts(struct store *s, const struct store_opts *opts);
+
+/*
+ * Begin a transaction.  A write transaction grows the map first when it is
+ * more than 80% used, so a batch never meets MDB_MAP_FULL in practice; a
+ * put that still does returns -ENOSPC, and after the caller aborts, the
+ * next write begin grows the map.  Growing waits while any transaction of
+ * this store is open.  There is one writer: -EBUSY while one is open.
+ */
+int store_txn_begin(struct store *s, bool write, struct store_txn **ret);
+/*
+ * Commit (freeing t): prune the event log past its limits (at most 4096
+ * records per commit), commit it, then the db.
+ */
+int store_txn_commit(struct store_txn *t);
+void store_txn_abort(struct store_txn *t); /* NULL-safe */
+
+/* The next unused incident id (persistent counter, starts at 1). */
+int store_next_id(struct store_txn *t, uint64_t *id);
+
+/* The latest incarnation for key; -ENOENT when the key was never seen. */
+int store_incident_by_key(struct store_txn *t, const char *key, struct incident *out);
+int store_incident_get(struct store_txn *t, uint64_t id, struct incident *out);
+/* Insert or update by inc->id; maintains the key index and the open set. */
+int store_incident_put(struct store_txn *t, const struct incident *inc);
+
+/* Visit incidents, newest first; cb returns non-zero to stop (returned as is). */
+typedef int (*store_incident_cb)(const struct incident *inc, void *arg);
+int store_incident_foreach(struct store_txn *t, store_incident_cb cb, void *arg);
+/* Visit only incidents that are not resolved, oldest first. */
+int store_open_foreach(struct store_txn *t, store_incident_cb cb, void *arg);
+
+int store_timeline_add(struct store_txn *t, uint64_t id, const struct timeline_entry *e);
+typedef int (*store_timeline_cb)(const struct timeline_entry *e, void *arg);
+int store_timeline_foreach(struct store_txn *t, uint64_t id, store_timeline_cb cb, void *arg);
+
+/* Raw-event log; a no-op returning 0 when the log is disabled.  Sets ev->seq. */
+int store_event_append(struct store_txn *t, struct store_event *ev);
+/* Records with recv_usec >= since_usec, oldest first; ev's strings live only during cb. */
+typedef int (*store_event_cb)(const struct store_event *ev, void *arg);
+int store_event_foreach(struct store_txn *t, int64_t since_usec, store_event_cb cb, void *arg);
+
+/*
+ * Small named values (journal cursor, ...), written in the caller's batch.
+ * Names starting with "store." are reserved.  get: -ENOBUFS (with *len set)
+ * when size is too small.
+ */
+int store_meta_put(struct store_txn *t, const char *name, const void *val, size_t len);
+int store_meta_get(struct store_txn *t, const char *name, void *buf, size_t size, size_t *len);
+
+int store_stats(struct store *s, struct store_stats *st);
+/* Flush the event log's environment (it is written without sync). */
+int store_sync(struct store *s);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * store_codec.h - the byte format of the records store.c keeps in LMDB.
+ * Pure functions over buffers, no LMDB, so the decoders can be fuzzed.
+ *
+ * Every record starts with a version byte.  Integers are fixed-width
+ * little-endian; strings are a length, the bytes and a NUL, so decoded
+ * event strings can point straight into the map.  Keys are big-endian so
+ * LMDB's byte order is numeric order.  Decoders never write past the
+ * destination and return -EBADMSG for anything malformed.
+ */
+#ifndef TRIAGED_STORE_CODEC_H
+#define TRIAGED_STORE_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "incident.h"
+#include "store.h"
+
+/* Event-log totals, stored next to the records so they commit together. */
+struct store_codec_evstate {
+	uint64_t next_seq, count, bytes;
+};
+
+/*
+ * Encoders write into buf (NULL: only measure) and set *len.  They return
+ * -EINVAL for a record that could not be read back (an unterminated
+ * array, an out-of-range enum or count, an over-long event string).
+ */
+int store_codec_encode_incident(uint8_t *buf, const struct incident *inc, size_t *len);
+int store_codec_encode_timeline(uint8_t *buf, const struct timeline_entry *e, size_t *len);
+int store_codec_encode_event(uint8_t *buf, const struct store_event *ev, size_t *len);
+void store_codec_encode_evstate(uint8_t *buf, const struct store_codec_evstate *st, size_t *len);
+
+int store_codec_decode_incident(const void *p, size_t len, struct incident *out);
+int store_codec_decode_timeline(const void *p, size_t len, struct timeline_entry *out);
+/* Fills all of ev but seq; its strings point into p. */
+int store_codec_decode_event(const void *p, size_t len, struct store_event *ev);
+int store_codec_decode_evstate(const void *p, size_t len, struct store_codec_evstate *st);
+/* Just the receive time of an event record, for pruning by age. */
+int store_codec_event_time(const void *p, size_t len, int64_t *recv_usec);
+
+static inline void
+store_codec_be_put(uint8_t *p, uint64_t v, size_t width)
+{
+	for (size_t i = width; i-- > 0; v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static inline uint64_t
+store_codec_be_get(const void *p, size_t width)
+{
+	const uint8_t *b = p;
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < width; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+#endif

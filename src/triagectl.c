@@ -1,0 +1,316 @@
+/*
+ * triagectl.c - the control tool: one verb per table entry, tables for
+ * people and --json for scripts.  Exit status: 0 done, 1 refused or
+ * daemon unreachable, 2 usage.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "ctlclient.h"
+#include "util.h"
+
+#define DEFAULT_SOCKET RUNSTATEDIR "/triaged/control.sock"
+#define CALL_TIMEOUT_MS 30000
+
+struct opts {
+	const char *socket;
+	bool json;
+	const char *state;
+	long limit;
+	const char *who;
+};
+
+struct verb {
+	const char *name;
+	const char *args; /* for usage */
+	int nargs;
+	json_t *(*request)(const struct opts *o, char **argv);
+	void (*print)(json_t *reply);
+};
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "-";
+}
+
+static long long
+jint(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static json_t *
+req_plain(const char *command)
+{
+	return json_pack("{s:s}", "command", command);
+}
+
+static json_t *
+req_status(const struct opts *o, char **argv)
+{
+	return req_plain("status");
+}
+
+static json_t *
+req_reload(const struct opts *o, char **argv)
+{
+	return req_plain("reload");
+}
+
+static json_t *
+req_incidents(const struct opts *o, char **argv)
+{
+	json_t *r = req_plain("incidents");
+	if (o->state)
+		json_object_set_new(r, "state", json_string(o->state));
+	if (o->limit > 0)
+		json_object_set_new(r, "limit", json_integer(o->limit));
+	return r;
+}
+
+static json_t *
+req_keyed(const char *command, const struct opts *o, char **argv)
+{
+	json_t *r = json_pack("{s:s, s:s}", "command", command, "key", argv[0]);
+	char *who = NULL;
+
+	if (o->who)
+		json_object_set_new(r, "who", json_string(o->who));
+	else if (strcmp(command, "show") != 0) {
+		const char *user = getenv("SUDO_USER") ? getenv("SUDO_USER") : getenv("USER");
+		xasprintf(&who, "%s via triagectl", user ? user : "someone");
+		json_object_set_new(r, "who", json_string(who));
+		free(who);
+	}
+	return r;
+}
+
+static json_t *
+req_show(const struct opts *o, char **argv)
+{
+	return req_keyed("show", o, argv);
+}
+
+static json_t *
+req_ack(const struct opts *o, char **argv)
+{
+	return req_keyed("ack", o, argv);
+}
+
+static json_t *
+req_resolve(const struct opts *o, char **argv)
+{
+	return req_keyed("resolve", o, argv);
+}
+
+static void
+print_ok(json_t *reply)
+{
+}
+
+static void
+print_listeners(json_t *arr)
+{
+	size_t i;
+	json_t *l;
+
+	printf("%-32s %-5s %10s %9s %9s %9s %6s\n", "LISTENER", "PROTO", "RECEIVED", "MALFORMED",
+	    "TRUNCATED", "DROPPED", "CONNS");
+	json_array_foreach(arr, i, l) {
+		printf("%-32s %-5s %10lld %9lld %9lld %9lld %6lld\n", jstr(l, "name"), jstr(l, "proto"),
+		    jint(l, "received"), jint(l, "malformed"), jint(l, "truncated"),
+		    jint(l, "dropped"), jint(l, "connections"));
+	}
+}
+
+static void
+print_status(json_t *r)
+{
+	json_t *ev = json_object_get(r, "events"), *inc = json_object_get(r, "incidents");
+
+	printf("triaged %s, pid %lld, host %s, running since %s\n", jstr(r, "version"),
+	    jint(r, "pid"), jstr(r, "hostname"), jstr(r, "started"));
+	printf("config %s: %lld reloads, %lld refused\n", jstr(r, "config"), jint(r, "reloads"),
+	    jint(r, "reload_failures"));
+	if (json_is_string(json_object_get(r, "last_reload_error")))
+		printf("last reload refused: %s\n", jstr(r, "last_reload_error"));
+	printf("events: %lld received, %lld malformed, %lld dropped by rule, %lld dropped by "
+	       "default, %lld matched, %lld resolving\n",
+	    jint(ev, "received"), jint(ev, "malformed"), jint(ev, "dropped_by_rule"),
+	    jint(ev, "dropped_by_default"), jint(ev, "matched"), jint(ev, "resolving"));
+	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld resolved\n",
+	    jint(inc, "pending"), jint(inc, "triggered"), jint(inc, "acknowledged"),
+	    jint(inc, "resolved"));
+	print_listeners(json_object_get(r, "listeners"));
+}
+
+/* Times as "2026-11-26 09:38:14", shorter than RFC 3339 in a table. */
+static void
+short_time(const char *rfc3339, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.19s", rfc3339);
+	if (strlen(buf) > 10)
+		buf[10] = ' ';
+}
+
+static void
+print_incidents(json_t *r)
+{
+	json_t *arr = json_object_get(r, "incidents"), *i;
+	size_t n;
+	char when[32];
+
+	if (json_array_size(arr) == 0) {
+		printf("no incidents\n");
+		return;
+	}
+	printf("%-13s %-8s %8s  %-19s  %-40s %s\n", "STATE", "SEVERITY", "COUNT", "LAST SEEN",
+	    "KEY", "SUMMARY");
+	json_array_foreach(arr, n, i) {
+		short_time(jstr(i, "last_seen"), when, sizeof(when));
+		printf("%-13s %-8s %8lld  %-19s  %-40s %.80s\n", jstr(i, "state"),
+		    jstr(i, "severity"), jint(i, "count"), when, jstr(i, "key"), jstr(i, "summary"));
+	}
+}
+
+static void
+print_show(json_t *r)
+{
+	json_t *i = json_object_get(r, "incident"), *e;
+	size_t n;
+	char when[32];
+
+	printf("key:        %s\nsummary:    %s\nstate:      %s\nseverity:   %s\n", jstr(i, "key"),
+	    jstr(i, "summary"), jstr(i, "state"), jstr(i, "severity"));
+	printf("count:      %lld\nrule:       %s\nhost:       %s\nfirst seen: %s\nlast seen:  %s\n",
+	    jint(i, "count"), jstr(i, "rule"), jstr(i, "host"), jstr(i, "first_seen"),
+	    jstr(i, "last_seen"));
+	printf("\ntimeline:\n");
+	json_array_foreach(json_object_get(i, "timeline"), n, e) {
+		short_time(jstr(e, "at"), when, sizeof(when));
+		printf("  %s  %-5s #%-6lld %s\n", when, jstr(e, "kind"), jint(e, "count"),
+		    jstr(e, "text"));
+	}
+}
+
+static const struct verb verbs[] = {
+	{ "ack", "KEY", 1, req_ack, print_ok },
+	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents },
+	{ "reload", "", 0, req_reload, print_ok },
+	{ "resolve", "KEY", 1, req_resolve, print_ok },
+	{ "show", "KEY", 1, req_show, print_show },
+	{ "status", "", 0, req_status, print_status },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: triagectl [-j] [-s socket | -c config] VERB [ARGS]\n");
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		fprintf(f, "       triagectl %s %s\n", verbs[i].name, verbs[i].args);
+	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  --state STATE  "
+		   "--limit N  --who NAME\n");
+}
+
+/* -c: take the control socket from a configuration file, as the daemon would. */
+static const char *
+socket_from_config(const char *path)
+{
+	struct conf *c;
+	char *cause = NULL;
+
+	if (conf_load(path, &c, &cause) < 0) {
+		fprintf(stderr, "triagectl: %s\n", cause);
+		exit(1);
+	}
+	const char *s = xstrdup(c->control_socket);
+	conf_free(c);
+	return s;
+}
+
+static int
+run(const struct verb *v, const struct opts *o, char **argv)
+{
+	json_t *req = v->request(o, argv), *reply = NULL;
+	char *cause = NULL;
+	int r = ctlclient_call(o->socket, req, CALL_TIMEOUT_MS, &reply, &cause);
+
+	json_decref(req);
+	if (r < 0) {
+		fprintf(stderr, "triagectl: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	bool okay = json_is_true(json_object_get(reply, "ok"));
+	if (o->json) {
+		char *s = json_dumps(reply, JSON_INDENT(2));
+		puts(s);
+		free(s);
+	} else if (okay)
+		v->print(reply);
+	if (!okay && !o->json)
+		fprintf(stderr, "triagectl: %s\n", jstr(reply, "error"));
+	json_decref(reply);
+	return okay ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },   { "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
+		{ "state", required_argument, NULL, 'S' }, { "limit", required_argument, NULL, 'L' },
+		{ "who", required_argument, NULL, 'W' },  { NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .socket = getenv("TRIAGED_SOCKET") };
+	int64_t lim;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "js:c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': o.json = true; break;
+		case 's': o.socket = optarg; break;
+		case 'c': o.socket = socket_from_config(optarg); break;
+		case 'S': o.state = optarg; break;
+		case 'W': o.who = optarg; break;
+		case 'L':
+			if (parse_int64(optarg, 1, 1000000, &lim) < 0) {
+				fprintf(stderr, "triagectl: --limit wants a number from 1 to 1000000\n");
+				return 2;
+			}
+			o.limit = (long)lim;
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (o.socket == NULL || *o.socket == '\0')
+		o.socket = DEFAULT_SOCKET;
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
+		if (strcmp(verbs[i].name, argv[optind]) != 0)
+			continue;
+		if (argc - optind - 1 != verbs[i].nargs) {
+			fprintf(stderr, "usage: triagectl %s %s\n", verbs[i].name, verbs[i].args);
+			return 2;
+		}
+		return run(&verbs[i], &o, argv + optind + 1);
+	}
+	fprintf(stderr, "triagectl: unknown verb '%s'\n", argv[optind]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,130 @@
+# lib.sh - shared helpers for integration scenarios.  Each scenario sources
+# this, gets its own temporary state dir and loopback high ports, starts the
+# real triaged, drives it with real clients and asserts through triagectl.
+# Every wait is bounded; the scenario cleans up after itself on any exit.
+
+set -eu
+
+: "${TRIAGED:=$PWD/triaged}"
+: "${TRIAGECTL:=$PWD/triagectl}"
+: "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/triaged-it.XXXXXX")
+TRIAGED_PID=
+SCENARIO=$(basename "$0" .sh)
+
+cleanup() {
+	status=$?
+	if [ -n "$TRIAGED_PID" ] && kill -0 "$TRIAGED_PID" 2>/dev/null; then
+		kill -TERM "$TRIAGED_PID" 2>/dev/null || true
+		wait "$TRIAGED_PID" 2>/dev/null || true
+	fi
+	for f in "$T"/*.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+	done
+	if [ "$status" -ne 0 ] && [ -f "$T/triaged.log" ]; then
+		echo "--- triaged.log ($SCENARIO) ---" >&2
+		tail -n 50 "$T/triaged.log" >&2
+	fi
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+	exit "$status"
+}
+trap cleanup EXIT INT TERM
+
+fail() {
+	echo "FAIL $SCENARIO: $*" >&2
+	exit 1
+}
+
+pass() {
+	echo "ok $SCENARIO: $*"
+}
+
+# A free TCP+UDP port in 20000-59999 (both protocols, so one number serves).
+free_port() {
+	python3 - <<'PY'
+import random, socket
+for _ in range(200):
+    p = random.randint(20000, 59999)
+    try:
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            s = socket.socket(socket.AF_INET, kind)
+            s.bind(("127.0.0.1", p))
+            s.close()
+        print(p)
+        break
+    except OSError:
+        continue
+PY
+}
+
+PORT=$(free_port)
+CONF="$T/triaged.conf"
+SOCK="$T/control.sock"
+
+# Write the common head of a config; the scenario appends its rules.
+conf_head() {
+	cat > "$CONF" <<CONF
+state-dir "$T/state"
+control-socket "$SOCK"
+hostname "it-host"
+listen syslog udp 127.0.0.1:$PORT { rcvbuf 8M }
+listen syslog tcp 127.0.0.1:$PORT
+listen syslog unix "$T/log.sock"
+CONF
+}
+
+ctl() {
+	"$TRIAGECTL" -s "$SOCK" "$@"
+}
+
+# Start triaged in the background and wait (at most 10 s) for its control socket.
+start_triaged() {
+	"$TRIAGED" -d -c "$CONF" >>"$T/triaged.log" 2>&1 &
+	TRIAGED_PID=$!
+	i=0
+	while ! ctl status >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "triaged did not start"
+		kill -0 "$TRIAGED_PID" 2>/dev/null || fail "triaged exited at start"
+		sleep 0.1
+	done
+}
+
+stop_triaged() {
+	kill -TERM "$TRIAGED_PID"
+	wait "$TRIAGED_PID" || fail "triaged exited with status $? on SIGTERM"
+	TRIAGED_PID=
+}
+
+# json EXPR: evaluate a python expression over the JSON on stdin (bound to j).
+json() {
+	python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"
+}
+
+# Wait (at most $2 seconds, default 10) until a python expression over
+# `triagectl --json status` (bound to j) is true.
+wait_status() {
+	limit=$(( ${2:-10} * 10 ))
+	i=0
+	while :; do
+		v=$(ctl --json status | json "bool($1)") || v=False
+		[ "$v" = True ] && return 0
+		i=$((i + 1))
+		[ $i -lt $limit ] || fail "timed out waiting for: $1"
+		sleep 0.1
+	done
+}
+
+# Like wait_status, over `triagectl --json incidents`.
+wait_incidents() {
+	limit=$(( ${2:-10} * 10 ))
+	i=0
+	while :; do
+		v=$(ctl --json incidents --state all | json "bool($1)") || v=False
+		[ "$v" = True ] && return 0
+		i=$((i + 1))
+		[ $i -lt $limit ] || fail "timed out waiting for incidents: $1"
+		sleep 0.1
+	done
+}

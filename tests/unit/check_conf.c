@@ -1,0 +1,723 @@
+/*
+ * check_conf.c - the configuration language: the tokenizer, every
+ * statement, defaults, includes, and every error message with its file:line.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "conf_lex.h"
+#include "rules.h"
+
+/* As conf.c has them when the build does not say. */
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
+#endif
+#ifndef RUNSTATEDIR
+#define RUNSTATEDIR "/run"
+#endif
+
+static char tmpdir[PATH_MAX];
+
+static void
+setup(void)
+{
+	strlcpy_t(tmpdir, "/tmp/check_conf.XXXXXX", sizeof(tmpdir));
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static int
+rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void
+teardown(void)
+{
+	nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Write text to tmpdir/name (creating one level of directory); returns the path. */
+static char *
+write_file(const char *name, const char *text)
+{
+	char *path, *dir;
+	FILE *f;
+
+	xasprintf(&path, "%s/%s", tmpdir, name);
+	dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	mkdir(dir, 0700);
+	free(dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static struct conf *
+load_ok(const char *text)
+{
+	struct conf *conf = NULL;
+	char *cause = NULL;
+	int r = conf_load_buffer("test.conf", text, strlen(text), &conf, &cause);
+
+	ck_assert_msg(r == 0, "unexpected error: %s", cause ? cause : "?");
+	ck_assert_ptr_nonnull(conf);
+	return conf;
+}
+
+/* The load must fail with exactly "test.conf:" expect. */
+static void
+load_err(const char *text, const char *expect)
+{
+	struct conf *conf = (struct conf *)1;
+	char *cause = NULL, *want;
+	int r = conf_load_buffer("test.conf", text, strlen(text), &conf, &cause);
+
+	ck_assert_int_eq(r, -EINVAL);
+	ck_assert_ptr_null(conf);
+	ck_assert_ptr_nonnull(cause);
+	xasprintf(&want, "test.conf:%s", expect);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+}
+
+/* The same for a file in tmpdir; expect is relative to tmpdir. */
+static void
+file_err(const char *path, const char *expect)
+{
+	struct conf *conf = NULL;
+	char *cause = NULL, *want;
+	int r = conf_load(path, &conf, &cause);
+
+	ck_assert_int_lt(r, 0);
+	ck_assert_ptr_null(conf);
+	xasprintf(&want, "%s/%s", tmpdir, expect);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+}
+
+START_TEST(test_lex_tokens)
+{
+	static const char text[] = "listen IF-MIB::linkDown 127.0.0.1:5514 10.0.0.0/8 30s 8M\n"
+				   "[::1]:514 *:514 a.b@c+d # comment ; ignored\n"
+				   "\"q\\\"\\\\\\n\\t\\S\" = != < <= > >= ~ !~ { } ( ) ;\n"
+				   "x \\\n y";
+	static const struct {
+		enum tok type;
+		const char *text;
+		int line;
+	} want[] = {
+		{ TOK_WORD, "listen", 1 }, { TOK_WORD, "IF-MIB::linkDown", 1 },
+		{ TOK_WORD, "127.0.0.1:5514", 1 }, { TOK_WORD, "10.0.0.0/8", 1 },
+		{ TOK_WORD, "30s", 1 }, { TOK_WORD, "8M", 1 }, { TOK_END, "\n", 1 },
+		{ TOK_WORD, "[::1]:514", 2 }, { TOK_WORD, "*:514", 2 }, { TOK_WORD, "a.b@c+d", 2 },
+		{ TOK_END, "\n", 2 }, { TOK_STRING, "q\"\\\n\t\\S", 3 }, { TOK_EQ, "", 3 },
+		{ TOK_NE, "", 3 }, { TOK_LT, "", 3 }, { TOK_LE, "", 3 }, { TOK_GT, "", 3 },
+		{ TOK_GE, "", 3 }, { TOK_MATCH, "", 3 }, { TOK_NMATCH, "", 3 },
+		{ TOK_LBRACE, "", 3 }, { TOK_RBRACE, "", 3 }, { TOK_LPAREN, "", 3 },
+		{ TOK_RPAREN, "", 3 }, { TOK_END, ";", 3 }, { TOK_END, "\n", 3 },
+		{ TOK_WORD, "x", 4 }, { TOK_WORD, "y", 5 }, { TOK_EOF, "", 5 },
+	};
+	struct lex lx;
+	char *cause = NULL;
+
+	ck_assert_int_eq(lex_open_buffer(&lx, "t", text, strlen(text), &cause), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		ck_assert_int_eq(lex_next(&lx, &cause), 0);
+		ck_assert_msg(lx.tok.type == want[i].type, "token %zu: type %d", i, lx.tok.type);
+		ck_assert_int_eq(lx.tok.line, want[i].line);
+		if (want[i].type == TOK_WORD || want[i].type == TOK_STRING)
+			ck_assert_str_eq(lx.tok.text, want[i].text);
+	}
+	lex_close(&lx);
+}
+END_TEST
+
+START_TEST(test_lex_limits)
+{
+	size_t n = LEX_MAX_TOKEN + 1;
+	char *big = xmalloc(LEX_MAX_FILE + 2), *want;
+
+	memset(big, 'a', n);
+	big[n] = '\0';
+	load_err(big, "1: token longer than 65536 bytes");
+	big[0] = '"';
+	load_err(big, "1: unterminated quoted string");
+	memset(big, '\n', LEX_MAX_FILE + 1);
+	struct conf *conf;
+	char *cause = NULL;
+	ck_assert_int_eq(conf_load_buffer("big", big, LEX_MAX_FILE + 1, &conf, &cause), -EFBIG);
+	ck_assert_str_eq(cause, "big: larger than 16 MiB");
+	free(cause);
+	/* Exactly the limit is fine, and line numbers keep counting. */
+	memcpy(big + LEX_MAX_FILE - 5, "foo\n", 4);
+	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: control-socket, default, "
+			 "event-log, hostname, include, listen, max-message, rule, state-dir",
+	    LEX_MAX_FILE - 4);
+	big[LEX_MAX_FILE] = '\0';
+	load_err(big, want);
+	free(want);
+	free(big);
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+	struct conf *conf = load_ok("# nothing but a comment\n\n;;\n");
+	char host[256] = "";
+
+	gethostname(host, sizeof(host));
+	ck_assert_str_eq(conf->hostname, host);
+	ck_assert_str_eq(conf->path, "test.conf");
+	ck_assert_str_eq(conf->state_dir, LOCALSTATEDIR "/lib/triaged");
+	ck_assert_str_eq(conf->control_socket, RUNSTATEDIR "/triaged/control.sock");
+	ck_assert_uint_eq(conf->max_message, 64 * 1024);
+	ck_assert(conf->event_log);
+	ck_assert_int_eq(conf->event_log_max_age, 7 * 86400 * USEC_PER_SEC);
+	ck_assert_uint_eq(conf->event_log_max_size, 256 * 1024 * 1024);
+	ck_assert_int_eq(conf->default_action, CONF_DEFAULT_DROP);
+	ck_assert_uint_eq(conf->nrules, 0);
+	ck_assert_uint_eq(conf->nlistens, 0);
+	conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_settings)
+{
+	char cwd[PATH_MAX], *want;
+	struct conf *conf = load_ok("hostname \"edge-01\"\n"
+				    "state-dir var ; control-socket \"./var/ctl.sock\"\n"
+				    "max-message 1M\n"
+				    "event-log {\n  max-age 2d\n  max-size 1G\n}\n"
+				    "default keep\n");
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_str_eq(conf->hostname, "edge-01");
+	xasprintf(&want, "%s/var", cwd);
+	ck_assert_str_eq(conf->state_dir, want);
+	free(want);
+	xasprintf(&want, "%s/var/ctl.sock", cwd);
+	ck_assert_str_eq(conf->control_socket, want);
+	free(want);
+	ck_assert_uint_eq(conf->max_message, 1024 * 1024);
+	ck_assert(conf->event_log);
+	ck_assert_int_eq(conf->event_log_max_age, 2 * 86400 * USEC_PER_SEC);
+	ck_assert_uint_eq(conf->event_log_max_size, 1024ULL * 1024 * 1024);
+	ck_assert_int_eq(conf->default_action, CONF_DEFAULT_KEEP);
+	conf_free(conf);
+
+	conf = load_ok("event-log off\nstate-dir \"/srv/t\"\ndefault drop");
+	ck_assert(!conf->event_log);
+	ck_assert_str_eq(conf->state_dir, "/srv/t");
+	ck_assert_int_eq(conf->default_action, CONF_DEFAULT_DROP);
+	conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_listen)
+{
+	struct conf *conf = load_ok(
+	    "max-message 8K\n"
+	    "listen syslog udp 127.0.0.1:5514 { rcvbuf 8M; max-message 2K; name \"lo\" }\n"
+	    "listen syslog tcp [::1]:5514 {\n max-connections 10\n}\n"
+	    "listen syslog tcp *:514\n"
+	    "listen syslog udp \"0.0.0.0:514\"\n"
+	    "listen syslog unix \"/run/t/log\" { max-message 16M }\n"
+	    "listen snmp udp [::]:162\n");
+	const struct conf_listen *l = conf->listens;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&l[0].sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&l[1].sa;
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&l[4].sa;
+
+	ck_assert_uint_eq(conf->nlistens, 6);
+	ck_assert_int_eq(l[0].kind, LISTEN_SYSLOG);
+	ck_assert_int_eq(l[0].proto, LISTEN_UDP);
+	ck_assert_str_eq(l[0].name, "lo");
+	ck_assert_str_eq(l[0].address, "127.0.0.1:5514");
+	ck_assert_int_eq(sin->sin_family, AF_INET);
+	ck_assert_int_eq(ntohs(sin->sin_port), 5514);
+	ck_assert_uint_eq(ntohl(sin->sin_addr.s_addr), 0x7f000001);
+	ck_assert_int_eq(l[0].salen, sizeof(struct sockaddr_in));
+	ck_assert_uint_eq(l[0].rcvbuf, 8 * 1024 * 1024);
+	ck_assert_uint_eq(l[0].max_message, 2048);
+	ck_assert_str_eq(l[0].file, "test.conf");
+	ck_assert_int_eq(l[0].line, 2);
+
+	ck_assert_int_eq(l[1].proto, LISTEN_TCP);
+	ck_assert_str_eq(l[1].name, "syslog/tcp/[::1]:5514");
+	ck_assert_int_eq(sin6->sin6_family, AF_INET6);
+	ck_assert(IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
+	ck_assert_uint_eq(l[1].max_connections, 10);
+	ck_assert_uint_eq(l[1].max_message, 8192); /* inherited, though set before */
+
+	sin6 = (const struct sockaddr_in6 *)&l[2].sa;
+	ck_assert_int_eq(sin6->sin6_family, AF_INET6); /* "*" is [::], both families */
+	ck_assert(IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr));
+	ck_assert_int_eq(ntohs(sin6->sin6_port), 514);
+	ck_assert_uint_eq(l[2].max_connections, CONF_DEFAULT_MAX_CONNECTIONS);
+	ck_assert_uint_eq(l[2].rcvbuf, 0);
+
+	ck_assert_str_eq(l[3].name, "syslog/udp/0.0.0.0:514");
+	ck_assert_int_eq(l[4].proto, LISTEN_UNIX);
+	ck_assert_str_eq(l[4].name, "syslog/unix/run/t/log");
+	ck_assert_int_eq(sun->sun_family, AF_UNIX);
+	ck_assert_str_eq(sun->sun_path, "/run/t/log");
+	ck_assert_uint_eq(l[4].max_message, 16 * 1024 * 1024);
+	ck_assert_int_eq(l[5].kind, LISTEN_SNMP);
+	ck_assert_str_eq(l[5].name, "snmp/udp/[::]:162");
+	conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_listen_unix_relative)
+{
+	char cwd[PATH_MAX], *want;
+	struct conf *conf = load_ok("listen syslog unix var/log.sock\n");
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	xasprintf(&want, "%s/var/log.sock", cwd);
+	ck_assert_str_eq(conf->listens[0].address, want);
+	ck_assert_str_eq(((struct sockaddr_un *)&conf->listens[0].sa)->sun_path, want);
+	free(want);
+	conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_listen_errors)
+{
+	load_err("listen syslog udp localhost:514\n",
+	    "1: expected a numeric address like 127.0.0.1:514, [::1]:514 or *:514, got "
+	    "'localhost:514'");
+	load_err("listen syslog udp 127.0.0.1\n",
+	    "1: expected a numeric address like 127.0.0.1:514, [::1]:514 or *:514, got "
+	    "'127.0.0.1'");
+	load_err("listen syslog udp ::1:514\n",
+	    "1: expected a numeric address like 127.0.0.1:514, [::1]:514 or *:514, got "
+	    "'::1:514'");
+	load_err("listen syslog udp 127.0.0.1:0\n",
+	    "1: expected a numeric address like 127.0.0.1:514, [::1]:514 or *:514, got "
+	    "'127.0.0.1:0'");
+	load_err("listen syslog tcp *:514\n\nlisten syslog tcp [::]:514\n",
+	    "3: duplicate listen address [::]:514 (first at test.conf:1)");
+	load_err("listen syslog udp *:514\nlisten snmp udp *:514\n",
+	    "2: duplicate listen address *:514 (first at test.conf:1)");
+	load_err("listen syslog udp *:514 { name a }\nlisten syslog tcp *:514 { name a }\n",
+	    "2: duplicate listener name 'a' (first at test.conf:1)");
+	load_err("listen snmp tcp *:162\n",
+	    "1: expected 'udp' (snmp listens on UDP only), got 'tcp'");
+	load_err("listen syslog tls *:6514\n", "1: expected 'udp', 'tcp' or 'unix', got 'tls'");
+	load_err("listen journal\n", "1: expected 'syslog' or 'snmp', got 'journal'");
+	load_err("listen syslog udp *:514 {\n max-connections 5\n}\n",
+	    "2: unknown keyword 'max-connections', expected one of: max-message, name, rcvbuf");
+	load_err("listen syslog udp *:514 { rcvbuf 2G }\n",
+	    "1: rcvbuf must be between 1K and 1G, got '2G'");
+	load_err("listen syslog tcp *:514 { max-connections 0 }\n",
+	    "1: max-connections must be between 1 and 65536, got '0'");
+	load_err("listen syslog udp *:514 {\n name \"x\"\n", "3: unexpected end of file in "
+							       "listen (opened at line 1), "
+							       "expected '}'");
+}
+END_TEST
+
+START_TEST(test_setting_errors)
+{
+	load_err("hostname a\nhostname b\n", "2: hostname already set at test.conf:1");
+	load_err("hostname \"a b\"\n",
+	    "1: hostname must be 1 to 255 printable characters without spaces");
+	load_err("max-message 100\n", "1: max-message must be between 1K and 16M, got '100'");
+	load_err("max-message 64Q\n", "1: expected a size like 64K, got '64Q'");
+	load_err("event-log { max-age x }\n", "1: expected a duration like 30s, got 'x'");
+	load_err("event-log {\n max-age 0s }\n", "2: max-age must be at least 1s, got '0s'");
+	load_err("event-log maybe\n", "1: expected 'off', 'on' or '{', got 'maybe'");
+	load_err("default send\n", "1: expected 'drop' or 'keep', got 'send'");
+	load_err("state-dir \"\"\n", "1: state-dir must not be empty");
+	load_err("hostname\n", "1: expected a host name, got end of line");
+	load_err("hostname a b\n", "1: expected end of statement, got 'b'");
+	load_err("\n\nfoo bar\n", "3: unknown keyword 'foo', expected one of: control-socket, "
+				  "default, event-log, hostname, include, listen, max-message, "
+				  "rule, state-dir");
+	load_err("\"hostname\" x\n", "1: expected a keyword, got \"hostname\"");
+	load_err("}\n", "1: expected a keyword, got '}'");
+	load_err("hostname a $\n", "1: unexpected character '$'");
+	load_err("hostname \"a\n", "1: unterminated quoted string");
+	load_err("hostname a !\n", "1: unexpected character '!'");
+	load_err("# \xff\nhostname \xff\n", "2: unexpected byte 0xff");
+	load_err("control-socket \"/"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+	    "1: control-socket "
+	    "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa is longer than 107 bytes");
+}
+END_TEST
+
+START_TEST(test_rule_statements)
+{
+	struct conf *conf = load_ok(
+	    "rule \"disk errors\" {\n"
+	    "  match syslog severity <= err and message ~ \"I/O error, dev (?<dev>\\S+)\"\n"
+	    "  key \"{host}/disk/{dev}\"; summary \"{host}: {{{dev}}} {rule} {sd.x.y} {seq}\"\n"
+	    "  severity crit\n  threshold 3 in 5m\n  auto-resolve 1h\n}\n"
+	    "rule cron { match syslog program CRON; drop }\n"
+	    "rule all\n{\n match any\n}\n"
+	    "rule t { match trap }\n");
+	const struct rule *r = conf->rules[0];
+
+	ck_assert_uint_eq(conf->nrules, 4);
+	ck_assert_str_eq(r->name, "disk errors");
+	ck_assert_uint_eq(r->name_len, 11);
+	ck_assert_str_eq(r->file, "test.conf");
+	ck_assert_int_eq(r->line, 1);
+	ck_assert_int_eq(r->match->kind, COND_AND);
+	ck_assert_int_eq(r->match->a->kind, COND_SOURCE_TYPE);
+	ck_assert_int_eq(r->match->a->num, EVENT_SYSLOG);
+	ck_assert_int_eq(r->match->b->kind, COND_AND);
+	ck_assert_int_eq(r->match->b->a->kind, COND_SEVERITY);
+	ck_assert_int_eq(r->match->b->a->op, OP_LE);
+	ck_assert_int_eq(r->match->b->a->num, 3);
+	ck_assert_int_eq(r->match->b->b->kind, COND_FIELD);
+	ck_assert_int_eq(r->match->b->b->op, OP_MATCH);
+	ck_assert_str_eq(r->match->b->b->field, "message");
+	ck_assert_str_eq(r->match->b->b->value.p, "I/O error, dev (?<dev>\\S+)");
+	ck_assert_ptr_null(r->resolve_on);
+	ck_assert_str_eq(r->key->source, "{host}/disk/{dev}");
+	ck_assert_uint_eq(r->summary->nparts, 9);
+	ck_assert_int_eq(r->severity, 2);
+	ck_assert_uint_eq(r->threshold, 3);
+	ck_assert_int_eq(r->threshold_window, 300 * USEC_PER_SEC);
+	ck_assert_int_eq(r->auto_resolve, 3600 * USEC_PER_SEC);
+	ck_assert(!r->drop);
+
+	r = conf->rules[1];
+	ck_assert(r->drop);
+	ck_assert_int_eq(r->severity, -1);
+	ck_assert_ptr_null(r->key);
+	ck_assert_int_eq(r->match->b->kind, COND_FIELD);
+	ck_assert_str_eq(r->match->b->value.p, "CRON");
+	ck_assert_int_eq(conf->rules[2]->match->kind, COND_TRUE);
+	ck_assert_int_eq(conf->rules[3]->match->kind, COND_SOURCE_TYPE);
+	ck_assert_int_eq(conf->rules[3]->match->num, EVENT_TRAP);
+	conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_expressions)
+{
+	struct conf *conf = load_ok(
+	    "rule a { match host = a or host = b and not host = c }\n"
+	    "rule b { match (host = a or host = b) and host != c }\n"
+	    "rule c { match not not facility > local0 }\n"
+	    "rule d {\n match (\n  program = x\n  or program = y\n ) and\n   pid = 1\n}\n"
+	    "rule e { match source 10.0.0.0/8 or source != ::1 or source ~ \"^192\\.\" }\n"
+	    "rule f { match field \"IF-MIB::ifIndex\" = 3 and sd.origin.ip !~ \"^10\\.\" }\n"
+	    "rule g { match journal facility 3 and severity warn and msgid != \"\" }\n"
+	    "rule h { match message \\\n   ~ \"x\" }\n");
+	struct rule *const *r = conf->rules;
+
+	/* or < and < not */
+	ck_assert_int_eq(r[0]->match->kind, COND_OR);
+	ck_assert_int_eq(r[0]->match->a->kind, COND_FIELD);
+	ck_assert_int_eq(r[0]->match->b->kind, COND_AND);
+	ck_assert_int_eq(r[0]->match->b->b->kind, COND_NOT);
+	ck_assert_int_eq(r[1]->match->kind, COND_AND);
+	ck_assert_int_eq(r[1]->match->a->kind, COND_OR);
+	ck_assert_int_eq(r[1]->match->b->op, OP_NE);
+	ck_assert_int_eq(r[2]->match->kind, COND_NOT);
+	ck_assert_int_eq(r[2]->match->a->kind, COND_NOT);
+	ck_assert_int_eq(r[2]->match->a->a->kind, COND_FACILITY);
+	ck_assert_int_eq(r[2]->match->a->a->op, OP_GT);
+	ck_assert_int_eq(r[2]->match->a->a->num, 16);
+	ck_assert_int_eq(r[3]->match->kind, COND_AND);
+	ck_assert_int_eq(r[3]->match->a->kind, COND_OR);
+	ck_assert_int_eq(r[4]->match->a->a->kind, COND_ADDRESS);
+	ck_assert_int_eq(r[4]->match->a->a->cidr.family, AF_INET);
+	ck_assert_uint_eq(r[4]->match->a->a->cidr.prefix, 8);
+	ck_assert_int_eq(r[4]->match->a->b->op, OP_NE);
+	ck_assert_int_eq(r[4]->match->a->b->cidr.family, AF_INET6);
+	ck_assert_uint_eq(r[4]->match->a->b->cidr.prefix, 128);
+	ck_assert_int_eq(r[4]->match->b->kind, COND_FIELD);
+	ck_assert_str_eq(r[4]->match->b->field, "source");
+	ck_assert_str_eq(r[5]->match->a->field, "IF-MIB::ifIndex");
+	ck_assert_str_eq(r[5]->match->b->field, "sd.origin.ip");
+	ck_assert_int_eq(r[5]->match->b->op, OP_NMATCH);
+	ck_assert_int_eq(r[6]->match->a->num, EVENT_JOURNAL);
+	ck_assert_int_eq(r[6]->match->b->a->a->num, 3);
+	ck_assert_int_eq(r[6]->match->b->a->b->num, 4);
+	ck_assert_int_eq(r[7]->match->op, OP_MATCH);
+	conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_rule_errors)
+{
+	load_err("rule x {\n  key \"{host}\"\n}\n", "1: rule 'x' has no match");
+	load_err("rule x { match any }\n\nrule x { match any }\n",
+	    "3: duplicate rule name 'x' (first at test.conf:1)");
+	load_err("rule x {\n match message ~ \"(?<dev>\\S+)\"\n key \"{host}/{devx}\"\n}\n",
+	    "3: unknown field '{devx}' in key template");
+	load_err("rule x {\n match any\n summary \"{a\"\n}\n",
+	    "3: unterminated '{' at offset 0 in summary template");
+	load_err("rule x {\n match any\n key \"a}b\"\n}\n",
+	    "3: unmatched '}' at offset 1 in key template");
+	load_err("rule x {\n match any\n\n threshold 3 in x\n}\n",
+	    "4: expected a duration like 30s, got 'x'");
+	load_err("rule x { match any; threshold 3 5m }\n",
+	    "1: expected 'in' as in \"threshold 3 in 5m\", got '5m'");
+	load_err("rule x { match any; threshold 65 in 5m }\n",
+	    "1: threshold must be between 1 and 64, got '65'");
+	load_err("rule x { match any; threshold 0 in 5m }\n",
+	    "1: threshold must be between 1 and 64, got '0'");
+	load_err("rule x { match any; auto-resolve 10ms }\n",
+	    "1: auto-resolve must be at least 1s, got '10ms'");
+	load_err("rule x {\n match message ~ \"(unclosed\"\n}\n",
+	    "2: bad regex \"(unclosed\": missing closing parenthesis at offset 9");
+	load_err("rule x {\n match message ~ \"a(?<n>b\" }\n",
+	    "2: bad regex \"a(?<n>b\": missing closing parenthesis at offset 7");
+	load_err("rule x {\n match message ~ \"(?<n>\\S+) down\"\n"
+		 " resolve-on message ~ \"(?<m>\\S+) up\"\n key \"{host}/{n}\"\n}\n",
+	    "4: key uses {n}, which resolve-on does not capture");
+	load_err("rule x {\n match any\n drop\n key \"{host}\"\n}\n",
+	    "4: rule 'x' drops what it matches, so it cannot have key");
+	load_err("rule x { summary \"s\"; drop; match any }\n",
+	    "1: rule 'x' drops what it matches, so it cannot have summary");
+	load_err("rule x {\n match any\n match any\n}\n",
+	    "3: duplicate 'match' in rule 'x' (first at line 2)");
+	load_err("rule x { match\n}\n",
+	    "1: match needs a source (syslog, trap, journal, any) or a condition");
+	load_err("rule x { match facility = kernel }\n", "1: unknown facility 'kernel'");
+	load_err("rule x { match severity ~ err }\n",
+	    "1: severity compares with = != < <= > >=, not '~'");
+	load_err("rule x { match severity < urgent }\n",
+	    "1: unknown severity 'urgent', expected emerg, alert, crit, err, warning, notice, "
+	    "info or debug");
+	load_err("rule x { match host < a }\n", "1: host compares with = != ~ !~, not '<'");
+	load_err("rule x { match colour = red }\n",
+	    "1: unknown condition 'colour', expected one of: facility, field, host, message, msgid, "
+	    "not, pid, program, sd.ID.PARAM, severity, source, '('");
+	load_err("rule x { match host a program b }\n",
+	    "1: expected end of statement, got 'program'");
+	load_err("rule x {\n match (host a or\n  host b\n", "4: expected 'and', 'or' or ')' to "
+							 "close the '(' of line 2, got end "
+							 "of file");
+	load_err("rule x { match source 10.0.0.0/33 }\n",
+	    "1: expected an address or CIDR like 10.0.0.0/8 or ::1, got '10.0.0.0/33'");
+	load_err("rule x { match any; severity loud }\n",
+	    "1: unknown severity 'loud', expected emerg, alert, crit, err, warning, notice, info "
+	    "or debug");
+	load_err("rule x { match any; colour red }\n",
+	    "1: unknown keyword 'colour', expected one of: auto-resolve, drop, key, match, "
+	    "resolve-on, severity, summary, threshold");
+	load_err("rule \"\" { match any }\n", "1: a rule name must have 1 to 127 bytes");
+	load_err("rule x match any\n", "1: expected '{', got 'match'");
+	load_err("rule x {\n match any\n", "3: unexpected end of file in rule (opened at line 1), "
+					   "expected '}'");
+}
+END_TEST
+
+START_TEST(test_expression_limits)
+{
+	char *text = xmalloc(16 * 1024), *p = text;
+
+	p += snprintf(p, 64, "rule x { match ");
+	for (int i = 0; i < 65; i++)
+		*p++ = '(';
+	snprintf(p, 64, "host a");
+	load_err(text, "1: expression nested more than 64 deep");
+	p = text + snprintf(text, 64, "rule x { match host a");
+	for (int i = 0; i < 1024; i++)
+		p += snprintf(p, 32, " or pid %d", i);
+	snprintf(p, 8, " }");
+	load_err(text, "1: expression has more than 1024 conditions");
+	free(text);
+}
+END_TEST
+
+START_TEST(test_resolve_on)
+{
+	struct conf *conf = load_ok(
+	    "rule \"if\" {\n"
+	    "  match message ~ \"Interface (?<ifname>\\S+), changed state to down\"\n"
+	    "  resolve-on syslog message ~ \"Interface (?<ifname>\\S+), changed state to up\"\n"
+	    "  key \"{host}/if/{ifname}\"\n"
+	    "}\n"
+	    "rule nokey { match message ~ \"a\"; resolve-on message ~ \"b\" }\n");
+
+	ck_assert_ptr_nonnull(conf->rules[0]->resolve_on);
+	ck_assert_int_eq(conf->rules[0]->resolve_on->kind, COND_AND);
+	ck_assert_ptr_null(conf->rules[1]->key);
+	conf_free(conf);
+	/* A capture under "not" can never be set when the rule matches. */
+	load_err("rule x {\n match not message ~ \"(?<n>x)\"\n key \"{n}\"\n}\n",
+	    "3: unknown field '{n}' in key template");
+}
+END_TEST
+
+START_TEST(test_include)
+{
+	char *main_conf, *want;
+	struct conf *conf;
+	char *cause = NULL;
+
+	free(write_file("conf.d/b.conf", "rule b { match any }\n"));
+	free(write_file("conf.d/a.conf", "rule a { match any }\n"));
+	free(write_file("conf.d/c.txt", "this is not read\n"));
+	free(write_file("sub/one.conf", "include \"two.conf\"\n"));
+	free(write_file("sub/two.conf", "listen syslog udp 127.0.0.1:5514\n"));
+	main_conf = write_file("main.conf", "rule first { match any }\n"
+					    "include \"conf.d/*.conf\"\n"
+					    "include \"empty.d/*.conf\"\n"
+					    "include \"sub/one.conf\"\n"
+					    "rule last { match any }\n");
+	ck_assert_int_eq(conf_load(main_conf, &conf, &cause), 0);
+	ck_assert_uint_eq(conf->nrules, 4);
+	ck_assert_str_eq(conf->rules[0]->name, "first");
+	ck_assert_str_eq(conf->rules[1]->name, "a");
+	ck_assert_str_eq(conf->rules[2]->name, "b");
+	ck_assert_str_eq(conf->rules[3]->name, "last");
+	xasprintf(&want, "%s/conf.d/a.conf", tmpdir);
+	ck_assert_str_eq(conf->rules[1]->file, want);
+	free(want);
+	ck_assert_uint_eq(conf->nlistens, 1);
+	xasprintf(&want, "%s/sub/two.conf", tmpdir);
+	ck_assert_str_eq(conf->listens[0].file, want);
+	free(want);
+	ck_assert_str_eq(conf->path, main_conf);
+	conf_free(conf);
+	free(main_conf);
+}
+END_TEST
+
+/* Like file_err with the whole message given (and freed) by the caller. */
+static void
+file_err_full(const char *path, char *want)
+{
+	char *cause = NULL;
+	struct conf *conf;
+
+	ck_assert_int_lt(conf_load(path, &conf, &cause), 0);
+	ck_assert_str_eq(cause, want);
+	free(want);
+	free(cause);
+}
+
+START_TEST(test_include_error_locations)
+{
+	char *m, *want;
+
+	m = write_file("m1.conf", "\ninclude \"missing.conf\"\n");
+	xasprintf(&want, "%s/m1.conf:2: cannot include %s/missing.conf: No such file or directory", tmpdir, tmpdir);
+	file_err_full(m, want);
+	free(m);
+	/* An error inside an included file names that file and its line. */
+	free(write_file("sub/bad.conf", "# one\n# two\nrule \"r\" { match any; threshold 3 in soon }\n"));
+	free(write_file("sub/mid.conf", "include \"bad.conf\"\n"));
+	m = write_file("m2.conf", "include \"sub/mid.conf\"\n");
+	file_err(m, "sub/bad.conf:3: expected a duration like 30s, got 'soon'");
+	free(m);
+	/* Through a glob, too. */
+	free(write_file("g.d/x.conf", "hostname a\n"));
+	free(write_file("g.d/y.conf", "\nhostname b\n"));
+	m = write_file("m3.conf", "include \"g.d/*\"\n");
+	xasprintf(&want, "%s/g.d/y.conf:2: hostname already set at %s/g.d/x.conf:1", tmpdir, tmpdir);
+	file_err_full(m, want);
+	free(m);
+	/* A file that includes itself stops at the depth limit. */
+	m = write_file("loop.conf", "include \"loop.conf\"\n");
+	file_err(m, "loop.conf:1: includes nested more than 16 deep");
+	free(m);
+	m = write_file("dir.conf", "include \"sub\"\n");
+	xasprintf(&want, "%s/dir.conf:1: cannot include %s/sub: not a regular file", tmpdir, tmpdir);
+	file_err_full(m, want);
+	free(m);
+}
+END_TEST
+
+START_TEST(test_missing_main_file)
+{
+	struct conf *conf;
+	char *cause = NULL;
+
+	ck_assert_int_eq(conf_load("/nonexistent/triaged.conf", &conf, &cause), -ENOENT);
+	ck_assert_str_eq(cause, "/nonexistent/triaged.conf: No such file or directory");
+	ck_assert_ptr_null(conf);
+	free(cause);
+}
+END_TEST
+
+START_TEST(test_example_config)
+{
+	struct conf *conf;
+	char *cause = NULL;
+	int r = conf_load(TEST_DATA_DIR "/../../etc/triaged.conf", &conf, &cause);
+
+	ck_assert_msg(r == 0, "etc/triaged.conf: %s", cause ? cause : "?");
+	ck_assert_uint_eq(conf->nlistens, 3);
+	ck_assert_uint_eq(conf->nrules, 5);
+	ck_assert_str_eq(conf->rules[0]->name, "cron chatter");
+	ck_assert(conf->rules[0]->drop);
+	ck_assert_str_eq(conf->rules[2]->name, "interface down");
+	ck_assert_ptr_nonnull(conf->rules[2]->resolve_on);
+	ck_assert_uint_eq(conf->rules[1]->threshold, 5);
+	ck_assert_int_eq(conf->default_action, CONF_DEFAULT_DROP);
+	conf_free(conf);
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_lex_tokens);
+	tcase_add_test(tc, test_lex_limits);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_settings);
+	tcase_add_test(tc, test_listen);
+	tcase_add_test(tc, test_listen_unix_relative);
+	tcase_add_test(tc, test_listen_errors);
+	tcase_add_test(tc, test_setting_errors);
+	tcase_add_test(tc, test_rule_statements);
+	tcase_add_test(tc, test_expressions);
+	tcase_add_test(tc, test_rule_errors);
+	tcase_add_test(tc, test_expression_limits);
+	tcase_add_test(tc, test_resolve_on);
+	tcase_add_test(tc, test_include);
+	tcase_add_test(tc, test_include_error_locations);
+	tcase_add_test(tc, test_missing_main_file);
+	tcase_add_test(tc, test_example_config);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(conf_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,177 @@
+/*
+ * check_incident.c - incident decisions with an injected clock: threshold
+ * windows, ack/resolve transitions, expiry, keys and timeline sampling.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "incident.h"
+#include "util.h"
+
+#define S USEC_PER_SEC
+#define T0 (1700000000LL * S)
+
+START_TEST(opens_triggered_without_threshold)
+{
+	struct incident inc;
+
+	incident_start(&inc, 7, "k", "rule", "host", "sum", 3, 0, T0);
+	ck_assert_int_eq(inc.state, INCIDENT_TRIGGERED);
+	ck_assert_uint_eq(inc.count, 1);
+	ck_assert_uint_eq(inc.id, 7);
+	ck_assert(!incident_repeat(&inc, 0, 0, T0 + S));
+	ck_assert_uint_eq(inc.count, 2);
+	ck_assert_int_eq(inc.last_seen, T0 + S);
+	ck_assert_int_eq(inc.first_seen, T0);
+}
+END_TEST
+
+START_TEST(threshold_fires_on_nth_within_window)
+{
+	struct incident inc;
+
+	incident_start(&inc, 1, "k", "r", "h", "s", 3, 3, T0);
+	ck_assert_int_eq(inc.state, INCIDENT_PENDING);
+	ck_assert(!incident_repeat(&inc, 3, 300 * S, T0 + 10 * S));
+	ck_assert(incident_repeat(&inc, 3, 300 * S, T0 + 20 * S));
+	ck_assert_int_eq(inc.state, INCIDENT_TRIGGERED);
+	ck_assert_uint_eq(inc.count, 3);
+}
+END_TEST
+
+START_TEST(threshold_slides)
+{
+	struct incident inc;
+
+	/* 3 in 5 minutes: occurrences 6 minutes apart never fire... */
+	incident_start(&inc, 1, "k", "r", "h", "s", 3, 3, T0);
+	ck_assert(!incident_repeat(&inc, 3, 300 * S, T0 + 200 * S));
+	ck_assert(!incident_repeat(&inc, 3, 300 * S, T0 + 400 * S));
+	ck_assert_int_eq(inc.state, INCIDENT_PENDING);
+	/* ...until three land inside one window. */
+	ck_assert(incident_repeat(&inc, 3, 300 * S, T0 + 500 * S));
+	ck_assert_int_eq(inc.state, INCIDENT_TRIGGERED);
+}
+END_TEST
+
+START_TEST(ack_and_resolve)
+{
+	struct incident inc;
+
+	incident_start(&inc, 1, "k", "r", "h", "s", 3, 0, T0);
+	ck_assert_int_eq(incident_ack(&inc, T0 + S), 0);
+	ck_assert_int_eq(inc.state, INCIDENT_ACKNOWLEDGED);
+	ck_assert_int_eq(inc.acked_at, T0 + S);
+	ck_assert_int_eq(incident_ack(&inc, T0 + 2 * S), -EALREADY);
+	ck_assert(incident_is_open(&inc));
+	ck_assert_int_eq(incident_resolve(&inc, T0 + 3 * S), 0);
+	ck_assert(!incident_is_open(&inc));
+	ck_assert_int_eq(incident_resolve(&inc, T0 + 4 * S), -EALREADY);
+	ck_assert_int_eq(incident_ack(&inc, T0 + 4 * S), -EALREADY);
+	/* An acknowledged incident still counts repeats but does not re-trigger. */
+	incident_start(&inc, 2, "k", "r", "h", "s", 3, 0, T0);
+	incident_ack(&inc, T0);
+	ck_assert(!incident_repeat(&inc, 0, 0, T0 + S));
+	ck_assert_int_eq(inc.state, INCIDENT_ACKNOWLEDGED);
+}
+END_TEST
+
+START_TEST(expiry)
+{
+	struct incident inc;
+	int64_t deadline;
+
+	incident_start(&inc, 1, "k", "r", "h", "s", 3, 0, T0);
+	ck_assert_int_eq(incident_check_expiry(&inc, 3600 * S, 0, T0 + 10 * S, &deadline),
+	    INCIDENT_KEEP);
+	ck_assert_int_eq(deadline, T0 + 3600 * S);
+	ck_assert_int_eq(incident_check_expiry(&inc, 3600 * S, 0, T0 + 3600 * S, &deadline),
+	    INCIDENT_QUIET);
+	ck_assert_int_eq(incident_check_expiry(&inc, 0, 0, T0 + 99999 * S, &deadline),
+	    INCIDENT_KEEP);
+	ck_assert_int_eq(deadline, INT64_MAX);
+
+	incident_start(&inc, 2, "k", "r", "h", "s", 3, 5, T0);
+	ck_assert_int_eq(incident_check_expiry(&inc, 0, 60 * S, T0 + 59 * S, &deadline),
+	    INCIDENT_KEEP);
+	ck_assert_int_eq(incident_check_expiry(&inc, 0, 60 * S, T0 + 60 * S, &deadline),
+	    INCIDENT_BELOW_THRESHOLD);
+	incident_resolve(&inc, T0);
+	ck_assert_int_eq(incident_check_expiry(&inc, 1, 1, T0 + 99 * S, &deadline), INCIDENT_KEEP);
+}
+END_TEST
+
+START_TEST(default_key_folds_digits_and_is_stable)
+{
+	char a[INCIDENT_KEY_MAX + 1], b[INCIDENT_KEY_MAX + 1], c[INCIDENT_KEY_MAX + 1];
+
+	incident_default_key(a, sizeof(a), "r", "web1", 4, "sshd", 4, "pid 812 died", 12);
+	incident_default_key(b, sizeof(b), "r", "web1", 4, "sshd", 4, "pid 91 died", 11);
+	incident_default_key(c, sizeof(c), "r", "web2", 4, "sshd", 4, "pid 91 died", 11);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_ne(a, c);
+	ck_assert(strncmp(a, "r/web1/", 7) == 0);
+	ck_assert_uint_eq(strlen(a), 7 + 16);
+}
+END_TEST
+
+START_TEST(long_keys_are_hashed_to_fit)
+{
+	char key[600], other[600];
+
+	memset(key, 'x', 599);
+	key[599] = '\0';
+	memcpy(other, key, sizeof(other));
+	other[598] = 'y';
+	incident_fit_key(key, strlen(key));
+	incident_fit_key(other, strlen(other));
+	ck_assert_uint_eq(strlen(key), INCIDENT_KEY_MAX);
+	ck_assert_str_ne(key, other);
+}
+END_TEST
+
+START_TEST(notable_counts)
+{
+	ck_assert(incident_count_notable(1));
+	ck_assert(incident_count_notable(10));
+	ck_assert(!incident_count_notable(11));
+	ck_assert(incident_count_notable(100));
+	ck_assert(!incident_count_notable(200));
+	ck_assert(incident_count_notable(100000));
+}
+END_TEST
+
+START_TEST(state_names)
+{
+	for (int s = INCIDENT_PENDING; s <= INCIDENT_RESOLVED; s++)
+		ck_assert_int_eq(incident_state_from_name(incident_state_name(s)), s);
+	ck_assert_int_eq(incident_state_from_name("bogus"), -1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("incident");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, opens_triggered_without_threshold);
+	tcase_add_test(tc, threshold_fires_on_nth_within_window);
+	tcase_add_test(tc, threshold_slides);
+	tcase_add_test(tc, ack_and_resolve);
+	tcase_add_test(tc, expiry);
+	tcase_add_test(tc, default_key_folds_digits_and_is_stable);
+	tcase_add_test(tc, long_keys_are_hashed_to_fit);
+	tcase_add_test(tc, notable_counts);
+	tcase_add_test(tc, state_names);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,1076 @@
+/*
+ * check_store.c - unit tests for store.c and store_codec.c against a real
+ * LMDB in a fresh temporary directory per test.  Corruption and stale
+ * readers are set up with LMDB directly, which only a test may include.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <ftw.h>
+#include <lmdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "store_codec.h"
+#include "util.h"
+
+#define MIB (1024UL * 1024)
+
+static char tmpdir[64];
+static char *state;
+static struct store *s;
+static const struct store_opts log_on = { true, 0, 0 };
+
+static int
+rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void
+reopen(const struct store_opts *opts)
+{
+	char *cause = NULL;
+	int rc;
+
+	store_close(s);
+	s = NULL;
+	rc = store_open(state, opts, &s, &cause);
+	ck_assert_msg(rc == 0, "store_open: %s", cause ? cause : "?");
+}
+
+static void
+setup(void)
+{
+	strlcpy_t(tmpdir, "/tmp/check_store.XXXXXX", sizeof tmpdir);
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	xasprintf(&state, "%s/state", tmpdir);
+	reopen(&log_on);
+}
+
+static void
+teardown(void)
+{
+	store_close(s);
+	s = NULL;
+	nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	free(state);
+}
+
+static struct store_txn *
+begin(bool write)
+{
+	struct store_txn *t;
+
+	ck_assert_int_eq(store_txn_begin(s, write, &t), 0);
+	return t;
+}
+
+static void
+make_incident(struct incident *inc, uint64_t id, const char *key, enum incident_state st)
+{
+	memset(inc, 0, sizeof *inc);
+	inc->id = id;
+	strlcpy_t(inc->key, key, sizeof inc->key);
+	inc->state = st;
+}
+
+static void
+put_incident(uint64_t id, const char *key, enum incident_state st)
+{
+	struct store_txn *t = begin(true);
+	struct incident inc;
+
+	make_incident(&inc, id, key, st);
+	ck_assert_int_eq(store_incident_put(t, &inc), 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+}
+
+/* Collect ids or counts in visiting order; stop_at makes the callback return 42. */
+struct collect {
+	uint64_t v[64];
+	size_t n;
+	size_t stop_at;
+};
+
+static int
+collect_incident_cb(const struct incident *inc, void *arg)
+{
+	struct collect *c = arg;
+
+	c->v[c->n++] = inc->id;
+	return c->stop_at != 0 && c->n == c->stop_at ? 42 : 0;
+}
+
+static int
+collect_timeline_cb(const struct timeline_entry *e, void *arg)
+{
+	struct collect *c = arg;
+
+	c->v[c->n++] = e->count;
+	return 0;
+}
+
+static int
+count_timeline_cb(const struct timeline_entry *e, void *arg)
+{
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+static int
+count_event_cb(const struct store_event *ev, void *arg)
+{
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+START_TEST(test_open_fresh)
+{
+	const char *sub[] = { "", "/db", "/events" };
+	struct store_stats st;
+	struct stat sb;
+	char path[256];
+	mode_t um = umask(0);
+
+	umask(um);
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
+		snprintf(path, sizeof path, "%s%s", state, sub[i]);
+		ck_assert_int_eq(stat(path, &sb), 0);
+		ck_assert(S_ISDIR(sb.st_mode));
+		ck_assert_uint_eq(sb.st_mode & 0777, 0750 & ~um);
+	}
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	ck_assert_uint_eq(st.map_size, 64 * MIB);
+	ck_assert_uint_eq(st.incidents + st.open_incidents + st.events + st.map_grows, 0);
+	ck_assert_int_eq(store_sync(s), 0);
+	store_close(NULL);
+	store_txn_abort(NULL);
+}
+END_TEST
+
+START_TEST(test_open_errors)
+{
+	struct store *s2 = (struct store *)&s2; /* must come back NULL */
+	char *path, *cause = NULL;
+	FILE *f;
+
+	xasprintf(&path, "%s/file", tmpdir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fclose(f);
+	free(path);
+	/* The state dir's parent is a file. */
+	xasprintf(&path, "%s/file/state", tmpdir);
+	ck_assert_int_eq(store_open(path, NULL, &s2, &cause), -ENOTDIR);
+	ck_assert_ptr_null(s2);
+	ck_assert_msg(strncmp(cause, "cannot create ", 14) == 0, "%s", cause);
+	free(cause);
+	free(path);
+	/* "events" is a file: the db environment opens, then the store is torn down half-built. */
+	xasprintf(&path, "%s/half", tmpdir);
+	mkdir(path, 0750);
+	free(path);
+	xasprintf(&path, "%s/half/events", tmpdir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fclose(f);
+	cause = NULL;
+	*strrchr(path, '/') = '\0';
+	ck_assert_int_eq(store_open(path, NULL, &s2, &cause), -ENOTDIR);
+	ck_assert_ptr_nonnull(strstr(cause, "cannot open LMDB environment "));
+	ck_assert_ptr_nonnull(strstr(cause, "/half/events: Not a directory"));
+	free(cause);
+	free(path);
+}
+END_TEST
+
+static void
+fill_incident(struct incident *inc, uint64_t id)
+{
+	memset(inc, 0, sizeof *inc);
+	inc->id = id;
+	memset(inc->key, 'k', sizeof inc->key - 1);
+	memset(inc->rule, 'r', sizeof inc->rule - 1);
+	memset(inc->host, 'h', sizeof inc->host - 1);
+	memset(inc->summary, 's', sizeof inc->summary - 1);
+	inc->state = INCIDENT_ACKNOWLEDGED;
+	inc->severity = -7;
+	inc->count = UINT64_MAX;
+	inc->first_seen = INT64_MIN;
+	inc->last_seen = INT64_MAX;
+	inc->state_since = -1;
+	inc->acked_at = 1234567890123456;
+	inc->resolved_at = 42;
+	inc->nrecent = INCIDENT_RECENT_MAX;
+	for (uint32_t i = 0; i < inc->nrecent; i++)
+		inc->recent[i] = (int64_t)i * -1000003;
+}
+
+START_TEST(test_incident_roundtrip)
+{
+	struct incident in, out, small;
+	struct store_txn *t = begin(true);
+
+	fill_incident(&in, UINT64_MAX);
+	make_incident(&small, 7, "x", INCIDENT_PENDING);
+	ck_assert_int_eq(store_incident_put(t, &in), 0);
+	ck_assert_int_eq(store_incident_put(t, &small), 0);
+	ck_assert_int_eq(store_incident_get(t, UINT64_MAX, &out), 0);
+	ck_assert_mem_eq(&in, &out, sizeof in);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	reopen(&log_on);
+	t = begin(false);
+	ck_assert_int_eq(store_incident_get(t, UINT64_MAX, &out), 0);
+	ck_assert_mem_eq(&in, &out, sizeof in);
+	ck_assert_int_eq(store_incident_by_key(t, in.key, &out), 0);
+	ck_assert_mem_eq(&in, &out, sizeof in);
+	ck_assert_int_eq(store_incident_get(t, 7, &out), 0);
+	ck_assert_mem_eq(&small, &out, sizeof small);
+	ck_assert_int_eq(store_incident_get(t, 8, &out), -ENOENT);
+	store_txn_abort(t);
+}
+END_TEST
+
+START_TEST(test_incident_invalid)
+{
+	struct store_txn *t = begin(true);
+	struct incident inc;
+
+	make_incident(&inc, 1, "", INCIDENT_TRIGGERED);
+	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
+	fill_incident(&inc, 1);
+	inc.key[sizeof inc.key - 1] = 'k'; /* unterminated */
+	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
+	fill_incident(&inc, 1);
+	inc.nrecent = INCIDENT_RECENT_MAX + 1;
+	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
+	fill_incident(&inc, 1);
+	inc.state = (enum incident_state)9;
+	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
+	store_txn_abort(t);
+}
+END_TEST
+
+START_TEST(test_key_index)
+{
+	struct store_txn *t;
+	struct incident inc;
+
+	put_incident(1, "host/if/3", INCIDENT_RESOLVED);
+	put_incident(2, "host/if/3", INCIDENT_TRIGGERED);
+	t = begin(true);
+	ck_assert_int_eq(store_incident_by_key(t, "host/if/3", &inc), 0);
+	ck_assert_uint_eq(inc.id, 2);
+	/* A late update of the old incarnation must not steal the key. */
+	make_incident(&inc, 1, "host/if/3", INCIDENT_RESOLVED);
+	inc.count = 5;
+	ck_assert_int_eq(store_incident_put(t, &inc), 0);
+	ck_assert_int_eq(store_incident_by_key(t, "host/if/3", &inc), 0);
+	ck_assert_uint_eq(inc.id, 2);
+	ck_assert_int_eq(store_incident_get(t, 1, &inc), 0);
+	ck_assert_uint_eq(inc.count, 5);
+	ck_assert_int_eq(store_incident_by_key(t, "host/if/4", &inc), -ENOENT);
+	ck_assert_int_eq(store_incident_by_key(t, "", &inc), -EINVAL);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+}
+END_TEST
+
+START_TEST(test_open_set)
+{
+	struct collect c = { .n = 0 };
+	struct store_stats st;
+	struct store_txn *t;
+
+	for (uint64_t id = 1; id <= 4; id++)
+		put_incident(id, "k", INCIDENT_TRIGGERED);
+	put_incident(2, "k", INCIDENT_RESOLVED);
+	put_incident(4, "k", INCIDENT_ACKNOWLEDGED);
+	put_incident(5, "k", INCIDENT_RESOLVED);
+	put_incident(6, "k", INCIDENT_PENDING);
+	t = begin(false);
+	ck_assert_int_eq(store_open_foreach(t, collect_incident_cb, &c), 0);
+	store_txn_abort(t);
+	ck_assert_uint_eq(c.n, 4);
+	ck_assert(c.v[0] == 1 && c.v[1] == 3 && c.v[2] == 4 && c.v[3] == 6);
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	ck_assert_uint_eq(st.open_incidents, 4);
+	ck_assert_uint_eq(st.incidents, 6);
+	put_incident(2, "k", INCIDENT_TRIGGERED); /* back in the open set */
+	c.n = 0;
+	t = begin(false);
+	ck_assert_int_eq(store_open_foreach(t, collect_incident_cb, &c), 0);
+	store_txn_abort(t);
+	ck_assert(c.n == 5 && c.v[1] == 2);
+}
+END_TEST
+
+START_TEST(test_foreach_order)
+{
+	struct collect c = { .n = 0 };
+	struct store_txn *t;
+
+	for (uint64_t id = 1; id <= 5; id++)
+		put_incident(id, "k", id % 2 ? INCIDENT_TRIGGERED : INCIDENT_RESOLVED);
+	t = begin(false);
+	ck_assert_int_eq(store_incident_foreach(t, collect_incident_cb, &c), 0);
+	ck_assert_uint_eq(c.n, 5);
+	for (size_t i = 0; i < 5; i++)
+		ck_assert_uint_eq(c.v[i], 5 - i);
+	c = (struct collect){ .n = 0, .stop_at = 2 };
+	ck_assert_int_eq(store_incident_foreach(t, collect_incident_cb, &c), 42);
+	ck_assert(c.n == 2 && c.v[1] == 4);
+	c = (struct collect){ .n = 0, .stop_at = 1 };
+	ck_assert_int_eq(store_open_foreach(t, collect_incident_cb, &c), 42);
+	ck_assert(c.n == 1 && c.v[0] == 1);
+	store_txn_abort(t);
+}
+END_TEST
+
+static void
+add_entry(struct store_txn *t, uint64_t id, uint64_t count)
+{
+	struct timeline_entry e = { .at = (int64_t)count, .kind = TIMELINE_NOTE };
+
+	e.count = count;
+	snprintf(e.text, sizeof e.text, "entry %llu", (unsigned long long)count);
+	ck_assert_int_eq(store_timeline_add(t, id, &e), 0);
+}
+
+static int
+check_big_cb(const struct timeline_entry *e, void *arg)
+{
+	if (e->count == 99) {
+		ck_assert(e->at == -5 && e->kind == TIMELINE_STATE && e->state == INCIDENT_RESOLVED);
+		ck_assert_uint_eq(strlen(e->text), TIMELINE_TEXT_MAX - 1);
+		(*(int *)arg)++;
+	}
+	return 0;
+}
+
+START_TEST(test_timeline)
+{
+	const uint64_t ids[] = { 1, 2, 3, UINT64_MAX };
+	struct timeline_entry e, big = { .at = -5, .kind = TIMELINE_STATE,
+		.state = INCIDENT_RESOLVED, .count = 99 };
+	struct collect c;
+	struct store_txn *t = begin(true);
+	int seen = 0;
+
+	/* Interleaved across ids and transactions; each id keeps its own order. */
+	for (uint64_t n = 1; n <= 6; n++) {
+		add_entry(t, n % 2 ? 1 : 3, n);
+		add_entry(t, UINT64_MAX, 100 + n);
+		if (n == 3) {
+			ck_assert_int_eq(store_txn_commit(t), 0);
+			t = begin(true);
+		}
+	}
+	memset(big.text, 'T', sizeof big.text - 1);
+	ck_assert_int_eq(store_timeline_add(t, 1, &big), 0);
+	e = big;
+	e.kind = (enum timeline_kind)7;
+	ck_assert_int_eq(store_timeline_add(t, 1, &e), -EINVAL);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+
+	t = begin(false);
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+		c = (struct collect){ .n = 0 };
+		ck_assert_int_eq(store_timeline_foreach(t, ids[i], collect_timeline_cb, &c), 0);
+		if (ids[i] == 1)
+			ck_assert(c.n == 4 && c.v[0] == 1 && c.v[1] == 3 && c.v[2] == 5 && c.v[3] == 99);
+		else if (ids[i] == 3)
+			ck_assert(c.n == 3 && c.v[0] == 2 && c.v[1] == 4 && c.v[2] == 6);
+		else if (ids[i] == UINT64_MAX)
+			ck_assert(c.n == 6 && c.v[0] == 101 && c.v[5] == 106);
+		else
+			ck_assert_uint_eq(c.n, 0);
+	}
+	ck_assert_int_eq(store_timeline_foreach(t, 1, check_big_cb, &seen), 0);
+	ck_assert_int_eq(seen, 1);
+	store_txn_abort(t);
+}
+END_TEST
+
+START_TEST(test_next_id)
+{
+	struct store_txn *t = begin(true);
+	uint64_t id;
+
+	ck_assert_int_eq(store_next_id(t, &id), 0);
+	ck_assert_uint_eq(id, 1);
+	ck_assert_int_eq(store_next_id(t, &id), 0);
+	ck_assert_uint_eq(id, 2);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	t = begin(true);
+	ck_assert_int_eq(store_next_id(t, &id), 0);
+	store_txn_abort(t); /* 3 was never committed */
+	reopen(&log_on);
+	t = begin(true);
+	ck_assert_int_eq(store_next_id(t, &id), 0);
+	ck_assert_uint_eq(id, 3);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	t = begin(false);
+	ck_assert_int_eq(store_next_id(t, &id), -EACCES); /* read-only */
+	store_txn_abort(t);
+}
+END_TEST
+
+START_TEST(test_meta)
+{
+	struct store_txn *t = begin(true);
+	char buf[16];
+	size_t len = 0;
+
+	ck_assert_int_eq(store_meta_put(t, "journal.cursor", "s=abc;i=1", 9), 0);
+	ck_assert_int_eq(store_meta_put(t, "empty", "", 0), 0);
+	ck_assert_int_eq(store_meta_put(t, "", "x", 1), -EINVAL);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	t = begin(false);
+	ck_assert_int_eq(store_meta_get(t, "journal.cursor", buf, sizeof buf, &len), 0);
+	ck_assert(len == 9 && memcmp(buf, "s=abc;i=1", 9) == 0);
+	len = 0;
+	ck_assert_int_eq(store_meta_get(t, "journal.cursor", buf, 4, &len), -ENOBUFS);
+	ck_assert_uint_eq(len, 9);
+	ck_assert_int_eq(store_meta_get(t, "empty", buf, 0, &len), 0);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(store_meta_get(t, "nope", buf, sizeof buf, &len), -ENOENT);
+	store_txn_abort(t);
+}
+END_TEST
+
+static void
+append(struct store_txn *t, int64_t recv, const char *raw, size_t raw_len, uint64_t want_seq)
+{
+	struct store_event ev = { 0, recv, "udp", "192.0.2.1", raw, raw_len };
+
+	ck_assert_int_eq(store_event_append(t, &ev), 0);
+	if (want_seq != 0)
+		ck_assert_uint_eq(ev.seq, want_seq);
+}
+
+struct seen_events {
+	uint64_t first, last;
+	int64_t first_recv;
+	size_t n;
+};
+
+static int
+seen_event_cb(const struct store_event *ev, void *arg)
+{
+	struct seen_events *se = arg;
+
+	if (se->n == 0) {
+		se->first = ev->seq;
+		se->first_recv = ev->recv_usec;
+	} else {
+		ck_assert_uint_eq(ev->seq, se->last + 1);
+	}
+	se->last = ev->seq;
+	se->n++;
+	return 0;
+}
+
+static int
+check_event_cb(const struct store_event *ev, void *arg)
+{
+	ck_assert_str_eq(ev->listener, ev->seq == 2 ? "" : "udp");
+	ck_assert_str_eq(ev->source, ev->seq == 2 ? "" : "192.0.2.1");
+	if (ev->seq == 2) {
+		ck_assert(ev->raw_len == 5 && memcmp(ev->raw, "a\0b\nc", 5) == 0);
+		ck_assert_int_eq(ev->raw[5], '\0');
+	}
+	return 0;
+}
+
+START_TEST(test_events)
+{
+	struct store_event odd = { 0, 2000, NULL, NULL, "a\0b\nc", 5 };
+	struct seen_events se = { 0 };
+	struct store_txn *t = begin(true);
+	struct store_stats st;
+
+	append(t, 1000, "<13>one", 7, 1);
+	ck_assert_int_eq(store_event_append(t, &odd), 0);
+	ck_assert_uint_eq(odd.seq, 2);
+	for (uint64_t i = 3; i <= 5; i++)
+		append(t, (int64_t)i * 1000, "x", 1, i);
+	/* The writer sees its own appends. */
+	ck_assert_int_eq(store_event_foreach(t, 0, seen_event_cb, &se), 0);
+	ck_assert_uint_eq(se.n, 5);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	reopen(&log_on);
+	t = begin(true);
+	append(t, 6000, "", 0, 6); /* seq survives a reopen */
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	t = begin(false);
+	se = (struct seen_events){ 0 };
+	ck_assert_int_eq(store_event_foreach(t, 3000, seen_event_cb, &se), 0);
+	ck_assert(se.n == 4 && se.first == 3 && se.last == 6);
+	ck_assert_int_eq(store_event_foreach(t, INT64_MIN, check_event_cb, NULL), 0);
+	store_txn_abort(t);
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	ck_assert_uint_eq(st.events, 6);
+	ck_assert_uint_gt(st.event_bytes, 6 * 20);
+	ck_assert_int_eq(store_sync(s), 0);
+}
+END_TEST
+
+START_TEST(test_prune_size)
+{
+	struct store_opts opts = { true, 0, 5000 };
+	struct seen_events se = { 0 };
+	struct store_stats st;
+	struct store_txn *t;
+	char raw[100];
+
+	memset(raw, 'r', sizeof raw);
+	reopen(&opts);
+	t = begin(true);
+	for (uint64_t i = 1; i <= 100; i++)
+		append(t, (int64_t)i, raw, sizeof raw, i);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	ck_assert_uint_le(st.event_bytes, 5000);
+	ck_assert_uint_gt(st.event_bytes, 5000 - 150);
+	t = begin(false);
+	ck_assert_int_eq(store_event_foreach(t, 0, seen_event_cb, &se), 0);
+	store_txn_abort(t);
+	ck_assert(se.n == st.events && se.last == 100 && se.first == 101 - se.n);
+}
+END_TEST
+
+START_TEST(test_prune_age)
+{
+	struct store_opts opts = { true, 60 * USEC_PER_SEC, 0 };
+	struct seen_events se = { 0 };
+	struct store_txn *t;
+
+	reopen(&opts);
+	t = begin(true);
+	for (int64_t i = 0; i < 10; i++)
+		append(t, i * USEC_PER_SEC, "x", 1, 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	t = begin(true);
+	append(t, 65 * USEC_PER_SEC, "x", 1, 11);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	t = begin(false);
+	ck_assert_int_eq(store_event_foreach(t, 0, seen_event_cb, &se), 0);
+	store_txn_abort(t);
+	/* Received before 65s - 60s = 5s: seqs 1..5 are gone. */
+	ck_assert(se.n == 6 && se.first == 6 && se.first_recv == 5 * USEC_PER_SEC);
+}
+END_TEST
+
+START_TEST(test_prune_bounded)
+{
+	struct store_opts opts = { true, 0, 1 };
+	struct store_stats st;
+	struct store_txn *t = begin(true);
+
+	for (int64_t i = 0; i < 10000; i++)
+		append(t, i, "x", 1, 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	store_set_opts(s, &opts);
+	t = begin(true);
+	append(t, 10000, "x", 1, 10001);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	ck_assert_uint_eq(st.events, 10001 - 4096);
+	t = begin(true);
+	append(t, 10001, "x", 1, 10002);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	ck_assert_uint_eq(st.events, 10002 - 2 * 4096);
+}
+END_TEST
+
+START_TEST(test_event_log_disabled)
+{
+	struct store_opts off = { false, 0, 0 };
+	struct store_stats st;
+	struct store_txn *t = begin(true);
+	size_t n = 0;
+
+	append(t, 1, "kept", 4, 1);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	reopen(&off);
+	t = begin(true);
+	append(t, 2, "dropped", 7, 0);
+	ck_assert_int_eq(store_event_foreach(t, 0, count_event_cb, &n), 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	ck_assert_uint_eq(st.events, 1);
+	store_set_opts(s, &log_on);
+	t = begin(false);
+	ck_assert_int_eq(store_event_foreach(t, 0, count_event_cb, &n), 0);
+	store_txn_abort(t);
+	ck_assert_uint_eq(n, 1);
+}
+END_TEST
+
+/* Timeline entries of ~1 KiB under id, and events with 16 KiB of raw text. */
+static void
+fill(uint64_t id, int entries, int events, uint64_t *seq)
+{
+	struct timeline_entry e = { .kind = TIMELINE_EVENT };
+	static char raw[16000];
+	struct store_txn *t = begin(true);
+
+	memset(e.text, 'e', 1000);
+	for (int i = 0; i < entries; i++) {
+		e.count = (uint64_t)i;
+		ck_assert_int_eq(store_timeline_add(t, id, &e), 0);
+	}
+	for (int i = 0; i < events; i++) {
+		++*seq;
+		snprintf(raw, sizeof raw, "%llu", (unsigned long long)*seq);
+		append(t, (int64_t)*seq, raw, sizeof raw, *seq);
+	}
+	ck_assert_int_eq(store_txn_commit(t), 0);
+}
+
+static int
+check_fill_cb(const struct store_event *ev, void *arg)
+{
+	ck_assert_uint_eq(strtoull(ev->raw, NULL, 10), ev->seq);
+	ck_assert_uint_eq(ev->raw_len, 16000);
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+START_TEST(test_map_growth)
+{
+	struct store_txn *r, *w;
+	struct store_stats st;
+	uint64_t grows, seq = 0;
+	bool skipped = false;
+	size_t n = 0;
+
+	for (uint64_t id = 1; id <= 14; id++) {
+		ck_assert_int_eq(store_stats(s, &st), 0);
+		if (!skipped && st.map_used * 5 > st.map_size * 4) {
+			/* A live reader pins the map: the begin must not resize under it. */
+			grows = st.map_grows;
+			r = begin(false);
+			w = begin(true);
+			ck_assert_int_eq(store_stats(s, &st), 0);
+			ck_assert_uint_eq(st.map_grows, grows);
+			store_txn_abort(w);
+			store_txn_abort(r);
+			skipped = true;
+		}
+		fill(id, 4000, 400, &seq);
+	}
+	ck_assert(skipped);
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	ck_assert_uint_ge(st.map_grows, 2); /* both environments */
+	ck_assert_uint_ge(st.map_size, 128 * MIB);
+	ck_assert_uint_gt(st.map_used, 64 * MIB);
+	ck_assert_uint_eq(st.timeline_entries, 14 * 4000);
+	r = begin(false);
+	ck_assert_int_eq(store_event_foreach(r, 0, check_fill_cb, &n), 0);
+	ck_assert_uint_eq(n, 14 * 400);
+	for (uint64_t id = 1; id <= 14; id++) {
+		n = 0;
+		ck_assert_int_eq(store_timeline_foreach(r, id, count_timeline_cb, &n), 0);
+		ck_assert_uint_eq(n, 4000);
+	}
+	store_txn_abort(r);
+	reopen(&log_on);
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	ck_assert_uint_eq(st.events, 14 * 400);
+}
+END_TEST
+
+START_TEST(test_map_full)
+{
+	struct timeline_entry e = { .kind = TIMELINE_EVENT };
+	struct store_stats st;
+	struct store_txn *t = begin(true);
+	int rc = 0, n;
+	size_t seen = 0;
+
+	memset(e.text, 'e', 1000);
+	for (n = 0; n < 200000 && (rc = store_timeline_add(t, 1, &e)) == 0; n++)
+		;
+	ck_assert_int_eq(rc, -ENOSPC);
+	store_txn_abort(t);
+	/* The next write begin grows although the aborted batch left usage low. */
+	t = begin(true);
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	ck_assert_uint_eq(st.map_grows, 1);
+	ck_assert_uint_eq(st.map_size, 128 * MIB);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(store_timeline_add(t, 1, &e), 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	t = begin(false);
+	ck_assert_int_eq(store_timeline_foreach(t, 1, count_timeline_cb, &seen), 0);
+	store_txn_abort(t);
+	ck_assert_uint_eq(seen, (size_t)n);
+}
+END_TEST
+
+START_TEST(test_read_during_write)
+{
+	struct store_txn *w, *r, *w2;
+	struct incident inc;
+	size_t n = 0;
+
+	put_incident(1, "a", INCIDENT_TRIGGERED);
+	w = begin(true);
+	make_incident(&inc, 2, "b", INCIDENT_TRIGGERED);
+	ck_assert_int_eq(store_incident_put(w, &inc), 0);
+	append(w, 1, "x", 1, 1);
+	/* The control socket reads while the pipeline's batch is open. */
+	r = begin(false);
+	ck_assert_int_eq(store_incident_get(r, 1, &inc), 0);
+	ck_assert_int_eq(store_incident_get(r, 2, &inc), -ENOENT);
+	ck_assert_int_eq(store_event_foreach(r, 0, count_event_cb, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(store_txn_begin(s, true, &w2), -EBUSY);
+	ck_assert_ptr_null(w2);
+	ck_assert_int_eq(store_txn_commit(w), 0);
+	ck_assert_int_eq(store_incident_get(r, 2, &inc), -ENOENT); /* snapshot */
+	ck_assert_int_eq(store_txn_commit(r), 0);
+	r = begin(false);
+	ck_assert_int_eq(store_incident_get(r, 2, &inc), 0);
+	ck_assert_int_eq(store_event_foreach(r, 0, count_event_cb, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	store_txn_abort(r);
+}
+END_TEST
+
+START_TEST(test_abort_discards)
+{
+	struct timeline_entry e = { .kind = TIMELINE_NOTE };
+	struct store_txn *t = begin(true);
+	struct store_stats st;
+	struct incident inc;
+	uint64_t id;
+	char buf[8];
+	size_t n = 0;
+
+	ck_assert_int_eq(store_next_id(t, &id), 0);
+	make_incident(&inc, id, "k", INCIDENT_TRIGGERED);
+	ck_assert_int_eq(store_incident_put(t, &inc), 0);
+	ck_assert_int_eq(store_timeline_add(t, id, &e), 0);
+	ck_assert_int_eq(store_meta_put(t, "m", "v", 1), 0);
+	append(t, 1, "x", 1, 1);
+	store_txn_abort(t);
+	t = begin(true);
+	ck_assert_int_eq(store_incident_get(t, id, &inc), -ENOENT);
+	ck_assert_int_eq(store_incident_by_key(t, "k", &inc), -ENOENT);
+	ck_assert_int_eq(store_meta_get(t, "m", buf, sizeof buf, NULL), -ENOENT);
+	ck_assert_int_eq(store_event_foreach(t, 0, count_event_cb, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(store_next_id(t, &id), 0);
+	ck_assert_uint_eq(id, 1);
+	append(t, 1, "x", 1, 1); /* the aborted seq is reused */
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	ck_assert(st.incidents == 0 && st.timeline_entries == 0 && st.events == 1);
+}
+END_TEST
+
+/* Write raw values into a closed store with LMDB itself. */
+static void
+raw_put(const char *env_name, const char *db, const void *k, size_t klen, const void *v,
+    size_t vlen)
+{
+	char path[256];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
+
+	snprintf(path, sizeof path, "%s/%s", state, env_name);
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 8), 0);
+	ck_assert_int_eq(mdb_env_open(env, path, 0, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, db, 0, &dbi), 0);
+	if (v == NULL)
+		ck_assert_int_eq(mdb_del(txn, dbi, &key, NULL), 0);
+	else
+		ck_assert_int_eq(mdb_put(txn, dbi, &key, &val, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static void
+raw_put_id(const char *db, uint64_t id, const void *v, size_t vlen)
+{
+	uint8_t kb[8];
+
+	store_codec_be_put(kb, id, 8);
+	raw_put("db", db, kb, sizeof kb, v, vlen);
+}
+
+START_TEST(test_corrupt_store)
+{
+	struct incident inc;
+	uint8_t good[4096], kb[8];
+	size_t len;
+	struct store_txn *t;
+	struct collect c = { .n = 0 };
+
+	fill_incident(&inc, 2);
+	ck_assert_int_eq(store_codec_encode_incident(NULL, &inc, &len), 0);
+	ck_assert_int_eq(store_codec_encode_incident(good, &inc, &len), 0);
+	put_incident(5, "five", INCIDENT_TRIGGERED);
+	put_incident(6, "six", INCIDENT_TRIGGERED);
+	store_close(s);
+	s = NULL;
+	raw_put_id("incidents", 1, "\x09junk", 5); /* unknown version */
+	raw_put_id("incidents", 3, good, len);	   /* stored under the wrong id */
+	raw_put_id("incidents", 4, good, len - 1); /* truncated */
+	raw_put_id("incidents", 6, NULL, 0);	   /* still in the open set */
+	store_codec_be_put(kb, 1, 8);
+	raw_put("db", "keys", "bad", 3, kb, 3); /* a 3-byte id */
+	raw_put("events", "events", kb, 8, "\x01\x00", 2);
+	reopen(&log_on);
+	t = begin(false);
+	for (uint64_t id = 1; id <= 4; id++)
+		ck_assert_int_eq(store_incident_get(t, id, &inc), id == 2 ? -ENOENT : -EBADMSG);
+	ck_assert_int_eq(store_incident_by_key(t, "bad", &inc), -EBADMSG);
+	ck_assert_int_eq(store_incident_foreach(t, collect_incident_cb, &c), -EBADMSG);
+	ck_assert(c.n == 1 && c.v[0] == 5); /* newest first: 5 is fine, 4 is not */
+	ck_assert_int_eq(store_open_foreach(t, collect_incident_cb, &c), -EBADMSG);
+	ck_assert_int_eq(store_event_foreach(t, 0, count_event_cb, &len), -EBADMSG);
+	store_txn_abort(t);
+}
+END_TEST
+
+/* Every prefix of a valid record, and crafted over-long strings, decode to -EBADMSG. */
+START_TEST(test_corrupt_codec)
+{
+	struct incident inc, out;
+	struct timeline_entry te;
+	struct store_event ev = { 0, 1, "l", "s", "raw", 3 };
+	uint8_t buf[4096];
+	size_t len;
+
+	fill_incident(&inc, 9);
+	ck_assert_int_eq(store_codec_encode_incident(buf, &inc, &len), 0);
+	ck_assert_int_eq(store_codec_decode_incident(buf, len, &out), 0);
+	for (size_t n = 0; n < len; n++)
+		ck_assert_int_eq(store_codec_decode_incident(buf, n, &out), -EBADMSG);
+	buf[len] = 0;
+	ck_assert_int_eq(store_codec_decode_incident(buf, len + 1, &out), -EBADMSG);
+	/* Key length 256 with all its bytes present: one more than the array holds. */
+	memset(buf, 'k', sizeof buf);
+	buf[0] = 1;
+	buf[9] = 0x00, buf[10] = 0x01, buf[11 + 256] = '\0';
+	ck_assert_int_eq(store_codec_decode_incident(buf, sizeof buf, &out), -EBADMSG);
+	/* Timeline text of 1024 bytes into a 1024-byte array (no room for the NUL). */
+	memset(buf, 0, sizeof buf);
+	buf[0] = 1;
+	buf[19] = 0x00, buf[20] = 0x04;
+	memset(buf + 21, 't', 1024);
+	ck_assert_int_eq(store_codec_decode_timeline(buf, 21 + 1025, &te), -EBADMSG);
+	buf[19] = 0xff, buf[20] = 0x03, buf[21 + 1023] = '\0'; /* 1023 fits */
+	ck_assert_int_eq(store_codec_decode_timeline(buf, 21 + 1024, &te), 0);
+	buf[21 + 5] = '\0'; /* an embedded NUL in text */
+	ck_assert_int_eq(store_codec_decode_timeline(buf, 21 + 1024, &te), -EBADMSG);
+	buf[21 + 5] = 't';
+	buf[9] = 9; /* kind out of range */
+	ck_assert_int_eq(store_codec_decode_timeline(buf, 21 + 1024, &te), -EBADMSG);
+	ck_assert_int_eq(store_codec_encode_event(buf, &ev, &len), 0);
+	for (size_t n = 0; n < len; n++)
+		ck_assert_int_eq(store_codec_decode_event(buf, n, &ev), -EBADMSG);
+	buf[len - 1] = 'x'; /* raw's NUL */
+	ck_assert_int_eq(store_codec_decode_event(buf, len, &ev), -EBADMSG);
+}
+END_TEST
+
+/* Random bytes never crash a decoder (ASan/valgrind watch the bounds). */
+START_TEST(test_codec_random)
+{
+	struct incident inc;
+	struct timeline_entry te;
+	struct store_event ev;
+	struct store_codec_evstate es;
+	uint8_t buf[2048];
+	uint64_t x = 88172645463325252ULL;
+
+	for (int i = 0; i < 20000; i++) {
+		size_t len = (size_t)(x % sizeof buf);
+		for (size_t j = 0; j < len; j++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			buf[j] = (uint8_t)(j < 3 ? (j == 0 ? 1 : x % 4) : x);
+		}
+		store_codec_decode_incident(buf, len, &inc);
+		store_codec_decode_timeline(buf, len, &te);
+		store_codec_decode_event(buf, len, &ev);
+		store_codec_decode_evstate(buf, len, &es);
+	}
+}
+END_TEST
+
+static int
+count_reader_cb(const char *msg, void *arg)
+{
+	int *ctx = arg, pid;
+
+	if (sscanf(msg, "%d", &pid) == 1 && pid == ctx[0])
+		ctx[1]++;
+	return 0;
+}
+
+/* Reader slots held by pid in the db environment, seen through env. */
+static int
+readers_of(MDB_env *env, pid_t pid)
+{
+	int ctx[2] = { (int)pid, 0 };
+
+	ck_assert_int_ge(mdb_reader_list(env, count_reader_cb, ctx), 0);
+	return ctx[1];
+}
+
+/* The exit status, or minus the signal that killed it. */
+static int
+child_exit(pid_t pid)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+START_TEST(test_stale_reader)
+{
+	char path[256];
+	MDB_env *env;
+	pid_t crashed, b;
+	int fds[2];
+	char c = 0;
+
+	store_close(s);
+	s = NULL;
+	/* Hold the environment open so its lock table survives between the children. */
+	snprintf(path, sizeof path, "%s/db", state);
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	/* Read-only: it allocates nothing a forked child would report as leaked. */
+	ck_assert_int_eq(mdb_env_open(env, path, MDB_NOTLS | MDB_RDONLY, 0640), 0);
+	ck_assert_int_eq(pipe(fds), 0);
+	if ((crashed = fork()) == 0) {
+		struct store_txn *t;
+		struct incident inc;
+		char *cause = NULL;
+
+		if (store_open(state, &log_on, &s, &cause) < 0 || store_txn_begin(s, false, &t) < 0)
+			_exit(1);
+		store_incident_get(t, 1, &inc);
+		if (write(fds[1], "r", 1) == 1)
+			pause();
+		_exit(1);
+	}
+	/* Killed from outside mid-transaction: a real crash, which valgrind cannot tidy up. */
+	ck_assert_int_ge(crashed, 0);
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	kill(crashed, SIGKILL);
+	ck_assert_int_eq(child_exit(crashed), -SIGKILL);
+	ck_assert_int_eq(readers_of(env, crashed), 1);
+	if ((b = fork()) == 0) {
+		char *cause = NULL;
+
+		if (store_open(state, &log_on, &s, &cause) < 0)
+			_exit(1);
+		store_close(s);
+		_exit(0);
+	}
+	ck_assert_int_ge(b, 0);
+	ck_assert_int_eq(child_exit(b), 0);
+	ck_assert_int_eq(readers_of(env, crashed), 0);
+	mdb_env_close(env);
+	reopen(&log_on);
+	put_incident(1, "after", INCIDENT_TRIGGERED);
+}
+END_TEST
+
+START_TEST(test_stats)
+{
+	struct store_txn *t;
+	struct store_stats st;
+
+	put_incident(1, "a", INCIDENT_TRIGGERED);
+	put_incident(2, "b", INCIDENT_RESOLVED);
+	put_incident(3, "c", INCIDENT_PENDING);
+	t = begin(true);
+	for (uint64_t i = 1; i <= 4; i++)
+		add_entry(t, i % 2 + 1, i);
+	append(t, 1, "abc", 3, 1);
+	append(t, 2, "defg", 4, 2);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	ck_assert_uint_eq(st.map_size, 64 * MIB);
+	ck_assert(st.map_used > 0 && st.map_used < st.map_size && st.map_used % 4096 == 0);
+	ck_assert_uint_eq(st.incidents, 3);
+	ck_assert_uint_eq(st.open_incidents, 2);
+	ck_assert_uint_eq(st.timeline_entries, 4);
+	ck_assert_uint_eq(st.events, 2);
+	ck_assert_uint_eq(st.event_bytes, 2 * (1 + 8 + 2 + 4 + 2 + 10 + 4 + 1) + 3 + 4);
+	ck_assert_uint_eq(st.map_grows, 0);
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+	Suite *su = suite_create("store");
+	TCase *tc = tcase_create("core");
+	TCase *big = tcase_create("big");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_open_fresh);
+	tcase_add_test(tc, test_open_errors);
+	tcase_add_test(tc, test_incident_roundtrip);
+	tcase_add_test(tc, test_incident_invalid);
+	tcase_add_test(tc, test_key_index);
+	tcase_add_test(tc, test_open_set);
+	tcase_add_test(tc, test_foreach_order);
+	tcase_add_test(tc, test_timeline);
+	tcase_add_test(tc, test_next_id);
+	tcase_add_test(tc, test_meta);
+	tcase_add_test(tc, test_events);
+	tcase_add_test(tc, test_prune_size);
+	tcase_add_test(tc, test_prune_age);
+	tcase_add_test(tc, test_event_log_disabled);
+	tcase_add_test(tc, test_read_during_write);
+	tcase_add_test(tc, test_abort_discards);
+	tcase_add_test(tc, test_corrupt_store);
+	tcase_add_test(tc, test_corrupt_codec);
+	tcase_add_test(tc, test_codec_random);
+	tcase_add_test(tc, test_stale_reader);
+	tcase_add_test(tc, test_stats);
+	suite_add_tcase(su, tc);
+	/* Hundreds of MiB through the map: slow under valgrind. */
+	tcase_add_checked_fixture(big, setup, teardown);
+	tcase_set_timeout(big, 600);
+	tcase_add_test(big, test_prune_bounded);
+	tcase_add_test(big, test_map_growth);
+	tcase_add_test(big, test_map_full);
+	suite_add_tcase(su, big);
+	return su;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
