@@ -29,6 +29,13 @@ struct daemon {
 	char *last_reload_error; /* why the last reload was refused, for status */
 };
 
+/*
+ * Open everything d->conf asks for.  On error *cause says why; the caller
+ * still calls daemon_stop(), which copes with a half-built daemon.
+ */
+int daemon_start(struct daemon *d, char **cause);
+/* Stop input, commit what is in flight, close and free everything. */
+void daemon_stop(struct daemon *d);
 /* Re-read the configuration; on any error the running one stays.  0 or -errno. */
 int daemon_reload(struct daemon *d, char **cause);
 

@@ -498,7 +498,7 @@ listener_find(struct inputs *in, const struct conf_listen *c)
 int
 inputs_apply(struct inputs *in, const struct conf *conf, char **cause)
 {
-	struct listener *fresh = NULL, *l, **pl;
+	struct listener *fresh = NULL, **tail = &fresh, *l, **pl;
 	int r;
 
 	for (l = in->listeners; l != NULL; l = l->next)
@@ -520,8 +520,8 @@ inputs_apply(struct inputs *in, const struct conf *conf, char **cause)
 			return r;
 		}
 		l->keep = true;
-		l->next = fresh;
-		fresh = l;
+		*tail = l; /* keep the config's order, for status */
+		tail = &l->next;
 	}
 	for (pl = &in->listeners; (l = *pl) != NULL;) {
 		if (l->keep) {

@@ -1,28 +1,20 @@
 /*
- * main.c - start, signals, reload and stop.  Builds struct daemon in
- * dependency order (config, store, pipeline, inputs, control) and tears it
- * down in reverse, committing what is in flight before it exits.
+ * main.c - command line: check a configuration (-t) or run the daemon in
+ * the foreground until SIGTERM (see daemon.c for its life).
  */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
-#include <systemd/sd-event.h>
 
 #include "conf.h"
-#include "control.h"
 #include "daemon.h"
-#include "input_syslog.h"
 #include "log.h"
-#include "pipeline.h"
-#include "store.h"
 #include "util.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/triaged/triaged.conf"
@@ -35,123 +27,6 @@ usage(FILE *f)
 		   "  -d       debug messages on stderr\n"
 		   "  -t       check the configuration and exit\n"
 		   "  -V       print the version and exit\n");
-}
-
-static void
-store_opts_from(const struct conf *c, struct store_opts *o)
-{
-	o->event_log = c->event_log;
-	o->event_log_max_age = c->event_log_max_age;
-	o->event_log_max_size = c->event_log_max_size;
-}
-
-int
-daemon_reload(struct daemon *d, char **cause)
-{
-	struct conf *fresh = NULL, *old = d->conf;
-	struct store_opts so;
-	int r;
-
-	sd_notify(0, "RELOADING=1\nSTATUS=Reloading configuration");
-	r = conf_load(d->conf_path, &fresh, cause);
-	if (r >= 0)
-		r = inputs_apply(d->inputs, fresh, cause);
-	if (r < 0) {
-		d->reload_failures++;
-		free(d->last_reload_error);
-		d->last_reload_error = xstrdup(*cause ? *cause : "unknown error");
-		log_error("reload refused, the running configuration stays: %s", d->last_reload_error);
-		conf_free(fresh);
-		sd_notify(0, "READY=1\nSTATUS=Reload refused; running the previous configuration");
-		return r;
-	}
-	if (strcmp(fresh->state_dir, old->state_dir) != 0 ||
-	    strcmp(fresh->control_socket, old->control_socket) != 0)
-		log_warnx("state-dir and control-socket changes take effect at the next restart");
-	pipeline_flush(d->pipeline);
-	d->conf = fresh;
-	store_opts_from(fresh, &so);
-	store_set_opts(d->store, &so);
-	conf_free(old);
-	d->reloads++;
-	free(d->last_reload_error);
-	d->last_reload_error = NULL;
-	log_info("configuration reloaded from %s (%zu rules)", d->conf_path, fresh->nrules);
-	sd_notify(0, "READY=1\nSTATUS=Running");
-	return 0;
-}
-
-static int
-signal_cb(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
-{
-	struct daemon *d = userdata;
-	char *cause = NULL;
-
-	if (si->ssi_signo == SIGHUP) {
-		daemon_reload(d, &cause);
-		free(cause);
-		return 0;
-	}
-	log_info("received %s, stopping", strsignal((int)si->ssi_signo));
-	sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
-	return sd_event_exit(d->event, 0);
-}
-
-static int
-setup_signals(struct daemon *d)
-{
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
-	sigset_t mask;
-	int r;
-
-	sigemptyset(&mask);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaddset(&mask, sigs[i]);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		return -errno;
-	signal(SIGPIPE, SIG_IGN);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		if ((r = sd_event_add_signal(d->event, NULL, sigs[i], signal_cb, d)) < 0)
-			return r;
-	return 0;
-}
-
-static int
-daemon_start(struct daemon *d, char **cause)
-{
-	struct store_opts so;
-	int r;
-
-	if ((r = sd_event_default(&d->event)) < 0 || (r = setup_signals(d)) < 0) {
-		xasprintf(cause, "cannot set up the event loop: %s", strerror(-r));
-		return r;
-	}
-	store_opts_from(d->conf, &so);
-	if ((r = store_open(d->conf->state_dir, &so, &d->store, cause)) < 0)
-		return r;
-	if ((r = pipeline_new(d, &d->pipeline)) < 0) {
-		xasprintf(cause, "cannot start the pipeline: %s", strerror(-r));
-		return r;
-	}
-	if ((r = inputs_new(d, &d->inputs)) < 0 || (r = inputs_apply(d->inputs, d->conf, cause)) < 0)
-		return r;
-	if ((r = control_new(d, d->conf->control_socket, &d->control, cause)) < 0)
-		return r;
-	/* Pings systemd at half of WatchdogSec when the unit asks for it. */
-	sd_event_set_watchdog(d->event, true);
-	return 0;
-}
-
-static void
-daemon_stop(struct daemon *d)
-{
-	inputs_free(d->inputs); /* stop taking new input first */
-	control_free(d->control);
-	pipeline_free(d->pipeline); /* commits the batch in flight */
-	store_close(d->store);
-	sd_event_unref(d->event);
-	conf_free(d->conf);
-	free(d->last_reload_error);
 }
 
 int
