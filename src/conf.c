@@ -1,6 +1,7 @@
 /*
  * conf.c - loads triaged.conf into a struct conf: the top-level statements,
- * listeners, include and the defaults; rules are read by conf_rule.c.  A
+ * listeners, include and the defaults; rules are read by conf_rule.c and
+ * upstreams (and the send lists naming them) by conf_upstream.c.  A
  * load is all or nothing, so a reload with a broken file keeps the running
  * configuration, and every error names the file and line to fix.
  */
@@ -9,7 +10,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <glob.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "conf_lex.h"
 #include "conf_rule.h"
+#include "conf_upstream.h"
 #include "rules.h"
 
 #ifndef LOCALSTATEDIR
@@ -31,6 +32,7 @@
 /* Beyond these a config is generated garbage, and checks below are quadratic. */
 #define CONF_MAX_RULES	 10000
 #define CONF_MAX_LISTENS 256
+#define CONF_MAX_OUTBOX	 10000000
 
 /* Settings that may be given once; where they were, for the duplicate's message. */
 enum setting {
@@ -40,6 +42,7 @@ enum setting {
 	SET_MAX_MESSAGE,
 	SET_EVENT_LOG,
 	SET_DEFAULT,
+	SET_OUTBOX_MAX,
 	SET_MAX,
 };
 
@@ -48,6 +51,7 @@ struct parse {
 	int depth;    /* include nesting of the file being read */
 	char **files; /* every file name read: lexers and messages borrow them */
 	size_t nfiles;
+	struct conf_sends sends; /* resolved when everything is read */
 	struct {
 		const char *file;
 		int line;
@@ -75,26 +79,6 @@ set_once(struct parse *p, struct lex *lx, enum setting s, char **cause)
 	return 0;
 }
 
-/* Relative to the current directory, since the daemon may chdir later. */
-static int
-abs_path(struct lex *lx, const char *path, char **ret, char **cause)
-{
-	char cwd[PATH_MAX];
-
-	while (path[0] == '.' && path[1] == '/')
-		path += 2;
-	if (path[0] == '/') {
-		*ret = xstrdup(path);
-		return 0;
-	}
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		return lex_error(lx, lx->tok.line, cause, "cannot make %s absolute: %s", path,
-		    strerror(errno));
-	xasprintf(ret, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd,
-	    strcmp(path, ".") == 0 ? "" : path);
-	return 0;
-}
-
 /* A path argument made absolute; max bounds the result (0: none). */
 static int
 expect_path(struct lex *lx, const char *what, size_t max, char **ret, char **cause)
@@ -107,7 +91,7 @@ expect_path(struct lex *lx, const char *what, size_t max, char **ret, char **cau
 	if (s[0] == '\0')
 		r = lex_error(lx, lx->tok.line, cause, "%s must not be empty", what);
 	else
-		r = abs_path(lx, s, ret, cause);
+		r = lex_abs_path(lx, s, ret, cause);
 	free(s);
 	if (r == 0 && max > 0 && strlen(*ret) > max) {
 		r = lex_error(lx, lx->tok.line, cause, "%s %s is longer than %zu bytes", what, *ret,
@@ -178,9 +162,25 @@ stmt_max_message(struct lex *lx, void *ctx, char **cause)
 }
 
 static int
+stmt_outbox_max(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+	int64_t n;
+	int r;
+
+	if ((r = set_once(p, lx, SET_OUTBOX_MAX, cause)) < 0 ||
+	    (r = lex_expect_int(lx, "outbox-max", 1, CONF_MAX_OUTBOX, &n, cause)) < 0)
+		return r;
+	p->conf->outbox_max = (uint64_t)n;
+	return 0;
+}
+
+/* default drop | keep | send "A" ["B" ...]; send implies keep. */
+static int
 stmt_default(struct lex *lx, void *ctx, char **cause)
 {
 	struct parse *p = ctx;
+	struct conf_send send;
 	char got[256];
 	int r;
 
@@ -190,9 +190,15 @@ stmt_default(struct lex *lx, void *ctx, char **cause)
 		p->conf->default_action = CONF_DEFAULT_DROP;
 	else if (tok_is_word(&lx->tok, "keep"))
 		p->conf->default_action = CONF_DEFAULT_KEEP;
-	else {
+	else if (tok_is_word(&lx->tok, "send")) {
+		if ((r = conf_send_parse(lx, &send, cause)) < 0)
+			return r;
+		p->conf->default_action = CONF_DEFAULT_KEEP;
+		conf_sends_add(&p->sends, NULL, &send);
+	} else {
 		tok_describe(&lx->tok, got, sizeof(got));
-		return lex_error(lx, lx->tok.line, cause, "expected 'drop' or 'keep', got %s", got);
+		return lex_error(lx, lx->tok.line, cause,
+		    "expected 'drop', 'keep' or 'send', got %s", got);
 	}
 	return 0;
 }
@@ -538,18 +544,13 @@ static int
 stmt_include(struct lex *lx, void *ctx, char **cause)
 {
 	struct parse *p = ctx;
-	const char *slash = strrchr(lx->file, '/');
 	int line = lx->tok.line, r;
 	char *pat, *path;
 
 	if ((r = lex_expect_string(lx, "a file name or pattern", &pat, cause)) < 0)
 		return r;
-	if (pat[0] == '/' || slash == NULL)
-		path = pat;
-	else {
-		xasprintf(&path, "%.*s/%s", (int)(slash - lx->file), lx->file, pat);
-		free(pat);
-	}
+	path = lex_file_relative(lx, pat);
+	free(pat);
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 	/* The fuzzer must not wander the file system. */
 	free(path);
@@ -570,27 +571,37 @@ stmt_rule(struct lex *lx, void *ctx, char **cause)
 {
 	struct parse *p = ctx;
 	struct conf *conf = p->conf;
+	struct conf_send send;
 	struct rule *r;
-	int ret;
+	int ret = 0;
 
-	if ((ret = conf_rule_parse(lx, &r, cause)) < 0)
+	if ((ret = conf_rule_parse(lx, &r, &send, cause)) < 0)
 		return ret;
-	for (size_t i = 0; i < conf->nrules; i++) {
-		if (strcmp(conf->rules[i]->name, r->name) == 0) {
+	for (size_t i = 0; i < conf->nrules && ret == 0; i++)
+		if (strcmp(conf->rules[i]->name, r->name) == 0)
 			ret = lex_error(lx, r->line, cause,
 			    "duplicate rule name '%s' (first at %s:%d)", r->name,
 			    conf->rules[i]->file, conf->rules[i]->line);
-			rule_free(r);
-			return ret;
-		}
-	}
-	if (conf->nrules >= CONF_MAX_RULES) {
+	if (ret == 0 && conf->nrules >= CONF_MAX_RULES)
+		ret = lex_error(lx, lx->tok.line, cause, "more than %d rules", CONF_MAX_RULES);
+	if (ret < 0) {
+		conf_send_clear(&send);
 		rule_free(r);
-		return lex_error(lx, lx->tok.line, cause, "more than %d rules", CONF_MAX_RULES);
+		return ret;
 	}
 	conf->rules = xreallocarray(conf->rules, conf->nrules + 1, sizeof(*conf->rules));
 	conf->rules[conf->nrules++] = r;
+	if (send.n > 0)
+		conf_sends_add(&p->sends, r, &send);
 	return 0;
+}
+
+static int
+stmt_upstream(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+
+	return conf_upstream_parse(lx, p->conf, cause);
 }
 
 static const struct lex_keyword top_keywords[] = {
@@ -601,8 +612,10 @@ static const struct lex_keyword top_keywords[] = {
 	{ "include", stmt_include },
 	{ "listen", stmt_listen },
 	{ "max-message", stmt_max_message },
+	{ "outbox-max", stmt_outbox_max },
 	{ "rule", stmt_rule },
 	{ "state-dir", stmt_state_dir },
+	{ "upstream", stmt_upstream },
 };
 
 static int
@@ -633,6 +646,7 @@ conf_new(const char *path)
 	conf->event_log_max_age = 7 * 86400 * USEC_PER_SEC;
 	conf->event_log_max_size = 256 * 1024 * 1024;
 	conf->default_action = CONF_DEFAULT_DROP;
+	conf->outbox_max = 100000;
 	return conf;
 }
 
@@ -667,6 +681,10 @@ conf_run(int r, struct lex *lx, struct parse *p, struct conf **ret, char **cause
 {
 	if (r == 0)
 		r = parse_lex(p, lx, cause);
+	/* Sends may name upstreams declared after them; their messages borrow p->files. */
+	if (r == 0)
+		r = conf_sends_resolve(&p->sends, p->conf, cause);
+	conf_sends_free(&p->sends);
 	lex_close(lx);
 	for (size_t i = 0; i < p->nfiles; i++)
 		free(p->files[i]);
@@ -712,6 +730,10 @@ conf_free(struct conf *conf)
 	for (size_t i = 0; i < conf->nrules; i++)
 		rule_free(conf->rules[i]);
 	free(conf->rules);
+	for (size_t i = 0; i < conf->nupstreams; i++)
+		conf_upstream_clear(&conf->upstreams[i]);
+	free(conf->upstreams);
+	free(conf->default_send);
 	free(conf->path);
 	free(conf->hostname);
 	free(conf->state_dir);

@@ -48,6 +48,36 @@ struct conf_listen {
 	int line;
 };
 
+enum upstream_kind {
+	UPSTREAM_PAGERDUTY = 0,
+};
+
+#define CONF_MAX_UPSTREAMS 64
+#define CONF_DEFAULT_PD_URL "https://events.pagerduty.com/v2/enqueue"
+
+/*
+ * `upstream "NAME" pagerduty { ... }`.  The routing key is read when the
+ * config is loaded, from routing-key-file or from the systemd credential
+ * routing-key-credential ($CREDENTIALS_DIRECTORY/NAME), trailing white
+ * space stripped; it is never printed, not even by triaged -t.
+ */
+struct conf_upstream {
+	char *name;
+	enum upstream_kind kind;
+	char *url;		  /* default CONF_DEFAULT_PD_URL */
+	char *routing_key;	  /* 32 characters for PagerDuty; owned, wiped on free */
+	char *ca_file;		  /* NULL: the system's trust store */
+	int64_t timeout;	  /* usec, default 10s: one request */
+	int64_t connect_timeout;  /* usec, default 5s */
+	int64_t backoff_initial;  /* usec, default 1s: first retry delay cap */
+	int64_t backoff_max;	  /* usec, default 5m */
+	uint32_t rate_per_minute; /* default 120 (PagerDuty's per-key limit); 0 = unlimited */
+	char *client;		  /* payload "client", default "triaged" */
+	char *client_url;	  /* payload "client_url", default none */
+	char *file;		  /* declared at file:line */
+	int line;
+};
+
 enum conf_default {
 	CONF_DEFAULT_DROP = 0, /* `default drop`: unmatched events are dropped */
 	CONF_DEFAULT_KEEP,     /* `default keep`: each becomes an incident with a hashed key */
@@ -71,7 +101,17 @@ struct conf {
 	struct rule **rules; /* in file order, includes expanded in place */
 	size_t nrules;
 	enum conf_default default_action;
+	/* `default send "A" "B"`: implies keep; indices into upstreams */
+	uint32_t *default_send;
+	size_t ndefault_send;
+
+	struct conf_upstream *upstreams;
+	size_t nupstreams;
+	uint64_t outbox_max; /* `outbox-max N`: pending deliveries kept, default 100000 */
 };
+
+/* The upstream with this name, or NULL. */
+const struct conf_upstream *conf_upstream_find(const struct conf *conf, const char *name);
 
 /*
  * Parse path and every file it includes.  Relative include patterns are

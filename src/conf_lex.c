@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -528,6 +529,37 @@ lex_expect_int(struct lex *lx, const char *what, int64_t min, int64_t max, int64
 	if (r < 0)
 		return lex_error(lx, lx->tok.line, cause, "%s must be between %lld and %lld, got %s",
 		    what, (long long)min, (long long)max, got);
+	return 0;
+}
+
+char *
+lex_file_relative(const struct lex *lx, const char *path)
+{
+	const char *slash = strrchr(lx->file, '/');
+	char *ret;
+
+	if (path[0] == '/' || slash == NULL)
+		return xstrdup(path);
+	xasprintf(&ret, "%.*s/%s", (int)(slash - lx->file), lx->file, path);
+	return ret;
+}
+
+int
+lex_abs_path(const struct lex *lx, const char *path, char **ret, char **cause)
+{
+	char cwd[PATH_MAX];
+
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	if (path[0] == '/') {
+		*ret = xstrdup(path);
+		return 0;
+	}
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return lex_error(lx, lx->tok.line, cause, "cannot make %s absolute: %s", path,
+		    strerror(errno));
+	xasprintf(ret, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd,
+	    strcmp(path, ".") == 0 ? "" : path);
 	return 0;
 }
 

@@ -84,6 +84,15 @@ int lex_expect_size(struct lex *lx, const char *what, uint64_t min, uint64_t max
 int lex_expect_int(struct lex *lx, const char *what, int64_t min, int64_t max, int64_t *out,
     char **cause);
 
+/*
+ * A path argument's file: a relative path is taken from the directory of
+ * the file being read (a copy; as written when the text came from memory
+ * under a name without '/').
+ */
+char *lex_file_relative(const struct lex *lx, const char *path);
+/* A copy of path made absolute from the current directory, since the daemon may chdir later. */
+int lex_abs_path(const struct lex *lx, const char *path, char **ret, char **cause);
+
 /* A sorted table of statements: the handler reads the keyword's arguments. */
 struct lex_keyword {
 	const char *name;

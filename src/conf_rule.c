@@ -8,12 +8,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "conf_lex.h"
 #include "conf_rule.h"
+#include "conf_upstream.h"
 #include "incident.h"
 #include "rules.h"
 
@@ -30,17 +32,23 @@ enum rule_stmt {
 	RS_SEVERITY,
 	RS_THRESHOLD,
 	RS_AUTO_RESOLVE,
+	RS_SEND,
+	RS_COMPONENT,
+	RS_GROUP,
+	RS_CLASS,
 	RS_MAX,
 };
 
 static const char *const rule_stmt_names[RS_MAX] = {
 	"match", "resolve-on", "drop", "key", "summary", "severity", "threshold", "auto-resolve",
+	"send", "component", "group", "class",
 };
 
 struct rule_build {
 	struct rule *r;
-	int line[RS_MAX]; /* 0 until the statement is seen */
-	char *key_src, *summary_src;
+	int line[RS_MAX];  /* 0 until the statement is seen */
+	char *src[RS_MAX]; /* template statements as written, compiled in rule_check() */
+	struct conf_send send;
 };
 
 /* An expression being parsed: limits keep recursion and evaluation bounded. */
@@ -439,27 +447,73 @@ stmt_drop(struct lex *lx, void *ctx, char **cause)
 	return 0;
 }
 
+/* The template a statement sets, or NULL when it sets none. */
+static struct template **
+rule_template(struct rule *r, enum rule_stmt s)
+{
+	switch (s) {
+	case RS_KEY: return &r->key;
+	case RS_SUMMARY: return &r->summary;
+	case RS_COMPONENT: return &r->component;
+	case RS_GROUP: return &r->group;
+	case RS_CLASS: return &r->class_;
+	default: return NULL;
+	}
+}
+
+static int
+stmt_template(struct rule_build *b, struct lex *lx, enum rule_stmt s, char **cause)
+{
+	char what[64];
+	int r;
+
+	if ((r = seen_once(b, lx, s, cause)) < 0)
+		return r;
+	snprintf(what, sizeof(what), "a %s template", rule_stmt_names[s]);
+	/* Compiled once the whole rule is read: match may come after key. */
+	return lex_expect_string(lx, what, &b->src[s], cause);
+}
+
 static int
 stmt_key(struct lex *lx, void *ctx, char **cause)
 {
-	struct rule_build *b = ctx;
-	int r;
-
-	if ((r = seen_once(b, lx, RS_KEY, cause)) < 0)
-		return r;
-	/* Compiled once the whole rule is read: match may come after key. */
-	return lex_expect_string(lx, "a key template", &b->key_src, cause);
+	return stmt_template(ctx, lx, RS_KEY, cause);
 }
 
 static int
 stmt_summary(struct lex *lx, void *ctx, char **cause)
 {
+	return stmt_template(ctx, lx, RS_SUMMARY, cause);
+}
+
+static int
+stmt_component(struct lex *lx, void *ctx, char **cause)
+{
+	return stmt_template(ctx, lx, RS_COMPONENT, cause);
+}
+
+static int
+stmt_group(struct lex *lx, void *ctx, char **cause)
+{
+	return stmt_template(ctx, lx, RS_GROUP, cause);
+}
+
+static int
+stmt_class(struct lex *lx, void *ctx, char **cause)
+{
+	return stmt_template(ctx, lx, RS_CLASS, cause);
+}
+
+/* Upstream names stay names until the whole config is read (conf_sends_resolve()). */
+static int
+stmt_send(struct lex *lx, void *ctx, char **cause)
+{
 	struct rule_build *b = ctx;
 	int r;
 
-	if ((r = seen_once(b, lx, RS_SUMMARY, cause)) < 0)
+	if ((r = seen_once(b, lx, RS_SEND, cause)) < 0)
 		return r;
-	return lex_expect_string(lx, "a summary template", &b->summary_src, cause);
+	return conf_send_parse(lx, &b->send, cause);
 }
 
 static int
@@ -521,10 +575,14 @@ stmt_auto_resolve(struct lex *lx, void *ctx, char **cause)
 
 static const struct lex_keyword rule_keywords[] = {
 	{ "auto-resolve", stmt_auto_resolve },
+	{ "class", stmt_class },
+	{ "component", stmt_component },
 	{ "drop", stmt_drop },
+	{ "group", stmt_group },
 	{ "key", stmt_key },
 	{ "match", stmt_match },
 	{ "resolve-on", stmt_resolve_on },
+	{ "send", stmt_send },
 	{ "severity", stmt_severity },
 	{ "summary", stmt_summary },
 	{ "threshold", stmt_threshold },
@@ -556,15 +614,16 @@ collect_captures(const struct cond *c, bool positive, const char ***names, size_
 }
 
 static int
-compile_template(struct rule_build *b, struct lex *lx, enum rule_stmt s, const char *src,
-    const char *const *known, size_t nknown, struct template **ret, char **cause)
+compile_template(struct rule_build *b, struct lex *lx, enum rule_stmt s,
+    const char *const *known, size_t nknown, char **cause)
 {
+	struct template **ret = rule_template(b->r, s);
 	char *why;
 	int r;
 
-	if (src == NULL)
+	if (ret == NULL || b->src[s] == NULL)
 		return 0;
-	if ((r = template_compile(src, known, nknown, ret, &why)) < 0) {
+	if ((r = template_compile(b->src[s], known, nknown, ret, &why)) < 0) {
 		lex_error(lx, b->line[s], cause, "%s in %s template", why, rule_stmt_names[s]);
 		free(why);
 	}
@@ -597,7 +656,7 @@ rule_check(struct rule_build *b, struct lex *lx, char **cause)
 	struct rule *r = b->r;
 	const char **known = NULL;
 	size_t n = 0;
-	int ret;
+	int ret = 0;
 
 	if (r->match == NULL)
 		return lex_error(lx, r->line, cause, "rule '%s' has no match", r->name);
@@ -607,10 +666,8 @@ rule_check(struct rule_build *b, struct lex *lx, char **cause)
 			    "rule '%s' drops what it matches, so it cannot have %s", r->name,
 			    rule_stmt_names[s]);
 	collect_captures(r->match, true, &known, &n);
-	ret = compile_template(b, lx, RS_KEY, b->key_src, known, n, &r->key, cause);
-	if (ret == 0)
-		ret = compile_template(b, lx, RS_SUMMARY, b->summary_src, known, n, &r->summary,
-		    cause);
+	for (int s = 0; s < RS_MAX && ret == 0; s++)
+		ret = compile_template(b, lx, (enum rule_stmt)s, known, n, cause);
 	free(known);
 	if (ret == 0 && r->resolve_on != NULL && r->key != NULL)
 		ret = check_resolve_key(b, lx, cause);
@@ -618,7 +675,7 @@ rule_check(struct rule_build *b, struct lex *lx, char **cause)
 }
 
 int
-conf_rule_parse(struct lex *lx, struct rule **ret, char **cause)
+conf_rule_parse(struct lex *lx, struct rule **ret, struct conf_send *send, char **cause)
 {
 	struct rule_build b = { 0 };
 	char *name;
@@ -638,9 +695,11 @@ conf_rule_parse(struct lex *lx, struct rule **ret, char **cause)
 	    (r = rule_check(&b, lx, cause)) < 0) {
 		rule_free(b.r);
 		b.r = NULL;
+		conf_send_clear(&b.send);
 	}
-	free(b.key_src);
-	free(b.summary_src);
+	for (int s = 0; s < RS_MAX; s++)
+		free(b.src[s]);
 	*ret = b.r;
+	*send = b.send;
 	return r;
 }

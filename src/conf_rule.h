@@ -5,6 +5,7 @@
 #ifndef TRIAGED_CONF_RULE_H
 #define TRIAGED_CONF_RULE_H
 
+struct conf_send;
 struct lex;
 struct rule;
 
@@ -14,8 +15,10 @@ struct rule;
 /*
  * Parse from the rule's name through its closing brace, the `rule` keyword
  * already read, and check the rule (a match, template fields known).  On
- * success *ret is a complete rule the caller owns.
+ * success *ret is a complete rule the caller owns, and *send the names of
+ * its `send` statement (n = 0 without one), which the caller owns and
+ * resolves into rule->send once every upstream is known.
  */
-int conf_rule_parse(struct lex *lx, struct rule **ret, char **cause);
+int conf_rule_parse(struct lex *lx, struct rule **ret, struct conf_send *send, char **cause);
 
 #endif

@@ -16,6 +16,7 @@
 #include "event.h"
 #include "incident.h"
 #include "input_syslog.h"
+#include "outbox.h"
 #include "pipeline.h"
 #include "store.h"
 #include "util.h"
@@ -271,9 +272,58 @@ cmd_reload(struct daemon *d, json_t *req)
 	return ok();
 }
 
+static json_t *
+cmd_queue(struct daemon *d, json_t *req)
+{
+	struct outbox_stats st;
+
+	outbox_get_stats(d->outbox, &st);
+	return json_pack("{s:b, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "ok", 1,
+	    "deliveries", outbox_list_json(d->outbox), "upstreams", outbox_upstreams_json(d->outbox),
+	    "stats", "queued", (json_int_t)st.queued, "delivered", (json_int_t)st.delivered,
+	    "dead", (json_int_t)st.dead, "retries", (json_int_t)st.retries, "shed",
+	    (json_int_t)st.shed, "held_alarms", (json_int_t)st.held_alarms, "pending",
+	    (json_int_t)st.pending);
+}
+
+/* {"command":"queue-retry","id":N} or {"all":true}; queue-drop takes an id. */
+static json_t *
+queue_change(struct daemon *d, json_t *req, bool drop)
+{
+	json_int_t id = json_integer_value(json_object_get(req, "id"));
+	bool all = json_is_true(json_object_get(req, "all"));
+	int r;
+
+	if (id <= 0 && !(all && !drop))
+		return fail(drop ? "queue drop needs an id" : "queue retry needs an id or all");
+	r = drop ? outbox_drop(d->outbox, (uint64_t)id) : outbox_retry(d->outbox, all ? 0 : (uint64_t)id);
+	if (r == -ENOENT)
+		return fail(all ? "no delivery to retry" : "no delivery with that id");
+	if (r == -EBUSY)
+		return fail("that delivery is in flight; try again in a moment");
+	if (r < 0)
+		return fail_errno("queue", r);
+	return json_pack("{s:b, s:i}", "ok", 1, "count", drop ? 1 : r);
+}
+
+static json_t *
+cmd_queue_retry(struct daemon *d, json_t *req)
+{
+	return queue_change(d, req, false);
+}
+
+static json_t *
+cmd_queue_drop(struct daemon *d, json_t *req)
+{
+	return queue_change(d, req, true);
+}
+
 const struct control_command control_commands[] = {
 	{ "ack", cmd_ack },
 	{ "incidents", cmd_incidents },
+	{ "queue", cmd_queue },
+	{ "queue-drop", cmd_queue_drop },
+	{ "queue-retry", cmd_queue_retry },
 	{ "reload", cmd_reload },
 	{ "resolve", cmd_resolve },
 	{ "show", cmd_show },

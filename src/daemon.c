@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "input_syslog.h"
 #include "log.h"
+#include "outbox.h"
 #include "pipeline.h"
 #include "store.h"
 #include "util.h"
@@ -58,6 +59,7 @@ daemon_reload(struct daemon *d, char **cause)
 	d->conf = fresh;
 	store_opts_from(fresh, &so);
 	store_set_opts(d->store, &so);
+	outbox_reconfigure(d->outbox);
 	conf_free(old);
 	d->reloads++;
 	free(d->last_reload_error);
@@ -119,6 +121,10 @@ daemon_start(struct daemon *d, char **cause)
 		xasprintf(cause, "cannot start the pipeline: %s", strerror(-r));
 		return r;
 	}
+	if ((r = outbox_new(d, &d->outbox)) < 0) {
+		xasprintf(cause, "cannot start the outbox: %s", strerror(-r));
+		return r;
+	}
 	if ((r = inputs_new(d, &d->inputs)) < 0 || (r = inputs_apply(d->inputs, d->conf, cause)) < 0)
 		return r;
 	if ((r = control_new(d, d->conf->control_socket, &d->control, cause)) < 0)
@@ -133,7 +139,11 @@ daemon_stop(struct daemon *d)
 {
 	inputs_free(d->inputs); /* stop taking new input first */
 	control_free(d->control);
-	pipeline_free(d->pipeline); /* commits the batch in flight */
+	if (d->pipeline)
+		pipeline_flush(d->pipeline); /* commits the batch in flight */
+	outbox_free(d->outbox);	/* requests in flight are sent again at the next start */
+	d->outbox = NULL;
+	pipeline_free(d->pipeline);
 	store_close(d->store);
 	sd_event_unref(d->event);
 	conf_free(d->conf);

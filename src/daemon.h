@@ -15,6 +15,7 @@ struct store;
 struct pipeline;
 struct inputs;
 struct control;
+struct outbox;
 
 struct daemon {
 	sd_event *event;
@@ -22,6 +23,7 @@ struct daemon {
 	char *conf_path;
 	struct store *store;
 	struct pipeline *pipeline;
+	struct outbox *outbox; /* deliveries upstream */
 	struct inputs *inputs;
 	struct control *control;
 	int64_t started_usec; /* realtime */

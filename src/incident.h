@@ -22,6 +22,7 @@ enum incident_state {
 #define INCIDENT_HOST_MAX    256
 #define INCIDENT_SUMMARY_MAX 1024 /* PagerDuty's payload.summary limit */
 #define INCIDENT_RECENT_MAX  64	  /* largest threshold count */
+#define INCIDENT_ROUTE_MAX   256 /* upstream names its trigger was queued to */
 
 struct incident {
 	uint64_t id; /* unique and increasing; one per incarnation of a key */
@@ -40,6 +41,12 @@ struct incident {
 	/* Arrival times of the last occurrences, oldest first, for `threshold N in T`. */
 	uint32_t nrecent;
 	int64_t recent[INCIDENT_RECENT_MAX];
+
+	/*
+	 * Space-separated upstream names its trigger was queued to, so its
+	 * acknowledge and resolve follow it there even after a reload.
+	 */
+	char route[INCIDENT_ROUTE_MAX];
 };
 
 enum timeline_kind {

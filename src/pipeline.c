@@ -16,9 +16,11 @@
 #include "daemon.h"
 #include "incident.h"
 #include "log.h"
+#include "outbox.h"
 #include "pipeline.h"
 #include "rules.h"
 #include "store.h"
+#include "upstream_pagerduty.h"
 
 /* Commit at least this often under a flood that never lets the loop go idle. */
 #define BATCH_MAX_EVENTS 4096
@@ -72,10 +74,20 @@ pipeline_flush(struct pipeline *p)
 		p->stats.store_errors++;
 		log_error("committing a batch of state changes failed: %s; the batch is lost",
 		    strerror(-r));
+		if (p->d->outbox)
+			outbox_rolled_back(p->d->outbox);
 		return r;
 	}
 	p->stats.batches++;
+	if (p->d->outbox)
+		outbox_committed(p->d->outbox); /* durable now: it may leave the process */
 	return 0;
+}
+
+struct store_txn *
+pipeline_txn(struct pipeline *p)
+{
+	return batch_txn(p, now_realtime_usec());
 }
 
 static int
@@ -154,6 +166,93 @@ event_summary(const struct rule *rule, struct event *ev, char *buf, size_t size)
 	    ev->program.p, ev->program.n ? ": " : "", (int)ev->message.n, ev->message.p);
 }
 
+static int
+first_event_cb(const struct timeline_entry *e, void *arg)
+{
+	if (e->kind != TIMELINE_EVENT)
+		return 0;
+	strlcpy_t(arg, e->text, TIMELINE_TEXT_MAX);
+	return 1;
+}
+
+static void
+expand_opt(const struct template *t, struct event *ev, char *buf, size_t size, const char **out)
+{
+	*out = NULL;
+	if (t != NULL) {
+		template_expand(t, ev, buf, size);
+		*out = buf;
+	}
+}
+
+static void
+route_add(struct incident *inc, const char *name)
+{
+	size_t n = strlen(inc->route);
+
+	snprintf(inc->route + n, sizeof(inc->route) - n, "%s%s", n ? " " : "", name);
+}
+
+/* Queue the trigger to every upstream the rule (or the default) sends to. */
+static void
+queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc, struct event *ev)
+{
+	const struct conf *conf = p->d->conf;
+	const uint32_t *idx = rule ? rule->send : conf->default_send;
+	size_t n = rule ? rule->nsend : conf->ndefault_send;
+	char comp[256], grp[256], cls[256], first[TIMELINE_TEXT_MAX], last[TIMELINE_TEXT_MAX];
+	struct pagerduty_details det = { .agent_host = conf->hostname, .last_event = last };
+
+	if (p->d->outbox == NULL || n == 0)
+		return;
+	if (rule != NULL) {
+		expand_opt(rule->component, ev, comp, sizeof(comp), &det.component);
+		expand_opt(rule->group, ev, grp, sizeof(grp), &det.group);
+		expand_opt(rule->class_, ev, cls, sizeof(cls), &det.class_);
+	}
+	snprintf(last, sizeof(last), "%.*s", (int)ev->message.n, ev->message.p);
+	det.first_event = last;
+	if (inc->count > 1 && store_timeline_foreach(p->txn, inc->id, first_event_cb, first) == 1)
+		det.first_event = first;
+	inc->route[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_upstream *cu = &conf->upstreams[idx[i]];
+		char *payload = pagerduty_payload(cu, inc, OUTBOX_TRIGGER, &det);
+		int r = outbox_push(p->d->outbox, p->txn, cu->name, inc, OUTBOX_TRIGGER, payload);
+		free(payload);
+		if (r < 0) {
+			store_failed(p, r, "queueing a delivery");
+			continue;
+		}
+		route_add(inc, cu->name);
+		p->stats.queued++;
+	}
+}
+
+/* An acknowledge or resolve follows its trigger to where the trigger went. */
+static void
+queue_change(struct pipeline *p, const struct incident *inc, enum outbox_action action)
+{
+	struct pagerduty_details det = { .agent_host = p->d->conf->hostname };
+	char route[INCIDENT_ROUTE_MAX], *name, *sp;
+
+	if (p->d->outbox == NULL)
+		return;
+	strlcpy_t(route, inc->route, sizeof(route));
+	for (name = route; *name != '\0'; name = sp ? sp + 1 : name + strlen(name)) {
+		if ((sp = strchr(name, ' ')) != NULL)
+			*sp = '\0';
+		const struct conf_upstream *cu = conf_upstream_find(p->d->conf, name);
+		char *payload = pagerduty_payload(cu, inc, action, &det);
+		int r = outbox_push(p->d->outbox, p->txn, name, inc, action, payload);
+		free(payload);
+		if (r < 0)
+			store_failed(p, r, "queueing a delivery");
+		else
+			p->stats.queued++;
+	}
+}
+
 static void
 on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 {
@@ -195,6 +294,7 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 		p->stats.triggered++;
 		if (inc.count > 1)
 			timeline_state(p, &inc, ev->recv_usec, "threshold reached");
+		queue_trigger(p, rule, &inc, ev);
 	}
 	incident_save(p, &inc);
 }
@@ -218,6 +318,7 @@ on_resolve(struct pipeline *p, const struct rule *rule, struct event *ev)
 	p->stats.resolved++;
 	timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
 	timeline_state(p, &inc, ev->recv_usec, "resolve-on matched");
+	queue_change(p, &inc, OUTBOX_RESOLVE);
 	incident_save(p, &inc);
 }
 
@@ -306,6 +407,7 @@ by_person(struct pipeline *p, const char *key, const char *who, bool resolve, ch
 		p->stats.resolved++;
 	snprintf(why, sizeof(why), "by %s", who && *who ? who : "triagectl");
 	timeline_state(p, &inc, now, why);
+	queue_change(p, &inc, resolve ? OUTBOX_RESOLVE : OUTBOX_ACKNOWLEDGE);
 	incident_save(p, &inc);
 	if ((r = pipeline_flush(p)) < 0)
 		xasprintf(cause, "committing failed: %s", strerror(-r));
@@ -379,6 +481,7 @@ sweep(struct pipeline *p, int64_t now)
 		p->stats.resolved++;
 		timeline_state(p, &inc, now, c->why[i] == INCIDENT_QUIET ?
 		    "auto-resolved after a quiet period" : "expired below its threshold");
+		queue_change(p, &inc, OUTBOX_RESOLVE);
 		incident_save(p, &inc);
 	}
 out:
@@ -433,6 +536,17 @@ pipeline_free(struct pipeline *p)
 	sd_event_source_disable_unref(p->commit);
 	sd_event_source_disable_unref(p->sweep);
 	free(p);
+}
+
+void
+pipeline_note(struct pipeline *p, uint64_t incident_id, const char *text)
+{
+	int64_t now = now_realtime_usec();
+	struct incident inc;
+
+	if (batch_txn(p, now) == NULL || store_incident_get(p->txn, incident_id, &inc) < 0)
+		return; /* the incident is gone (pruned): the note has nowhere to go */
+	timeline_add(p, &inc, TIMELINE_NOTE, now, text, strlen(text));
 }
 
 const struct pipeline_stats *

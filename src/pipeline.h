@@ -26,6 +26,7 @@ struct pipeline_stats {
 	uint64_t resolved;	  /* incidents resolved by any means */
 	uint64_t batches;	  /* write transactions committed */
 	uint64_t store_errors;	  /* failed store operations (each logged) */
+	uint64_t queued;	  /* deliveries queued upstream */
 };
 
 int pipeline_new(struct daemon *d, struct pipeline **ret);
@@ -35,6 +36,11 @@ void pipeline_free(struct pipeline *p); /* commits what is in flight first */
 void pipeline_submit(struct pipeline *p, struct event *ev);
 /* Commit the current batch now (before a reply or a request depends on it). */
 int pipeline_flush(struct pipeline *p);
+
+/* The open batch's transaction, begun if need be; NULL when the store fails. */
+struct store_txn *pipeline_txn(struct pipeline *p);
+/* Add a note to an incident's timeline in the open batch. */
+void pipeline_note(struct pipeline *p, uint64_t incident_id, const char *text);
 
 /* Acknowledge or resolve the open incident with this key, by a person. */
 int pipeline_ack(struct pipeline *p, const char *key, const char *who, char **cause);

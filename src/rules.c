@@ -387,6 +387,10 @@ rule_free(struct rule *r)
 	cond_free(r->resolve_on);
 	template_free(r->key);
 	template_free(r->summary);
+	template_free(r->component);
+	template_free(r->group);
+	template_free(r->class_);
+	free(r->send);
 	free(r);
 }
 

@@ -86,6 +86,12 @@ struct rule {
 	uint32_t threshold;	  /* 0 or 1: fire at once; N: on the Nth within threshold_window */
 	int64_t threshold_window; /* usec */
 	int64_t auto_resolve;	  /* usec; 0 = never */
+
+	/* `send "NAME" ...`: indices into conf->upstreams (resolved at load) */
+	uint32_t *send;
+	size_t nsend;
+	/* PagerDuty payload fields: `component T`, `group T`, `class T` */
+	struct template *component, *group, *class_;
 };
 
 enum rules_verdict {

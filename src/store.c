@@ -21,6 +21,7 @@
 
 /* Names of our own meta values; a caller's names never start with "store.". */
 #define META_NEXT_ID "store.next_id"
+#define META_OUTBOX_SEQ "store.outbox_seq"
 #define EVMETA_STATE "state"
 
 #define be_put store_codec_be_put
@@ -34,7 +35,7 @@ struct store_env {
 struct store {
 	struct store_opts opts;
 	struct store_env db, ev;
-	MDB_dbi incidents, keys, open, timeline, meta; /* in db */
+	MDB_dbi incidents, keys, open, timeline, meta, outbox; /* in db */
 	MDB_dbi events, evmeta;			       /* in ev */
 	unsigned ntxn; /* live store_txns; resizing unmaps, so only at 0 */
 	bool writing;  /* a second writer would deadlock on LMDB's writer lock */
@@ -190,6 +191,7 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 	const struct dbi_name dbs[] = {
 		{ "incidents", &s->incidents }, { "keys", &s->keys }, { "open", &s->open },
 		{ "timeline", &s->timeline },	{ "meta", &s->meta },
+		{ "outbox", &s->outbox },
 	};
 	const struct dbi_name evdbs[] = { { "events", &s->events }, { "meta", &s->evmeta } };
 	int rc;
@@ -415,13 +417,14 @@ store_meta_get(struct store_txn *t, const char *name, void *buf, size_t size, si
 	return 0;
 }
 
-int
-store_next_id(struct store_txn *t, uint64_t *id)
+/* A persistent counter in meta: returns its value and stores value + 1. */
+static int
+counter_next(struct store_txn *t, const char *name, uint64_t *out)
 {
 	uint8_t b[8];
 	uint64_t next = 1;
 	size_t n;
-	int rc = store_meta_get(t, META_NEXT_ID, b, sizeof b, &n);
+	int rc = store_meta_get(t, name, b, sizeof b, &n);
 
 	if (rc == 0 && n == sizeof b)
 		next = be_get(b, 8);
@@ -430,10 +433,16 @@ store_next_id(struct store_txn *t, uint64_t *id)
 	else if (rc != -ENOENT)
 		return rc;
 	be_put(b, next + 1, 8);
-	if ((rc = store_meta_put(t, META_NEXT_ID, b, sizeof b)) < 0)
+	if ((rc = store_meta_put(t, name, b, sizeof b)) < 0)
 		return rc;
-	*id = next;
+	*out = next;
 	return 0;
+}
+
+int
+store_next_id(struct store_txn *t, uint64_t *id)
+{
+	return counter_next(t, META_NEXT_ID, id);
 }
 
 /* Decode the value stored under an 8-byte id key, checking the two agree. */
@@ -803,4 +812,58 @@ int
 store_sync(struct store *s)
 {
 	return mdb_to_errno(mdb_env_sync(s->ev.env, 1));
+}
+
+/*
+ * The outbox: records opaque to the store (outbox.c encodes them), under a
+ * persistent increasing sequence, so a walk replays them in enqueue order.
+ */
+int
+store_outbox_put(struct store_txn *t, uint64_t *seq, const void *data, size_t len)
+{
+	uint8_t kb[8];
+	MDB_val k = { sizeof kb, kb }, v = { len, NULL };
+	int rc;
+
+	if (*seq == 0 && (rc = counter_next(t, META_OUTBOX_SEQ, seq)) < 0)
+		return rc;
+	be_put(kb, *seq, 8);
+	if ((rc = put_reserve(&t->s->db, t->txn, t->s->outbox, &k, &v, MDB_APPEND)) < 0)
+		return rc;
+	memcpy(v.mv_data, data, len);
+	return 0;
+}
+
+int
+store_outbox_del(struct store_txn *t, uint64_t seq)
+{
+	uint8_t kb[8];
+	MDB_val k = { sizeof kb, kb };
+
+	be_put(kb, seq, 8);
+	return mdb_to_errno(mdb_del(t->txn, t->s->outbox, &k, NULL));
+}
+
+struct outbox_walk {
+	store_outbox_cb cb;
+	void *arg;
+};
+
+static int
+outbox_walk_fn(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct outbox_walk *ow = arg;
+
+	if (k->mv_size != 8)
+		return -EBADMSG;
+	return ow->cb(be_get(k->mv_data, 8), v->mv_data, v->mv_size, ow->arg);
+}
+
+int
+store_outbox_foreach(struct store_txn *t, store_outbox_cb cb, void *arg)
+{
+	struct outbox_walk ow = { cb, arg };
+	struct walk wk = { t->txn, t->s->outbox, false, NULL, 0, outbox_walk_fn, &ow };
+
+	return walk(&wk);
 }

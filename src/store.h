@@ -100,6 +100,18 @@ int store_event_foreach(struct store_txn *t, int64_t since_usec, store_event_cb 
 int store_meta_put(struct store_txn *t, const char *name, const void *val, size_t len);
 int store_meta_get(struct store_txn *t, const char *name, void *buf, size_t size, size_t *len);
 
+/*
+ * The outbox: opaque records in enqueue order.  store_outbox_put with
+ * *seq == 0 assigns the next sequence (persistent, increasing); with a
+ * sequence it rewrites that record.  Written in the caller's batch, so a
+ * delivery is queued in the same transaction as the change that causes it.
+ */
+int store_outbox_put(struct store_txn *t, uint64_t *seq, const void *data, size_t len);
+int store_outbox_del(struct store_txn *t, uint64_t seq); /* -ENOENT when absent */
+/* Oldest first; data is valid only during the call. */
+typedef int (*store_outbox_cb)(uint64_t seq, const void *data, size_t len, void *arg);
+int store_outbox_foreach(struct store_txn *t, store_outbox_cb cb, void *arg);
+
 int store_stats(struct store *s, struct store_stats *st);
 /* Flush the event log's environment (it is written without sync). */
 int store_sync(struct store *s);

@@ -133,7 +133,7 @@ store_codec_encode_incident(uint8_t *buf, const struct incident *inc, size_t *le
 	struct wbuf w = { buf, 0 };
 
 	if (inc->key[0] == '\0' || UNTERMINATED(inc->key) || UNTERMINATED(inc->rule) ||
-	    UNTERMINATED(inc->host) || UNTERMINATED(inc->summary) ||
+	    UNTERMINATED(inc->host) || UNTERMINATED(inc->summary) || UNTERMINATED(inc->route) ||
 	    (unsigned)inc->state > INCIDENT_RESOLVED || inc->nrecent > INCIDENT_RECENT_MAX)
 		return -EINVAL;
 	w_uint(&w, CODEC_VERSION, 1);
@@ -153,6 +153,7 @@ store_codec_encode_incident(uint8_t *buf, const struct incident *inc, size_t *le
 	w_uint(&w, inc->nrecent, 1);
 	for (uint32_t i = 0; i < inc->nrecent; i++)
 		w_uint(&w, (uint64_t)inc->recent[i], 8);
+	W_FIELD(&w, inc->route);
 	*len = w.len;
 	return 0;
 }
@@ -183,6 +184,7 @@ store_codec_decode_incident(const void *p, size_t len, struct incident *out)
 	out->state = (enum incident_state)state;
 	for (uint32_t i = 0; i < out->nrecent; i++)
 		out->recent[i] = (int64_t)r_uint(&r, 8);
+	r_str(&r, out->route, sizeof out->route);
 	return r_done(&r);
 }
 

@@ -23,6 +23,8 @@
 struct opts {
 	const char *socket;
 	bool json;
+	bool all;
+	int argc; /* the verb's own arguments */
 	const char *state;
 	long limit;
 	const char *who;
@@ -31,7 +33,7 @@ struct opts {
 struct verb {
 	const char *name;
 	const char *args; /* for usage */
-	int nargs;
+	int nargs; /* -1: 0 to 2, checked by the request builder */
 	json_t *(*request)(const struct opts *o, char **argv);
 	void (*print)(json_t *reply);
 };
@@ -113,9 +115,65 @@ req_resolve(const struct opts *o, char **argv)
 	return req_keyed("resolve", o, argv);
 }
 
+static void short_time(const char *rfc3339, char *buf, size_t size);
+
+/* queue | queue retry ID|--all | queue drop ID */
+static json_t *
+req_queue(const struct opts *o, char **argv)
+{
+	int64_t id = 0;
+	const char *sub = o->argc > 0 ? argv[0] : NULL;
+
+	if (sub == NULL && o->argc == 0)
+		return req_plain("queue");
+	if (sub == NULL || (strcmp(sub, "retry") != 0 && strcmp(sub, "drop") != 0))
+		return NULL;
+	if (o->argc == 2 && parse_int64(argv[1], 1, INT64_MAX, &id) < 0)
+		return NULL;
+	if (strcmp(sub, "drop") == 0)
+		return o->argc == 2 ? json_pack("{s:s, s:I}", "command", "queue-drop", "id",
+		    (json_int_t)id) : NULL;
+	if (o->argc == 2)
+		return json_pack("{s:s, s:I}", "command", "queue-retry", "id", (json_int_t)id);
+	return o->all ? json_pack("{s:s, s:b}", "command", "queue-retry", "all", 1) : NULL;
+}
+
 static void
 print_ok(json_t *reply)
 {
+}
+
+static void
+print_queue(json_t *r)
+{
+	json_t *arr = json_object_get(r, "deliveries"), *i, *u;
+	size_t n;
+	char when[32];
+
+	if (json_object_get(r, "count") != NULL) {
+		printf("%lld deliveries changed\n", jint(r, "count"));
+		return;
+	}
+	json_array_foreach(json_object_get(r, "upstreams"), n, u) {
+		printf("upstream %s: %s%s%lld delivered, %lld failures%s%s\n", jstr(u, "name"),
+		    json_is_true(json_object_get(u, "held")) ? "HELD, " : "",
+		    json_is_true(json_object_get(u, "paused")) ? "paused (Retry-After), " : "",
+		    jint(u, "delivered"), jint(u, "failures"),
+		    json_is_string(json_object_get(u, "last_error")) ? ", last: " : "",
+		    json_is_string(json_object_get(u, "last_error")) ? jstr(u, "last_error") : "");
+	}
+	if (json_array_size(arr) == 0) {
+		printf("queue empty\n");
+		return;
+	}
+	printf("%8s %-10s %-11s %-10s %8s  %-19s  %-32s %s\n", "ID", "UPSTREAM", "ACTION", "STATE",
+	    "ATTEMPTS", "NEXT TRY", "KEY", "LAST ERROR");
+	json_array_foreach(arr, n, i) {
+		short_time(jstr(i, "next_try"), when, sizeof(when));
+		printf("%8lld %-10s %-11s %-10s %8lld  %-19s  %-32s %s\n", jint(i, "id"),
+		    jstr(i, "upstream"), jstr(i, "action"), jstr(i, "state"), jint(i, "attempts"),
+		    when, jstr(i, "key"), jstr(i, "last_error"));
+	}
 }
 
 static void
@@ -206,6 +264,7 @@ print_show(json_t *r)
 static const struct verb verbs[] = {
 	{ "ack", "KEY", 1, req_ack, print_ok },
 	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents },
+	{ "queue", "[retry ID|--all | drop ID]", -1, req_queue, print_queue },
 	{ "reload", "", 0, req_reload, print_ok },
 	{ "resolve", "KEY", 1, req_resolve, print_ok },
 	{ "show", "KEY", 1, req_show, print_show },
@@ -219,7 +278,7 @@ usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "       triagectl %s %s\n", verbs[i].name, verbs[i].args);
 	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  --state STATE  "
-		   "--limit N  --who NAME\n");
+		   "--limit N  --who NAME  --all\n");
 }
 
 /* -c: take the control socket from a configuration file, as the daemon would. */
@@ -243,7 +302,13 @@ run(const struct verb *v, const struct opts *o, char **argv)
 {
 	json_t *req = v->request(o, argv), *reply = NULL;
 	char *cause = NULL;
-	int r = ctlclient_call(o->socket, req, CALL_TIMEOUT_MS, &reply, &cause);
+	int r;
+
+	if (req == NULL) {
+		fprintf(stderr, "usage: triagectl %s %s\n", v->name, v->args);
+		return 2;
+	}
+	r = ctlclient_call(o->socket, req, CALL_TIMEOUT_MS, &reply, &cause);
 
 	json_decref(req);
 	if (r < 0) {
@@ -271,7 +336,8 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },   { "socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
 		{ "state", required_argument, NULL, 'S' }, { "limit", required_argument, NULL, 'L' },
-		{ "who", required_argument, NULL, 'W' },  { NULL, 0, NULL, 0 },
+		{ "who", required_argument, NULL, 'W' },  { "all", no_argument, NULL, 'A' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .socket = getenv("TRIAGED_SOCKET") };
 	int64_t lim;
@@ -284,6 +350,7 @@ main(int argc, char **argv)
 		case 'c': o.socket = socket_from_config(optarg); break;
 		case 'S': o.state = optarg; break;
 		case 'W': o.who = optarg; break;
+		case 'A': o.all = true; break;
 		case 'L':
 			if (parse_int64(optarg, 1, 1000000, &lim) < 0) {
 				fprintf(stderr, "triagectl: --limit wants a number from 1 to 1000000\n");
@@ -304,7 +371,8 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
 		if (strcmp(verbs[i].name, argv[optind]) != 0)
 			continue;
-		if (argc - optind - 1 != verbs[i].nargs) {
+		o.argc = argc - optind - 1;
+		if (verbs[i].nargs >= 0 ? o.argc != verbs[i].nargs : o.argc > 2) {
 			fprintf(stderr, "usage: triagectl %s %s\n", verbs[i].name, verbs[i].args);
 			return 2;
 		}

@@ -128,3 +128,45 @@ wait_incidents() {
 		sleep 0.1
 	done
 }
+
+# Start the PagerDuty stand-in on free ports; sets PD_PORT and PD_CTL
+# (control port, which stays up while the API port refuses connections).
+start_pd() {
+	python3 "$TOP_SRCDIR/tests/standins/pagerduty.py" --port 0 --control-port 0 \
+		--port-file "$T/pd.ports" --pidfile "$T/pd.pid" --record "$T/pd.requests" \
+		"$@" >"$T/pd.log" 2>&1 &
+	i=0
+	until [ -s "$T/pd.ports" ] && [ "$(wc -l < "$T/pd.ports")" -ge 2 ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || fail "PagerDuty stand-in did not start: $(cat "$T/pd.log")"
+		sleep 0.1
+	done
+	PD_PORT=$(sed -n 1p "$T/pd.ports")
+	PD_CTL=$(sed -n 2p "$T/pd.ports")
+	echo "0123456789abcdef0123456789abcdef" > "$T/pd.key"
+}
+
+# pd GET|POST PATH [JSON]: talk to the stand-in's control port.
+pd() {
+	python3 - "$PD_CTL" "$@" <<'PY'
+import sys, urllib.request
+port, method, path = sys.argv[1], sys.argv[2], sys.argv[3]
+data = sys.argv[4].encode() if len(sys.argv) > 4 else None
+req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path), data=data, method=method,
+                             headers={"Content-Type": "application/json"})
+print(urllib.request.urlopen(req, timeout=10).read().decode())
+PY
+}
+
+# Wait (at most $2 s, default 20) until a python expression over the
+# stand-in's /_state (bound to s) is true.
+wait_pd() {
+	limit=$(( ${2:-20} * 10 ))
+	i=0
+	while :; do
+		v=$(pd GET /_state | python3 -c "import json,sys; s=json.load(sys.stdin); print(bool($1))" 2>/dev/null) || v=False
+		[ "$v" = True ] && return 0
+		i=$((i + 1))
+		[ $i -lt $limit ] || fail "timed out waiting for the stand-in: $1 (state: $(pd GET /_state | head -c 2000))"
+		sleep 0.1
+	done
+}

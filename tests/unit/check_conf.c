@@ -1,6 +1,7 @@
 /*
  * check_conf.c - the configuration language: the tokenizer, every
- * statement, defaults, includes, and every error message with its file:line.
+ * statement, defaults, includes, upstreams and their routing keys, and
+ * every error message with its file:line.
  */
 #include "config.h"
 
@@ -10,6 +11,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,13 +31,53 @@
 #define RUNSTATEDIR "/run"
 #endif
 
+/* The routing key in tmpdir/pd.key; no error message may ever contain it. */
+#define KEY "0123456789abcdef0123456789abcdef"
+
 static char tmpdir[PATH_MAX];
+static char *owned[256]; /* fmt() results, freed at teardown */
+static size_t nowned;
+
+static char *write_file(const char *name, const char *text);
 
 static void
 setup(void)
 {
 	strlcpy_t(tmpdir, "/tmp/check_conf.XXXXXX", sizeof(tmpdir));
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	free(write_file("pd.key", KEY "\n \t\n"));
+}
+
+/* A formatted string that lives until teardown, to keep the tests short. */
+static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static const char *
+fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	xvasprintf(&s, f, ap);
+	va_end(ap);
+	ck_assert_uint_lt(nowned, ARRAY_SIZE(owned));
+	owned[nowned++] = s;
+	return s;
+}
+
+/* `upstream NAME pagerduty { routing-key-file tmpdir/pd.key }` on one line. */
+static const char *
+upstream(const char *name)
+{
+	return fmt("upstream \"%s\" pagerduty { routing-key-file \"%s/pd.key\" }\n", name,
+	    tmpdir);
+}
+
+/* A message that could carry a routing key must not. */
+static void
+assert_no_key(const char *cause)
+{
+	ck_assert_msg(strstr(cause, KEY) == NULL && strstr(cause, "SECRET") == NULL,
+	    "key in message: %s", cause);
 }
 
 static int
@@ -48,6 +90,8 @@ static void
 teardown(void)
 {
 	nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	while (nowned > 0)
+		free(owned[--nowned]);
 }
 
 /* Write text to tmpdir/name (creating one level of directory); returns the path. */
@@ -94,6 +138,7 @@ load_err(const char *text, const char *expect)
 	ck_assert_ptr_nonnull(cause);
 	xasprintf(&want, "test.conf:%s", expect);
 	ck_assert_str_eq(cause, want);
+	assert_no_key(cause);
 	free(want);
 	free(cause);
 }
@@ -110,6 +155,7 @@ file_err(const char *path, const char *expect)
 	ck_assert_ptr_null(conf);
 	xasprintf(&want, "%s/%s", tmpdir, expect);
 	ck_assert_str_eq(cause, want);
+	assert_no_key(cause);
 	free(want);
 	free(cause);
 }
@@ -170,7 +216,8 @@ START_TEST(test_lex_limits)
 	/* Exactly the limit is fine, and line numbers keep counting. */
 	memcpy(big + LEX_MAX_FILE - 5, "foo\n", 4);
 	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: control-socket, default, "
-			 "event-log, hostname, include, listen, max-message, rule, state-dir",
+			 "event-log, hostname, include, listen, max-message, outbox-max, rule, "
+			 "state-dir, upstream",
 	    LEX_MAX_FILE - 4);
 	big[LEX_MAX_FILE] = '\0';
 	load_err(big, want);
@@ -196,6 +243,12 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(conf->default_action, CONF_DEFAULT_DROP);
 	ck_assert_uint_eq(conf->nrules, 0);
 	ck_assert_uint_eq(conf->nlistens, 0);
+	ck_assert_uint_eq(conf->nupstreams, 0);
+	ck_assert_ptr_null(conf->upstreams);
+	ck_assert_uint_eq(conf->ndefault_send, 0);
+	ck_assert_ptr_null(conf->default_send);
+	ck_assert_uint_eq(conf->outbox_max, 100000);
+	ck_assert_ptr_null(conf_upstream_find(conf, "pd"));
 	conf_free(conf);
 }
 END_TEST
@@ -207,7 +260,8 @@ START_TEST(test_settings)
 				    "state-dir var ; control-socket \"./var/ctl.sock\"\n"
 				    "max-message 1M\n"
 				    "event-log {\n  max-age 2d\n  max-size 1G\n}\n"
-				    "default keep\n");
+				    "default keep\n"
+				    "outbox-max 500\n");
 
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	ck_assert_str_eq(conf->hostname, "edge-01");
@@ -222,6 +276,15 @@ START_TEST(test_settings)
 	ck_assert_int_eq(conf->event_log_max_age, 2 * 86400 * USEC_PER_SEC);
 	ck_assert_uint_eq(conf->event_log_max_size, 1024ULL * 1024 * 1024);
 	ck_assert_int_eq(conf->default_action, CONF_DEFAULT_KEEP);
+	ck_assert_uint_eq(conf->ndefault_send, 0);
+	ck_assert_uint_eq(conf->outbox_max, 500);
+	conf_free(conf);
+
+	conf = load_ok("outbox-max 1\n");
+	ck_assert_uint_eq(conf->outbox_max, 1);
+	conf_free(conf);
+	conf = load_ok("outbox-max 10000000\n");
+	ck_assert_uint_eq(conf->outbox_max, 10000000);
 	conf_free(conf);
 
 	conf = load_ok("event-log off\nstate-dir \"/srv/t\"\ndefault drop");
@@ -347,13 +410,20 @@ START_TEST(test_setting_errors)
 	load_err("event-log { max-age x }\n", "1: expected a duration like 30s, got 'x'");
 	load_err("event-log {\n max-age 0s }\n", "2: max-age must be at least 1s, got '0s'");
 	load_err("event-log maybe\n", "1: expected 'off', 'on' or '{', got 'maybe'");
-	load_err("default send\n", "1: expected 'drop' or 'keep', got 'send'");
+	load_err("default send\n", "1: expected an upstream name, got end of line");
+	load_err("default sometimes\n", "1: expected 'drop', 'keep' or 'send', got 'sometimes'");
+	load_err("default keep\n\ndefault send a\n", "3: default already set at test.conf:1");
+	load_err("outbox-max 0\n", "1: outbox-max must be between 1 and 10000000, got '0'");
+	load_err("outbox-max 10000001\n",
+	    "1: outbox-max must be between 1 and 10000000, got '10000001'");
+	load_err("outbox-max lots\n", "1: expected a number, got 'lots'");
+	load_err("outbox-max 5\noutbox-max 6\n", "2: outbox-max already set at test.conf:1");
 	load_err("state-dir \"\"\n", "1: state-dir must not be empty");
 	load_err("hostname\n", "1: expected a host name, got end of line");
 	load_err("hostname a b\n", "1: expected end of statement, got 'b'");
 	load_err("\n\nfoo bar\n", "3: unknown keyword 'foo', expected one of: control-socket, "
 				  "default, event-log, hostname, include, listen, max-message, "
-				  "rule, state-dir");
+				  "outbox-max, rule, state-dir, upstream");
 	load_err("\"hostname\" x\n", "1: expected a keyword, got \"hostname\"");
 	load_err("}\n", "1: expected a keyword, got '}'");
 	load_err("hostname a $\n", "1: unexpected character '$'");
@@ -523,8 +593,8 @@ START_TEST(test_rule_errors)
 	    "1: unknown severity 'loud', expected emerg, alert, crit, err, warning, notice, info "
 	    "or debug");
 	load_err("rule x { match any; colour red }\n",
-	    "1: unknown keyword 'colour', expected one of: auto-resolve, drop, key, match, "
-	    "resolve-on, severity, summary, threshold");
+	    "1: unknown keyword 'colour', expected one of: auto-resolve, class, component, drop, "
+	    "group, key, match, resolve-on, send, severity, summary, threshold");
 	load_err("rule \"\" { match any }\n", "1: a rule name must have 1 to 127 bytes");
 	load_err("rule x match any\n", "1: expected '{', got 'match'");
 	load_err("rule x {\n match any\n", "3: unexpected end of file in rule (opened at line 1), "
@@ -662,6 +732,336 @@ START_TEST(test_missing_main_file)
 }
 END_TEST
 
+START_TEST(test_upstream)
+{
+	struct conf *conf;
+	const struct conf_upstream *u;
+	char *m, *cause = NULL;
+
+	free(write_file("keys/full.key", "full-key\n"));
+	m = write_file("etc/main.conf",
+	    "upstream \"pd\" pagerduty {\n routing-key-file \"../pd.key\"\n}\n"
+	    "upstream full pagerduty\n{\n"
+	    "  url \"http://127.0.0.1:8080/v2/enqueue\"\n"
+	    "  routing-key-file \"../keys/full.key\"\n"
+	    "  ca-file \"../keys/full.key\"\n"
+	    "  timeout 3s; connect-timeout 500ms\n"
+	    "  backoff-initial 2s; backoff-max 1h\n"
+	    "  rate-limit 60 per minute\n"
+	    "  client \"edge-01\"; client-url \"https://edge-01.example/\"\n"
+	    "}\n"
+	    "upstream off pagerduty { routing-key-file \"../pd.key\"; rate-limit off }\n");
+	ck_assert_msg(conf_load(m, &conf, &cause) == 0, "%s", cause ? cause : "?");
+	ck_assert_uint_eq(conf->nupstreams, 3);
+
+	u = conf_upstream_find(conf, "pd");
+	ck_assert_ptr_eq(u, &conf->upstreams[0]);
+	ck_assert_str_eq(u->name, "pd");
+	ck_assert_int_eq(u->kind, UPSTREAM_PAGERDUTY);
+	ck_assert_str_eq(u->url, CONF_DEFAULT_PD_URL);
+	ck_assert_str_eq(u->routing_key, KEY); /* trailing white space stripped */
+	ck_assert_ptr_null(u->ca_file);
+	ck_assert_int_eq(u->timeout, 10 * USEC_PER_SEC);
+	ck_assert_int_eq(u->connect_timeout, 5 * USEC_PER_SEC);
+	ck_assert_int_eq(u->backoff_initial, USEC_PER_SEC);
+	ck_assert_int_eq(u->backoff_max, 300 * USEC_PER_SEC);
+	ck_assert_uint_eq(u->rate_per_minute, 120);
+	ck_assert_str_eq(u->client, "triaged");
+	ck_assert_ptr_null(u->client_url);
+	ck_assert_str_eq(u->file, m);
+	ck_assert_int_eq(u->line, 1);
+
+	u = conf_upstream_find(conf, "full");
+	ck_assert_ptr_eq(u, &conf->upstreams[1]);
+	ck_assert_int_eq(u->line, 4);
+	ck_assert_str_eq(u->url, "http://127.0.0.1:8080/v2/enqueue");
+	ck_assert_str_eq(u->routing_key, "full-key");
+	ck_assert_str_eq(u->ca_file, fmt("%s/etc/../keys/full.key", tmpdir));
+	ck_assert_int_eq(u->timeout, 3 * USEC_PER_SEC);
+	ck_assert_int_eq(u->connect_timeout, 500 * USEC_PER_MSEC);
+	ck_assert_int_eq(u->backoff_initial, 2 * USEC_PER_SEC);
+	ck_assert_int_eq(u->backoff_max, 3600 * USEC_PER_SEC);
+	ck_assert_uint_eq(u->rate_per_minute, 60);
+	ck_assert_str_eq(u->client, "edge-01");
+	ck_assert_str_eq(u->client_url, "https://edge-01.example/");
+
+	ck_assert_uint_eq(conf_upstream_find(conf, "off")->rate_per_minute, 0);
+	ck_assert_ptr_null(conf_upstream_find(conf, "PD"));
+	ck_assert_ptr_null(conf_upstream_find(conf, ""));
+	conf_free(conf);
+	free(m);
+}
+END_TEST
+
+START_TEST(test_upstream_credential)
+{
+	const char *text = "upstream pd pagerduty {\n routing-key-credential \"pd.key\"\n}\n";
+	struct conf *conf;
+
+	unsetenv("CREDENTIALS_DIRECTORY");
+	load_err(text, "2: routing-key-credential needs systemd's CREDENTIALS_DIRECTORY "
+		       "(LoadCredential=)");
+	setenv("CREDENTIALS_DIRECTORY", "", 1);
+	load_err(text, "2: routing-key-credential needs systemd's CREDENTIALS_DIRECTORY "
+		       "(LoadCredential=)");
+	setenv("CREDENTIALS_DIRECTORY", tmpdir, 1);
+	conf = load_ok(text);
+	ck_assert_str_eq(conf->upstreams[0].routing_key, KEY);
+	conf_free(conf);
+	load_err("upstream pd pagerduty { routing-key-credential nope }\n",
+	    fmt("1: cannot read routing key credential %s/nope: No such file or directory",
+		tmpdir));
+	free(write_file("blank", "\n\n"));
+	load_err("upstream pd pagerduty { routing-key-credential blank }\n",
+	    fmt("1: routing key credential %s/blank is empty", tmpdir));
+	load_err("upstream pd pagerduty { routing-key-credential \"../pd.key\" }\n",
+	    "1: routing-key-credential must be a file name without '/', got \"../pd.key\"");
+	load_err("upstream pd pagerduty { routing-key-credential .. }\n",
+	    "1: routing-key-credential must be a file name without '/', got '..'");
+	load_err("upstream pd pagerduty { routing-key-credential \"\" }\n",
+	    "1: routing-key-credential must be a file name without '/', got \"\"");
+	unsetenv("CREDENTIALS_DIRECTORY");
+}
+END_TEST
+
+START_TEST(test_upstream_key_errors)
+{
+	const char *pd = fmt("routing-key-file \"%s/pd.key\"", tmpdir);
+	char *big = xmalloc(2048);
+
+	load_err("upstream pd pagerduty {\n url \"https://x\"\n}\n",
+	    "1: upstream 'pd' needs routing-key-file or routing-key-credential");
+	load_err(fmt("upstream pd pagerduty {\n %s\n routing-key-credential pd\n}\n", pd),
+	    "3: upstream 'pd' needs routing-key-file or routing-key-credential, not both");
+	setenv("CREDENTIALS_DIRECTORY", tmpdir, 1);
+	load_err(fmt("upstream pd pagerduty {\n routing-key-credential pd.key\n %s\n}\n", pd),
+	    "3: upstream 'pd' needs routing-key-file or routing-key-credential, not both");
+	unsetenv("CREDENTIALS_DIRECTORY");
+	load_err(fmt("upstream pd pagerduty {\n %s\n\n %s\n}\n", pd, pd),
+	    "4: duplicate 'routing-key-file' in upstream 'pd' (first at line 2)");
+	load_err(fmt("upstream pd pagerduty { routing-key-file \"%s/nokey\" }\n", tmpdir),
+	    fmt("1: cannot read routing key file %s/nokey: No such file or directory", tmpdir));
+	/* Relative to the directory of the file; a buffer's name has none. */
+	load_err("upstream pd pagerduty { routing-key-file nokey.key }\n",
+	    "1: cannot read routing key file nokey.key: No such file or directory");
+	load_err(fmt("upstream pd pagerduty { routing-key-file \"%s\" }\n", tmpdir),
+	    fmt("1: cannot read routing key file %s: not a regular file", tmpdir));
+	load_err("upstream pd pagerduty { routing-key-file \"\" }\n",
+	    "1: routing-key-file must not be empty");
+	free(write_file("empty.key", " \t\n\n"));
+	load_err(fmt("upstream pd pagerduty { routing-key-file \"%s/empty.key\" }\n", tmpdir),
+	    fmt("1: routing key file %s/empty.key is empty", tmpdir));
+	/* Two keys, or one with a space: refused without quoting either. */
+	free(write_file("two.key", KEY "\n" KEY "\n"));
+	load_err(fmt("upstream pd pagerduty { routing-key-file \"%s/two.key\" }\n", tmpdir),
+	    fmt("1: routing key file %s/two.key must hold one key of printable characters",
+		tmpdir));
+	free(write_file("space.key", "SECRET PART\n"));
+	load_err(fmt("upstream pd pagerduty { routing-key-file \"%s/space.key\" }\n", tmpdir),
+	    fmt("1: routing key file %s/space.key must hold one key of printable characters",
+		tmpdir));
+	memset(big, 'S', 1025);
+	big[1025] = '\0';
+	free(write_file("big.key", big));
+	load_err(fmt("upstream pd pagerduty { routing-key-file \"%s/big.key\" }\n", tmpdir),
+	    fmt("1: routing key file %s/big.key is larger than 1024 bytes", tmpdir));
+	big[1024] = '\n'; /* 1024 bytes and a newline are fine */
+	free(write_file("big.key", big));
+	conf_free(load_ok(fmt("upstream pd pagerduty { routing-key-file \"%s/big.key\" }\n",
+	    tmpdir)));
+	free(big);
+}
+END_TEST
+
+START_TEST(test_upstream_errors)
+{
+	const char *pd = fmt("routing-key-file \"%s/pd.key\"", tmpdir);
+	char *many = NULL, *tmp, *long_url;
+
+	/* The key is read before the url is checked: the message must not carry it. */
+	load_err(fmt("upstream pd pagerduty {\n %s\n url \"ftp://x\"\n}\n", pd),
+	    "3: url must start with http:// or https://, got \"ftp://x\"");
+	load_err(fmt("upstream pd pagerduty { %s; url https:// }\n", pd),
+	    "1: url has no host, got 'https://'");
+	load_err(fmt("upstream pd pagerduty { %s; url \"https://a b\" }\n", pd),
+	    "1: url must not contain spaces or control characters, got \"https://a b\"");
+	load_err(fmt("upstream pd pagerduty { %s; client-url mailto:x }\n", pd),
+	    "1: client-url must start with http:// or https://, got 'mailto:x'");
+	load_err(fmt("upstream pd pagerduty {\n %s\n url http://a\n url http://b\n}\n", pd),
+	    "4: duplicate 'url' in upstream 'pd' (first at line 3)");
+	load_err("upstream pd opsgenie { }\n",
+	    "1: unknown upstream kind 'opsgenie'; expected pagerduty");
+	load_err("upstream pd\n", "1: unknown upstream kind end of line; expected pagerduty");
+	load_err("upstream \"\" pagerduty { }\n", "1: an upstream name must have 1 to 127 bytes");
+	load_err(fmt("%s\n%s", upstream("pd"), upstream("pd")),
+	    "3: duplicate upstream name 'pd' (first at test.conf:1)");
+	for (int i = 0; i <= 64; i++) {
+		xasprintf(&tmp, "%s%s", many ? many : "", upstream(fmt("u%d", i)));
+		free(many);
+		many = tmp;
+	}
+	load_err(many, "65: more than 64 upstreams");
+	free(many);
+	load_err(fmt("upstream pd pagerduty { %s; timeout 0s }\n", pd),
+	    "1: timeout must be at least 1ms, got '0s'");
+	load_err(fmt("upstream pd pagerduty { %s; connect-timeout 2h }\n", pd),
+	    "1: connect-timeout must be at most 1h, got '2h'");
+	load_err(fmt("upstream pd pagerduty { %s; backoff-max 2d }\n", pd),
+	    "1: backoff-max must be at most 1d, got '2d'");
+	load_err(fmt("upstream pd pagerduty { %s; backoff-initial soon }\n", pd),
+	    "1: expected a duration like 30s, got 'soon'");
+	load_err(fmt("upstream pd pagerduty {\n %s\n backoff-initial 10m\n}\n", pd),
+	    "3: backoff-initial 10m is longer than backoff-max 5m");
+	load_err(fmt("upstream pd pagerduty {\n %s\n backoff-initial 1m\n backoff-max 30s\n}\n",
+		     pd),
+	    "4: backoff-initial 1m is longer than backoff-max 30s");
+	load_err(fmt("upstream pd pagerduty { %s; rate-limit 120 per hour }\n", pd),
+	    "1: expected 'per minute' as in \"rate-limit 120 per minute\", got 'hour'");
+	load_err(fmt("upstream pd pagerduty {\n %s\n rate-limit 120\n}\n", pd),
+	    "3: expected 'per minute' as in \"rate-limit 120 per minute\", got end of line");
+	load_err(fmt("upstream pd pagerduty { %s; rate-limit 0 per minute }\n", pd),
+	    "1: rate-limit must be between 1 and 1024, got '0'");
+	load_err(fmt("upstream pd pagerduty { %s; rate-limit 1025 per minute }\n", pd),
+	    "1: rate-limit must be between 1 and 1024, got '1025'");
+	load_err(fmt("upstream pd pagerduty { %s; rate-limit fast }\n", pd),
+	    "1: expected a number, got 'fast'");
+	load_err(fmt("upstream pd pagerduty { %s; client \"\" }\n", pd),
+	    "1: client must have 1 to 255 bytes");
+	long_url = xmalloc(2048);
+	memset(long_url, 'a', 1100);
+	long_url[1100] = '\0';
+	load_err(fmt("upstream pd pagerduty { %s; client-url \"https://%s\" }\n", pd, long_url),
+	    "1: client-url must have at most 1024 bytes");
+	free(long_url);
+	load_err(fmt("upstream pd pagerduty { %s; ca-file \"%s/none.pem\" }\n", pd, tmpdir),
+	    fmt("1: cannot read ca-file %s/none.pem: No such file or directory", tmpdir));
+	load_err(fmt("upstream pd pagerduty { %s; token x }\n", pd),
+	    "1: unknown keyword 'token', expected one of: backoff-initial, backoff-max, ca-file, "
+	    "client, client-url, connect-timeout, rate-limit, routing-key-credential, "
+	    "routing-key-file, timeout, url");
+	load_err(fmt("upstream pd pagerduty {\n %s\n", pd),
+	    "3: unexpected end of file in upstream (opened at line 1), expected '}'");
+}
+END_TEST
+
+START_TEST(test_send)
+{
+	struct conf *conf = load_ok(fmt(
+	    "default send \"am\"\n"
+	    "rule disk {\n"
+	    "  match message ~ \"I/O error, dev (?<dev>\\\\S+)\"\n"
+	    "  send \"pd\" am\n"
+	    "  component \"{dev}\"; group \"{host}\"; class \"disk/{program}\"\n"
+	    "}\n"
+	    "rule quiet { match any }\n"
+	    "%s%s",
+	    upstream("am"), upstream("pd")));
+	const struct rule *r = conf->rules[0];
+
+	ck_assert_int_eq(conf->default_action, CONF_DEFAULT_KEEP);
+	ck_assert_uint_eq(conf->ndefault_send, 1);
+	ck_assert_uint_eq(conf->default_send[0], 0);
+	ck_assert_uint_eq(r->nsend, 2);
+	ck_assert_uint_eq(r->send[0], 1); /* in the order written */
+	ck_assert_uint_eq(r->send[1], 0);
+	ck_assert_str_eq(conf->upstreams[r->send[0]].name, "pd");
+	ck_assert_str_eq(r->component->source, "{dev}");
+	ck_assert_str_eq(r->group->source, "{host}");
+	ck_assert_str_eq(r->class_->source, "disk/{program}");
+	r = conf->rules[1];
+	ck_assert_uint_eq(r->nsend, 0);
+	ck_assert_ptr_null(r->send);
+	ck_assert_ptr_null(r->component);
+	ck_assert_ptr_null(r->group);
+	ck_assert_ptr_null(r->class_);
+	conf_free(conf);
+
+	conf = load_ok(fmt("%sdefault send pd\n", upstream("pd")));
+	ck_assert_uint_eq(conf->ndefault_send, 1);
+	conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_send_errors)
+{
+	char *many = xstrdup("rule x { match any; send"), *tmp;
+
+	load_err("rule x {\n match any\n send y\n}\n", "3: rule 'x' sends to unknown upstream 'y'");
+	load_err(fmt("rule x { match any; send pd }\nrule y {\n match any\n send pd z\n}\n%s",
+		     upstream("pd")),
+	    "4: rule 'y' sends to unknown upstream 'z'");
+	load_err(fmt("\ndefault send a pd\n%s", upstream("pd")),
+	    "2: default sends to unknown upstream 'a'");
+	load_err("rule x { match any; send a a }\n", "1: send names upstream 'a' twice");
+	load_err("rule x { match any; send\n}\n", "1: expected an upstream name, got end of line");
+	load_err("rule x { match any; send { }\n", "1: expected an upstream name, got '{'");
+	load_err("rule x {\n match any\n send a\n send b\n}\n",
+	    "4: duplicate 'send' in rule 'x' (first at line 3)");
+	for (int i = 0; i <= 64; i++) {
+		xasprintf(&tmp, "%s u%d", many, i);
+		free(many);
+		many = tmp;
+	}
+	load_err(many, "1: send names more than 64 upstreams");
+	free(many);
+	/* Checked before names are resolved. */
+	load_err("rule x {\n match any\n drop\n send pd\n}\n",
+	    "4: rule 'x' drops what it matches, so it cannot have send");
+	load_err("rule x { match any; drop; component c }\n",
+	    "1: rule 'x' drops what it matches, so it cannot have component");
+	load_err("rule x { match any; drop; group g }\n",
+	    "1: rule 'x' drops what it matches, so it cannot have group");
+	load_err("rule x { match any; class c; drop }\n",
+	    "1: rule 'x' drops what it matches, so it cannot have class");
+	load_err("rule x {\n match any\n class \"{nope}\"\n}\n",
+	    "3: unknown field '{nope}' in class template");
+	load_err("rule x {\n match any\n\n component \"{a\"\n}\n",
+	    "4: unterminated '{' at offset 0 in component template");
+	load_err("rule x { match any; group \"}\" }\n",
+	    "1: unmatched '}' at offset 0 in group template");
+	load_err("rule x { match any; group\n}\n", "1: expected a group template, got end of line");
+	load_err("rule x { match any; group a; group b }\n",
+	    "1: duplicate 'group' in rule 'x' (first at line 1)");
+}
+END_TEST
+
+/* Upstreams may come after the rules that use them, in the same file or in an include. */
+START_TEST(test_send_include)
+{
+	struct conf *conf;
+	char *m, *cause = NULL;
+
+	free(write_file("conf.d/up.conf",
+	    "upstream \"inc\" pagerduty {\n routing-key-file \"../pd.key\"\n}\n"));
+	m = write_file("main.conf", "rule r { match any; send inc }\n"
+				    "include \"conf.d/*.conf\"\n"
+				    "default send inc\n");
+	ck_assert_msg(conf_load(m, &conf, &cause) == 0, "%s", cause ? cause : "?");
+	ck_assert_uint_eq(conf->nupstreams, 1);
+	ck_assert_str_eq(conf->upstreams[0].routing_key, KEY);
+	ck_assert_str_eq(conf->upstreams[0].file, fmt("%s/conf.d/up.conf", tmpdir));
+	ck_assert_uint_eq(conf->rules[0]->nsend, 1);
+	ck_assert_uint_eq(conf->rules[0]->send[0], 0);
+	ck_assert_uint_eq(conf->ndefault_send, 1);
+	conf_free(conf);
+	free(m);
+
+	/* An unknown name is reported where the send is, in the included file. */
+	free(write_file("sub/r.conf", "\nrule r {\n match any\n send nothere\n}\n"));
+	m = write_file("m2.conf", "include \"sub/r.conf\"\n");
+	file_err(m, "sub/r.conf:4: rule 'r' sends to unknown upstream 'nothere'");
+	free(m);
+	/* An error in an included upstream names that file. */
+	free(write_file("sub/u.conf",
+	    "upstream u pagerduty {\n routing-key-file missing.key\n}\n"));
+	m = write_file("m3.conf", "include \"sub/u.conf\"\n");
+	file_err(m, fmt("sub/u.conf:2: cannot read routing key file %s/sub/missing.key: No such "
+			"file or directory",
+			tmpdir));
+	free(m);
+}
+END_TEST
+
 START_TEST(test_example_config)
 {
 	struct conf *conf;
@@ -705,6 +1105,13 @@ conf_suite(void)
 	tcase_add_test(tc, test_include);
 	tcase_add_test(tc, test_include_error_locations);
 	tcase_add_test(tc, test_missing_main_file);
+	tcase_add_test(tc, test_upstream);
+	tcase_add_test(tc, test_upstream_credential);
+	tcase_add_test(tc, test_upstream_key_errors);
+	tcase_add_test(tc, test_upstream_errors);
+	tcase_add_test(tc, test_send);
+	tcase_add_test(tc, test_send_errors);
+	tcase_add_test(tc, test_send_include);
 	tcase_add_test(tc, test_example_config);
 	suite_add_tcase(s, tc);
 	return s;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "rules.h"
@@ -411,6 +412,49 @@ START_TEST(test_templates)
 }
 END_TEST
 
+/* A winning rule carries its upstreams and PagerDuty payload templates; freeing it frees them. */
+START_TEST(test_send_and_payload)
+{
+	char key[] = "/tmp/check_rules.key.XXXXXX", *text, buf[64];
+	int fd = mkstemp(key);
+	const struct rule *r = NULL;
+	struct conf *conf;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "k\n", 2), 2);
+	close(fd);
+	xasprintf(&text,
+	    "rule ssh {\n match program sshd and message ~ \"for (?<user>\\S+) from\"\n"
+	    " send \"b\" \"a\"\n component \"{program}\"; group \"{host}\"\n"
+	    " class \"login/{user}\"\n}\n"
+	    "upstream a pagerduty { routing-key-file \"%s\" }\n"
+	    "upstream b pagerduty { routing-key-file \"%s\" }\n",
+	    key, key);
+	conf = load(text);
+	free(text);
+	unlink(key);
+	ck_assert_int_eq(rules_eval(conf->rules, conf->nrules, &ev, &r), RULES_MATCH);
+	ck_assert_uint_eq(r->nsend, 2);
+	ck_assert_uint_eq(r->send[0], 1);
+	ck_assert_uint_eq(r->send[1], 0);
+	template_expand(r->component, &ev, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "sshd");
+	template_expand(r->group, &ev, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "web1");
+	template_expand(r->class_, &ev, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "login/root");
+	conf_free(conf);
+
+	conf = load("rule plain { match any }\n");
+	ck_assert_uint_eq(conf->rules[0]->nsend, 0);
+	ck_assert_ptr_null(conf->rules[0]->send);
+	ck_assert_ptr_null(conf->rules[0]->component);
+	ck_assert_ptr_null(conf->rules[0]->group);
+	ck_assert_ptr_null(conf->rules[0]->class_);
+	conf_free(conf);
+}
+END_TEST
+
 START_TEST(test_fields_full)
 {
 	/* With the event's field table full, captures are lost but the match counts. */
@@ -442,6 +486,7 @@ rules_suite(void)
 	tcase_add_test(tc, test_first_match_wins);
 	tcase_add_test(tc, test_resolve_on);
 	tcase_add_test(tc, test_templates);
+	tcase_add_test(tc, test_send_and_payload);
 	tcase_add_test(tc, test_fields_full);
 	suite_add_tcase(s, tc);
 	return s;

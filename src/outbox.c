@@ -1,0 +1,636 @@
+/*
+ * outbox.c - deliveries upstream, durable and ordered per incident key.
+ *
+ * Every delivery lives in the store (written in the batch that caused it)
+ * and in memory: a list of all deliveries in enqueue order, and one FIFO
+ * per (upstream, key) whose head is the only one that may be in flight.
+ * A scheduler, run from a defer source whenever something changed and from
+ * a timer for the next retry, sends what is due within each upstream's
+ * limits: requests in flight, a sliding-window rate, a Retry-After pause
+ * and an authentication hold.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "backoff.h"
+#include "conf.h"
+#include "curl_glue.h"
+#include "daemon.h"
+#include "event.h"
+#include "incident.h"
+#include "log.h"
+#include "outbox.h"
+#include "outbox_item.h"
+#include "pipeline.h"
+#include "store.h"
+#include "upstream_pagerduty.h"
+#include "util.h"
+
+#define MAX_IN_FLIGHT	 8 /* per upstream */
+#define RATE_WINDOW	 (60 * USEC_PER_SEC)
+#define KEYQ_BUCKETS	 4096 /* as in outbox_item.c */
+
+struct upstream_state {
+	struct upstream_state *next;
+	char *name;
+	const struct conf_upstream *cu; /* NULL when the config no longer has it */
+	struct rate_window rate;
+	int64_t paused_until; /* 429: nothing is sent before this */
+	int64_t held_until;   /* 401/403/404: held, probed again at this time */
+	unsigned in_flight;
+	uint64_t delivered, failures;
+	char *last_error;
+};
+
+struct outbox {
+	struct daemon *d;
+	struct curl_glue *http;
+	sd_event_source *kick, *timer;
+	struct item *head, *tail;     /* every committed delivery, by seq */
+	struct item *staged, **staged_tail; /* pushed in the open batch */
+	struct keyq *buckets[KEYQ_BUCKETS];
+	struct keyq *queues;	      /* every key queue with something to send */
+	struct upstream_state *ups;
+	size_t npending;
+	struct outbox_stats stats;
+	uint64_t rnd;
+	struct log_ratelimit rl;
+};
+
+static uint64_t
+rnd_next(struct outbox *o)
+{
+	/* xorshift64*: jitter needs spread, not secrecy. */
+	o->rnd ^= o->rnd >> 12;
+	o->rnd ^= o->rnd << 25;
+	o->rnd ^= o->rnd >> 27;
+	return o->rnd * 0x2545F4914F6CDD1DULL;
+}
+
+const char *
+outbox_action_name(enum outbox_action a)
+{
+	static const char *const names[] = { "trigger", "acknowledge", "resolve" };
+	return (unsigned)a < ARRAY_SIZE(names) ? names[a] : "unknown";
+}
+
+static struct upstream_state *
+upstream_find(struct outbox *o, const char *name)
+{
+	for (struct upstream_state *u = o->ups; u != NULL; u = u->next)
+		if (strcmp(u->name, name) == 0)
+			return u;
+	return NULL;
+}
+
+static void
+schedule(struct outbox *o)
+{
+	sd_event_source_set_enabled(o->kick, SD_EVENT_ONESHOT);
+}
+
+/* Write the item's current state in the pipeline's batch. */
+static void
+persist(struct outbox *o, struct item *it)
+{
+	struct store_txn *t = pipeline_txn(o->d->pipeline);
+	char *s = item_encode(it);
+	int r = t ? store_outbox_put(t, &it->seq, s, strlen(s)) : -EIO;
+
+	if (r < 0)
+		log_ratelimited(&o->rl, "outbox: saving delivery %llu failed: %s",
+		    (unsigned long long)it->seq, strerror(-r));
+	free(s);
+}
+
+static void
+note_timeline(struct outbox *o, const struct item *it, const char *what, const char *why)
+{
+	char text[TIMELINE_TEXT_MAX];
+
+	snprintf(text, sizeof(text), "%s %s to %s: %s", what, outbox_action_name(it->action),
+	    it->upstream, why);
+	pipeline_note(o->d->pipeline, it->incident_id, text);
+}
+
+static void
+forget(struct outbox *o, struct item *it)
+{
+	keyq_remove(o->buckets, &o->queues, it);
+	if (it->prev)
+		it->prev->next = it->next;
+	else
+		o->head = it->next;
+	if (it->next)
+		it->next->prev = it->prev;
+	else
+		o->tail = it->prev;
+	if (!it->dead)
+		o->npending--;
+	item_free(it);
+}
+
+static void
+set_error(char **dst, const char *why)
+{
+	free(*dst);
+	*dst = xstrdup(why);
+}
+
+static void
+on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
+    const struct http_response *resp, enum outbox_verdict v, const char *why)
+{
+	int64_t now = now_realtime_usec();
+	const struct conf_upstream *cu = u->cu;
+	int64_t initial = cu ? cu->backoff_initial : USEC_PER_SEC;
+	int64_t max = cu ? cu->backoff_max : 300 * USEC_PER_SEC;
+
+	set_error(&u->last_error, why);
+	if (v == OUTBOX_DELIVERED) {
+		u->delivered++;
+		o->stats.delivered++;
+		store_outbox_del(pipeline_txn(o->d->pipeline), it->seq);
+		note_timeline(o, it, "delivered", why);
+		forget(o, it);
+		return;
+	}
+	u->failures++;
+	it->attempts++;
+	set_error(&it->last_error, why);
+	if (v == OUTBOX_DEAD) {
+		o->stats.dead++;
+		it->dead = true;
+		o->npending--;
+		keyq_remove(o->buckets, &o->queues, it);
+		log_warnx("outbox: %s rejected %s of '%s' for good, dead-lettered: %s", it->upstream,
+		    outbox_action_name(it->action), it->key, why);
+		note_timeline(o, it, "dead-lettered", why);
+	} else if (v == OUTBOX_THROTTLED) {
+		int64_t wait = backoff_retry_after(resp->retry_after, now);
+		if (wait < 0)
+			wait = backoff_delay(it->attempts, initial, max, rnd_next(o));
+		u->paused_until = now + wait;
+		it->next_try = u->paused_until;
+	} else if (v == OUTBOX_HOLD) {
+		if (u->held_until <= now) {
+			o->stats.held_alarms++;
+			log_error("ALARM outbox: %s refuses our credentials or address (%s); holding "
+				  "every delivery to it, nothing is dropped; retrying in %llds",
+			    it->upstream, why, (long long)(max / USEC_PER_SEC));
+		}
+		u->held_until = now + max;
+		it->next_try = u->held_until;
+	} else {
+		o->stats.retries++;
+		it->next_try = now + backoff_delay(it->attempts - 1, initial, max, rnd_next(o));
+	}
+	persist(o, it);
+}
+
+static void
+done_cb(const struct http_response *resp, void *arg)
+{
+	struct item *it = arg;
+	struct outbox *o = it->o;
+	struct upstream_state *u = upstream_find(o, it->upstream);
+	char why[512];
+
+	it->in_flight = false;
+	o->stats.in_flight--;
+	if (u != NULL)
+		u->in_flight--;
+	if (resp->error == -ECANCELED || u == NULL)
+		return;
+	enum outbox_verdict v = pagerduty_classify(resp, why, sizeof(why));
+	on_verdict(o, it, u, resp, v, why);
+	schedule(o);
+}
+
+/* 0 when u may send now, else the time it may. */
+static int64_t
+upstream_wait(const struct upstream_state *u, int64_t now)
+{
+	int64_t until = u->paused_until > u->held_until ? u->paused_until : u->held_until;
+	int64_t rate = rate_wait(&u->rate, now);
+
+	if (until > now)
+		return until;
+	return rate > 0 ? now + rate : 0;
+}
+
+static int
+send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
+{
+	const struct conf_upstream *cu = u->cu;
+	static const char *const headers[] = { "Accept: application/json", NULL };
+	char *body = pagerduty_body(it->payload, cu->routing_key);
+	struct http_request req = {
+		.url = cu->url,
+		.method = "POST",
+		.content_type = "application/json",
+		.body = body,
+		.body_len = body ? strlen(body) : 0,
+		.headers = headers,
+		.timeout_usec = cu->timeout,
+		.connect_timeout_usec = cu->connect_timeout,
+		.ca_file = cu->ca_file,
+	};
+	int r;
+
+	if (body == NULL) {
+		it->dead = true; /* a payload we cannot read back will never do better */
+		o->npending--;
+		set_error(&it->last_error, "stored payload is not valid JSON");
+		keyq_remove(o->buckets, &o->queues, it);
+		persist(o, it);
+		return 0;
+	}
+	r = curl_glue_request(o->http, &req, done_cb, it);
+	explicit_bzero(body, strlen(body)); /* it holds the routing key */
+	free(body);
+	if (r < 0)
+		return r;
+	it->in_flight = true;
+	it->last_try = now;
+	u->in_flight++;
+	o->stats.in_flight++;
+	rate_note(&u->rate, now);
+	return 0;
+}
+
+/* Send every due queue head the limits allow; returns when to look again. */
+static int64_t
+run_queues(struct outbox *o, int64_t now)
+{
+	int64_t wake = INT64_MAX;
+
+	for (struct keyq *q = o->queues, *qn; q != NULL; q = qn) {
+		qn = q->all_next; /* sending may free q (a payload that cannot be sent) */
+		struct item *it = q->head;
+		if (it == NULL || it->in_flight)
+			continue;
+		struct upstream_state *u = upstream_find(o, it->upstream);
+		if (u == NULL || u->cu == NULL)
+			continue; /* no such upstream now: kept until the config has it again */
+		if (it->next_try > now) {
+			wake = it->next_try < wake ? it->next_try : wake;
+			continue;
+		}
+		int64_t w = upstream_wait(u, now);
+		if (w > 0) {
+			wake = w < wake ? w : wake;
+			continue;
+		}
+		if (u->in_flight >= MAX_IN_FLIGHT)
+			continue; /* a completion schedules the next run */
+		if (send_item(o, u, it, now) < 0)
+			wake = now + USEC_PER_SEC < wake ? now + USEC_PER_SEC : wake;
+	}
+	return wake;
+}
+
+static int
+kick_cb(sd_event_source *s, void *userdata)
+{
+	struct outbox *o = userdata;
+	int64_t wake = run_queues(o, now_realtime_usec());
+
+	if (wake == INT64_MAX) {
+		sd_event_source_set_enabled(o->timer, SD_EVENT_OFF);
+		return 0;
+	}
+	sd_event_source_set_time(o->timer, (uint64_t)wake);
+	sd_event_source_set_enabled(o->timer, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+static int
+timer_cb(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	return kick_cb(NULL, userdata);
+}
+
+static void
+append(struct outbox *o, struct item *it)
+{
+	it->prev = o->tail;
+	it->next = NULL;
+	if (o->tail)
+		o->tail->next = it;
+	else
+		o->head = it;
+	o->tail = it;
+	if (!it->dead)
+		keyq_append(o->buckets, &o->queues, it);
+}
+
+/* When full, shed the least severe pending trigger; false when it is the new one. */
+static bool
+make_room(struct outbox *o, struct store_txn *t, enum outbox_action action, int severity)
+{
+	struct item *victim = NULL;
+
+	if (o->npending < o->d->conf->outbox_max)
+		return true;
+	for (struct item *it = o->head; it != NULL; it = it->next)
+		if (!it->dead && !it->in_flight && it->action == OUTBOX_TRIGGER &&
+		    (victim == NULL || it->severity > victim->severity))
+			victim = it;
+	o->stats.shed++;
+	if (action == OUTBOX_TRIGGER && (victim == NULL || severity >= victim->severity)) {
+		log_ratelimited(&o->rl, "outbox: full (%zu pending, outbox-max), shedding a new "
+		    "%s trigger", o->npending, event_severity_name(severity));
+		return false;
+	}
+	if (victim == NULL)
+		return true; /* only acks and resolves: never shed, exceed the cap */
+	log_ratelimited(&o->rl, "outbox: full (%zu pending, outbox-max), shedding the %s trigger "
+	    "of '%s'", o->npending, event_severity_name(victim->severity), victim->key);
+	store_outbox_del(t, victim->seq);
+	forget(o, victim);
+	return true;
+}
+
+int
+outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
+    const struct incident *inc, enum outbox_action action, const char *payload)
+{
+	struct item *it;
+	char *s;
+	int r;
+
+	if (!make_room(o, t, action, inc->severity))
+		return 0;
+	it = item_new(o, upstream, inc, action, payload, now_realtime_usec());
+	s = item_encode(it);
+	r = store_outbox_put(t, &it->seq, s, strlen(s));
+	free(s);
+	if (r < 0) {
+		item_free(it);
+		return r;
+	}
+	*o->staged_tail = it;
+	o->staged_tail = &it->next;
+	o->npending++;
+	o->stats.queued++;
+	return 0;
+}
+
+void
+outbox_committed(struct outbox *o)
+{
+	struct item *it = o->staged, *next;
+
+	o->staged = NULL;
+	o->staged_tail = &o->staged;
+	for (; it != NULL; it = next) {
+		next = it->next;
+		append(o, it);
+	}
+	schedule(o);
+}
+
+void
+outbox_rolled_back(struct outbox *o)
+{
+	struct item *it = o->staged, *next;
+
+	for (; it != NULL; it = next) {
+		next = it->next;
+		o->npending--;
+		item_free(it);
+	}
+	o->staged = NULL;
+	o->staged_tail = &o->staged;
+}
+
+void
+outbox_reconfigure(struct outbox *o)
+{
+	const struct conf *conf = o->d->conf;
+
+	for (struct upstream_state *u = o->ups; u != NULL; u = u->next)
+		u->cu = NULL;
+	for (size_t i = 0; i < conf->nupstreams; i++) {
+		const struct conf_upstream *cu = &conf->upstreams[i];
+		struct upstream_state *u = upstream_find(o, cu->name);
+		if (u == NULL) {
+			u = xcalloc(1, sizeof(*u));
+			u->name = xstrdup(cu->name);
+			u->next = o->ups;
+			o->ups = u;
+		}
+		u->cu = cu;
+		u->held_until = 0; /* a new config may carry the fixed key: try again */
+		rate_init(&u->rate, cu->rate_per_minute, RATE_WINDOW);
+	}
+	schedule(o);
+}
+
+static int
+load_cb(uint64_t seq, const void *data, size_t len, void *arg)
+{
+	struct outbox *o = arg;
+	struct item *it = item_decode(o, seq, data, len);
+
+	if (it == NULL) {
+		log_warnx("outbox: delivery %llu is unreadable, skipping it", (unsigned long long)seq);
+		return 0;
+	}
+	append(o, it);
+	if (!it->dead)
+		o->npending++;
+	return 0;
+}
+
+static int
+load(struct outbox *o)
+{
+	struct store_txn *t;
+	int r = store_txn_begin(o->d->store, false, &t);
+
+	if (r < 0)
+		return r;
+	r = store_outbox_foreach(t, load_cb, o);
+	store_txn_abort(t);
+	if (o->npending > 0)
+		log_info("outbox: %zu deliveries pending from before the restart", o->npending);
+	return r;
+}
+
+int
+outbox_new(struct daemon *d, struct outbox **ret)
+{
+	struct outbox *o = xcalloc(1, sizeof(*o));
+	int r;
+
+	o->d = d;
+	o->staged_tail = &o->staged;
+	o->rl.interval_usec = 10 * USEC_PER_SEC;
+	if (getrandom(&o->rnd, sizeof(o->rnd), GRND_NONBLOCK) != sizeof(o->rnd) || o->rnd == 0)
+		o->rnd = (uint64_t)now_monotonic_usec() | 1;
+	if ((r = curl_glue_new(d->event, &o->http)) < 0 ||
+	    (r = sd_event_add_defer(d->event, &o->kick, kick_cb, o)) < 0 ||
+	    (r = sd_event_source_set_enabled(o->kick, SD_EVENT_OFF)) < 0 ||
+	    (r = sd_event_add_time(d->event, &o->timer, CLOCK_REALTIME, UINT64_MAX, 10000,
+		 timer_cb, o)) < 0 ||
+	    (r = sd_event_source_set_enabled(o->timer, SD_EVENT_OFF)) < 0 || (r = load(o)) < 0) {
+		outbox_free(o);
+		return r;
+	}
+	outbox_reconfigure(o);
+	*ret = o;
+	return 0;
+}
+
+void
+outbox_free(struct outbox *o)
+{
+	struct item *it, *next;
+	struct upstream_state *u;
+
+	if (o == NULL)
+		return;
+	curl_glue_free(o->http); /* completes in-flight requests with -ECANCELED */
+	outbox_rolled_back(o);
+	keyq_free_all(o->buckets, &o->queues);
+	for (it = o->head; it != NULL; it = next) {
+		next = it->next;
+		item_free(it);
+	}
+	while ((u = o->ups) != NULL) {
+		o->ups = u->next;
+		free(u->name);
+		free(u->last_error);
+		free(u);
+	}
+	sd_event_source_disable_unref(o->kick);
+	sd_event_source_disable_unref(o->timer);
+	free(o);
+}
+
+static json_t *
+time_or_null(int64_t usec)
+{
+	char buf[40];
+
+	if (usec <= 0)
+		return json_null();
+	format_rfc3339(usec, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+item_json(const struct item *it, const char *state)
+{
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:s?}", "id",
+	    (json_int_t)it->seq, "upstream", it->upstream, "key", it->key, "action",
+	    outbox_action_name(it->action), "state", state, "severity",
+	    event_severity_name(it->severity), "attempts", (json_int_t)it->attempts, "created",
+	    time_or_null(it->created), "next_try", time_or_null(it->dead ? 0 : it->next_try),
+	    "last_try", time_or_null(it->last_try), "last_error", it->last_error);
+}
+
+json_t *
+outbox_list_json(struct outbox *o)
+{
+	json_t *arr = json_array();
+
+	for (struct item *it = o->head; it != NULL; it = it->next)
+		json_array_append_new(arr, item_json(it, it->dead ? "dead" : it->in_flight ?
+		    "in-flight" : "pending"));
+	for (struct item *it = o->staged; it != NULL; it = it->next)
+		json_array_append_new(arr, item_json(it, "committing"));
+	return arr;
+}
+
+json_t *
+outbox_upstreams_json(struct outbox *o)
+{
+	json_t *arr = json_array();
+	int64_t now = now_realtime_usec();
+
+	for (struct upstream_state *u = o->ups; u != NULL; u = u->next)
+		json_array_append_new(arr, json_pack("{s:s, s:b, s:b, s:b, s:i, s:I, s:I, s:s?}",
+		    "name", u->name, "configured", u->cu != NULL, "held", u->held_until > now,
+		    "paused", u->paused_until > now, "in_flight", (int)u->in_flight, "delivered",
+		    (json_int_t)u->delivered, "failures", (json_int_t)u->failures, "last_error",
+		    u->last_error));
+	return arr;
+}
+
+static struct item *
+item_by_seq(struct outbox *o, uint64_t seq)
+{
+	for (struct item *it = o->head; it != NULL; it = it->next)
+		if (it->seq == seq)
+			return it;
+	return NULL;
+}
+
+static void
+retry_one(struct outbox *o, struct item *it)
+{
+	struct upstream_state *u = upstream_find(o, it->upstream);
+
+	if (it->dead) {
+		it->dead = false;
+		o->npending++;
+		/* Back into its key queue, in seq order behind what is already there. */
+		keyq_append(o->buckets, &o->queues, it);
+	}
+	it->next_try = 0;
+	if (u != NULL)
+		u->held_until = u->paused_until = 0;
+	persist(o, it);
+}
+
+int
+outbox_retry(struct outbox *o, uint64_t seq)
+{
+	int found = 0;
+
+	for (struct item *it = o->head; it != NULL; it = it->next) {
+		if ((seq != 0 && it->seq != seq) || it->in_flight)
+			continue;
+		retry_one(o, it);
+		found++;
+	}
+	if (found == 0)
+		return -ENOENT;
+	pipeline_flush(o->d->pipeline);
+	schedule(o);
+	return found;
+}
+
+int
+outbox_drop(struct outbox *o, uint64_t seq)
+{
+	struct item *it = item_by_seq(o, seq);
+	struct store_txn *t;
+
+	if (it == NULL)
+		return -ENOENT;
+	if (it->in_flight)
+		return -EBUSY;
+	if ((t = pipeline_txn(o->d->pipeline)) == NULL)
+		return -EIO;
+	store_outbox_del(t, seq);
+	forget(o, it);
+	pipeline_flush(o->d->pipeline);
+	schedule(o);
+	return 0;
+}
+
+void
+outbox_get_stats(const struct outbox *o, struct outbox_stats *st)
+{
+	*st = o->stats;
+	st->pending = o->npending;
+}

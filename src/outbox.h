@@ -1,0 +1,73 @@
+/*
+ * outbox.h - durable, ordered delivery of incident changes upstream.
+ *
+ * A delivery is written to LMDB in the same transaction as the incident
+ * change that causes it, and only becomes sendable once that transaction
+ * commits.  Deliveries for one (upstream, incident key) go strictly in
+ * order, one at a time: an acknowledge or resolve never overtakes its
+ * trigger.  Different keys do not wait on each other.  A delivery leaves
+ * the outbox when the upstream accepts it (at-least-once: a crash between
+ * acceptance and the commit that removes it sends it again), or is
+ * dead-lettered when the upstream rejects it for good.
+ */
+#ifndef TRIAGED_OUTBOX_H
+#define TRIAGED_OUTBOX_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct daemon;
+struct conf;
+struct incident;
+struct store_txn;
+struct outbox;
+
+enum outbox_action {
+	OUTBOX_TRIGGER = 0,
+	OUTBOX_ACKNOWLEDGE,
+	OUTBOX_RESOLVE,
+};
+
+enum outbox_verdict {
+	OUTBOX_DELIVERED = 0, /* accepted: remove it */
+	OUTBOX_DEAD,	      /* rejected for good (400): dead-letter it, go on */
+	OUTBOX_RETRY,	      /* 5xx, timeout, refused: back off and try again */
+	OUTBOX_THROTTLED,     /* 429: pause the whole upstream, honouring Retry-After */
+	OUTBOX_HOLD,	      /* 401/403/404: hold the upstream, raise an alarm */
+};
+
+struct outbox_stats {
+	uint64_t queued, delivered, dead, retries, shed, held_alarms;
+	uint64_t pending, in_flight; /* now */
+};
+
+int outbox_new(struct daemon *d, struct outbox **ret);
+void outbox_free(struct outbox *o); /* NULL-safe; cancels requests in flight */
+
+/*
+ * Queue a delivery of action for inc to upstream in transaction t (the
+ * pipeline's open batch).  payload is the upstream's body without secrets.
+ * Returns 0, or -errno when the store refused it.
+ */
+int outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
+    const struct incident *inc, enum outbox_action action, const char *payload);
+/* The batch holding the pushes committed: they may go now. */
+void outbox_committed(struct outbox *o);
+/* The batch was lost: forget its pushes. */
+void outbox_rolled_back(struct outbox *o);
+/* The configuration changed: upstreams may have come, gone or changed. */
+void outbox_reconfigure(struct outbox *o);
+
+/* For triagectl queue: every delivery, oldest first. */
+json_t *outbox_list_json(struct outbox *o);
+json_t *outbox_upstreams_json(struct outbox *o);
+/* Retry a dead or waiting delivery now (seq 0: all); -ENOENT when none matched. */
+int outbox_retry(struct outbox *o, uint64_t seq);
+/* Remove a delivery that is not in flight; -ENOENT, -EBUSY. */
+int outbox_drop(struct outbox *o, uint64_t seq);
+void outbox_get_stats(const struct outbox *o, struct outbox_stats *st);
+
+const char *outbox_action_name(enum outbox_action a);
+
+#endif

@@ -1,0 +1,302 @@
+/*
+ * check_outbox.c - the delivery policy without sockets: backoff with full
+ * jitter, Retry-After, the rate window, PagerDuty bodies and verdicts, the
+ * stored form of a delivery and the per-key FIFOs that keep order.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoff.h"
+#include "conf.h"
+#include "incident.h"
+#include "outbox_item.h"
+#include "upstream_pagerduty.h"
+#include "util.h"
+
+#define S USEC_PER_SEC
+
+START_TEST(backoff_full_jitter_is_capped)
+{
+	for (uint32_t a = 0; a < 40; a++) {
+		int64_t cap = S << (a < 20 ? a : 20);
+		if (cap > 300 * S)
+			cap = 300 * S;
+		for (uint64_t rnd = 0; rnd < 2000; rnd += 7) {
+			int64_t d = backoff_delay(a, S, 300 * S, rnd * 0x9E3779B97F4A7C15ULL);
+			ck_assert_int_ge(d, 0);
+			ck_assert_int_le(d, cap);
+		}
+	}
+	/* The top of the range is reachable: it is full jitter, not "half + jitter". */
+	ck_assert_int_eq(backoff_delay(0, S, 300 * S, (uint64_t)S), S);
+	ck_assert_int_eq(backoff_delay(0, S, 300 * S, (uint64_t)S + 1), 0);
+	ck_assert_int_eq(backoff_delay(1000, S, 300 * S, 300 * S), 300 * S);
+}
+END_TEST
+
+START_TEST(retry_after_forms)
+{
+	int64_t now = 1700000000LL * S;
+
+	ck_assert_int_eq(backoff_retry_after("5", now), 5 * S);
+	ck_assert_int_eq(backoff_retry_after("0", now), 0);
+	ck_assert_int_eq(backoff_retry_after("", now), -1);
+	ck_assert_int_eq(backoff_retry_after(NULL, now), -1);
+	ck_assert_int_eq(backoff_retry_after("soon", now), -1);
+	ck_assert_int_eq(backoff_retry_after("-3", now), -1);
+	/* 1700000000 is Tue, 14 Nov 2023 22:13:20 GMT. */
+	ck_assert_int_eq(backoff_retry_after("Tue, 14 Nov 2023 22:13:30 GMT", now), 10 * S);
+	ck_assert_int_eq(backoff_retry_after("Tue, 14 Nov 2023 22:13:10 GMT", now), 0);
+}
+END_TEST
+
+START_TEST(rate_window_sliding)
+{
+	static struct rate_window r;
+	int64_t t = 1000 * S;
+
+	rate_init(&r, 3, 60 * S);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(rate_wait(&r, t + i * S), 0);
+		rate_note(&r, t + i * S);
+	}
+	ck_assert_int_eq(rate_wait(&r, t + 10 * S), 50 * S); /* the first leaves at t+60 */
+	ck_assert_int_eq(rate_wait(&r, t + 60 * S), 0);
+	rate_note(&r, t + 60 * S);
+	ck_assert_int_eq(rate_wait(&r, t + 60 * S), S); /* now the second, at t+1, must leave */
+	rate_init(&r, 0, 60 * S);
+	for (int i = 0; i < 5000; i++)
+		rate_note(&r, t);
+	ck_assert_int_eq(rate_wait(&r, t), 0);
+}
+END_TEST
+
+static void
+sample(struct incident *inc)
+{
+	incident_start(inc, 42, "edge-01/if/eth3", "link", "edge-01", "edge-01: eth3 down", 2, 0,
+	    1700000000LL * S);
+	inc->count = 7;
+}
+
+START_TEST(pagerduty_trigger_payload)
+{
+	struct incident inc;
+	struct conf_upstream u = { .name = "pd", .client = "triaged", .client_url = "http://x/" };
+	struct pagerduty_details det = { .component = "eth3", .group = "core", .class_ = "link",
+		.first_event = "first", .last_event = "last", .agent_host = "agent" };
+	json_t *j, *p, *cd;
+	char *s, *body;
+
+	sample(&inc);
+	s = pagerduty_payload(&u, &inc, OUTBOX_TRIGGER, &det);
+	j = json_loads(s, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_ptr_null(json_object_get(j, "routing_key")); /* never stored */
+	ck_assert_str_eq(json_string_value(json_object_get(j, "event_action")), "trigger");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "dedup_key")), "edge-01/if/eth3");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "client")), "triaged");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "client_url")), "http://x/");
+	p = json_object_get(j, "payload");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "summary")), "edge-01: eth3 down");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "source")), "edge-01");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "severity")), "critical");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "timestamp")),
+	    "2023-11-14T22:13:20.000Z");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "component")), "eth3");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "group")), "core");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "class")), "link");
+	cd = json_object_get(p, "custom_details");
+	ck_assert_int_eq(json_integer_value(json_object_get(cd, "count")), 7);
+	ck_assert_str_eq(json_string_value(json_object_get(cd, "first_event")), "first");
+	ck_assert_str_eq(json_string_value(json_object_get(cd, "last_event")), "last");
+	ck_assert_str_eq(json_string_value(json_object_get(cd, "host")), "agent");
+	json_decref(j);
+
+	body = pagerduty_body(s, "0123456789abcdef0123456789abcdef");
+	j = json_loads(body, 0, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "routing_key")),
+	    "0123456789abcdef0123456789abcdef");
+	json_decref(j);
+	free(body);
+	free(s);
+	ck_assert_ptr_null(pagerduty_body("not json", "k"));
+}
+END_TEST
+
+START_TEST(pagerduty_limits_and_changes)
+{
+	struct incident inc;
+	struct pagerduty_details det = { 0 };
+	json_t *j;
+	char *s;
+
+	sample(&inc);
+	memset(inc.summary, 'x', INCIDENT_SUMMARY_MAX);
+	inc.summary[INCIDENT_SUMMARY_MAX] = '\0';
+	inc.summary[5] = (char)0xff; /* not UTF-8: must still make valid JSON */
+	s = pagerduty_payload(NULL, &inc, OUTBOX_TRIGGER, &det);
+	j = json_loads(s, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_uint_le(strlen(json_string_value(json_object_get(json_object_get(j, "payload"),
+	    "summary"))), 1024);
+	json_decref(j);
+	free(s);
+
+	s = pagerduty_payload(NULL, &inc, OUTBOX_RESOLVE, &det);
+	j = json_loads(s, 0, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "event_action")), "resolve");
+	ck_assert_ptr_null(json_object_get(j, "payload"));
+	ck_assert_str_eq(json_string_value(json_object_get(j, "dedup_key")), "edge-01/if/eth3");
+	json_decref(j);
+	free(s);
+
+	ck_assert_str_eq(pagerduty_severity(0), "critical");
+	ck_assert_str_eq(pagerduty_severity(3), "error");
+	ck_assert_str_eq(pagerduty_severity(4), "warning");
+	ck_assert_str_eq(pagerduty_severity(6), "info");
+}
+END_TEST
+
+static enum outbox_verdict
+verdict(long status, int error, const char *body)
+{
+	struct http_response r = { .status = status, .error = error, .error_text = "",
+		.body = body, .body_len = body ? strlen(body) : 0 };
+	char why[512];
+
+	return pagerduty_classify(&r, why, sizeof(why));
+}
+
+START_TEST(pagerduty_verdicts)
+{
+	struct http_response r = { .status = 400, .error_text = "",
+		.body = "{\"status\":\"invalid event\",\"message\":\"Event object is invalid\","
+			"\"errors\":[\"'payload.summary' is missing or blank\"]}" };
+	char why[512];
+
+	ck_assert_int_eq(verdict(202, 0, "{}"), OUTBOX_DELIVERED);
+	ck_assert_int_eq(verdict(429, 0, NULL), OUTBOX_THROTTLED);
+	ck_assert_int_eq(verdict(401, 0, NULL), OUTBOX_HOLD);
+	ck_assert_int_eq(verdict(403, 0, NULL), OUTBOX_HOLD);
+	ck_assert_int_eq(verdict(404, 0, NULL), OUTBOX_HOLD);
+	ck_assert_int_eq(verdict(500, 0, NULL), OUTBOX_RETRY);
+	ck_assert_int_eq(verdict(503, 0, "<html>"), OUTBOX_RETRY);
+	ck_assert_int_eq(verdict(0, -ECONNREFUSED, NULL), OUTBOX_RETRY);
+	ck_assert_int_eq(verdict(0, -ETIMEDOUT, NULL), OUTBOX_RETRY);
+	r.body_len = strlen(r.body);
+	ck_assert_int_eq(pagerduty_classify(&r, why, sizeof(why)), OUTBOX_DEAD);
+	ck_assert_str_eq(why, "HTTP 400: Event object is invalid: 'payload.summary' is missing "
+			      "or blank");
+}
+END_TEST
+
+START_TEST(item_round_trip)
+{
+	struct incident inc;
+	struct item *a, *b;
+	char *s;
+
+	sample(&inc);
+	a = item_new(NULL, "pd", &inc, OUTBOX_ACKNOWLEDGE, "{\"x\":1}", 5 * S);
+	a->attempts = 3;
+	a->next_try = 9 * S;
+	a->dead = true;
+	a->last_error = xstrdup("HTTP 400: nope");
+	s = item_encode(a);
+	b = item_decode(NULL, 77, s, strlen(s));
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(b->seq, 77);
+	ck_assert_str_eq(b->upstream, "pd");
+	ck_assert_str_eq(b->key, "edge-01/if/eth3");
+	ck_assert_str_eq(b->payload, "{\"x\":1}");
+	ck_assert_str_eq(b->last_error, "HTTP 400: nope");
+	ck_assert_int_eq(b->action, OUTBOX_ACKNOWLEDGE);
+	ck_assert_uint_eq(b->incident_id, 42);
+	ck_assert_uint_eq(b->attempts, 3);
+	ck_assert_int_eq(b->next_try, 9 * S);
+	ck_assert(b->dead);
+	free(s);
+	item_free(b);
+	free(a->last_error);
+	a->last_error = NULL; /* an item that never failed has no error to store */
+	s = item_encode(a);
+	b = item_decode(NULL, 1, s, strlen(s));
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_null(b->last_error);
+	item_free(b);
+	free(s);
+	item_free(a);
+	ck_assert_ptr_null(item_decode(NULL, 1, "{}", 2));
+	ck_assert_ptr_null(item_decode(NULL, 1, "garbage", 7));
+	ck_assert_ptr_null(item_decode(NULL, 1, "{\"upstream\":\"pd\",\"key\":\"k\",\"incident\":1,"
+	    "\"action\":9,\"severity\":1,\"attempts\":0,\"created\":0,\"next_try\":0,"
+	    "\"last_try\":0,\"dead\":false,\"payload\":\"{}\"}", 130));
+}
+END_TEST
+
+START_TEST(key_queues_keep_order)
+{
+	static struct keyq *buckets[4096];
+	struct keyq *all = NULL;
+	struct incident a, b;
+	struct item *it[5];
+
+	sample(&a);
+	sample(&b);
+	strlcpy_t(b.key, "other", sizeof(b.key));
+	it[0] = item_new(NULL, "pd", &a, OUTBOX_TRIGGER, "{}", 0);
+	it[1] = item_new(NULL, "pd", &b, OUTBOX_TRIGGER, "{}", 0);
+	it[2] = item_new(NULL, "pd", &a, OUTBOX_ACKNOWLEDGE, "{}", 0);
+	it[3] = item_new(NULL, "pd", &a, OUTBOX_RESOLVE, "{}", 0);
+	it[4] = item_new(NULL, "am", &a, OUTBOX_TRIGGER, "{}", 0); /* same key, other upstream */
+	for (int i = 0; i < 5; i++)
+		keyq_append(buckets, &all, it[i]);
+	ck_assert_ptr_eq(it[0]->q, it[2]->q);
+	ck_assert_ptr_ne(it[0]->q, it[1]->q);
+	ck_assert_ptr_ne(it[0]->q, it[4]->q);
+	ck_assert_ptr_eq(it[0]->q->head, it[0]);
+	keyq_remove(buckets, &all, it[2]); /* from the middle */
+	ck_assert_ptr_eq(it[0]->qnext, it[3]);
+	keyq_remove(buckets, &all, it[0]);
+	ck_assert_ptr_eq(it[3]->q->head, it[3]);
+	ck_assert_ptr_eq(it[3]->q->tail, it[3]);
+	keyq_remove(buckets, &all, it[3]); /* empties and frees the queue */
+	ck_assert_ptr_null(it[3]->q);
+	int n = 0;
+	for (struct keyq *q = all; q != NULL; q = q->all_next)
+		n++;
+	ck_assert_int_eq(n, 2);
+	keyq_free_all(buckets, &all);
+	ck_assert_ptr_null(all);
+	for (int i = 0; i < 5; i++)
+		item_free(it[i]);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("outbox");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, backoff_full_jitter_is_capped);
+	tcase_add_test(tc, retry_after_forms);
+	tcase_add_test(tc, rate_window_sliding);
+	tcase_add_test(tc, pagerduty_trigger_payload);
+	tcase_add_test(tc, pagerduty_limits_and_changes);
+	tcase_add_test(tc, pagerduty_verdicts);
+	tcase_add_test(tc, item_round_trip);
+	tcase_add_test(tc, key_queues_keep_order);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
