@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "conf_lex.h"
 #include "conf_rule.h"
+#include "conf_snmp.h"
 #include "conf_upstream.h"
 #include "rules.h"
 
@@ -306,6 +307,7 @@ static const struct lex_keyword unix_keywords[] = {
 };
 static const struct lex_keyword snmp_keywords[] = {
 	{ "name", opt_name },
+	{ "rcvbuf", opt_rcvbuf },
 };
 
 /* "127.0.0.1:514", "[::1]:514", "*:514" (= [::]:514); numbers only, never DNS. */
@@ -604,6 +606,14 @@ stmt_upstream(struct lex *lx, void *ctx, char **cause)
 	return conf_upstream_parse(lx, p->conf, cause);
 }
 
+static int
+stmt_snmp(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+
+	return conf_snmp_parse(lx, p->conf, cause);
+}
+
 static const struct lex_keyword top_keywords[] = {
 	{ "control-socket", stmt_control_socket },
 	{ "default", stmt_default },
@@ -614,6 +624,7 @@ static const struct lex_keyword top_keywords[] = {
 	{ "max-message", stmt_max_message },
 	{ "outbox-max", stmt_outbox_max },
 	{ "rule", stmt_rule },
+	{ "snmp", stmt_snmp },
 	{ "state-dir", stmt_state_dir },
 	{ "upstream", stmt_upstream },
 };
@@ -695,6 +706,12 @@ conf_run(int r, struct lex *lx, struct parse *p, struct conf **ret, char **cause
 		return r;
 	}
 	conf_finish(p->conf);
+	/* Symbolic trap OIDs need the MIBs the whole file names. */
+	if ((r = conf_snmp_resolve(p->conf, cause)) < 0) {
+		conf_free(p->conf);
+		*ret = NULL;
+		return r;
+	}
 	*ret = p->conf;
 	return 0;
 }
@@ -733,6 +750,7 @@ conf_free(struct conf *conf)
 	for (size_t i = 0; i < conf->nupstreams; i++)
 		conf_upstream_clear(&conf->upstreams[i]);
 	free(conf->upstreams);
+	conf_snmp_clear(&conf->snmp);
 	free(conf->default_send);
 	free(conf->path);
 	free(conf->hostname);

@@ -78,6 +78,76 @@ struct conf_upstream {
 	int line;
 };
 
+/* `snmp { ... }`: who may send traps, and which MIBs name them. */
+enum conf_snmp_auth {
+	CONF_SNMP_AUTH_NONE = 0,
+	CONF_SNMP_AUTH_MD5,
+	CONF_SNMP_AUTH_SHA,
+	CONF_SNMP_AUTH_SHA224,
+	CONF_SNMP_AUTH_SHA256,
+	CONF_SNMP_AUTH_SHA384,
+	CONF_SNMP_AUTH_SHA512,
+};
+
+enum conf_snmp_priv {
+	CONF_SNMP_PRIV_NONE = 0,
+	CONF_SNMP_PRIV_DES,
+	CONF_SNMP_PRIV_AES,    /* AES-128 (RFC 3826) */
+	CONF_SNMP_PRIV_AES192,
+	CONF_SNMP_PRIV_AES256,
+};
+
+/* Security levels, numbered as in RFC 3411 (and net-snmp). */
+enum conf_snmp_level {
+	CONF_SNMP_NOAUTH = 1,
+	CONF_SNMP_AUTH = 2,
+	CONF_SNMP_PRIV = 3,
+};
+
+struct cidr; /* rules.h */
+struct conf;
+
+/* `community "x" [from CIDR ...]`: v1/v2c, from anywhere when nfrom == 0. */
+struct conf_snmp_community {
+	char *community;
+	struct cidr *from;
+	size_t nfrom;
+};
+
+/* `user "x" auth ALG "pass" [priv ALG "pass"] [engine-id HEX] [level auth|priv]`. */
+struct conf_snmp_user {
+	char *name;
+	enum conf_snmp_auth auth;
+	char *auth_pass; /* owned, wiped on free */
+	enum conf_snmp_priv priv;
+	char *priv_pass; /* owned, wiped on free */
+	char *engine_id; /* hex as written, without 0x; NULL: any sender / our own (informs) */
+	enum conf_snmp_level min_level; /* default: what auth/priv configure */
+	char *file;
+	int line;
+};
+
+struct conf_snmp {
+	struct conf_snmp_community *communities;
+	size_t ncommunities;
+	struct conf_snmp_user *users;
+	size_t nusers;
+	char **mibs; /* module names to load: "IF-MIB" */
+	size_t nmibs;
+	char **mib_dirs; /* absolute */
+	size_t nmib_dirs;
+};
+
+/*
+ * Turns a symbolic OID ("IF-MIB::linkDown") into numeric text
+ * ("1.3.6.1.6.3.1.1.5.3") with the MIBs conf names; 0 or -errno.  The
+ * config parser knows no MIBs: the SNMP input installs one before loading.
+ */
+typedef int (*conf_oid_resolver)(const struct conf *conf, const char *name, char *buf,
+    size_t size);
+/* Install fn (NULL: none; symbolic trap OIDs then stay unresolved and never match). */
+void conf_set_oid_resolver(conf_oid_resolver fn);
+
 enum conf_default {
 	CONF_DEFAULT_DROP = 0, /* `default drop`: unmatched events are dropped */
 	CONF_DEFAULT_KEEP,     /* `default keep`: each becomes an incident with a hashed key */
@@ -107,6 +177,7 @@ struct conf {
 
 	struct conf_upstream *upstreams;
 	size_t nupstreams;
+	struct conf_snmp snmp;
 	uint64_t outbox_max; /* `outbox-max N`: pending deliveries kept, default 100000 */
 };
 

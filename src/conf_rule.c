@@ -243,6 +243,111 @@ parse_source(struct expr *e, struct cond **ret, char **cause)
 	return 0;
 }
 
+/* An OID as written: numeric (leading '.' dropped) or MIB::name, resolved at the end of the load. */
+static bool
+oid_like(const char *w)
+{
+	return strstr(w, "::") != NULL || (w[0] >= '0' && w[0] <= '9') ||
+	    (w[0] == '.' && w[1] >= '0' && w[1] <= '9');
+}
+
+static struct cond *
+trap_oid_cond(const char *oid, bool under, int line)
+{
+	const char *o = oid[0] == '.' ? oid + 1 : oid;
+	struct cond *c = cond_field("trap-oid", OP_EQ, o, strlen(o), NULL);
+
+	c->kind = COND_TRAP_OID;
+	c->num = under;
+	c->line = line;
+	return c;
+}
+
+/* trap [under] OID | under OID | OID: the trap's snmpTrapOID, exactly or as a subtree. */
+static int
+parse_trap(struct expr *e, bool under, bool have_oid, struct cond **ret, char **cause)
+{
+	const struct token *t;
+	char *oid, got[256];
+	int r;
+
+	if (have_oid) {
+		oid = xstrdup(e->lx->tok.text);
+	} else {
+		if ((r = lex_peek(e->lx, &t, cause)) < 0)
+			return r;
+		if (!under && tok_is_word(t, "under")) {
+			under = true;
+			if ((r = lex_next(e->lx, cause)) < 0)
+				return r;
+		}
+		if ((r = lex_expect_string(e->lx, "an OID", &oid, cause)) < 0)
+			return r;
+	}
+	if (!oid_like(oid)) {
+		tok_describe(&e->lx->tok, got, sizeof(got));
+		free(oid);
+		return lex_error(e->lx, e->lx->tok.line, cause,
+		    "expected an OID like IF-MIB::linkDown or 1.3.6.1.6.3.1.1.5.3, got %s", got);
+	}
+	*ret = trap_oid_cond(oid, under, e->lx->tok.line);
+	free(oid);
+	return 0;
+}
+
+/* var NAME [OP] VALUE: NAME is MIB::name, var.OID or a numeric OID. */
+static int
+parse_var(struct expr *e, struct cond **ret, char **cause)
+{
+	struct regex *re = NULL;
+	enum cond_op op;
+	char *name, *field, *value, *why, got[256];
+	int r;
+
+	if ((r = lex_expect_string(e->lx, "a varbind name", &name, cause)) < 0)
+		return r;
+	if (strstr(name, "::") != NULL || strncmp(name, "var.", 4) == 0)
+		field = xstrdup(name);
+	else if (oid_like(name))
+		xasprintf(&field, "var.%s", name[0] == '.' ? name + 1 : name);
+	else {
+		tok_describe(&e->lx->tok, got, sizeof(got));
+		free(name);
+		return lex_error(e->lx, e->lx->tok.line, cause,
+		    "expected a varbind like IF-MIB::ifIndex or var.1.3.6.1.2.1.2.2.1.1, got %s",
+		    got);
+	}
+	free(name);
+	if ((r = parse_op(e, "var", true, true, &op, cause)) < 0 ||
+	    (r = lex_expect_string(e->lx, "a value", &value, cause)) < 0) {
+		free(field);
+		return r;
+	}
+	if ((op == OP_MATCH || op == OP_NMATCH) && (r = regex_compile(value, &re, &why)) < 0) {
+		tok_describe(&e->lx->tok, got, sizeof(got));
+		lex_error(e->lx, e->lx->tok.line, cause, "bad regex %s: %s", got, why);
+		free(why);
+	} else {
+		*ret = cond_field(field, op, value, e->lx->tok.len, re);
+		(*ret)->kind = COND_VAR;
+	}
+	free(value);
+	free(field);
+	return r;
+}
+
+static bool
+trap_field(const char *w)
+{
+	static const char *const names[] = { "agent", "community", "enterprise", "trap-oid",
+		"user", "version" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcmp(w, names[i]) == 0)
+			return true;
+	return false;
+}
+
 static int
 parse_primary(struct expr *e, struct cond **ret, char **cause)
 {
@@ -264,7 +369,14 @@ parse_primary(struct expr *e, struct cond **ret, char **cause)
 			return parse_level(e, COND_SEVERITY, ret, cause);
 		if (strcmp(w, "source") == 0)
 			return parse_source(e, ret, cause);
-		if (strcmp(w, "host") == 0 || strcmp(w, "program") == 0 || strcmp(w, "pid") == 0 ||
+		if (strcmp(w, "trap") == 0 || strcmp(w, "under") == 0)
+			return parse_trap(e, strcmp(w, "under") == 0, false, ret, cause);
+		if (oid_like(w))
+			return parse_trap(e, false, true, ret, cause);
+		if (strcmp(w, "var") == 0)
+			return parse_var(e, ret, cause);
+		if (trap_field(w) ||
+		    strcmp(w, "host") == 0 || strcmp(w, "program") == 0 || strcmp(w, "pid") == 0 ||
 		    strcmp(w, "msgid") == 0 || strcmp(w, "message") == 0 ||
 		    (strncmp(w, "sd.", 3) == 0 && w[3] != '\0')) {
 			name = xstrdup(w);
@@ -282,8 +394,9 @@ parse_primary(struct expr *e, struct cond **ret, char **cause)
 	}
 	tok_describe(&lx->tok, got, sizeof(got));
 	return lex_error(lx, lx->tok.line, cause,
-	    "unknown condition %s, expected one of: facility, field, host, message, msgid, not, "
-	    "pid, program, sd.ID.PARAM, severity, source, '('", got);
+	    "unknown condition %s, expected one of: agent, community, enterprise, facility, "
+	    "field, host, message, msgid, not, pid, program, sd.ID.PARAM, severity, source, "
+	    "trap, under, user, var, version, an OID, '('", got);
 }
 
 static int

@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "event.h"
 #include "incident.h"
+#include "input_snmp.h"
 #include "input_syslog.h"
 #include "outbox.h"
 #include "pipeline.h"
@@ -75,6 +76,8 @@ listener_json(const struct listener_info *li, void *arg)
 	    "truncated", (json_int_t)li->truncated, "dropped", (json_int_t)li->dropped,
 	    "bad_frames", (json_int_t)li->bad_frames, "connections", (json_int_t)li->connections,
 	    "refused", (json_int_t)li->refused));
+	json_object_set_new(json_array_get(arg, json_array_size(arg) - 1), "unauthorized",
+	    json_integer((json_int_t)li->unauthorized));
 }
 
 static int
@@ -134,6 +137,7 @@ cmd_status(struct daemon *d, json_t *req)
 	json_t *listeners = json_array();
 
 	inputs_foreach(d->inputs, listener_json, listeners);
+	snmp_input_foreach(d->snmp, listener_json, listeners);
 	return json_pack("{s:b, s:s, s:i, s:s, s:s, s:o, s:I, s:I, s:s?, s:o, s:o, s:o, s:o}",
 	    "ok", 1, "version", PACKAGE_VERSION, "pid", (int)getpid(), "hostname",
 	    d->conf->hostname, "config", d->conf_path, "started", time_json(d->started_usec),

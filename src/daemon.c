@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
@@ -17,10 +18,13 @@
 #include "conf.h"
 #include "control.h"
 #include "daemon.h"
+#include "input_snmp.h"
 #include "input_syslog.h"
+#include "listenfds.h"
 #include "log.h"
 #include "outbox.h"
 #include "pipeline.h"
+#include "privdrop.h"
 #include "store.h"
 #include "util.h"
 
@@ -43,6 +47,8 @@ daemon_reload(struct daemon *d, char **cause)
 	r = conf_load(d->conf_path, &fresh, cause);
 	if (r >= 0)
 		r = inputs_apply(d->inputs, fresh, cause);
+	if (r >= 0)
+		r = snmp_input_apply(d->snmp, fresh, cause);
 	if (r < 0) {
 		d->reload_failures++;
 		free(d->last_reload_error);
@@ -85,6 +91,48 @@ signal_cb(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 	return sd_event_exit(d->event, 0);
 }
 
+static void
+unclaimed_cb(const char *name, const char *address, void *arg)
+{
+	log_warnx("no listen line takes the passed socket %s (%s), closing it", name, address);
+}
+
+/*
+ * Bind (or adopt from systemd) every port, then with -u become the user:
+ * everything after this runs unprivileged, LMDB included.
+ */
+static int
+open_inputs(struct daemon *d, char **cause)
+{
+	const char *dirs[3] = { d->conf->state_dir, NULL, NULL };
+	char *ctldir;
+	int r;
+
+	if ((r = listenfds_new(&d->listenfds)) < 0) {
+		xasprintf(cause, "cannot take the sockets passed by systemd: %s", strerror(-r));
+		return r;
+	}
+	if ((r = inputs_new(d, &d->inputs)) < 0 || (r = inputs_apply(d->inputs, d->conf, cause)) < 0)
+		return r;
+	if ((r = snmp_input_new(d, &d->snmp)) < 0 || (r = snmp_input_apply(d->snmp, d->conf, cause)) < 0)
+		return r;
+	/* Inputs of other kinds claim their passed sockets above this line. */
+	listenfds_close_unclaimed(d->listenfds, unclaimed_cb, NULL);
+	if (d->user == NULL)
+		return 0;
+	ctldir = xstrdup(d->conf->control_socket);
+	*strrchr(ctldir, '/') = '\0'; /* absolute, see conf.h */
+	/* Made for the user like the state dir, when missing or ours by default. */
+	if (ctldir[0] != '\0' &&
+	    (access(ctldir, F_OK) < 0 || strcmp(ctldir, RUNSTATEDIR "/triaged") == 0))
+		dirs[1] = ctldir;
+	r = privdrop(d->user, dirs, cause);
+	free(ctldir);
+	if (r == 0)
+		log_info("running as %s", d->user);
+	return r;
+}
+
 static int
 setup_signals(struct daemon *d)
 {
@@ -114,6 +162,8 @@ daemon_start(struct daemon *d, char **cause)
 		xasprintf(cause, "cannot set up the event loop: %s", strerror(-r));
 		return r;
 	}
+	if ((r = open_inputs(d, cause)) < 0)
+		return r;
 	store_opts_from(d->conf, &so);
 	if ((r = store_open(d->conf->state_dir, &so, &d->store, cause)) < 0)
 		return r;
@@ -125,8 +175,6 @@ daemon_start(struct daemon *d, char **cause)
 		xasprintf(cause, "cannot start the outbox: %s", strerror(-r));
 		return r;
 	}
-	if ((r = inputs_new(d, &d->inputs)) < 0 || (r = inputs_apply(d->inputs, d->conf, cause)) < 0)
-		return r;
 	if ((r = control_new(d, d->conf->control_socket, &d->control, cause)) < 0)
 		return r;
 	/* Pings systemd at half of WatchdogSec when the unit asks for it. */
@@ -138,6 +186,10 @@ void
 daemon_stop(struct daemon *d)
 {
 	inputs_free(d->inputs); /* stop taking new input first */
+	if (d->pipeline)
+		pipeline_flush(d->pipeline); /* answers the informs it commits */
+	snmp_input_free(d->snmp);
+	d->snmp = NULL;
 	control_free(d->control);
 	if (d->pipeline)
 		pipeline_flush(d->pipeline); /* commits the batch in flight */
@@ -147,5 +199,6 @@ daemon_stop(struct daemon *d)
 	store_close(d->store);
 	sd_event_unref(d->event);
 	conf_free(d->conf);
+	listenfds_free(d->listenfds);
 	free(d->last_reload_error);
 }

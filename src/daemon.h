@@ -16,15 +16,20 @@ struct pipeline;
 struct inputs;
 struct control;
 struct outbox;
+struct listenfds;
+struct snmp_input;
 
 struct daemon {
 	sd_event *event;
 	struct conf *conf; /* the running configuration; replaced whole on reload */
 	char *conf_path;
+	const char *user; /* -u: the user to become once the ports are bound, or NULL */
+	struct listenfds *listenfds; /* sockets passed by systemd, until the inputs claim them */
 	struct store *store;
 	struct pipeline *pipeline;
 	struct outbox *outbox; /* deliveries upstream */
 	struct inputs *inputs;
+	struct snmp_input *snmp; /* SNMP trap listeners */
 	struct control *control;
 	int64_t started_usec; /* realtime */
 	uint64_t reloads, reload_failures;

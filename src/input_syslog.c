@@ -25,6 +25,7 @@
 #include "event.h"
 #include "framing.h"
 #include "input_syslog.h"
+#include "listenfds.h"
 #include "log.h"
 #include "parse_syslog.h"
 #include "pipeline.h"
@@ -54,7 +55,8 @@ struct listener {
 	struct conf_listen c; /* a copy; strings owned */
 	int fd;
 	sd_event_source *src;
-	bool keep; /* mark for inputs_apply */
+	bool keep;    /* mark for inputs_apply */
+	bool adopted; /* passed by the service manager: never unlink its path */
 
 	/* datagram sockets */
 	struct mmsghdr *msgs;
@@ -343,9 +345,10 @@ sock_options(struct listener *l, int fd)
 {
 	int one = 1, zero = 0;
 
-	if (l->c.proto != LISTEN_UNIX)
+	/* A passed socket is bound already; the unit decided these. */
+	if (l->c.proto != LISTEN_UNIX && !l->adopted)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (l->c.sa.ss_family == AF_INET6) {
+	if (l->c.sa.ss_family == AF_INET6 && !l->adopted) {
 		/* "[::]" means every address, IPv4 included, whatever the sysctl says. */
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&l->c.sa;
 		int v6only = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr) ? zero : one;
@@ -378,6 +381,40 @@ unix_address(struct listener *l)
 	return 0;
 }
 
+/*
+ * The socket the service manager passed for this listener, by name or
+ * address: 1 when adopted, 0 when there is none, -errno.
+ */
+static int
+sock_adopt(struct listener *l, int type, char **cause)
+{
+	int fd, r;
+
+	fd = listenfds_take(l->in->d->listenfds, l->c.name, type, (struct sockaddr *)&l->c.sa,
+	    l->c.salen);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0) {
+		xasprintf(cause, "%s:%d: the passed socket '%s' is not a %s socket", l->c.file,
+		    l->c.line, l->c.name, type == SOCK_STREAM ? "stream" : "datagram");
+		return fd;
+	}
+	l->adopted = true;
+	l->fd = fd;
+	if ((r = sock_options(l, fd)) < 0) {
+		xasprintf(cause, "%s:%d: cannot set options on the passed socket for %s: %s",
+		    l->c.file, l->c.line, l->c.address, strerror(-r));
+		return r;
+	}
+	if (type == SOCK_STREAM && listen(fd, SOMAXCONN) < 0) {
+		r = -errno;
+		xasprintf(cause, "%s:%d: cannot listen on the passed socket for %s: %s", l->c.file,
+		    l->c.line, l->c.address, strerror(errno));
+		return r;
+	}
+	return 1;
+}
+
 static int
 sock_bind(struct listener *l, char **cause)
 {
@@ -390,6 +427,8 @@ sock_bind(struct listener *l, char **cause)
 		errno = -r;
 		goto fail;
 	}
+	if ((r = sock_adopt(l, type, cause)) != 0)
+		return r < 0 ? r : 0;
 	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
@@ -440,7 +479,7 @@ listener_free(struct listener *l)
 	sd_event_source_disable_unref(l->src);
 	if (l->fd >= 0)
 		close(l->fd);
-	if (l->c.proto == LISTEN_UNIX && l->fd >= 0)
+	if (l->c.proto == LISTEN_UNIX && l->fd >= 0 && !l->adopted)
 		unlink(l->c.address);
 	free(l->msgs);
 	free(l->iov);
@@ -534,7 +573,8 @@ inputs_apply(struct inputs *in, const struct conf *conf, char **cause)
 	}
 	*pl = fresh;
 	for (l = fresh; l != NULL; l = l->next)
-		log_info("listening on %s %s", l->info.proto, l->c.address);
+		log_info("listening on %s %s%s", l->info.proto, l->c.address,
+		    l->adopted ? " (socket passed by the service manager)" : "");
 	in->pctx.local_tz_offset_sec = local_offset(time(NULL));
 	return 0;
 }

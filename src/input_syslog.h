@@ -23,6 +23,7 @@ struct listener_info {
 	uint64_t bad_frames;  /* TCP streams closed for a broken octet count */
 	uint64_t connections; /* TCP: open now */
 	uint64_t refused;     /* TCP: connections refused over max-connections */
+	uint64_t unauthorized; /* SNMP: bad community, source or v3 credentials */
 };
 
 int inputs_new(struct daemon *d, struct inputs **ret);

@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "input_snmp.h"
 #include "log.h"
 #include "util.h"
 
@@ -22,10 +23,11 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: triaged [-dtV] [-c file]\n"
+	fprintf(f, "usage: triaged [-dtV] [-c file] [-u user]\n"
 		   "  -c file  configuration (default " DEFAULT_CONF ")\n"
 		   "  -d       debug messages on stderr\n"
 		   "  -t       check the configuration and exit\n"
+		   "  -u user  bind the ports as root, then run as user\n"
 		   "  -V       print the version and exit\n");
 }
 
@@ -37,11 +39,12 @@ main(int argc, char **argv)
 	char *cause = NULL;
 	int ch, r;
 
-	while ((ch = getopt(argc, argv, "c:dhtV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dhtu:V")) != -1) {
 		switch (ch) {
 		case 'c': d.conf_path = optarg; break;
 		case 'd': debug = true; break;
 		case 't': check = true; break;
+		case 'u': d.user = optarg; break;
 		case 'V': printf("triaged %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -52,6 +55,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init(debug, getenv("JOURNAL_STREAM") != NULL);
+	conf_set_oid_resolver(snmp_input_resolve_oid); /* trap names in rules, via MIBs */
 	if (conf_load(d.conf_path, &d.conf, &cause) < 0) {
 		fprintf(stderr, "%s\n", cause);
 		return 1;

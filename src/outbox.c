@@ -53,6 +53,7 @@ struct outbox {
 	sd_event_source *kick, *timer;
 	struct item *head, *tail;     /* every committed delivery, by seq */
 	struct item *staged, **staged_tail; /* pushed in the open batch */
+	struct item *done;		    /* delivered, their deletion not yet committed */
 	struct keyq *buckets[KEYQ_BUCKETS];
 	struct keyq *queues;	      /* every key queue with something to send */
 	struct upstream_state *ups;
@@ -155,9 +156,11 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 	if (v == OUTBOX_DELIVERED) {
 		u->delivered++;
 		o->stats.delivered++;
+		it->delivered = true;
+		it->done_next = o->done;
+		o->done = it;
 		store_outbox_del(pipeline_txn(o->d->pipeline), it->seq);
 		note_timeline(o, it, "delivered", why);
-		forget(o, it);
 		return;
 	}
 	u->failures++;
@@ -273,8 +276,8 @@ run_queues(struct outbox *o, int64_t now)
 	for (struct keyq *q = o->queues, *qn; q != NULL; q = qn) {
 		qn = q->all_next; /* sending may free q (a payload that cannot be sent) */
 		struct item *it = q->head;
-		if (it == NULL || it->in_flight)
-			continue;
+		if (it == NULL || it->in_flight || it->delivered)
+			continue; /* a delivered head leaves when its deletion commits */
 		struct upstream_state *u = upstream_find(o, it->upstream);
 		if (u == NULL || u->cu == NULL)
 			continue; /* no such upstream now: kept until the config has it again */
@@ -339,9 +342,9 @@ make_room(struct outbox *o, struct store_txn *t, enum outbox_action action, int 
 	if (o->npending < o->d->conf->outbox_max)
 		return true;
 	for (struct item *it = o->head; it != NULL; it = it->next)
-		if (!it->dead && !it->in_flight && it->action == OUTBOX_TRIGGER &&
-		    (victim == NULL || it->severity > victim->severity))
-			victim = it;
+		if (!it->dead && !it->in_flight && !it->delivered && it->action == OUTBOX_TRIGGER &&
+		    (victim == NULL || it->severity >= victim->severity))
+			victim = it; /* among equals the newest goes, as a new one would */
 	o->stats.shed++;
 	if (action == OUTBOX_TRIGGER && (victim == NULL || severity >= victim->severity)) {
 		log_ratelimited(&o->rl, "outbox: full (%zu pending, outbox-max), shedding a new "
@@ -385,8 +388,13 @@ outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
 void
 outbox_committed(struct outbox *o)
 {
-	struct item *it = o->staged, *next;
+	struct item *it, *next;
 
+	for (it = o->done, o->done = NULL; it != NULL; it = next) {
+		next = it->done_next;
+		forget(o, it);
+	}
+	it = o->staged;
 	o->staged = NULL;
 	o->staged_tail = &o->staged;
 	for (; it != NULL; it = next) {
@@ -400,7 +408,12 @@ void
 outbox_rolled_back(struct outbox *o)
 {
 	struct item *it = o->staged, *next;
+	struct store_txn *t;
 
+	/* The lost batch held the deletions of delivered items: ask again. */
+	if (o->done != NULL && (t = pipeline_txn(o->d->pipeline)) != NULL)
+		for (struct item *d = o->done; d != NULL; d = d->done_next)
+			store_outbox_del(t, d->seq);
 	for (; it != NULL; it = next) {
 		next = it->next;
 		o->npending--;
@@ -498,6 +511,7 @@ outbox_free(struct outbox *o)
 	if (o == NULL)
 		return;
 	curl_glue_free(o->http); /* completes in-flight requests with -ECANCELED */
+	o->done = NULL; /* their deletions are the pipeline's to commit, or redo at start */
 	outbox_rolled_back(o);
 	keyq_free_all(o->buckets, &o->queues);
 	for (it = o->head; it != NULL; it = next) {
@@ -544,7 +558,7 @@ outbox_list_json(struct outbox *o)
 
 	for (struct item *it = o->head; it != NULL; it = it->next)
 		json_array_append_new(arr, item_json(it, it->dead ? "dead" : it->in_flight ?
-		    "in-flight" : "pending"));
+		    "in-flight" : it->delivered ? "delivered" : "pending"));
 	for (struct item *it = o->staged; it != NULL; it = it->next)
 		json_array_append_new(arr, item_json(it, "committing"));
 	return arr;
@@ -597,7 +611,7 @@ outbox_retry(struct outbox *o, uint64_t seq)
 	int found = 0;
 
 	for (struct item *it = o->head; it != NULL; it = it->next) {
-		if ((seq != 0 && it->seq != seq) || it->in_flight)
+		if ((seq != 0 && it->seq != seq) || it->in_flight || it->delivered)
 			continue;
 		retry_one(o, it);
 		found++;
@@ -617,7 +631,7 @@ outbox_drop(struct outbox *o, uint64_t seq)
 
 	if (it == NULL)
 		return -ENOENT;
-	if (it->in_flight)
+	if (it->in_flight || it->delivered)
 		return -EBUSY;
 	if ((t = pipeline_txn(o->d->pipeline)) == NULL)
 		return -EIO;

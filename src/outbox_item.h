@@ -27,6 +27,14 @@ struct item {
 	uint32_t attempts;
 	int64_t created, next_try, last_try;
 	bool dead, in_flight;
+	/*
+	 * Accepted upstream; it stays at the head of its queue until the batch
+	 * that deletes it commits, so the next delivery for the key (say, the
+	 * resolve after this trigger) never leaves while a crash could still
+	 * make this one go again.
+	 */
+	bool delivered;
+	struct item *done_next; /* the outbox's list of delivered items */
 };
 
 struct keyq {

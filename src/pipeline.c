@@ -1,12 +1,13 @@
 /*
  * pipeline.c - rules, then incidents, batched into one LMDB write
- * transaction.  The transaction stays open across events.  A batch that
- * changed state (an incident, a timeline, the outbox) is committed, with
- * its fsync, at most COMMIT_DURABLE after that first change; a batch that
- * only appended to the raw-event log (written without sync) waits up to
- * COMMIT_LOG_ONLY.  Either way it commits at BATCH_MAX_EVENTS, and at once
- * when someone needs the result durable (a control reply).  Under a flood
- * this turns one fsync per few dozen lines into one per millisecond.
+ * transaction.  The transaction stays open across events.  How soon it is
+ * committed (with its fsync) depends on what waits for it: a delivery that
+ * may leave only once committed, within COMMIT_URGENT; other state (counts,
+ * timelines), within COMMIT_STATE; only raw-event log appends (written
+ * without sync), within COMMIT_LOG_ONLY.  Either way it commits at
+ * BATCH_MAX_EVENTS, and at once when someone needs the result durable (a
+ * control reply).  Under a flood this turns one fsync per few dozen lines
+ * into a few dozen a second.
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "incident.h"
+#include "input_snmp.h"
 #include "log.h"
 #include "outbox.h"
 #include "pipeline.h"
@@ -28,7 +30,8 @@
 
 /* Commit at least this often under a flood that never lets the loop go idle. */
 #define BATCH_MAX_EVENTS 4096
-#define COMMIT_DURABLE	 (1 * USEC_PER_MSEC)
+#define COMMIT_URGENT	 (1 * USEC_PER_MSEC)
+#define COMMIT_STATE	 (20 * USEC_PER_MSEC)
 #define COMMIT_LOG_ONLY	 (100 * USEC_PER_MSEC)
 #define SWEEP_INTERVAL	 (1 * USEC_PER_SEC)
 
@@ -36,7 +39,6 @@ struct pipeline {
 	struct daemon *d;
 	struct store_txn *txn;	  /* the open batch, or NULL */
 	size_t batch_events;
-	bool durable;		  /* the batch changed state, not only the event log */
 	uint64_t commit_at;	  /* CLOCK_MONOTONIC deadline of the batch */
 	sd_event_source *commit;  /* timer that commits the batch */
 	sd_event_source *sweep;	  /* auto-resolve and threshold expiry */
@@ -60,14 +62,11 @@ arm_commit(struct pipeline *p, int64_t within)
 	sd_event_source_set_enabled(p->commit, SD_EVENT_ONESHOT);
 }
 
-/* The batch now holds state: commit it soon, the outbox may be waiting on it. */
+/* The batch holds state: commit it within `within` (COMMIT_URGENT, COMMIT_STATE). */
 static void
-mark_durable(struct pipeline *p)
+mark_dirty(struct pipeline *p, int64_t within)
 {
-	if (p->durable)
-		return;
-	p->durable = true;
-	arm_commit(p, COMMIT_DURABLE);
+	arm_commit(p, within);
 }
 
 static struct store_txn *
@@ -86,7 +85,6 @@ batch_txn(struct pipeline *p, int64_t now)
 		return NULL;
 	}
 	p->batch_events = 0;
-	p->durable = false;
 	arm_commit(p, COMMIT_LOG_ONLY);
 	return p->txn;
 }
@@ -108,11 +106,13 @@ pipeline_flush(struct pipeline *p)
 		    strerror(-r));
 		if (p->d->outbox)
 			outbox_rolled_back(p->d->outbox);
+		snmp_input_rolled_back(p->d->snmp);
 		return r;
 	}
 	p->stats.batches++;
 	if (p->d->outbox)
 		outbox_committed(p->d->outbox); /* durable now: it may leave the process */
+	snmp_input_committed(p->d->snmp); /* inform responses, likewise */
 	return 0;
 }
 
@@ -122,7 +122,7 @@ pipeline_txn(struct pipeline *p)
 	struct store_txn *t = batch_txn(p, now_realtime_usec());
 
 	if (t != NULL)
-		mark_durable(p);
+		mark_dirty(p, COMMIT_URGENT); /* the outbox is waiting on it */
 	return t;
 }
 
@@ -155,7 +155,7 @@ timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind 
 	if (len >= sizeof(e.text))
 		len = sizeof(e.text) - 1;
 	memcpy(e.text, text, len);
-	mark_durable(p);
+	mark_dirty(p, COMMIT_STATE);
 	r = store_timeline_add(p->txn, inc->id, &e);
 	if (r < 0)
 		store_failed(p, r, "adding to a timeline");
@@ -172,7 +172,7 @@ timeline_state(struct pipeline *p, const struct incident *inc, int64_t at, const
 static void
 incident_save(struct pipeline *p, const struct incident *inc)
 {
-	mark_durable(p);
+	mark_dirty(p, COMMIT_STATE);
 	int r = store_incident_put(p->txn, inc);
 	if (r < 0)
 		store_failed(p, r, "saving an incident");
@@ -264,6 +264,7 @@ queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc,
 		}
 		route_add(inc, cu->name);
 		p->stats.queued++;
+		mark_dirty(p, COMMIT_URGENT);
 	}
 }
 
@@ -284,10 +285,12 @@ queue_change(struct pipeline *p, const struct incident *inc, enum outbox_action 
 		char *payload = pagerduty_payload(cu, inc, action, &det);
 		int r = outbox_push(p->d->outbox, p->txn, name, inc, action, payload);
 		free(payload);
-		if (r < 0)
+		if (r < 0) {
 			store_failed(p, r, "queueing a delivery");
-		else
-			p->stats.queued++;
+			continue;
+		}
+		p->stats.queued++;
+		mark_dirty(p, COMMIT_URGENT);
 	}
 }
 

@@ -231,17 +231,17 @@ prefix_eq(const uint8_t *a, const uint8_t *b, unsigned prefix)
 }
 
 /* IPv4 senders on a dual-stack socket arrive as ::ffff:a.b.c.d; they still match a v4 CIDR. */
-static bool
-cidr_contains(const struct cidr *c, const struct event *ev)
+bool
+cidr_match(const struct cidr *c, const struct sockaddr_storage *ss)
 {
 	const uint8_t *a;
 
-	if (ev->src.ss_family == AF_INET) {
+	if (ss->ss_family == AF_INET) {
 		if (c->family != AF_INET)
 			return false;
-		a = (const uint8_t *)&((const struct sockaddr_in *)&ev->src)->sin_addr;
-	} else if (ev->src.ss_family == AF_INET6) {
-		const struct in6_addr *in6 = &((const struct sockaddr_in6 *)&ev->src)->sin6_addr;
+		a = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+	} else if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *in6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
 		a = in6->s6_addr;
 		if (c->family == AF_INET) {
 			if (!IN6_IS_ADDR_V4MAPPED(in6))
@@ -251,6 +251,60 @@ cidr_contains(const struct cidr *c, const struct event *ev)
 	} else
 		return false; /* the local unix socket has no address */
 	return prefix_eq(a, c->addr, c->prefix);
+}
+
+static bool
+oid_test(const struct cond *c, const struct event *ev)
+{
+	struct str v = field_value(ev, FIELD_NAMED, c->fname);
+
+	if (c->num == 0)
+		return str_eq(v, c->value);
+	/* Under: the OID itself or any below it, at a '.' boundary. */
+	return v.n >= c->value.n && memcmp(v.p, c->value.p, c->value.n) == 0 &&
+	    (v.n == c->value.n || v.p[c->value.n] == '.');
+}
+
+/* A whole decimal number (leading '-' allowed), for numeric varbind comparisons. */
+static bool
+str_number(struct str s, double *out)
+{
+	char buf[64], *end;
+
+	if (s.n == 0 || s.n >= sizeof(buf))
+		return false;
+	memcpy(buf, s.p, s.n);
+	buf[s.n] = '\0';
+	if (strspn(buf, "-+.0123456789") != s.n)
+		return false;
+	*out = strtod(buf, &end);
+	return end == buf + s.n;
+}
+
+static bool
+field_test(const struct cond *c, struct event *ev);
+
+static bool
+var_test(const struct cond *c, struct event *ev)
+{
+	struct str v = field_value(ev, c->field_id, c->fname);
+	double a, b;
+
+	if (c->op == OP_MATCH || c->op == OP_NMATCH || !str_number(v, &a) ||
+	    !str_number(c->value, &b)) {
+		if (c->op >= OP_LT && c->op <= OP_GE)
+			return false; /* ordered comparison of a non-number */
+		return field_test(c, ev);
+	}
+	switch (c->op) {
+	case OP_EQ: return a == b;
+	case OP_NE: return a != b;
+	case OP_LT: return a < b;
+	case OP_LE: return a <= b;
+	case OP_GT: return a > b;
+	case OP_GE: return a >= b;
+	default: return false;
+	}
 }
 
 static bool
@@ -279,7 +333,9 @@ cond_test(const struct cond *c, struct event *ev)
 	case COND_FACILITY: return compare_int(ev->facility, c->op, c->num);
 	case COND_SEVERITY: return compare_int(ev->severity, c->op, c->num);
 	case COND_FIELD: return field_test(c, ev);
-	case COND_ADDRESS: return cidr_contains(&c->cidr, ev) == (c->op != OP_NE);
+	case COND_ADDRESS: return cidr_match(&c->cidr, &ev->src) == (c->op != OP_NE);
+	case COND_TRAP_OID: return oid_test(c, ev);
+	case COND_VAR: return var_test(c, ev);
 	}
 	return false;
 }
@@ -399,13 +455,16 @@ template_field_known(struct str name, const char *const *known, size_t nknown)
 {
 	static const char *const builtin[] = {
 		"host", "program", "pid", "msgid", "message", "source", "facility", "severity",
-		"rule", "seq",
+		"rule", "seq", "trap", "trap-oid", "community", "user", "version", "agent",
+		"enterprise", "uptime",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(builtin); i++)
 		if (str_eq_cstr(name, builtin[i]))
 			return true;
 	if (name.n > 3 && memcmp(name.p, "sd.", 3) == 0)
+		return true;
+	if ((name.n > 4 && memcmp(name.p, "var.", 4) == 0) || memmem(name.p, name.n, "::", 2))
 		return true;
 	for (size_t i = 0; i < nknown; i++)
 		if (str_eq_cstr(name, known[i]))

@@ -23,6 +23,8 @@ enum cond_kind {
 	COND_SEVERITY,	  /* num; "severity <= err" means err or worse (0..3) */
 	COND_FIELD,	  /* named field vs. string (= !=) or regex (~ !~) */
 	COND_ADDRESS,	  /* sender address within a CIDR (op = or !=) */
+	COND_TRAP_OID,	  /* field "trap-oid" equals value (num 0) or lies under it (num 1) */
+	COND_VAR,	  /* a varbind field: numeric when both sides are numbers, else as FIELD */
 };
 
 enum cond_op {
@@ -55,6 +57,7 @@ struct cond {
 	struct str value;	/* COND_FIELD: the string, or the pattern for ~ !~; owned */
 	struct regex *re;	/* COND_FIELD with ~ or !~ */
 	struct cidr cidr;	/* COND_ADDRESS */
+	int line;		/* COND_TRAP_OID: where it was written, for resolver errors */
 };
 
 /* A compiled "{field} text {other}" template; literal and field parts alternate. */
@@ -118,6 +121,9 @@ enum rules_verdict rules_eval(struct rule *const *rules, size_t nrules, struct e
  */
 bool cond_eval(const struct cond *c, struct event *ev);
 
+/* Whether the address ss lies within c (a v4-mapped IPv6 address matches a v4 CIDR). */
+bool cidr_match(const struct cidr *c, const struct sockaddr_storage *ss);
+
 /* Constructors for the parser; they take ownership of a, b and re. */
 struct cond *cond_new(enum cond_kind kind, struct cond *a, struct cond *b);
 struct cond *cond_field(const char *field, enum cond_op op, const char *value, size_t len,
@@ -140,7 +146,11 @@ size_t template_expand(const struct template *t, const struct event *ev, char *b
 int template_compile(const char *src, const char *const *known, size_t nknown,
     struct template **ret, char **cause);
 void template_free(struct template *t);
-/* Whether a template may use the field name, by the rules above. */
+/*
+ * Whether a template may use the field name, by the rules above; trap
+ * fields (trap trap-oid community user version agent enterprise uptime),
+ * names with "::" (MIB names of varbinds) and "var." names are known too.
+ */
 bool template_field_known(struct str name, const char *const *known, size_t nknown);
 
 /*

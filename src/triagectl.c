@@ -187,7 +187,7 @@ print_listeners(json_t *arr)
 	json_array_foreach(arr, i, l) {
 		printf("%-32s %-5s %10lld %9lld %9lld %9lld %6lld\n", jstr(l, "name"), jstr(l, "proto"),
 		    jint(l, "received"), jint(l, "malformed"), jint(l, "truncated"),
-		    jint(l, "dropped"), jint(l, "connections"));
+		    jint(l, "dropped") + jint(l, "unauthorized"), jint(l, "connections"));
 	}
 }
 

@@ -40,12 +40,13 @@ pass() {
 	echo "ok $SCENARIO: $*"
 }
 
-# A free TCP+UDP port in 20000-59999 (both protocols, so one number serves).
+# A free TCP+UDP port in 20000-59999, or in $1-$2 (both protocols, so one
+# number serves); nothing when none is found.
 free_port() {
-	python3 - <<'PY'
-import random, socket
+	python3 - "${1:-20000}" "${2:-59999}" <<'PY'
+import random, socket, sys
 for _ in range(200):
-    p = random.randint(20000, 59999)
+    p = random.randint(int(sys.argv[1]), int(sys.argv[2]))
     try:
         for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
             s = socket.socket(socket.AF_INET, kind)

@@ -27,6 +27,8 @@ start_triaged
 
 # The sender: each incident's "down" then, for every third, its "up", over
 # TCP, reconnecting while triaged is down (bounded by the run's length).
+# A line whose send failed is not sent again: a resend after a kill could
+# open a second incarnation of the key and blur the order check.
 python3 - "$PORT" "$KILL_INCIDENTS" "$KILL_SECONDS" <<'PY' &
 import socket, sys, time
 port, n, secs = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
@@ -43,11 +45,14 @@ while i < n and time.monotonic() < deadline:
     try:
         if sock is None:
             sock = socket.create_connection(("127.0.0.1", port), timeout=1)
+    except OSError:
+        time.sleep(0.05)
+        continue
+    try:
         sock.sendall(line)
-        i += 1
     except OSError:
         sock = None
-        time.sleep(0.05)
+    i += 1
 PY
 echo $! > "$T/sender.pid"
 
@@ -77,7 +82,7 @@ reqs = json.load(open(sys.argv[2]))
 reqs = reqs["requests"] if isinstance(reqs, dict) else reqs
 kills = int(sys.argv[3])
 acts = {}
-for r in reqs:
+for r in sorted(reqs, key=lambda r: r.get("t", 0)):
     b = r.get("body")
     if isinstance(b, dict) and r.get("status") == 202:
         acts.setdefault(b["dedup_key"], []).append(b["event_action"])

@@ -217,7 +217,7 @@ START_TEST(test_lex_limits)
 	memcpy(big + LEX_MAX_FILE - 5, "foo\n", 4);
 	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: control-socket, default, "
 			 "event-log, hostname, include, listen, max-message, outbox-max, rule, "
-			 "state-dir, upstream",
+			 "snmp, state-dir, upstream",
 	    LEX_MAX_FILE - 4);
 	big[LEX_MAX_FILE] = '\0';
 	load_err(big, want);
@@ -423,7 +423,7 @@ START_TEST(test_setting_errors)
 	load_err("hostname a b\n", "1: expected end of statement, got 'b'");
 	load_err("\n\nfoo bar\n", "3: unknown keyword 'foo', expected one of: control-socket, "
 				  "default, event-log, hostname, include, listen, max-message, "
-				  "outbox-max, rule, state-dir, upstream");
+				  "outbox-max, rule, snmp, state-dir, upstream");
 	load_err("\"hostname\" x\n", "1: expected a keyword, got \"hostname\"");
 	load_err("}\n", "1: expected a keyword, got '}'");
 	load_err("hostname a $\n", "1: unexpected character '$'");
@@ -580,8 +580,9 @@ START_TEST(test_rule_errors)
 	    "info or debug");
 	load_err("rule x { match host < a }\n", "1: host compares with = != ~ !~, not '<'");
 	load_err("rule x { match colour = red }\n",
-	    "1: unknown condition 'colour', expected one of: facility, field, host, message, msgid, "
-	    "not, pid, program, sd.ID.PARAM, severity, source, '('");
+	    "1: unknown condition 'colour', expected one of: agent, community, enterprise, "
+	    "facility, field, host, message, msgid, not, pid, program, sd.ID.PARAM, severity, "
+	    "source, trap, under, user, var, version, an OID, '('");
 	load_err("rule x { match host a program b }\n",
 	    "1: expected end of statement, got 'program'");
 	load_err("rule x {\n match (host a or\n  host b\n", "4: expected 'and', 'or' or ')' to "
@@ -1069,8 +1070,8 @@ START_TEST(test_example_config)
 	int r = conf_load(TEST_DATA_DIR "/../../etc/triaged.conf", &conf, &cause);
 
 	ck_assert_msg(r == 0, "etc/triaged.conf: %s", cause ? cause : "?");
-	ck_assert_uint_eq(conf->nlistens, 3);
-	ck_assert_uint_eq(conf->nrules, 5);
+	ck_assert_uint_eq(conf->nlistens, 4);
+	ck_assert_uint_eq(conf->nrules, 6);
 	ck_assert_str_eq(conf->rules[0]->name, "cron chatter");
 	ck_assert(conf->rules[0]->drop);
 	ck_assert_str_eq(conf->rules[2]->name, "interface down");

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# snmp.sh - trap throughput of triaged against snmptrapd, on the same
+# workload in one run: COUNT SNMPv2c linkDown traps from 100 interfaces,
+# sent as fast as one sender can, to (1) triaged with a linkDown rule that
+# keeps one incident per interface, (2) snmptrapd logging each trap to a
+# file, (3) snmptrapd running a traphandle (a fork per trap; it gets
+# HANDLER_COUNT traps, it would take too long otherwise).  Each is watched
+# until it has processed all it will (QUIET seconds without progress); the
+# rate is traps processed per second between the first send and the last
+# progress.  Prints a table and the ratios triaged/snmptrapd.
+#
+# Environment (defaults in brackets):
+#   TRIAGED, TRIAGECTL  [./triaged ./triagectl from the repo top]
+#   SNMPTRAPD           [snmptrapd on PATH, else bench/.cache/snmptrapd, unpacked
+#                       with apt-get download + dpkg -x: never installed or started]
+#   COUNT [200000]  HANDLER_COUNT [3000]  QUIET [1]  TIMEOUT [120]
+set -eu
+
+BENCH=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$BENCH/.." && pwd)
+CACHE=$BENCH/.cache
+: "${TRIAGED:=$TOP/triaged}"
+: "${TRIAGECTL:=$TOP/triagectl}"
+: "${COUNT:=200000}"
+: "${HANDLER_COUNT:=3000}"
+: "${QUIET:=1}"
+: "${TIMEOUT:=120}"
+W=$(mktemp -d "${TMPDIR:-/tmp}/triaged-snmpbench.XXXXXX")
+DPID=
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "snmp.sh: $*"; exit 1; }
+now() { printf '%s' "${EPOCHREALTIME/,/.}"; }
+stop_daemon() {
+	if [ -n "$DPID" ]; then kill -TERM "$DPID" 2>/dev/null || true; wait "$DPID" 2>/dev/null || true; fi
+	DPID=
+}
+cleanup() { status=$?; stop_daemon; rm -rf "$W"; exit "$status"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+find_snmptrapd() {
+	if [ -n "${SNMPTRAPD:-}" ]; then return; fi
+	if command -v snmptrapd >/dev/null; then SNMPTRAPD=$(command -v snmptrapd); return; fi
+	if [ ! -x "$CACHE/snmptrapd/usr/sbin/snmptrapd" ]; then
+		mkdir -p "$CACHE/debs"
+		(cd "$CACHE/debs" && apt-get download snmptrapd) >&2 || die "cannot fetch snmptrapd"
+		dpkg -x "$CACHE"/debs/snmptrapd_*.deb "$CACHE/snmptrapd"
+	fi
+	SNMPTRAPD=$CACHE/snmptrapd/usr/sbin/snmptrapd
+}
+
+port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# send PORT N: N v2c linkDown traps for ifIndex 1..100 (hand-encoded, one sender, no pacing).
+send() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys
+def tlv(t, b):
+    n = len(b)
+    if n < 128: return bytes([t, n]) + b
+    l = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([t, 0x80 | len(l)]) + l + b
+def integer(t, v): return tlv(t, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big", signed=True))
+def oid(s):
+    p = [int(x) for x in s.split(".")]
+    out = bytes([40 * p[0] + p[1]])
+    for x in p[2:]:
+        enc = [x & 0x7f]; x >>= 7
+        while x: enc.insert(0, 0x80 | (x & 0x7f)); x >>= 7
+        out += bytes(enc)
+    return tlv(6, out)
+def vb(o, v): return tlv(0x30, oid(o) + v)
+def trap(ifi):
+    vbs = vb("1.3.6.1.2.1.1.3.0", integer(0x43, 1000)) + \
+        vb("1.3.6.1.6.3.1.1.4.1.0", oid("1.3.6.1.6.3.1.1.5.3")) + \
+        vb("1.3.6.1.2.1.2.2.1.1.%d" % ifi, integer(2, ifi)) + \
+        vb("1.3.6.1.2.1.2.2.1.2.%d" % ifi, tlv(4, b"ge-0/0/%d" % ifi))
+    pdu = tlv(0xa7, integer(2, 1) + integer(2, 0) + integer(2, 0) + tlv(0x30, vbs))
+    return tlv(0x30, integer(2, 1) + tlv(4, b"public") + pdu)
+pkts = [trap(i) for i in range(1, 101)]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+addr = ("127.0.0.1", int(sys.argv[1]))
+for n in range(int(sys.argv[2])):
+    s.sendto(pkts[n % 100], addr)
+PY
+}
+
+# measure NAME N PROGRESS-COMMAND: send N traps to $P, print "NAME processed seconds rate".
+measure() {
+	local name=$1 n=$2 probe=$3 t0 last=0 tlast cur quiet
+	t0=$(now); tlast=$t0
+	send "$P" "$n"
+	while :; do
+		cur=$($probe 2>/dev/null || echo 0)
+		if [ "$cur" != "$last" ]; then last=$cur; tlast=$(now); fi
+		[ "$cur" -ge "$n" ] && break
+		quiet=$(python3 -c "print(int($(now) - $tlast >= $QUIET or $(now) - $t0 >= $TIMEOUT))")
+		[ "$quiet" = 1 ] && break
+		sleep 0.1
+	done
+	python3 -c "print('%-24s %8d/%-8d %8.2f s %10.0f traps/s' % ('$name', $last, $n, $tlast - $t0, $last / max($tlast - $t0, 1e-6)))"
+}
+
+triaged_received() {
+	"$TRIAGECTL" -s "$W/ctl.sock" --json status |
+	    python3 -c "import json,sys; print(sum(l['received'] for l in json.load(sys.stdin)['listeners']))"
+}
+# One line per trap in $W/out, after HEADER lines (snmptrapd's own start line).
+lines() { echo $(( $(wc -l < "$W/out") - HEADER )); }
+
+run_triaged() {
+	cat > "$W/triaged.conf" <<CONF
+state-dir "$W/state"
+control-socket "$W/ctl.sock"
+event-log off
+listen snmp udp 127.0.0.1:$P { rcvbuf 8M }
+snmp { community "public" }
+rule "link down" {
+	match trap IF-MIB::linkDown
+	key "{host}/if/{IF-MIB::ifIndex}"
+	summary "{host}: interface {IF-MIB::ifDescr} down"
+}
+CONF
+	"$TRIAGED" -c "$W/triaged.conf" 2>"$W/triaged.log" &
+	DPID=$!
+	for _ in $(seq 100); do "$TRIAGECTL" -s "$W/ctl.sock" status >/dev/null 2>&1 && break; sleep 0.1; done
+	measure "triaged" "$COUNT" triaged_received
+	stop_daemon
+}
+
+# run_snmptrapd NAME N LOG EXTRA-CONF: snmptrapd logging to LOG; progress is lines of $W/out.
+run_snmptrapd() {
+	local name=$1 n=$2
+	: > "$W/out"; mkdir -p "$W/trapd"
+	# The same 8M receive buffer as triaged's (-C: no other config file is read).
+	printf '%s\n' "authCommunity log,execute public" "[snmp] serverRecvBuf 8388608" "$4" \
+	    > "$W/snmptrapd.conf"
+	SNMPCONFPATH="$W/trapd" SNMP_PERSISTENT_DIR="$W/trapd" MIBS="" \
+	    "$SNMPTRAPD" -f -n -C -c "$W/snmptrapd.conf" -Lf "$3" -F '%B %N %v\n' \
+	    "udp:127.0.0.1:$P" 2>"$W/snmptrapd.err" &
+	DPID=$!
+	sleep 1
+	measure "$name" "$n" lines
+	stop_daemon
+}
+
+[ -x "$TRIAGED" ] || die "no $TRIAGED (build first, or set TRIAGED)"
+find_snmptrapd
+printf '#!/bin/sh\ncat >/dev/null\necho trap >> "%s"\n' "$W/out" > "$W/handler"
+chmod +x "$W/handler"
+printf '%-24s %17s %10s %16s\n' DAEMON PROCESSED TIME RATE
+P=$(port); r1=$(run_triaged); echo "$r1"
+P=$(port); r2=$(HEADER=1 run_snmptrapd snmptrapd-logfile "$COUNT" "$W/out" ""); echo "$r2"
+P=$(port); r3=$(HEADER=0 run_snmptrapd snmptrapd-traphandle "$HANDLER_COUNT" /dev/null \
+    "traphandle default $W/handler"); echo "$r3"
+rate() { awk '{ print $(NF-1) }' <<< "$1"; }
+python3 -c "print('triaged/snmptrapd-logfile %.1fx, triaged/snmptrapd-traphandle %.1fx' % ($(rate "$r1") / max($(rate "$r2"), 1), $(rate "$r1") / max($(rate "$r3"), 1)))"

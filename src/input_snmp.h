@@ -1,0 +1,45 @@
+/*
+ * input_snmp.h - SNMP trap and inform listeners (`listen snmp udp ADDR`),
+ * in-process through net-snmp, driven by the sd-event loop.  v1, v2c and
+ * v3 (USM) notifications become EVENT_TRAP events for the pipeline;
+ * informs are answered only once their event is committed to the store.
+ * No net-snmp types leave input_snmp*.c.
+ */
+#ifndef TRIAGED_INPUT_SNMP_H
+#define TRIAGED_INPUT_SNMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "input_syslog.h" /* struct listener_info, inputs_info_cb */
+
+struct conf;
+struct daemon;
+struct event;
+struct snmp_input;
+
+int snmp_input_new(struct daemon *d, struct snmp_input **ret);
+/* Answers nothing still pending (senders retry) and saves net-snmp's state. */
+void snmp_input_free(struct snmp_input *si);
+/*
+ * Open and close SNMP listeners to match conf, and create its v3 users.
+ * Who may send is read from the daemon's running conf for each PDU.
+ */
+int snmp_input_apply(struct snmp_input *si, const struct conf *conf, char **cause);
+/* The pipeline committed: send the inform responses waiting for it. */
+void snmp_input_committed(struct snmp_input *si);
+/* The batch was lost: forget the responses, the senders will retry. */
+void snmp_input_rolled_back(struct snmp_input *si);
+void snmp_input_foreach(struct snmp_input *si, inputs_info_cb cb, void *arg);
+
+/* conf_oid_resolver for conf_set_oid_resolver(): MIB names with conf's MIBs. */
+int snmp_input_resolve_oid(const struct conf *conf, const char *name, char *buf, size_t size);
+
+/*
+ * Parse one UDP payload as an SNMP message and, when it is a v1/v2c trap
+ * or inform, convert it into ev (for the fuzzer and unit tests; no
+ * session, no authorization, no v3 keys).  0, or -EBADMSG.
+ */
+int snmp_input_parse_packet(const uint8_t *data, size_t len, struct event *ev);
+
+#endif

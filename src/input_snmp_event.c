@@ -1,0 +1,520 @@
+/*
+ * input_snmp_event.c - net-snmp's process-wide set-up (directories, MIBs)
+ * and the conversion of a trap or inform PDU into a struct event: the trap
+ * OID (v1 traps mapped to their v2 form, RFC 3584 section 3.1), one field
+ * per varbind under its MIB name and its numeric OID, and a message
+ * rendered the way snmptrapd prints a trap.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "input_snmp.h"
+#include "input_snmp_event.h"
+#include "log.h"
+#include "util.h"
+
+#define OID_TEXT  1024 /* one OID as text */
+#define VAL_TEXT  4096 /* one value as text */
+
+/* net-snmp's state is process-wide; so is the record of having set it up. */
+static bool lib_ready;
+
+static const oid sysuptime_oid[] = { 1, 3, 6, 1, 2, 1, 1, 3, 0 };
+static const oid trapoid_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
+static const oid enterprise_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 3, 0 };
+static const oid generic_base[] = { 1, 3, 6, 1, 6, 3, 1, 1, 5 }; /* snmpTraps */
+
+/*
+ * Names known without any MIB file (Debian ships none of the IETF
+ * modules): the generic traps and the varbinds they carry.  A loaded MIB
+ * takes precedence.
+ */
+static const struct builtin {
+	const char *name;
+	const char *oid;
+} builtins[] = {
+	{ "SNMPv2-MIB::coldStart", "1.3.6.1.6.3.1.1.5.1" },
+	{ "SNMPv2-MIB::warmStart", "1.3.6.1.6.3.1.1.5.2" },
+	{ "IF-MIB::linkDown", "1.3.6.1.6.3.1.1.5.3" },
+	{ "IF-MIB::linkUp", "1.3.6.1.6.3.1.1.5.4" },
+	{ "SNMPv2-MIB::authenticationFailure", "1.3.6.1.6.3.1.1.5.5" },
+	{ "SNMPv2-MIB::snmpTraps", "1.3.6.1.6.3.1.1.5" },
+	{ "SNMPv2-MIB::snmpTrapOID", "1.3.6.1.6.3.1.1.4.1" },
+	{ "SNMPv2-MIB::snmpTrapEnterprise", "1.3.6.1.6.3.1.1.4.3" },
+	{ "SNMPv2-MIB::sysDescr", "1.3.6.1.2.1.1.1" },
+	{ "SNMPv2-MIB::sysObjectID", "1.3.6.1.2.1.1.2" },
+	{ "SNMPv2-MIB::sysUpTime", "1.3.6.1.2.1.1.3" },
+	{ "SNMPv2-MIB::sysContact", "1.3.6.1.2.1.1.4" },
+	{ "SNMPv2-MIB::sysName", "1.3.6.1.2.1.1.5" },
+	{ "SNMPv2-MIB::sysLocation", "1.3.6.1.2.1.1.6" },
+	{ "IF-MIB::ifIndex", "1.3.6.1.2.1.2.2.1.1" },
+	{ "IF-MIB::ifDescr", "1.3.6.1.2.1.2.2.1.2" },
+	{ "IF-MIB::ifType", "1.3.6.1.2.1.2.2.1.3" },
+	{ "IF-MIB::ifMtu", "1.3.6.1.2.1.2.2.1.4" },
+	{ "IF-MIB::ifSpeed", "1.3.6.1.2.1.2.2.1.5" },
+	{ "IF-MIB::ifPhysAddress", "1.3.6.1.2.1.2.2.1.6" },
+	{ "IF-MIB::ifAdminStatus", "1.3.6.1.2.1.2.2.1.7" },
+	{ "IF-MIB::ifOperStatus", "1.3.6.1.2.1.2.2.1.8" },
+	{ "IF-MIB::ifLastChange", "1.3.6.1.2.1.2.2.1.9" },
+	{ "IF-MIB::ifName", "1.3.6.1.2.1.31.1.1.1.1" },
+	{ "IF-MIB::ifAlias", "1.3.6.1.2.1.31.1.1.1.18" },
+};
+
+/* The built-in name whose OID is num (exact) or a prefix of it at a '.' (not exact). */
+static const struct builtin *
+builtin_by_oid(const char *num, bool exact)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++) {
+		size_t n = strlen(builtins[i].oid);
+		if (strncmp(num, builtins[i].oid, n) == 0 &&
+		    (num[n] == '\0' ? exact : !exact && num[n] == '.'))
+			return &builtins[i];
+	}
+	return NULL;
+}
+
+static char *
+join(char **v, size_t n, const char *dflt)
+{
+	size_t len = 1;
+	char *s;
+
+	if (n == 0)
+		return xstrdup(dflt);
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	s = xcalloc(1, len);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(s, ":");
+		strcat(s, v[i]);
+	}
+	return s;
+}
+
+/* MIB directories and modules conf names that are not loaded yet. */
+static void
+load_mibs(const struct conf *conf)
+{
+	for (size_t i = 0; i < conf->snmp.nmib_dirs; i++)
+		add_mibdir(conf->snmp.mib_dirs[i]);
+	for (size_t i = 0; i < conf->snmp.nmibs; i++)
+		netsnmp_read_module(conf->snmp.mibs[i]);
+}
+
+/*
+ * net-snmp's own messages ("Authentication failed for x" per bad packet)
+ * would let anyone flood the log: its errors go out rate-limited, the rest
+ * only with -d.  Our listeners log every drop themselves, once.
+ */
+static int
+lib_log_cb(int major, int minor, void *server_arg, void *client_arg)
+{
+	static struct log_ratelimit rl = { .interval_usec = 10 * USEC_PER_SEC };
+	const struct snmp_log_message *m = server_arg;
+	size_t n = m->msg ? strlen(m->msg) : 0;
+
+	while (n > 0 && m->msg[n - 1] == '\n')
+		n--;
+	if (m->priority <= LOG_ERR)
+		log_ratelimited(&rl, "net-snmp: %.*s", (int)n, m->msg ? m->msg : "");
+	else
+		log_debug("net-snmp: %.*s", (int)n, m->msg ? m->msg : "");
+	return 0;
+}
+
+int
+snmp_lib_init(const struct conf *conf, char **cause)
+{
+	char *dir = NULL, *mibdirs, *mibs;
+
+	if (lib_ready) {
+		if (conf != NULL)
+			load_mibs(conf);
+		return 0;
+	}
+	if (conf != NULL && conf->state_dir != NULL)
+		xasprintf(&dir, "%s/snmp", conf->state_dir);
+	else
+		dir = xstrdup("/nonexistent/triaged-snmp");
+	/* Before init_snmp(): it reads these once. */
+	mibdirs = join(conf ? conf->snmp.mib_dirs : NULL, conf ? conf->snmp.nmib_dirs : 0,
+	    "/usr/share/snmp/mibs");
+	mibs = join(conf ? conf->snmp.mibs : NULL, conf ? conf->snmp.nmibs : 0, "");
+	if (setenv("SNMPCONFPATH", dir, 1) < 0 || setenv("SNMP_PERSISTENT_DIR", dir, 1) < 0 ||
+	    setenv("MIBDIRS", mibdirs, 1) < 0 || setenv("MIBS", mibs, 1) < 0) {
+		int r = -errno;
+		if (cause != NULL)
+			xasprintf(cause, "cannot set the SNMP library's environment: %s",
+			    strerror(-r));
+		free(dir);
+		free(mibdirs);
+		free(mibs);
+		return r;
+	}
+	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_CONFIGURATION_DIR, dir);
+	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_PERSISTENT_DIR, dir);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_ERRORS, 0);
+	netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_WARNINGS, 0);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PRINT_UNITS, 1);
+	snmp_set_save_descriptions(0);
+	snmp_disable_log();
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, lib_log_cb, NULL);
+	snmp_enable_calllog();
+	init_snmp("triaged");
+	lib_ready = true;
+	free(dir);
+	free(mibdirs);
+	free(mibs);
+	return 0;
+}
+
+void
+snmp_lib_shutdown(void)
+{
+	if (!lib_ready)
+		return;
+	snmp_shutdown("triaged"); /* stores engineBoots under the persistent dir */
+	lib_ready = false;
+}
+
+/* Numeric text of an OID, without the leading dot. */
+static size_t
+oid_numeric(const oid *o, size_t n, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < size; i++) {
+		int k = snprintf(buf + len, size - len, "%s%" PRIu64, i ? "." : "", (uint64_t)o[i]);
+		if (k < 0)
+			break;
+		len += (size_t)k;
+	}
+	return len < size ? len : size - 1;
+}
+
+static size_t
+tree_depth(const struct tree *t)
+{
+	size_t d = 0;
+
+	for (; t != NULL; t = t->parent)
+		d++;
+	return d;
+}
+
+/*
+ * The MIB object o names, and how many sub-identifiers are its own (the
+ * rest is the instance).  0 when no loaded MIB defines it; exact asks for
+ * the whole OID to be one node (a notification).
+ */
+static size_t
+mib_object(const oid *o, size_t n, bool exact)
+{
+	struct tree *t = n > 0 ? get_tree(o, n, get_tree_head()) : NULL;
+	size_t d = tree_depth(t);
+
+	if (t == NULL || d > n || (exact && d != n) || (!exact && t->type == TYPE_OTHER))
+		return 0;
+	return d;
+}
+
+/* "IF-MIB::ifIndex" for an object the MIBs know; numeric otherwise. */
+static struct str
+put_name(struct event *ev, const oid *o, size_t n, bool exact)
+{
+	char buf[OID_TEXT];
+	size_t d = mib_object(o, n, exact);
+	int k = d > 0 ? snprint_objid(buf, sizeof(buf), o, d) : -1;
+
+	if (k <= 0 || strstr(buf, "::") == NULL) {
+		k = (int)oid_numeric(o, n, buf, sizeof(buf));
+		const struct builtin *b = exact ? builtin_by_oid(buf, true) : NULL;
+		if (b != NULL)
+			return str_make(b->name, strlen(b->name));
+	}
+	return event_scratch_put(ev, buf, (size_t)k);
+}
+
+static void
+add_field(struct event *ev, const char *name, struct str value)
+{
+	(void)event_add_field(ev, str_make(name, strlen(name)), value);
+}
+
+static void
+add_field_text(struct event *ev, const char *name, const char *value)
+{
+	struct str n = event_scratch_put(ev, name, strlen(name));
+
+	(void)event_add_field(ev, n, event_scratch_put(ev, value, strlen(value)));
+}
+
+/* A value as a field: plain ("3", "eth3"), no type prefix. */
+static struct str
+put_value(struct event *ev, const netsnmp_variable_list *v)
+{
+	char buf[VAL_TEXT];
+	int k;
+
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_QUICK_PRINT, 1);
+	k = snprint_value(buf, sizeof(buf), v->name, v->name_length, v);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_QUICK_PRINT, 0);
+	if (k < 0)
+		k = 0;
+	/* Quick print quotes strings that need it; a rule compares what people see. */
+	if (k >= 2 && buf[0] == '"' && buf[k - 1] == '"')
+		return event_scratch_put(ev, buf + 1, (size_t)k - 2);
+	return event_scratch_put(ev, buf, (size_t)k);
+}
+
+static bool
+oid_is(const oid *o, size_t n, const oid *want, size_t wn)
+{
+	return n == wn && netsnmp_oid_equals(o, n, want, wn) == 0;
+}
+
+/* RFC 3584 3.1: the snmpTrapOID.0 of a v1 trap. */
+static size_t
+v1_trap_oid(const netsnmp_pdu *pdu, oid *out, size_t max)
+{
+	if (pdu->trap_type >= 0 && pdu->trap_type < SNMP_TRAP_ENTERPRISESPECIFIC) {
+		memcpy(out, generic_base, sizeof(generic_base));
+		out[ARRAY_SIZE(generic_base)] = (oid)pdu->trap_type + 1;
+		return ARRAY_SIZE(generic_base) + 1;
+	}
+	if (pdu->enterprise == NULL || pdu->enterprise_length + 2 > max)
+		return 0;
+	memcpy(out, pdu->enterprise, pdu->enterprise_length * sizeof(oid));
+	out[pdu->enterprise_length] = 0;
+	out[pdu->enterprise_length + 1] = (oid)pdu->specific_type;
+	return pdu->enterprise_length + 2;
+}
+
+static void
+add_identity(netsnmp_pdu *pdu, struct event *ev)
+{
+	char buf[OID_TEXT];
+
+	if (pdu->version == SNMP_VERSION_3) {
+		add_field(ev, "version", STR_LIT("3"));
+		add_field(ev, "user", pdu->securityName == NULL ? STR_EMPTY :
+		    event_scratch_put(ev, pdu->securityName, pdu->securityNameLen));
+		return;
+	}
+	add_field(ev, "version", pdu->version == SNMP_VERSION_1 ? STR_LIT("1") : STR_LIT("2c"));
+	add_field(ev, "community", pdu->community == NULL ? STR_EMPTY :
+	    event_scratch_put(ev, (const char *)pdu->community, pdu->community_len));
+	if (pdu->command != SNMP_MSG_TRAP)
+		return;
+	snprintf(buf, sizeof(buf), "%u.%u.%u.%u", pdu->agent_addr[0], pdu->agent_addr[1],
+	    pdu->agent_addr[2], pdu->agent_addr[3]);
+	add_field_text(ev, "agent", buf);
+	if (pdu->enterprise != NULL) {
+		oid_numeric(pdu->enterprise, pdu->enterprise_length, buf, sizeof(buf));
+		add_field_text(ev, "enterprise", buf);
+	}
+	snprintf(buf, sizeof(buf), "%lu", (unsigned long)pdu->time);
+	add_field_text(ev, "uptime", buf);
+}
+
+/*
+ * The varbind's full name with its instance, "IF-MIB::ifIndex.3": through
+ * the MIBs, else a built-in name, else whatever net-snmp makes of it.
+ */
+static int
+var_name(const netsnmp_variable_list *v, char *buf, size_t size)
+{
+	char num[OID_TEXT];
+	const struct builtin *b;
+
+	if (mib_object(v->name, v->name_length, false) == 0) {
+		oid_numeric(v->name, v->name_length, num, sizeof(num));
+		if ((b = builtin_by_oid(num, false)) != NULL) {
+			int k = snprintf(buf, size, "%s%s", b->name, num + strlen(b->oid));
+			return k < 0 || (size_t)k >= size ? -1 : k;
+		}
+	}
+	return snprint_objid(buf, size, v->name, v->name_length);
+}
+
+/* Append one snmptrapd-style "NAME.INST = TYPE: VALUE" to msg, after " " or ", ". */
+static void
+render_var(char *msg, size_t size, size_t *len, const netsnmp_variable_list *v, bool first)
+{
+	int k;
+
+	if (*len + 8 >= size)
+		return;
+	if (!first)
+		msg[(*len)++] = ',';
+	msg[(*len)++] = ' ';
+	k = var_name(v, msg + *len, size - *len);
+	if (k > 0 && *len + (size_t)k + 4 < size) {
+		*len += (size_t)k;
+		memcpy(msg + *len, " = ", 4);
+		*len += 3;
+		k = snprint_value(msg + *len, size - *len, v->name, v->name_length, v);
+		if (k > 0)
+			*len += (size_t)k;
+	}
+	msg[*len] = '\0';
+}
+
+/*
+ * Each varbind as fields "MIB::object" (when a MIB or the built-in names
+ * know it) and "var.OID"; the instance is left out of both.  Fields beyond
+ * EVENT_MAX_FIELDS are lost; the message still has every varbind.
+ */
+static void
+add_var(struct event *ev, const netsnmp_variable_list *v)
+{
+	char num[OID_TEXT + 4];
+	size_t d = mib_object(v->name, v->name_length, false);
+	struct str value = put_value(ev, v);
+	const struct builtin *b = NULL;
+	struct str name;
+
+	memcpy(num, "var.", 4);
+	oid_numeric(v->name, d > 0 ? d : v->name_length, num + 4, sizeof(num) - 4);
+	if (d == 0 && (b = builtin_by_oid(num + 4, false)) != NULL)
+		num[4 + strlen(b->oid)] = '\0'; /* the instance is what follows the object */
+	name = event_scratch_put(ev, num, strlen(num));
+	(void)event_add_field(ev, name, value);
+	if (b != NULL)
+		(void)event_add_field(ev, str_make(b->name, strlen(b->name)), value);
+	if (d > 0) {
+		name = put_name(ev, v->name, d, true);
+		if (memmem(name.p, name.n, "::", 2) != NULL)
+			(void)event_add_field(ev, name, value);
+	}
+}
+
+static void
+add_trap_oid(struct event *ev, const oid *o, size_t n, char *msg, size_t *len, size_t size)
+{
+	char num[OID_TEXT];
+	struct str sym;
+
+	oid_numeric(o, n, num, sizeof(num));
+	add_field_text(ev, "trap-oid", num);
+	sym = put_name(ev, o, n, true);
+	add_field(ev, "trap", sym);
+	*len = sym.n < size ? sym.n : size - 1;
+	memcpy(msg, sym.p, *len);
+	msg[*len] = '\0';
+}
+
+void
+snmp_event_from_pdu(netsnmp_pdu *pdu, struct event *ev)
+{
+	char msg[SNMP_EVENT_SCRATCH / 4];
+	oid trap[MAX_OID_LEN];
+	size_t ntrap = 0, len = 0;
+	bool first = true;
+	const netsnmp_variable_list *v;
+
+	ev->type = EVENT_TRAP;
+	ev->severity = 4; /* warning, unless a rule says otherwise */
+	ev->facility = 1;
+	add_identity(pdu, ev);
+	if (pdu->command == SNMP_MSG_TRAP) {
+		ntrap = v1_trap_oid(pdu, trap, ARRAY_SIZE(trap));
+	} else {
+		for (v = pdu->variables; v != NULL; v = v->next_variable) {
+			if (oid_is(v->name, v->name_length, trapoid_oid, ARRAY_SIZE(trapoid_oid)) &&
+			    v->type == ASN_OBJECT_ID && v->val.objid != NULL) {
+				ntrap = v->val_len / sizeof(oid);
+				if (ntrap > ARRAY_SIZE(trap))
+					ntrap = ARRAY_SIZE(trap);
+				memcpy(trap, v->val.objid, ntrap * sizeof(oid));
+			} else if (oid_is(v->name, v->name_length, sysuptime_oid,
+			    ARRAY_SIZE(sysuptime_oid)) && v->type == ASN_TIMETICKS &&
+			    v->val.integer != NULL && v->val_len >= sizeof(*v->val.integer)) {
+				char buf[32];
+				snprintf(buf, sizeof(buf), "%lu", (unsigned long)*v->val.integer);
+				add_field_text(ev, "uptime", buf);
+			}
+		}
+	}
+	if (ntrap == 0)
+		ev->flags |= EVENT_MALFORMED; /* a v2 notification without snmpTrapOID.0 */
+	add_trap_oid(ev, trap, ntrap, msg, &len, sizeof(msg));
+	for (v = pdu->variables; v != NULL; v = v->next_variable) {
+		if (oid_is(v->name, v->name_length, trapoid_oid, ARRAY_SIZE(trapoid_oid)) ||
+		    oid_is(v->name, v->name_length, sysuptime_oid, ARRAY_SIZE(sysuptime_oid)))
+			continue;
+		if (oid_is(v->name, v->name_length, enterprise_oid, ARRAY_SIZE(enterprise_oid)) &&
+		    v->type == ASN_OBJECT_ID) {
+			char buf[OID_TEXT];
+			oid_numeric(v->val.objid, v->val_len / sizeof(oid), buf, sizeof(buf));
+			add_field_text(ev, "enterprise", buf);
+			continue;
+		}
+		add_var(ev, v);
+		render_var(msg, sizeof(msg), &len, v, first);
+		first = false;
+	}
+	ev->message = event_scratch_put(ev, msg, len);
+	ev->raw = ev->message;
+}
+
+int
+snmp_input_resolve_oid(const struct conf *conf, const char *name, char *buf, size_t size)
+{
+	oid o[MAX_OID_LEN];
+	size_t n = ARRAY_SIZE(o);
+	char *cause = NULL;
+	int r;
+
+	if ((r = snmp_lib_init(conf, &cause)) < 0) {
+		free(cause);
+		return r;
+	}
+	/* Without MIBs, built-in names first: net-snmp would go looking for the module. */
+	if (conf->snmp.nmibs == 0 || snmp_parse_oid(name, o, &n) == NULL) {
+		for (size_t i = 0; i < ARRAY_SIZE(builtins); i++) {
+			if (strcmp(name, builtins[i].name) == 0) {
+				strlcpy_t(buf, builtins[i].oid, size);
+				return 0;
+			}
+		}
+		if (conf->snmp.nmibs > 0 || snmp_parse_oid(name, o, &n) == NULL)
+			return -ENOENT;
+	}
+	oid_numeric(o, n, buf, size);
+	return 0;
+}
+
+int
+snmp_input_parse_packet(const uint8_t *data, size_t len, struct event *ev)
+{
+	netsnmp_session sess;
+	netsnmp_pdu *pdu;
+	u_char *copy;
+	int r = -EBADMSG;
+
+	if (snmp_lib_init(NULL, NULL) < 0)
+		return -EIO;
+	snmp_sess_init(&sess);
+	pdu = SNMP_MALLOC_TYPEDEF(netsnmp_pdu);
+	copy = xmalloc(len ? len : 1);
+	memcpy(copy, data, len);
+	if (pdu != NULL && snmp_parse(NULL, &sess, pdu, copy, len) == SNMPERR_SUCCESS &&
+	    (pdu->command == SNMP_MSG_TRAP || pdu->command == SNMP_MSG_TRAP2 ||
+		pdu->command == SNMP_MSG_INFORM)) {
+		event_reset(ev, SNMP_EVENT_SCRATCH);
+		snmp_event_from_pdu(pdu, ev);
+		r = 0;
+	}
+	snmp_free_pdu(pdu);
+	free(copy);
+	return r;
+}

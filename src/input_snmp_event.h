@@ -1,0 +1,36 @@
+/*
+ * input_snmp_event.h - between the two halves of the SNMP input: net-snmp
+ * library set-up and MIB names (process-wide, like the library's own
+ * state), and the conversion of a received PDU into a struct event.  Only
+ * input_snmp*.c include this, since it brings in net-snmp's headers.
+ */
+#ifndef TRIAGED_INPUT_SNMP_EVENT_H
+#define TRIAGED_INPUT_SNMP_EVENT_H
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/library/large_fd_set.h>
+
+#include "event.h"
+
+struct conf;
+
+/*
+ * Initialise net-snmp once per process: its configuration and persistent
+ * directories under STATE_DIR/snmp (never /etc/snmp or ~/.snmp), the MIB
+ * directories and modules conf names.  Later calls load MIBs conf adds.
+ * state_dir may be NULL (fuzzing): nothing is read or written then.
+ */
+int snmp_lib_init(const struct conf *conf, char **cause);
+/* Save what net-snmp persists (engineBoots, our engine ID) and shut it down. */
+void snmp_lib_shutdown(void);
+
+/*
+ * Fill ev (reset by the caller, scratch at least SNMP_EVENT_SCRATCH) from
+ * a trap or inform PDU: v1 traps in their RFC 3584 v2 form.  Strings are
+ * copied into ev's scratch, so ev does not borrow from pdu.
+ */
+#define SNMP_EVENT_SCRATCH (64 * 1024)
+void snmp_event_from_pdu(netsnmp_pdu *pdu, struct event *ev);
+
+#endif
