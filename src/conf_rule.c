@@ -187,8 +187,8 @@ parse_field(struct expr *e, const char *field, struct cond **ret, char **cause)
 	return 0;
 }
 
-static int
-parse_cidr(const char *s, struct cidr *c)
+int
+cidr_parse(const char *s, struct cidr *c)
 {
 	const char *slash = strchr(s, '/');
 	char host[INET6_ADDRSTRLEN];
@@ -230,7 +230,7 @@ parse_source(struct expr *e, struct cond **ret, char **cause)
 	if ((r = parse_op(e, "source", false, true, &op, cause)) < 0 ||
 	    (r = lex_expect_string(e->lx, "an address or CIDR", &s, cause)) < 0)
 		return r;
-	r = parse_cidr(s, &cidr);
+	r = cidr_parse(s, &cidr);
 	free(s);
 	if (r < 0) {
 		tok_describe(&e->lx->tok, got, sizeof(got));

@@ -93,33 +93,6 @@ stmt_mib_dirs(struct lex *lx, void *ctx, char **cause)
 	return string_list(lx, "mib-dirs", true, &s->mib_dirs, &s->nmib_dirs, cause);
 }
 
-/* Parse "a.b.c.d/n" or "x::y/n" into c. */
-static int
-cidr_parse(const char *s, struct cidr *c)
-{
-	char host[64];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	int64_t prefix;
-
-	if (n == 0 || n >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	memset(c, 0, sizeof(*c));
-	if (inet_pton(AF_INET, host, c->addr) == 1)
-		c->family = AF_INET;
-	else if (inet_pton(AF_INET6, host, c->addr) == 1)
-		c->family = AF_INET6;
-	else
-		return -EINVAL;
-	prefix = c->family == AF_INET ? 32 : 128;
-	if (slash != NULL && parse_int64(slash + 1, 0, prefix, &prefix) < 0)
-		return -EINVAL;
-	c->prefix = (unsigned)prefix;
-	return 0;
-}
-
 static int
 stmt_community(struct lex *lx, void *ctx, char **cause)
 {

@@ -72,25 +72,6 @@ struct snmp_input {
 	struct log_ratelimit rl;
 };
 
-static void
-addr_text(const struct sockaddr_storage *ss, char *buf, size_t size)
-{
-	const void *a = NULL;
-
-	if (ss->ss_family == AF_INET)
-		a = &((const struct sockaddr_in *)ss)->sin_addr;
-	else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, (socklen_t)size);
-			return;
-		}
-		a = &s6->sin6_addr;
-	}
-	if (a == NULL || inet_ntop(ss->ss_family, a, buf, (socklen_t)size) == NULL)
-		strlcpy_t(buf, "unknown", size);
-}
-
 /* Why pdu may not come in, or NULL when it may. */
 static const char *
 authorize(const struct snmp_listener *l, const netsnmp_pdu *pdu)
@@ -276,7 +257,7 @@ read_one(struct snmp_listener *l, int fd)
 	netsnmp_large_fd_set fds;
 	uint32_t bad0, denied0, bad1, denied1;
 
-	addr_text(&l->peer, l->peer_text, sizeof(l->peer_text));
+	sockaddr_text(&l->peer, l->peer_text, sizeof(l->peer_text));
 	l->not_notification = false;
 	read_counters(&bad0, &denied0);
 	netsnmp_large_fd_set_init(&fds, FD_SETSIZE);
@@ -457,7 +438,7 @@ io_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 		if (recvfrom(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT, (struct sockaddr *)&l->peer,
 		    &l->peerlen) < 0)
 			break;
-		addr_text(&l->peer, l->peer_text, sizeof(l->peer_text));
+		sockaddr_text(&l->peer, l->peer_text, sizeof(l->peer_text));
 		learn_engine(l, fd);
 		read_one(l, fd);
 	}

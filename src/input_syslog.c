@@ -134,26 +134,6 @@ deliver(struct listener *l, const char *msg, size_t len, bool cut, const struct 
 	pipeline_submit(in->d->pipeline, ev);
 }
 
-static void
-addr_text(const struct sockaddr_storage *ss, char *buf, size_t size)
-{
-	const void *a = NULL;
-
-	if (ss->ss_family == AF_INET)
-		a = &((const struct sockaddr_in *)ss)->sin_addr;
-	else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-		/* Show a v4-mapped sender as plain IPv4, as people write it in rules. */
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, (socklen_t)size);
-			return;
-		}
-		a = &s6->sin6_addr;
-	}
-	if (a == NULL || inet_ntop(ss->ss_family, a, buf, (socklen_t)size) == NULL)
-		strlcpy_t(buf, "unknown", size);
-}
-
 /* inet_ntop once per sender burst, not per datagram. */
 static const char *
 source_text(struct listener *l, const struct sockaddr_storage *ss, socklen_t len)
@@ -161,7 +141,7 @@ source_text(struct listener *l, const struct sockaddr_storage *ss, socklen_t len
 	if (len > sizeof(l->last_src) || memcmp(&l->last_src, ss, len) != 0) {
 		memset(&l->last_src, 0, sizeof(l->last_src));
 		memcpy(&l->last_src, ss, len);
-		addr_text(ss, l->last_source, sizeof(l->last_source));
+		sockaddr_text(ss, l->last_source, sizeof(l->last_source));
 	}
 	return l->last_source;
 }
@@ -306,7 +286,7 @@ conn_accept(struct listener *l, int fd, const struct sockaddr_storage *ss, sockl
 	c->fd = fd;
 	memcpy(&c->peer, ss, len);
 	c->peerlen = len;
-	addr_text(ss, c->source, sizeof(c->source));
+	sockaddr_text(ss, c->source, sizeof(c->source));
 	framer_init(&c->fr, l->c.max_message);
 	if (sd_event_add_io(l->in->d->event, &c->src, fd, EPOLLIN, conn_cb, c) < 0) {
 		framer_free(&c->fr);

@@ -123,6 +123,8 @@ bool cond_eval(const struct cond *c, struct event *ev);
 
 /* Whether the address ss lies within c (a v4-mapped IPv6 address matches a v4 CIDR). */
 bool cidr_match(const struct cidr *c, const struct sockaddr_storage *ss);
+/* "a.b.c.d", "a.b.c.d/n", "x::y/n" into c; -EINVAL when it is none of those. */
+int cidr_parse(const char *s, struct cidr *c);
 
 /* Constructors for the parser; they take ownership of a, b and re. */
 struct cond *cond_new(enum cond_kind kind, struct cond *a, struct cond *b);

@@ -3,12 +3,14 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "util.h"
@@ -285,4 +287,24 @@ hash64(const void *data, size_t n, uint64_t seed)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+void
+sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	const void *a = NULL;
+
+	if (ss->ss_family == AF_INET)
+		a = &((const struct sockaddr_in *)ss)->sin_addr;
+	else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+		/* A v4-mapped sender shows as plain IPv4, as people write it in rules. */
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, (socklen_t)size);
+			return;
+		}
+		a = &s6->sin6_addr;
+	}
+	if (a == NULL || inet_ntop(ss->ss_family, a, buf, (socklen_t)size) == NULL)
+		strlcpy_t(buf, "unknown", size);
 }

@@ -60,6 +60,10 @@ void format_rfc3339(int64_t usec, char *buf, size_t size);
 int64_t now_realtime_usec(void);
 int64_t now_monotonic_usec(void);
 
+struct sockaddr_storage;
+/* An address as people write it: IPv4, IPv6, a v4-mapped IPv6 as IPv4; "unknown" else. */
+void sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t size);
+
 /* 64-bit FNV-1a; used for stable keys, so it must never change. */
 uint64_t hash64(const void *, size_t, uint64_t seed);
 
