@@ -131,4 +131,15 @@ snmptrap -v 3 -e 0x80001f8880aaaaaaaa03 -u fleet -l authPriv -a SHA-512 -A fleet
 wait_incidents "len([i for i in j['incidents'] if i['key'] in ('127.0.0.1/if/201', '127.0.0.1/if/202')]) == 2"
 wait_status "[l['unauthorized'] for l in j['listeners'] if l['name'].startswith('snmp/')] == [4]"
 grep -q "learned engine ID 0x80001f8880aaaaaaaa02 of user fleet" "$T/triaged.log" || fail "no learned engine log"
-pass "v1, v2c, v2c inform, v3 trap and inform; refusals counted; down/up paired; 10000 traps, 100 incidents; engine IDs learned"
+# With triaged stopped, snmpinform keeps retrying; the inform is delivered
+# (and answered) once triaged is back, and nothing else is lost.
+stop_triaged
+snmpinform -v 2c -c public -t 1 -r 15 "$A" '' IF-MIB::linkDown IF-MIB::ifIndex.77 i 77 \
+	IF-MIB::ifDescr.77 s eth77 > "$T/late.out" 2>&1 &
+echo $! > "$T/inform.pid"
+sleep 2
+start_triaged
+wait "$(cat "$T/inform.pid")" || fail "the inform sent while triaged was down was never answered"
+rm -f "$T/inform.pid"
+wait_incidents "any(i['key'].endswith('/if/77') for i in j['incidents'])"
+pass "v1, v2c, v2c inform, v3 trap and inform; refusals counted; down/up paired; 10000 traps, 100 incidents; engine IDs learned; an inform sent while stopped arrives after start"
