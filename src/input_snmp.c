@@ -556,6 +556,25 @@ transport_adopt(int fd)
 	return t;
 }
 
+/*
+ * "[::]" (and "*") means every address, IPv4 included, as for syslog; net-snmp
+ * opens its IPv6 sockets IPv6-only, so bind a dual-stack one and adopt it.
+ */
+static netsnmp_transport *
+transport_any(const struct conf_listen *c)
+{
+	int zero = 0, fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	netsnmp_transport *t = NULL;
+
+	if (fd < 0)
+		return NULL;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) == 0 &&
+	    bind(fd, (const struct sockaddr *)&c->sa, c->salen) == 0)
+		t = transport_adopt(fd);
+	close(fd);
+	return t;
+}
+
 /* Passed by the service manager (by name or address), else bound here. */
 static netsnmp_transport *
 transport_open(struct snmp_input *si, const struct conf_listen *c, bool *adopted)
@@ -572,6 +591,9 @@ transport_open(struct snmp_input *si, const struct conf_listen *c, bool *adopted
 		close(fd);
 		return t;
 	}
+	if (c->sa.ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&c->sa)->sin6_addr))
+		return transport_any(c);
 	transport_spec(c, spec, sizeof(spec));
 	return netsnmp_transport_open_server("snmptrap", spec);
 }

@@ -9,11 +9,13 @@
 command -v snmptrap >/dev/null || { echo "skip $SCENARIO: no snmptrap (package snmp)"; exit 77; }
 MIBS_DIR="$TOP_SRCDIR/tests/data/mibs"
 SNMP_PORT=$(free_port)
+ANY_PORT=$(free_port)
 conf_head
 cat >> "$CONF" <<CONF
 listen snmp udp 127.0.0.1:$SNMP_PORT { rcvbuf 4M }
+listen snmp udp [::]:$ANY_PORT
 snmp {
-	community "public" from 127.0.0.0/8
+	community "public" from 127.0.0.0/8 ::1
 	community "elsewhere" from 192.0.2.0/24
 	user "netops" auth sha "netops-auth" priv aes "netops-priv" engine-id 0x8000000001020304
 	user "netops" auth sha "netops-auth" priv aes "netops-priv"
@@ -80,7 +82,7 @@ snmptrap -v 2c -c elsewhere "$A" '' IF-MIB::linkDown IF-MIB::ifIndex.9 i 9
 # shellcheck disable=SC2086
 snmptrap -v 3 -e 0x8000000001020304 -u netops -l authPriv -a SHA -A wrong-password \
 	-x AES -X netops-priv "$A" '' IF-MIB::linkDown IF-MIB::ifIndex.9 i 9
-wait_status "[l['unauthorized'] for l in j['listeners'] if l['name'].startswith('snmp/')] == [3]"
+wait_status "sum(l['unauthorized'] for l in j['listeners'] if l['name'].startswith('snmp/')) == 3"
 grep -q "dropping a notification from 127.0.0.1" "$T/triaged.log" || fail "no log line for the drops"
 ctl --json show 127.0.0.1/if/9 >/dev/null 2>&1 && fail "a refused trap made an incident"
 
@@ -119,7 +121,7 @@ for n in range(10000):
     s.sendto(trap(n, 100 + n % 100), ("127.0.0.1", int(sys.argv[1])))
     if n % 200 == 199: time.sleep(0.01)
 PY
-wait_status "[l['received'] for l in j['listeners'] if l['name'].startswith('snmp/')] == [10008]" 30
+wait_status "sum(l['received'] for l in j['listeners'] if l['name'].startswith('snmp/')) == 10008" 30
 wait_incidents "len([i for i in j['incidents'] if '/if/1' in i['key'] and len(i['key']) == len('127.0.0.1/if/100') and i['count'] == 100]) == 100" 30
 # A user without engine-id takes v3 traps from any device's engine; a wrong password still fails.
 for e in 0x80001f8880aaaaaaaa01 0x80001f8880aaaaaaaa02; do
@@ -129,8 +131,15 @@ done
 snmptrap -v 3 -e 0x80001f8880aaaaaaaa03 -u fleet -l authPriv -a SHA-512 -A fleet-wrong \
 	-x AES-256 -X fleet-priv "$A" '' IF-MIB::linkDown IF-MIB::ifIndex.203 i 203
 wait_incidents "len([i for i in j['incidents'] if i['key'] in ('127.0.0.1/if/201', '127.0.0.1/if/202')]) == 2"
-wait_status "[l['unauthorized'] for l in j['listeners'] if l['name'].startswith('snmp/')] == [4]"
+wait_status "sum(l['unauthorized'] for l in j['listeners'] if l['name'].startswith('snmp/')) == 4"
 grep -q "learned engine ID 0x80001f8880aaaaaaaa02 of user fleet" "$T/triaged.log" || fail "no learned engine log"
+# "[::]" takes IPv4 and IPv6 senders alike.
+snmptrap -v 2c -c public "127.0.0.1:$ANY_PORT" '' IF-MIB::linkDown IF-MIB::ifIndex.61 i 61 \
+	|| fail "snmptrap to [::] over IPv4"
+snmptrap -v 2c -c public "udp6:[::1]:$ANY_PORT" '' IF-MIB::linkDown IF-MIB::ifIndex.62 i 62 \
+	|| fail "snmptrap to [::] over IPv6"
+wait_incidents "len([i for i in j['incidents'] if i['key'] in ('127.0.0.1/if/61', '::1/if/62')]) == 2"
+
 # With triaged stopped, snmpinform keeps retrying; the inform is delivered
 # (and answered) once triaged is back, and nothing else is lost.
 stop_triaged
@@ -142,4 +151,4 @@ start_triaged
 wait "$(cat "$T/inform.pid")" || fail "the inform sent while triaged was down was never answered"
 rm -f "$T/inform.pid"
 wait_incidents "any(i['key'].endswith('/if/77') for i in j['incidents'])"
-pass "v1, v2c, v2c inform, v3 trap and inform; refusals counted; down/up paired; 10000 traps, 100 incidents; engine IDs learned; an inform sent while stopped arrives after start"
+pass "v1, v2c, v2c inform, v3 trap and inform; refusals counted; down/up paired; 10000 traps, 100 incidents; engine IDs learned; IPv4 and IPv6 on [::]; an inform sent while stopped arrives after start"
