@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf_journal.h"
 #include "conf_lex.h"
 #include "conf_rule.h"
 #include "conf_snmp.h"
@@ -44,6 +45,7 @@ enum setting {
 	SET_EVENT_LOG,
 	SET_DEFAULT,
 	SET_OUTBOX_MAX,
+	SET_JOURNAL,
 	SET_MAX,
 };
 
@@ -614,12 +616,24 @@ stmt_snmp(struct lex *lx, void *ctx, char **cause)
 	return conf_snmp_parse(lx, p->conf, cause);
 }
 
+static int
+stmt_journal(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+	int r;
+
+	if ((r = set_once(p, lx, SET_JOURNAL, cause)) < 0)
+		return r;
+	return conf_journal_parse(lx, p->conf, cause);
+}
+
 static const struct lex_keyword top_keywords[] = {
 	{ "control-socket", stmt_control_socket },
 	{ "default", stmt_default },
 	{ "event-log", stmt_event_log },
 	{ "hostname", stmt_hostname },
 	{ "include", stmt_include },
+	{ "journal", stmt_journal },
 	{ "listen", stmt_listen },
 	{ "max-message", stmt_max_message },
 	{ "outbox-max", stmt_outbox_max },
@@ -751,6 +765,7 @@ conf_free(struct conf *conf)
 		conf_upstream_clear(&conf->upstreams[i]);
 	free(conf->upstreams);
 	conf_snmp_clear(&conf->snmp);
+	conf_journal_clear(&conf->journal);
 	free(conf->default_send);
 	free(conf->path);
 	free(conf->hostname);

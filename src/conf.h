@@ -148,6 +148,31 @@ typedef int (*conf_oid_resolver)(const struct conf *conf, const char *name, char
 /* Install fn (NULL: none; symbolic trap OIDs then stay unresolved and never match). */
 void conf_set_oid_resolver(conf_oid_resolver fn);
 
+/*
+ * `journal { ... }`: read the systemd journal.  Values of one kind are
+ * OR-ed, kinds are AND-ed (sd-journal's own rule: matches on one field are
+ * alternatives, matches on different fields must all hold).
+ */
+enum conf_journal_start {
+	CONF_JOURNAL_TAIL = 0, /* first start: only entries that arrive from now on */
+	CONF_JOURNAL_HEAD,     /* first start: everything the journal holds */
+};
+
+struct conf_journal {
+	bool enabled;	      /* a journal block was given */
+	int priority;	      /* `priority <= LEVEL`: 0..7; -1: every priority */
+	char **units;	      /* _SYSTEMD_UNIT values ("sshd" taken as "sshd.service") */
+	size_t nunits;
+	char **identifiers;   /* SYSLOG_IDENTIFIER values */
+	size_t nidentifiers;
+	char **matches;	      /* raw "FIELD=value" matches */
+	size_t nmatches;
+	char *directory;      /* absolute; NULL: the local system journal */
+	enum conf_journal_start start;
+	char *file;	      /* declared at file:line */
+	int line;
+};
+
 enum conf_default {
 	CONF_DEFAULT_DROP = 0, /* `default drop`: unmatched events are dropped */
 	CONF_DEFAULT_KEEP,     /* `default keep`: each becomes an incident with a hashed key */
@@ -178,6 +203,7 @@ struct conf {
 	struct conf_upstream *upstreams;
 	size_t nupstreams;
 	struct conf_snmp snmp;
+	struct conf_journal journal;
 	uint64_t outbox_max; /* `outbox-max N`: pending deliveries kept, default 100000 */
 };
 

@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "control.h"
 #include "daemon.h"
+#include "input_journal.h"
 #include "input_snmp.h"
 #include "input_syslog.h"
 #include "listenfds.h"
@@ -49,6 +50,8 @@ daemon_reload(struct daemon *d, char **cause)
 		r = inputs_apply(d->inputs, fresh, cause);
 	if (r >= 0)
 		r = snmp_input_apply(d->snmp, fresh, cause);
+	if (r >= 0)
+		r = journal_input_apply(d->journal, fresh, cause); /* reopens only when changed */
 	if (r < 0) {
 		d->reload_failures++;
 		free(d->last_reload_error);
@@ -175,6 +178,10 @@ daemon_start(struct daemon *d, char **cause)
 		xasprintf(cause, "cannot start the outbox: %s", strerror(-r));
 		return r;
 	}
+	/* After the store: it resumes from the cursor kept there. */
+	if ((r = journal_input_new(d, &d->journal)) < 0 ||
+	    (r = journal_input_apply(d->journal, d->conf, cause)) < 0)
+		return r;
 	if ((r = control_new(d, d->conf->control_socket, &d->control, cause)) < 0)
 		return r;
 	/* Pings systemd at half of WatchdogSec when the unit asks for it. */
@@ -186,6 +193,8 @@ void
 daemon_stop(struct daemon *d)
 {
 	inputs_free(d->inputs); /* stop taking new input first */
+	journal_input_free(d->journal); /* its cursor commits with the flush below */
+	d->journal = NULL;
 	if (d->pipeline)
 		pipeline_flush(d->pipeline); /* answers the informs it commits */
 	snmp_input_free(d->snmp);

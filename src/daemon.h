@@ -18,6 +18,7 @@ struct control;
 struct outbox;
 struct listenfds;
 struct snmp_input;
+struct journal_input;
 
 struct daemon {
 	sd_event *event;
@@ -30,6 +31,7 @@ struct daemon {
 	struct outbox *outbox; /* deliveries upstream */
 	struct inputs *inputs;
 	struct snmp_input *snmp; /* SNMP trap listeners */
+	struct journal_input *journal; /* the systemd journal, when the config reads it */
 	struct control *control;
 	int64_t started_usec; /* realtime */
 	uint64_t reloads, reload_failures;

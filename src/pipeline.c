@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "incident.h"
+#include "input_journal.h"
 #include "input_snmp.h"
 #include "log.h"
 #include "outbox.h"
@@ -107,6 +108,7 @@ pipeline_flush(struct pipeline *p)
 		if (p->d->outbox)
 			outbox_rolled_back(p->d->outbox);
 		snmp_input_rolled_back(p->d->snmp);
+		journal_input_rolled_back(p->d->journal); /* reads again from the committed cursor */
 		return r;
 	}
 	p->stats.batches++;

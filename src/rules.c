@@ -450,6 +450,24 @@ rule_free(struct rule *r)
 	free(r);
 }
 
+/* A journal field name (MESSAGE, _SYSTEMD_UNIT): upper case, digits, '_', with a letter. */
+static bool
+journal_field(struct str name)
+{
+	bool letter = false;
+
+	if (name.n == 0 || name.n > 64 || (name.p[0] >= '0' && name.p[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < name.n; i++) {
+		char ch = name.p[i];
+		if (ch >= 'A' && ch <= 'Z')
+			letter = true;
+		else if (!(ch >= '0' && ch <= '9') && ch != '_')
+			return false;
+	}
+	return letter;
+}
+
 bool
 template_field_known(struct str name, const char *const *known, size_t nknown)
 {
@@ -465,6 +483,8 @@ template_field_known(struct str name, const char *const *known, size_t nknown)
 	if (name.n > 3 && memcmp(name.p, "sd.", 3) == 0)
 		return true;
 	if ((name.n > 4 && memcmp(name.p, "var.", 4) == 0) || memmem(name.p, name.n, "::", 2))
+		return true;
+	if (journal_field(name))
 		return true;
 	for (size_t i = 0; i < nknown; i++)
 		if (str_eq_cstr(name, known[i]))

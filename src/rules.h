@@ -151,7 +151,8 @@ void template_free(struct template *t);
 /*
  * Whether a template may use the field name, by the rules above; trap
  * fields (trap trap-oid community user version agent enterprise uptime),
- * names with "::" (MIB names of varbinds) and "var." names are known too.
+ * names with "::" (MIB names of varbinds), "var." names and journal field
+ * names (upper case, digits and '_': MESSAGE, _SYSTEMD_UNIT) are known too.
  */
 bool template_field_known(struct str name, const char *const *known, size_t nknown);
 

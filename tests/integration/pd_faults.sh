@@ -50,7 +50,7 @@ retry_after = float(sys.argv[3])
 assert not [d for d in queue["deliveries"] if d["state"] == "dead"], queue
 # Per key: the first accepted action is a trigger and no trigger follows an accepted resolve.
 seen = {}
-for r in reqs:
+for r in sorted(reqs, key=lambda r: r.get("t", 0)):  # arrival order; records land as handlers finish
     b = r.get("body")
     if not isinstance(b, dict) or r.get("status") != 202:
         continue
