@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "control_json.h"
 #include "daemon.h"
+#include "jsonutil.h"
 #include "event.h"
 #include "incident.h"
 #include "input_snmp.h"
@@ -45,26 +46,15 @@ ok(void)
 }
 
 static json_t *
-time_json(int64_t usec)
-{
-	char buf[40];
-
-	if (usec <= 0)
-		return json_null();
-	format_rfc3339(usec, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
 incident_json(const struct incident *inc)
 {
 	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
 	    "id", (json_int_t)inc->id, "key", inc->key, "state", incident_state_name(inc->state),
 	    "severity", event_severity_name(inc->severity), "count", (json_int_t)inc->count,
 	    "rule", inc->rule, "host", inc->host, "summary", inc->summary,
-	    "first_seen", time_json(inc->first_seen), "last_seen", time_json(inc->last_seen),
-	    "state_since", time_json(inc->state_since), "acked_at", time_json(inc->acked_at),
-	    "resolved_at", time_json(inc->resolved_at));
+	    "first_seen", json_time(inc->first_seen), "last_seen", json_time(inc->last_seen),
+	    "state_since", json_time(inc->state_since), "acked_at", json_time(inc->acked_at),
+	    "resolved_at", json_time(inc->resolved_at));
 }
 
 static void
@@ -140,7 +130,7 @@ cmd_status(struct daemon *d, json_t *req)
 	snmp_input_foreach(d->snmp, listener_json, listeners);
 	return json_pack("{s:b, s:s, s:i, s:s, s:s, s:o, s:I, s:I, s:s?, s:o, s:o, s:o, s:o}",
 	    "ok", 1, "version", PACKAGE_VERSION, "pid", (int)getpid(), "hostname",
-	    d->conf->hostname, "config", d->conf_path, "started", time_json(d->started_usec),
+	    d->conf->hostname, "config", d->conf_path, "started", json_time(d->started_usec),
 	    "reloads", (json_int_t)d->reloads, "reload_failures", (json_int_t)d->reload_failures,
 	    "last_reload_error", d->last_reload_error, "listeners", listeners, "events",
 	    events_json(pipeline_get_stats(d->pipeline)), "incidents", incidents_summary(d),
@@ -199,7 +189,7 @@ timeline_visit(const struct timeline_entry *e, void *arg)
 {
 	static const char *const kinds[] = { "event", "state", "note" };
 
-	json_array_append_new(arg, json_pack("{s:o, s:s, s:s, s:I, s:s}", "at", time_json(e->at),
+	json_array_append_new(arg, json_pack("{s:o, s:s, s:s, s:I, s:s}", "at", json_time(e->at),
 	    "kind", kinds[e->kind <= TIMELINE_NOTE ? e->kind : TIMELINE_NOTE], "state",
 	    incident_state_name(e->state), "count", (json_int_t)e->count, "text", e->text));
 	return 0;

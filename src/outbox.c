@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "curl_glue.h"
 #include "daemon.h"
+#include "jsonutil.h"
 #include "event.h"
 #include "incident.h"
 #include "log.h"
@@ -530,25 +531,14 @@ outbox_free(struct outbox *o)
 }
 
 static json_t *
-time_or_null(int64_t usec)
-{
-	char buf[40];
-
-	if (usec <= 0)
-		return json_null();
-	format_rfc3339(usec, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
 item_json(const struct item *it, const char *state)
 {
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:s?}", "id",
 	    (json_int_t)it->seq, "upstream", it->upstream, "key", it->key, "action",
 	    outbox_action_name(it->action), "state", state, "severity",
 	    event_severity_name(it->severity), "attempts", (json_int_t)it->attempts, "created",
-	    time_or_null(it->created), "next_try", time_or_null(it->dead ? 0 : it->next_try),
-	    "last_try", time_or_null(it->last_try), "last_error", it->last_error);
+	    json_time(it->created), "next_try", json_time(it->dead ? 0 : it->next_try),
+	    "last_try", json_time(it->last_try), "last_error", it->last_error);
 }
 
 json_t *

@@ -17,29 +17,7 @@
 #include "input_journal.h"
 #include "rules.h"
 
-static struct conf *
-load(const char *text)
-{
-	struct conf *conf = NULL;
-	char *cause = NULL;
-
-	if (conf_load_buffer("t.conf", text, strlen(text), &conf, &cause) < 0)
-		ck_abort_msg("load failed: %s", cause);
-	return conf;
-}
-
-/* The load fails and its message contains want. */
-static void
-load_fails(const char *text, const char *want)
-{
-	struct conf *conf = NULL;
-	char *cause = NULL;
-
-	ck_assert_int_lt(conf_load_buffer("t.conf", text, strlen(text), &conf, &cause), 0);
-	ck_assert_ptr_null(conf);
-	ck_assert_msg(strstr(cause, want) != NULL, "'%s' not in '%s'", want, cause);
-	free(cause);
-}
+#include "conf_load.h"
 
 START_TEST(test_block)
 {
