@@ -293,21 +293,43 @@ opt_name(struct lex *lx, void *ctx, char **cause)
 	return 0;
 }
 
+static int
+opt_charset(struct lex *lx, void *ctx, char **cause)
+{
+	struct conf_listen *l = ctx;
+	char got[64];
+	int r, cs;
+
+	if ((r = lex_next(lx, cause)) < 0)
+		return r;
+	if ((lx->tok.type == TOK_WORD || lx->tok.type == TOK_STRING) &&
+	    (cs = text_charset_from_name(lx->tok.text)) >= 0) {
+		l->charset = (enum text_charset)cs;
+		return 0;
+	}
+	tok_describe(&lx->tok, got, sizeof(got));
+	return lex_error(lx, lx->tok.line, cause, "charset must be utf-8 or latin1, got %s", got);
+}
+
 static const struct lex_keyword udp_keywords[] = {
+	{ "charset", opt_charset },
 	{ "max-message", opt_listen_max_message },
 	{ "name", opt_name },
 	{ "rcvbuf", opt_rcvbuf },
 };
 static const struct lex_keyword tcp_keywords[] = {
+	{ "charset", opt_charset },
 	{ "max-connections", opt_max_connections },
 	{ "max-message", opt_listen_max_message },
 	{ "name", opt_name },
 };
 static const struct lex_keyword unix_keywords[] = {
+	{ "charset", opt_charset },
 	{ "max-message", opt_listen_max_message },
 	{ "name", opt_name },
 };
 static const struct lex_keyword snmp_keywords[] = {
+	{ "charset", opt_charset },
 	{ "name", opt_name },
 	{ "rcvbuf", opt_rcvbuf },
 };

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "text.h"
+
 struct rule;
 
 enum listen_kind {
@@ -44,6 +46,7 @@ struct conf_listen {
 	uint64_t rcvbuf;	  /* SO_RCVBUF(FORCE); 0 leaves the kernel default */
 	uint64_t max_message;	  /* bytes; inherits conf->max_message */
 	uint32_t max_connections; /* TCP only */
+	enum text_charset charset; /* `charset utf-8|latin1`: how its bytes are read */
 	char *file;		  /* where it was declared, for messages */
 	int line;
 };

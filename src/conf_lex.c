@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf_lex.h"
+#include "text.h"
 #include "util.h"
 
 static int
@@ -198,8 +199,13 @@ lex_string(struct lex *lx, struct token *t, char **cause)
 		if (c == '\0')
 			return lex_error(lx, t->line, cause, "NUL byte in quoted string");
 		lx->pos++;
-		if (c == '"')
+		if (c == '"') {
+			/* Strings reach rules, keys and every output: the same text rules as input. */
+			if (!text_is_utf8(t->text, t->len))
+				return lex_error(lx, t->line, cause,
+				    "quoted string is not valid UTF-8 (save the file as UTF-8)");
 			return 0;
+		}
 		if (c == '\\') {
 			/*
 			 * Unknown escapes keep their backslash, so regexes such

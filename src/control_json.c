@@ -25,10 +25,11 @@
 
 #define INCIDENTS_DEFAULT_LIMIT 1000
 
+/* Messages may quote a key or a file name: never let them make the reply fail. */
 static json_t *
 fail(const char *msg)
 {
-	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+	return json_pack("{s:b, s:o}", "ok", 0, "error", json_text(msg));
 }
 
 static json_t *
@@ -48,10 +49,12 @@ ok(void)
 static json_t *
 incident_json(const struct incident *inc)
 {
-	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
-	    "id", (json_int_t)inc->id, "key", inc->key, "state", incident_state_name(inc->state),
-	    "severity", event_severity_name(inc->severity), "count", (json_int_t)inc->count,
-	    "rule", inc->rule, "host", inc->host, "summary", inc->summary,
+	/* Stored text may predate ingest's repair: json_text() takes any bytes. */
+	return json_pack("{s:I, s:o, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "id", (json_int_t)inc->id, "key", json_text(inc->key), "state",
+	    incident_state_name(inc->state), "severity", event_severity_name(inc->severity),
+	    "count", (json_int_t)inc->count, "rule", json_text(inc->rule), "host",
+	    json_text(inc->host), "summary", json_text(inc->summary),
 	    "first_seen", json_time(inc->first_seen), "last_seen", json_time(inc->last_seen),
 	    "state_since", json_time(inc->state_since), "acked_at", json_time(inc->acked_at),
 	    "resolved_at", json_time(inc->resolved_at));
@@ -60,8 +63,8 @@ incident_json(const struct incident *inc)
 static void
 listener_json(const struct listener_info *li, void *arg)
 {
-	json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-	    "name", li->name, "proto", li->proto, "address", li->address,
+	json_array_append_new(arg, json_pack("{s:o, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "name", json_text(li->name), "proto", li->proto, "address", json_text(li->address),
 	    "received", (json_int_t)li->received, "malformed", (json_int_t)li->malformed,
 	    "truncated", (json_int_t)li->truncated, "dropped", (json_int_t)li->dropped,
 	    "bad_frames", (json_int_t)li->bad_frames, "connections", (json_int_t)li->connections,
@@ -115,7 +118,7 @@ store_json(struct daemon *d)
 
 	memset(&st, 0, sizeof(st));
 	store_stats(d->store, &st);
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "state_dir", d->conf->state_dir,
+	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I}", "state_dir", json_text(d->conf->state_dir),
 	    "map_size", (json_int_t)st.map_size, "map_used", (json_int_t)st.map_used,
 	    "event_log_events", (json_int_t)st.events, "event_log_bytes",
 	    (json_int_t)st.event_bytes, "map_grows", (json_int_t)st.map_grows);
@@ -128,11 +131,13 @@ cmd_status(struct daemon *d, json_t *req)
 
 	inputs_foreach(d->inputs, listener_json, listeners);
 	snmp_input_foreach(d->snmp, listener_json, listeners);
-	return json_pack("{s:b, s:s, s:i, s:s, s:s, s:o, s:I, s:I, s:s?, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:b, s:s, s:i, s:o, s:o, s:o, s:I, s:I, s:o?, s:o, s:o, s:o, s:o}",
 	    "ok", 1, "version", PACKAGE_VERSION, "pid", (int)getpid(), "hostname",
-	    d->conf->hostname, "config", d->conf_path, "started", json_time(d->started_usec),
-	    "reloads", (json_int_t)d->reloads, "reload_failures", (json_int_t)d->reload_failures,
-	    "last_reload_error", d->last_reload_error, "listeners", listeners, "events",
+	    json_text(d->conf->hostname), "config", json_text(d->conf_path), "started",
+	    json_time(d->started_usec), "reloads", (json_int_t)d->reloads, "reload_failures",
+	    (json_int_t)d->reload_failures, "last_reload_error",
+	    d->last_reload_error ? json_text(d->last_reload_error) : NULL, "listeners", listeners,
+	    "events",
 	    events_json(pipeline_get_stats(d->pipeline)), "incidents", incidents_summary(d),
 	    "store", store_json(d));
 }
@@ -189,9 +194,10 @@ timeline_visit(const struct timeline_entry *e, void *arg)
 {
 	static const char *const kinds[] = { "event", "state", "note" };
 
-	json_array_append_new(arg, json_pack("{s:o, s:s, s:s, s:I, s:s}", "at", json_time(e->at),
+	json_array_append_new(arg, json_pack("{s:o, s:s, s:s, s:I, s:o}", "at", json_time(e->at),
 	    "kind", kinds[e->kind <= TIMELINE_NOTE ? e->kind : TIMELINE_NOTE], "state",
-	    incident_state_name(e->state), "count", (json_int_t)e->count, "text", e->text));
+	    incident_state_name(e->state), "count", (json_int_t)e->count, "text",
+	    json_text(e->text)));
 	return 0;
 }
 
@@ -199,6 +205,7 @@ static json_t *
 cmd_show(struct daemon *d, json_t *req)
 {
 	const char *key = json_string_value(json_object_get(req, "key"));
+	char fitted[INCIDENT_KEY_MAX + 1];
 	struct incident inc;
 	struct store_txn *t;
 	json_t *tl;
@@ -208,7 +215,7 @@ cmd_show(struct daemon *d, json_t *req)
 		return fail("show needs a \"key\"");
 	if ((r = store_txn_begin(d->store, false, &t)) < 0)
 		return fail_errno("reading the state database", r);
-	r = store_incident_by_key(t, key, &inc);
+	r = store_incident_by_key(t, incident_lookup_key(key, fitted), &inc);
 	if (r < 0) {
 		store_txn_abort(t);
 		return r == -ENOENT ? fail("no incident with that key") : fail_errno("reading", r);

@@ -37,6 +37,7 @@ event_reset(struct event *ev, size_t need)
 	ev->scratch = scratch;
 	ev->scratch_cap = cap;
 	ev->scratch_len = 0;
+	ev->text_len = 0;
 	ev->host = ev->program = ev->pid = ev->msgid = STR_EMPTY;
 	ev->sd = ev->message = ev->raw = ev->source = STR_EMPTY;
 	ev->listener = "";
@@ -48,6 +49,60 @@ event_free(struct event *ev)
 	free(ev->scratch);
 	ev->scratch = NULL;
 	ev->scratch_cap = ev->scratch_len = 0;
+	free(ev->text);
+	ev->text = NULL;
+	ev->text_cap = ev->text_len = 0;
+}
+
+/* Every text slot of ev, so the two passes of event_normalize() see the same list. */
+static size_t
+text_slots(struct event *ev, struct str **slots, size_t max)
+{
+	struct str *fixed[] = { &ev->host, &ev->program, &ev->pid, &ev->msgid, &ev->sd,
+		&ev->message, &ev->source };
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fixed) && n < max; i++)
+		slots[n++] = fixed[i];
+	for (size_t i = 0; i < ev->nfields && n + 2 <= max; i++) {
+		slots[n++] = &ev->fields[i].name;
+		slots[n++] = &ev->fields[i].value;
+	}
+	return n;
+}
+
+void
+event_normalize(struct event *ev)
+{
+	struct str *slots[7 + 2 * EVENT_MAX_FIELDS];
+	size_t n = text_slots(ev, slots, ARRAY_SIZE(slots)), need = 0;
+	uint32_t dirty[ARRAY_SIZE(slots) / 32 + 1] = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		if (text_is_clean(slots[i]->p, slots[i]->n, ev->charset, TEXT_KEEP_TAB))
+			continue;
+		dirty[i / 32] |= 1u << (i % 32);
+		need += text_normalized_max(slots[i]->n) + 1;
+	}
+	if (need == 0)
+		return;
+	/* Grown before any slot points into it, so realloc moves nothing we hold. */
+	if (ev->text_cap - ev->text_len < need) {
+		ev->text_cap = ev->text_len + need;
+		ev->text = xreallocarray(ev->text, ev->text_cap, 1);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!(dirty[i / 32] & (1u << (i % 32))))
+			continue;
+		unsigned flags = TEXT_KEEP_TAB;
+		if (slots[i] == &ev->message && (ev->flags & EVENT_TRUNCATED))
+			flags |= TEXT_CUT;
+		char *out = ev->text + ev->text_len;
+		size_t len = text_normalize(slots[i]->p, slots[i]->n, ev->charset, flags, out);
+		out[len] = '\0';
+		ev->text_len += len + 1;
+		*slots[i] = str_make(out, len);
+	}
 }
 
 int

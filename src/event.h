@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "text.h"
 #include "util.h"
 
 enum event_source {
@@ -61,6 +62,7 @@ struct event {
 	socklen_t srclen;
 	struct str source; /* src as text ("192.0.2.1", "::1"), "local" for unix */
 	const char *listener; /* name of the listener it came in on, for counters */
+	enum text_charset charset; /* how the input's bytes are read (the listener's `charset`) */
 
 	size_t nfields;
 	struct event_field fields[EVENT_MAX_FIELDS];
@@ -71,11 +73,25 @@ struct event {
 	 */
 	char *scratch;
 	size_t scratch_len, scratch_cap;
+
+	/* The repaired copies event_normalize() makes of fields that need it; grows, reused. */
+	char *text;
+	size_t text_len, text_cap;
 };
 
 /* Reset ev for reuse, keeping its scratch buffer; caps scratch at >= need bytes. */
 void event_reset(struct event *ev, size_t need);
 void event_free(struct event *ev);
+
+/*
+ * Make every text of ev (host, program, pid, msgid, sd, message, source,
+ * field names and values) valid UTF-8 with control characters escaped,
+ * reading bytes as ev->charset says (see text.h).  Fields that are clean
+ * already, nearly all of them, are left where they are; the others are
+ * repointed into ev->text.  ev->raw stays the bytes as received.  The
+ * pipeline does this first, so no input can forget it.
+ */
+void event_normalize(struct event *ev);
 
 /* Append a field; returns -ENOSPC when EVENT_MAX_FIELDS is reached. */
 int event_add_field(struct event *ev, struct str name, struct str value);

@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "incident.h"
+#include "text.h"
 #include "util.h"
 
 static const char *const state_names[] = {
@@ -51,10 +53,10 @@ incident_start(struct incident *inc, uint64_t id, const char *key, const char *r
 {
 	memset(inc, 0, sizeof(*inc));
 	inc->id = id;
-	strlcpy_t(inc->key, key, sizeof(inc->key));
-	strlcpy_t(inc->rule, rule, sizeof(inc->rule));
-	strlcpy_t(inc->host, host, sizeof(inc->host));
-	strlcpy_t(inc->summary, summary, sizeof(inc->summary));
+	text_copy(inc->key, sizeof(inc->key), key, strlen(key));
+	text_copy(inc->rule, sizeof(inc->rule), rule, strlen(rule));
+	text_copy(inc->host, sizeof(inc->host), host, strlen(host));
+	text_copy(inc->summary, sizeof(inc->summary), summary, strlen(summary));
 	inc->severity = severity;
 	inc->count = 1;
 	inc->first_seen = inc->last_seen = inc->state_since = now;
@@ -163,8 +165,24 @@ incident_fit_key(char *key, size_t len)
 		return;
 	uint64_t h = hash64(key, len, 0);
 	snprintf(tail, sizeof(tail), "#%016" PRIx64, h);
-	size_t keep = INCIDENT_KEY_MAX - strlen(tail);
+	/* The prefix ends between code points, or the key would not be valid UTF-8. */
+	size_t keep = text_cut(key, len, INCIDENT_KEY_MAX - strlen(tail));
 	memcpy(key + keep, tail, strlen(tail) + 1);
+}
+
+const char *
+incident_lookup_key(const char *key, char buf[INCIDENT_KEY_MAX + 1])
+{
+	size_t len = strlen(key);
+	char *copy;
+
+	if (len <= INCIDENT_KEY_MAX)
+		return key;
+	copy = xstrdup(key);
+	incident_fit_key(copy, len);
+	strlcpy_t(buf, copy, INCIDENT_KEY_MAX + 1);
+	free(copy);
+	return buf;
 }
 
 /* Hash text with every run of digits folded to one '0', so counters and pids vary freely. */

@@ -117,7 +117,18 @@ bool incident_count_notable(uint64_t count);
 void incident_default_key(char *buf, size_t size, const char *rule, const char *host,
     size_t host_len, const char *program, size_t program_len, const char *msg, size_t msg_len);
 
-/* Make a key fit INCIDENT_KEY_MAX: a longer one keeps a prefix and a hash of the whole. */
+/*
+ * Make a key fit INCIDENT_KEY_MAX: a longer one keeps a prefix, cut
+ * between UTF-8 characters, and "#" with a hash of the whole.  key holds
+ * len bytes and room for the result.
+ */
 void incident_fit_key(char *key, size_t len);
+
+/*
+ * The key a person typed as the store knows it: itself when it fits, else
+ * its fitted form in buf, so the whole long key works as well as the
+ * stored one.
+ */
+const char *incident_lookup_key(const char *key, char buf[INCIDENT_KEY_MAX + 1]);
 
 #endif

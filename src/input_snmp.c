@@ -42,6 +42,7 @@ struct snmp_listener {
 	char *name, *address, *file;
 	int line;
 	uint64_t rcvbuf; /* `rcvbuf SIZE`, 0: the kernel's default */
+	enum text_charset charset; /* how OctetStrings are read */
 	void *sp; /* net-snmp single-session handle */
 	sd_event_source *io[MAX_FDS];
 	size_t nio;
@@ -164,6 +165,7 @@ deliver(struct snmp_listener *l, netsnmp_pdu *pdu)
 	event_reset(ev, SNMP_EVENT_SCRATCH);
 	ev->recv_usec = now_realtime_usec();
 	ev->listener = l->name;
+	ev->charset = l->charset;
 	memcpy(&ev->src, &l->peer, l->peerlen);
 	ev->srclen = l->peerlen;
 	ev->source = str_make(l->peer_text, strlen(l->peer_text));
@@ -614,6 +616,7 @@ listener_open(struct snmp_input *si, const struct conf_listen *c, struct snmp_li
 	l->file = xstrdup(c->file ? c->file : "?");
 	l->line = c->line;
 	l->rcvbuf = c->rcvbuf;
+	l->charset = c->charset;
 	l->info.name = l->name;
 	l->info.proto = "udp";
 	l->info.address = l->address;
@@ -691,6 +694,7 @@ snmp_input_apply(struct snmp_input *si, const struct conf *conf, char **cause)
 			continue;
 		if ((l = listener_find(si, c)) != NULL) {
 			l->keep = true;
+			l->charset = c->charset;
 			continue;
 		}
 		if ((r = listener_open(si, c, &l, cause)) < 0) {

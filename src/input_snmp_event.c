@@ -17,6 +17,7 @@
 #include "input_snmp.h"
 #include "input_snmp_event.h"
 #include "log.h"
+#include "text.h"
 #include "util.h"
 
 #define OID_TEXT  1024 /* one OID as text */
@@ -257,6 +258,40 @@ add_field_text(struct event *ev, const char *name, const char *value)
 	(void)event_add_field(ev, n, event_scratch_put(ev, value, strlen(value)));
 }
 
+enum octets {
+	OCTETS_BINARY = 0, /* as net-snmp prints it: hex, or by its hint */
+	OCTETS_HINTED_TEXT, /* the MIB says text: snmptrapd prints it bare */
+	OCTETS_TEXT,	    /* text by its bytes: snmptrapd prints it quoted */
+};
+
+/*
+ * Whether an OCTET STRING is text people read.  Its MIB says so with a
+ * display hint ("255a", "255t"); without one, text is what holds no byte
+ * below 0x20 but TAB, CR and LF and reads in the listener's charset.  Text
+ * keeps its bytes as sent (ingest repairs and escapes them like syslog
+ * text), where net-snmp would print '.' for each byte it finds odd.
+ */
+static enum octets
+octets_kind(const netsnmp_variable_list *v, enum text_charset cs)
+{
+	const struct tree *tp;
+	const u_char *p = v->val.string;
+
+	if (v->type != ASN_OCTET_STR || p == NULL || v->val_len > VAL_TEXT)
+		return OCTETS_BINARY;
+	tp = get_tree(v->name, v->name_length, get_tree_head());
+	if (tp != NULL && tp->hint != NULL && *tp->hint != '\0') {
+		char last = tp->hint[strlen(tp->hint) - 1];
+		return last == 'a' || last == 't' ? OCTETS_HINTED_TEXT : OCTETS_BINARY;
+	}
+	for (size_t i = 0; i < v->val_len; i++)
+		if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+			return OCTETS_BINARY;
+	if (cs == TEXT_LATIN1 || text_is_utf8((const char *)p, v->val_len))
+		return OCTETS_TEXT;
+	return OCTETS_BINARY;
+}
+
 /* A value as a field: plain ("3", "eth3"), no type prefix. */
 static struct str
 put_value(struct event *ev, const netsnmp_variable_list *v)
@@ -264,6 +299,8 @@ put_value(struct event *ev, const netsnmp_variable_list *v)
 	char buf[VAL_TEXT];
 	int k;
 
+	if (octets_kind(v, ev->charset) != OCTETS_BINARY)
+		return event_scratch_put(ev, (const char *)v->val.string, v->val_len);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_QUICK_PRINT, 1);
 	k = snprint_value(buf, sizeof(buf), v->name, v->name_length, v);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_QUICK_PRINT, 0);
@@ -347,7 +384,8 @@ var_name(const netsnmp_variable_list *v, char *buf, size_t size)
 
 /* Append one snmptrapd-style "NAME.INST = TYPE: VALUE" to msg, after " " or ", ". */
 static void
-render_var(char *msg, size_t size, size_t *len, const netsnmp_variable_list *v, bool first)
+render_var(char *msg, size_t size, size_t *len, const netsnmp_variable_list *v, bool first,
+    enum text_charset cs)
 {
 	int k;
 
@@ -361,8 +399,16 @@ render_var(char *msg, size_t size, size_t *len, const netsnmp_variable_list *v, 
 		*len += (size_t)k;
 		memcpy(msg + *len, " = ", 4);
 		*len += 3;
-		k = snprint_value(msg + *len, size - *len, v->name, v->name_length, v);
-		if (k > 0)
+		enum octets kind = octets_kind(v, cs);
+		if (kind != OCTETS_BINARY && *len + 11 < size) {
+			const char *q = kind == OCTETS_TEXT ? "\"" : "";
+			*len += (size_t)snprintf(msg + *len, size - *len, "STRING: %s", q);
+			size_t n = v->val_len < size - *len - 2 ? v->val_len : size - *len - 2;
+			memcpy(msg + *len, v->val.string, n);
+			*len += n;
+			*len += (size_t)snprintf(msg + *len, size - *len, "%s", q);
+		} else if ((k = snprint_value(msg + *len, size - *len, v->name, v->name_length,
+			       v)) > 0)
 			*len += (size_t)k;
 	}
 	msg[*len] = '\0';
@@ -459,7 +505,7 @@ snmp_event_from_pdu(netsnmp_pdu *pdu, struct event *ev)
 			continue;
 		}
 		add_var(ev, v);
-		render_var(msg, sizeof(msg), &len, v, first);
+		render_var(msg, sizeof(msg), &len, v, first, ev->charset);
 		first = false;
 	}
 	ev->message = event_scratch_put(ev, msg, len);

@@ -111,6 +111,7 @@ deliver(struct listener *l, const char *msg, size_t len, bool cut, const struct 
 	event_reset(ev, len + 64);
 	ev->recv_usec = now;
 	ev->listener = l->c.name;
+	ev->charset = l->c.charset;
 	ev->raw = str_make(msg, len);
 	if (src != NULL) {
 		memcpy(&ev->src, src, srclen);
@@ -529,6 +530,7 @@ inputs_apply(struct inputs *in, const struct conf *conf, char **cause)
 		if ((l = listener_find(in, c)) != NULL) {
 			l->keep = true;
 			l->c.max_connections = c->max_connections;
+			l->c.charset = c->charset;
 			continue;
 		}
 		if ((r = listener_open(in, c, &l, cause)) < 0) {

@@ -3,7 +3,12 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "jsonutil.h"
+#include "text.h"
 #include "util.h"
 
 json_t *
@@ -15,4 +20,91 @@ json_time(int64_t usec)
 		return json_null();
 	format_rfc3339(usec, buf, sizeof(buf));
 	return json_string(buf);
+}
+
+json_t *
+json_textn(const char *s, size_t n)
+{
+	json_t *j;
+	char *fixed;
+	size_t len;
+
+	if (s == NULL)
+		return json_string("");
+	if ((j = json_stringn(s, n)) != NULL)
+		return j;
+	/* Control characters are legal in JSON (escaped by jansson): repair only the UTF-8. */
+	fixed = xmalloc(text_normalized_max(n) + 1);
+	len = text_normalize(s, n, TEXT_UTF8, TEXT_KEEP_TAB, fixed);
+	j = json_stringn(fixed, len);
+	free(fixed);
+	return j;
+}
+
+json_t *
+json_text(const char *s)
+{
+	return json_textn(s, s ? strlen(s) : 0);
+}
+
+char *
+json_encode(const json_t *o, size_t flags, const char **cause)
+{
+	char *s;
+
+	if (o == NULL) {
+		*cause = "a JSON value could not be built";
+		return NULL;
+	}
+	if ((s = json_dumps(o, flags)) == NULL)
+		*cause = "a JSON value could not be encoded";
+	return s;
+}
+
+size_t
+json_escape_controls(json_t *o)
+{
+	const char *k;
+	json_t *v;
+	size_t i, n = 0;
+
+	if (json_is_object(o)) {
+		json_object_foreach(o, k, v)
+			n += json_escape_controls(v);
+	} else if (json_is_array(o)) {
+		json_array_foreach(o, i, v)
+			n += json_escape_controls(v);
+	} else if (json_is_string(o)) {
+		const char *s = json_string_value(o);
+		size_t len = json_string_length(o);
+		if (!text_is_clean(s, len, TEXT_UTF8, 0)) {
+			char *clean = text_clean_dup(s, len);
+			json_string_set(o, clean);
+			free(clean);
+			n++;
+		}
+	}
+	return n;
+}
+
+char *
+json_escape_c1(const char *s)
+{
+	size_t n, o = 0;
+	char *out;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	out = xmalloc(n * 3 + 1); /* two bytes become six at most */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i], d = (unsigned char)s[i + 1];
+		if (c == 0xc2 && d >= 0x80 && d <= 0x9f) {
+			o += (size_t)snprintf(out + o, 7, "\\u%04x", d);
+			i++;
+		} else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
 }

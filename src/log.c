@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "text.h"
 #include "util.h"
 
 static bool log_debug_on;
@@ -22,16 +23,27 @@ log_init(bool debug, bool journal_prefix)
 	log_prefix = journal_prefix;
 }
 
+/*
+ * Arguments may quote what a sender wrote (a source, a key, an upstream's
+ * answer): every line is made valid UTF-8 with control characters escaped
+ * here, so none can forge a line, colour a terminal or confuse journald.
+ */
 static void
 log_vemit(int level, const char *suffix, const char *fmt, va_list ap)
 {
-	char buf[2048];
+	char buf[2048], line[sizeof(buf) * TEXT_GROWTH + 1];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	size_t len;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n < 0)
+		n = 0;
+	len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
+	len = text_normalize(buf, len, TEXT_UTF8, (size_t)n >= sizeof(buf) ? TEXT_CUT : 0, line);
+	line[len] = '\0';
 	if (log_prefix)
-		fprintf(stderr, "<%d>%s%s\n", level, buf, suffix ? suffix : "");
+		fprintf(stderr, "<%d>%s%s\n", level, line, suffix ? suffix : "");
 	else
-		fprintf(stderr, "triaged: %s%s\n", buf, suffix ? suffix : "");
+		fprintf(stderr, "triaged: %s%s\n", line, suffix ? suffix : "");
 }
 
 #define LOG_BODY(level, suffix)                 \

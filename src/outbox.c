@@ -29,6 +29,7 @@
 #include "outbox_item.h"
 #include "pipeline.h"
 #include "store.h"
+#include "text.h"
 #include "upstream_pagerduty.h"
 #include "util.h"
 
@@ -102,7 +103,7 @@ persist(struct outbox *o, struct item *it)
 {
 	struct store_txn *t = pipeline_txn(o->d->pipeline);
 	char *s = item_encode(it);
-	int r = t ? store_outbox_put(t, &it->seq, s, strlen(s)) : -EIO;
+	int r = s == NULL ? -EINVAL : t ? store_outbox_put(t, &it->seq, s, strlen(s)) : -EIO;
 
 	if (r < 0)
 		log_ratelimited(&o->rl, "outbox: saving delivery %llu failed: %s",
@@ -117,6 +118,7 @@ note_timeline(struct outbox *o, const struct item *it, const char *what, const c
 
 	snprintf(text, sizeof(text), "%s %s to %s: %s", what, outbox_action_name(it->action),
 	    it->upstream, why);
+	text_fix_tail(text);
 	pipeline_note(o->d->pipeline, it->incident_id, text);
 }
 
@@ -137,11 +139,12 @@ forget(struct outbox *o, struct item *it)
 	item_free(it);
 }
 
+/* why may quote the upstream's answer: text from the network, repaired like any other. */
 static void
 set_error(char **dst, const char *why)
 {
 	free(*dst);
-	*dst = xstrdup(why);
+	*dst = text_clean_dup(why, strlen(why));
 }
 
 static void
@@ -371,9 +374,11 @@ outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
 
 	if (!make_room(o, t, action, inc->severity))
 		return 0;
+	if (payload == NULL)
+		return -EINVAL; /* the body could not be built: nothing to keep */
 	it = item_new(o, upstream, inc, action, payload, now_realtime_usec());
 	s = item_encode(it);
-	r = store_outbox_put(t, &it->seq, s, strlen(s));
+	r = s == NULL ? -EINVAL : store_outbox_put(t, &it->seq, s, strlen(s));
 	free(s);
 	if (r < 0) {
 		item_free(it);
@@ -533,12 +538,14 @@ outbox_free(struct outbox *o)
 static json_t *
 item_json(const struct item *it, const char *state)
 {
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:s?}", "id",
-	    (json_int_t)it->seq, "upstream", it->upstream, "key", it->key, "action",
+	return json_pack("{s:I, s:o, s:o, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o?}", "id",
+	    (json_int_t)it->seq, "upstream", json_text(it->upstream), "key", json_text(it->key),
+	    "action",
 	    outbox_action_name(it->action), "state", state, "severity",
 	    event_severity_name(it->severity), "attempts", (json_int_t)it->attempts, "created",
 	    json_time(it->created), "next_try", json_time(it->dead ? 0 : it->next_try),
-	    "last_try", json_time(it->last_try), "last_error", it->last_error);
+	    "last_try", json_time(it->last_try), "last_error",
+	    it->last_error ? json_text(it->last_error) : NULL);
 }
 
 json_t *
@@ -561,11 +568,11 @@ outbox_upstreams_json(struct outbox *o)
 	int64_t now = now_realtime_usec();
 
 	for (struct upstream_state *u = o->ups; u != NULL; u = u->next)
-		json_array_append_new(arr, json_pack("{s:s, s:b, s:b, s:b, s:i, s:I, s:I, s:s?}",
-		    "name", u->name, "configured", u->cu != NULL, "held", u->held_until > now,
+		json_array_append_new(arr, json_pack("{s:o, s:b, s:b, s:b, s:i, s:I, s:I, s:o?}",
+		    "name", json_text(u->name), "configured", u->cu != NULL, "held", u->held_until > now,
 		    "paused", u->paused_until > now, "in_flight", (int)u->in_flight, "delivered",
 		    (json_int_t)u->delivered, "failures", (json_int_t)u->failures, "last_error",
-		    u->last_error));
+		    u->last_error ? json_text(u->last_error) : NULL));
 	return arr;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "incident.h"
+#include "jsonutil.h"
 #include "outbox_item.h"
 #include "util.h"
 
@@ -45,13 +46,16 @@ item_free(struct item *it)
 char *
 item_encode(const struct item *it)
 {
-	json_t *o = json_pack("{s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:b, s:s, s:s*}",
-	    "upstream", it->upstream, "key", it->key, "incident", (json_int_t)it->incident_id,
+	/* json_text: a key stored before ingest repaired text must not make this fail. */
+	json_t *o = json_pack("{s:o, s:o, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:b, s:o, s:o*}",
+	    "upstream", json_text(it->upstream), "key", json_text(it->key), "incident",
+	    (json_int_t)it->incident_id,
 	    "action", (int)it->action, "severity", it->severity, "attempts",
 	    (json_int_t)it->attempts, "created", (json_int_t)it->created, "next_try",
 	    (json_int_t)it->next_try, "last_try", (json_int_t)it->last_try, "dead", it->dead,
-	    "payload", it->payload, "last_error", it->last_error);
-	char *s = json_dumps(o, JSON_COMPACT);
+	    "payload", json_text(it->payload), "last_error",
+	    it->last_error ? json_text(it->last_error) : NULL);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	json_decref(o);
 	return s;

@@ -27,6 +27,7 @@
 #include "pipeline.h"
 #include "rules.h"
 #include "store.h"
+#include "text.h"
 #include "upstream_pagerduty.h"
 
 /* Commit at least this often under a flood that never lets the loop go idle. */
@@ -154,9 +155,7 @@ timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind 
 	e.kind = kind;
 	e.state = inc->state;
 	e.count = inc->count;
-	if (len >= sizeof(e.text))
-		len = sizeof(e.text) - 1;
-	memcpy(e.text, text, len);
+	text_copy(e.text, sizeof(e.text), text, len);
 	mark_dirty(p, COMMIT_STATE);
 	r = store_timeline_add(p->txn, inc->id, &e);
 	if (r < 0)
@@ -167,8 +166,9 @@ static void
 timeline_state(struct pipeline *p, const struct incident *inc, int64_t at, const char *why)
 {
 	char text[TIMELINE_TEXT_MAX];
-	int n = snprintf(text, sizeof(text), "%s: %s", incident_state_name(inc->state), why);
-	timeline_add(p, inc, TIMELINE_STATE, at, text, n > 0 ? (size_t)n : 0);
+	snprintf(text, sizeof(text), "%s: %s", incident_state_name(inc->state), why);
+	text_fix_tail(text); /* why may carry a person's note, cut anywhere */
+	timeline_add(p, inc, TIMELINE_STATE, at, text, strlen(text));
 }
 
 static void
@@ -180,13 +180,39 @@ incident_save(struct pipeline *p, const struct incident *inc)
 		store_failed(p, r, "saving an incident");
 }
 
+/*
+ * A key template expanded whole, however long the sender made it, then fit
+ * to INCIDENT_KEY_MAX (a prefix and a hash of the whole: keys that differ
+ * anywhere stay apart).  An empty expansion is the rule's name and "/", as
+ * LMDB has no empty keys.
+ */
+static void
+template_key(const struct template *t, const char *rule_name, struct event *ev, char *key,
+    size_t size)
+{
+	char buf[1024], *s = buf;
+	size_t n = template_expand(t, ev, buf, sizeof(buf));
+
+	if (n >= sizeof(buf)) {
+		s = xmalloc(n + 1);
+		template_expand(t, ev, s, n + 1);
+	}
+	if (n == 0)
+		snprintf(key, size, "%s/", rule_name);
+	else {
+		incident_fit_key(s, n);
+		text_copy(key, size, s, strlen(s));
+	}
+	if (s != buf)
+		free(s);
+}
+
 /* The key: the rule's template, else a stable hash (without the message when it must pair with resolve-on). */
 static void
 event_key(const struct rule *rule, const char *rule_name, struct event *ev, char *key, size_t size)
 {
 	if (rule != NULL && rule->key != NULL) {
-		size_t n = template_expand(rule->key, ev, key, size);
-		incident_fit_key(key, n < size ? n : size - 1);
+		template_key(rule->key, rule_name, ev, key, size);
 	} else if (rule != NULL && rule->resolve_on != NULL) {
 		incident_default_key(key, size, rule_name, ev->host.p, ev->host.n, "", 0, "", 0);
 	} else {
@@ -204,6 +230,7 @@ event_summary(const struct rule *rule, struct event *ev, char *buf, size_t size)
 	}
 	snprintf(buf, size, "%.*s %.*s%s%.*s", (int)ev->host.n, ev->host.p, (int)ev->program.n,
 	    ev->program.p, ev->program.n ? ": " : "", (int)ev->message.n, ev->message.p);
+	text_fix_tail(buf);
 }
 
 static int
@@ -250,7 +277,7 @@ queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc,
 		expand_opt(rule->group, ev, grp, sizeof(grp), &det.group);
 		expand_opt(rule->class_, ev, cls, sizeof(cls), &det.class_);
 	}
-	snprintf(last, sizeof(last), "%.*s", (int)ev->message.n, ev->message.p);
+	text_copy(last, sizeof(last), ev->message.p, ev->message.n);
 	det.first_event = last;
 	if (inc->count > 1 && store_timeline_foreach(p->txn, inc->id, first_event_cb, first) == 1)
 		det.first_event = first;
@@ -324,11 +351,12 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 			return;
 		}
 		event_summary(rule, ev, summary, sizeof(summary));
-		snprintf(host, sizeof(host), "%.*s", (int)ev->host.n, ev->host.p);
+		text_copy(host, sizeof(host), ev->host.p, ev->host.n);
 		int sev = rule && rule->severity >= 0 ? rule->severity : ev->severity;
 		incident_start(&inc, id, key, name, host, summary, sev, threshold, ev->recv_usec);
 		fired = inc.state == INCIDENT_TRIGGERED;
 		p->stats.opened++;
+		log_debug("opened incident %" PRIu64 " '%s' (rule %s)", id, inc.key, name);
 		timeline_state(p, &inc, ev->recv_usec, fired ? "opened" : "opened, below threshold");
 	}
 	if (incident_count_notable(inc.count))
@@ -389,6 +417,8 @@ pipeline_submit(struct pipeline *p, struct event *ev)
 	const struct rule *rule;
 	enum rules_verdict v;
 
+	/* Before anything reads it: rules, keys, the store and every output see valid text. */
+	event_normalize(ev);
 	p->stats.received++;
 	if (ev->flags & EVENT_MALFORMED)
 		p->stats.malformed++;
@@ -424,6 +454,7 @@ static int
 by_person(struct pipeline *p, const char *key, const char *who, bool resolve, char **cause)
 {
 	int64_t now = now_realtime_usec();
+	char fitted[INCIDENT_KEY_MAX + 1];
 	struct incident inc;
 	char why[256];
 	int r;
@@ -432,7 +463,7 @@ by_person(struct pipeline *p, const char *key, const char *who, bool resolve, ch
 		xasprintf(cause, "the state database is not writable");
 		return -EIO;
 	}
-	r = store_incident_by_key(p->txn, key, &inc);
+	r = store_incident_by_key(p->txn, incident_lookup_key(key, fitted), &inc);
 	if (r == -ENOENT || (r == 0 && !incident_is_open(&inc))) {
 		xasprintf(cause, "no open incident with key '%s'", key);
 		return -ENOENT;

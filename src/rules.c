@@ -595,5 +595,7 @@ template_expand(const struct template *t, const struct event *ev, char *buf, siz
 	}
 	if (size > 0)
 		buf[need < size ? need : size - 1] = '\0';
+	if (need >= size && size > 0)
+		text_fix_tail(buf); /* a cut never leaves half a character */
 	return need;
 }

@@ -15,6 +15,8 @@
 
 #include "conf.h"
 #include "ctlclient.h"
+#include "jsonutil.h"
+#include "text.h"
 #include "util.h"
 
 #define DEFAULT_SOCKET RUNSTATEDIR "/triaged/control.sock"
@@ -235,9 +237,12 @@ print_incidents(json_t *r)
 	printf("%-13s %-8s %8s  %-19s  %-40s %s\n", "STATE", "SEVERITY", "COUNT", "LAST SEEN",
 	    "KEY", "SUMMARY");
 	json_array_foreach(arr, n, i) {
+		char summary[81];
 		short_time(jstr(i, "last_seen"), when, sizeof(when));
-		printf("%-13s %-8s %8lld  %-19s  %-40s %.80s\n", jstr(i, "state"),
-		    jstr(i, "severity"), jint(i, "count"), when, jstr(i, "key"), jstr(i, "summary"));
+		/* Cut between characters: half a UTF-8 sequence is garbage on a terminal. */
+		text_copy(summary, sizeof(summary), jstr(i, "summary"), strlen(jstr(i, "summary")));
+		printf("%-13s %-8s %8lld  %-19s  %-40s %s\n", jstr(i, "state"),
+		    jstr(i, "severity"), jint(i, "count"), when, jstr(i, "key"), summary);
 	}
 }
 
@@ -318,12 +323,19 @@ run(const struct verb *v, const struct opts *o, char **argv)
 	}
 	bool okay = json_is_true(json_object_get(reply, "ok"));
 	if (o->json) {
-		char *s = json_dumps(reply, JSON_INDENT(2));
-		puts(s);
+		/* Valid JSON either way; C1 controls escaped so a terminal shows them. */
+		char *s = json_dumps(reply, JSON_INDENT(2)), *safe = json_escape_c1(s);
+		puts(safe ? safe : "null");
+		free(safe);
 		free(s);
-	} else if (okay)
+		json_decref(reply);
+		return okay ? 0 : 1;
+	}
+	/* What senders wrote reaches a terminal: no raw control byte may. */
+	json_escape_controls(reply);
+	if (okay)
 		v->print(reply);
-	if (!okay && !o->json)
+	if (!okay)
 		fprintf(stderr, "triagectl: %s\n", jstr(reply, "error"));
 	json_decref(reply);
 	return okay ? 0 : 1;

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "conf.h"
+#include "jsonutil.h"
+#include "text.h"
 #include "upstream_pagerduty.h"
 #include "util.h"
 
@@ -29,27 +31,15 @@ pagerduty_severity(int sev)
 	return "info";
 }
 
-/* A string cut to at most max bytes without splitting a UTF-8 sequence. */
+/* Any bytes as valid JSON text, then cut to at most max bytes between code points. */
 static json_t *
 json_cut(const char *s, size_t max)
 {
-	size_t n = strlen(s);
+	json_t *j = json_text(s);
+	size_t n = json_string_length(j);
 
-	if (n > max) {
-		n = max;
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-	}
-	/* Bytes that are not UTF-8 would make jansson refuse the string: keep them readable. */
-	json_t *j = json_stringn(s, n);
-	if (j != NULL)
-		return j;
-	char *copy = xstrndup(s, n);
-	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
+	if (n > max)
+		json_string_setn(j, json_string_value(j), text_cut(json_string_value(j), n, max));
 	return j;
 }
 

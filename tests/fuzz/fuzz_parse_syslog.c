@@ -3,7 +3,8 @@
  * ASan and UBSan catch, it reads every byte of every slice the parser
  * returns and aborts unless the slice lies inside the input or the used
  * part of scratch, so a wrong length shows up even when it stays inside
- * some other allocation.
+ * some other allocation.  Then ingest's text repair runs over the event
+ * and every text slot must come out valid UTF-8 without control bytes.
  */
 #include "config.h"
 
@@ -65,6 +66,30 @@ check_event(const struct event *ev, const char *raw, size_t len)
 	}
 }
 
+static void
+check_clean(struct str s)
+{
+	if (!text_is_clean(s.p, s.n, TEXT_UTF8, TEXT_KEEP_TAB))
+		abort();
+}
+
+static void
+check_normalized(struct event *ev)
+{
+	ev->charset = ev->recv_usec & 1 ? TEXT_LATIN1 : TEXT_UTF8;
+	event_normalize(ev);
+	check_clean(ev->host);
+	check_clean(ev->program);
+	check_clean(ev->pid);
+	check_clean(ev->msgid);
+	check_clean(ev->sd);
+	check_clean(ev->message);
+	for (size_t i = 0; i < ev->nfields; i++) {
+		check_clean(ev->fields[i].name);
+		check_clean(ev->fields[i].value);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -78,7 +103,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	event_reset(&ev, size + 64);
 	ev.source = STR_LIT("local");
 	ev.host = ev.source;
+	ev.recv_usec = (int64_t)size;
 	parse_syslog(&ev, raw, size, &ctx);
 	check_event(&ev, raw, size);
+	check_normalized(&ev);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "incident.h"
+#include "text.h"
 #include "util.h"
 
 #define S USEC_PER_SEC
@@ -134,6 +135,26 @@ START_TEST(long_keys_are_hashed_to_fit)
 }
 END_TEST
 
+/* The prefix of a fitted key never ends inside a character, and a typed long key finds it. */
+START_TEST(long_keys_stay_utf8)
+{
+	char key[700], typed[700], buf[INCIDENT_KEY_MAX + 1];
+
+	size_t n = 2;
+
+	memcpy(key, "h/", 2);
+	for (; n + 3 < sizeof(key); n += 3)
+		memcpy(key + n, "\xe2\x82\xac", 3); /* 3-byte characters: 255 falls inside one */
+	key[n] = '\0';
+	strcpy(typed, key);
+	incident_fit_key(key, strlen(key));
+	ck_assert_uint_le(strlen(key), INCIDENT_KEY_MAX);
+	ck_assert(text_is_utf8(key, strlen(key)));
+	ck_assert_str_eq(incident_lookup_key(typed, buf), key);
+	ck_assert(incident_lookup_key("short/key", buf) != buf);
+}
+END_TEST
+
 START_TEST(notable_counts)
 {
 	ck_assert(incident_count_notable(1));
@@ -166,6 +187,7 @@ main(void)
 	tcase_add_test(tc, expiry);
 	tcase_add_test(tc, default_key_folds_digits_and_is_stable);
 	tcase_add_test(tc, long_keys_are_hashed_to_fit);
+	tcase_add_test(tc, long_keys_stay_utf8);
 	tcase_add_test(tc, notable_counts);
 	tcase_add_test(tc, state_names);
 	suite_add_tcase(s, tc);
