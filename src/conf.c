@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf_control.h"
 #include "conf_journal.h"
 #include "conf_lex.h"
 #include "conf_rule.h"
@@ -41,6 +42,8 @@ enum setting {
 	SET_HOSTNAME = 0,
 	SET_STATE_DIR,
 	SET_CONTROL_SOCKET,
+	SET_CONTROL_GROUP,
+	SET_CONTROL_ADMIN_GROUP,
 	SET_MAX_MESSAGE,
 	SET_EVENT_LOG,
 	SET_DEFAULT,
@@ -150,6 +153,21 @@ stmt_control_socket(struct lex *lx, void *ctx, char **cause)
 		return r;
 	return expect_path(lx, "control-socket", sizeof(sun.sun_path) - 1,
 	    &p->conf->control_socket, cause);
+}
+
+/* control-group NAME | control-admin-group NAME */
+static int
+stmt_control_group(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+	bool admin = tok_is_word(&lx->tok, "control-admin-group");
+	int r;
+
+	if ((r = set_once(p, lx, admin ? SET_CONTROL_ADMIN_GROUP : SET_CONTROL_GROUP, cause)) < 0)
+		return r;
+	return conf_group_parse(lx, admin ? "control-admin-group" : "control-group",
+	    admin ? &p->conf->control_admin_group : &p->conf->control_group,
+	    admin ? &p->conf->control_admin_gid : &p->conf->control_gid, cause);
 }
 
 static int
@@ -650,6 +668,8 @@ stmt_journal(struct lex *lx, void *ctx, char **cause)
 }
 
 static const struct lex_keyword top_keywords[] = {
+	{ "control-admin-group", stmt_control_group },
+	{ "control-group", stmt_control_group },
 	{ "control-socket", stmt_control_socket },
 	{ "default", stmt_default },
 	{ "event-log", stmt_event_log },
@@ -793,5 +813,7 @@ conf_free(struct conf *conf)
 	free(conf->hostname);
 	free(conf->state_dir);
 	free(conf->control_socket);
+	free(conf->control_group);
+	free(conf->control_admin_group);
 	free(conf);
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "text.h"
 
@@ -187,6 +188,16 @@ struct conf {
 	char *hostname;	      /* default gethostname() */
 	char *state_dir;      /* absolute; default LOCALSTATEDIR "/lib/triaged" */
 	char *control_socket; /* absolute; default RUNSTATEDIR "/triaged/control.sock" */
+	/*
+	 * `control-group NAME`: the control socket's group (who may connect);
+	 * NULL: the daemon's own.  `control-admin-group NAME`: who besides root
+	 * and the daemon's user may use the acting verbs; NULL: nobody else.
+	 * The gids are looked up when the config is loaded.
+	 */
+	char *control_group;
+	gid_t control_gid;
+	char *control_admin_group;
+	gid_t control_admin_gid;
 	uint64_t max_message; /* `max-message SIZE`, default 64 KiB */
 
 	bool event_log;		     /* `event-log off` disables the raw-event log */

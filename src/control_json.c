@@ -11,7 +11,10 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "control.h"
 #include "control_json.h"
+#include "control_peer.h"
+#include "control_request.h"
 #include "daemon.h"
 #include "jsonutil.h"
 #include "event.h"
@@ -125,13 +128,25 @@ store_json(struct daemon *d)
 }
 
 static json_t *
-cmd_status(struct daemon *d, json_t *req)
+control_json(struct daemon *d)
+{
+	struct control_stats st;
+
+	control_get_stats(d->control, &st);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "clients", (json_int_t)st.clients,
+	    "refused_busy", (json_int_t)st.refused_busy, "refused_permission",
+	    (json_int_t)st.refused_permission, "dropped_slow", (json_int_t)st.dropped_slow,
+	    "dropped_idle", (json_int_t)st.dropped_idle, "too_large", (json_int_t)st.too_large);
+}
+
+static json_t *
+cmd_status(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
 	json_t *listeners = json_array();
 
 	inputs_foreach(d->inputs, listener_json, listeners);
 	snmp_input_foreach(d->snmp, listener_json, listeners);
-	return json_pack("{s:b, s:s, s:i, s:o, s:o, s:o, s:I, s:I, s:o?, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:b, s:s, s:i, s:o, s:o, s:o, s:I, s:I, s:o?, s:o, s:o, s:o, s:o, s:o}",
 	    "ok", 1, "version", PACKAGE_VERSION, "pid", (int)getpid(), "hostname",
 	    json_text(d->conf->hostname), "config", json_text(d->conf_path), "started",
 	    json_time(d->started_usec), "reloads", (json_int_t)d->reloads, "reload_failures",
@@ -139,7 +154,7 @@ cmd_status(struct daemon *d, json_t *req)
 	    d->last_reload_error ? json_text(d->last_reload_error) : NULL, "listeners", listeners,
 	    "events",
 	    events_json(pipeline_get_stats(d->pipeline)), "incidents", incidents_summary(d),
-	    "store", store_json(d));
+	    "store", store_json(d), "control", control_json(d));
 }
 
 struct list_ctx {
@@ -162,21 +177,15 @@ list_visit(const struct incident *inc, void *arg)
 }
 
 static json_t *
-cmd_incidents(struct daemon *d, json_t *req)
+cmd_incidents(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
-	const char *state = json_string_value(json_object_get(req, "state"));
-	json_int_t limit = json_integer_value(json_object_get(req, "limit"));
-	struct list_ctx c = { .state = -1, .limit = INCIDENTS_DEFAULT_LIMIT };
+	struct list_ctx c = { .state = rq->state, .limit = rq->limit };
 	struct store_txn *t;
 	int r;
 
-	if (state != NULL && strcmp(state, "open") == 0)
-		c.state = -2;
-	else if (state != NULL && strcmp(state, "all") != 0 &&
-	    (c.state = incident_state_from_name(state)) < 0)
-		return fail("unknown state; use pending, triggered, acknowledged, resolved, open or all");
-	if (limit > 0)
-		c.limit = (size_t)limit;
+	_Static_assert(CONTROL_STATE_ALL == -1 && CONTROL_STATE_OPEN == -2, "list_ctx's filters");
+	if (c.limit == 0)
+		c.limit = INCIDENTS_DEFAULT_LIMIT;
 	if ((r = store_txn_begin(d->store, false, &t)) < 0)
 		return fail_errno("reading the state database", r);
 	c.arr = json_array();
@@ -202,20 +211,17 @@ timeline_visit(const struct timeline_entry *e, void *arg)
 }
 
 static json_t *
-cmd_show(struct daemon *d, json_t *req)
+cmd_show(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
-	const char *key = json_string_value(json_object_get(req, "key"));
 	char fitted[INCIDENT_KEY_MAX + 1];
 	struct incident inc;
 	struct store_txn *t;
 	json_t *tl;
 	int r;
 
-	if (key == NULL)
-		return fail("show needs a \"key\"");
 	if ((r = store_txn_begin(d->store, false, &t)) < 0)
 		return fail_errno("reading the state database", r);
-	r = store_incident_by_key(t, incident_lookup_key(key, fitted), &inc);
+	r = store_incident_by_key(t, incident_lookup_key(rq->key, fitted), &inc);
 	if (r < 0) {
 		store_txn_abort(t);
 		return r == -ENOENT ? fail("no incident with that key") : fail_errno("reading", r);
@@ -228,18 +234,17 @@ cmd_show(struct daemon *d, json_t *req)
 	return json_pack("{s:b, s:o}", "ok", 1, "incident", ij);
 }
 
+/* ack or resolve in the name of the person the kernel says asked; --who is only a note. */
 static json_t *
-change(struct daemon *d, json_t *req, bool resolve)
+change(struct daemon *d, const struct control_request *rq, struct control_peer *peer,
+    bool resolve)
 {
-	const char *key = json_string_value(json_object_get(req, "key"));
-	const char *who = json_string_value(json_object_get(req, "who"));
+	const char *actor = control_peer_actor(peer);
 	char *cause = NULL;
 	int r;
 
-	if (key == NULL)
-		return fail("this command needs a \"key\"");
-	r = resolve ? pipeline_resolve(d->pipeline, key, who, &cause) :
-		      pipeline_ack(d->pipeline, key, who, &cause);
+	r = resolve ? pipeline_resolve(d->pipeline, rq->key, actor, rq->note, &cause) :
+		      pipeline_ack(d->pipeline, rq->key, actor, rq->note, &cause);
 	if (r < 0) {
 		json_t *j = fail(cause ? cause : "failed");
 		free(cause);
@@ -249,19 +254,19 @@ change(struct daemon *d, json_t *req, bool resolve)
 }
 
 static json_t *
-cmd_ack(struct daemon *d, json_t *req)
+cmd_ack(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
-	return change(d, req, false);
+	return change(d, rq, peer, false);
 }
 
 static json_t *
-cmd_resolve(struct daemon *d, json_t *req)
+cmd_resolve(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
-	return change(d, req, true);
+	return change(d, rq, peer, true);
 }
 
 static json_t *
-cmd_reload(struct daemon *d, json_t *req)
+cmd_reload(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
 	char *cause = NULL;
 
@@ -274,7 +279,7 @@ cmd_reload(struct daemon *d, json_t *req)
 }
 
 static json_t *
-cmd_queue(struct daemon *d, json_t *req)
+cmd_queue(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
 	struct outbox_stats st;
 
@@ -287,19 +292,15 @@ cmd_queue(struct daemon *d, json_t *req)
 	    (json_int_t)st.pending);
 }
 
-/* {"command":"queue-retry","id":N} or {"all":true}; queue-drop takes an id. */
+/* queue-retry ID or all, queue-drop ID: control_request.c checked which is given. */
 static json_t *
-queue_change(struct daemon *d, json_t *req, bool drop)
+queue_change(struct daemon *d, const struct control_request *rq, bool drop)
 {
-	json_int_t id = json_integer_value(json_object_get(req, "id"));
-	bool all = json_is_true(json_object_get(req, "all"));
 	int r;
 
-	if (id <= 0 && !(all && !drop))
-		return fail(drop ? "queue drop needs an id" : "queue retry needs an id or all");
-	r = drop ? outbox_drop(d->outbox, (uint64_t)id) : outbox_retry(d->outbox, all ? 0 : (uint64_t)id);
+	r = drop ? outbox_drop(d->outbox, rq->id) : outbox_retry(d->outbox, rq->all ? 0 : rq->id);
 	if (r == -ENOENT)
-		return fail(all ? "no delivery to retry" : "no delivery with that id");
+		return fail(rq->all ? "no delivery to retry" : "no delivery with that id");
 	if (r == -EBUSY)
 		return fail("that delivery is in flight; try again in a moment");
 	if (r < 0)
@@ -308,26 +309,25 @@ queue_change(struct daemon *d, json_t *req, bool drop)
 }
 
 static json_t *
-cmd_queue_retry(struct daemon *d, json_t *req)
+cmd_queue_retry(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
-	return queue_change(d, req, false);
+	return queue_change(d, rq, false);
 }
 
 static json_t *
-cmd_queue_drop(struct daemon *d, json_t *req)
+cmd_queue_drop(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
-	return queue_change(d, req, true);
+	return queue_change(d, rq, true);
 }
 
-const struct control_command control_commands[] = {
-	{ "ack", cmd_ack },
-	{ "incidents", cmd_incidents },
-	{ "queue", cmd_queue },
-	{ "queue-drop", cmd_queue_drop },
-	{ "queue-retry", cmd_queue_retry },
-	{ "reload", cmd_reload },
-	{ "resolve", cmd_resolve },
-	{ "show", cmd_show },
-	{ "status", cmd_status },
-	{ NULL, NULL },
+control_command_fn *const control_commands[CONTROL_NVERBS] = {
+	[CONTROL_ACK] = cmd_ack,
+	[CONTROL_INCIDENTS] = cmd_incidents,
+	[CONTROL_QUEUE] = cmd_queue,
+	[CONTROL_QUEUE_DROP] = cmd_queue_drop,
+	[CONTROL_QUEUE_RETRY] = cmd_queue_retry,
+	[CONTROL_RELOAD] = cmd_reload,
+	[CONTROL_RESOLVE] = cmd_resolve,
+	[CONTROL_SHOW] = cmd_show,
+	[CONTROL_STATUS] = cmd_status,
 };

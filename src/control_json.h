@@ -1,6 +1,8 @@
 /*
- * control_json.h - the control socket's commands, one table entry each.
- * Each takes the request object and returns a new reply object.
+ * control_json.h - the control socket's commands, one table entry per verb.
+ * Each takes a parsed, permitted request (control.c parses it and checks
+ * who may run it) and returns a new reply object, or NULL when none could
+ * be built.  peer is who asked, as the kernel says.
  */
 #ifndef TRIAGED_CONTROL_JSON_H
 #define TRIAGED_CONTROL_JSON_H
@@ -8,12 +10,12 @@
 #include <jansson.h>
 
 struct daemon;
+struct control_peer;
+struct control_request;
 
-struct control_command {
-	const char *name;
-	json_t *(*run)(struct daemon *d, json_t *req);
-};
+typedef json_t *control_command_fn(struct daemon *d, const struct control_request *rq,
+    struct control_peer *peer);
 
-extern const struct control_command control_commands[]; /* NULL-terminated */
+extern control_command_fn *const control_commands[]; /* indexed by enum control_verb */
 
 #endif

@@ -30,8 +30,13 @@ connect_to(const char *path, char **cause)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		r = -errno;
-		xasprintf(cause, "cannot reach triaged at %s: %s (is triaged running?)", path,
-		    strerror(errno));
+		if (r == -EACCES || r == -EPERM)
+			xasprintf(cause, "cannot reach triaged at %s: %s; only root, the user "
+					 "triaged runs as and members of its control-group may "
+					 "connect", path, strerror(-r));
+		else
+			xasprintf(cause, "cannot reach triaged at %s: %s (is triaged running?)",
+			    path, strerror(-r));
 		if (fd >= 0)
 			close(fd);
 		return r;
@@ -104,7 +109,7 @@ ctlclient_call(const char *path, json_t *req, int timeout_ms, json_t **reply, ch
 	if ((fd = connect_to(path, cause)) < 0)
 		return fd;
 	s = json_dumps(req, JSON_COMPACT);
-	r = send_all(fd, s, strlen(s));
+	r = s != NULL ? send_all(fd, s, strlen(s)) : -EINVAL;
 	if (r == 0)
 		r = send_all(fd, "\n", 1);
 	free(s);

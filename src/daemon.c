@@ -29,6 +29,12 @@
 #include "store.h"
 #include "util.h"
 
+static bool
+streq_null(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
 static void
 store_opts_from(const struct conf *c, struct store_opts *o)
 {
@@ -64,6 +70,9 @@ daemon_reload(struct daemon *d, char **cause)
 	if (strcmp(fresh->state_dir, old->state_dir) != 0 ||
 	    strcmp(fresh->control_socket, old->control_socket) != 0)
 		log_warnx("state-dir and control-socket changes take effect at the next restart");
+	/* The socket file keeps its group until restarted; control-admin-group applies now. */
+	if (!streq_null(fresh->control_group, old->control_group))
+		log_warnx("control-group changes take effect at the next restart");
 	pipeline_flush(d->pipeline);
 	d->conf = fresh;
 	store_opts_from(fresh, &so);

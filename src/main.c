@@ -58,6 +58,7 @@ main(int argc, char **argv)
 	conf_set_oid_resolver(snmp_input_resolve_oid); /* trap names in rules, via MIBs */
 	if (conf_load(d.conf_path, &d.conf, &cause) < 0) {
 		fprintf(stderr, "%s\n", cause);
+		free(cause);
 		return 1;
 	}
 	if (check) {
@@ -69,6 +70,7 @@ main(int argc, char **argv)
 	d.started_usec = now_realtime_usec();
 	if ((r = daemon_start(&d, &cause)) < 0) {
 		log_error("%s", cause ? cause : strerror(-r));
+		free(cause);
 		daemon_stop(&d);
 		return 1;
 	}

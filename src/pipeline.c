@@ -451,12 +451,13 @@ pipeline_submit(struct pipeline *p, struct event *ev)
 
 /* A person's ack or resolve: same transaction discipline as events, committed at once. */
 static int
-by_person(struct pipeline *p, const char *key, const char *who, bool resolve, char **cause)
+by_person(struct pipeline *p, const char *key, const char *actor, const char *note,
+    bool resolve, char **cause)
 {
 	int64_t now = now_realtime_usec();
 	char fitted[INCIDENT_KEY_MAX + 1];
 	struct incident inc;
-	char why[256];
+	char why[TIMELINE_TEXT_MAX];
 	int r;
 
 	if (batch_txn(p, now) == NULL) {
@@ -479,7 +480,8 @@ by_person(struct pipeline *p, const char *key, const char *who, bool resolve, ch
 	}
 	if (resolve)
 		p->stats.resolved++;
-	snprintf(why, sizeof(why), "by %s", who && *who ? who : "triagectl");
+	/* The note comes after the identity, so it cannot pass for one. */
+	snprintf(why, sizeof(why), "by %s%s%s", actor, note ? ": " : "", note ? note : "");
 	timeline_state(p, &inc, now, why);
 	queue_change(p, &inc, resolve ? OUTBOX_RESOLVE : OUTBOX_ACKNOWLEDGE);
 	incident_save(p, &inc);
@@ -489,15 +491,17 @@ by_person(struct pipeline *p, const char *key, const char *who, bool resolve, ch
 }
 
 int
-pipeline_ack(struct pipeline *p, const char *key, const char *who, char **cause)
+pipeline_ack(struct pipeline *p, const char *key, const char *actor, const char *note,
+    char **cause)
 {
-	return by_person(p, key, who, false, cause);
+	return by_person(p, key, actor, note, false, cause);
 }
 
 int
-pipeline_resolve(struct pipeline *p, const char *key, const char *who, char **cause)
+pipeline_resolve(struct pipeline *p, const char *key, const char *actor, const char *note,
+    char **cause)
 {
-	return by_person(p, key, who, true, cause);
+	return by_person(p, key, actor, note, true, cause);
 }
 
 static const struct rule *

@@ -42,9 +42,15 @@ struct store_txn *pipeline_txn(struct pipeline *p);
 /* Add a note to an incident's timeline in the open batch. */
 void pipeline_note(struct pipeline *p, uint64_t incident_id, const char *text);
 
-/* Acknowledge or resolve the open incident with this key, by a person. */
-int pipeline_ack(struct pipeline *p, const char *key, const char *who, char **cause);
-int pipeline_resolve(struct pipeline *p, const char *key, const char *who, char **cause);
+/*
+ * Acknowledge or resolve the open incident with this key, by a person: the
+ * timeline says "by ACTOR" (who the kernel says asked, "alice (uid 1001)"),
+ * then ": NOTE" when the client gave one (already bounded and cleaned).
+ */
+int pipeline_ack(struct pipeline *p, const char *key, const char *actor, const char *note,
+    char **cause);
+int pipeline_resolve(struct pipeline *p, const char *key, const char *actor, const char *note,
+    char **cause);
 
 const struct pipeline_stats *pipeline_get_stats(const struct pipeline *p);
 

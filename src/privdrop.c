@@ -101,7 +101,8 @@ become(const char *user, uid_t uid, gid_t gid, const char *const *dirs, char **c
 	for (size_t i = 0; dirs != NULL && dirs[i] != NULL; i++)
 		if ((r = give_dir(dirs[i], uid, gid, cause)) < 0)
 			return r;
-	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0
+	/* The user's own groups, as a login gets them: control-group may be one. */
+	if (initgroups(user, gid) < 0 || setresgid(gid, gid, gid) < 0
 	    || setresuid(uid, uid, uid) < 0) {
 		r = -errno;
 		xasprintf(cause, "cannot become %s: %s", user, strerror(errno));

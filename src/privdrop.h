@@ -9,9 +9,9 @@
 /*
  * Create each of dirs (NULL-terminated; missing parents are not made) that
  * does not exist and give it, with everything below it, to user; then drop
- * to user: supplementary groups, gid, uid, no capabilities, no new
- * privileges.  Checks that root cannot be regained.  0, or -errno with
- * *cause set.
+ * to user: its supplementary groups from the group database, gid, uid,
+ * no capabilities, no new privileges.  Checks that root cannot be
+ * regained.  0, or -errno with *cause set.
  */
 int privdrop(const char *user, const char *const *dirs, char **cause);
 

@@ -82,20 +82,22 @@ req_incidents(const struct opts *o, char **argv)
 	return r;
 }
 
+/*
+ * The daemon takes who acts from the kernel; --who only adds a note, so
+ * nothing is made up here from $USER or $SUDO_USER.
+ */
 static json_t *
 req_keyed(const char *command, const struct opts *o, char **argv)
 {
 	json_t *r = json_pack("{s:s, s:s}", "command", command, "key", argv[0]);
-	char *who = NULL;
 
-	if (o->who)
-		json_object_set_new(r, "who", json_string(o->who));
-	else if (strcmp(command, "show") != 0) {
-		const char *user = getenv("SUDO_USER") ? getenv("SUDO_USER") : getenv("USER");
-		xasprintf(&who, "%s via triagectl", user ? user : "someone");
-		json_object_set_new(r, "who", json_string(who));
-		free(who);
+	if (r != NULL && o->who != NULL && strcmp(command, "show") != 0 &&
+	    json_object_set_new(r, "who", json_string(o->who)) < 0) {
+		json_decref(r);
+		r = NULL;
 	}
+	if (r == NULL)
+		fprintf(stderr, "triagectl: the key and --who must be UTF-8 text\n");
 	return r;
 }
 
@@ -197,6 +199,7 @@ static void
 print_status(json_t *r)
 {
 	json_t *ev = json_object_get(r, "events"), *inc = json_object_get(r, "incidents");
+	json_t *c = json_object_get(r, "control");
 
 	printf("triaged %s, pid %lld, host %s, running since %s\n", jstr(r, "version"),
 	    jint(r, "pid"), jstr(r, "hostname"), jstr(r, "started"));
@@ -211,6 +214,10 @@ print_status(json_t *r)
 	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld resolved\n",
 	    jint(inc, "pending"), jint(inc, "triggered"), jint(inc, "acknowledged"),
 	    jint(inc, "resolved"));
+	printf("control: %lld clients; refused: %lld busy, %lld not permitted, %lld too large; "
+	       "dropped: %lld slow, %lld idle\n",
+	    jint(c, "clients"), jint(c, "refused_busy"), jint(c, "refused_permission"),
+	    jint(c, "too_large"), jint(c, "dropped_slow"), jint(c, "dropped_idle"));
 	print_listeners(json_object_get(r, "listeners"));
 }
 
@@ -283,7 +290,7 @@ usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "       triagectl %s %s\n", verbs[i].name, verbs[i].args);
 	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  --state STATE  "
-		   "--limit N  --who NAME  --all\n");
+		   "--limit N  --who NOTE  --all\n");
 }
 
 /* -c: take the control socket from a configuration file, as the daemon would. */

@@ -215,9 +215,9 @@ START_TEST(test_lex_limits)
 	free(cause);
 	/* Exactly the limit is fine, and line numbers keep counting. */
 	memcpy(big + LEX_MAX_FILE - 5, "foo\n", 4);
-	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: control-socket, default, "
-			 "event-log, hostname, include, journal, listen, max-message, outbox-max, rule, "
-			 "snmp, state-dir, upstream",
+	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: control-admin-group, "
+			 "control-group, control-socket, default, event-log, hostname, include, "
+			 "journal, listen, max-message, outbox-max, rule, snmp, state-dir, upstream",
 	    LEX_MAX_FILE - 4);
 	big[LEX_MAX_FILE] = '\0';
 	load_err(big, want);
@@ -421,9 +421,10 @@ START_TEST(test_setting_errors)
 	load_err("state-dir \"\"\n", "1: state-dir must not be empty");
 	load_err("hostname\n", "1: expected a host name, got end of line");
 	load_err("hostname a b\n", "1: expected end of statement, got 'b'");
-	load_err("\n\nfoo bar\n", "3: unknown keyword 'foo', expected one of: control-socket, "
-				  "default, event-log, hostname, include, journal, listen, max-message, "
-				  "outbox-max, rule, snmp, state-dir, upstream");
+	load_err("\n\nfoo bar\n", "3: unknown keyword 'foo', expected one of: control-admin-group, "
+				  "control-group, control-socket, default, event-log, hostname, include, "
+				  "journal, listen, max-message, outbox-max, rule, snmp, state-dir, "
+				  "upstream");
 	load_err("\"hostname\" x\n", "1: expected a keyword, got \"hostname\"");
 	load_err("}\n", "1: expected a keyword, got '}'");
 	load_err("hostname a $\n", "1: unexpected character '$'");
@@ -436,6 +437,34 @@ START_TEST(test_setting_errors)
 	    "1: control-socket "
 	    "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa is longer than 107 bytes");
+}
+END_TEST
+
+/* The control socket's groups are looked up at load: a typo is a file:line error. */
+START_TEST(test_control_groups)
+{
+	struct conf *conf = load_ok("control-group daemon\ncontrol-admin-group \"root\"\n");
+
+	ck_assert_str_eq(conf->control_group, "daemon");
+	ck_assert_uint_eq(conf->control_gid, 1);
+	ck_assert_str_eq(conf->control_admin_group, "root");
+	ck_assert_uint_eq(conf->control_admin_gid, 0);
+	conf_free(conf);
+	conf = load_ok("hostname a\n");
+	ck_assert_ptr_null(conf->control_group);
+	ck_assert_ptr_null(conf->control_admin_group);
+	conf_free(conf);
+
+	load_err("\ncontrol-group no-such-group-triaged\n",
+	    "2: control-group: unknown group 'no-such-group-triaged'");
+	load_err("control-admin-group nope-triaged\n",
+	    "1: control-admin-group: unknown group 'nope-triaged'");
+	load_err("control-group \"\"\n", "1: control-group must have 1 to 255 bytes");
+	load_err("control-group\n", "1: expected a group name, got end of line");
+	load_err("control-group root\ncontrol-group daemon\n",
+	    "2: control-group already set at test.conf:1");
+	load_err("control-admin-group root\n\ncontrol-admin-group root\n",
+	    "3: control-admin-group already set at test.conf:1");
 }
 END_TEST
 
@@ -1098,6 +1127,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_listen_unix_relative);
 	tcase_add_test(tc, test_listen_errors);
 	tcase_add_test(tc, test_setting_errors);
+	tcase_add_test(tc, test_control_groups);
 	tcase_add_test(tc, test_rule_statements);
 	tcase_add_test(tc, test_expressions);
 	tcase_add_test(tc, test_rule_errors);

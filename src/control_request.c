@@ -1,0 +1,248 @@
+/*
+ * control_request.c - parses and checks one control request line (see
+ * control_request.h).  Everything a client sends is bounded here, and
+ * every message made from client bytes is cleaned first: replies must be
+ * valid UTF-8 or jansson cannot encode them.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control_request.h"
+#include "incident.h"
+#include "text.h"
+#include "util.h"
+
+/* The fields a verb takes. */
+#define F_KEY	0x01
+#define F_NOTE	0x02
+#define F_STATE 0x04
+#define F_LIMIT 0x08
+#define F_ID	0x10
+#define F_ALL	0x20
+
+#define VERB_ECHO_MAX 64 /* bytes of an unknown command echoed back */
+
+static const struct {
+	const char *name;
+	bool acting;
+	unsigned fields;
+} verbs[CONTROL_NVERBS] = {
+	[CONTROL_ACK] = { "ack", true, F_KEY | F_NOTE },
+	[CONTROL_INCIDENTS] = { "incidents", false, F_STATE | F_LIMIT },
+	[CONTROL_QUEUE] = { "queue", false, 0 },
+	[CONTROL_QUEUE_DROP] = { "queue-drop", true, F_ID },
+	[CONTROL_QUEUE_RETRY] = { "queue-retry", true, F_ID | F_ALL },
+	[CONTROL_RELOAD] = { "reload", true, 0 },
+	[CONTROL_RESOLVE] = { "resolve", true, F_KEY | F_NOTE },
+	[CONTROL_SHOW] = { "show", false, F_KEY },
+	[CONTROL_STATUS] = { "status", false, 0 },
+};
+
+const char *
+control_verb_name(enum control_verb v)
+{
+	return v < CONTROL_NVERBS ? verbs[v].name : "unknown";
+}
+
+bool
+control_verb_acting(enum control_verb v)
+{
+	/* Anything unknown counts as acting: refusing is the safe mistake. */
+	return v >= CONTROL_NVERBS || verbs[v].acting;
+}
+
+/* Ingest's rules (text.c) for client text too: one way to repair and escape. */
+size_t
+control_text_clean(const char *s, size_t n, char *out, size_t size)
+{
+	char *clean = text_clean_dup(s, n);
+	size_t len = text_copy(out, size, clean, strlen(clean));
+
+	free(clean);
+	return len;
+}
+
+static int
+parse_verb(json_t *j, struct control_request *rq, char **cause)
+{
+	json_t *cmd = json_object_get(j, "command");
+	char echo[VERB_ECHO_MAX + 1];
+
+	if (!json_is_string(cmd)) {
+		xasprintf(cause, "request has no \"command\" string");
+		return -EINVAL;
+	}
+	for (size_t v = 0; v < CONTROL_NVERBS; v++)
+		if (strcmp(verbs[v].name, json_string_value(cmd)) == 0) {
+			rq->verb = (enum control_verb)v;
+			return 0;
+		}
+	control_text_clean(json_string_value(cmd), json_string_length(cmd), echo, sizeof(echo));
+	xasprintf(cause, "unknown command: %s", echo);
+	return -EINVAL;
+}
+
+/* field as a string of 1 to max bytes; NULL when absent. */
+static int
+get_string(json_t *j, const char *field, size_t max, json_t **ret, char **cause)
+{
+	json_t *v = json_object_get(j, field);
+
+	*ret = NULL;
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max) {
+		xasprintf(cause, "\"%s\" must be a string of 1 to %zu bytes", field, max);
+		return json_is_string(v) && json_string_length(v) > max ? -EMSGSIZE : -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
+/* field as an integer from 1 to max; 0 when absent. */
+static int
+get_count(json_t *j, const char *field, json_int_t max, uint64_t *ret, char **cause)
+{
+	json_t *v = json_object_get(j, field);
+
+	*ret = 0;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > max) {
+		xasprintf(cause, "\"%s\" must be an integer from 1 to %lld", field, (long long)max);
+		return -EINVAL;
+	}
+	*ret = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+static int
+parse_key_note(json_t *j, struct control_request *rq, char **cause)
+{
+	char note[CONTROL_NOTE_MAX + 1];
+	json_t *key, *who;
+	int r;
+
+	if ((r = get_string(j, "key", CONTROL_KEY_MAX, &key, cause)) < 0)
+		return r;
+	if (key == NULL) {
+		xasprintf(cause, "%s needs a \"key\"", verbs[rq->verb].name);
+		return -EINVAL;
+	}
+	rq->key = xstrndup(json_string_value(key), json_string_length(key));
+	if (!(verbs[rq->verb].fields & F_NOTE))
+		return 0;
+	who = json_object_get(j, "who");
+	if (who != NULL && !json_is_string(who)) {
+		xasprintf(cause, "\"who\" must be a string");
+		return -EINVAL;
+	}
+	/* A note longer than the bound is cut, not refused: it is only a remark. */
+	if (who != NULL && control_text_clean(json_string_value(who), json_string_length(who), note,
+		sizeof(note)) > 0)
+		rq->note = xstrdup(note);
+	return 0;
+}
+
+static int
+parse_state(json_t *j, struct control_request *rq, char **cause)
+{
+	json_t *v;
+	int r;
+
+	if ((r = get_string(j, "state", 32, &v, cause)) < 0 || v == NULL)
+		return r;
+	if (strcmp(json_string_value(v), "all") == 0)
+		rq->state = CONTROL_STATE_ALL;
+	else if (strcmp(json_string_value(v), "open") == 0)
+		rq->state = CONTROL_STATE_OPEN;
+	else if ((rq->state = incident_state_from_name(json_string_value(v))) < 0) {
+		xasprintf(cause,
+		    "unknown state; use pending, triggered, acknowledged, resolved, open or all");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+parse_queue(json_t *j, struct control_request *rq, char **cause)
+{
+	json_t *all = json_object_get(j, "all");
+	int r;
+
+	if ((r = get_count(j, "id", INT64_MAX, &rq->id, cause)) < 0)
+		return r;
+	if (all != NULL && !json_is_boolean(all)) {
+		xasprintf(cause, "\"all\" must be true or false");
+		return -EINVAL;
+	}
+	rq->all = json_is_true(all) && (verbs[rq->verb].fields & F_ALL);
+	if (rq->id == 0 && !rq->all) {
+		xasprintf(cause, rq->verb == CONTROL_QUEUE_DROP ? "queue drop needs an id" :
+								  "queue retry needs an id or all");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+parse_fields(json_t *j, struct control_request *rq, char **cause)
+{
+	unsigned f = verbs[rq->verb].fields;
+	uint64_t limit;
+	int r = 0;
+
+	if (f & F_KEY)
+		r = parse_key_note(j, rq, cause);
+	if (r == 0 && (f & F_STATE))
+		r = parse_state(j, rq, cause);
+	if (r == 0 && (f & F_LIMIT) && (r = get_count(j, "limit", CONTROL_LIMIT_MAX, &limit,
+	    cause)) == 0)
+		rq->limit = (size_t)limit;
+	if (r == 0 && (f & F_ID))
+		r = parse_queue(j, rq, cause);
+	return r;
+}
+
+int
+control_request_parse(const char *buf, size_t len, struct control_request *rq, char **cause)
+{
+	char why[JSON_ERROR_TEXT_LENGTH];
+	json_error_t err;
+	json_t *j;
+	int r;
+
+	memset(rq, 0, sizeof(*rq));
+	rq->state = CONTROL_STATE_ALL;
+	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL || !json_is_object(j)) {
+		/* jansson quotes the offending input, which need not be UTF-8. */
+		control_text_clean(err.text, j ? 0 : strnlen(err.text, sizeof(err.text)), why,
+		    sizeof(why));
+		xasprintf(cause, "request is not a JSON object%s%s", j ? "" : ": ", why);
+		json_decref(j);
+		return -EINVAL;
+	}
+	if ((r = parse_verb(j, rq, cause)) == 0)
+		r = parse_fields(j, rq, cause);
+	json_decref(j);
+	if (r < 0) {
+		control_request_clear(rq);
+		rq->state = CONTROL_STATE_ALL;
+	}
+	return r;
+}
+
+void
+control_request_clear(struct control_request *rq)
+{
+	if (rq == NULL)
+		return;
+	free(rq->key);
+	free(rq->note);
+	memset(rq, 0, sizeof(*rq));
+}

@@ -1,0 +1,72 @@
+/*
+ * control_request.h - one control socket request line, parsed and checked
+ * before anything acts on it.  A pure function over bytes: no sockets, no
+ * daemon, so it is unit-tested and fuzzed on its own.
+ */
+#ifndef TRIAGED_CONTROL_REQUEST_H
+#define TRIAGED_CONTROL_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONTROL_KEY_MAX	  4096	  /* bytes of an incident key */
+#define CONTROL_NOTE_MAX  200	  /* bytes of a --who note, after cleaning */
+#define CONTROL_LIMIT_MAX 1000000 /* incidents --limit */
+
+/* In name order; the reading verbs change nothing, the acting verbs do. */
+enum control_verb {
+	CONTROL_ACK = 0,
+	CONTROL_INCIDENTS,
+	CONTROL_QUEUE,
+	CONTROL_QUEUE_DROP,
+	CONTROL_QUEUE_RETRY,
+	CONTROL_RELOAD,
+	CONTROL_RESOLVE,
+	CONTROL_SHOW,
+	CONTROL_STATUS,
+	CONTROL_NVERBS,
+};
+
+/* incidents: state filters beyond the enum incident_state values (never >= 0). */
+#define CONTROL_STATE_ALL  (-1)
+#define CONTROL_STATE_OPEN (-2) /* anything not resolved */
+
+/*
+ * {"command":"ack","key":"K","who":"note"}.  Fields a verb does not take
+ * are ignored; the ones it takes are checked for type and bounds here.
+ * Owns key and note (free with control_request_clear()).
+ */
+struct control_request {
+	enum control_verb verb;
+	char *key;    /* show, ack, resolve: 1 to CONTROL_KEY_MAX bytes of UTF-8 */
+	char *note;   /* ack, resolve: the client's "who", cleaned; NULL when none */
+	int state;    /* incidents: an enum incident_state or CONTROL_STATE_*; default all */
+	size_t limit; /* incidents: 1 to CONTROL_LIMIT_MAX; 0 when not given */
+	uint64_t id;  /* queue-drop, queue-retry: the delivery; 0 when not given */
+	bool all;     /* queue-retry: every dead or waiting delivery */
+};
+
+/*
+ * Parse one request line (without its newline).  0, or -EINVAL/-EMSGSIZE
+ * with *cause saying what is wrong in words fit for the client; rq is then
+ * left empty.
+ */
+int control_request_parse(const char *buf, size_t len, struct control_request *rq,
+    char **cause);
+void control_request_clear(struct control_request *rq); /* frees what rq owns; NULL-safe */
+
+const char *control_verb_name(enum control_verb v);
+/* True for verbs that change state (ack, resolve, reload, queue-retry, queue-drop). */
+bool control_verb_acting(enum control_verb v);
+
+/*
+ * Copy client text of n bytes into out (size > 0) for a timeline or a
+ * terminal: repaired and escaped as text from the network is at ingest
+ * (text.h: invalid UTF-8 becomes U+FFFD, C0, DEL and C1 "#ooo"), then cut
+ * to at most size - 1 bytes between characters.  Always NUL-terminates;
+ * returns the bytes written.
+ */
+size_t control_text_clean(const char *s, size_t n, char *out, size_t size);
+
+#endif

@@ -1,0 +1,277 @@
+/*
+ * check_control_request.c - the control request parser: every verb and
+ * field, the bounds, the errors a client sees, and the cleaning of client
+ * text (cut between UTF-8 sequences, control characters replaced).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control_request.h"
+#include "incident.h"
+#include "util.h"
+
+/* Parse text, which must succeed; the caller clears rq. */
+static void
+parse_ok(const char *text, struct control_request *rq)
+{
+	char *cause = NULL;
+
+	if (control_request_parse(text, strlen(text), rq, &cause) < 0)
+		ck_abort_msg("'%s' failed: %s", text, cause);
+}
+
+/* Parse len bytes of text, which must fail with want in the message. */
+static void
+parse_fails_n(const char *text, size_t len, const char *want)
+{
+	struct control_request rq;
+	char *cause = NULL;
+
+	ck_assert_int_lt(control_request_parse(text, len, &rq, &cause), 0);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_msg(strstr(cause, want) != NULL, "'%s' not in '%s'", want, cause);
+	ck_assert_ptr_null(rq.key);
+	ck_assert_ptr_null(rq.note);
+	free(cause);
+}
+
+static void
+parse_fails(const char *text, const char *want)
+{
+	parse_fails_n(text, strlen(text), want);
+}
+
+START_TEST(test_verbs)
+{
+	static const struct {
+		const char *name;
+		enum control_verb verb;
+		bool acting;
+	} want[] = {
+		{ "ack", CONTROL_ACK, true },
+		{ "incidents", CONTROL_INCIDENTS, false },
+		{ "queue", CONTROL_QUEUE, false },
+		{ "queue-drop", CONTROL_QUEUE_DROP, true },
+		{ "queue-retry", CONTROL_QUEUE_RETRY, true },
+		{ "reload", CONTROL_RELOAD, true },
+		{ "resolve", CONTROL_RESOLVE, true },
+		{ "show", CONTROL_SHOW, false },
+		{ "status", CONTROL_STATUS, false },
+	};
+	struct control_request rq;
+	char *line;
+
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		xasprintf(&line, "{\"command\":\"%s\",\"key\":\"k\",\"id\":3}", want[i].name);
+		parse_ok(line, &rq);
+		ck_assert_int_eq(rq.verb, want[i].verb);
+		ck_assert_str_eq(control_verb_name(rq.verb), want[i].name);
+		ck_assert_int_eq(control_verb_acting(rq.verb), want[i].acting);
+		control_request_clear(&rq);
+		free(line);
+	}
+	ck_assert(control_verb_acting(CONTROL_NVERBS)); /* unknown: refuse */
+}
+END_TEST
+
+START_TEST(test_fields)
+{
+	struct control_request rq;
+
+	parse_ok("{\"command\":\"ack\",\"key\":\"web1/disk/sda\",\"who\":\"on it\"}", &rq);
+	ck_assert_str_eq(rq.key, "web1/disk/sda");
+	ck_assert_str_eq(rq.note, "on it");
+	control_request_clear(&rq);
+	ck_assert_ptr_null(rq.key);
+
+	/* show takes no note; an empty note is none. */
+	parse_ok("{\"command\":\"show\",\"key\":\"k\",\"who\":\"x\"}", &rq);
+	ck_assert_ptr_null(rq.note);
+	control_request_clear(&rq);
+	parse_ok("{\"command\":\"resolve\",\"key\":\"k\",\"who\":\"\"}", &rq);
+	ck_assert_ptr_null(rq.note);
+	control_request_clear(&rq);
+
+	parse_ok("{\"command\":\"incidents\"}", &rq);
+	ck_assert_int_eq(rq.state, CONTROL_STATE_ALL);
+	ck_assert_uint_eq(rq.limit, 0);
+	parse_ok("{\"command\":\"incidents\",\"state\":\"open\",\"limit\":5}", &rq);
+	ck_assert_int_eq(rq.state, CONTROL_STATE_OPEN);
+	ck_assert_uint_eq(rq.limit, 5);
+	parse_ok("{\"command\":\"incidents\",\"state\":\"acknowledged\",\"limit\":1000000}", &rq);
+	ck_assert_int_eq(rq.state, INCIDENT_ACKNOWLEDGED);
+	ck_assert_uint_eq(rq.limit, 1000000);
+
+	parse_ok("{\"command\":\"queue-retry\",\"all\":true}", &rq);
+	ck_assert(rq.all);
+	ck_assert_uint_eq(rq.id, 0);
+	parse_ok("{\"command\":\"queue-drop\",\"id\":9223372036854775807}", &rq);
+	ck_assert_uint_eq(rq.id, 9223372036854775807ULL);
+	ck_assert(!rq.all);
+	/* Fields a verb does not take are ignored, as are unknown ones. */
+	parse_ok("{\"command\":\"status\",\"key\":5,\"limit\":\"x\",\"extra\":[1]}", &rq);
+	ck_assert_ptr_null(rq.key);
+	parse_ok(" {\"command\":\"status\"} \r", &rq);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+	parse_fails("", "request is not a JSON object: ");
+	parse_fails("[]", "request is not a JSON object");
+	parse_fails("\"status\"", "request is not a JSON object");
+	parse_fails("{\"command\":\"status\"", "request is not a JSON object: ");
+	parse_fails_n("{\"command\":\"status\"}\0", 21, "request is not a JSON object");
+	parse_fails("{}", "request has no \"command\" string");
+	parse_fails("{\"command\":7}", "request has no \"command\" string");
+	parse_fails("{\"command\":\"a\",\"command\":\"b\"}", "duplicate object key");
+	parse_fails("{\"command\":\"bogus\"}", "unknown command: bogus");
+	parse_fails("{\"command\":\"ACK\"}", "unknown command: ACK");
+	parse_fails("{\"command\":\"ack\"}", "ack needs a \"key\"");
+	parse_fails("{\"command\":\"show\",\"key\":\"\"}", "\"key\" must be a string of 1 to 4096");
+	parse_fails("{\"command\":\"show\",\"key\":null}", "\"key\" must be a string");
+	parse_fails("{\"command\":\"ack\",\"key\":\"k\",\"who\":1}", "\"who\" must be a string");
+	parse_fails("{\"command\":\"incidents\",\"state\":\"sleeping\"}", "unknown state; use");
+	parse_fails("{\"command\":\"incidents\",\"state\":3}", "\"state\" must be a string");
+	parse_fails("{\"command\":\"incidents\",\"limit\":0}",
+	    "\"limit\" must be an integer from 1 to 1000000");
+	parse_fails("{\"command\":\"incidents\",\"limit\":1000001}", "\"limit\" must be");
+	parse_fails("{\"command\":\"incidents\",\"limit\":2.0}", "\"limit\" must be");
+	parse_fails("{\"command\":\"incidents\",\"limit\":-1}", "\"limit\" must be");
+	parse_fails("{\"command\":\"queue-drop\"}", "queue drop needs an id");
+	parse_fails("{\"command\":\"queue-drop\",\"all\":true}", "queue drop needs an id");
+	parse_fails("{\"command\":\"queue-retry\"}", "queue retry needs an id or all");
+	parse_fails("{\"command\":\"queue-retry\",\"all\":false}", "queue retry needs an id or all");
+	parse_fails("{\"command\":\"queue-retry\",\"all\":1}", "\"all\" must be true or false");
+	parse_fails("{\"command\":\"queue-retry\",\"id\":0}", "\"id\" must be an integer from 1");
+	parse_fails("{\"command\":\"queue-retry\",\"id\":\"1\"}", "\"id\" must be an integer");
+}
+END_TEST
+
+/* Messages quote client bytes only cleaned: a reply must stay valid UTF-8. */
+START_TEST(test_error_messages_are_clean)
+{
+	struct control_request rq;
+	char *cause = NULL;
+	char line[512];
+
+	/* An unknown command is echoed cut at 64 bytes, between sequences. */
+	strlcpy_t(line, "{\"command\":\"", sizeof(line));
+	for (int i = 0; i < 40; i++)
+		strcat(line, "\xc3\xa9"); /* é: 80 bytes */
+	strcat(line, "\\u0007\"}");
+	ck_assert_int_lt(control_request_parse(line, strlen(line), &rq, &cause), 0);
+	ck_assert_uint_eq(strlen(cause), strlen("unknown command: ") + 64);
+	ck_assert_mem_eq(cause + strlen(cause) - 2, "\xc3\xa9", 2);
+	free(cause);
+
+	/* jansson quotes the bad byte itself; the message must not. */
+	ck_assert_int_lt(control_request_parse("{\"a\xff\":1}", 8, &rq, &cause), 0);
+	ck_assert_ptr_null(strchr(cause, '\xff'));
+	free(cause);
+	ck_assert_int_lt(control_request_parse("\xfe\xff", 2, &rq, &cause), 0);
+	for (const char *p = cause; *p; p++)
+		ck_assert_int_lt((unsigned char)*p, 0x80);
+	free(cause);
+}
+END_TEST
+
+START_TEST(test_key_bounds)
+{
+	size_t n = CONTROL_KEY_MAX + 1;
+	char *line = xmalloc(n + 64), *k = xmalloc(n + 1);
+	struct control_request rq;
+	char *cause = NULL;
+
+	memset(k, 'k', n);
+	k[n] = '\0';
+	snprintf(line, n + 64, "{\"command\":\"show\",\"key\":\"%s\"}", k);
+	ck_assert_int_eq(control_request_parse(line, strlen(line), &rq, &cause), -EMSGSIZE);
+	ck_assert_str_eq(cause, "\"key\" must be a string of 1 to 4096 bytes");
+	free(cause);
+	k[CONTROL_KEY_MAX] = '\0';
+	snprintf(line, n + 64, "{\"command\":\"show\",\"key\":\"%s\"}", k);
+	parse_ok(line, &rq);
+	ck_assert_uint_eq(strlen(rq.key), CONTROL_KEY_MAX);
+	control_request_clear(&rq);
+	free(line);
+	free(k);
+}
+END_TEST
+
+/* A note is cut at 200 bytes without splitting a sequence and cleaned. */
+START_TEST(test_note)
+{
+	struct control_request rq;
+	char line[2048], note[1024] = "";
+
+	for (int i = 0; i < 67; i++)
+		strcat(note, "\xe2\x82\xac"); /* €: 201 bytes */
+	snprintf(line, sizeof(line), "{\"command\":\"ack\",\"key\":\"k\",\"who\":\"%s\"}", note);
+	parse_ok(line, &rq);
+	ck_assert_uint_eq(strlen(rq.note), 198);
+	ck_assert_mem_eq(rq.note + 195, "\xe2\x82\xac", 3);
+	control_request_clear(&rq);
+
+	parse_ok("{\"command\":\"ack\",\"key\":\"k\",\"who\":\"a\\nb\\u001b[2Jc\\u0085d\\u202ee\"}",
+	    &rq);
+	ck_assert_str_eq(rq.note, "a#012b#033[2Jc#205d\xe2\x80\xae" "e");
+	control_request_clear(&rq);
+}
+END_TEST
+
+START_TEST(test_text_clean)
+{
+	char out[32];
+
+	ck_assert_uint_eq(control_text_clean("plain", 5, out, sizeof(out)), 5);
+	ck_assert_str_eq(out, "plain");
+	/* Invalid UTF-8 as at ingest: one U+FFFD per maximal ill-formed part. */
+	control_text_clean("\x80" "a\xc0\xaf", 4, out, sizeof(out));
+	ck_assert_str_eq(out, "\xef\xbf\xbd" "a\xef\xbf\xbd\xef\xbf\xbd");
+	control_text_clean("x\xe2\x82", 3, out, sizeof(out));
+	ck_assert_str_eq(out, "x\xef\xbf\xbd");
+	control_text_clean("\xf0\x9f\x98\x80!", 5, out, sizeof(out));
+	ck_assert_str_eq(out, "\xf0\x9f\x98\x80!");
+	/* NUL, DEL and TAB are escaped; U+00A0 stays. */
+	control_text_clean("a\0b\x7f\t\xc2\xa0", 7, out, sizeof(out));
+	ck_assert_str_eq(out, "a#000b#177#011\xc2\xa0");
+	/* The cut falls before a character, or an escape, that does not fit. */
+	ck_assert_uint_eq(control_text_clean("abc\xe2\x82\xac", 6, out, 6), 3);
+	ck_assert_str_eq(out, "abc");
+	ck_assert_uint_eq(control_text_clean("abc", 3, out, 1), 0);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+static Suite *
+control_request_suite(void)
+{
+	Suite *s = suite_create("control_request");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_verbs);
+	tcase_add_test(tc, test_fields);
+	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_error_messages_are_clean);
+	tcase_add_test(tc, test_key_bounds);
+	tcase_add_test(tc, test_note);
+	tcase_add_test(tc, test_text_clean);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(control_request_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
