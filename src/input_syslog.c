@@ -366,7 +366,8 @@ inputs_apply(struct inputs *in, const struct conf *conf, char **cause)
 			continue;
 		if ((l = listener_find(in, c)) != NULL) {
 			l->keep = true;
-			l->c.max_connections = c->max_connections;
+			if (c->proto == LISTEN_TCP)
+				input_tcp_update(l, c);
 			continue;
 		}
 		if ((r = listener_open(in, c, &l, cause)) < 0) {

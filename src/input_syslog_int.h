@@ -19,6 +19,7 @@
 #include "parse_syslog.h"
 
 struct conn;
+struct conn_limit;
 
 struct listener {
 	struct inputs *in;
@@ -40,7 +41,10 @@ struct listener {
 	char last_source[INET6_ADDRSTRLEN];
 
 	/* stream sockets (input_tcp.c) */
-	struct conn *conns;
+	struct conn *conns, *oldest; /* most recently active first */
+	sd_event_source *idle;	     /* fires at the oldest connection's deadline, or earlier */
+	sd_event_source *resume;     /* accepting paused for want of descriptors */
+	struct conn_limit *per_source;
 
 	struct listener_info info;
 };
@@ -52,7 +56,11 @@ struct inputs {
 	struct parse_ctx pctx;
 	struct log_ratelimit rl;
 
-	char *tcpbuf; /* for the TCP listeners (input_tcp.c) */
+	/* for the TCP listeners (input_tcp.c) */
+	char *tcpbuf;
+	struct log_ratelimit rl_limits; /* refusals, so a flood does not hide other warnings */
+	int reserve_fd;			/* given back to accept and refuse at EMFILE */
+	uint64_t seed;			/* for the per-source tables */
 };
 
 /* Parse one message and hand it to the pipeline.  src may be NULL (unix socket). */
