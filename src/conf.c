@@ -283,17 +283,58 @@ opt_listen_max_message(struct lex *lx, void *ctx, char **cause)
 	    cause);
 }
 
+/* A connection count, as max-connections allows. */
+static int
+expect_connections(struct lex *lx, const char *what, uint32_t *out, char **cause)
+{
+	int64_t n;
+	int r;
+
+	if ((r = lex_expect_int(lx, what, 1, 65536, &n, cause)) < 0)
+		return r;
+	*out = (uint32_t)n;
+	return 0;
+}
+
 static int
 opt_max_connections(struct lex *lx, void *ctx, char **cause)
 {
 	struct conf_listen *l = ctx;
-	int64_t n;
+
+	return expect_connections(lx, "max-connections", &l->max_connections, cause);
+}
+
+static int
+opt_max_per_source(struct lex *lx, void *ctx, char **cause)
+{
+	struct conf_listen *l = ctx;
+
+	return expect_connections(lx, "max-connections-per-source", &l->max_per_source, cause);
+}
+
+/* idle-timeout DURATION | off; below a second it would cut off slow but healthy senders. */
+static int
+opt_idle_timeout(struct lex *lx, void *ctx, char **cause)
+{
+	struct conf_listen *l = ctx;
+	const struct token *t;
+	char got[256];
 	int r;
 
-	if ((r = lex_expect_int(lx, "max-connections", 1, 65536, &n, cause)) < 0)
+	if ((r = lex_peek(lx, &t, cause)) < 0)
 		return r;
-	l->max_connections = (uint32_t)n;
-	return 0;
+	if (tok_is_word(t, "off")) {
+		l->idle_timeout = 0;
+		return lex_next(lx, cause);
+	}
+	if ((r = lex_expect_duration(lx, "idle-timeout", 0, &l->idle_timeout, cause)) < 0)
+		return r;
+	if (l->idle_timeout == 0 ||
+	    (l->idle_timeout >= USEC_PER_SEC && l->idle_timeout <= CONF_MAX_IDLE_TIMEOUT))
+		return 0;
+	tok_describe(&lx->tok, got, sizeof(got));
+	return lex_error(lx, lx->tok.line, cause,
+	    "idle-timeout must be 0 (off) or from 1s to 7d, got %s", got);
 }
 
 static int
@@ -337,7 +378,9 @@ static const struct lex_keyword udp_keywords[] = {
 };
 static const struct lex_keyword tcp_keywords[] = {
 	{ "charset", opt_charset },
+	{ "idle-timeout", opt_idle_timeout },
 	{ "max-connections", opt_max_connections },
+	{ "max-connections-per-source", opt_max_per_source },
 	{ "max-message", opt_listen_max_message },
 	{ "name", opt_name },
 };
@@ -442,7 +485,12 @@ static int
 listen_check(struct parse *p, struct lex *lx, const struct conf_listen *l, char **cause)
 {
 	const struct conf *conf = p->conf;
+	uint32_t maxc = l->max_connections ? l->max_connections : CONF_DEFAULT_MAX_CONNECTIONS;
 
+	if (l->max_per_source > maxc)
+		return lex_error(lx, l->line, cause,
+		    "max-connections-per-source %u is more than max-connections %u", l->max_per_source,
+		    maxc);
 	if (conf->nlistens >= CONF_MAX_LISTENS)
 		return lex_error(lx, l->line, cause, "more than %d listeners", CONF_MAX_LISTENS);
 	for (size_t i = 0; i < conf->nlistens; i++) {
@@ -505,7 +553,7 @@ stmt_listen(struct lex *lx, void *ctx, char **cause)
 		{ unix_keywords, ARRAY_SIZE(unix_keywords) },
 	};
 	struct parse *p = ctx;
-	struct conf_listen l = { .line = lx->tok.line };
+	struct conf_listen l = { .line = lx->tok.line, .idle_timeout = -1 /* unset */ };
 	const struct token *t;
 	int r;
 
@@ -737,8 +785,16 @@ conf_finish(struct conf *conf)
 		struct conf_listen *l = &conf->listens[i];
 		if (l->max_message == 0)
 			l->max_message = conf->max_message;
-		if (l->proto == LISTEN_TCP && l->max_connections == 0)
+		if (l->idle_timeout < 0)
+			l->idle_timeout = l->proto == LISTEN_TCP ? CONF_DEFAULT_IDLE_TIMEOUT : 0;
+		if (l->proto != LISTEN_TCP)
+			continue;
+		if (l->max_connections == 0)
 			l->max_connections = CONF_DEFAULT_MAX_CONNECTIONS;
+		/* Only a per-source limit written above max-connections is an error. */
+		if (l->max_per_source == 0)
+			l->max_per_source = l->max_connections < CONF_DEFAULT_MAX_PER_SOURCE ?
+			    l->max_connections : CONF_DEFAULT_MAX_PER_SOURCE;
 	}
 }
 

@@ -32,6 +32,14 @@ enum listen_proto {
 #define CONF_DEFAULT_MAX_MESSAGE (64 * 1024)
 #define CONF_MAX_MAX_MESSAGE	 (16 * 1024 * 1024)
 #define CONF_DEFAULT_MAX_CONNECTIONS 1024
+/*
+ * A relay (rsyslog, syslog-ng) opens one or a few connections, and a NAT
+ * address may hide several relays; 32 leaves them room while a flood from
+ * one address can take no more than 32 of the 1024 default slots.
+ */
+#define CONF_DEFAULT_MAX_PER_SOURCE 32
+#define CONF_DEFAULT_IDLE_TIMEOUT   (600 * 1000000LL) /* 10m */
+#define CONF_MAX_IDLE_TIMEOUT	    (7 * 86400 * 1000000LL)
 
 struct conf_listen {
 	enum listen_kind kind;
@@ -48,6 +56,8 @@ struct conf_listen {
 	uint64_t max_message;	  /* bytes; inherits conf->max_message */
 	uint32_t max_connections; /* TCP only */
 	enum text_charset charset; /* `charset utf-8|latin1`: how its bytes are read */
+	uint32_t max_per_source;  /* TCP: max-connections-per-source, <= max_connections */
+	int64_t idle_timeout;	  /* TCP: usec without data before a close; 0: never */
 	char *file;		  /* where it was declared, for messages */
 	int line;
 };

@@ -63,6 +63,7 @@ struct control {
 	gid_t overflow_gid; /* never an admin group: every unmapped group shows as it */
 	char self_name[CONTROL_NAME_MAX + 1];
 	sd_event_source *src;
+	sd_event_source *resume; /* re-enables src after a pause for want of descriptors */
 	struct client *clients;
 	struct control_stats stats;
 	struct log_ratelimit rl, rl_refused; /* refusals apart: they must not hide drops */
@@ -378,6 +379,33 @@ client_new(struct control *ctl, int cfd)
 	return 0;
 }
 
+#define ACCEPT_PAUSE (250 * USEC_PER_MSEC)
+
+static int
+resume_cb(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct control *ctl = userdata;
+
+	sd_event_source_set_enabled(ctl->src, SD_EVENT_ON);
+	return 0;
+}
+
+/*
+ * Out of descriptors or memory, the client stays queued and the socket
+ * readable: accepting again at once would spin the loop, so pause.
+ */
+static void
+accept_failed(struct control *ctl, int err)
+{
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+		return;
+	log_ratelimited(&ctl->rl, "control: cannot accept a client: %s, pausing for 250ms",
+	    strerror(err));
+	if (sd_event_source_set_time_relative(ctl->resume, ACCEPT_PAUSE) >= 0 &&
+	    sd_event_source_set_enabled(ctl->resume, SD_EVENT_ONESHOT) >= 0)
+		sd_event_source_set_enabled(ctl->src, SD_EVENT_OFF);
+}
+
 static int
 accept_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
@@ -385,8 +413,10 @@ accept_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	int r;
 
-	if (cfd < 0)
+	if (cfd < 0) {
+		accept_failed(ctl, errno);
 		return 0;
+	}
 	if (ctl->stats.clients >= CONTROL_MAX_CLIENTS) {
 		ctl->stats.refused_busy++;
 		log_ratelimited(&ctl->rl, "control: %d clients connected, refusing another",
@@ -486,7 +516,12 @@ control_new(struct daemon *d, const char *path, struct control **ret, char **cau
 	ctl->rl.interval_usec = ctl->rl_refused.interval_usec = 10 * USEC_PER_SEC;
 	if ((r = control_bind(ctl, cause)) < 0)
 		goto fail;
-	if ((r = sd_event_add_io(d->event, &ctl->src, ctl->fd, EPOLLIN, accept_cb, ctl)) < 0) {
+	if ((r = sd_event_add_time(d->event, &ctl->resume, CLOCK_MONOTONIC, UINT64_MAX, 0,
+		 resume_cb, ctl)) >= 0)
+		r = sd_event_source_set_enabled(ctl->resume, SD_EVENT_OFF);
+	if (r >= 0)
+		r = sd_event_add_io(d->event, &ctl->src, ctl->fd, EPOLLIN, accept_cb, ctl);
+	if (r < 0) {
 		xasprintf(cause, "cannot watch the control socket: %s", strerror(-r));
 		goto fail;
 	}
@@ -505,6 +540,7 @@ control_free(struct control *ctl)
 	while (ctl->clients)
 		client_free(ctl->clients);
 	sd_event_source_disable_unref(ctl->src);
+	sd_event_source_disable_unref(ctl->resume);
 	if (ctl->fd >= 0)
 		close(ctl->fd);
 	if (ctl->bound)

@@ -66,14 +66,18 @@ incident_json(const struct incident *inc)
 static void
 listener_json(const struct listener_info *li, void *arg)
 {
-	json_array_append_new(arg, json_pack("{s:o, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_t *o = json_pack("{s:o, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "name", json_text(li->name), "proto", li->proto, "address", json_text(li->address),
 	    "received", (json_int_t)li->received, "malformed", (json_int_t)li->malformed,
 	    "truncated", (json_int_t)li->truncated, "dropped", (json_int_t)li->dropped,
 	    "bad_frames", (json_int_t)li->bad_frames, "connections", (json_int_t)li->connections,
-	    "refused", (json_int_t)li->refused));
-	json_object_set_new(json_array_get(arg, json_array_size(arg) - 1), "unauthorized",
-	    json_integer((json_int_t)li->unauthorized));
+	    "refused", (json_int_t)li->refused);
+
+	json_object_set_new(o, "unauthorized", json_integer((json_int_t)li->unauthorized));
+	json_object_set_new(o, "refused_per_source",
+	    json_integer((json_int_t)li->refused_per_source));
+	json_object_set_new(o, "idle_closed", json_integer((json_int_t)li->idle_closed));
+	json_array_append_new(arg, o);
 }
 
 static int

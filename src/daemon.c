@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -145,6 +146,34 @@ open_inputs(struct daemon *d, char **cause)
 	return r;
 }
 
+/*
+ * Every TCP connection is a descriptor, and the soft limit is often 1024
+ * for the sake of select(), which nothing here uses (net-snmp is given
+ * large fd sets).  Take the hard limit, but no more than max-connections
+ * can use: code that sizes tables or loops by the limit pays for a huge one.
+ */
+#define NOFILE_MAX 65536
+
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max < NOFILE_MAX ? rl.rlim_max : NOFILE_MAX;
+	if (was >= rl.rlim_cur)
+		return;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_debug("cannot raise the open file limit from %llu: %s", (unsigned long long)was,
+		    strerror(errno));
+	else
+		log_debug("raised the open file limit from %llu to %llu", (unsigned long long)was,
+		    (unsigned long long)rl.rlim_cur);
+}
+
 static int
 setup_signals(struct daemon *d)
 {
@@ -174,6 +203,7 @@ daemon_start(struct daemon *d, char **cause)
 		xasprintf(cause, "cannot set up the event loop: %s", strerror(-r));
 		return r;
 	}
+	raise_nofile();
 	if ((r = open_inputs(d, cause)) < 0)
 		return r;
 	store_opts_from(d->conf, &so);

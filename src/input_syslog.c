@@ -1,7 +1,7 @@
 /*
  * input_syslog.c - the syslog listeners.  UDP and the unix datagram socket
  * read in recvmmsg batches straight into per-slot buffers; TCP connections
- * go through the RFC 6587 framer.  Every message is parsed and submitted to
+ * are input_tcp.c's.  Every message is parsed and submitted to
  * the pipeline before the next is read, so nothing waits in memory.
  */
 #include "config.h"
@@ -23,8 +23,9 @@
 #include "conf.h"
 #include "daemon.h"
 #include "event.h"
-#include "framing.h"
 #include "input_syslog.h"
+#include "input_syslog_int.h"
+#include "input_tcp.h"
 #include "listenfds.h"
 #include "log.h"
 #include "parse_syslog.h"
@@ -33,56 +34,6 @@
 
 #define UDP_VLEN	  32  /* datagrams per recvmmsg */
 #define UDP_ROUNDS	  32  /* recvmmsg calls per wakeup before yielding to the loop */
-#define TCP_READ_SIZE	  (64 * 1024)
-#define TCP_READS	  16  /* reads per wakeup per connection */
-
-struct listener;
-
-struct conn {
-	struct listener *l;
-	struct conn *prev, *next;
-	int fd;
-	sd_event_source *src;
-	struct framer fr;
-	struct sockaddr_storage peer;
-	socklen_t peerlen;
-	char source[INET6_ADDRSTRLEN];
-};
-
-struct listener {
-	struct inputs *in;
-	struct listener *next;
-	struct conf_listen c; /* a copy; strings owned */
-	int fd;
-	sd_event_source *src;
-	bool keep;    /* mark for inputs_apply */
-	bool adopted; /* passed by the service manager: never unlink its path */
-
-	/* datagram sockets */
-	struct mmsghdr *msgs;
-	struct iovec *iov;
-	char *bufs;
-	struct sockaddr_storage *addrs;
-	char (*cmsgs)[CMSG_SPACE(sizeof(uint32_t))];
-	uint32_t kernel_drops; /* last SO_RXQ_OVFL value seen */
-	struct sockaddr_storage last_src;
-	char last_source[INET6_ADDRSTRLEN];
-
-	/* stream sockets */
-	struct conn *conns;
-
-	struct listener_info info;
-};
-
-struct inputs {
-	struct daemon *d;
-	struct listener *listeners;
-	struct event ev;
-	struct parse_ctx pctx;
-	char *tcpbuf;
-	struct log_ratelimit rl;
-};
-
 static void
 info_init(struct listener *l)
 {
@@ -100,10 +51,9 @@ local_offset(time_t t)
 	return localtime_r(&t, &tm) ? (int32_t)tm.tm_gmtoff : 0;
 }
 
-/* Parse one message and hand it on.  src may be NULL (unix socket). */
-static void
-deliver(struct listener *l, const char *msg, size_t len, bool cut, const struct sockaddr_storage *src,
-    socklen_t srclen, const char *source, int64_t now)
+void
+input_syslog_deliver(struct listener *l, const char *msg, size_t len, bool cut,
+    const struct sockaddr_storage *src, socklen_t srclen, const char *source, int64_t now)
 {
 	struct inputs *in = l->in;
 	struct event *ev = &in->ev;
@@ -201,122 +151,11 @@ dgram_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 				source = source_text(l, ss, mh->msg_namelen);
 			}
 			note_kernel_drops(l, mh);
-			deliver(l, l->iov[i].iov_base, l->msgs[i].msg_len, cut, ss, mh->msg_namelen,
-			    source, now);
+			input_syslog_deliver(l, l->iov[i].iov_base, l->msgs[i].msg_len, cut, ss,
+			    mh->msg_namelen, source, now);
 		}
 		if (n < UDP_VLEN)
 			break;
-	}
-	return 0;
-}
-
-static void
-conn_close(struct conn *c)
-{
-	struct listener *l = c->l;
-
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		l->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	sd_event_source_disable_unref(c->src);
-	close(c->fd);
-	framer_free(&c->fr);
-	l->info.connections--;
-	free(c);
-}
-
-struct frame_ctx {
-	struct conn *c;
-	int64_t now;
-};
-
-static void
-frame_cb(const char *msg, size_t len, bool cut, void *arg)
-{
-	struct frame_ctx *fc = arg;
-	struct conn *c = fc->c;
-
-	deliver(c->l, msg, len, cut, &c->peer, c->peerlen, c->source, fc->now);
-}
-
-static int
-conn_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-	struct conn *c = userdata;
-	struct frame_ctx fc = { .c = c };
-	char *buf = c->l->in->tcpbuf;
-
-	for (int i = 0; i < TCP_READS; i++) {
-		ssize_t n = read(fd, buf, TCP_READ_SIZE);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return 0;
-		fc.now = now_realtime_usec();
-		if (n <= 0) {
-			framer_finish(&c->fr, frame_cb, &fc);
-			conn_close(c);
-			return 0;
-		}
-		if (framer_feed(&c->fr, buf, (size_t)n, frame_cb, &fc) < 0) {
-			c->l->info.bad_frames++;
-			log_ratelimited(&c->l->in->rl, "%s: closing the connection from %s: "
-			    "bad RFC 6587 octet count", c->l->c.name, c->source);
-			conn_close(c);
-			return 0;
-		}
-	}
-	return 0;
-}
-
-static void
-conn_accept(struct listener *l, int fd, const struct sockaddr_storage *ss, socklen_t len)
-{
-	struct conn *c;
-
-	if (l->info.connections >= l->c.max_connections) {
-		l->info.refused++;
-		log_ratelimited(&l->in->rl, "%s: refusing a connection: max-connections %u reached",
-		    l->c.name, l->c.max_connections);
-		close(fd);
-		return;
-	}
-	c = xcalloc(1, sizeof(*c));
-	c->l = l;
-	c->fd = fd;
-	memcpy(&c->peer, ss, len);
-	c->peerlen = len;
-	sockaddr_text(ss, c->source, sizeof(c->source));
-	framer_init(&c->fr, l->c.max_message);
-	if (sd_event_add_io(l->in->d->event, &c->src, fd, EPOLLIN, conn_cb, c) < 0) {
-		framer_free(&c->fr);
-		close(fd);
-		free(c);
-		return;
-	}
-	c->next = l->conns;
-	if (l->conns)
-		l->conns->prev = c;
-	l->conns = c;
-	l->info.connections++;
-}
-
-static int
-accept_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-	struct listener *l = userdata;
-
-	for (int i = 0; i < 64; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof(ss);
-		int cfd = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (cfd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-				log_ratelimited(&l->in->rl, "%s: accept: %s", l->c.name, strerror(errno));
-			break;
-		}
-		conn_accept(l, cfd, &ss, len);
 	}
 	return 0;
 }
@@ -455,8 +294,7 @@ listener_free(struct listener *l)
 {
 	if (l == NULL)
 		return;
-	while (l->conns)
-		conn_close(l->conns);
+	input_tcp_stop(l);
 	sd_event_source_disable_unref(l->src);
 	if (l->fd >= 0)
 		close(l->fd);
@@ -489,7 +327,7 @@ listener_open(struct inputs *in, const struct conf_listen *c, struct listener **
 	if ((r = sock_bind(l, cause)) < 0)
 		goto fail;
 	if (c->proto == LISTEN_TCP)
-		r = sd_event_add_io(in->d->event, &l->src, l->fd, EPOLLIN, accept_cb, l);
+		r = input_tcp_start(l);
 	else {
 		dgram_alloc(l);
 		r = sd_event_add_io(in->d->event, &l->src, l->fd, EPOLLIN, dgram_cb, l);
@@ -529,8 +367,9 @@ inputs_apply(struct inputs *in, const struct conf *conf, char **cause)
 			continue;
 		if ((l = listener_find(in, c)) != NULL) {
 			l->keep = true;
-			l->c.max_connections = c->max_connections;
 			l->c.charset = c->charset;
+			if (c->proto == LISTEN_TCP)
+				input_tcp_update(l, c);
 			continue;
 		}
 		if ((r = listener_open(in, c, &l, cause)) < 0) {
@@ -567,8 +406,8 @@ inputs_new(struct daemon *d, struct inputs **ret)
 	struct inputs *in = xcalloc(1, sizeof(*in));
 
 	in->d = d;
-	in->tcpbuf = xmalloc(TCP_READ_SIZE);
 	in->rl.interval_usec = 10 * USEC_PER_SEC;
+	input_tcp_init(in);
 	in->pctx.local_tz_offset_sec = local_offset(time(NULL));
 	*ret = in;
 	return 0;
@@ -586,7 +425,7 @@ inputs_free(struct inputs *in)
 		listener_free(l);
 	}
 	event_free(&in->ev);
-	free(in->tcpbuf);
+	input_tcp_fini(in);
 	free(in);
 }
 

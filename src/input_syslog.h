@@ -22,7 +22,9 @@ struct listener_info {
 	uint64_t dropped;     /* lost before we saw them: kernel buffer overflow (UDP) */
 	uint64_t bad_frames;  /* TCP streams closed for a broken octet count */
 	uint64_t connections; /* TCP: open now */
-	uint64_t refused;     /* TCP: connections refused over max-connections */
+	uint64_t refused;     /* TCP: connections refused over max-connections or out of fds */
+	uint64_t refused_per_source; /* TCP: over max-connections-per-source */
+	uint64_t idle_closed; /* TCP: connections closed after idle-timeout */
 	uint64_t unauthorized; /* SNMP: bad community, source or v3 credentials */
 };
 

@@ -186,12 +186,15 @@ print_listeners(json_t *arr)
 	size_t i;
 	json_t *l;
 
-	printf("%-32s %-5s %10s %9s %9s %9s %6s\n", "LISTENER", "PROTO", "RECEIVED", "MALFORMED",
-	    "TRUNCATED", "DROPPED", "CONNS");
+	printf("%-32s %-5s %10s %9s %9s %9s %6s %8s %6s\n", "LISTENER", "PROTO", "RECEIVED",
+	    "MALFORMED", "TRUNCATED", "DROPPED", "CONNS", "REFUSED", "IDLE");
 	json_array_foreach(arr, i, l) {
-		printf("%-32s %-5s %10lld %9lld %9lld %9lld %6lld\n", jstr(l, "name"), jstr(l, "proto"),
-		    jint(l, "received"), jint(l, "malformed"), jint(l, "truncated"),
-		    jint(l, "dropped") + jint(l, "unauthorized"), jint(l, "connections"));
+		/* REFUSED: over max-connections or per source, or out of descriptors. */
+		printf("%-32s %-5s %10lld %9lld %9lld %9lld %6lld %8lld %6lld\n", jstr(l, "name"),
+		    jstr(l, "proto"), jint(l, "received"), jint(l, "malformed"),
+		    jint(l, "truncated"), jint(l, "dropped") + jint(l, "unauthorized"),
+		    jint(l, "connections"), jint(l, "refused") + jint(l, "refused_per_source"),
+		    jint(l, "idle_closed"));
 	}
 }
 

@@ -1111,6 +1111,66 @@ START_TEST(test_example_config)
 }
 END_TEST
 
+START_TEST(test_tcp_limits)
+{
+	struct conf *conf = load_ok(
+	    "listen syslog tcp 127.0.0.1:514\n"
+	    "listen syslog tcp 127.0.0.1:515 {\n idle-timeout 30s\n"
+	    " max-connections-per-source 100\n}\n"
+	    "listen syslog tcp 127.0.0.1:516 { idle-timeout off; max-connections 8 }\n"
+	    "listen syslog tcp 127.0.0.1:517 { idle-timeout 0; max-connections 64;"
+	    " max-connections-per-source 64 }\n"
+	    "listen syslog udp 127.0.0.1:514\n");
+	const struct conf_listen *l = conf->listens;
+
+	ck_assert_int_eq(l[0].idle_timeout, CONF_DEFAULT_IDLE_TIMEOUT);
+	ck_assert_int_eq(l[0].idle_timeout, 600 * USEC_PER_SEC);
+	ck_assert_uint_eq(l[0].max_per_source, CONF_DEFAULT_MAX_PER_SOURCE);
+	ck_assert_uint_eq(l[0].max_per_source, 32);
+	ck_assert_int_eq(l[1].idle_timeout, 30 * USEC_PER_SEC);
+	ck_assert_uint_eq(l[1].max_per_source, 100);
+	ck_assert_int_eq(l[2].idle_timeout, 0);
+	ck_assert_uint_eq(l[2].max_per_source, 8); /* the default never exceeds max-connections */
+	ck_assert_int_eq(l[3].idle_timeout, 0);
+	ck_assert_uint_eq(l[3].max_per_source, 64);
+	ck_assert_int_eq(l[4].idle_timeout, 0); /* UDP has no connections */
+	ck_assert_uint_eq(l[4].max_per_source, 0);
+	conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_tcp_limit_errors)
+{
+	load_err("listen syslog tcp *:514 {\n max-connections 10\n"
+		 " max-connections-per-source 20\n}\n",
+	    "1: max-connections-per-source 20 is more than max-connections 10");
+	load_err("listen syslog tcp *:514 { max-connections-per-source 2000 }\n",
+	    "1: max-connections-per-source 2000 is more than max-connections 1024");
+	load_err("listen syslog tcp *:514 {\n max-connections-per-source 0\n}\n",
+	    "2: max-connections-per-source must be between 1 and 65536, got '0'");
+	load_err("listen syslog tcp *:514 { max-connections-per-source -1 }\n",
+	    "1: max-connections-per-source must be between 1 and 65536, got '-1'");
+	load_err("listen syslog tcp *:514 { max-connections-per-source 70000 }\n",
+	    "1: max-connections-per-source must be between 1 and 65536, got '70000'");
+	load_err("listen syslog tcp *:514 { max-connections-per-source many }\n",
+	    "1: expected a number, got 'many'");
+	load_err("listen syslog tcp *:514 {\n\n idle-timeout soon\n}\n",
+	    "3: expected a duration like 30s, got 'soon'");
+	load_err("listen syslog tcp *:514 { idle-timeout -5s }\n",
+	    "1: expected a duration like 30s, got '-5s'");
+	load_err("listen syslog tcp *:514 { idle-timeout 500ms }\n",
+	    "1: idle-timeout must be 0 (off) or from 1s to 7d, got '500ms'");
+	load_err("listen syslog tcp *:514 { idle-timeout 8d }\n",
+	    "1: idle-timeout must be 0 (off) or from 1s to 7d, got '8d'");
+	load_err("listen syslog tcp *:514 { idle-timeout }\n",
+	    "1: expected a duration like 30s, got '}'");
+	load_err("listen syslog udp *:514 { idle-timeout 1m }\n",
+	    "1: unknown keyword 'idle-timeout', expected one of: charset, max-message, name, rcvbuf");
+	load_err("listen syslog unix /run/log { max-connections-per-source 1 }\n",
+	    "1: unknown keyword 'max-connections-per-source', expected one of: charset, max-message, name");
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -1144,6 +1204,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_send_errors);
 	tcase_add_test(tc, test_send_include);
 	tcase_add_test(tc, test_example_config);
+	tcase_add_test(tc, test_tcp_limits);
+	tcase_add_test(tc, test_tcp_limit_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
