@@ -1,16 +1,14 @@
 /*
  * conf.c - loads triaged.conf into a struct conf: the top-level statements,
- * listeners, include and the defaults; rules are read by conf_rule.c and
- * upstreams (and the send lists naming them) by conf_upstream.c.  A
+ * include and the defaults; listeners are read by conf_listen.c, rules by
+ * conf_rule.c and upstreams (and the send lists naming them) by conf_upstream.c.  A
  * load is all or nothing, so a reload with a broken file keeps the running
  * configuration, and every error names the file and line to fix.
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <glob.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
@@ -20,6 +18,7 @@
 #include "conf_control.h"
 #include "conf_journal.h"
 #include "conf_lex.h"
+#include "conf_listen.h"
 #include "conf_rule.h"
 #include "conf_snmp.h"
 #include "conf_upstream.h"
@@ -34,7 +33,6 @@
 
 /* Beyond these a config is generated garbage, and checks below are quadratic. */
 #define CONF_MAX_RULES	 10000
-#define CONF_MAX_LISTENS 256
 #define CONF_MAX_OUTBOX	 10000000
 
 /* Settings that may be given once; where they were, for the duplicate's message. */
@@ -85,29 +83,6 @@ set_once(struct parse *p, struct lex *lx, enum setting s, char **cause)
 	return 0;
 }
 
-/* A path argument made absolute; max bounds the result (0: none). */
-static int
-expect_path(struct lex *lx, const char *what, size_t max, char **ret, char **cause)
-{
-	char *s;
-	int r;
-
-	if ((r = lex_expect_string(lx, what, &s, cause)) < 0)
-		return r;
-	if (s[0] == '\0')
-		r = lex_error(lx, lx->tok.line, cause, "%s must not be empty", what);
-	else
-		r = lex_abs_path(lx, s, ret, cause);
-	free(s);
-	if (r == 0 && max > 0 && strlen(*ret) > max) {
-		r = lex_error(lx, lx->tok.line, cause, "%s %s is longer than %zu bytes", what, *ret,
-		    max);
-		free(*ret);
-		*ret = NULL;
-	}
-	return r;
-}
-
 static int
 stmt_hostname(struct lex *lx, void *ctx, char **cause)
 {
@@ -139,7 +114,7 @@ stmt_state_dir(struct lex *lx, void *ctx, char **cause)
 
 	if ((r = set_once(p, lx, SET_STATE_DIR, cause)) < 0)
 		return r;
-	return expect_path(lx, "state-dir", 0, &p->conf->state_dir, cause);
+	return lex_expect_path(lx, "state-dir", 0, &p->conf->state_dir, cause);
 }
 
 static int
@@ -151,7 +126,7 @@ stmt_control_socket(struct lex *lx, void *ctx, char **cause)
 
 	if ((r = set_once(p, lx, SET_CONTROL_SOCKET, cause)) < 0)
 		return r;
-	return expect_path(lx, "control-socket", sizeof(sun.sun_path) - 1,
+	return lex_expect_path(lx, "control-socket", sizeof(sun.sun_path) - 1,
 	    &p->conf->control_socket, cause);
 }
 
@@ -267,323 +242,11 @@ stmt_event_log(struct lex *lx, void *ctx, char **cause)
 }
 
 static int
-opt_rcvbuf(struct lex *lx, void *ctx, char **cause)
-{
-	struct conf_listen *l = ctx;
-
-	return lex_expect_size(lx, "rcvbuf", 1024, 1024 * 1024 * 1024, &l->rcvbuf, cause);
-}
-
-static int
-opt_listen_max_message(struct lex *lx, void *ctx, char **cause)
-{
-	struct conf_listen *l = ctx;
-
-	return lex_expect_size(lx, "max-message", 1024, CONF_MAX_MAX_MESSAGE, &l->max_message,
-	    cause);
-}
-
-/* A connection count, as max-connections allows. */
-static int
-expect_connections(struct lex *lx, const char *what, uint32_t *out, char **cause)
-{
-	int64_t n;
-	int r;
-
-	if ((r = lex_expect_int(lx, what, 1, 65536, &n, cause)) < 0)
-		return r;
-	*out = (uint32_t)n;
-	return 0;
-}
-
-static int
-opt_max_connections(struct lex *lx, void *ctx, char **cause)
-{
-	struct conf_listen *l = ctx;
-
-	return expect_connections(lx, "max-connections", &l->max_connections, cause);
-}
-
-static int
-opt_max_per_source(struct lex *lx, void *ctx, char **cause)
-{
-	struct conf_listen *l = ctx;
-
-	return expect_connections(lx, "max-connections-per-source", &l->max_per_source, cause);
-}
-
-/* idle-timeout DURATION | off; below a second it would cut off slow but healthy senders. */
-static int
-opt_idle_timeout(struct lex *lx, void *ctx, char **cause)
-{
-	struct conf_listen *l = ctx;
-	const struct token *t;
-	char got[256];
-	int r;
-
-	if ((r = lex_peek(lx, &t, cause)) < 0)
-		return r;
-	if (tok_is_word(t, "off")) {
-		l->idle_timeout = 0;
-		return lex_next(lx, cause);
-	}
-	if ((r = lex_expect_duration(lx, "idle-timeout", 0, &l->idle_timeout, cause)) < 0)
-		return r;
-	if (l->idle_timeout == 0 ||
-	    (l->idle_timeout >= USEC_PER_SEC && l->idle_timeout <= CONF_MAX_IDLE_TIMEOUT))
-		return 0;
-	tok_describe(&lx->tok, got, sizeof(got));
-	return lex_error(lx, lx->tok.line, cause,
-	    "idle-timeout must be 0 (off) or from 1s to 7d, got %s", got);
-}
-
-static int
-opt_name(struct lex *lx, void *ctx, char **cause)
-{
-	struct conf_listen *l = ctx;
-	int r;
-
-	free(l->name); /* options in a block: the last one wins */
-	l->name = NULL;
-	if ((r = lex_expect_string(lx, "a listener name", &l->name, cause)) < 0)
-		return r;
-	if (l->name[0] == '\0' || strlen(l->name) > 255)
-		return lex_error(lx, lx->tok.line, cause, "a listener name must have 1 to 255 bytes");
-	return 0;
-}
-
-static int
-opt_charset(struct lex *lx, void *ctx, char **cause)
-{
-	struct conf_listen *l = ctx;
-	char got[64];
-	int r, cs;
-
-	if ((r = lex_next(lx, cause)) < 0)
-		return r;
-	if ((lx->tok.type == TOK_WORD || lx->tok.type == TOK_STRING) &&
-	    (cs = text_charset_from_name(lx->tok.text)) >= 0) {
-		l->charset = (enum text_charset)cs;
-		return 0;
-	}
-	tok_describe(&lx->tok, got, sizeof(got));
-	return lex_error(lx, lx->tok.line, cause, "charset must be utf-8 or latin1, got %s", got);
-}
-
-static const struct lex_keyword udp_keywords[] = {
-	{ "charset", opt_charset },
-	{ "max-message", opt_listen_max_message },
-	{ "name", opt_name },
-	{ "rcvbuf", opt_rcvbuf },
-};
-static const struct lex_keyword tcp_keywords[] = {
-	{ "charset", opt_charset },
-	{ "idle-timeout", opt_idle_timeout },
-	{ "max-connections", opt_max_connections },
-	{ "max-connections-per-source", opt_max_per_source },
-	{ "max-message", opt_listen_max_message },
-	{ "name", opt_name },
-};
-static const struct lex_keyword unix_keywords[] = {
-	{ "charset", opt_charset },
-	{ "max-message", opt_listen_max_message },
-	{ "name", opt_name },
-};
-static const struct lex_keyword snmp_keywords[] = {
-	{ "charset", opt_charset },
-	{ "name", opt_name },
-	{ "rcvbuf", opt_rcvbuf },
-};
-
-/* "127.0.0.1:514", "[::1]:514", "*:514" (= [::]:514); numbers only, never DNS. */
-static int
-parse_inet(const char *s, struct sockaddr_storage *ss, socklen_t *salen)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	const char *host = s, *colon;
-	char buf[INET6_ADDRSTRLEN];
-	bool v6 = s[0] == '[';
-	size_t hlen;
-	int64_t port;
-
-	if (v6) {
-		const char *end = strchr(s, ']');
-		if (end == NULL || end[1] != ':')
-			return -EINVAL;
-		host = s + 1;
-		colon = end + 1;
-		hlen = (size_t)(end - host);
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL)
-			return -EINVAL;
-		hlen = (size_t)(colon - s);
-		v6 = hlen == 1 && s[0] == '*';
-		if (memchr(s, ':', hlen) != NULL)
-			return -EINVAL; /* an IPv6 address needs brackets */
-	}
-	if (hlen == 0 || hlen >= sizeof(buf) || parse_int64(colon + 1, 1, 65535, &port) < 0)
-		return -EINVAL;
-	memcpy(buf, host, hlen);
-	buf[hlen] = '\0';
-	memset(ss, 0, sizeof(*ss));
-	if (v6) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		if (strcmp(buf, "*") == 0)
-			sin6->sin6_addr = in6addr_any;
-		else if (inet_pton(AF_INET6, buf, &sin6->sin6_addr) != 1)
-			return -EINVAL;
-		*salen = sizeof(*sin6);
-	} else {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET, buf, &sin->sin_addr) != 1)
-			return -EINVAL;
-		*salen = sizeof(*sin);
-	}
-	return 0;
-}
-
-static int
-listen_address(struct lex *lx, struct conf_listen *l, char **cause)
-{
-	struct sockaddr_un *sun = (struct sockaddr_un *)&l->sa;
-	char got[256];
-	int r;
-
-	if (l->proto == LISTEN_UNIX) {
-		r = expect_path(lx, "a unix socket path", sizeof(sun->sun_path) - 1, &l->address,
-		    cause);
-		if (r < 0)
-			return r;
-		memset(&l->sa, 0, sizeof(l->sa));
-		sun->sun_family = AF_UNIX;
-		memcpy(sun->sun_path, l->address, strlen(l->address) + 1);
-		l->salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-		    strlen(l->address) + 1);
-		return 0;
-	}
-	if ((r = lex_expect_string(lx, "an address like 127.0.0.1:514", &l->address, cause)) < 0)
-		return r;
-	if (parse_inet(l->address, &l->sa, &l->salen) == 0)
-		return 0;
-	tok_describe(&lx->tok, got, sizeof(got));
-	return lex_error(lx, lx->tok.line, cause,
-	    "expected a numeric address like 127.0.0.1:514, [::1]:514 or *:514, got %s", got);
-}
-
-static void
-listen_clear(struct conf_listen *l)
-{
-	free(l->name);
-	free(l->address);
-	free(l->file);
-}
-
-static int
-listen_check(struct parse *p, struct lex *lx, const struct conf_listen *l, char **cause)
-{
-	const struct conf *conf = p->conf;
-	uint32_t maxc = l->max_connections ? l->max_connections : CONF_DEFAULT_MAX_CONNECTIONS;
-
-	if (l->max_per_source > maxc)
-		return lex_error(lx, l->line, cause,
-		    "max-connections-per-source %u is more than max-connections %u", l->max_per_source,
-		    maxc);
-	if (conf->nlistens >= CONF_MAX_LISTENS)
-		return lex_error(lx, l->line, cause, "more than %d listeners", CONF_MAX_LISTENS);
-	for (size_t i = 0; i < conf->nlistens; i++) {
-		const struct conf_listen *o = &conf->listens[i];
-		/* syslog and snmp over UDP share the port space. */
-		if (o->proto == l->proto && o->salen == l->salen &&
-		    memcmp(&o->sa, &l->sa, l->salen) == 0)
-			return lex_error(lx, l->line, cause,
-			    "duplicate listen address %s (first at %s:%d)", l->address, o->file,
-			    o->line);
-		if (strcmp(o->name, l->name) == 0)
-			return lex_error(lx, l->line, cause,
-			    "duplicate listener name '%s' (first at %s:%d)", l->name, o->file,
-			    o->line);
-	}
-	return 0;
-}
-
-/* The listener's kind and protocol words; snmp comes over UDP only. */
-static int
-listen_kind(struct lex *lx, struct conf_listen *l, char **cause)
-{
-	static const char *const protos[] = { "udp", "tcp", "unix" };
-	char got[256];
-	int r;
-
-	if ((r = lex_next(lx, cause)) < 0)
-		return r;
-	if (tok_is_word(&lx->tok, "syslog") || tok_is_word(&lx->tok, "snmp"))
-		l->kind = tok_is_word(&lx->tok, "snmp") ? LISTEN_SNMP : LISTEN_SYSLOG;
-	else {
-		tok_describe(&lx->tok, got, sizeof(got));
-		return lex_error(lx, lx->tok.line, cause, "expected 'syslog' or 'snmp', got %s",
-		    got);
-	}
-	if ((r = lex_next(lx, cause)) < 0)
-		return r;
-	for (size_t i = 0; i < (l->kind == LISTEN_SNMP ? 1 : ARRAY_SIZE(protos)); i++) {
-		if (tok_is_word(&lx->tok, protos[i])) {
-			l->proto = (enum listen_proto)i;
-			return 0;
-		}
-	}
-	tok_describe(&lx->tok, got, sizeof(got));
-	return lex_error(lx, lx->tok.line, cause, "expected %s, got %s",
-	    l->kind == LISTEN_SNMP ? "'udp' (snmp listens on UDP only)" : "'udp', 'tcp' or 'unix'",
-	    got);
-}
-
-/* listen syslog udp|tcp|unix ADDR [{ ... }] | listen snmp udp ADDR [{ ... }] */
-static int
 stmt_listen(struct lex *lx, void *ctx, char **cause)
 {
-	static const struct {
-		const struct lex_keyword *kw;
-		size_t n;
-	} opts[] = {
-		{ udp_keywords, ARRAY_SIZE(udp_keywords) },
-		{ tcp_keywords, ARRAY_SIZE(tcp_keywords) },
-		{ unix_keywords, ARRAY_SIZE(unix_keywords) },
-	};
 	struct parse *p = ctx;
-	struct conf_listen l = { .line = lx->tok.line, .idle_timeout = -1 /* unset */ };
-	const struct token *t;
-	int r;
 
-	l.file = xstrdup(lx->file);
-	if ((r = listen_kind(lx, &l, cause)) < 0 || (r = listen_address(lx, &l, cause)) < 0 ||
-	    (r = lex_peek(lx, &t, cause)) < 0)
-		goto fail;
-	if (t->type == TOK_LBRACE) {
-		if ((r = lex_next(lx, cause)) < 0)
-			goto fail;
-		if (l.kind == LISTEN_SNMP)
-			r = lex_block(lx, snmp_keywords, ARRAY_SIZE(snmp_keywords), &l, "listen", cause);
-		else
-			r = lex_block(lx, opts[l.proto].kw, opts[l.proto].n, &l, "listen", cause);
-		if (r < 0)
-			goto fail;
-	}
-	/* "syslog/udp/127.0.0.1:514"; a unix path brings its own slash. */
-	if (l.name == NULL)
-		xasprintf(&l.name, "%s/%s%s%s", l.kind == LISTEN_SNMP ? "snmp" : "syslog",
-		    l.proto == LISTEN_UDP ? "udp" : l.proto == LISTEN_TCP ? "tcp" : "unix",
-		    l.proto == LISTEN_UNIX ? "" : "/", l.address);
-	if ((r = listen_check(p, lx, &l, cause)) < 0)
-		goto fail;
-	p->conf->listens = xreallocarray(p->conf->listens, p->conf->nlistens + 1, sizeof(l));
-	p->conf->listens[p->conf->nlistens++] = l;
-	return 0;
-fail:
-	listen_clear(&l);
-	return r;
+	return conf_listen_parse(lx, p->conf, cause);
 }
 
 static int
@@ -781,21 +444,8 @@ conf_finish(struct conf *conf)
 		conf->state_dir = xstrdup(LOCALSTATEDIR "/lib/triaged");
 	if (conf->control_socket == NULL)
 		conf->control_socket = xstrdup(RUNSTATEDIR "/triaged/control.sock");
-	for (size_t i = 0; i < conf->nlistens; i++) {
-		struct conf_listen *l = &conf->listens[i];
-		if (l->max_message == 0)
-			l->max_message = conf->max_message;
-		if (l->idle_timeout < 0)
-			l->idle_timeout = l->proto == LISTEN_TCP ? CONF_DEFAULT_IDLE_TIMEOUT : 0;
-		if (l->proto != LISTEN_TCP)
-			continue;
-		if (l->max_connections == 0)
-			l->max_connections = CONF_DEFAULT_MAX_CONNECTIONS;
-		/* Only a per-source limit written above max-connections is an error. */
-		if (l->max_per_source == 0)
-			l->max_per_source = l->max_connections < CONF_DEFAULT_MAX_PER_SOURCE ?
-			    l->max_connections : CONF_DEFAULT_MAX_PER_SOURCE;
-	}
+	for (size_t i = 0; i < conf->nlistens; i++)
+		conf_listen_finish(&conf->listens[i], conf);
 }
 
 /* Parse an opened lexer (r: how opening it went) and hand out the result or nothing. */
@@ -854,7 +504,7 @@ conf_free(struct conf *conf)
 	if (conf == NULL)
 		return;
 	for (size_t i = 0; i < conf->nlistens; i++)
-		listen_clear(&conf->listens[i]);
+		conf_listen_clear(&conf->listens[i]);
 	free(conf->listens);
 	for (size_t i = 0; i < conf->nrules; i++)
 		rule_free(conf->rules[i]);

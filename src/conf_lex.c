@@ -633,3 +633,26 @@ lex_block(struct lex *lx, const struct lex_keyword *kw, size_t n, void *ctx,
 			return r;
 	}
 }
+
+/* A path argument made absolute; max bounds the result (0: none). */
+int
+lex_expect_path(struct lex *lx, const char *what, size_t max, char **ret, char **cause)
+{
+	char *s;
+	int r;
+
+	if ((r = lex_expect_string(lx, what, &s, cause)) < 0)
+		return r;
+	if (s[0] == '\0')
+		r = lex_error(lx, lx->tok.line, cause, "%s must not be empty", what);
+	else
+		r = lex_abs_path(lx, s, ret, cause);
+	free(s);
+	if (r == 0 && max > 0 && strlen(*ret) > max) {
+		r = lex_error(lx, lx->tok.line, cause, "%s %s is longer than %zu bytes", what, *ret,
+		    max);
+		free(*ret);
+		*ret = NULL;
+	}
+	return r;
+}

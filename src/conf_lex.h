@@ -112,4 +112,7 @@ int lex_statement(struct lex *lx, const struct lex_keyword *kw, size_t n, void *
 int lex_block(struct lex *lx, const struct lex_keyword *kw, size_t n, void *ctx,
     const char *what, char **cause);
 
+/* A path argument made absolute; max bounds the result (0: none). */
+int lex_expect_path(struct lex *lx, const char *what, size_t max, char **ret, char **cause);
+
 #endif

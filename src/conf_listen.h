@@ -1,0 +1,18 @@
+/*
+ * conf_listen.h - the `listen` statements of the config (see conf.h's
+ * struct conf_listen for what they fill in).
+ */
+#ifndef TRIAGED_CONF_LISTEN_H
+#define TRIAGED_CONF_LISTEN_H
+
+struct conf;
+struct conf_listen;
+struct lex;
+
+/* `listen KIND PROTO ADDRESS [{ ... }]`, the keyword read; appends to conf->listens. */
+int conf_listen_parse(struct lex *lx, struct conf *conf, char **cause);
+/* Fill in what the listener left to the rest of the file and the defaults. */
+void conf_listen_finish(struct conf_listen *l, const struct conf *conf);
+void conf_listen_clear(struct conf_listen *l);
+
+#endif
