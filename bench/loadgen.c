@@ -36,6 +36,7 @@ struct opts {
 	unsigned batch; /* lines per sendmmsg()/write() */
 	unsigned devices; /* distinct disks named by matching lines */
 	int tcp;
+	int hostile; /* -x: a Latin-1 byte and an escape sequence in every line */
 	const char *hostname; /* HOSTNAME field of every line */
 	const char *host, *port;
 };
@@ -49,14 +50,16 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: loadgen [-T] [-n count] [-r rate] [-m K] [-b batch] [-d devices]\n"
-	    "               [-H hostname] host port\n"
+	    "               [-H hostname] [-x] host port\n"
 	    "  -n count    lines to send (default 1000000)\n"
 	    "  -r rate     lines per second, 0 = as fast as possible (default 0)\n"
 	    "  -m K        one line in K is a matching \"I/O error\" line, 0 = none (default 100)\n"
 	    "  -b batch    lines per sendmmsg()/write() (default 64, max %d)\n"
 	    "  -d devices  distinct disks in matching lines (default 4, max 26)\n"
 	    "  -H name     HOSTNAME field of every line (default bench-host)\n"
-	    "  -T          TCP with octet-counted framing instead of UDP\n",
+	    "  -T          TCP with octet-counted framing instead of UDP\n"
+	    "  -x          end every line with a Latin-1 byte and an ESC sequence, as\n"
+	    "              legacy gear and coloured tools send: the receivers' repair path\n",
 	    BATCH_MAX);
 	exit(2);
 }
@@ -87,7 +90,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		.batch = 64,
 		.devices = 4,
 		.hostname = "bench-host" };
-	while ((c = getopt(argc, argv, "Tb:d:H:hm:n:r:")) != -1) {
+	while ((c = getopt(argc, argv, "Tb:d:H:hm:n:r:x")) != -1) {
 		switch (c) {
 		case 'T': o->tcp = 1; break;
 		case 'b': o->batch = number(optarg, 1, BATCH_MAX, "batch"); break;
@@ -96,6 +99,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'm': o->match_every = number(optarg, 0, UINT32_MAX, "match ratio"); break;
 		case 'n': o->count = number(optarg, 1, UINT64_MAX / 2, "count"); break;
 		case 'r': o->rate = number(optarg, 0, 100000000, "rate"); break;
+		case 'x': o->hostile = 1; break;
 		default: usage();
 		}
 	}
@@ -126,6 +130,8 @@ format_line(const struct opts *o, uint64_t i, char *buf, int *matched)
 		    "<13>Nov 26 09:00:00 %s app[1234]: request %" PRIu64 " served in %ums",
 		    o->hostname, i, (unsigned)(i % 97) + 1);
 	}
+	if (o->hostile && n > 0 && n + 16 < LINE_SIZE)
+		n += snprintf(buf + n, LINE_SIZE - (size_t)n, " caf\351 \033[0m");
 	return (size_t)n;
 }
 

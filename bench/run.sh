@@ -15,7 +15,9 @@
 #                        FETCH_SYSLOG_NG=1]
 #   DAEMONS              ["triaged rsyslog syslog-ng"]
 #   WORKLOADS            ["flood rate"]  flood: sender as fast as it can;
-#                        rate: RATE lines/s [150000]; rate:N: N lines/s
+#                        rate: RATE lines/s [150000]; rate:N: N lines/s;
+#                        hostile: a flood whose every line ends in a
+#                        Latin-1 byte and an ESC sequence (loadgen -x)
 #   COUNT [1000000]  MATCH_EVERY [100]  REPEAT [3]
 #   QUIET [1]            seconds without progress that mean "done"
 #   TIMEOUT [120]        longest wait for a daemon to finish, seconds
@@ -362,13 +364,14 @@ kv() { printf '%s\n' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 
 
 # run_one DAEMON WORKLOAD REP: appends one line to $W/runs.tsv
 run_one() {
-	local daemon=$1 workload=$2 rep=$3 rate=0 cpu0 cpu1 busy0 busy1 out counts
+	local daemon=$1 workload=$2 rep=$3 rate=0 hostile= cpu0 cpu1 busy0 busy1 out counts
 	local sent sender_cpu start sender_rate processed matched incidents rss drops
 	D=$W/$daemon-$workload-$rep
 	mkdir -p "$D"
 	PORT=$(free_port)
 	case $workload in
 	flood) ;;
+	hostile) hostile=-x ;;
 	rate) rate=$RATE ;;
 	rate:*) rate=${workload#rate:} ;;
 	*) die "unknown workload $workload" ;;
@@ -378,7 +381,7 @@ run_one() {
 	nap 0.5 # let startup work settle before the CPU baseline
 	cpu0=$(cpu_ticks "$DPID")
 	busy0=$(machine_busy)
-	out=$($(pin_sender) "$BENCH/loadgen" -n "$COUNT" -m "$MATCH_EVERY" -r "$rate" \
+	out=$($(pin_sender) "$BENCH/loadgen" -n "$COUNT" -m "$MATCH_EVERY" -r "$rate" $hostile \
 	    127.0.0.1 "$PORT") || { say "loadgen failed: $out"; stop_daemon; return 1; }
 	wait_done "$daemon" "$(kv "$out" end)"
 	cpu1=$(cpu_ticks "$DPID")

@@ -146,6 +146,11 @@ text_normalize(const char *s, size_t n, enum text_charset cs, unsigned flags, ch
 	bool at_end;
 
 	for (size_t i = 0; i < n;) {
+		/* Runs of printable ASCII, most of any line, are copied without decoding. */
+		if (u[i] >= 0x20 && u[i] < 0x7f) {
+			out[o++] = s[i++];
+			continue;
+		}
 		int k = cs == TEXT_LATIN1 ? 1 : utf8_next(u + i, n - i, &cp, &at_end);
 		if (cs == TEXT_LATIN1)
 			cp = u[i];
