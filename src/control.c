@@ -1,6 +1,6 @@
 /*
  * control.c - serves triagectl.  Requests are short and run on the loop
- * thread; each first commits the pipeline's open batch so a reply never
+ * thread; each first commits the open batch so a reply never
  * shows state that is not yet durable.  Clients are hostile until proven
  * otherwise: identity comes from the kernel, requests and replies are
  * bounded, and a client that stops reading or talking is dropped.
@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "conf.h"
 #include "control.h"
 #include "control_json.h"
@@ -23,7 +24,6 @@
 #include "control_request.h"
 #include "daemon.h"
 #include "log.h"
-#include "pipeline.h"
 #include "util.h"
 
 #define CONTROL_MAX_REQUEST (64 * 1024)	       /* bytes of one request line, newline included */
@@ -220,7 +220,7 @@ dispatch(struct client *cl, const char *line, size_t len)
 		if (control_verb_acting(rq.verb)) /* who changed what, for the record */
 			log_info("control: %s by %s, pid %d", control_verb_name(rq.verb),
 			    control_peer_actor(&cl->peer), (int)cl->peer.pid);
-		pipeline_flush(ctl->d->pipeline);
+		batch_flush(ctl->d->batch);
 		reply = control_commands[rq.verb](ctl->d, &rq, &cl->peer);
 	}
 	control_request_clear(&rq);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "conf.h"
 #include "control.h"
 #include "control_json.h"
@@ -121,14 +122,25 @@ events_json(const struct pipeline_stats *s)
 static json_t *
 store_json(struct daemon *d)
 {
+	const struct batch_stats *b = batch_get_stats(d->batch);
 	struct store_stats st;
 
 	memset(&st, 0, sizeof(st));
 	store_stats(d->store, &st);
-	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I}", "state_dir", json_text(d->conf->state_dir),
-	    "map_size", (json_int_t)st.map_size, "map_used", (json_int_t)st.map_used,
-	    "event_log_events", (json_int_t)st.events, "event_log_bytes",
-	    (json_int_t)st.event_bytes, "map_grows", (json_int_t)st.map_grows);
+	json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "state_dir",
+	    json_text(d->conf->state_dir), "map_size", (json_int_t)st.map_size, "map_used",
+	    (json_int_t)st.map_used, "event_log_events", (json_int_t)st.events, "event_log_bytes",
+	    (json_int_t)st.event_bytes, "map_grows", (json_int_t)st.map_grows, "event_log_errors",
+	    (json_int_t)st.event_log_errors);
+	/* Whether writes are failing now, and how often they have. */
+	json_object_set_new(o, "degraded", json_boolean(b->degraded));
+	json_object_set_new(o, "degraded_since", json_time(b->degraded ? b->degraded_since : 0));
+	json_object_set_new(o, "commits", json_integer((json_int_t)b->commits));
+	json_object_set_new(o, "commit_failures", json_integer((json_int_t)b->failures));
+	json_object_set_new(o, "writes_refused", json_integer((json_int_t)b->refused));
+	json_object_set_new(o, "last_commit_error",
+	    b->last_error ? json_string(strerror(-b->last_error)) : json_null());
+	return o;
 }
 
 static json_t *

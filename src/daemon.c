@@ -16,6 +16,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "batch.h"
 #include "conf.h"
 #include "control.h"
 #include "daemon.h"
@@ -74,7 +75,7 @@ daemon_reload(struct daemon *d, char **cause)
 	/* The socket file keeps its group until restarted; control-admin-group applies now. */
 	if (!streq_null(fresh->control_group, old->control_group))
 		log_warnx("control-group changes take effect at the next restart");
-	pipeline_flush(d->pipeline);
+	batch_flush(d->batch);
 	d->conf = fresh;
 	store_opts_from(fresh, &so);
 	store_set_opts(d->store, &so);
@@ -209,6 +210,11 @@ daemon_start(struct daemon *d, char **cause)
 	store_opts_from(d->conf, &so);
 	if ((r = store_open(d->conf->state_dir, &so, &d->store, cause)) < 0)
 		return r;
+	if ((r = batch_new(d->event, d->store, &d->batch)) < 0 ||
+	    (r = snmp_input_join(d->snmp, d->batch)) < 0) {
+		xasprintf(cause, "cannot start the batch: %s", strerror(-r));
+		return r;
+	}
 	if ((r = pipeline_new(d, &d->pipeline)) < 0) {
 		xasprintf(cause, "cannot start the pipeline: %s", strerror(-r));
 		return r;
@@ -232,18 +238,17 @@ void
 daemon_stop(struct daemon *d)
 {
 	inputs_free(d->inputs); /* stop taking new input first */
-	journal_input_free(d->journal); /* its cursor commits with the flush below */
+	journal_input_free(d->journal); /* commits its cursor with the batch in flight */
 	d->journal = NULL;
-	if (d->pipeline)
-		pipeline_flush(d->pipeline); /* answers the informs it commits */
+	if (d->batch)
+		batch_flush(d->batch); /* answers the informs it commits */
 	snmp_input_free(d->snmp);
 	d->snmp = NULL;
 	control_free(d->control);
-	if (d->pipeline)
-		pipeline_flush(d->pipeline); /* commits the batch in flight */
 	outbox_free(d->outbox);	/* requests in flight are sent again at the next start */
 	d->outbox = NULL;
-	pipeline_free(d->pipeline);
+	pipeline_free(d->pipeline); /* commits the batch in flight */
+	batch_free(d->batch);
 	store_close(d->store);
 	sd_event_unref(d->event);
 	conf_free(d->conf);

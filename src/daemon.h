@@ -12,6 +12,7 @@
 
 struct conf;
 struct store;
+struct batch;
 struct pipeline;
 struct inputs;
 struct control;
@@ -27,6 +28,7 @@ struct daemon {
 	const char *user; /* -u: the user to become once the ports are bound, or NULL */
 	struct listenfds *listenfds; /* sockets passed by systemd, until the inputs claim them */
 	struct store *store;
+	struct batch *batch; /* owns the write transaction; modules join it */
 	struct pipeline *pipeline;
 	struct outbox *outbox; /* deliveries upstream */
 	struct inputs *inputs;

@@ -16,6 +16,7 @@
 #include <systemd/sd-event.h>
 #include <systemd/sd-journal.h>
 
+#include "batch.h"
 #include "conf.h"
 #include "conf_journal.h"
 #include "daemon.h"
@@ -39,6 +40,7 @@ struct journal_input {
 	sd_journal *j;
 	sd_event_source *io, *timer;
 	char *last_cursor; /* of the last entry submitted; a reopen resumes after it */
+	bool cursor_dirty; /* last_cursor is not in a batch yet: the next one writes it */
 	bool current;	   /* positioned on an entry not yet submitted */
 	bool reseek;	   /* a batch was rolled back: resume after the stored cursor */
 	struct event ev;
@@ -179,28 +181,41 @@ stored_cursor(struct journal_input *ji, char *buf, size_t size)
 	return 1;
 }
 
-/* Write the cursor of the current entry in the open batch; it becomes last_cursor. */
+/*
+ * The current entry's cursor becomes last_cursor, written by the batch's
+ * prepare hook into the same commit as the entry's event, so a crash
+ * neither skips nor repeats it.
+ */
 static int
 put_cursor(struct journal_input *ji)
 {
-	struct store_txn *t;
 	char *cursor;
 	int r;
 
 	if ((r = sd_journal_get_cursor(ji->j, &cursor)) < 0)
 		return r;
-	if ((t = pipeline_txn(ji->d->pipeline)) == NULL) {
-		free(cursor);
-		return -EIO;
-	}
-	if ((r = store_meta_put(t, JOURNAL_CURSOR_KEY, cursor, strlen(cursor))) < 0) {
-		free(cursor);
-		return r;
-	}
 	free(ji->last_cursor);
 	ji->last_cursor = cursor;
+	ji->cursor_dirty = true;
 	return 0;
 }
+
+static int
+batch_prepare(struct store_txn *t, void *arg)
+{
+	struct journal_input *ji = arg;
+	int r;
+
+	if (!ji->cursor_dirty || ji->last_cursor == NULL)
+		return 0;
+	r = store_meta_put(t, JOURNAL_CURSOR_KEY, ji->last_cursor, strlen(ji->last_cursor));
+	if (r < 0)
+		return r;
+	ji->cursor_dirty = false;
+	return 1;
+}
+
+static void batch_rolled_back(void *arg);
 
 /* Position after cursor, or (NULL) at the head or the tail per c. */
 static int
@@ -221,7 +236,10 @@ seek(struct journal_input *ji, const struct conf_journal *c, const char *cursor)
 	if ((r = sd_journal_seek_tail(ji->j)) < 0 || (r = sd_journal_previous(ji->j)) <= 0)
 		return r;
 	/* Remember "now" at once, so a restart before the first entry skips nothing older. */
-	return put_cursor(ji);
+	if ((r = put_cursor(ji)) < 0)
+		return r;
+	(void)batch_txn(ji->d->batch, BATCH_STATE); /* refused: a later batch writes it */
+	return 0;
 }
 
 static void
@@ -259,7 +277,11 @@ submit(struct journal_input *ji)
 	while (sd_journal_enumerate_data(ji->j, &data, &len) > 0)
 		journal_event_add(ev, data, len, conf->max_message);
 	journal_event_finish(ev, conf->hostname);
-	pipeline_submit(ji->d->pipeline, ev);
+	if ((r = pipeline_submit(ji->d->pipeline, ev)) < 0) {
+		/* Not stored, and its cursor must not be: read again from what is committed. */
+		batch_rolled_back(ji);
+		return r;
+	}
 	return 0;
 }
 
@@ -435,10 +457,13 @@ journal_input_apply(struct journal_input *ji, const struct conf *conf, char **ca
 	return 0;
 }
 
-void
-journal_input_rolled_back(struct journal_input *ji)
+static void
+batch_rolled_back(void *arg)
 {
-	if (ji == NULL || ji->j == NULL)
+	struct journal_input *ji = arg;
+
+	ji->cursor_dirty = false; /* it stood for entries whose events are lost */
+	if (ji->j == NULL)
 		return;
 	ji->reseek = true;
 	ji->current = false;
@@ -449,9 +474,16 @@ int
 journal_input_new(struct daemon *d, struct journal_input **ret)
 {
 	struct journal_input *ji = xcalloc(1, sizeof(*ji));
+	int r;
 
 	ji->d = d;
 	ji->rl.interval_usec = 10 * USEC_PER_SEC;
+	r = batch_join(d->batch, &(struct batch_participant){ .name = "journal",
+	    .prepare = batch_prepare, .rolled_back = batch_rolled_back, .arg = ji });
+	if (r < 0) {
+		free(ji);
+		return r;
+	}
 	*ret = ji;
 	return 0;
 }
@@ -461,6 +493,8 @@ journal_input_free(struct journal_input *ji)
 {
 	if (ji == NULL)
 		return;
+	batch_flush(ji->d->batch); /* the cursor commits with the events read up to it */
+	batch_leave(ji->d->batch, ji);
 	close_journal(ji);
 	event_free(&ji->ev);
 	free(ji->last_cursor);

@@ -29,8 +29,6 @@ void journal_input_free(struct journal_input *ji); /* NULL-safe */
  * after the stored cursor, else at the head or the tail per `start`.
  */
 int journal_input_apply(struct journal_input *ji, const struct conf *conf, char **cause);
-/* The pipeline lost a batch: go back to the cursor last committed. NULL-safe. */
-void journal_input_rolled_back(struct journal_input *ji);
 
 /*
  * Building an event from an entry's fields, without sd-journal (for tests):

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "conf.h"
 #include "daemon.h"
 #include "input_snmp.h"
@@ -62,6 +63,7 @@ struct pending {
 
 struct snmp_input {
 	struct daemon *d;
+	struct batch *batch; /* joined, once the store is open */
 	struct snmp_listener *listeners;
 	struct event ev;
 	struct pending *pending;
@@ -151,7 +153,8 @@ queue_reply(struct snmp_listener *l, netsnmp_pdu *pdu)
 	si->pending[si->npending].l = l;
 	si->pending[si->npending++].reply = reply;
 	/* Make the batch commit within a millisecond, not at the log-only pace. */
-	(void)pipeline_txn(si->d->pipeline);
+	if (si->batch != NULL)
+		batch_due(si->batch, BATCH_URGENT);
 }
 
 static void
@@ -174,9 +177,9 @@ deliver(struct snmp_listener *l, netsnmp_pdu *pdu)
 	l->info.received++;
 	if (ev->flags & EVENT_MALFORMED)
 		l->info.malformed++;
-	pipeline_submit(si->d->pipeline, ev);
+	int r = pipeline_submit(si->d->pipeline, ev);
 	/* An inform whose event did not reach the batch stays unanswered. */
-	if (pdu->command == SNMP_MSG_INFORM && st->store_errors == errors)
+	if (pdu->command == SNMP_MSG_INFORM && r == 0 && st->store_errors == errors)
 		queue_reply(l, pdu);
 }
 
@@ -723,11 +726,11 @@ snmp_input_apply(struct snmp_input *si, const struct conf *conf, char **cause)
 	return 0;
 }
 
-void
-snmp_input_committed(struct snmp_input *si)
+static void
+batch_committed(void *arg)
 {
-	if (si == NULL)
-		return;
+	struct snmp_input *si = arg;
+
 	for (size_t i = 0; i < si->npending; i++) {
 		struct pending *p = &si->pending[i];
 		void *ref = p->reply->securityStateRef;
@@ -743,11 +746,18 @@ snmp_input_committed(struct snmp_input *si)
 	si->npending = 0;
 }
 
-void
-snmp_input_rolled_back(struct snmp_input *si)
+static void
+batch_rolled_back(void *arg)
 {
-	if (si != NULL)
-		drop_pending(si, NULL);
+	drop_pending(arg, NULL);
+}
+
+int
+snmp_input_join(struct snmp_input *si, struct batch *b)
+{
+	si->batch = b;
+	return batch_join(b, &(struct batch_participant){ .name = "snmp",
+	    .committed = batch_committed, .rolled_back = batch_rolled_back, .arg = si });
 }
 
 int
@@ -773,6 +783,8 @@ snmp_input_free(struct snmp_input *si)
 		listener_free(l);
 	}
 	drop_pending(si, NULL);
+	if (si->batch != NULL)
+		batch_leave(si->batch, si);
 	free(si->pending);
 	event_free(&si->ev);
 	free(si);

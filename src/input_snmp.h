@@ -13,6 +13,7 @@
 
 #include "input_syslog.h" /* struct listener_info, inputs_info_cb */
 
+struct batch;
 struct conf;
 struct daemon;
 struct event;
@@ -26,10 +27,11 @@ void snmp_input_free(struct snmp_input *si);
  * Who may send is read from the daemon's running conf for each PDU.
  */
 int snmp_input_apply(struct snmp_input *si, const struct conf *conf, char **cause);
-/* The pipeline committed: send the inform responses waiting for it. */
-void snmp_input_committed(struct snmp_input *si);
-/* The batch was lost: forget the responses, the senders will retry. */
-void snmp_input_rolled_back(struct snmp_input *si);
+/*
+ * Take part in the batch: an inform is answered only when the batch holding
+ * its event commits, and forgotten (the sender retries) when it is lost.
+ */
+int snmp_input_join(struct snmp_input *si, struct batch *b);
 void snmp_input_foreach(struct snmp_input *si, inputs_info_cb cb, void *arg);
 
 /* conf_oid_resolver for conf_set_oid_resolver(): MIB names with conf's MIBs. */

@@ -18,6 +18,7 @@
 #include <sys/random.h>
 
 #include "backoff.h"
+#include "batch.h"
 #include "conf.h"
 #include "curl_glue.h"
 #include "daemon.h"
@@ -101,7 +102,7 @@ schedule(struct outbox *o)
 static void
 persist(struct outbox *o, struct item *it)
 {
-	struct store_txn *t = pipeline_txn(o->d->pipeline);
+	struct store_txn *t = batch_txn(o->d->batch, BATCH_URGENT);
 	char *s = item_encode(it);
 	int r = s == NULL ? -EINVAL : t ? store_outbox_put(t, &it->seq, s, strlen(s)) : -EIO;
 
@@ -163,7 +164,8 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 		it->delivered = true;
 		it->done_next = o->done;
 		o->done = it;
-		store_outbox_del(pipeline_txn(o->d->pipeline), it->seq);
+		/* Its deletion goes into the next batch (prepare); it leaves memory at commit. */
+		(void)batch_txn(o->d->batch, BATCH_URGENT);
 		note_timeline(o, it, "delivered", why);
 		return;
 	}
@@ -391,9 +393,28 @@ outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
 	return 0;
 }
 
-void
-outbox_committed(struct outbox *o)
+/* Delivered items leave the store with this batch. */
+static int
+batch_prepare(struct store_txn *t, void *arg)
 {
+	struct outbox *o = arg;
+	int r, wrote = 0;
+
+	for (struct item *it = o->done; it != NULL; it = it->done_next) {
+		if (it->del_written)
+			continue;
+		if ((r = store_outbox_del(t, it->seq)) < 0 && r != -ENOENT)
+			return r;
+		it->del_written = true;
+		wrote = 1;
+	}
+	return wrote;
+}
+
+static void
+batch_committed(void *arg)
+{
+	struct outbox *o = arg;
 	struct item *it, *next;
 
 	for (it = o->done, o->done = NULL; it != NULL; it = next) {
@@ -410,16 +431,17 @@ outbox_committed(struct outbox *o)
 	schedule(o);
 }
 
-void
-outbox_rolled_back(struct outbox *o)
+static void
+batch_rolled_back(void *arg)
 {
+	struct outbox *o = arg;
 	struct item *it = o->staged, *next;
-	struct store_txn *t;
 
-	/* The lost batch held the deletions of delivered items: ask again. */
-	if (o->done != NULL && (t = pipeline_txn(o->d->pipeline)) != NULL)
-		for (struct item *d = o->done; d != NULL; d = d->done_next)
-			store_outbox_del(t, d->seq);
+	/* The lost batch held the deletions of delivered items: the next one writes them. */
+	for (struct item *d = o->done; d != NULL; d = d->done_next)
+		d->del_written = false;
+	if (o->done != NULL)
+		(void)batch_txn(o->d->batch, BATCH_URGENT);
 	for (; it != NULL; it = next) {
 		next = it->next;
 		o->npending--;
@@ -499,7 +521,10 @@ outbox_new(struct daemon *d, struct outbox **ret)
 	    (r = sd_event_source_set_enabled(o->kick, SD_EVENT_OFF)) < 0 ||
 	    (r = sd_event_add_time(d->event, &o->timer, CLOCK_REALTIME, UINT64_MAX, 10000,
 		 timer_cb, o)) < 0 ||
-	    (r = sd_event_source_set_enabled(o->timer, SD_EVENT_OFF)) < 0 || (r = load(o)) < 0) {
+	    (r = sd_event_source_set_enabled(o->timer, SD_EVENT_OFF)) < 0 || (r = load(o)) < 0 ||
+	    (r = batch_join(d->batch, &(struct batch_participant){ .name = "outbox",
+		 .prepare = batch_prepare, .committed = batch_committed,
+		 .rolled_back = batch_rolled_back, .arg = o })) < 0) {
 		outbox_free(o);
 		return r;
 	}
@@ -517,8 +542,11 @@ outbox_free(struct outbox *o)
 	if (o == NULL)
 		return;
 	curl_glue_free(o->http); /* completes in-flight requests with -ECANCELED */
-	o->done = NULL; /* their deletions are the pipeline's to commit, or redo at start */
-	outbox_rolled_back(o);
+	/* Delivered items leave the store, new ones enter it; what fails is redone at start. */
+	batch_flush(o->d->batch);
+	batch_leave(o->d->batch, o);
+	o->done = NULL;
+	batch_rolled_back(o); /* frees what is still staged after a failed flush */
 	keyq_free_all(o->buckets, &o->queues);
 	for (it = o->head; it != NULL; it = next) {
 		next = it->next;
@@ -615,7 +643,7 @@ outbox_retry(struct outbox *o, uint64_t seq)
 	}
 	if (found == 0)
 		return -ENOENT;
-	pipeline_flush(o->d->pipeline);
+	batch_flush(o->d->batch);
 	schedule(o);
 	return found;
 }
@@ -630,11 +658,11 @@ outbox_drop(struct outbox *o, uint64_t seq)
 		return -ENOENT;
 	if (it->in_flight || it->delivered)
 		return -EBUSY;
-	if ((t = pipeline_txn(o->d->pipeline)) == NULL)
+	if ((t = batch_txn(o->d->batch, BATCH_URGENT)) == NULL)
 		return -EIO;
 	store_outbox_del(t, seq);
 	forget(o, it);
-	pipeline_flush(o->d->pipeline);
+	batch_flush(o->d->batch);
 	schedule(o);
 	return 0;
 }

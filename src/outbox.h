@@ -52,10 +52,6 @@ void outbox_free(struct outbox *o); /* NULL-safe; cancels requests in flight */
  */
 int outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
     const struct incident *inc, enum outbox_action action, const char *payload);
-/* The batch holding the pushes committed: they may go now. */
-void outbox_committed(struct outbox *o);
-/* The batch was lost: forget its pushes. */
-void outbox_rolled_back(struct outbox *o);
 /* The configuration changed: upstreams may have come, gone or changed. */
 void outbox_reconfigure(struct outbox *o);
 

@@ -34,6 +34,7 @@ struct item {
 	 * make this one go again.
 	 */
 	bool delivered;
+	bool del_written;	/* its deletion is in the open batch (batch prepare) */
 	struct item *done_next; /* the outbox's list of delivered items */
 };
 

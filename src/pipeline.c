@@ -1,13 +1,9 @@
 /*
- * pipeline.c - rules, then incidents, batched into one LMDB write
- * transaction.  The transaction stays open across events.  How soon it is
- * committed (with its fsync) depends on what waits for it: a delivery that
- * may leave only once committed, within COMMIT_URGENT; other state (counts,
- * timelines), within COMMIT_STATE; only raw-event log appends (written
- * without sync), within COMMIT_LOG_ONLY.  Either way it commits at
- * BATCH_MAX_EVENTS, and at once when someone needs the result durable (a
- * control reply).  Under a flood this turns one fsync per few dozen lines
- * into a few dozen a second.
+ * pipeline.c - rules, then incidents, written into the open batch
+ * (batch.c owns the transaction).  Each write says how soon it must be
+ * durable: a delivery within BATCH_URGENT, other state (counts,
+ * timelines) within BATCH_STATE, raw-event log appends within
+ * BATCH_LOG_ONLY; the batch also commits at BATCH_MAX_EVENTS events.
  */
 #include "config.h"
 
@@ -17,11 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "conf.h"
 #include "daemon.h"
 #include "incident.h"
-#include "input_journal.h"
-#include "input_snmp.h"
 #include "log.h"
 #include "outbox.h"
 #include "pipeline.h"
@@ -32,108 +27,52 @@
 
 /* Commit at least this often under a flood that never lets the loop go idle. */
 #define BATCH_MAX_EVENTS 4096
-#define COMMIT_URGENT	 (1 * USEC_PER_MSEC)
-#define COMMIT_STATE	 (20 * USEC_PER_MSEC)
-#define COMMIT_LOG_ONLY	 (100 * USEC_PER_MSEC)
 #define SWEEP_INTERVAL	 (1 * USEC_PER_SEC)
 
 struct pipeline {
 	struct daemon *d;
-	struct store_txn *txn;	  /* the open batch, or NULL */
-	size_t batch_events;
-	uint64_t commit_at;	  /* CLOCK_MONOTONIC deadline of the batch */
-	sd_event_source *commit;  /* timer that commits the batch */
+	struct store_txn *txn;	  /* the batch's transaction, for the call under way */
+	size_t batch_events;	  /* events in the open batch */
 	sd_event_source *sweep;	  /* auto-resolve and threshold expiry */
 	struct pipeline_stats stats;
 	struct log_ratelimit store_rl;
 };
 
-/* Commit no later than `within` from now. */
-static void
-arm_commit(struct pipeline *p, int64_t within)
-{
-	uint64_t now, at;
-
-	if (sd_event_now(p->d->event, CLOCK_MONOTONIC, &now) < 0)
-		now = (uint64_t)now_monotonic_usec();
-	at = now + (uint64_t)within;
-	if (sd_event_source_get_enabled(p->commit, NULL) > 0 && p->commit_at <= at)
-		return;
-	p->commit_at = at;
-	sd_event_source_set_time(p->commit, at);
-	sd_event_source_set_enabled(p->commit, SD_EVENT_ONESHOT);
-}
-
-/* The batch holds state: commit it within `within` (COMMIT_URGENT, COMMIT_STATE). */
+/* The batch holds state: commit it within `within` (BATCH_URGENT, BATCH_STATE). */
 static void
 mark_dirty(struct pipeline *p, int64_t within)
 {
-	arm_commit(p, within);
+	batch_due(p->d->batch, within);
 }
 
+/* The batch's transaction for this call; NULL (counted, logged) when the store refuses. */
 static struct store_txn *
-batch_txn(struct pipeline *p, int64_t now)
+begin(struct pipeline *p, const char *dropping)
 {
-	int r;
-
-	if (p->txn != NULL)
-		return p->txn;
-	r = store_txn_begin(p->d->store, true, &p->txn);
-	if (r < 0) {
+	p->txn = batch_txn(p->d->batch, BATCH_LOG_ONLY);
+	if (p->txn == NULL) {
 		p->stats.store_errors++;
-		log_ratelimited(&p->store_rl, "cannot begin a state transaction: %s, dropping event",
-		    strerror(-r));
-		p->txn = NULL;
-		return NULL;
+		log_ratelimited(&p->store_rl, "the state database refuses writes, %s", dropping);
 	}
-	p->batch_events = 0;
-	arm_commit(p, COMMIT_LOG_ONLY);
 	return p->txn;
 }
 
-int
-pipeline_flush(struct pipeline *p)
+static void
+batch_committed(void *arg)
 {
-	int r;
+	struct pipeline *p = arg;
 
-	if (p->txn == NULL)
-		return 0;
-	r = store_txn_commit(p->txn);
-	p->txn = NULL;
-	p->batch_events = 0;
-	sd_event_source_set_enabled(p->commit, SD_EVENT_OFF);
-	if (r < 0) {
-		p->stats.store_errors++;
-		log_error("committing a batch of state changes failed: %s; the batch is lost",
-		    strerror(-r));
-		if (p->d->outbox)
-			outbox_rolled_back(p->d->outbox);
-		snmp_input_rolled_back(p->d->snmp);
-		journal_input_rolled_back(p->d->journal); /* reads again from the committed cursor */
-		return r;
-	}
 	p->stats.batches++;
-	if (p->d->outbox)
-		outbox_committed(p->d->outbox); /* durable now: it may leave the process */
-	snmp_input_committed(p->d->snmp); /* inform responses, likewise */
-	return 0;
+	p->batch_events = 0;
 }
 
-struct store_txn *
-pipeline_txn(struct pipeline *p)
+static void
+batch_rolled_back(void *arg)
 {
-	struct store_txn *t = batch_txn(p, now_realtime_usec());
+	struct pipeline *p = arg;
 
-	if (t != NULL)
-		mark_dirty(p, COMMIT_URGENT); /* the outbox is waiting on it */
-	return t;
-}
-
-static int
-commit_cb(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	pipeline_flush(userdata);
-	return 0;
+	p->stats.store_errors++;
+	p->batch_events = 0;
 }
 
 static void
@@ -156,7 +95,7 @@ timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind 
 	e.state = inc->state;
 	e.count = inc->count;
 	text_copy(e.text, sizeof(e.text), text, len);
-	mark_dirty(p, COMMIT_STATE);
+	mark_dirty(p, BATCH_STATE);
 	r = store_timeline_add(p->txn, inc->id, &e);
 	if (r < 0)
 		store_failed(p, r, "adding to a timeline");
@@ -174,7 +113,7 @@ timeline_state(struct pipeline *p, const struct incident *inc, int64_t at, const
 static void
 incident_save(struct pipeline *p, const struct incident *inc)
 {
-	mark_dirty(p, COMMIT_STATE);
+	mark_dirty(p, BATCH_STATE);
 	int r = store_incident_put(p->txn, inc);
 	if (r < 0)
 		store_failed(p, r, "saving an incident");
@@ -293,7 +232,7 @@ queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc,
 		}
 		route_add(inc, cu->name);
 		p->stats.queued++;
-		mark_dirty(p, COMMIT_URGENT);
+		mark_dirty(p, BATCH_URGENT);
 	}
 }
 
@@ -319,7 +258,7 @@ queue_change(struct pipeline *p, const struct incident *inc, enum outbox_action 
 			continue;
 		}
 		p->stats.queued++;
-		mark_dirty(p, COMMIT_URGENT);
+		mark_dirty(p, BATCH_URGENT);
 	}
 }
 
@@ -410,7 +349,7 @@ log_raw(struct pipeline *p, const struct event *ev)
 		store_failed(p, r, "appending to the event log");
 }
 
-void
+int
 pipeline_submit(struct pipeline *p, struct event *ev)
 {
 	const struct conf *conf = p->d->conf;
@@ -424,8 +363,8 @@ pipeline_submit(struct pipeline *p, struct event *ev)
 		p->stats.malformed++;
 	if (ev->flags & EVENT_TRUNCATED)
 		p->stats.truncated++;
-	if (batch_txn(p, ev->recv_usec) == NULL)
-		return;
+	if (begin(p, "dropping events") == NULL)
+		return -EIO;
 	if (conf->event_log)
 		log_raw(p, ev);
 
@@ -446,7 +385,8 @@ pipeline_submit(struct pipeline *p, struct event *ev)
 	}
 
 	if (++p->batch_events >= BATCH_MAX_EVENTS)
-		pipeline_flush(p);
+		batch_flush(p->d->batch);
+	return 0;
 }
 
 /* A person's ack or resolve: same transaction discipline as events, committed at once. */
@@ -460,8 +400,8 @@ by_person(struct pipeline *p, const char *key, const char *actor, const char *no
 	char why[TIMELINE_TEXT_MAX];
 	int r;
 
-	if (batch_txn(p, now) == NULL) {
-		xasprintf(cause, "the state database is not writable");
+	if (begin(p, "refusing a change by a person") == NULL) {
+		xasprintf(cause, "the state database refuses writes (see triagectl status)");
 		return -EIO;
 	}
 	r = store_incident_by_key(p->txn, incident_lookup_key(key, fitted), &inc);
@@ -485,7 +425,7 @@ by_person(struct pipeline *p, const char *key, const char *actor, const char *no
 	timeline_state(p, &inc, now, why);
 	queue_change(p, &inc, resolve ? OUTBOX_RESOLVE : OUTBOX_ACKNOWLEDGE);
 	incident_save(p, &inc);
-	if ((r = pipeline_flush(p)) < 0)
+	if ((r = batch_flush(p->d->batch)) < 0)
 		xasprintf(cause, "committing failed: %s", strerror(-r));
 	return r;
 }
@@ -550,7 +490,7 @@ sweep(struct pipeline *p, int64_t now)
 
 	c->conf = p->d->conf;
 	c->now = now;
-	if (batch_txn(p, now) == NULL)
+	if (begin(p, "expiries wait") == NULL)
 		goto out;
 	store_open_foreach(p->txn, sweep_visit, c);
 	for (size_t i = 0; i < c->n; i++) {
@@ -585,9 +525,8 @@ pipeline_new(struct daemon *d, struct pipeline **ret)
 
 	p->d = d;
 	p->store_rl.interval_usec = 10 * USEC_PER_SEC;
-	r = sd_event_add_time(d->event, &p->commit, CLOCK_MONOTONIC, UINT64_MAX, 1, commit_cb, p);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(p->commit, SD_EVENT_OFF);
+	r = batch_join(d->batch, &(struct batch_participant){ .name = "pipeline",
+	    .committed = batch_committed, .rolled_back = batch_rolled_back, .arg = p });
 	if (r >= 0)
 		r = sd_event_now(d->event, CLOCK_MONOTONIC, &now);
 	if (r >= 0)
@@ -608,8 +547,8 @@ pipeline_free(struct pipeline *p)
 {
 	if (p == NULL)
 		return;
-	pipeline_flush(p);
-	sd_event_source_disable_unref(p->commit);
+	batch_flush(p->d->batch);
+	batch_leave(p->d->batch, p);
 	sd_event_source_disable_unref(p->sweep);
 	free(p);
 }
@@ -620,7 +559,8 @@ pipeline_note(struct pipeline *p, uint64_t incident_id, const char *text)
 	int64_t now = now_realtime_usec();
 	struct incident inc;
 
-	if (batch_txn(p, now) == NULL || store_incident_get(p->txn, incident_id, &inc) < 0)
+	if (begin(p, "a timeline note is lost") == NULL ||
+	    store_incident_get(p->txn, incident_id, &inc) < 0)
 		return; /* the incident is gone (pruned): the note has nowhere to go */
 	timeline_add(p, &inc, TIMELINE_NOTE, now, text, strlen(text));
 }

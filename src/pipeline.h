@@ -32,13 +32,13 @@ struct pipeline_stats {
 int pipeline_new(struct daemon *d, struct pipeline **ret);
 void pipeline_free(struct pipeline *p); /* commits what is in flight first */
 
-/* Process one event now; its durable effects commit with the current batch. */
-void pipeline_submit(struct pipeline *p, struct event *ev);
-/* Commit the current batch now (before a reply or a request depends on it). */
-int pipeline_flush(struct pipeline *p);
+/*
+ * Process one event now; its durable effects commit with the open batch.
+ * -EIO when the state database refuses writes and the event was dropped
+ * (counted): an input that can read it again should.
+ */
+int pipeline_submit(struct pipeline *p, struct event *ev);
 
-/* The open batch's transaction, begun if need be; NULL when the store fails. */
-struct store_txn *pipeline_txn(struct pipeline *p);
 /* Add a note to an incident's timeline in the open batch. */
 void pipeline_note(struct pipeline *p, uint64_t incident_id, const char *text);
 

@@ -40,6 +40,7 @@ struct store {
 	unsigned ntxn; /* live store_txns; resizing unmaps, so only at 0 */
 	bool writing;  /* a second writer would deadlock on LMDB's writer lock */
 	uint64_t map_grows;
+	uint64_t ev_errors; /* failed event-log commits */
 };
 
 struct store_txn {
@@ -382,12 +383,16 @@ store_txn_commit(struct store_txn *t)
 		store_txn_abort(t);
 		return 0;
 	}
-	if (t->evtxn != NULL)
-		rc = ev_commit(t);
-	if (rc == 0)
-		rc = env_rc(&t->s->db, mdb_txn_commit(t->txn));
-	else
-		mdb_txn_abort(t->txn);
+	/*
+	 * State first: the raw-event log is an aid for replay, so its failure
+	 * (its own map full, say) is counted and never costs incident state.
+	 */
+	rc = env_rc(&t->s->db, mdb_txn_commit(t->txn));
+	if (t->evtxn != NULL && rc != 0) {
+		mdb_txn_abort(t->evtxn);
+		t->evtxn = NULL;
+	} else if (t->evtxn != NULL && ev_commit(t) < 0)
+		t->s->ev_errors++;
 	txn_free(t);
 	return rc;
 }
@@ -787,6 +792,7 @@ store_stats(struct store *s, struct store_stats *st)
 
 	memset(st, 0, sizeof *st);
 	st->map_grows = s->map_grows;
+	st->event_log_errors = s->ev_errors;
 	if ((rc = mdb_env_info(s->db.env, &info)) != 0 || (rc = mdb_env_stat(s->db.env, &ms)) != 0)
 		return mdb_to_errno(rc);
 	st->map_size = info.me_mapsize;

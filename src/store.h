@@ -44,6 +44,7 @@ struct store_stats {
 	uint64_t incidents, open_incidents, timeline_entries;
 	uint64_t events, event_bytes; /* raw-event log */
 	uint64_t map_grows;
+	uint64_t event_log_errors; /* event-log commits that failed (state committed anyway) */
 };
 
 /* Create dir if needed (mode 0750), clear stale readers, open both environments. */

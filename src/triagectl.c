@@ -214,6 +214,12 @@ print_status(json_t *r)
 	       "default, %lld matched, %lld resolving\n",
 	    jint(ev, "received"), jint(ev, "malformed"), jint(ev, "dropped_by_rule"),
 	    jint(ev, "dropped_by_default"), jint(ev, "matched"), jint(ev, "resolving"));
+	json_t *st = json_object_get(r, "store");
+	if (json_is_true(json_object_get(st, "degraded")))
+		printf("DEGRADED since %s: the state database refuses writes (%s); %lld commits "
+		       "failed, %lld writes refused\n", jstr(st, "degraded_since"),
+		    jstr(st, "last_commit_error"), jint(st, "commit_failures"),
+		    jint(st, "writes_refused"));
 	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld resolved\n",
 	    jint(inc, "pending"), jint(inc, "triggered"), jint(inc, "acknowledged"),
 	    jint(inc, "resolved"));

@@ -1,0 +1,271 @@
+/*
+ * batch.c - owns the LMDB write transaction: begins it on first use, keeps
+ * the earliest commit deadline writers asked for, commits, and tells the
+ * participants.  A failed commit (disk full, I/O error) puts the daemon in
+ * a degraded state that is said once when entered and once when left, and
+ * new batches are refused for a growing pause instead of failing at the
+ * rate events arrive.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "batch.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define BACKOFF_FIRST (100 * USEC_PER_MSEC)
+#define BACKOFF_MAX   (5 * USEC_PER_SEC)
+/*
+ * A nearly full disk lets some commits through (LMDB reuses freed pages)
+ * and fails others: the degraded state ends only after this long without a
+ * failure, so it is said once per episode, not once per flap.
+ */
+#define RECOVER_QUIET (5 * USEC_PER_SEC)
+
+struct batch {
+	sd_event *event;
+	struct store *store;
+	struct store_txn *txn; /* the open batch, or NULL */
+	sd_event_source *timer; /* commits the open batch at its deadline */
+	uint64_t due;		/* CLOCK_MONOTONIC deadline while the timer is on */
+	uint64_t retry_at;	/* CLOCK_MONOTONIC: no new batch before, after a failure */
+	uint64_t failed_at;	/* CLOCK_MONOTONIC of the last failure */
+	int64_t backoff;
+	bool wanted; /* a writer was turned away while backing off: open a batch when it ends */
+	bool written; /* someone asked for the open batch to write into it */
+	struct batch_participant parts[BATCH_MAX_PARTICIPANTS];
+	size_t nparts;
+	struct batch_stats stats;
+};
+
+/* Not the loop's cached time: a batch may be judged long after its iteration began. */
+static uint64_t
+mono_now(const struct batch *b)
+{
+	(void)b;
+	return (uint64_t)now_monotonic_usec();
+}
+
+void
+batch_due(struct batch *b, int64_t within)
+{
+	uint64_t at;
+
+	if (b->txn == NULL)
+		return;
+	at = mono_now(b) + (uint64_t)(within > 0 ? within : 0);
+	if (sd_event_source_get_enabled(b->timer, NULL) > 0 && b->due <= at)
+		return;
+	b->due = at;
+	sd_event_source_set_time(b->timer, at);
+	sd_event_source_set_enabled(b->timer, SD_EVENT_ONESHOT);
+}
+
+/* Said once on the way in, once on the way out, and to systemd. */
+static void
+degrade(struct batch *b, int err)
+{
+	b->stats.failures++;
+	b->stats.last_error = err;
+	b->failed_at = mono_now(b);
+	b->backoff = b->backoff ? b->backoff * 2 : BACKOFF_FIRST;
+	if (b->backoff > BACKOFF_MAX)
+		b->backoff = BACKOFF_MAX;
+	b->retry_at = mono_now(b) + (uint64_t)b->backoff;
+	if (b->stats.degraded)
+		return;
+	b->stats.degraded = true;
+	b->stats.degraded_since = now_realtime_usec();
+	log_error("DEGRADED: the state database refuses writes (%s); what was not committed "
+	    "is lost, retrying with backoff up to %llds", strerror(-err),
+	    (long long)(BACKOFF_MAX / USEC_PER_SEC));
+	sd_notifyf(0, "STATUS=Degraded: the state database refuses writes (%s)", strerror(-err));
+}
+
+/* A commit went through: writes flow again; the state ends after a quiet spell. */
+static void
+recover(struct batch *b)
+{
+	b->retry_at = 0;
+	if (!b->stats.degraded) {
+		b->backoff = 0;
+		return;
+	}
+	if (mono_now(b) - b->failed_at < (uint64_t)RECOVER_QUIET)
+		return; /* the backoff keeps growing if it fails again */
+	b->backoff = 0;
+	b->stats.degraded = false;
+	log_info("recovered: the state database accepts writes again after %lld failed attempts",
+	    (long long)b->stats.failures);
+	sd_notify(0, "STATUS=Running");
+}
+
+/* When the pause ends, a batch opens by itself for what prepare hooks hold. */
+static void
+want_later(struct batch *b)
+{
+	b->wanted = true;
+	sd_event_source_set_time(b->timer, b->retry_at);
+	sd_event_source_set_enabled(b->timer, SD_EVENT_ONESHOT);
+}
+
+/* The open batch, begun if need be; NULL when refused. */
+static struct store_txn *
+open_batch(struct batch *b, int64_t within)
+{
+	int r;
+
+	if (b->txn == NULL) {
+		if (b->retry_at != 0 && mono_now(b) < b->retry_at) {
+			b->stats.refused++;
+			want_later(b);
+			return NULL;
+		}
+		if ((r = store_txn_begin(b->store, true, &b->txn)) < 0) {
+			b->txn = NULL;
+			degrade(b, r);
+			want_later(b);
+			return NULL;
+		}
+	}
+	batch_due(b, within);
+	return b->txn;
+}
+
+struct store_txn *
+batch_txn(struct batch *b, int64_t within)
+{
+	struct store_txn *t = open_batch(b, within);
+
+	if (t != NULL)
+		b->written = true;
+	return t;
+}
+
+static void
+rolled_back(struct batch *b)
+{
+	for (size_t i = 0; i < b->nparts; i++)
+		if (b->parts[i].rolled_back != NULL)
+			b->parts[i].rolled_back(b->parts[i].arg);
+}
+
+int
+batch_flush(struct batch *b)
+{
+	struct store_txn *t = b->txn;
+	bool written = b->written;
+	int r = 0;
+
+	if (t == NULL)
+		return 0;
+	sd_event_source_set_enabled(b->timer, SD_EVENT_OFF);
+	for (size_t i = 0; i < b->nparts && r >= 0; i++) {
+		if (b->parts[i].prepare == NULL)
+			continue;
+		r = b->parts[i].prepare(t, b->parts[i].arg);
+		written = written || r > 0;
+	}
+	/* Cleared first: a participant told of the outcome may open the next batch. */
+	b->txn = NULL;
+	b->written = false;
+	if (r >= 0 && !written) {
+		/* Nothing to commit, so nothing learnt about the disk: neither recovered nor not. */
+		store_txn_abort(t);
+		return 0;
+	}
+	if (r < 0)
+		store_txn_abort(t);
+	else
+		r = store_txn_commit(t);
+	if (r < 0) {
+		degrade(b, r);
+		rolled_back(b);
+		if (!b->wanted)
+			want_later(b); /* what prepare hooks hold is written by the next batch */
+		return r;
+	}
+	b->stats.commits++;
+	recover(b);
+	for (size_t i = 0; i < b->nparts; i++)
+		if (b->parts[i].committed != NULL)
+			b->parts[i].committed(b->parts[i].arg);
+	return 0;
+}
+
+static int
+timer_cb(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct batch *b = userdata;
+
+	if (b->txn == NULL && b->wanted) {
+		b->wanted = false;
+		if (open_batch(b, 0) == NULL)
+			return 0; /* still refused: the timer is armed again */
+	}
+	batch_flush(b);
+	return 0;
+}
+
+int
+batch_join(struct batch *b, const struct batch_participant *p)
+{
+	if (b->nparts >= BATCH_MAX_PARTICIPANTS)
+		return -ENOSPC;
+	b->parts[b->nparts++] = *p;
+	return 0;
+}
+
+void
+batch_leave(struct batch *b, void *arg)
+{
+	for (size_t i = 0; i < b->nparts; i++) {
+		if (b->parts[i].arg != arg)
+			continue;
+		memmove(&b->parts[i], &b->parts[i + 1], (b->nparts - i - 1) * sizeof(b->parts[0]));
+		b->nparts--;
+		return;
+	}
+}
+
+int
+batch_new(sd_event *event, struct store *store, struct batch **ret)
+{
+	struct batch *b = xcalloc(1, sizeof(*b));
+	int r;
+
+	b->event = sd_event_ref(event);
+	b->store = store;
+	r = sd_event_add_time(event, &b->timer, CLOCK_MONOTONIC, UINT64_MAX, 1, timer_cb, b);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(b->timer, SD_EVENT_OFF);
+	if (r < 0) {
+		batch_free(b);
+		return r;
+	}
+	*ret = b;
+	return 0;
+}
+
+void
+batch_free(struct batch *b)
+{
+	if (b == NULL)
+		return;
+	batch_flush(b);
+	sd_event_source_disable_unref(b->timer);
+	sd_event_unref(b->event);
+	free(b);
+}
+
+const struct batch_stats *
+batch_get_stats(const struct batch *b)
+{
+	return &b->stats;
+}

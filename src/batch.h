@@ -1,0 +1,81 @@
+/*
+ * batch.h - the one owner of the LMDB write transaction.  Everything that
+ * changes durable state writes into the open batch; the batch commits when
+ * the earliest deadline any writer asked for comes (or at once when asked),
+ * and then tells every participant: committed (what waited on durability
+ * may leave the process: an outbox request, an inform's answer) or rolled
+ * back (memory must be made to equal the store again).  Participants never
+ * call each other to learn of a commit.
+ */
+#ifndef TRIAGED_BATCH_H
+#define TRIAGED_BATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+struct batch;
+struct store;
+struct store_txn;
+
+struct batch_participant {
+	const char *name; /* for messages */
+	/*
+	 * The batch is about to commit: write what must be durable with it
+	 * (a read position committed with the events read up to it).  1 when
+	 * it wrote something, 0 when it had nothing to write; negative rolls
+	 * the whole batch back.  May be NULL.
+	 */
+	int (*prepare)(struct store_txn *t, void *arg);
+	/* The batch is durable. May be NULL. */
+	void (*committed)(void *arg);
+	/* The batch is lost: forget what it held, ask again for what must still happen. */
+	void (*rolled_back)(void *arg);
+	void *arg;
+};
+
+#define BATCH_MAX_PARTICIPANTS 16
+
+/*
+ * How soon a batch must commit, by what waits on it: a delivery or an
+ * inform's answer that may leave only once committed; other state (counts,
+ * timelines); raw-event log appends only.  Under a flood this turns one
+ * fsync per few dozen lines into a few dozen a second.
+ */
+#define BATCH_URGENT   (1 * 1000LL)
+#define BATCH_STATE    (20 * 1000LL)
+#define BATCH_LOG_ONLY (100 * 1000LL)
+
+struct batch_stats {
+	uint64_t commits;	  /* batches made durable */
+	uint64_t failures;	  /* commits (or begins) that failed */
+	uint64_t refused;	  /* batch_txn() calls turned away while backing off */
+	bool degraded;		  /* the last commit failed; commits are being retried */
+	int last_error;		  /* -errno of the last failure, 0 when none yet */
+	int64_t degraded_since;	  /* realtime usec */
+};
+
+int batch_new(sd_event *event, struct store *store, struct batch **ret);
+void batch_free(struct batch *b); /* commits what is open first; NULL-safe */
+
+/* Add a participant (copied) / remove the one with this arg. */
+int batch_join(struct batch *b, const struct batch_participant *p);
+void batch_leave(struct batch *b, void *arg);
+
+/*
+ * The open batch's transaction, begun if need be, for a caller that will
+ * write into it, to be committed no later than `within` usec from now.  NULL when the store cannot begin one, or
+ * while commits are failing and the batch backs off: the caller counts what
+ * it could not write, and tries again later.
+ */
+struct store_txn *batch_txn(struct batch *b, int64_t within);
+/* Make an open batch commit no later than `within` from now (no-op when none is open). */
+void batch_due(struct batch *b, int64_t within);
+
+/* Commit the open batch now: 0, or -errno after every participant heard rolled_back. */
+int batch_flush(struct batch *b);
+
+const struct batch_stats *batch_get_stats(const struct batch *b);
+
+#endif
