@@ -125,10 +125,12 @@ store_json(struct daemon *d)
 
 	memset(&st, 0, sizeof(st));
 	store_stats(d->store, &st);
-	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I}", "state_dir", json_text(d->conf->state_dir),
+	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "state_dir",
+	    json_text(d->conf->state_dir),
 	    "map_size", (json_int_t)st.map_size, "map_used", (json_int_t)st.map_used,
 	    "event_log_events", (json_int_t)st.events, "event_log_bytes",
-	    (json_int_t)st.event_bytes, "map_grows", (json_int_t)st.map_grows);
+	    (json_int_t)st.event_bytes, "map_grows", (json_int_t)st.map_grows, "resolved_incidents",
+	    (json_int_t)st.resolved_incidents, "pruned", (json_int_t)st.pruned);
 }
 
 static json_t *

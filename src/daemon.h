@@ -16,6 +16,7 @@ struct pipeline;
 struct inputs;
 struct control;
 struct outbox;
+struct retention;
 struct listenfds;
 struct snmp_input;
 struct journal_input;
@@ -29,6 +30,7 @@ struct daemon {
 	struct store *store;
 	struct pipeline *pipeline;
 	struct outbox *outbox; /* deliveries upstream */
+	struct retention *retention; /* prunes resolved incidents */
 	struct inputs *inputs;
 	struct snmp_input *snmp; /* SNMP trap listeners */
 	struct journal_input *journal; /* the systemd journal, when the config reads it */
