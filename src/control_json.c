@@ -109,13 +109,14 @@ incidents_summary(struct daemon *d)
 static json_t *
 events_json(const struct pipeline_stats *s)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "received", (json_int_t)s->received, "malformed", (json_int_t)s->malformed,
 	    "truncated", (json_int_t)s->truncated, "dropped_by_rule", (json_int_t)s->dropped_rule,
 	    "dropped_by_default", (json_int_t)s->dropped_default, "matched", (json_int_t)s->matched,
 	    "resolving", (json_int_t)s->resolving, "opened", (json_int_t)s->opened,
 	    "triggered", (json_int_t)s->triggered, "resolved", (json_int_t)s->resolved,
-	    "batches", (json_int_t)s->batches, "store_errors", (json_int_t)s->store_errors);
+	    "batches", (json_int_t)s->batches, "store_errors", (json_int_t)s->store_errors,
+	    "folded", (json_int_t)s->folded);
 }
 
 static json_t *

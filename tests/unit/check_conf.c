@@ -471,13 +471,16 @@ START_TEST(test_control_groups)
 }
 END_TEST
 
-/* retention { ... }: values, defaults, file:line errors. */
+/* retention { ... } and a rule's max-open: values, defaults, file:line errors. */
 START_TEST(test_retention)
 {
-	struct conf *conf = load_ok("retention {\n  max-age 2s\n  max-resolved 50\n}\n");
+	struct conf *conf = load_ok("retention {\n  max-age 2s\n  max-resolved 50\n}\n"
+				    "rule a { match any; max-open 100 }\nrule b { match any }\n");
 
 	ck_assert_int_eq(conf->retention_max_age, 2 * USEC_PER_SEC);
 	ck_assert_uint_eq(conf->retention_max_resolved, 50);
+	ck_assert_uint_eq(conf->rules[0]->max_open, 100);
+	ck_assert_uint_eq(conf->rules[1]->max_open, RULE_DEFAULT_MAX_OPEN);
 	conf_free(conf);
 	conf = load_ok("retention { max-resolved 7 }\n");
 	ck_assert_int_eq(conf->retention_max_age, 30 * 86400 * USEC_PER_SEC);
@@ -492,6 +495,13 @@ START_TEST(test_retention)
 	load_err("retention 30d\n", "1: expected '{', got '30d'");
 	load_err("retention { max-age 1d }\nretention { max-age 2d }\n",
 	    "2: retention already set at test.conf:1");
+	load_err("rule x {\n match any\n max-open 0\n}\n",
+	    "3: max-open must be between 1 and 10000000, got '0'");
+	load_err("rule x { match any; max-open lots }\n", "1: expected a number, got 'lots'");
+	load_err("rule x {\n match any\n max-open 5\n max-open 6\n}\n",
+	    "4: duplicate 'max-open' in rule 'x' (first at line 3)");
+	load_err("rule x {\n match any\n drop\n max-open 5\n}\n",
+	    "4: rule 'x' drops what it matches, so it cannot have max-open");
 }
 END_TEST
 
@@ -651,7 +661,7 @@ START_TEST(test_rule_errors)
 	    "or debug");
 	load_err("rule x { match any; colour red }\n",
 	    "1: unknown keyword 'colour', expected one of: auto-resolve, class, component, drop, "
-	    "group, key, match, resolve-on, send, severity, summary, threshold");
+	    "group, key, match, max-open, resolve-on, send, severity, summary, threshold");
 	load_err("rule \"\" { match any }\n", "1: a rule name must have 1 to 127 bytes");
 	load_err("rule x match any\n", "1: expected '{', got 'match'");
 	load_err("rule x {\n match any\n", "3: unexpected end of file in rule (opened at line 1), "
