@@ -139,6 +139,21 @@ open_batch(struct batch *b, int64_t within)
 }
 
 struct store_txn *
+batch_open(struct batch *b)
+{
+	return open_batch(b, BATCH_LOG_ONLY);
+}
+
+void
+batch_wrote(struct batch *b, int64_t within)
+{
+	if (b->txn == NULL)
+		return;
+	b->written = true;
+	batch_due(b, within);
+}
+
+struct store_txn *
 batch_txn(struct batch *b, int64_t within)
 {
 	struct store_txn *t = open_batch(b, within);

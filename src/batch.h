@@ -70,6 +70,14 @@ void batch_leave(struct batch *b, void *arg);
  * it could not write, and tries again later.
  */
 struct store_txn *batch_txn(struct batch *b, int64_t within);
+/*
+ * For a caller that may find nothing to write (a periodic check): the open
+ * batch without counting it as written; batch_wrote() says it did.  A
+ * batch nobody wrote into is dropped, not committed.
+ */
+struct store_txn *batch_open(struct batch *b);
+void batch_wrote(struct batch *b, int64_t within);
+
 /* Make an open batch commit no later than `within` from now (no-op when none is open). */
 void batch_due(struct batch *b, int64_t within);
 

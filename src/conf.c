@@ -34,6 +34,7 @@
 /* Beyond these a config is generated garbage, and checks below are quadratic. */
 #define CONF_MAX_RULES	 10000
 #define CONF_MAX_OUTBOX	 10000000
+#define CONF_MAX_RESOLVED 100000000
 
 /* Settings that may be given once; where they were, for the duplicate's message. */
 enum setting {
@@ -47,6 +48,7 @@ enum setting {
 	SET_DEFAULT,
 	SET_OUTBOX_MAX,
 	SET_JOURNAL,
+	SET_RETENTION,
 	SET_MAX,
 };
 
@@ -242,6 +244,46 @@ stmt_event_log(struct lex *lx, void *ctx, char **cause)
 }
 
 static int
+opt_retention_age(struct lex *lx, void *ctx, char **cause)
+{
+	struct conf *conf = ctx;
+
+	return lex_expect_duration(lx, "max-age", USEC_PER_SEC, &conf->retention_max_age, cause);
+}
+
+static int
+opt_retention_resolved(struct lex *lx, void *ctx, char **cause)
+{
+	struct conf *conf = ctx;
+	int64_t n;
+	int r;
+
+	if ((r = lex_expect_int(lx, "max-resolved", 1, CONF_MAX_RESOLVED, &n, cause)) < 0)
+		return r;
+	conf->retention_max_resolved = (uint64_t)n;
+	return 0;
+}
+
+static const struct lex_keyword retention_keywords[] = {
+	{ "max-age", opt_retention_age },
+	{ "max-resolved", opt_retention_resolved },
+};
+
+/* retention { max-age DURATION; max-resolved N } */
+static int
+stmt_retention(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+	int r;
+
+	if ((r = set_once(p, lx, SET_RETENTION, cause)) < 0 ||
+	    (r = lex_expect(lx, TOK_LBRACE, cause)) < 0)
+		return r;
+	return lex_block(lx, retention_keywords, ARRAY_SIZE(retention_keywords), p->conf,
+	    "retention", cause);
+}
+
+static int
 stmt_listen(struct lex *lx, void *ctx, char **cause)
 {
 	struct parse *p = ctx;
@@ -390,6 +432,7 @@ static const struct lex_keyword top_keywords[] = {
 	{ "listen", stmt_listen },
 	{ "max-message", stmt_max_message },
 	{ "outbox-max", stmt_outbox_max },
+	{ "retention", stmt_retention },
 	{ "rule", stmt_rule },
 	{ "snmp", stmt_snmp },
 	{ "state-dir", stmt_state_dir },
@@ -425,6 +468,8 @@ conf_new(const char *path)
 	conf->event_log_max_size = 256 * 1024 * 1024;
 	conf->default_action = CONF_DEFAULT_DROP;
 	conf->outbox_max = 100000;
+	conf->retention_max_age = CONF_DEFAULT_RETENTION_AGE;
+	conf->retention_max_resolved = CONF_DEFAULT_RETENTION_RESOLVED;
 	return conf;
 }
 

@@ -40,6 +40,8 @@ enum listen_proto {
 #define CONF_DEFAULT_MAX_PER_SOURCE 32
 #define CONF_DEFAULT_IDLE_TIMEOUT   (600 * 1000000LL) /* 10m */
 #define CONF_MAX_IDLE_TIMEOUT	    (7 * 86400 * 1000000LL)
+#define CONF_DEFAULT_RETENTION_AGE  (30 * 86400 * 1000000LL) /* 30d */
+#define CONF_DEFAULT_RETENTION_RESOLVED 100000
 
 struct conf_listen {
 	enum listen_kind kind;
@@ -229,6 +231,9 @@ struct conf {
 	struct conf_snmp snmp;
 	struct conf_journal journal;
 	uint64_t outbox_max; /* `outbox-max N`: pending deliveries kept, default 100000 */
+	/* `retention { max-age D; max-resolved N }`: when resolved incidents are pruned */
+	int64_t retention_max_age;	 /* usec since resolved */
+	uint64_t retention_max_resolved; /* resolved incidents kept */
 };
 
 /* The upstream with this name, or NULL. */

@@ -36,12 +36,13 @@ enum rule_stmt {
 	RS_COMPONENT,
 	RS_GROUP,
 	RS_CLASS,
+	RS_MAX_OPEN,
 	RS_MAX,
 };
 
 static const char *const rule_stmt_names[RS_MAX] = {
 	"match", "resolve-on", "drop", "key", "summary", "severity", "threshold", "auto-resolve",
-	"send", "component", "group", "class",
+	"send", "component", "group", "class", "max-open",
 };
 
 struct rule_build {
@@ -686,6 +687,20 @@ stmt_auto_resolve(struct lex *lx, void *ctx, char **cause)
 	return lex_expect_duration(lx, "auto-resolve", USEC_PER_SEC, &b->r->auto_resolve, cause);
 }
 
+static int
+stmt_max_open(struct lex *lx, void *ctx, char **cause)
+{
+	struct rule_build *b = ctx;
+	int64_t n;
+	int r;
+
+	if ((r = seen_once(b, lx, RS_MAX_OPEN, cause)) < 0 ||
+	    (r = lex_expect_int(lx, "max-open", 1, RULE_MAX_MAX_OPEN, &n, cause)) < 0)
+		return r;
+	b->r->max_open = (uint32_t)n;
+	return 0;
+}
+
 static const struct lex_keyword rule_keywords[] = {
 	{ "auto-resolve", stmt_auto_resolve },
 	{ "class", stmt_class },
@@ -694,6 +709,7 @@ static const struct lex_keyword rule_keywords[] = {
 	{ "group", stmt_group },
 	{ "key", stmt_key },
 	{ "match", stmt_match },
+	{ "max-open", stmt_max_open },
 	{ "resolve-on", stmt_resolve_on },
 	{ "send", stmt_send },
 	{ "severity", stmt_severity },

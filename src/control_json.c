@@ -110,13 +110,14 @@ incidents_summary(struct daemon *d)
 static json_t *
 events_json(const struct pipeline_stats *s)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "received", (json_int_t)s->received, "malformed", (json_int_t)s->malformed,
 	    "truncated", (json_int_t)s->truncated, "dropped_by_rule", (json_int_t)s->dropped_rule,
 	    "dropped_by_default", (json_int_t)s->dropped_default, "matched", (json_int_t)s->matched,
 	    "resolving", (json_int_t)s->resolving, "opened", (json_int_t)s->opened,
 	    "triggered", (json_int_t)s->triggered, "resolved", (json_int_t)s->resolved,
-	    "batches", (json_int_t)s->batches, "store_errors", (json_int_t)s->store_errors);
+	    "batches", (json_int_t)s->batches, "store_errors", (json_int_t)s->store_errors,
+	    "folded", (json_int_t)s->folded);
 }
 
 static json_t *
@@ -127,11 +128,12 @@ store_json(struct daemon *d)
 
 	memset(&st, 0, sizeof(st));
 	store_stats(d->store, &st);
-	json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "state_dir",
+	json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "state_dir",
 	    json_text(d->conf->state_dir), "map_size", (json_int_t)st.map_size, "map_used",
 	    (json_int_t)st.map_used, "event_log_events", (json_int_t)st.events, "event_log_bytes",
 	    (json_int_t)st.event_bytes, "map_grows", (json_int_t)st.map_grows, "event_log_errors",
-	    (json_int_t)st.event_log_errors);
+	    (json_int_t)st.event_log_errors, "resolved_incidents",
+	    (json_int_t)st.resolved_incidents, "pruned", (json_int_t)st.pruned);
 	/* Whether writes are failing now, and how often they have. */
 	json_object_set_new(o, "degraded", json_boolean(b->degraded));
 	json_object_set_new(o, "degraded_since", json_time(b->degraded ? b->degraded_since : 0));

@@ -28,6 +28,7 @@
 #include "outbox.h"
 #include "pipeline.h"
 #include "privdrop.h"
+#include "retention.h"
 #include "store.h"
 #include "util.h"
 
@@ -223,6 +224,10 @@ daemon_start(struct daemon *d, char **cause)
 		xasprintf(cause, "cannot start the outbox: %s", strerror(-r));
 		return r;
 	}
+	if ((r = retention_new(d, &d->retention)) < 0) {
+		xasprintf(cause, "cannot start retention: %s", strerror(-r));
+		return r;
+	}
 	/* After the store: it resumes from the cursor kept there. */
 	if ((r = journal_input_new(d, &d->journal)) < 0 ||
 	    (r = journal_input_apply(d->journal, d->conf, cause)) < 0)
@@ -245,6 +250,8 @@ daemon_stop(struct daemon *d)
 	snmp_input_free(d->snmp);
 	d->snmp = NULL;
 	control_free(d->control);
+	retention_free(d->retention);
+	d->retention = NULL;
 	outbox_free(d->outbox);	/* requests in flight are sent again at the next start */
 	d->outbox = NULL;
 	pipeline_free(d->pipeline); /* commits the batch in flight */

@@ -17,6 +17,7 @@ struct pipeline;
 struct inputs;
 struct control;
 struct outbox;
+struct retention;
 struct listenfds;
 struct snmp_input;
 struct journal_input;
@@ -31,6 +32,7 @@ struct daemon {
 	struct batch *batch; /* owns the write transaction; modules join it */
 	struct pipeline *pipeline;
 	struct outbox *outbox; /* deliveries upstream */
+	struct retention *retention; /* prunes resolved incidents */
 	struct inputs *inputs;
 	struct snmp_input *snmp; /* SNMP trap listeners */
 	struct journal_input *journal; /* the systemd journal, when the config reads it */

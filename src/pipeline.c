@@ -36,6 +36,7 @@ struct pipeline {
 	sd_event_source *sweep;	  /* auto-resolve and threshold expiry */
 	struct pipeline_stats stats;
 	struct log_ratelimit store_rl;
+	struct log_ratelimit fold_rl; /* max-open folding, once a minute at most */
 };
 
 /* The batch holds state: commit it within `within` (BATCH_URGENT, BATCH_STATE). */
@@ -262,6 +263,33 @@ queue_change(struct pipeline *p, const struct incident *inc, enum outbox_action 
 	}
 }
 
+/*
+ * A new key while the rule already has max-open incidents open goes to the
+ * rule's overflow incident instead (key becomes "RULE/overflow"), so a key
+ * made of sender text cannot grow the store without bound, and every
+ * accepted event still counts in some incident.  1: folded; 0: not; -errno.
+ */
+static int
+fold_overflow(struct pipeline *p, const struct rule *rule, const char *name, char *key,
+    size_t size)
+{
+	uint32_t max = rule ? rule->max_open : RULE_DEFAULT_MAX_OPEN;
+	uint64_t n;
+	int r;
+
+	if ((r = store_rule_open_count(p->txn, name, &n)) < 0)
+		return r;
+	if (n < max)
+		return 0;
+	p->stats.folded++;
+	log_ratelimited(&p->fold_rl,
+	    "rule %s has %" PRIu64 " open incidents (max-open %" PRIu32
+	    "): new key '%s' counted in %s/overflow",
+	    name, n, max, key, name);
+	snprintf(key, size, "%s/overflow", name);
+	return 1;
+}
+
 static void
 on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 {
@@ -271,14 +299,19 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 	char key[INCIDENT_KEY_MAX + 64];
 	struct incident inc;
 	bool fired;
-	int r;
+	int r, folded = 0;
 
 	event_key(rule, name, ev, key, sizeof(key));
 	r = store_incident_by_key(p->txn, key, &inc);
-	if (r < 0 && r != -ENOENT) {
-		store_failed(p, r, "reading an incident");
+	if ((r == -ENOENT || (r == 0 && !incident_is_open(&inc))) &&
+	    (folded = fold_overflow(p, rule, name, key, sizeof(key))) > 0)
+		r = store_incident_by_key(p->txn, key, &inc);
+	if (folded < 0 || (r < 0 && r != -ENOENT)) {
+		store_failed(p, folded < 0 ? folded : r, "reading an incident");
 		return;
 	}
+	if (folded > 0)
+		threshold = 0; /* the overflow is news at once */
 	if (r == 0 && incident_is_open(&inc)) {
 		fired = incident_repeat(&inc, threshold, window, ev->recv_usec);
 	} else {
@@ -289,7 +322,13 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 			store_failed(p, r, "allocating an incident id");
 			return;
 		}
-		event_summary(rule, ev, summary, sizeof(summary));
+		if (folded > 0)
+			snprintf(summary, sizeof(summary),
+			    "%s: too many open incidents (max-open %" PRIu32
+			    "), new keys folded into this one",
+			    name, rule ? rule->max_open : RULE_DEFAULT_MAX_OPEN);
+		else
+			event_summary(rule, ev, summary, sizeof(summary));
 		text_copy(host, sizeof(host), ev->host.p, ev->host.n);
 		int sev = rule && rule->severity >= 0 ? rule->severity : ev->severity;
 		incident_start(&inc, id, key, name, host, summary, sev, threshold, ev->recv_usec);
@@ -525,6 +564,7 @@ pipeline_new(struct daemon *d, struct pipeline **ret)
 
 	p->d = d;
 	p->store_rl.interval_usec = 10 * USEC_PER_SEC;
+	p->fold_rl.interval_usec = 60 * USEC_PER_SEC;
 	r = batch_join(d->batch, &(struct batch_participant){ .name = "pipeline",
 	    .committed = batch_committed, .rolled_back = batch_rolled_back, .arg = p });
 	if (r >= 0)

@@ -429,6 +429,7 @@ rule_new(const char *name, const char *file, int line)
 	r->file = xstrdup(file);
 	r->line = line;
 	r->severity = -1;
+	r->max_open = RULE_DEFAULT_MAX_OPEN;
 	return r;
 }
 

@@ -73,6 +73,9 @@ struct template {
 	struct template_part *parts;
 };
 
+#define RULE_DEFAULT_MAX_OPEN 1000 /* also for `default keep` */
+#define RULE_MAX_MAX_OPEN     10000000
+
 struct rule {
 	char *name;
 	size_t name_len; /* strlen(name), for the "rule" field rules_eval() adds */
@@ -89,6 +92,8 @@ struct rule {
 	uint32_t threshold;	  /* 0 or 1: fire at once; N: on the Nth within threshold_window */
 	int64_t threshold_window; /* usec */
 	int64_t auto_resolve;	  /* usec; 0 = never */
+	/* `max-open N`: new keys beyond N open incidents fold into "RULE/overflow" */
+	uint32_t max_open;
 
 	/* `send "NAME" ...`: indices into conf->upstreams (resolved at load) */
 	uint32_t *send;

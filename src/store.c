@@ -17,11 +17,14 @@
 
 #define STORE_MAP_INITIAL (64UL * 1024 * 1024)
 #define STORE_PRUNE_MAX	  4096 /* deletions per commit, so a commit never stalls the loop */
-#define STORE_MAXDBS	  8
+#define STORE_MAXDBS	  12
 
 /* Names of our own meta values; a caller's names never start with "store.". */
 #define META_NEXT_ID "store.next_id"
 #define META_OUTBOX_SEQ "store.outbox_seq"
+#define META_PRUNED "store.pruned"
+/* Set once the resolved and per-rule indexes cover every incident (older stores lack them). */
+#define META_INDEXED "store.indexed"
 #define EVMETA_STATE "state"
 
 #define be_put store_codec_be_put
@@ -36,12 +39,16 @@ struct store {
 	struct store_opts opts;
 	struct store_env db, ev;
 	MDB_dbi incidents, keys, open, timeline, meta, outbox; /* in db */
+	MDB_dbi resolved;  /* be(resolved_at) be(id) -> "": pruning order, oldest first */
+	MDB_dbi rule_open; /* rule name and NUL -> be(count of its open incidents) */
 	MDB_dbi events, evmeta;			       /* in ev */
 	unsigned ntxn; /* live store_txns; resizing unmaps, so only at 0 */
 	bool writing;  /* a second writer would deadlock on LMDB's writer lock */
 	uint64_t map_grows;
 	uint64_t ev_errors; /* failed event-log commits */
 };
+
+static int indexes_build(struct store *s);
 
 struct store_txn {
 	struct store *s;
@@ -192,7 +199,8 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 	const struct dbi_name dbs[] = {
 		{ "incidents", &s->incidents }, { "keys", &s->keys }, { "open", &s->open },
 		{ "timeline", &s->timeline },	{ "meta", &s->meta },
-		{ "outbox", &s->outbox },
+		{ "outbox", &s->outbox },	{ "resolved", &s->resolved },
+		{ "rule_open", &s->rule_open },
 	};
 	const struct dbi_name evdbs[] = { { "events", &s->events }, { "meta", &s->evmeta } };
 	int rc;
@@ -207,6 +215,10 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 	/* A grown store reopens with a map just its used size: make room now. */
 	if ((rc = env_grow(s, &s->db)) < 0 || (rc = env_grow(s, &s->ev)) < 0) {
 		xasprintf(cause, "cannot grow LMDB map in %s: %s", dir, strerror(-rc));
+		goto fail;
+	}
+	if ((rc = indexes_build(s)) < 0) {
+		xasprintf(cause, "cannot index the incidents in %s: %s", dir, strerror(-rc));
 		goto fail;
 	}
 	*ret = s;
@@ -422,23 +434,48 @@ store_meta_get(struct store_txn *t, const char *name, void *buf, size_t size, si
 	return 0;
 }
 
-/* A persistent counter in meta: returns its value and stores value + 1. */
+/* A big-endian 64-bit value stored under k; def when there is none. */
+static int
+u64_get(MDB_txn *txn, MDB_dbi dbi, MDB_val k, uint64_t def, uint64_t *out)
+{
+	MDB_val v;
+	int rc = mdb_get(txn, dbi, &k, &v);
+
+	*out = def;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return mdb_to_errno(rc);
+	if (v.mv_size != 8)
+		return -EBADMSG;
+	*out = be_get(v.mv_data, 8);
+	return 0;
+}
+
+/* A persistent counter in meta; def when it was never written. */
+static int
+counter_get(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t def, uint64_t *out)
+{
+	return u64_get(txn, meta, (MDB_val){ strlen(name), (void *)name }, def, out);
+}
+
+static int
+counter_set(struct store_txn *t, const char *name, uint64_t val)
+{
+	uint8_t b[8];
+
+	be_put(b, val, 8);
+	return store_meta_put(t, name, b, sizeof b);
+}
+
+/* Returns the counter's value (1 at first) and stores value + 1. */
 static int
 counter_next(struct store_txn *t, const char *name, uint64_t *out)
 {
-	uint8_t b[8];
-	uint64_t next = 1;
-	size_t n;
-	int rc = store_meta_get(t, name, b, sizeof b, &n);
+	uint64_t next;
+	int rc = counter_get(t->txn, t->s->meta, name, 1, &next);
 
-	if (rc == 0 && n == sizeof b)
-		next = be_get(b, 8);
-	else if (rc == 0 || rc == -ENOBUFS)
-		return -EBADMSG;
-	else if (rc != -ENOENT)
-		return rc;
-	be_put(b, next + 1, 8);
-	if ((rc = store_meta_put(t, name, b, sizeof b)) < 0)
+	if (rc < 0 || (rc = counter_set(t, name, next + 1)) < 0)
 		return rc;
 	*out = next;
 	return 0;
@@ -504,17 +541,90 @@ key_index_put(struct store_txn *t, const struct incident *inc)
 	return env_rc(&t->s->db, mdb_put(t->txn, t->s->keys, &k, &v, 0));
 }
 
+/* The key of a rule's open count: its name and the NUL, as LMDB has no empty keys. */
+static MDB_val
+rule_key(const char *rule)
+{
+	return (MDB_val){ strlen(rule) + 1, (void *)rule };
+}
+
+/* The count of open incidents per rule moves with the open set, in the same transaction. */
 static int
-open_set_put(struct store_txn *t, const struct incident *inc, MDB_val *k)
+rule_open_add(struct store_txn *t, const char *rule, bool up)
+{
+	uint8_t b[8];
+	MDB_val k = rule_key(rule), v = { sizeof b, b };
+	uint64_t n;
+	int rc = u64_get(t->txn, t->s->rule_open, k, 0, &n);
+
+	if (rc < 0)
+		return rc;
+	n = up ? n + 1 : n - (n > 0);
+	if (n == 0) {
+		rc = mdb_del(t->txn, t->s->rule_open, &k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : env_rc(&t->s->db, rc);
+	}
+	be_put(b, n, 8);
+	return env_rc(&t->s->db, mdb_put(t->txn, t->s->rule_open, &k, &v, 0));
+}
+
+int
+store_rule_open_count(struct store_txn *t, const char *rule, uint64_t *n)
+{
+	return u64_get(t->txn, t->s->rule_open, rule_key(rule), 0, n);
+}
+
+/* Add (open) or remove (closed) k in the open set, counting only real changes. */
+static int
+open_set_put(struct store_txn *t, const char *rule, MDB_val *k, bool open)
 {
 	MDB_val v = { 0, NULL };
 	int rc;
 
-	if (inc->state == INCIDENT_RESOLVED) {
+	if (!open) {
 		rc = mdb_del(t->txn, t->s->open, k, NULL);
-		return rc == MDB_NOTFOUND ? 0 : env_rc(&t->s->db, rc);
+		if (rc == MDB_NOTFOUND)
+			return 0;
+		return rc != 0 ? env_rc(&t->s->db, rc) : rule_open_add(t, rule, false);
 	}
-	return put_reserve(&t->s->db, t->txn, t->s->open, k, &v, MDB_APPEND);
+	/* APPEND refuses a key that is not the largest, present or not: then try in place. */
+	rc = mdb_put(t->txn, t->s->open, k, &v, MDB_NOOVERWRITE | MDB_APPEND);
+	if (rc == MDB_KEYEXIST)
+		rc = mdb_put(t->txn, t->s->open, k, &v, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST)
+		return 0;
+	return rc != 0 ? env_rc(&t->s->db, rc) : rule_open_add(t, rule, true);
+}
+
+/* Add or remove (resolved_at, id) in the resolved index; removing what is absent is fine. */
+static int
+resolved_index_set(struct store_txn *t, int64_t at, uint64_t id, bool present)
+{
+	uint8_t kb[16];
+	MDB_val k = { sizeof kb, kb }, v = { 0, NULL };
+	int rc;
+
+	be_put(kb, at > 0 ? (uint64_t)at : 0, 8);
+	be_put(kb + 8, id, 8);
+	if (present)
+		return put_reserve(&t->s->db, t->txn, t->s->resolved, &k, &v, MDB_APPEND);
+	rc = mdb_del(t->txn, t->s->resolved, &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : env_rc(&t->s->db, rc);
+}
+
+/*
+ * Indexed while resolved.  A record never resolved (resolved_at 0) has no
+ * entry, which spares every open incident's put a lookup; one reopened
+ * would keep its resolved_at, and pruning checks the state anyway.
+ */
+static int
+resolved_index_put(struct store_txn *t, const struct incident *inc)
+{
+	bool resolved = inc->state == INCIDENT_RESOLVED;
+
+	if (!resolved && inc->resolved_at == 0)
+		return 0;
+	return resolved_index_set(t, inc->resolved_at, inc->id, resolved);
 }
 
 int
@@ -522,6 +632,7 @@ store_incident_put(struct store_txn *t, const struct incident *inc)
 {
 	uint8_t kb[8];
 	MDB_val k = { sizeof kb, kb }, v;
+	bool resolved = inc->state == INCIDENT_RESOLVED;
 	int rc;
 
 	if ((rc = store_codec_encode_incident(NULL, inc, &v.mv_size)) < 0)
@@ -530,9 +641,146 @@ store_incident_put(struct store_txn *t, const struct incident *inc)
 	if ((rc = put_reserve(&t->s->db, t->txn, t->s->incidents, &k, &v, MDB_APPEND)) < 0)
 		return rc;
 	store_codec_encode_incident(v.mv_data, inc, &v.mv_size);
-	if ((rc = open_set_put(t, inc, &k)) < 0)
+	if ((rc = open_set_put(t, inc->rule, &k, !resolved)) < 0 ||
+	    (rc = resolved_index_put(t, inc)) < 0)
 		return rc;
 	return key_index_put(t, inc);
+}
+
+/* Drop the key's entry when it names this incarnation: the key was then never seen. */
+static int
+key_index_del(struct store_txn *t, const struct incident *inc)
+{
+	MDB_val k = { strlen(inc->key), (void *)inc->key }, v;
+	int rc = mdb_get(t->txn, t->s->keys, &k, &v);
+
+	if (rc == MDB_NOTFOUND || (rc == 0 && (v.mv_size != 8 || be_get(v.mv_data, 8) != inc->id)))
+		return 0;
+	if (rc == 0)
+		rc = mdb_del(t->txn, t->s->keys, &k, NULL);
+	return env_rc(&t->s->db, rc);
+}
+
+static int
+timeline_del(struct store_txn *t, uint64_t id)
+{
+	uint8_t kb[8];
+	MDB_val k = { sizeof kb, kb }, v;
+	MDB_cursor *c;
+	int rc;
+
+	be_put(kb, id, 8);
+	if ((rc = mdb_cursor_open(t->txn, t->s->timeline, &c)) != 0)
+		return mdb_to_errno(rc);
+	/* Seek again after each delete, as events_prune does: no cursor state to trust. */
+	for (;;) {
+		k = (MDB_val){ sizeof kb, kb };
+		if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)) != 0 || k.mv_size != 12 ||
+		    be_get(k.mv_data, 8) != id || (rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : env_rc(&t->s->db, rc);
+}
+
+/* Delete inc (read at id) and everything kept for it. */
+static int
+incident_del(struct store_txn *t, const struct incident *inc)
+{
+	uint8_t kb[8];
+	MDB_val k = { sizeof kb, kb };
+	int rc;
+
+	be_put(kb, inc->id, 8);
+	if ((rc = open_set_put(t, inc->rule, &k, false)) < 0 ||
+	    (rc = resolved_index_set(t, inc->resolved_at, inc->id, false)) < 0 ||
+	    (rc = key_index_del(t, inc)) < 0 ||
+	    (rc = timeline_del(t, inc->id)) < 0)
+		return rc;
+	return env_rc(&t->s->db, mdb_del(t->txn, t->s->incidents, &k, NULL));
+}
+
+int
+store_incident_del(struct store_txn *t, uint64_t id)
+{
+	struct incident *inc = xmalloc(sizeof *inc); /* 2.5 KiB */
+	int rc = store_incident_get(t, id, inc);
+
+	if (rc == 0)
+		rc = incident_del(t, inc);
+	free(inc);
+	return rc;
+}
+
+/* The oldest entry of the resolved index; -ENOENT when it is empty. */
+static int
+resolved_oldest(struct store_txn *t, int64_t *at, uint64_t *id, uint64_t *n)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	MDB_stat st;
+	int rc;
+
+	if ((rc = mdb_stat(t->txn, t->s->resolved, &st)) != 0 ||
+	    (rc = mdb_cursor_open(t->txn, t->s->resolved, &c)) != 0)
+		return mdb_to_errno(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	if (rc == 0 && k.mv_size != 16)
+		rc = MDB_CORRUPTED;
+	if (rc == 0) {
+		*at = (int64_t)be_get(k.mv_data, 8);
+		*id = be_get((const uint8_t *)k.mv_data + 8, 8);
+		*n = st.ms_entries;
+	}
+	mdb_cursor_close(c);
+	return mdb_to_errno(rc);
+}
+
+/*
+ * Prune the incident an index entry names.  An entry that does not match a
+ * resolved incident (it cannot happen, but must not wedge pruning, nor
+ * delete an open incident) is dropped alone.  *deleted: whether it was real.
+ */
+static int
+prune_one(struct store_txn *t, int64_t at, uint64_t id, struct incident *inc, bool *deleted)
+{
+	int rc = store_incident_get(t, id, inc);
+
+	*deleted = rc == 0 && inc->state == INCIDENT_RESOLVED &&
+	    (inc->resolved_at > 0 ? inc->resolved_at : 0) == at;
+	if (*deleted)
+		return incident_del(t, inc);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	return resolved_index_set(t, at, id, false);
+}
+
+int
+store_prune_resolved(struct store_txn *t, int64_t before, uint64_t max_resolved, size_t max,
+    size_t *pruned)
+{
+	struct incident *inc = xmalloc(sizeof *inc);
+	uint64_t id, n, total;
+	int64_t at;
+	bool deleted;
+	int rc = 0;
+
+	*pruned = 0;
+	for (size_t i = 0; i < max && (rc = resolved_oldest(t, &at, &id, &n)) == 0; i++) {
+		if (at >= before && (max_resolved == 0 || n <= max_resolved))
+			break;
+		if ((rc = prune_one(t, at, id, inc, &deleted)) < 0)
+			break;
+		*pruned += deleted;
+	}
+	free(inc);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	if (*pruned == 0)
+		return 0;
+	if ((rc = counter_get(t->txn, t->s->meta, META_PRUNED, 0, &total)) < 0)
+		return rc;
+	return counter_set(t, META_PRUNED, total + *pruned);
 }
 
 /* One cursor walk serves every foreach: a direction and an optional key prefix. */
@@ -624,6 +872,60 @@ int
 store_open_foreach(struct store_txn *t, store_incident_cb cb, void *arg)
 {
 	return incidents_walk(t, true, cb, arg);
+}
+
+struct index_build {
+	struct store_txn *t;
+	struct incident inc;
+};
+
+/* Index one incident; an undecodable record is left out rather than failing the open. */
+static int
+index_visit(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct index_build *b = arg;
+	const struct incident *inc = &b->inc;
+
+	if (incident_decode(k, v, &b->inc) < 0)
+		return 0;
+	if (inc->state == INCIDENT_RESOLVED)
+		return resolved_index_set(b->t, inc->resolved_at, inc->id, true);
+	return rule_open_add(b->t, inc->rule, true);
+}
+
+/*
+ * Stores written before retention have no resolved index and no per-rule
+ * counts: build both once, from every incident, in one transaction.
+ */
+static int
+indexes_build(struct store *s)
+{
+	struct index_build *b;
+	struct walk wk;
+	struct store_txn *t;
+	uint64_t done;
+	int rc;
+
+	if ((rc = store_txn_begin(s, true, &t)) < 0)
+		return rc;
+	if ((rc = counter_get(t->txn, s->meta, META_INDEXED, 0, &done)) < 0 || done != 0) {
+		store_txn_abort(t);
+		return rc;
+	}
+	b = xmalloc(sizeof *b);
+	b->t = t;
+	wk = (struct walk){ t->txn, s->incidents, false, NULL, 0, index_visit, b };
+	if ((rc = mdb_drop(t->txn, s->resolved, 0)) != 0 ||
+	    (rc = mdb_drop(t->txn, s->rule_open, 0)) != 0)
+		rc = mdb_to_errno(rc);
+	else if ((rc = walk(&wk)) == 0)
+		rc = counter_set(t, META_INDEXED, 1);
+	free(b);
+	if (rc < 0) {
+		store_txn_abort(t);
+		return rc;
+	}
+	return store_txn_commit(t);
 }
 
 static void
@@ -800,7 +1102,9 @@ store_stats(struct store *s, struct store_stats *st)
 	if ((rc = mdb_txn_begin(s->db.env, NULL, MDB_RDONLY, &txn)) != 0)
 		return mdb_to_errno(rc);
 	if ((rc = db_entries(txn, s->incidents, &st->incidents)) == 0 &&
-	    (rc = db_entries(txn, s->open, &st->open_incidents)) == 0)
+	    (rc = db_entries(txn, s->open, &st->open_incidents)) == 0 &&
+	    (rc = db_entries(txn, s->resolved, &st->resolved_incidents)) == 0 &&
+	    (rc = counter_get(txn, s->meta, META_PRUNED, 0, &st->pruned)) == 0)
 		rc = db_entries(txn, s->timeline, &st->timeline_entries);
 	mdb_txn_abort(txn);
 	if (rc < 0)

@@ -42,6 +42,8 @@ struct store_event {
 struct store_stats {
 	uint64_t map_size, map_used; /* bytes, db environment */
 	uint64_t incidents, open_incidents, timeline_entries;
+	uint64_t resolved_incidents; /* in the resolved index, the ones retention prunes */
+	uint64_t pruned;	     /* resolved incidents pruned, ever (kept in the store) */
 	uint64_t events, event_bytes; /* raw-event log */
 	uint64_t map_grows;
 	uint64_t event_log_errors; /* event-log commits that failed (state committed anyway) */
@@ -74,8 +76,30 @@ int store_next_id(struct store_txn *t, uint64_t *id);
 /* The latest incarnation for key; -ENOENT when the key was never seen. */
 int store_incident_by_key(struct store_txn *t, const char *key, struct incident *out);
 int store_incident_get(struct store_txn *t, uint64_t id, struct incident *out);
-/* Insert or update by inc->id; maintains the key index and the open set. */
+/*
+ * Insert or update by inc->id; maintains the key index, the open set with
+ * its per-rule counts, and the resolved index (by resolved time, for
+ * retention).  Stores written before those indexes get them at open.
+ */
 int store_incident_put(struct store_txn *t, const struct incident *inc);
+
+/*
+ * Delete an incident with everything kept for it: its timeline, its place
+ * in the open set or the resolved index, and the key's entry when it names
+ * this incarnation.  -ENOENT when there is no such incident.
+ */
+int store_incident_del(struct store_txn *t, uint64_t id);
+/* How many incidents of this rule are open, kept with every put and delete: no scan. */
+int store_rule_open_count(struct store_txn *t, const char *rule, uint64_t *n);
+/*
+ * Retention: delete resolved incidents oldest-resolved first while the
+ * oldest was resolved before `before` (INT64_MIN: no age limit) or more
+ * than max_resolved are kept (0: no limit), at most max of them, so one
+ * call never stalls the loop.  *pruned says how many went; they are added
+ * to the persistent total in store_stats.
+ */
+int store_prune_resolved(struct store_txn *t, int64_t before, uint64_t max_resolved, size_t max,
+    size_t *pruned);
 
 /* Visit incidents, newest first; cb returns non-zero to stop (returned as is). */
 typedef int (*store_incident_cb)(const struct incident *inc, void *arg);

@@ -217,7 +217,8 @@ START_TEST(test_lex_limits)
 	memcpy(big + LEX_MAX_FILE - 5, "foo\n", 4);
 	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: control-admin-group, "
 			 "control-group, control-socket, default, event-log, hostname, include, "
-			 "journal, listen, max-message, outbox-max, rule, snmp, state-dir, upstream",
+			 "journal, listen, max-message, outbox-max, retention, rule, snmp, "
+			 "state-dir, upstream",
 	    LEX_MAX_FILE - 4);
 	big[LEX_MAX_FILE] = '\0';
 	load_err(big, want);
@@ -248,6 +249,8 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(conf->ndefault_send, 0);
 	ck_assert_ptr_null(conf->default_send);
 	ck_assert_uint_eq(conf->outbox_max, 100000);
+	ck_assert_int_eq(conf->retention_max_age, 30 * 86400 * USEC_PER_SEC);
+	ck_assert_uint_eq(conf->retention_max_resolved, 100000);
 	ck_assert_ptr_null(conf_upstream_find(conf, "pd"));
 	conf_free(conf);
 }
@@ -423,8 +426,8 @@ START_TEST(test_setting_errors)
 	load_err("hostname a b\n", "1: expected end of statement, got 'b'");
 	load_err("\n\nfoo bar\n", "3: unknown keyword 'foo', expected one of: control-admin-group, "
 				  "control-group, control-socket, default, event-log, hostname, include, "
-				  "journal, listen, max-message, outbox-max, rule, snmp, state-dir, "
-				  "upstream");
+				  "journal, listen, max-message, outbox-max, retention, rule, "
+				  "snmp, state-dir, upstream");
 	load_err("\"hostname\" x\n", "1: expected a keyword, got \"hostname\"");
 	load_err("}\n", "1: expected a keyword, got '}'");
 	load_err("hostname a $\n", "1: unexpected character '$'");
@@ -465,6 +468,40 @@ START_TEST(test_control_groups)
 	    "2: control-group already set at test.conf:1");
 	load_err("control-admin-group root\n\ncontrol-admin-group root\n",
 	    "3: control-admin-group already set at test.conf:1");
+}
+END_TEST
+
+/* retention { ... } and a rule's max-open: values, defaults, file:line errors. */
+START_TEST(test_retention)
+{
+	struct conf *conf = load_ok("retention {\n  max-age 2s\n  max-resolved 50\n}\n"
+				    "rule a { match any; max-open 100 }\nrule b { match any }\n");
+
+	ck_assert_int_eq(conf->retention_max_age, 2 * USEC_PER_SEC);
+	ck_assert_uint_eq(conf->retention_max_resolved, 50);
+	ck_assert_uint_eq(conf->rules[0]->max_open, 100);
+	ck_assert_uint_eq(conf->rules[1]->max_open, RULE_DEFAULT_MAX_OPEN);
+	conf_free(conf);
+	conf = load_ok("retention { max-resolved 7 }\n");
+	ck_assert_int_eq(conf->retention_max_age, 30 * 86400 * USEC_PER_SEC);
+	ck_assert_uint_eq(conf->retention_max_resolved, 7);
+	conf_free(conf);
+
+	load_err("retention {\n max-age 0s\n}\n", "2: max-age must be at least 1s, got '0s'");
+	load_err("retention { max-resolved 0 }\n",
+	    "1: max-resolved must be between 1 and 100000000, got '0'");
+	load_err("retention {\n\n max-count 5 }\n",
+	    "3: unknown keyword 'max-count', expected one of: max-age, max-resolved");
+	load_err("retention 30d\n", "1: expected '{', got '30d'");
+	load_err("retention { max-age 1d }\nretention { max-age 2d }\n",
+	    "2: retention already set at test.conf:1");
+	load_err("rule x {\n match any\n max-open 0\n}\n",
+	    "3: max-open must be between 1 and 10000000, got '0'");
+	load_err("rule x { match any; max-open lots }\n", "1: expected a number, got 'lots'");
+	load_err("rule x {\n match any\n max-open 5\n max-open 6\n}\n",
+	    "4: duplicate 'max-open' in rule 'x' (first at line 3)");
+	load_err("rule x {\n match any\n drop\n max-open 5\n}\n",
+	    "4: rule 'x' drops what it matches, so it cannot have max-open");
 }
 END_TEST
 
@@ -624,7 +661,7 @@ START_TEST(test_rule_errors)
 	    "or debug");
 	load_err("rule x { match any; colour red }\n",
 	    "1: unknown keyword 'colour', expected one of: auto-resolve, class, component, drop, "
-	    "group, key, match, resolve-on, send, severity, summary, threshold");
+	    "group, key, match, max-open, resolve-on, send, severity, summary, threshold");
 	load_err("rule \"\" { match any }\n", "1: a rule name must have 1 to 127 bytes");
 	load_err("rule x match any\n", "1: expected '{', got 'match'");
 	load_err("rule x {\n match any\n", "3: unexpected end of file in rule (opened at line 1), "
@@ -1189,6 +1226,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_setting_errors);
 	tcase_add_test(tc, test_control_groups);
 	tcase_add_test(tc, test_rule_statements);
+	tcase_add_test(tc, test_retention);
 	tcase_add_test(tc, test_expressions);
 	tcase_add_test(tc, test_rule_errors);
 	tcase_add_test(tc, test_expression_limits);

@@ -1023,6 +1023,181 @@ START_TEST(test_stats)
 }
 END_TEST
 
+/* An incident of rule, open, or resolved at `resolved` (usec) when non-zero. */
+static void
+put_rule_incident(struct store_txn *t, uint64_t id, const char *rule, int64_t resolved)
+{
+	struct incident inc;
+	char key[32];
+
+	snprintf(key, sizeof key, "k%llu", (unsigned long long)id);
+	make_incident(&inc, id, key, resolved ? INCIDENT_RESOLVED : INCIDENT_TRIGGERED);
+	strlcpy_t(inc.rule, rule, sizeof inc.rule);
+	inc.resolved_at = resolved;
+	ck_assert_int_eq(store_incident_put(t, &inc), 0);
+}
+
+static uint64_t
+open_count(const char *rule)
+{
+	struct store_txn *t = begin(false);
+	uint64_t n;
+
+	ck_assert_int_eq(store_rule_open_count(t, rule, &n), 0);
+	store_txn_abort(t);
+	return n;
+}
+
+static size_t
+prune(int64_t before, uint64_t max_resolved, size_t max)
+{
+	struct store_txn *t = begin(true);
+	size_t n;
+
+	ck_assert_int_eq(store_prune_resolved(t, before, max_resolved, max, &n), 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	return n;
+}
+
+static bool
+exists(uint64_t id)
+{
+	struct store_txn *t = begin(false);
+	struct incident inc;
+	int rc = store_incident_get(t, id, &inc);
+
+	store_txn_abort(t);
+	ck_assert(rc == 0 || rc == -ENOENT);
+	return rc == 0;
+}
+
+/* Open counts per rule follow opens, resolves, reopens and deletes, and only real changes. */
+START_TEST(test_rule_open_count)
+{
+	struct store_txn *t = begin(true);
+
+	for (uint64_t id = 1; id <= 5; id++)
+		put_rule_incident(t, id, id <= 3 ? "a" : "", 0);
+	put_rule_incident(t, 2, "a", 0); /* an update, not a second open */
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(open_count("a"), 3);
+	ck_assert_uint_eq(open_count(""), 2);
+	ck_assert_uint_eq(open_count("b"), 0);
+	t = begin(true);
+	put_rule_incident(t, 1, "a", 100);
+	put_rule_incident(t, 1, "a", 100); /* resolved twice counts once */
+	ck_assert_int_eq(store_incident_del(t, 2), 0);
+	ck_assert_int_eq(store_incident_del(t, 2), -ENOENT);
+	put_rule_incident(t, 6, "a", 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(open_count("a"), 2);
+	/* An aborted batch leaves the counts as they were. */
+	t = begin(true);
+	put_rule_incident(t, 7, "a", 0);
+	store_txn_abort(t);
+	ck_assert_uint_eq(open_count("a"), 2);
+}
+END_TEST
+
+/* Age and count limits prune oldest-resolved first (not lowest id), and all kept for each. */
+START_TEST(test_prune_resolved)
+{
+	const int64_t resolved[] = { 0, 500, 100, 400, 0, 200, 300 }; /* by id 1..7; 0: open */
+	struct store_txn *t = begin(true);
+	struct store_stats st;
+	struct incident inc;
+	size_t n = 0;
+
+	for (uint64_t id = 1; id <= 7; id++) {
+		put_rule_incident(t, id, "r", resolved[id - 1]);
+		add_entry(t, id, id);
+	}
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	ck_assert_uint_eq(st.resolved_incidents, 5);
+	ck_assert_uint_eq(prune(INT64_MIN, 0, 100), 0); /* no limits */
+	ck_assert_uint_eq(prune(250, 0, 100), 2);	/* resolved at 100 and 200 */
+	ck_assert(!exists(3) && !exists(6) && exists(7) && exists(1));
+	ck_assert_uint_eq(prune(INT64_MIN, 2, 100), 1); /* 3 left, keep 2: the one at 300 */
+	ck_assert(!exists(7) && exists(4) && exists(2));
+	ck_assert_uint_eq(prune(INT64_MAX, 0, 1), 1); /* bounded per call: 400 first */
+	ck_assert(!exists(4) && exists(2));
+	t = begin(false);
+	ck_assert_int_eq(store_incident_by_key(t, "k4", &inc), -ENOENT);
+	ck_assert_int_eq(store_timeline_foreach(t, 4, count_timeline_cb, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(store_timeline_foreach(t, 2, count_timeline_cb, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	store_txn_abort(t);
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	ck_assert_uint_eq(st.pruned, 4);
+	ck_assert_uint_eq(st.resolved_incidents, 1);
+	ck_assert_uint_eq(st.incidents, 3);
+	ck_assert_uint_eq(st.open_incidents, 2);
+	ck_assert_uint_eq(st.timeline_entries, 3);
+	ck_assert_uint_eq(open_count("r"), 2); /* pruning touches no open incident */
+}
+END_TEST
+
+/* Pruning an old incarnation keeps the key pointing at the newer one. */
+START_TEST(test_prune_keeps_newer_key)
+{
+	struct store_txn *t = begin(true);
+	struct incident inc;
+
+	make_incident(&inc, 1, "same", INCIDENT_RESOLVED);
+	inc.resolved_at = 10;
+	ck_assert_int_eq(store_incident_put(t, &inc), 0);
+	make_incident(&inc, 2, "same", INCIDENT_TRIGGERED);
+	ck_assert_int_eq(store_incident_put(t, &inc), 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(prune(INT64_MAX, 0, 10), 1);
+	t = begin(false);
+	ck_assert_int_eq(store_incident_by_key(t, "same", &inc), 0);
+	ck_assert_uint_eq(inc.id, 2);
+	store_txn_abort(t);
+}
+END_TEST
+
+/* A store written before the indexes existed gets them at open, once. */
+START_TEST(test_index_build)
+{
+	struct store_txn *t = begin(true);
+	char path[256];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { strlen("store.indexed"), "store.indexed" };
+
+	for (uint64_t id = 1; id <= 6; id++)
+		put_rule_incident(t, id, id % 2 ? "odd" : "even", id > 4 ? (int64_t)(10 - id) : 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	store_close(s);
+	s = NULL;
+	snprintf(path, sizeof path, "%s/db", state);
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 12), 0);
+	ck_assert_int_eq(mdb_env_open(env, path, 0, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "resolved", 0, &dbi), 0);
+	ck_assert_int_eq(mdb_drop(txn, dbi, 1), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "rule_open", 0, &dbi), 0);
+	ck_assert_int_eq(mdb_drop(txn, dbi, 1), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	ck_assert_int_eq(mdb_del(txn, dbi, &k, NULL), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	raw_put_id("incidents", 9, "\x09junk", 5); /* left out, not fatal */
+	reopen(&log_on);
+	ck_assert_uint_eq(open_count("odd"), 2);
+	ck_assert_uint_eq(open_count("even"), 2);
+	ck_assert_uint_eq(prune(INT64_MIN, 1, 10), 1); /* 6 was resolved at 4, before 5 at 5 */
+	ck_assert(!exists(6) && exists(5));
+	reopen(&log_on); /* built once: a second open changes nothing */
+	ck_assert_uint_eq(open_count("odd"), 2);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -1052,6 +1227,10 @@ store_suite(void)
 	tcase_add_test(tc, test_codec_random);
 	tcase_add_test(tc, test_stale_reader);
 	tcase_add_test(tc, test_stats);
+	tcase_add_test(tc, test_rule_open_count);
+	tcase_add_test(tc, test_prune_resolved);
+	tcase_add_test(tc, test_prune_keeps_newer_key);
+	tcase_add_test(tc, test_index_build);
 	suite_add_tcase(su, tc);
 	/* Hundreds of MiB through the map: slow under valgrind. */
 	tcase_add_checked_fixture(big, setup, teardown);
