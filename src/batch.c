@@ -27,6 +27,8 @@
  * failure, so it is said once per episode, not once per flap.
  */
 #define RECOVER_QUIET (5 * USEC_PER_SEC)
+/* Doubling the map this many times in a row and still full is a disk problem, not a map. */
+#define MAX_REDOS 8
 
 struct batch {
 	sd_event *event;
@@ -39,6 +41,7 @@ struct batch {
 	int64_t backoff;
 	bool wanted; /* a writer was turned away while backing off: open a batch when it ends */
 	bool written; /* someone asked for the open batch to write into it */
+	unsigned redos; /* redone in a row after MDB_MAP_FULL */
 	struct batch_participant parts[BATCH_MAX_PARTICIPANTS];
 	size_t nparts;
 	struct batch_stats stats;
@@ -171,6 +174,28 @@ rolled_back(struct batch *b)
 			b->parts[i].rolled_back(b->parts[i].arg);
 }
 
+/*
+ * The batch met a full map: begin again (the store grows the map at
+ * begin) and let every participant write its part again.  0 when the
+ * redone batch is open, -errno when even that is refused.
+ */
+static int
+redo(struct batch *b)
+{
+	if (open_batch(b, BATCH_URGENT) == NULL)
+		return -ENOSPC;
+	b->written = true;
+	b->stats.redone++;
+	for (size_t i = b->nparts; i-- > 0;) {
+		const struct batch_participant *p = &b->parts[i];
+		if (p->redo != NULL)
+			p->redo(p->arg);
+		else if (p->rolled_back != NULL)
+			p->rolled_back(p->arg);
+	}
+	return 0;
+}
+
 int
 batch_flush(struct batch *b)
 {
@@ -199,6 +224,15 @@ batch_flush(struct batch *b)
 		store_txn_abort(t);
 	else
 		r = store_txn_commit(t);
+	if (r < 0 && store_map_full(b->store) && b->redos < MAX_REDOS) {
+		b->redos++;
+		log_info("the state database's map was full; redoing the batch in a grown map");
+		if (redo(b) == 0) {
+			r = batch_flush(b);
+			return r < 0 ? r : 1;
+		}
+	}
+	b->redos = 0;
 	if (r < 0) {
 		degrade(b, r);
 		rolled_back(b);

@@ -32,6 +32,14 @@ struct batch_participant {
 	void (*committed)(void *arg);
 	/* The batch is lost: forget what it held, ask again for what must still happen. */
 	void (*rolled_back)(void *arg);
+	/*
+	 * The batch met a full LMDB map and is being redone in a grown one:
+	 * write again what the lost batch held (the pipeline replays its
+	 * events), or forget what will be written again.  Called in the
+	 * reverse order of joining, so later participants (the outbox) drop
+	 * their part before the pipeline replays.  NULL: rolled_back is called.
+	 */
+	void (*redo)(void *arg);
 	void *arg;
 };
 
@@ -51,6 +59,7 @@ struct batch_stats {
 	uint64_t commits;	  /* batches made durable */
 	uint64_t failures;	  /* commits (or begins) that failed */
 	uint64_t refused;	  /* batch_txn() calls turned away while backing off */
+	uint64_t redone;	  /* batches redone in a grown map after MDB_MAP_FULL */
 	bool degraded;		  /* the last commit failed; commits are being retried */
 	int last_error;		  /* -errno of the last failure, 0 when none yet */
 	int64_t degraded_since;	  /* realtime usec */
@@ -81,7 +90,12 @@ void batch_wrote(struct batch *b, int64_t within);
 /* Make an open batch commit no later than `within` from now (no-op when none is open). */
 void batch_due(struct batch *b, int64_t within);
 
-/* Commit the open batch now: 0, or -errno after every participant heard rolled_back. */
+/*
+ * Commit the open batch now: 0; 1 when it met a full map and was redone in
+ * a grown one (what participants redo is in; a caller's own change that
+ * no participant replays is not, and must be made again); or -errno after
+ * every participant heard rolled_back.
+ */
 int batch_flush(struct batch *b);
 
 const struct batch_stats *batch_get_stats(const struct batch *b);

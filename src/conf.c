@@ -47,6 +47,7 @@ enum setting {
 	SET_EVENT_LOG,
 	SET_DEFAULT,
 	SET_OUTBOX_MAX,
+	SET_MAP_SIZE,
 	SET_JOURNAL,
 	SET_RETENTION,
 	SET_MAX,
@@ -171,6 +172,19 @@ stmt_outbox_max(struct lex *lx, void *ctx, char **cause)
 		return r;
 	p->conf->outbox_max = (uint64_t)n;
 	return 0;
+}
+
+/* The map grows by itself; a small one is for tests of that, a large one saves the growing. */
+static int
+stmt_map_size(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+	int r;
+
+	if ((r = set_once(p, lx, SET_MAP_SIZE, cause)) < 0)
+		return r;
+	return lex_expect_size(lx, "map-size", 64 * 1024, (uint64_t)1 << 40, &p->conf->map_size,
+	    cause);
 }
 
 /* default drop | keep | send "A" ["B" ...]; send implies keep. */
@@ -430,6 +444,7 @@ static const struct lex_keyword top_keywords[] = {
 	{ "include", stmt_include },
 	{ "journal", stmt_journal },
 	{ "listen", stmt_listen },
+	{ "map-size", stmt_map_size },
 	{ "max-message", stmt_max_message },
 	{ "outbox-max", stmt_outbox_max },
 	{ "retention", stmt_retention },
@@ -468,6 +483,7 @@ conf_new(const char *path)
 	conf->event_log_max_size = 256 * 1024 * 1024;
 	conf->default_action = CONF_DEFAULT_DROP;
 	conf->outbox_max = 100000;
+	conf->map_size = 64 * 1024 * 1024;
 	conf->retention_max_age = CONF_DEFAULT_RETENTION_AGE;
 	conf->retention_max_resolved = CONF_DEFAULT_RETENTION_RESOLVED;
 	return conf;

@@ -231,6 +231,7 @@ struct conf {
 	struct conf_snmp snmp;
 	struct conf_journal journal;
 	uint64_t outbox_max; /* `outbox-max N`: pending deliveries kept, default 100000 */
+	uint64_t map_size;   /* `map-size SIZE`: the state database's first LMDB map, default 64M */
 	/* `retention { max-age D; max-resolved N }`: when resolved incidents are pruned */
 	int64_t retention_max_age;	 /* usec since resolved */
 	uint64_t retention_max_resolved; /* resolved incidents kept */

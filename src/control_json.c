@@ -140,6 +140,9 @@ store_json(struct daemon *d)
 	json_object_set_new(o, "commits", json_integer((json_int_t)b->commits));
 	json_object_set_new(o, "commit_failures", json_integer((json_int_t)b->failures));
 	json_object_set_new(o, "writes_refused", json_integer((json_int_t)b->refused));
+	json_object_set_new(o, "batches_redone", json_integer((json_int_t)b->redone));
+	json_object_set_new(o, "events_redone",
+	    json_integer((json_int_t)pipeline_get_stats(d->pipeline)->redone_events));
 	json_object_set_new(o, "last_commit_error",
 	    b->last_error ? json_string(strerror(-b->last_error)) : json_null());
 	return o;

@@ -44,6 +44,7 @@ store_opts_from(const struct conf *c, struct store_opts *o)
 	o->event_log = c->event_log;
 	o->event_log_max_age = c->event_log_max_age;
 	o->event_log_max_size = c->event_log_max_size;
+	o->map_size = c->map_size;
 }
 
 int

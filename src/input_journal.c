@@ -217,6 +217,15 @@ batch_prepare(struct store_txn *t, void *arg)
 
 static void batch_rolled_back(void *arg);
 
+/* The pipeline replays this batch's events in a grown map: the cursor goes with them again. */
+static void
+batch_redo(void *arg)
+{
+	struct journal_input *ji = arg;
+
+	ji->cursor_dirty = ji->last_cursor != NULL;
+}
+
 /* Position after cursor, or (NULL) at the head or the tail per c. */
 static int
 seek(struct journal_input *ji, const struct conf_journal *c, const char *cursor)
@@ -479,7 +488,8 @@ journal_input_new(struct daemon *d, struct journal_input **ret)
 	ji->d = d;
 	ji->rl.interval_usec = 10 * USEC_PER_SEC;
 	r = batch_join(d->batch, &(struct batch_participant){ .name = "journal",
-	    .prepare = batch_prepare, .rolled_back = batch_rolled_back, .arg = ji });
+	    .prepare = batch_prepare, .rolled_back = batch_rolled_back, .redo = batch_redo,
+	    .arg = ji });
 	if (r < 0) {
 		free(ji);
 		return r;

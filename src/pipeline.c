@@ -16,6 +16,7 @@
 #include "batch.h"
 #include "conf.h"
 #include "daemon.h"
+#include "event_pack.h"
 #include "incident.h"
 #include "log.h"
 #include "outbox.h"
@@ -29,10 +30,25 @@
 #define BATCH_MAX_EVENTS 4096
 #define SWEEP_INTERVAL	 (1 * USEC_PER_SEC)
 
+/*
+ * The events of the open batch, packed, so that a batch that meets a full
+ * LMDB map is redone in a grown one instead of lost.  Bounded: a batch
+ * commits when they fill REPLAY_MAX.
+ */
+#define REPLAY_MAX (16 * 1024 * 1024)
+
+struct replay {
+	char *buf;
+	size_t len, cap;
+	size_t *offs; /* where each event begins */
+	size_t n, nmax;
+};
+
 struct pipeline {
 	struct daemon *d;
 	struct store_txn *txn;	  /* the batch's transaction, for the call under way */
 	size_t batch_events;	  /* events in the open batch */
+	struct replay replay;	  /* ... and their copies */
 	sd_event_source *sweep;	  /* auto-resolve and threshold expiry */
 	struct pipeline_stats stats;
 	struct log_ratelimit store_rl;
@@ -58,6 +74,40 @@ begin(struct pipeline *p, const char *dropping)
 	return p->txn;
 }
 
+/* Keep a copy of ev for a redo; false when the copies are full (commit first). */
+static bool
+replay_save(struct replay *rp, const struct event *ev)
+{
+	size_t need = event_pack_size(ev);
+
+	if (rp->len + need > REPLAY_MAX && rp->n > 0)
+		return false;
+	if (rp->len + need > rp->cap) {
+		rp->cap = rp->len + need > 2 * rp->cap ? rp->len + need : 2 * rp->cap;
+		rp->buf = xreallocarray(rp->buf, rp->cap, 1);
+	}
+	if (rp->n == rp->nmax) {
+		rp->nmax = rp->nmax ? 2 * rp->nmax : 256;
+		rp->offs = xreallocarray(rp->offs, rp->nmax, sizeof(*rp->offs));
+	}
+	event_pack(ev, rp->buf + rp->len);
+	rp->offs[rp->n++] = rp->len;
+	rp->len += need;
+	return true;
+}
+
+static void
+replay_clear(struct replay *rp)
+{
+	rp->len = rp->n = 0;
+	/* A storm's worth of memory goes back once the storm is committed. */
+	if (rp->cap > 1024 * 1024) {
+		free(rp->buf);
+		rp->buf = NULL;
+		rp->cap = 0;
+	}
+}
+
 static void
 batch_committed(void *arg)
 {
@@ -65,6 +115,7 @@ batch_committed(void *arg)
 
 	p->stats.batches++;
 	p->batch_events = 0;
+	replay_clear(&p->replay);
 }
 
 static void
@@ -74,6 +125,28 @@ batch_rolled_back(void *arg)
 
 	p->stats.store_errors++;
 	p->batch_events = 0;
+	replay_clear(&p->replay);
+}
+
+static void process(struct pipeline *p, struct event *ev);
+
+/* The batch met a full map: process its events again in the grown one. */
+static void
+batch_redo(void *arg)
+{
+	struct pipeline *p = arg;
+	struct pipeline_stats counted = p->stats; /* these events were counted once */
+	struct event ev;
+
+	p->batch_events = 0;
+	p->txn = batch_txn(p->d->batch, BATCH_URGENT);
+	for (size_t i = 0; i < p->replay.n && p->txn != NULL; i++) {
+		event_unpack(&ev, p->replay.buf + p->replay.offs[i]);
+		process(p, &ev);
+	}
+	counted.redone_events += p->replay.n;
+	counted.store_errors = p->stats.store_errors;
+	p->stats = counted;
 }
 
 static void
@@ -391,10 +464,6 @@ log_raw(struct pipeline *p, const struct event *ev)
 int
 pipeline_submit(struct pipeline *p, struct event *ev)
 {
-	const struct conf *conf = p->d->conf;
-	const struct rule *rule;
-	enum rules_verdict v;
-
 	/* Before anything reads it: rules, keys, the store and every output see valid text. */
 	event_normalize(ev);
 	p->stats.received++;
@@ -404,6 +473,26 @@ pipeline_submit(struct pipeline *p, struct event *ev)
 		p->stats.truncated++;
 	if (begin(p, "dropping events") == NULL)
 		return -EIO;
+	if (!replay_save(&p->replay, ev)) {
+		batch_flush(p->d->batch);
+		if (begin(p, "dropping events") == NULL)
+			return -EIO;
+		replay_save(&p->replay, ev);
+	}
+	process(p, ev);
+	if (p->batch_events >= BATCH_MAX_EVENTS)
+		batch_flush(p->d->batch);
+	return 0;
+}
+
+/* Everything an event does, in the open batch: for its first time, and again in a redo. */
+static void
+process(struct pipeline *p, struct event *ev)
+{
+	const struct conf *conf = p->d->conf;
+	const struct rule *rule;
+	enum rules_verdict v;
+
 	if (conf->event_log)
 		log_raw(p, ev);
 
@@ -422,15 +511,12 @@ pipeline_submit(struct pipeline *p, struct event *ev)
 	} else {
 		p->stats.dropped_default++;
 	}
-
-	if (++p->batch_events >= BATCH_MAX_EVENTS)
-		batch_flush(p->d->batch);
-	return 0;
+	p->batch_events++;
 }
 
-/* A person's ack or resolve: same transaction discipline as events, committed at once. */
+/* A person's ack or resolve, in the open batch. */
 static int
-by_person(struct pipeline *p, const char *key, const char *actor, const char *note,
+person_change(struct pipeline *p, const char *key, const char *actor, const char *note,
     bool resolve, char **cause)
 {
 	int64_t now = now_realtime_usec();
@@ -464,7 +550,24 @@ by_person(struct pipeline *p, const char *key, const char *actor, const char *no
 	timeline_state(p, &inc, now, why);
 	queue_change(p, &inc, resolve ? OUTBOX_RESOLVE : OUTBOX_ACKNOWLEDGE);
 	incident_save(p, &inc);
-	if ((r = batch_flush(p->d->batch)) < 0)
+	return 0;
+}
+
+/* Committed at once; a batch redone in a grown map replays events, not this: make it again. */
+static int
+by_person(struct pipeline *p, const char *key, const char *actor, const char *note,
+    bool resolve, char **cause)
+{
+	int r;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((r = person_change(p, key, actor, note, resolve, cause)) < 0)
+			return r;
+		if ((r = batch_flush(p->d->batch)) <= 0)
+			break;
+		r = -ENOSPC; /* redone twice without it: give up, the person may try again */
+	}
+	if (r < 0)
 		xasprintf(cause, "committing failed: %s", strerror(-r));
 	return r;
 }
@@ -566,7 +669,8 @@ pipeline_new(struct daemon *d, struct pipeline **ret)
 	p->store_rl.interval_usec = 10 * USEC_PER_SEC;
 	p->fold_rl.interval_usec = 60 * USEC_PER_SEC;
 	r = batch_join(d->batch, &(struct batch_participant){ .name = "pipeline",
-	    .committed = batch_committed, .rolled_back = batch_rolled_back, .arg = p });
+	    .committed = batch_committed, .rolled_back = batch_rolled_back, .redo = batch_redo,
+	    .arg = p });
 	if (r >= 0)
 		r = sd_event_now(d->event, CLOCK_MONOTONIC, &now);
 	if (r >= 0)
@@ -590,6 +694,8 @@ pipeline_free(struct pipeline *p)
 	batch_flush(p->d->batch);
 	batch_leave(p->d->batch, p);
 	sd_event_source_disable_unref(p->sweep);
+	free(p->replay.buf);
+	free(p->replay.offs);
 	free(p);
 }
 

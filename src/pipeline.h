@@ -27,6 +27,7 @@ struct pipeline_stats {
 	uint64_t batches;	  /* write transactions committed */
 	uint64_t store_errors;	  /* failed store operations (each logged) */
 	uint64_t queued;	  /* deliveries queued upstream */
+	uint64_t redone_events;	  /* processed again in a batch redone after the map filled */
 	uint64_t folded;	  /* events a rule's max-open sent to its overflow incident */
 };
 

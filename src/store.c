@@ -170,7 +170,7 @@ dbis_open(MDB_env *env, const struct dbi_name *tab, size_t n)
 /* mdb_reader_check() frees reader slots of crashed processes, which would pin old pages. */
 static int
 env_open(struct store_env *e, const char *dir, const char *name, unsigned flags,
-    const struct dbi_name *tab, size_t n, char **cause)
+    size_t map_size, const struct dbi_name *tab, size_t n, char **cause)
 {
 	char *path;
 	int rc, dead;
@@ -180,7 +180,7 @@ env_open(struct store_env *e, const char *dir, const char *name, unsigned flags,
 		goto out;
 	if ((rc = mdb_env_create(&e->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(e->env, STORE_MAXDBS)) != 0 ||
-	    (rc = mdb_env_set_mapsize(e->env, STORE_MAP_INITIAL)) != 0 ||
+	    (rc = mdb_env_set_mapsize(e->env, map_size ? map_size : STORE_MAP_INITIAL)) != 0 ||
 	    (rc = mdb_env_open(e->env, path, flags | MDB_NOTLS, 0640)) != 0 ||
 	    (rc = mdb_reader_check(e->env, &dead)) != 0) {
 		xasprintf(cause, "cannot open LMDB environment %s: %s", path, mdb_strerror(rc));
@@ -209,8 +209,10 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 	if (opts != NULL)
 		s->opts = *opts;
 	if ((rc = make_dir(dir, cause)) < 0 ||
-	    (rc = env_open(&s->db, dir, "db", 0, dbs, ARRAY_SIZE(dbs), cause)) < 0 ||
-	    (rc = env_open(&s->ev, dir, "events", MDB_NOSYNC, evdbs, ARRAY_SIZE(evdbs), cause)) < 0)
+	    (rc = env_open(&s->db, dir, "db", 0, (size_t)s->opts.map_size, dbs, ARRAY_SIZE(dbs),
+		 cause)) < 0 ||
+	    (rc = env_open(&s->ev, dir, "events", MDB_NOSYNC, 0, evdbs, ARRAY_SIZE(evdbs),
+		 cause)) < 0)
 		goto fail;
 	/* A grown store reopens with a map just its used size: make room now. */
 	if ((rc = env_grow(s, &s->db)) < 0 || (rc = env_grow(s, &s->ev)) < 0) {
@@ -1116,6 +1118,12 @@ store_stats(struct store *s, struct store_stats *st)
 	st->events = ev.count;
 	st->event_bytes = ev.bytes;
 	return rc;
+}
+
+bool
+store_map_full(const struct store *s)
+{
+	return s->db.full;
 }
 
 int

@@ -27,6 +27,7 @@ struct store_opts {
 	bool event_log;		     /* keep the raw-event log at all */
 	int64_t event_log_max_age;   /* usec; older records are pruned; 0: no limit */
 	uint64_t event_log_max_size; /* bytes of records; oldest pruned first; 0: no limit */
+	uint64_t map_size;	     /* the state environment's first map; 0: 64 MiB */
 };
 
 /* A raw event as received, for replay. */
@@ -138,6 +139,11 @@ typedef int (*store_outbox_cb)(uint64_t seq, const void *data, size_t len, void 
 int store_outbox_foreach(struct store_txn *t, store_outbox_cb cb, void *arg);
 
 int store_stats(struct store *s, struct store_stats *st);
+/*
+ * Whether the last write met a full LMDB map (MDB_MAP_FULL): the next
+ * write transaction begins in a grown map, so the batch can be redone.
+ */
+bool store_map_full(const struct store *s);
 /* Flush the event log's environment (it is written without sync). */
 int store_sync(struct store *s);
 

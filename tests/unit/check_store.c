@@ -26,7 +26,7 @@
 static char tmpdir[64];
 static char *state;
 static struct store *s;
-static const struct store_opts log_on = { true, 0, 0 };
+static const struct store_opts log_on = { true, 0, 0, 0 };
 
 static int
 rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -523,7 +523,7 @@ END_TEST
 
 START_TEST(test_prune_size)
 {
-	struct store_opts opts = { true, 0, 5000 };
+	struct store_opts opts = { true, 0, 5000, 0 };
 	struct seen_events se = { 0 };
 	struct store_stats st;
 	struct store_txn *t;
@@ -547,7 +547,7 @@ END_TEST
 
 START_TEST(test_prune_age)
 {
-	struct store_opts opts = { true, 60 * USEC_PER_SEC, 0 };
+	struct store_opts opts = { true, 60 * USEC_PER_SEC, 0, 0 };
 	struct seen_events se = { 0 };
 	struct store_txn *t;
 
@@ -569,7 +569,7 @@ END_TEST
 
 START_TEST(test_prune_bounded)
 {
-	struct store_opts opts = { true, 0, 1 };
+	struct store_opts opts = { true, 0, 1, 0 };
 	struct store_stats st;
 	struct store_txn *t = begin(true);
 
@@ -592,7 +592,7 @@ END_TEST
 
 START_TEST(test_event_log_disabled)
 {
-	struct store_opts off = { false, 0, 0 };
+	struct store_opts off = { false, 0, 0, 0 };
 	struct store_stats st;
 	struct store_txn *t = begin(true);
 	size_t n = 0;
