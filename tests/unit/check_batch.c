@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "batch.h"
 #include "log.h"
 #include "store.h"
@@ -273,9 +274,5 @@ main(void)
 	tcase_add_test(tc, empty_batches_prove_nothing);
 	tcase_add_test(tc, leave_and_limits);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "conf.h"
 #include "conf_lex.h"
 #include "rules.h"
@@ -1251,11 +1252,5 @@ conf_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(conf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(conf_suite());
 }

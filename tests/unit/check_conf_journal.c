@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "conf.h"
 #include "conf_journal.h"
 #include "event.h"
@@ -278,11 +279,5 @@ conf_journal_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(conf_journal_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(conf_journal_suite());
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "conf.h"
 #include "event.h"
 #include "input_snmp.h"
@@ -298,11 +299,5 @@ conf_snmp_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(conf_snmp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(conf_snmp_suite());
 }

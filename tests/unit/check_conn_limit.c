@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "check_run.h"
 #include "conn_limit.h"
 
 /* An IPv4 or IPv6 socket address from text. */
@@ -137,11 +138,5 @@ conn_limit_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(conn_limit_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(conn_limit_suite());
 }

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "control_peer.h"
 #include "util.h"
 
@@ -110,9 +111,5 @@ control_peer_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(control_peer_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(control_peer_suite());
 }

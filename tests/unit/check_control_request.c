@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "control_request.h"
 #include "incident.h"
 #include "util.h"
@@ -269,9 +270,5 @@ control_request_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(control_request_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(control_request_suite());
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "framing.h"
 
 struct got {
@@ -165,9 +166,5 @@ framing_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(framing_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(framing_suite());
 }

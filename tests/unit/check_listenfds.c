@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "listenfds.h"
 
 /* A socket of type bound to 127.0.0.1 on a kernel-chosen port; *sin gets its address. */
@@ -159,9 +160,5 @@ main(void)
 	tcase_add_test(tc, ipv6_and_unix);
 	tcase_add_test(tc, unclaimed_are_closed);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "backoff.h"
 #include "conf.h"
 #include "incident.h"
@@ -294,9 +295,5 @@ main(void)
 	tcase_add_test(tc, item_round_trip);
 	tcase_add_test(tc, key_queues_keep_order);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

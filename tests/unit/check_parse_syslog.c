@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "parse_syslog.h"
 
 #ifndef TEST_DATA_DIR
@@ -759,11 +760,5 @@ parse_syslog_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(parse_syslog_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(parse_syslog_suite());
 }

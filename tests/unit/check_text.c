@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "event.h"
 #include "log.h"
 #include "text.h"
@@ -219,9 +220,5 @@ main(void)
 	tcase_add_test(tc, events_are_normalized_once);
 	tcase_add_test(tc, log_lines_carry_no_raw_control);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

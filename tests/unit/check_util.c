@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "check_run.h"
 #include "util.h"
 
 START_TEST(durations)
@@ -109,9 +110,5 @@ main(void)
 	tcase_add_test(tc, hash_is_stable);
 	tcase_add_test(tc, strings);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }
