@@ -63,6 +63,7 @@ struct outbox {
 	struct item *done;		    /* delivered, their deletion not yet committed */
 	struct keyq *buckets[KEYQ_BUCKETS];
 	struct keyq *queues;	      /* every key queue with something to send */
+	struct shed_index shed;	      /* pending triggers, for outbox-max */
 	struct upstream_state *ups;
 	size_t npending;
 	struct outbox_stats stats;
@@ -145,6 +146,7 @@ note_timeline(struct outbox *o, const struct item *it, const char *what, const c
 static void
 forget(struct outbox *o, struct item *it)
 {
+	shed_del(&o->shed, it);
 	keyq_remove(o->buckets, &o->queues, it);
 	if (it->prev)
 		it->prev->next = it->next;
@@ -199,6 +201,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 		o->stats.dead++;
 		it->dead = true;
 		o->npending--;
+		shed_del(&o->shed, it);
 		keyq_remove(o->buckets, &o->queues, it);
 		log_warnx("outbox: %s rejected %s of '%s' for good, dead-lettered: %s", it->upstream,
 		    outbox_action_name(it->action), it->key, why);
@@ -279,6 +282,7 @@ send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t n
 	if (body == NULL) {
 		it->dead = true; /* a payload we cannot read back will never do better */
 		o->npending--;
+		shed_del(&o->shed, it);
 		set_error(&it->last_error, "stored payload is not valid JSON");
 		keyq_remove(o->buckets, &o->queues, it);
 		persist(o, it);
@@ -366,22 +370,22 @@ append(struct outbox *o, struct item *it)
 	else
 		o->head = it;
 	o->tail = it;
-	if (!it->dead)
-		keyq_append(o->buckets, &o->queues, &upstream_get(o, it->upstream)->heap, it);
+	if (it->dead)
+		return;
+	keyq_append(o->buckets, &o->queues, &upstream_get(o, it->upstream)->heap, it);
+	if (it->action == OUTBOX_TRIGGER)
+		shed_add(&o->shed, it);
 }
 
 /* When full, shed the least severe pending trigger; false when it is the new one. */
 static bool
 make_room(struct outbox *o, struct store_txn *t, enum outbox_action action, int severity)
 {
-	struct item *victim = NULL;
+	struct item *victim;
 
 	if (o->npending < o->d->conf->outbox_max)
 		return true;
-	for (struct item *it = o->head; it != NULL; it = it->next)
-		if (!it->dead && !it->in_flight && !it->delivered && it->action == OUTBOX_TRIGGER &&
-		    (victim == NULL || it->severity >= victim->severity))
-			victim = it; /* among equals the newest goes, as a new one would */
+	victim = shed_victim(&o->shed); /* among equals the newest goes, as a new one would */
 	o->stats.shed++;
 	if (action == OUTBOX_TRIGGER && (victim == NULL || severity >= victim->severity)) {
 		log_ratelimited(&o->rl, "outbox: full (%zu pending, outbox-max), shedding a new "
@@ -628,6 +632,8 @@ retry_one(struct outbox *o, struct item *it)
 		o->npending++;
 		/* Back into its key queue, in seq order behind what is already there. */
 		keyq_append(o->buckets, &o->queues, &upstream_get(o, it->upstream)->heap, it);
+		if (it->action == OUTBOX_TRIGGER)
+			shed_add(&o->shed, it);
 	}
 	it->next_try = 0;
 	keyq_resched(it);

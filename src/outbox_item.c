@@ -96,6 +96,63 @@ item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len)
 	return it;
 }
 
+static int
+shed_level(const struct item *it)
+{
+	return it->severity < 0 ? 0 : it->severity >= SHED_LEVELS ? SHED_LEVELS - 1 : it->severity;
+}
+
+void
+shed_add(struct shed_index *x, struct item *it)
+{
+	int l = shed_level(it);
+	struct item *after = x->tail[l];
+
+	/* Items come in seq order but for a retried dead one: look back from the tail. */
+	while (after != NULL && after->seq > it->seq)
+		after = after->sprev;
+	it->sprev = after;
+	it->snext = after ? after->snext : x->head[l];
+	if (it->snext)
+		it->snext->sprev = it;
+	else
+		x->tail[l] = it;
+	if (after)
+		after->snext = it;
+	else
+		x->head[l] = it;
+	it->shed_listed = true;
+}
+
+void
+shed_del(struct shed_index *x, struct item *it)
+{
+	int l = shed_level(it);
+
+	if (!it->shed_listed)
+		return;
+	if (it->sprev)
+		it->sprev->snext = it->snext;
+	else
+		x->head[l] = it->snext;
+	if (it->snext)
+		it->snext->sprev = it->sprev;
+	else
+		x->tail[l] = it->sprev;
+	it->sprev = it->snext = NULL;
+	it->shed_listed = false;
+}
+
+struct item *
+shed_victim(const struct shed_index *x)
+{
+	for (int l = SHED_LEVELS - 1; l >= 0; l--)
+		for (struct item *it = x->tail[l]; it != NULL; it = it->sprev)
+			if (!it->in_flight && !it->delivered)
+				return it;
+	return NULL;
+}
+
 /* A queue's head may be sent once due: it is neither in flight nor delivered. */
 static bool
 sendable(const struct keyq *q)

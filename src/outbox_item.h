@@ -37,6 +37,8 @@ struct item {
 	 */
 	bool delivered;
 	struct item *done_next; /* the outbox's list of delivered items */
+	struct item *sprev, *snext; /* its shed list, while a pending trigger */
+	bool shed_listed;
 };
 
 /*
@@ -60,6 +62,21 @@ struct keyq {
 	struct keyq_heap *heap;		  /* its upstream's; not owned */
 	size_t hidx;			  /* its place in heap, or KEYQ_IDLE */
 };
+
+/*
+ * Pending triggers by severity, each list in seq order, so shedding finds
+ * the least severe and, among equals, the newest without a walk of the
+ * outbox (only the few in flight or delivered are stepped over).
+ */
+#define SHED_LEVELS 8 /* syslog severities 0..7 */
+struct shed_index {
+	struct item *head[SHED_LEVELS], *tail[SHED_LEVELS];
+};
+
+void shed_add(struct shed_index *x, struct item *it);
+void shed_del(struct shed_index *x, struct item *it); /* no-op when not listed */
+/* The trigger to shed, not in flight nor delivered, or NULL. */
+struct item *shed_victim(const struct shed_index *x);
 
 struct item *item_new(struct outbox *o, const char *upstream, const struct incident *inc,
     enum outbox_action action, const char *payload, int64_t now);

@@ -1,8 +1,8 @@
 /*
  * check_outbox.c - the delivery policy without sockets: backoff with full
  * jitter, Retry-After, the rate window, PagerDuty bodies and verdicts, the
- * stored form of a delivery, the per-key FIFOs that keep order and the heap
- * that schedules them.
+ * stored form of a delivery, the per-key FIFOs that keep order, the heap
+ * that schedules them and the index that picks what to shed.
  */
 #include "config.h"
 
@@ -400,6 +400,46 @@ START_TEST(answers_again_makes_backoff_due_now)
 }
 END_TEST
 
+START_TEST(shed_picks_least_severe_newest)
+{
+	static struct shed_index x;
+	struct incident inc;
+	struct item *it[6];
+	static const int sev[6] = { 6, 2, 6, 3, 6, 2 };
+
+	sample(&inc);
+	for (int i = 0; i < 6; i++) {
+		inc.severity = sev[i];
+		it[i] = item_new(NULL, "pd", &inc, OUTBOX_TRIGGER, "{}", 0);
+		it[i]->seq = (uint64_t)i + 1;
+	}
+	for (int i = 0; i < 6; i++)
+		if (i != 2)
+			shed_add(&x, it[i]);
+	shed_add(&x, it[2]); /* a retried dead one comes back in seq order */
+	ck_assert_ptr_eq(shed_victim(&x), it[4]);
+	it[4]->in_flight = true; /* never shed what is in flight */
+	ck_assert_ptr_eq(shed_victim(&x), it[2]);
+	shed_del(&x, it[2]);
+	shed_del(&x, it[2]); /* not listed: no-op */
+	ck_assert_ptr_eq(shed_victim(&x), it[0]);
+	shed_del(&x, it[0]);
+	ck_assert_ptr_eq(shed_victim(&x), it[3]);
+	shed_del(&x, it[3]);
+	ck_assert_ptr_eq(shed_victim(&x), it[5]);
+	it[5]->delivered = true;
+	ck_assert_ptr_eq(shed_victim(&x), it[1]);
+	shed_del(&x, it[1]);
+	shed_del(&x, it[4]);
+	shed_del(&x, it[5]);
+	ck_assert_ptr_null(shed_victim(&x));
+	for (int l = 0; l < SHED_LEVELS; l++)
+		ck_assert(x.head[l] == NULL && x.tail[l] == NULL);
+	for (int i = 0; i < 6; i++)
+		item_free(it[i]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -416,6 +456,7 @@ main(void)
 	tcase_add_test(tc, key_queues_keep_order);
 	tcase_add_test(tc, heap_orders_by_next_try_then_seq);
 	tcase_add_test(tc, answers_again_makes_backoff_due_now);
+	tcase_add_test(tc, shed_picks_least_severe_newest);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
