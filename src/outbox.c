@@ -49,6 +49,7 @@ struct upstream_state {
 	int64_t held_until;   /* 401/403/404: held, probed again at this time */
 	unsigned in_flight;
 	bool failing; /* the last answer was a failure: a success ends the backoff */
+	int64_t recovered_at; /* when a success last ended it */
 	struct keyq_heap heap; /* its key queues whose head may be sent */
 	uint64_t delivered, failures;
 	char *last_error;
@@ -186,8 +187,15 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 		it->done_next = o->done;
 		o->done = it;
 		keyq_resched(it);
-		if (u->failing) /* it answers again: what waits on backoff need not */
+		/*
+		 * It answers again: what waits on backoff for it need not.  At most
+		 * once per backoff-initial, so a flaky upstream does not pay a pass
+		 * over its queues for every success.
+		 */
+		if (u->failing && now - u->recovered_at >= initial) {
 			keyq_heap_due_now(&u->heap, now);
+			u->recovered_at = now;
+		}
 		u->failing = false;
 		store_outbox_del(pipeline_txn(o->d->pipeline), it->seq);
 		note_timeline(o, it, "delivered", why);

@@ -203,8 +203,10 @@ incident_deadline(const struct conf *conf, const struct incident *inc)
 	const struct rule *r = rule_by_name(conf, inc->rule);
 	int64_t deadline;
 
+	if (r == NULL && !incident_is_open(inc))
+		return STORE_NO_DEADLINE;
 	if (r == NULL)
-		return incident_is_open(inc) ? now_realtime_usec() + SWEEP_RULE_GONE : STORE_NO_DEADLINE;
+		return now_realtime_usec() + SWEEP_RULE_GONE;
 	/* As of the earliest time nothing has expired, so this yields the deadline alone. */
 	incident_check_expiry(inc, r->auto_resolve, r->threshold > 1 ? r->threshold_window : 0,
 	    INT64_MIN, &deadline);
@@ -554,21 +556,26 @@ pipeline_resolve(struct pipeline *p, const char *key, const char *actor, const c
 static void
 sweep_one(struct pipeline *p, uint64_t id, int64_t now)
 {
-	const struct rule *r;
+	const struct rule *rule;
 	struct incident inc;
 	enum incident_expiry e;
 	int64_t deadline;
+	int r = store_incident_get(p->txn, id, &inc);
 
-	if (store_incident_get(p->txn, id, &inc) < 0) {
+	if (r == -ENOENT) {
 		deadline_save(p, id, STORE_NO_DEADLINE); /* the incident is gone */
 		return;
 	}
-	if ((r = rule_by_name(p->d->conf, inc.rule)) == NULL) {
+	if (r < 0) {
+		store_failed(p, r, "reading an incident");
+		return;
+	}
+	if ((rule = rule_by_name(p->d->conf, inc.rule)) == NULL) {
 		deadline_save(p, id, incident_deadline(p->d->conf, &inc));
 		return;
 	}
-	e = incident_check_expiry(&inc, r->auto_resolve, r->threshold > 1 ? r->threshold_window : 0,
-	    now, &deadline);
+	e = incident_check_expiry(&inc, rule->auto_resolve,
+	    rule->threshold > 1 ? rule->threshold_window : 0, now, &deadline);
 	if (e == INCIDENT_KEEP || incident_resolve(&inc, now) < 0) {
 		deadline_save(p, id, deadline);
 		return;
