@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/sock_diag.h>
+
 #include "conf.h"
 #include "daemon.h"
 #include "event.h"
@@ -97,6 +99,20 @@ source_text(struct listener *l, const struct sockaddr_storage *ss, socklen_t len
 	return l->last_source;
 }
 
+/*
+ * The kernel's running count of drops on the socket, from a datagram's
+ * SO_RXQ_OVFL or from SO_MEMINFO; a datagram queued before the last look
+ * carries an older value, which adds nothing.
+ */
+static void
+note_drops(struct listener *l, uint32_t v)
+{
+	if ((int32_t)(v - l->kernel_drops) <= 0)
+		return;
+	l->info.dropped += v - l->kernel_drops;
+	l->kernel_drops = v;
+}
+
 static void
 note_kernel_drops(struct listener *l, struct msghdr *mh)
 {
@@ -104,8 +120,7 @@ note_kernel_drops(struct listener *l, struct msghdr *mh)
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
 			uint32_t v;
 			memcpy(&v, CMSG_DATA(c), sizeof(v));
-			l->info.dropped += (uint32_t)(v - l->kernel_drops);
-			l->kernel_drops = v;
+			note_drops(l, v);
 		}
 	}
 }
@@ -429,9 +444,28 @@ inputs_free(struct inputs *in)
 	free(in);
 }
 
+/*
+ * SO_RXQ_OVFL reports the kernel's drop count only with the next datagram
+ * read, so drops after the last one would never show: ask the socket.
+ */
+static void
+refresh_drops(struct listener *l)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	if (l->c.proto == LISTEN_TCP || l->fd < 0 ||
+	    getsockopt(l->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
+	    len <= SK_MEMINFO_DROPS * sizeof(mem[0]))
+		return;
+	note_drops(l, mem[SK_MEMINFO_DROPS]);
+}
+
 void
 inputs_foreach(struct inputs *in, inputs_info_cb cb, void *arg)
 {
-	for (struct listener *l = in->listeners; l != NULL; l = l->next)
+	for (struct listener *l = in->listeners; l != NULL; l = l->next) {
+		refresh_drops(l);
 		cb(&l->info, arg);
+	}
 }

@@ -7,7 +7,10 @@
  * A scheduler, run from a defer source whenever something changed and from
  * a timer for the next retry, sends what is due within each upstream's
  * limits: requests in flight, a sliding-window rate, a Retry-After pause
- * and an authentication hold.
+ * and an authentication hold.  Each upstream keeps its sendable key queues
+ * in a heap by next try, so a run costs O(log n) per delivery sent plus one
+ * look per upstream: a paused, held or rate-limited upstream is skipped
+ * whole until its own wake time, however much waits for it.
  */
 #include "config.h"
 
@@ -46,6 +49,9 @@ struct upstream_state {
 	int64_t paused_until; /* 429: nothing is sent before this */
 	int64_t held_until;   /* 401/403/404: held, probed again at this time */
 	unsigned in_flight;
+	bool failing; /* the last answer was a failure: a success ends the backoff */
+	int64_t recovered_at; /* when a success last ended it */
+	struct keyq_heap heap; /* its key queues whose head may be sent */
 	uint64_t delivered, failures;
 	char *last_error;
 };
@@ -59,6 +65,7 @@ struct outbox {
 	struct item *done;		    /* delivered, their deletion not yet committed */
 	struct keyq *buckets[KEYQ_BUCKETS];
 	struct keyq *queues;	      /* every key queue with something to send */
+	struct shed_index shed;	      /* pending triggers, for outbox-max */
 	struct upstream_state *ups;
 	size_t npending;
 	struct outbox_stats stats;
@@ -90,6 +97,21 @@ upstream_find(struct outbox *o, const char *name)
 		if (strcmp(u->name, name) == 0)
 			return u;
 	return NULL;
+}
+
+/* Every upstream an item names has a state, configured or not, to hold its queues. */
+static struct upstream_state *
+upstream_get(struct outbox *o, const char *name)
+{
+	struct upstream_state *u = upstream_find(o, name);
+
+	if (u == NULL) {
+		u = xcalloc(1, sizeof(*u));
+		u->name = xstrdup(name);
+		u->next = o->ups;
+		o->ups = u;
+	}
+	return u;
 }
 
 static void
@@ -126,6 +148,7 @@ note_timeline(struct outbox *o, const struct item *it, const char *what, const c
 static void
 forget(struct outbox *o, struct item *it)
 {
+	shed_del(&o->shed, it);
 	keyq_remove(o->buckets, &o->queues, it);
 	if (it->prev)
 		it->prev->next = it->next;
@@ -164,18 +187,31 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 		it->delivered = true;
 		it->done_next = o->done;
 		o->done = it;
+		keyq_resched(it);
+		/*
+		 * It answers again: what waits on backoff for it need not.  At most
+		 * once per backoff-initial, so a flaky upstream does not pay a pass
+		 * over its queues for every success.
+		 */
+		if (u->failing && now - u->recovered_at >= initial) {
+			keyq_heap_due_now(&u->heap, now);
+			u->recovered_at = now;
+		}
+		u->failing = false;
 		/* Its deletion goes into the next batch (prepare); it leaves memory at commit. */
 		(void)batch_txn(o->d->batch, BATCH_URGENT);
 		note_timeline(o, it, "delivered", why);
 		return;
 	}
 	u->failures++;
+	u->failing = true;
 	it->attempts++;
 	set_error(&it->last_error, why);
 	if (v == OUTBOX_DEAD) {
 		o->stats.dead++;
 		it->dead = true;
 		o->npending--;
+		shed_del(&o->shed, it);
 		keyq_remove(o->buckets, &o->queues, it);
 		log_warnx("outbox: %s rejected %s of '%s' for good, dead-lettered: %s", it->upstream,
 		    outbox_action_name(it->action), it->key, why);
@@ -199,6 +235,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 		o->stats.retries++;
 		it->next_try = now + backoff_delay(it->attempts - 1, initial, max, rnd_next(o));
 	}
+	keyq_resched(it);
 	persist(o, it);
 }
 
@@ -215,7 +252,7 @@ done_cb(const struct http_response *resp, void *arg)
 	if (u != NULL)
 		u->in_flight--;
 	if (resp->error == -ECANCELED || u == NULL)
-		return;
+		return; /* only at outbox_free: nothing is scheduled again */
 	enum outbox_verdict v = pagerduty_classify(resp, why, sizeof(why));
 	on_verdict(o, it, u, resp, v, why);
 	schedule(o);
@@ -255,6 +292,7 @@ send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t n
 	if (body == NULL) {
 		it->dead = true; /* a payload we cannot read back will never do better */
 		o->npending--;
+		shed_del(&o->shed, it);
 		set_error(&it->last_error, "stored payload is not valid JSON");
 		keyq_remove(o->buckets, &o->queues, it);
 		persist(o, it);
@@ -266,11 +304,36 @@ send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t n
 	if (r < 0)
 		return r;
 	it->in_flight = true;
+	keyq_resched(it);
 	it->last_try = now;
 	u->in_flight++;
 	o->stats.in_flight++;
 	rate_note(&u->rate, now);
 	return 0;
+}
+
+/*
+ * Send the due heads of u's queues, earliest first, while its limits allow;
+ * returns when to look again (INT64_MAX: when something changes).
+ */
+static int64_t
+run_upstream(struct outbox *o, struct upstream_state *u, int64_t now)
+{
+	struct keyq *q;
+
+	if (u->cu == NULL)
+		return INT64_MAX; /* no such upstream now: kept until the config has it again */
+	while (u->in_flight < MAX_IN_FLIGHT && (q = keyq_heap_top(&u->heap)) != NULL) {
+		int64_t w = upstream_wait(u, now);
+		if (w > 0)
+			return w; /* paused, held or rate-limited: parked until then */
+		if (q->head->next_try > now)
+			return q->head->next_try;
+		/* Sending takes q out of the heap (in flight, or dead and removed). */
+		if (send_item(o, u, q->head, now) < 0)
+			return now + USEC_PER_SEC;
+	}
+	return INT64_MAX; /* a completion schedules the next run */
 }
 
 /* Send every due queue head the limits allow; returns when to look again. */
@@ -279,27 +342,9 @@ run_queues(struct outbox *o, int64_t now)
 {
 	int64_t wake = INT64_MAX;
 
-	for (struct keyq *q = o->queues, *qn; q != NULL; q = qn) {
-		qn = q->all_next; /* sending may free q (a payload that cannot be sent) */
-		struct item *it = q->head;
-		if (it == NULL || it->in_flight || it->delivered)
-			continue; /* a delivered head leaves when its deletion commits */
-		struct upstream_state *u = upstream_find(o, it->upstream);
-		if (u == NULL || u->cu == NULL)
-			continue; /* no such upstream now: kept until the config has it again */
-		if (it->next_try > now) {
-			wake = it->next_try < wake ? it->next_try : wake;
-			continue;
-		}
-		int64_t w = upstream_wait(u, now);
-		if (w > 0) {
-			wake = w < wake ? w : wake;
-			continue;
-		}
-		if (u->in_flight >= MAX_IN_FLIGHT)
-			continue; /* a completion schedules the next run */
-		if (send_item(o, u, it, now) < 0)
-			wake = now + USEC_PER_SEC < wake ? now + USEC_PER_SEC : wake;
+	for (struct upstream_state *u = o->ups; u != NULL; u = u->next) {
+		int64_t w = run_upstream(o, u, now);
+		wake = w < wake ? w : wake;
 	}
 	return wake;
 }
@@ -335,22 +380,22 @@ append(struct outbox *o, struct item *it)
 	else
 		o->head = it;
 	o->tail = it;
-	if (!it->dead)
-		keyq_append(o->buckets, &o->queues, it);
+	if (it->dead)
+		return;
+	keyq_append(o->buckets, &o->queues, &upstream_get(o, it->upstream)->heap, it);
+	if (it->action == OUTBOX_TRIGGER)
+		shed_add(&o->shed, it);
 }
 
 /* When full, shed the least severe pending trigger; false when it is the new one. */
 static bool
 make_room(struct outbox *o, struct store_txn *t, enum outbox_action action, int severity)
 {
-	struct item *victim = NULL;
+	struct item *victim;
 
 	if (o->npending < o->d->conf->outbox_max)
 		return true;
-	for (struct item *it = o->head; it != NULL; it = it->next)
-		if (!it->dead && !it->in_flight && !it->delivered && it->action == OUTBOX_TRIGGER &&
-		    (victim == NULL || it->severity >= victim->severity))
-			victim = it; /* among equals the newest goes, as a new one would */
+	victim = shed_victim(&o->shed); /* among equals the newest goes, as a new one would */
 	o->stats.shed++;
 	if (action == OUTBOX_TRIGGER && (victim == NULL || severity >= victim->severity)) {
 		log_ratelimited(&o->rl, "outbox: full (%zu pending, outbox-max), shedding a new "
@@ -460,13 +505,7 @@ outbox_reconfigure(struct outbox *o)
 		u->cu = NULL;
 	for (size_t i = 0; i < conf->nupstreams; i++) {
 		const struct conf_upstream *cu = &conf->upstreams[i];
-		struct upstream_state *u = upstream_find(o, cu->name);
-		if (u == NULL) {
-			u = xcalloc(1, sizeof(*u));
-			u->name = xstrdup(cu->name);
-			u->next = o->ups;
-			o->ups = u;
-		}
+		struct upstream_state *u = upstream_get(o, cu->name);
 		u->cu = cu;
 		u->held_until = 0; /* a new config may carry the fixed key: try again */
 		rate_init(&u->rate, cu->rate_per_minute, RATE_WINDOW);
@@ -484,6 +523,11 @@ load_cb(uint64_t seq, const void *data, size_t len, void *arg)
 		log_warnx("outbox: delivery %llu is unreadable, skipping it", (unsigned long long)seq);
 		return 0;
 	}
+	/*
+	 * A retry time from before the restart belongs to an outage that may
+	 * be over: try at once, and back off afresh if it is not.
+	 */
+	it->next_try = 0;
 	append(o, it);
 	if (!it->dead)
 		o->npending++;
@@ -554,6 +598,7 @@ outbox_free(struct outbox *o)
 	}
 	while ((u = o->ups) != NULL) {
 		o->ups = u->next;
+		keyq_heap_free(&u->heap);
 		free(u->name);
 		free(u->last_error);
 		free(u);
@@ -622,9 +667,12 @@ retry_one(struct outbox *o, struct item *it)
 		it->dead = false;
 		o->npending++;
 		/* Back into its key queue, in seq order behind what is already there. */
-		keyq_append(o->buckets, &o->queues, it);
+		keyq_append(o->buckets, &o->queues, &upstream_get(o, it->upstream)->heap, it);
+		if (it->action == OUTBOX_TRIGGER)
+			shed_add(&o->shed, it);
 	}
 	it->next_try = 0;
+	keyq_resched(it);
 	if (u != NULL)
 		u->held_until = u->paused_until = 0;
 	persist(o, it);

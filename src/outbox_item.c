@@ -1,5 +1,6 @@
 /*
- * outbox_item.c - deliveries as records and as members of their key queue.
+ * outbox_item.c - deliveries as records, as members of their key queue, and
+ * key queues as members of their upstream's schedule (a binary heap).
  */
 #include "config.h"
 
@@ -95,6 +96,189 @@ item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len)
 	return it;
 }
 
+static int
+shed_level(const struct item *it)
+{
+	return it->severity < 0 ? 0 : it->severity >= SHED_LEVELS ? SHED_LEVELS - 1 : it->severity;
+}
+
+void
+shed_add(struct shed_index *x, struct item *it)
+{
+	int l = shed_level(it);
+	struct item *after = x->tail[l];
+
+	/* Items come in seq order but for a retried dead one: look back from the tail. */
+	while (after != NULL && after->seq > it->seq)
+		after = after->sprev;
+	it->sprev = after;
+	it->snext = after ? after->snext : x->head[l];
+	if (it->snext)
+		it->snext->sprev = it;
+	else
+		x->tail[l] = it;
+	if (after)
+		after->snext = it;
+	else
+		x->head[l] = it;
+	it->shed_listed = true;
+}
+
+void
+shed_del(struct shed_index *x, struct item *it)
+{
+	int l = shed_level(it);
+
+	if (!it->shed_listed)
+		return;
+	if (it->sprev)
+		it->sprev->snext = it->snext;
+	else
+		x->head[l] = it->snext;
+	if (it->snext)
+		it->snext->sprev = it->sprev;
+	else
+		x->tail[l] = it->sprev;
+	it->sprev = it->snext = NULL;
+	it->shed_listed = false;
+}
+
+struct item *
+shed_victim(const struct shed_index *x)
+{
+	for (int l = SHED_LEVELS - 1; l >= 0; l--)
+		for (struct item *it = x->tail[l]; it != NULL; it = it->sprev)
+			if (!it->in_flight && !it->delivered)
+				return it;
+	return NULL;
+}
+
+/* A queue's head may be sent once due: it is neither in flight nor delivered. */
+static bool
+sendable(const struct keyq *q)
+{
+	return q->head != NULL && !q->head->in_flight && !q->head->delivered;
+}
+
+static bool
+before(const struct keyq *a, const struct keyq *b)
+{
+	if (a->head->next_try != b->head->next_try)
+		return a->head->next_try < b->head->next_try;
+	return a->head->seq < b->head->seq;
+}
+
+static void
+heap_set(struct keyq_heap *h, size_t i, struct keyq *q)
+{
+	h->v[i] = q;
+	q->hidx = i;
+}
+
+static void
+sift_up(struct keyq_heap *h, size_t i)
+{
+	struct keyq *q = h->v[i];
+
+	while (i > 0 && before(q, h->v[(i - 1) / 2])) {
+		heap_set(h, i, h->v[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_set(h, i, q);
+}
+
+static void
+sift_down(struct keyq_heap *h, size_t i)
+{
+	struct keyq *q = h->v[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && before(h->v[c + 1], h->v[c]))
+			c++;
+		if (!before(h->v[c], q))
+			break;
+		heap_set(h, i, h->v[c]);
+		i = c;
+	}
+	heap_set(h, i, q);
+}
+
+static void
+heap_insert(struct keyq_heap *h, struct keyq *q)
+{
+	if (h->n == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 64;
+		h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
+	}
+	heap_set(h, h->n++, q);
+	sift_up(h, q->hidx);
+}
+
+static void
+heap_delete(struct keyq_heap *h, struct keyq *q)
+{
+	size_t i = q->hidx;
+	struct keyq *last = h->v[--h->n];
+
+	q->hidx = KEYQ_IDLE;
+	if (last == q)
+		return;
+	heap_set(h, i, last);
+	sift_up(h, i);
+	sift_down(h, last->hidx);
+}
+
+static void
+keyq_place(struct keyq *q)
+{
+	bool in = q->hidx != KEYQ_IDLE;
+
+	if (!sendable(q)) {
+		if (in)
+			heap_delete(q->heap, q);
+	} else if (!in)
+		heap_insert(q->heap, q);
+	else {
+		sift_up(q->heap, q->hidx);
+		sift_down(q->heap, q->hidx);
+	}
+}
+
+void
+keyq_resched(struct item *it)
+{
+	if (it->q != NULL)
+		keyq_place(it->q);
+}
+
+struct keyq *
+keyq_heap_top(const struct keyq_heap *h)
+{
+	return h->n > 0 ? h->v[0] : NULL;
+}
+
+void
+keyq_heap_due_now(struct keyq_heap *h, int64_t now)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (h->v[i]->head->next_try > now)
+			h->v[i]->head->next_try = now;
+	/* Heads now mostly tie: rebuild bottom-up rather than sift each one. */
+	for (size_t i = h->n / 2; i-- > 0;)
+		sift_down(h, i);
+}
+
+void
+keyq_heap_free(struct keyq_heap *h)
+{
+	free(h->v);
+	h->v = NULL;
+	h->n = h->cap = 0;
+}
+
 static char *
 keyq_id(const struct item *it)
 {
@@ -110,7 +294,8 @@ bucket(struct keyq **buckets, const char *id)
 }
 
 void
-keyq_append(struct keyq **buckets, struct keyq **all, struct item *it)
+keyq_append(struct keyq **buckets, struct keyq **all, struct keyq_heap *heap,
+    struct item *it)
 {
 	char *id = keyq_id(it);
 	struct keyq **b = bucket(buckets, id), *q;
@@ -120,6 +305,8 @@ keyq_append(struct keyq **buckets, struct keyq **all, struct item *it)
 	if (q == NULL) {
 		q = xcalloc(1, sizeof(*q));
 		q->id = id;
+		q->heap = heap;
+		q->hidx = KEYQ_IDLE;
 		q->hnext = *b;
 		*b = q;
 		q->all_next = *all;
@@ -135,6 +322,8 @@ keyq_append(struct keyq **buckets, struct keyq **all, struct item *it)
 	else
 		q->head = it;
 	q->tail = it;
+	if (q->head == it)
+		keyq_place(q);
 }
 
 static void
@@ -142,6 +331,8 @@ keyq_unlink(struct keyq **buckets, struct keyq **all, struct keyq *q)
 {
 	struct keyq **b = bucket(buckets, q->id);
 
+	if (q->hidx != KEYQ_IDLE)
+		heap_delete(q->heap, q);
 	while (*b != q)
 		b = &(*b)->hnext;
 	*b = q->hnext;
@@ -175,6 +366,8 @@ keyq_remove(struct keyq **buckets, struct keyq **all, struct item *it)
 	it->qnext = NULL;
 	if (q->head == NULL)
 		keyq_unlink(buckets, all, q);
+	else
+		keyq_place(q);
 }
 
 void

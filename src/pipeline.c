@@ -29,6 +29,8 @@
 /* Commit at least this often under a flood that never lets the loop go idle. */
 #define BATCH_MAX_EVENTS 4096
 #define SWEEP_INTERVAL	 (1 * USEC_PER_SEC)
+#define SWEEP_MAX	 256 /* deadlines handled per tick; the rest wait a second */
+#define SWEEP_RULE_GONE	 (60 * USEC_PER_SEC)
 
 /*
  * The events of the open batch, packed, so that a batch that meets a full
@@ -184,6 +186,46 @@ timeline_state(struct pipeline *p, const struct incident *inc, int64_t at, const
 	timeline_add(p, inc, TIMELINE_STATE, at, text, strlen(text));
 }
 
+static const struct rule *
+rule_by_name(const struct conf *conf, const char *name)
+{
+	for (size_t i = 0; i < conf->nrules; i++)
+		if (strcmp(conf->rules[i]->name, name) == 0)
+			return conf->rules[i];
+	return NULL;
+}
+
+/* File id in the deadline index at when (STORE_NO_DEADLINE: take it out). */
+static void
+deadline_save(struct pipeline *p, uint64_t id, int64_t when)
+{
+	mark_dirty(p, BATCH_STATE);
+	int r = store_deadline_set(p->txn, id, when);
+	if (r < 0)
+		store_failed(p, r, "saving an incident deadline");
+}
+
+/*
+ * When the sweep must look at inc again.  A rule that is gone after a
+ * reload may come back with the next one: look again now and then, and
+ * meanwhile leave the incident to a person.
+ */
+static int64_t
+incident_deadline(const struct conf *conf, const struct incident *inc)
+{
+	const struct rule *r = rule_by_name(conf, inc->rule);
+	int64_t deadline;
+
+	if (r == NULL && !incident_is_open(inc))
+		return STORE_NO_DEADLINE;
+	if (r == NULL)
+		return now_realtime_usec() + SWEEP_RULE_GONE;
+	/* As of the earliest time nothing has expired, so this yields the deadline alone. */
+	incident_check_expiry(inc, r->auto_resolve, r->threshold > 1 ? r->threshold_window : 0,
+	    INT64_MIN, &deadline);
+	return deadline;
+}
+
 static void
 incident_save(struct pipeline *p, const struct incident *inc)
 {
@@ -191,6 +233,8 @@ incident_save(struct pipeline *p, const struct incident *inc)
 	int r = store_incident_put(p->txn, inc);
 	if (r < 0)
 		store_failed(p, r, "saving an incident");
+	else
+		deadline_save(p, inc->id, incident_deadline(p->d->conf, inc));
 }
 
 /*
@@ -586,66 +630,64 @@ pipeline_resolve(struct pipeline *p, const char *key, const char *actor, const c
 	return by_person(p, key, actor, note, true, cause);
 }
 
-static const struct rule *
-rule_by_name(const struct conf *conf, const char *name)
+/*
+ * A deadline is due: expire the incident, or, when its rule now says
+ * otherwise (a reload changed it, or the entry predates the index), file it
+ * again under the deadline the current rule gives.
+ */
+static void
+sweep_one(struct pipeline *p, uint64_t id, int64_t now)
 {
-	for (size_t i = 0; i < conf->nrules; i++)
-		if (strcmp(conf->rules[i]->name, name) == 0)
-			return conf->rules[i];
-	return NULL;
-}
-
-#define SWEEP_MAX 256 /* expiries handled per tick; the rest wait a second */
-
-struct sweep_ctx {
-	const struct conf *conf;
-	int64_t now;
-	size_t n;
-	uint64_t ids[SWEEP_MAX];
-	enum incident_expiry why[SWEEP_MAX];
-};
-
-static int
-sweep_visit(const struct incident *inc, void *arg)
-{
-	struct sweep_ctx *c = arg;
-	const struct rule *r = rule_by_name(c->conf, inc->rule);
-	int64_t deadline;
+	const struct rule *rule;
+	struct incident inc;
 	enum incident_expiry e;
+	int64_t deadline;
+	int r = store_incident_get(p->txn, id, &inc);
 
-	if (r == NULL)
-		return 0; /* its rule is gone after a reload: leave it to a person */
-	e = incident_check_expiry(inc, r->auto_resolve, r->threshold > 1 ? r->threshold_window : 0,
-	    c->now, &deadline);
-	if (e == INCIDENT_KEEP)
-		return 0;
-	c->ids[c->n] = inc->id;
-	c->why[c->n] = e;
-	return ++c->n == SWEEP_MAX;
+	if (r == -ENOENT) {
+		deadline_save(p, id, STORE_NO_DEADLINE); /* the incident is gone */
+		return;
+	}
+	if (r < 0) {
+		store_failed(p, r, "reading an incident");
+		return;
+	}
+	if ((rule = rule_by_name(p->d->conf, inc.rule)) == NULL) {
+		deadline_save(p, id, incident_deadline(p->d->conf, &inc));
+		return;
+	}
+	e = incident_check_expiry(&inc, rule->auto_resolve,
+	    rule->threshold > 1 ? rule->threshold_window : 0, now, &deadline);
+	if (e == INCIDENT_KEEP || incident_resolve(&inc, now) < 0) {
+		deadline_save(p, id, deadline);
+		return;
+	}
+	p->stats.resolved++;
+	timeline_state(p, &inc, now, e == INCIDENT_QUIET ? "auto-resolved after a quiet period" :
+	    "expired below its threshold");
+	queue_change(p, &inc, OUTBOX_RESOLVE);
+	incident_save(p, &inc);
 }
 
+/* Only what is due is read: the cost of a tick does not depend on how many are open. */
 static void
 sweep(struct pipeline *p, int64_t now)
 {
-	struct sweep_ctx *c = xcalloc(1, sizeof(*c));
-	struct incident inc;
+	uint64_t ids[SWEEP_MAX];
+	size_t n;
+	int r;
 
-	c->conf = p->d->conf;
-	c->now = now;
-	if (begin(p, "expiries wait") == NULL)
-		goto out;
-	store_open_foreach(p->txn, sweep_visit, c);
-	for (size_t i = 0; i < c->n; i++) {
-		if (store_incident_get(p->txn, c->ids[i], &inc) < 0 || incident_resolve(&inc, now) < 0)
-			continue;
-		p->stats.resolved++;
-		timeline_state(p, &inc, now, c->why[i] == INCIDENT_QUIET ?
-		    "auto-resolved after a quiet period" : "expired below its threshold");
-		queue_change(p, &inc, OUTBOX_RESOLVE);
-		incident_save(p, &inc);
+	/* Opened, not counted as written until something is due: an idle tick commits nothing. */
+	if ((p->txn = batch_open(p->d->batch)) == NULL)
+		return;
+	if ((r = store_deadline_due(p->txn, now, ids, SWEEP_MAX, &n)) < 0) {
+		store_failed(p, r, "reading due deadlines");
+		return;
 	}
-out:
-	free(c);
+	if (n > 0)
+		batch_wrote(p->d->batch, BATCH_STATE);
+	for (size_t i = 0; i < n; i++)
+		sweep_one(p, ids[i], now);
 }
 
 static int

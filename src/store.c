@@ -17,7 +17,7 @@
 
 #define STORE_MAP_INITIAL (64UL * 1024 * 1024)
 #define STORE_PRUNE_MAX	  4096 /* deletions per commit, so a commit never stalls the loop */
-#define STORE_MAXDBS	  12
+#define STORE_MAXDBS	  16
 
 /* Names of our own meta values; a caller's names never start with "store.". */
 #define META_NEXT_ID "store.next_id"
@@ -25,6 +25,7 @@
 #define META_PRUNED "store.pruned"
 /* Set once the resolved and per-rule indexes cover every incident (older stores lack them). */
 #define META_INDEXED "store.indexed"
+#define META_DEADLINES "store.deadlines" /* present once the deadline index is built */
 #define EVMETA_STATE "state"
 
 #define be_put store_codec_be_put
@@ -41,6 +42,7 @@ struct store {
 	MDB_dbi incidents, keys, open, timeline, meta, outbox; /* in db */
 	MDB_dbi resolved;  /* be(resolved_at) be(id) -> "": pruning order, oldest first */
 	MDB_dbi rule_open; /* rule name and NUL -> be(count of its open incidents) */
+	MDB_dbi deadlines, deadline_of;			       /* in db */
 	MDB_dbi events, evmeta;			       /* in ev */
 	unsigned ntxn; /* live store_txns; resizing unmaps, so only at 0 */
 	bool writing;  /* a second writer would deadlock on LMDB's writer lock */
@@ -192,6 +194,8 @@ out:
 	return rc;
 }
 
+static int deadlines_build(struct store *s);
+
 int
 store_open(const char *dir, const struct store_opts *opts, struct store **ret, char **cause)
 {
@@ -200,7 +204,8 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 		{ "incidents", &s->incidents }, { "keys", &s->keys }, { "open", &s->open },
 		{ "timeline", &s->timeline },	{ "meta", &s->meta },
 		{ "outbox", &s->outbox },	{ "resolved", &s->resolved },
-		{ "rule_open", &s->rule_open },
+		{ "rule_open", &s->rule_open },	{ "deadlines", &s->deadlines },
+		{ "deadline_of", &s->deadline_of },
 	};
 	const struct dbi_name evdbs[] = { { "events", &s->events }, { "meta", &s->evmeta } };
 	int rc;
@@ -221,6 +226,10 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 	}
 	if ((rc = indexes_build(s)) < 0) {
 		xasprintf(cause, "cannot index the incidents in %s: %s", dir, strerror(-rc));
+		goto fail;
+	}
+	if ((rc = deadlines_build(s)) < 0) {
+		xasprintf(cause, "cannot build the deadline index in %s: %s", dir, strerror(-rc));
 		goto fail;
 	}
 	*ret = s;
@@ -710,6 +719,9 @@ store_incident_del(struct store_txn *t, uint64_t id)
 
 	if (rc == 0)
 		rc = incident_del(t, inc);
+	/* A pruned incident leaves nothing behind that a sweep would trip over. */
+	if (rc == 0)
+		rc = store_deadline_set(t, id, STORE_NO_DEADLINE);
 	free(inc);
 	return rc;
 }
@@ -924,6 +936,111 @@ indexes_build(struct store *s)
 		rc = counter_set(t, META_INDEXED, 1);
 	free(b);
 	if (rc < 0) {
+		store_txn_abort(t);
+		return rc;
+	}
+	return store_txn_commit(t);
+}
+
+/*
+ * The deadline index: "deadlines" holds big-endian (deadline, id) keys with
+ * no value, so what is due is a prefix of it; "deadline_of" maps an id to
+ * its entry there, so setting a new deadline moves the old entry.
+ */
+static int
+deadline_entry(struct store_txn *t, uint64_t id, int64_t when, bool add)
+{
+	uint8_t kb[16];
+	MDB_val k = { sizeof kb, kb }, v = { 0, NULL };
+	int rc;
+
+	be_put(kb, (uint64_t)when, 8);
+	be_put(kb + 8, id, 8);
+	if (add)
+		return env_rc(&t->s->db, mdb_put(t->txn, t->s->deadlines, &k, &v, 0));
+	rc = mdb_del(t->txn, t->s->deadlines, &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : env_rc(&t->s->db, rc);
+}
+
+int
+store_deadline_set(struct store_txn *t, uint64_t id, int64_t when)
+{
+	uint8_t ib[8], wb[8];
+	MDB_val ik = { sizeof ib, ib }, v;
+	int rc;
+
+	if (when < 0)
+		when = 0;
+	be_put(ib, id, 8);
+	rc = mdb_get(t->txn, t->s->deadline_of, &ik, &v);
+	if (rc == 0 && v.mv_size == 8) {
+		int64_t old = (int64_t)be_get(v.mv_data, 8);
+		if (old == when)
+			return 0;
+		if ((rc = deadline_entry(t, id, old, false)) < 0)
+			return rc;
+	} else if (rc != 0 && rc != MDB_NOTFOUND)
+		return mdb_to_errno(rc);
+	if (when == STORE_NO_DEADLINE) {
+		rc = mdb_del(t->txn, t->s->deadline_of, &ik, NULL);
+		return rc == MDB_NOTFOUND ? 0 : env_rc(&t->s->db, rc);
+	}
+	be_put(wb, (uint64_t)when, 8);
+	v = (MDB_val){ sizeof wb, wb };
+	if ((rc = env_rc(&t->s->db, mdb_put(t->txn, t->s->deadline_of, &ik, &v, 0))) < 0)
+		return rc;
+	return deadline_entry(t, id, when, true);
+}
+
+int
+store_deadline_due(struct store_txn *t, int64_t now, uint64_t *ids, size_t max, size_t *n)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	MDB_cursor_op op = MDB_FIRST;
+	int rc;
+
+	*n = 0;
+	if ((rc = mdb_cursor_open(t->txn, t->s->deadlines, &c)) != 0)
+		return mdb_to_errno(rc);
+	for (; *n < max && (rc = mdb_cursor_get(c, &k, &v, op)) == 0; op = MDB_NEXT) {
+		if (k.mv_size != 16) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if ((int64_t)be_get(k.mv_data, 8) > now)
+			break;
+		ids[(*n)++] = be_get((const uint8_t *)k.mv_data + 8, 8);
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : mdb_to_errno(rc);
+}
+
+static int
+deadline_build_fn(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	return k->mv_size == 8 ? store_deadline_set(arg, be_get(k->mv_data, 8), 0) : -EBADMSG;
+}
+
+/*
+ * A store written before the deadline index has none.  The store cannot
+ * know the rules, so once, at open, one scan of the open set files every
+ * open incident as due now; the sweep then re-files each under its rule.
+ */
+static int
+deadlines_build(struct store *s)
+{
+	struct store_txn *t;
+	int rc = store_txn_begin(s, true, &t);
+
+	if (rc < 0)
+		return rc;
+	if ((rc = store_meta_get(t, META_DEADLINES, NULL, 0, NULL)) != -ENOENT) {
+		store_txn_abort(t);
+		return rc == -ENOBUFS ? 0 : rc;
+	}
+	struct walk wk = { t->txn, s->open, false, NULL, 0, deadline_build_fn, t };
+	if ((rc = walk(&wk)) < 0 || (rc = store_meta_put(t, META_DEADLINES, "1", 1)) < 0) {
 		store_txn_abort(t);
 		return rc;
 	}

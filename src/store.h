@@ -101,6 +101,17 @@ int store_rule_open_count(struct store_txn *t, const char *rule, uint64_t *n);
  */
 int store_prune_resolved(struct store_txn *t, int64_t before, uint64_t max_resolved, size_t max,
     size_t *pruned);
+/*
+ * The deadline index: when the incident id must be looked at again (its
+ * auto-resolve or threshold window ends), computed by the caller from its
+ * rule.  STORE_NO_DEADLINE removes it.  due fills ids with at most max
+ * incidents whose deadline is <= now, earliest first, so a sweep reads only
+ * what is due.  An open store with incidents from before the index starts
+ * with each open one due at 0.
+ */
+#define STORE_NO_DEADLINE INT64_MAX
+int store_deadline_set(struct store_txn *t, uint64_t id, int64_t when);
+int store_deadline_due(struct store_txn *t, int64_t now, uint64_t *ids, size_t max, size_t *n);
 
 /* Visit incidents, newest first; cb returns non-zero to stop (returned as is). */
 typedef int (*store_incident_cb)(const struct incident *inc, void *arg);

@@ -1,13 +1,15 @@
 /*
  * check_outbox.c - the delivery policy without sockets: backoff with full
  * jitter, Retry-After, the rate window, PagerDuty bodies and verdicts, the
- * stored form of a delivery and the per-key FIFOs that keep order.
+ * stored form of a delivery, the per-key FIFOs that keep order, the heap
+ * that schedules them and the index that picks what to shed.
  */
 #include "config.h"
 
 #include <check.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,6 +247,7 @@ START_TEST(key_queues_keep_order)
 {
 	static struct keyq *buckets[4096];
 	struct keyq *all = NULL;
+	struct keyq_heap heap = { 0 };
 	struct incident a, b;
 	struct item *it[5];
 
@@ -257,7 +260,7 @@ START_TEST(key_queues_keep_order)
 	it[3] = item_new(NULL, "pd", &a, OUTBOX_RESOLVE, "{}", 0);
 	it[4] = item_new(NULL, "am", &a, OUTBOX_TRIGGER, "{}", 0); /* same key, other upstream */
 	for (int i = 0; i < 5; i++)
-		keyq_append(buckets, &all, it[i]);
+		keyq_append(buckets, &all, &heap, it[i]);
 	ck_assert_ptr_eq(it[0]->q, it[2]->q);
 	ck_assert_ptr_ne(it[0]->q, it[1]->q);
 	ck_assert_ptr_ne(it[0]->q, it[4]->q);
@@ -275,7 +278,165 @@ START_TEST(key_queues_keep_order)
 	ck_assert_int_eq(n, 2);
 	keyq_free_all(buckets, &all);
 	ck_assert_ptr_null(all);
+	ck_assert_uint_eq(heap.n, 0);
+	keyq_heap_free(&heap);
 	for (int i = 0; i < 5; i++)
+		item_free(it[i]);
+}
+END_TEST
+
+#define NQ 200
+
+/* NQ keys, each with a trigger and a resolve, seq in enqueue order. */
+static void
+fill(struct keyq **buckets, struct keyq **all, struct keyq_heap *h, struct item **it)
+{
+	struct incident inc;
+
+	sample(&inc);
+	for (int i = 0; i < 2 * NQ; i++) {
+		snprintf(inc.key, sizeof(inc.key), "k%d", i % NQ);
+		it[i] = item_new(NULL, "pd", &inc, i < NQ ? OUTBOX_TRIGGER : OUTBOX_RESOLVE, "{}", 0);
+		it[i]->seq = (uint64_t)i + 1;
+		keyq_append(buckets, all, h, it[i]);
+	}
+}
+
+static void
+drop_all(struct keyq **buckets, struct keyq **all, struct keyq_heap *h, struct item **it)
+{
+	keyq_free_all(buckets, all);
+	ck_assert_uint_eq(h->n, 0);
+	keyq_heap_free(h);
+	for (int i = 0; i < 2 * NQ; i++)
+		item_free(it[i]);
+}
+
+START_TEST(heap_orders_by_next_try_then_seq)
+{
+	static struct keyq *buckets[4096];
+	static struct item *it[2 * NQ];
+	struct keyq *all = NULL, *q;
+	struct keyq_heap h = { 0 };
+
+	fill(buckets, &all, &h, it);
+	ck_assert_uint_eq(h.n, NQ); /* one entry per key: only heads are scheduled */
+	/* Scramble the retry times of the heads; ties remain on purpose. */
+	for (int i = 0; i < NQ; i++) {
+		it[i]->next_try = (int64_t)((i * 37) % 11) * S;
+		keyq_resched(it[i]);
+	}
+	int64_t last_t = -1;
+	uint64_t last_seq = 0;
+	for (int n = 0; n < NQ; n++) {
+		q = keyq_heap_top(&h);
+		ck_assert_ptr_nonnull(q);
+		ck_assert(q->head->next_try > last_t ||
+		    (q->head->next_try == last_t && q->head->seq > last_seq));
+		last_t = q->head->next_try;
+		last_seq = q->head->seq;
+		q->head->in_flight = true; /* sent: out of the heap until its verdict */
+		keyq_resched(q->head);
+	}
+	ck_assert_ptr_null(keyq_heap_top(&h));
+	/* Delivered: the trigger leaves and its resolve, never before, is scheduled. */
+	for (int i = 0; i < NQ; i++) {
+		it[i]->in_flight = false;
+		it[i]->delivered = true;
+		keyq_resched(it[i]);
+		ck_assert_uint_eq(h.n, 0);
+	}
+	for (int i = 0; i < NQ; i++)
+		keyq_remove(buckets, &all, it[i]);
+	ck_assert_uint_eq(h.n, NQ);
+	for (int i = NQ; i < 2 * NQ; i++) {
+		q = keyq_heap_top(&h);
+		ck_assert_ptr_eq(q->head, it[i]); /* all due at 0: in seq order, key after key */
+		keyq_remove(buckets, &all, it[i]);
+	}
+	ck_assert_ptr_null(all);
+	drop_all(buckets, &all, &h, it);
+}
+END_TEST
+
+START_TEST(answers_again_makes_backoff_due_now)
+{
+	static struct keyq *buckets[4096];
+	static struct item *it[2 * NQ];
+	struct keyq *all = NULL;
+	struct keyq_heap h = { 0 };
+	int64_t now = 1000 * S;
+
+	fill(buckets, &all, &h, it);
+	/* Backed off, far into the future, latest for the oldest; one is in flight. */
+	for (int i = 0; i < NQ; i++) {
+		it[i]->attempts = 9;
+		it[i]->next_try = now + (int64_t)(NQ - i) * 60 * S;
+		keyq_resched(it[i]);
+	}
+	it[5]->in_flight = true;
+	keyq_resched(it[5]);
+	ck_assert_ptr_eq(keyq_heap_top(&h)->head, it[NQ - 1]);
+	keyq_heap_due_now(&h, now);
+	ck_assert_uint_eq(h.n, NQ - 1);
+	for (int i = 0; i < NQ; i++) {
+		if (i == 5)
+			continue;
+		struct keyq *q = keyq_heap_top(&h);
+		ck_assert_ptr_eq(q->head, it[i]); /* due now, oldest first */
+		ck_assert_int_eq(q->head->next_try, now);
+		q->head->in_flight = true;
+		keyq_resched(q->head);
+	}
+	ck_assert_ptr_null(keyq_heap_top(&h));
+	/* The one in flight keeps its own time: its verdict decides it. */
+	ck_assert_int_eq(it[5]->next_try, now + (NQ - 5) * 60 * S);
+	/* Something due earlier than now stays as it is. */
+	it[7]->in_flight = false;
+	it[7]->next_try = now - S;
+	keyq_resched(it[7]);
+	keyq_heap_due_now(&h, now);
+	ck_assert_int_eq(it[7]->next_try, now - S);
+	drop_all(buckets, &all, &h, it);
+}
+END_TEST
+
+START_TEST(shed_picks_least_severe_newest)
+{
+	static struct shed_index x;
+	struct incident inc;
+	struct item *it[6];
+	static const int sev[6] = { 6, 2, 6, 3, 6, 2 };
+
+	sample(&inc);
+	for (int i = 0; i < 6; i++) {
+		inc.severity = sev[i];
+		it[i] = item_new(NULL, "pd", &inc, OUTBOX_TRIGGER, "{}", 0);
+		it[i]->seq = (uint64_t)i + 1;
+	}
+	for (int i = 0; i < 6; i++)
+		if (i != 2)
+			shed_add(&x, it[i]);
+	shed_add(&x, it[2]); /* a retried dead one comes back in seq order */
+	ck_assert_ptr_eq(shed_victim(&x), it[4]);
+	it[4]->in_flight = true; /* never shed what is in flight */
+	ck_assert_ptr_eq(shed_victim(&x), it[2]);
+	shed_del(&x, it[2]);
+	shed_del(&x, it[2]); /* not listed: no-op */
+	ck_assert_ptr_eq(shed_victim(&x), it[0]);
+	shed_del(&x, it[0]);
+	ck_assert_ptr_eq(shed_victim(&x), it[3]);
+	shed_del(&x, it[3]);
+	ck_assert_ptr_eq(shed_victim(&x), it[5]);
+	it[5]->delivered = true;
+	ck_assert_ptr_eq(shed_victim(&x), it[1]);
+	shed_del(&x, it[1]);
+	shed_del(&x, it[4]);
+	shed_del(&x, it[5]);
+	ck_assert_ptr_null(shed_victim(&x));
+	for (int l = 0; l < SHED_LEVELS; l++)
+		ck_assert(x.head[l] == NULL && x.tail[l] == NULL);
+	for (int i = 0; i < 6; i++)
 		item_free(it[i]);
 }
 END_TEST
@@ -294,6 +455,9 @@ main(void)
 	tcase_add_test(tc, pagerduty_verdicts);
 	tcase_add_test(tc, item_round_trip);
 	tcase_add_test(tc, key_queues_keep_order);
+	tcase_add_test(tc, heap_orders_by_next_try_then_seq);
+	tcase_add_test(tc, answers_again_makes_backoff_due_now);
+	tcase_add_test(tc, shed_picks_least_severe_newest);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

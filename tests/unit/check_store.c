@@ -1199,6 +1199,91 @@ START_TEST(test_index_build)
 }
 END_TEST
 
+static size_t
+due(int64_t now, uint64_t *ids, size_t max)
+{
+	struct store_txn *t = begin(false);
+	size_t n;
+
+	ck_assert_int_eq(store_deadline_due(t, now, ids, max, &n), 0);
+	store_txn_abort(t);
+	return n;
+}
+
+static void
+set_deadline(uint64_t id, int64_t when)
+{
+	struct store_txn *t = begin(true);
+
+	ck_assert_int_eq(store_deadline_set(t, id, when), 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+}
+
+START_TEST(test_deadlines)
+{
+	uint64_t ids[8];
+
+	ck_assert_uint_eq(due(INT64_MAX - 1, ids, 8), 0);
+	set_deadline(7, 300);
+	set_deadline(3, 100);
+	set_deadline(9, 100); /* a tie: by id */
+	set_deadline(5, 200);
+	ck_assert_uint_eq(due(99, ids, 8), 0);
+	ck_assert_uint_eq(due(100, ids, 8), 2);
+	ck_assert_uint_eq(ids[0], 3);
+	ck_assert_uint_eq(ids[1], 9);
+	ck_assert_uint_eq(due(1000, ids, 3), 3); /* bounded: the rest wait */
+	ck_assert_uint_eq(ids[2], 5);
+	/* Moving a deadline leaves no entry behind at the old one. */
+	set_deadline(3, 250);
+	set_deadline(3, 250);
+	ck_assert_uint_eq(due(200, ids, 8), 2);
+	ck_assert_uint_eq(ids[0], 9);
+	ck_assert_uint_eq(ids[1], 5);
+	set_deadline(9, STORE_NO_DEADLINE);
+	set_deadline(9, STORE_NO_DEADLINE); /* absent already: no error */
+	set_deadline(5, -4);		    /* clamped: due at once */
+	ck_assert_uint_eq(due(0, ids, 8), 1);
+	ck_assert_uint_eq(ids[0], 5);
+	ck_assert_uint_eq(due(INT64_MAX - 1, ids, 8), 3);
+	/* An aborted batch moves nothing. */
+	struct store_txn *t = begin(true);
+	ck_assert_int_eq(store_deadline_set(t, 7, 10), 0);
+	store_txn_abort(t);
+	ck_assert_uint_eq(due(10, ids, 8), 1);
+	reopen(&log_on); /* durable, and not rebuilt */
+	ck_assert_uint_eq(due(INT64_MAX - 1, ids, 8), 3);
+	ck_assert_uint_eq(ids[0], 5);
+	ck_assert_uint_eq(ids[1], 3);
+	ck_assert_uint_eq(ids[2], 7);
+}
+END_TEST
+
+START_TEST(test_deadlines_built_at_open)
+{
+	uint64_t ids[8];
+
+	/* Incidents written as a store from before the index holds them. */
+	put_incident(1, "a", INCIDENT_TRIGGERED);
+	put_incident(2, "b", INCIDENT_RESOLVED);
+	put_incident(3, "c", INCIDENT_PENDING);
+	ck_assert_uint_eq(due(INT64_MAX - 1, ids, 8), 0);
+	store_close(s);
+	s = NULL;
+	raw_put("db", "meta", "store.deadlines", 15, NULL, 0);
+	reopen(&log_on);
+	/* Every open one is due at once, for the sweep to file under its rule. */
+	ck_assert_uint_eq(due(0, ids, 8), 2);
+	ck_assert_uint_eq(ids[0], 1);
+	ck_assert_uint_eq(ids[1], 3);
+	set_deadline(1, 500);
+	set_deadline(3, STORE_NO_DEADLINE);
+	reopen(&log_on); /* once only */
+	ck_assert_uint_eq(due(INT64_MAX - 1, ids, 8), 1);
+	ck_assert_uint_eq(ids[0], 1);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -1232,6 +1317,8 @@ store_suite(void)
 	tcase_add_test(tc, test_prune_resolved);
 	tcase_add_test(tc, test_prune_keeps_newer_key);
 	tcase_add_test(tc, test_index_build);
+	tcase_add_test(tc, test_deadlines);
+	tcase_add_test(tc, test_deadlines_built_at_open);
 	suite_add_tcase(su, tc);
 	/* Hundreds of MiB through the map: slow under valgrind. */
 	tcase_add_checked_fixture(big, setup, teardown);

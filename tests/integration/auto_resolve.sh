@@ -1,0 +1,46 @@
+#!/bin/sh
+# auto-resolve and threshold windows run from the deadline index: a quiet
+# incident resolves itself, a pending one expires below its threshold, and
+# after a reload the current rule decides (an early deadline is filed again).
+. "$(dirname "$0")/lib.sh"
+
+rules() {
+	conf_head
+	cat >> "$CONF" <<CONF
+rule "quiet" {
+	match syslog message ~ "quiet (?<n>\S+)"
+	key "quiet/{n}"
+	auto-resolve $1
+}
+rule "rare" {
+	match syslog message ~ "rare (?<n>\S+)"
+	key "rare/{n}"
+	threshold 3 in 2s
+}
+CONF
+}
+state_of() {
+	ctl --json show "$1" | json "j['incident']['state']"
+}
+send() { logger -n 127.0.0.1 -P "$PORT" -d --rfc3164 -t T "$1"; }
+
+rules 2s
+start_triaged
+send "quiet a"
+send "rare a"
+send "quiet b"
+wait_incidents "len(j['incidents']) == 3"
+[ "$(state_of rare/a)" = pending ] || fail "rare/a should be pending"
+wait_incidents "sorted(i['state'] for i in j['incidents']) == ['resolved'] * 3" 10
+ctl show quiet/a | grep -q "auto-resolved after a quiet period" || fail "no auto-resolve line"
+ctl show rare/a | grep -q "expired below its threshold" || fail "no expiry line"
+
+# A longer auto-resolve after a reload: the 2s deadline comes due and is filed again.
+send "quiet c"
+wait_incidents "[i['state'] for i in j['incidents'] if i['key'] == 'quiet/c'] == ['triggered']"
+rules 1h
+kill -HUP "$TRIAGED_PID"
+wait_status "j['reloads'] >= 1"
+sleep 4
+[ "$(state_of quiet/c)" = triggered ] || fail "quiet/c resolved under the old rule"
+pass "auto-resolve and threshold expiry from the deadline index"
