@@ -666,7 +666,7 @@ retry_one(struct outbox *o, struct item *it)
 	if (it->dead) {
 		it->dead = false;
 		o->npending++;
-		/* Back into its key queue, in seq order behind what is already there. */
+		/* Back into its key queue in sequence order: before its own resolve. */
 		keyq_append(o->buckets, &o->queues, &upstream_get(o, it->upstream)->heap, it);
 		if (it->action == OUTBOX_TRIGGER)
 			shed_add(&o->shed, it);

@@ -317,11 +317,26 @@ keyq_append(struct keyq **buckets, struct keyq **all, struct keyq_heap *heap,
 		free(id);
 	it->q = q;
 	it->qnext = NULL;
-	if (q->tail)
-		q->tail->qnext = it;
-	else
-		q->head = it;
-	q->tail = it;
+	if (q->tail == NULL || q->tail->seq <= it->seq) {
+		if (q->tail)
+			q->tail->qnext = it;
+		else
+			q->head = it;
+		q->tail = it;
+	} else {
+		/*
+		 * A retried dead letter goes back in sequence order, never behind
+		 * the resolve that followed it; but never before a head that is in
+		 * flight or delivered, which must stay the head until it is done.
+		 */
+		struct item **pp = &q->head;
+		while (*pp != NULL && ((*pp)->in_flight || (*pp)->delivered || (*pp)->seq <= it->seq))
+			pp = &(*pp)->qnext;
+		it->qnext = *pp;
+		*pp = it;
+		if (it->qnext == NULL)
+			q->tail = it;
+	}
 	if (q->head == it)
 		keyq_place(q);
 }

@@ -285,6 +285,46 @@ START_TEST(key_queues_keep_order)
 }
 END_TEST
 
+/* A retried dead trigger goes back before its own resolve, never before an in-flight head. */
+START_TEST(retried_dead_letter_keeps_sequence_order)
+{
+	static struct keyq *buckets[4096];
+	struct keyq *all = NULL;
+	struct keyq_heap heap = { 0 };
+	struct incident a;
+	struct item *trig, *ack, *res;
+
+	sample(&a);
+	trig = item_new(NULL, "pd", &a, OUTBOX_TRIGGER, "{}", 0);
+	ack = item_new(NULL, "pd", &a, OUTBOX_ACKNOWLEDGE, "{}", 0);
+	res = item_new(NULL, "pd", &a, OUTBOX_RESOLVE, "{}", 0);
+	trig->seq = 1;
+	ack->seq = 2;
+	res->seq = 3;
+	/* The trigger was dead-lettered (out of its queue); the resolve followed. */
+	keyq_append(buckets, &all, &heap, res);
+	keyq_append(buckets, &all, &heap, trig); /* queue retry */
+	ck_assert_ptr_eq(res->q->head, trig);
+	ck_assert_ptr_eq(trig->qnext, res);
+	ck_assert_ptr_eq(res->q->tail, res);
+	/* With the head in flight, the retried one waits behind it, in order after that. */
+	keyq_remove(buckets, &all, trig);
+	res->in_flight = true;
+	keyq_append(buckets, &all, &heap, ack);
+	keyq_append(buckets, &all, &heap, trig);
+	ck_assert_ptr_eq(res->q->head, res);
+	ck_assert_ptr_eq(res->qnext, trig);
+	ck_assert_ptr_eq(trig->qnext, ack);
+	ck_assert_ptr_eq(res->q->tail, ack);
+	res->in_flight = false;
+	keyq_free_all(buckets, &all);
+	keyq_heap_free(&heap);
+	item_free(trig);
+	item_free(ack);
+	item_free(res);
+}
+END_TEST
+
 #define NQ 200
 
 /* NQ keys, each with a trigger and a resolve, seq in enqueue order. */
@@ -455,6 +495,7 @@ main(void)
 	tcase_add_test(tc, pagerduty_verdicts);
 	tcase_add_test(tc, item_round_trip);
 	tcase_add_test(tc, key_queues_keep_order);
+	tcase_add_test(tc, retried_dead_letter_keeps_sequence_order);
 	tcase_add_test(tc, heap_orders_by_next_try_then_seq);
 	tcase_add_test(tc, answers_again_makes_backoff_due_now);
 	tcase_add_test(tc, shed_picks_least_severe_newest);

@@ -1,0 +1,23 @@
+/*
+ * check_run.h - how every unit test program ends: run its suite, exit 0
+ * when nothing failed.
+ */
+#ifndef TRIAGED_CHECK_RUN_H
+#define TRIAGED_CHECK_RUN_H
+
+#include <check.h>
+#include <stdlib.h>
+
+static inline int
+check_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+#endif
