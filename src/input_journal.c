@@ -42,7 +42,6 @@ struct journal_input {
 	char *last_cursor; /* of the last entry submitted; a reopen resumes after it */
 	bool cursor_dirty; /* last_cursor is not in a batch yet: the next one writes it */
 	bool current;	   /* positioned on an entry not yet submitted */
-	bool reseek;	   /* a batch was rolled back: resume after the stored cursor */
 	struct event ev;
 	struct log_ratelimit rl;
 };
@@ -215,16 +214,6 @@ batch_prepare(struct store_txn *t, void *arg)
 	return 1;
 }
 
-static void batch_rolled_back(void *arg);
-
-/* The pipeline replays this batch's events in a grown map: the cursor goes with them again. */
-static void
-batch_redo(void *arg)
-{
-	struct journal_input *ji = arg;
-
-	ji->cursor_dirty = ji->last_cursor != NULL;
-}
 
 /* Position after cursor, or (NULL) at the head or the tail per c. */
 static int
@@ -251,34 +240,23 @@ seek(struct journal_input *ji, const struct conf_journal *c, const char *cursor)
 	return 0;
 }
 
-static void
-reseek(struct journal_input *ji)
-{
-	char cursor[JOURNAL_CURSOR_MAX];
-	int r = stored_cursor(ji, cursor, sizeof(cursor));
-
-	ji->reseek = false;
-	free(ji->last_cursor);
-	ji->last_cursor = NULL;
-	if (r >= 0)
-		r = seek(ji, &ji->d->conf->journal, r > 0 ? cursor : NULL);
-	if (r < 0)
-		log_error("journal: cannot go back to the cursor last committed: %s; "
-		    "entries since may be read twice", strerror(-r));
-}
-
 static int
 submit(struct journal_input *ji)
 {
 	const struct conf *conf = ji->d->conf;
 	struct event *ev = &ji->ev;
+	char *prev = ji->last_cursor;
 	const void *data;
 	uint64_t ts;
 	size_t len;
 	int r;
 
-	if ((r = put_cursor(ji)) < 0)
+	/* Noted first: a commit inside pipeline_submit takes the cursor with the event. */
+	ji->last_cursor = NULL;
+	if ((r = put_cursor(ji)) < 0) {
+		ji->last_cursor = prev;
 		return r;
+	}
 	journal_event_begin(ev, conf->max_message, now_realtime_usec());
 	if (sd_journal_get_realtime_usec(ji->j, &ts) >= 0)
 		ev->ts_usec = (int64_t)ts;
@@ -287,10 +265,13 @@ submit(struct journal_input *ji)
 		journal_event_add(ev, data, len, conf->max_message);
 	journal_event_finish(ev, conf->hostname);
 	if ((r = pipeline_submit(ji->d->pipeline, ev)) < 0) {
-		/* Not stored, and its cursor must not be: read again from what is committed. */
-		batch_rolled_back(ji);
+		/* Not accepted (what waits for a refusing store is full): nor read, then. */
+		free(ji->last_cursor);
+		ji->last_cursor = prev;
+		ji->cursor_dirty = prev != NULL;
 		return r;
 	}
+	free(prev);
 	return 0;
 }
 
@@ -303,8 +284,6 @@ read_batch(struct journal_input *ji)
 
 	if ((r = sd_journal_process(ji->j)) < 0)
 		log_ratelimited(&ji->rl, "journal: %s", strerror(-r));
-	if (ji->reseek)
-		reseek(ji);
 	for (n = 0; n < JOURNAL_BATCH; n++) {
 		if (!ji->current && (r = sd_journal_next(ji->j)) <= 0)
 			break;
@@ -466,17 +445,16 @@ journal_input_apply(struct journal_input *ji, const struct conf *conf, char **ca
 	return 0;
 }
 
+/*
+ * The batch is lost, the events read into it are not: the pipeline holds
+ * them for the next batch, and the cursor goes with them again.
+ */
 static void
 batch_rolled_back(void *arg)
 {
 	struct journal_input *ji = arg;
 
-	ji->cursor_dirty = false; /* it stood for entries whose events are lost */
-	if (ji->j == NULL)
-		return;
-	ji->reseek = true;
-	ji->current = false;
-	arm(ji, 0);
+	ji->cursor_dirty = ji->last_cursor != NULL;
 }
 
 int
@@ -488,8 +466,7 @@ journal_input_new(struct daemon *d, struct journal_input **ret)
 	ji->d = d;
 	ji->rl.interval_usec = 10 * USEC_PER_SEC;
 	r = batch_join(d->batch, &(struct batch_participant){ .name = "journal",
-	    .prepare = batch_prepare, .rolled_back = batch_rolled_back, .redo = batch_redo,
-	    .arg = ji });
+	    .prepare = batch_prepare, .rolled_back = batch_rolled_back, .arg = ji });
 	if (r < 0) {
 		free(ji);
 		return r;

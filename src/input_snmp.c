@@ -746,15 +746,12 @@ batch_committed(void *arg)
 	si->npending = 0;
 }
 
+/*
+ * A lost batch or one redone in a grown map: the pipeline holds the events
+ * and writes them again, so their informs wait for that commit.
+ */
 static void
-batch_rolled_back(void *arg)
-{
-	drop_pending(arg, NULL);
-}
-
-/* The pipeline replays the events of a batch redone in a grown map: their informs still wait. */
-static void
-batch_redo(void *arg)
+batch_kept(void *arg)
 {
 	(void)arg;
 }
@@ -764,7 +761,7 @@ snmp_input_join(struct snmp_input *si, struct batch *b)
 {
 	si->batch = b;
 	return batch_join(b, &(struct batch_participant){ .name = "snmp",
-	    .committed = batch_committed, .rolled_back = batch_rolled_back, .redo = batch_redo,
+	    .committed = batch_committed, .rolled_back = batch_kept, .redo = batch_kept,
 	    .arg = si });
 }
 

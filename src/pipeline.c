@@ -33,17 +33,22 @@
 #define SWEEP_RULE_GONE	 (60 * USEC_PER_SEC)
 
 /*
- * The events of the open batch, packed, so that a batch that meets a full
- * LMDB map is redone in a grown one instead of lost.  Bounded: a batch
- * commits when they fill REPLAY_MAX.
+ * Every accepted event not yet committed, packed: those of the open batch,
+ * so that a batch that meets a full LMDB map is redone in a grown one, and
+ * those taken while the store refuses writes (disk full), written by the
+ * first batch that commits again.  Nothing accepted is lost while the
+ * daemon runs.  Bounded: a batch commits when they fill REPLAY_MAX, and
+ * while the store refuses writes, events beyond it are refused (counted).
  */
 #define REPLAY_MAX (16 * 1024 * 1024)
 
 struct replay {
 	char *buf;
 	size_t len, cap;
-	size_t *offs; /* where each event begins */
+	size_t *offs;	/* where each event begins */
 	size_t n, nmax;
+	size_t applied; /* the first `applied` are in the open batch */
+	size_t counted; /* the first `counted` were processed once: counters have them */
 };
 
 struct pipeline {
@@ -101,12 +106,38 @@ replay_save(struct replay *rp, const struct event *ev)
 static void
 replay_clear(struct replay *rp)
 {
-	rp->len = rp->n = 0;
+	rp->len = rp->n = rp->applied = rp->counted = 0;
 	/* A storm's worth of memory goes back once the storm is committed. */
 	if (rp->cap > 1024 * 1024) {
 		free(rp->buf);
 		rp->buf = NULL;
 		rp->cap = 0;
+	}
+}
+
+static void process(struct pipeline *p, struct event *ev);
+
+/*
+ * Write the held events that the open batch (p->txn) does not have yet.
+ * One processed before, in a batch that was lost, is not counted again.
+ */
+static void
+apply_held(struct pipeline *p)
+{
+	struct replay *rp = &p->replay;
+	struct event ev;
+
+	while (rp->applied < rp->n) {
+		size_t i = rp->applied++;
+		struct pipeline_stats before = p->stats;
+		event_unpack(&ev, rp->buf + rp->offs[i]);
+		process(p, &ev);
+		if (i < rp->counted) {
+			before.redone_events++;
+			before.store_errors = p->stats.store_errors;
+			p->stats = before;
+		} else
+			rp->counted = i + 1;
 	}
 }
 
@@ -120,6 +151,7 @@ batch_committed(void *arg)
 	replay_clear(&p->replay);
 }
 
+/* The batch is lost, the events are not: the next batch writes them again. */
 static void
 batch_rolled_back(void *arg)
 {
@@ -127,28 +159,32 @@ batch_rolled_back(void *arg)
 
 	p->stats.store_errors++;
 	p->batch_events = 0;
-	replay_clear(&p->replay);
+	p->replay.applied = 0;
 }
 
-static void process(struct pipeline *p, struct event *ev);
+/* A batch opened by someone else (or by the batch itself after a pause) takes the held events. */
+static int
+batch_prepare(struct store_txn *t, void *arg)
+{
+	struct pipeline *p = arg;
+
+	if (p->replay.applied == p->replay.n)
+		return 0;
+	p->txn = t;
+	apply_held(p);
+	return 1;
+}
 
 /* The batch met a full map: process its events again in the grown one. */
 static void
 batch_redo(void *arg)
 {
 	struct pipeline *p = arg;
-	struct pipeline_stats counted = p->stats; /* these events were counted once */
-	struct event ev;
 
 	p->batch_events = 0;
-	p->txn = batch_txn(p->d->batch, BATCH_URGENT);
-	for (size_t i = 0; i < p->replay.n && p->txn != NULL; i++) {
-		event_unpack(&ev, p->replay.buf + p->replay.offs[i]);
-		process(p, &ev);
-	}
-	counted.redone_events += p->replay.n;
-	counted.store_errors = p->stats.store_errors;
-	p->stats = counted;
+	p->replay.applied = 0;
+	if ((p->txn = batch_txn(p->d->batch, BATCH_URGENT)) != NULL)
+		apply_held(p);
 }
 
 static void
@@ -515,15 +551,22 @@ pipeline_submit(struct pipeline *p, struct event *ev)
 		p->stats.malformed++;
 	if (ev->flags & EVENT_TRUNCATED)
 		p->stats.truncated++;
-	if (begin(p, "dropping events") == NULL)
-		return -EIO;
 	if (!replay_save(&p->replay, ev)) {
-		batch_flush(p->d->batch);
-		if (begin(p, "dropping events") == NULL)
+		batch_flush(p->d->batch); /* a commit empties what is held */
+		if (!replay_save(&p->replay, ev)) {
+			p->stats.store_errors++;
+			log_ratelimited(&p->store_rl, "the state database refuses writes and %zu "
+			    "events wait in memory for it: refusing more", p->replay.n);
 			return -EIO;
-		replay_save(&p->replay, ev);
+		}
 	}
-	process(p, ev);
+	p->txn = batch_txn(p->d->batch, BATCH_LOG_ONLY);
+	if (p->txn == NULL) {
+		log_ratelimited(&p->store_rl, "the state database refuses writes: %zu events wait "
+		    "in memory until it takes them", p->replay.n);
+		return 0; /* accepted: the first batch that commits writes it */
+	}
+	apply_held(p);
 	if (p->batch_events >= BATCH_MAX_EVENTS)
 		batch_flush(p->d->batch);
 	return 0;
@@ -711,8 +754,8 @@ pipeline_new(struct daemon *d, struct pipeline **ret)
 	p->store_rl.interval_usec = 10 * USEC_PER_SEC;
 	p->fold_rl.interval_usec = 60 * USEC_PER_SEC;
 	r = batch_join(d->batch, &(struct batch_participant){ .name = "pipeline",
-	    .committed = batch_committed, .rolled_back = batch_rolled_back, .redo = batch_redo,
-	    .arg = p });
+	    .prepare = batch_prepare, .committed = batch_committed,
+	    .rolled_back = batch_rolled_back, .redo = batch_redo, .arg = p });
 	if (r >= 0)
 		r = sd_event_now(d->event, CLOCK_MONOTONIC, &now);
 	if (r >= 0)
