@@ -4,8 +4,14 @@
 # refuses connections, then the stand-in answers (202) and the outbox drains
 # with `rate-limit off`.  Prints, per N, the drain rate and triaged's CPU per
 # delivery over the drain (utime + stime from /proc/PID/stat), the CPU
-# per incident while queueing, and triaged's peak RSS (VmHWM).  Loopback and high ports only; every wait is
-# bounded.  See bench/README.md and the first section of bench/RESULTS.md.
+# per incident while queueing, and triaged's peak RSS (VmHWM) and peak
+# anonymous RSS (RssAnon, sampled).  During each drain, bench/loadgen sends
+# UDP_RATE lines/s that no rule matches (lost = sent - received by the
+# listener) and bench/probe_latency.py sends a fresh "probe N" UDP line
+# every 20 ms and times it until `show probe/N` finds the incident.
+# Then STORED incidents are stored (no upstream) and triaged's anonymous
+# RSS is read.  Loopback and high ports only; every wait is bounded.  See
+# bench/README.md and the first section of bench/RESULTS.md.
 #
 # Environment (defaults in brackets):
 #   TRIAGED, TRIAGECTL   binaries [./triaged ./triagectl from the repo top]
@@ -16,6 +22,10 @@
 #   REFUSE_MIN           seconds the stand-in refuses at least [5]
 #   TIMEOUT              longest wait for queueing or for the drain, s [600]
 #   PIN [0]              1: triaged on CPU 0, stand-in and sender on CPU 1
+#   UDP_RATE [20000]     lines/s of UDP chatter during each drain (0: none)
+#   STORED [1000000]     incidents stored for the RSS run (0: no such run)
+#   PERF                 a file prefix: `perf record -g` of triaged over each
+#                        drain into PERF.N.data
 set -eu
 
 BENCH=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +37,8 @@ TOP=$(cd "$BENCH/.." && pwd)
 : "${REFUSE_MIN:=5}"
 : "${TIMEOUT:=600}"
 : "${PIN:=0}"
+: "${UDP_RATE:=20000}"
+: "${STORED:=1000000}"
 
 HZ=$(getconf CLK_TCK)
 TOP_SRCDIR=$TOP
@@ -64,6 +76,7 @@ cpu_ticks() {
 start_scale_triaged() {
 	local n=$1
 	PORT=$(free_port)
+	UPORT=$(free_port)
 	rm -rf "$T/state"
 	cat > "$T/triaged.conf" <<CONF
 state-dir "$T/state"
@@ -72,6 +85,7 @@ hostname "scale"
 event-log off
 outbox-max $((n * 2))
 listen syslog tcp 127.0.0.1:$PORT
+listen syslog udp 127.0.0.1:$UPORT { rcvbuf 4M }
 upstream "pd" pagerduty {
 	url "http://127.0.0.1:$PD_PORT/v2/enqueue"
 	routing-key-file "$T/pd.key"
@@ -81,7 +95,13 @@ upstream "pd" pagerduty {
 rule "disk" {
 	match syslog message ~ "I/O error, dev (?<dev>\\\\S+), sector (?<sector>[0-9]+)"
 	key "{host}/disk/{dev}/{sector}"
-	send "pd"
+	max-open $((n * 2))
+	${SEND:-send "pd"}
+}
+rule "probe" {
+	match syslog message ~ "^probe (?<n>[0-9]+)"
+	key "probe/{n}"
+	max-open 1000000
 }
 CONF
 	$(pin 0) "$TRIAGED" -c "$T/triaged.conf" >"$T/triaged.log" 2>&1 &
@@ -127,8 +147,32 @@ wait_queued() {
 	done
 }
 
+# RssAnon of triaged, in KiB.
+anon_kib() {
+	awk '/^RssAnon:/ { print $2 }' "/proc/$TRIAGED_PID/status"
+}
+
+# Lines the UDP listener received, from status.
+udp_received() {
+	ctl --json status | python3 -c '
+import json, sys
+print(sum(l["received"] for l in json.load(sys.stdin)["listeners"] if l["proto"] == "udp"))'
+}
+
+# UDP_RATE lines/s that no rule matches, in 1 s chunks until $T/stop
+# exists; the number sent goes to $T/udp.sent.
+udp_load() {
+	local chunks=0
+	while [ "$UDP_RATE" -gt 0 ] && [ ! -e "$T/stop" ] && [ "$chunks" -lt "$TIMEOUT" ]; do
+		$(pin 1) "$BENCH/loadgen" -n "$UDP_RATE" -r "$UDP_RATE" -m 0 127.0.0.1 "$UPORT" \
+		    >/dev/null 2>&1 || break
+		chunks=$((chunks + 1))
+	done
+	echo $((chunks * UDP_RATE)) > "$T/udp.sent"
+}
+
 run_one() {
-	local n=$1 t0 t1 c0 c1 q0 q1 got last=-1 still=0
+	local n=$1 t0 t1 c0 c1 q0 q1 got last=-1 still=0 anon=0 a
 	start_pd --max-records 16 --fault '{"mode":"refuse","for_seconds":3600}'
 	[ "$PIN" = 1 ] && taskset -pc 1 "$(cat "$T/pd.pid")" >/dev/null
 	start_scale_triaged "$n"
@@ -140,10 +184,22 @@ run_one() {
 	queue_s=$(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')
 	# Let the refusals run into backoff, as an outage would.
 	sleep "$REFUSE_MIN"
+	local perf_pid= load_pid probe_pid udp0
+	if [ -n "${PERF:-}" ]; then
+		perf record -q --call-graph dwarf,16384 -F 999 -p "$TRIAGED_PID" -o "$PERF.$n.data" 2>/dev/null &
+		perf_pid=$!
+		sleep 0.5
+	fi
+	rm -f "$T/stop"
+	udp0=$(udp_received)
+	udp_load & load_pid=$!
+	$(pin 1) python3 "$BENCH/probe_latency.py" "$UPORT" "$SOCK" "$T/stop" > "$T/probe.json" &
+	probe_pid=$!
 	c0=$(cpu_ticks); t0=$(now)
 	pd POST /_faults '{"mode":"normal"}' >/dev/null
 	while :; do
 		got=$(accepted)
+		a=$(anon_kib); [ "$a" -le "$anon" ] || anon=$a
 		[ "$got" -ge "$n" ] && break
 		if [ "$got" = "$last" ]; then
 			still=$((still + 1))
@@ -155,22 +211,66 @@ run_one() {
 		sleep 0.25
 	done
 	c1=$(cpu_ticks); t1=$(now)
-	local rss
+	touch "$T/stop"
+	wait "$load_pid" "$probe_pid" || true
+	[ -z "$perf_pid" ] || { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
+	sleep 1 # what is still in the socket buffer is read, not lost
+	local rss sent recvd probes
 	rss=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$TRIAGED_PID/status")
+	recvd=$(( $(udp_received) - udp0 ))
+	probes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["probes"])' "$T/probe.json")
+	sent=$(( $(cat "$T/udp.sent") + probes ))
 	stop_all
-	awk -v n="$n" -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" -v q0="$q0" -v q1="$q1" \
-	    -v hz="$HZ" -v qs="$queue_s" -v rss="$rss" 'BEGIN {
-		wall = t1 - t0; cpu = (c1 - c0) / hz
-		printf "| %d | %.2f | %.0f | %.2f | %.0f | %s | %.0f | %s |\n", n, wall, n / wall,
-		    cpu, cpu * 1e6 / n, qs, (q1 - q0) / hz * 1e6 / n, rss
-	}'
+	python3 - "$T/probe.json" "$n" "$t0" "$t1" "$c0" "$c1" "$q0" "$q1" "$HZ" "$queue_s" \
+	    "$rss" "$anon" "$sent" "$recvd" <<'PY'
+import json, sys
+pr = json.load(open(sys.argv[1]))
+n, t0, t1, c0, c1, q0, q1, hz = (float(x) for x in sys.argv[2:10])
+qs, rss, anon, sent, recvd = sys.argv[10], sys.argv[11], int(sys.argv[12]), int(sys.argv[13]), int(sys.argv[14])
+wall, cpu = t1 - t0, (c1 - c0) / hz
+print("| %d | %.2f | %.0f | %.2f | %.0f | %s | %.0f | %s / %s / %s | %d | %d | %d | %s | %.1f |" % (
+    n, wall, n / wall, cpu, cpu * 1e6 / n, qs, (q1 - q0) / hz * 1e6 / n,
+    pr["p50_ms"], pr["p99_ms"], pr["max_ms"], pr["missing"], sent, sent - recvd, rss, anon / 1024))
+PY
+}
+
+# STORED incidents, none sent anywhere: what does holding them cost in memory?
+run_stored() {
+	local n=$1 t0 t1
+	PD_PORT=${PD_PORT:-9} SEND=" " start_scale_triaged "$n"
+	t0=$(now)
+	send_lines "$n"
+	local have=0
+	while [ "$have" -lt "$n" ]; do
+		sleep 1
+		have=$(ctl --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"]["total"])')
+		awk -v a="$(now)" -v b="$t0" -v t="$TIMEOUT" 'BEGIN { exit !(a - b > t) }' &&
+		    die "only $have of $n stored after ${TIMEOUT}s"
+	done
+	t1=$(now)
+	local anon hwm
+	anon=$(anon_kib)
+	hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$TRIAGED_PID/status")
+	ctl status >/dev/null # a control request with all of them stored
+	stop_all
+	awk -v n="$n" -v s="$(awk -v a="$t1" -v b="$t0" 'BEGIN { print a - b }')" -v anon="$anon" -v hwm="$hwm" \
+	    'BEGIN { printf "| %d | %.1f | %.1f | %.1f |\n", n, s, anon / 1024, hwm / 1024 }'
 }
 
 [ -x "$TRIAGED" ] || die "no triaged at $TRIAGED (set TRIAGED=)"
 [ -x "$TRIAGECTL" ] || die "no triagectl at $TRIAGECTL (set TRIAGECTL=)"
-say "triaged: $TRIAGED; sizes: $SIZES; backoff-max $BACKOFF_MAX; PIN=$PIN"
-echo "| queued | drain s | deliveries/s | triaged CPU s | CPU µs/delivery | queueing s | queueing CPU µs/incident | peak RSS MiB |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+if [ ! -x "$BENCH/loadgen" ] || [ "$BENCH/loadgen.c" -nt "$BENCH/loadgen" ]; then
+	cc -O2 -o "$BENCH/loadgen" "$BENCH/loadgen.c" || die "cannot build bench/loadgen"
+fi
+say "triaged: $TRIAGED; sizes: $SIZES; backoff-max $BACKOFF_MAX; PIN=$PIN; UDP_RATE=$UDP_RATE"
+echo "| queued | drain s | deliveries/s | triaged CPU s | CPU µs/delivery | queueing s | queueing CPU µs/incident | new line → incident p50 / p99 / max ms | probes missing | UDP sent | UDP lost | peak RSS MiB | peak anon RSS MiB |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for n in $SIZES; do
 	run_one "$n"
 done
+if [ "$STORED" -gt 0 ]; then
+	echo
+	echo "| stored incidents | storing s | anon RSS MiB | peak RSS MiB |"
+	echo "|---:|---:|---:|---:|"
+	run_stored "$STORED"
+fi

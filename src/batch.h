@@ -47,11 +47,13 @@ struct batch_participant {
 
 /*
  * How soon a batch must commit, by what waits on it: a delivery or an
- * inform's answer that may leave only once committed; other state (counts,
+ * inform's answer that may leave only once committed; an incident that
+ * has just fired (a person may look for it at once); other state (counts,
  * timelines); raw-event log appends only.  Under a flood this turns one
  * fsync per few dozen lines into a few dozen a second.
  */
 #define BATCH_URGENT   (1 * 1000LL)
+#define BATCH_FIRED    (5 * 1000LL)
 #define BATCH_STATE    (20 * 1000LL)
 #define BATCH_LOG_ONLY (100 * 1000LL)
 

@@ -25,7 +25,14 @@
 #define TIMEOUT_DEFAULT (30 * USEC_PER_SEC)
 #define CONNECT_DEFAULT (10 * USEC_PER_SEC)
 #define MAX_HOST_CONNS 4L /* per upstream; more requests queue in curl */
-#define TIMER_ACCURACY_USEC 1 /* sd-event would otherwise coalesce 0 ms wakeups late */
+#define TIMER_ACCURACY_USEC 1 /* sd-event would otherwise coalesce short wakeups late */
+/*
+ * curl re-asks for its long timeouts (connect, request) after nearly every
+ * action, each time a few µs off.  Let those fire up to this late, so
+ * sd-event picks the same aligned time and need not re-arm its timerfd.
+ */
+#define LONG_TIMEOUT_MS 1000
+#define LONG_ACCURACY_USEC (100 * 1000)
 
 /* One socket curl asked us to watch; attached to the socket with curl_multi_assign. */
 struct watch {
@@ -52,6 +59,7 @@ struct curl_glue {
 	sd_event *event;
 	CURLM *multi;
 	sd_event_source *timer;
+	sd_event_source *now; /* a defer source for curl's 0 ms timeouts */
 	LIST_HEAD(, watch) watches;
 	LIST_HEAD(, transfer) transfers;
 	unsigned in_flight;
@@ -196,6 +204,13 @@ on_timer_cb(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static int
+on_now_cb(sd_event_source *s, void *userdata)
+{
+	glue_action(userdata, CURL_SOCKET_TIMEOUT, 0);
+	return 0;
+}
+
 static void
 watch_free(struct watch *w)
 {
@@ -238,19 +253,34 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 	return 0;
 }
 
+/* Off, or due at once through the loop; -1 on failure. */
+static int
+timer_now(struct curl_glue *g, bool on)
+{
+	if (on && g->now == NULL)
+		return sd_event_add_defer(g->event, &g->now, on_now_cb, g) < 0 ? -1 : 0;
+	if (g->now != NULL && sd_event_source_set_enabled(g->now, on ? SD_EVENT_ONESHOT :
+	    SD_EVENT_OFF) < 0)
+		return -1;
+	return 0;
+}
+
 /*
- * CURLMOPT_TIMERFUNCTION: one oneshot timer.  A 0 ms timeout also goes
- * through the loop (the timer is simply due), so curl is never re-entered
- * from inside its own callback.
+ * CURLMOPT_TIMERFUNCTION: one oneshot timer, and a defer source for 0 ms,
+ * which goes through the loop too (curl is never re-entered from inside its
+ * own callback) but costs no timerfd update: curl asks for it after
+ * nearly every new request.
  */
 static int
 timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
 	struct curl_glue *g = userp;
-	uint64_t now, when;
+	uint64_t now, when, accuracy;
 	int r;
 
-	if (timeout_ms < 0) {
+	if (timer_now(g, timeout_ms == 0) < 0)
+		return -1;
+	if (timeout_ms <= 0) {
 		if (g->timer != NULL && sd_event_source_set_enabled(g->timer, SD_EVENT_OFF) < 0)
 			return -1;
 		return 0;
@@ -258,10 +288,12 @@ timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	if (sd_event_now(g->event, CLOCK_MONOTONIC, &now) < 0)
 		return -1;
 	when = now + (uint64_t)timeout_ms * USEC_PER_MSEC;
+	accuracy = timeout_ms >= LONG_TIMEOUT_MS ? LONG_ACCURACY_USEC : TIMER_ACCURACY_USEC;
 	if (g->timer == NULL)
-		r = sd_event_add_time(g->event, &g->timer, CLOCK_MONOTONIC, when,
-		    TIMER_ACCURACY_USEC, on_timer_cb, g);
-	else if ((r = sd_event_source_set_time(g->timer, when)) >= 0)
+		r = sd_event_add_time(g->event, &g->timer, CLOCK_MONOTONIC, when, accuracy,
+		    on_timer_cb, g);
+	else if ((r = sd_event_source_set_time(g->timer, when)) >= 0 &&
+	    (r = sd_event_source_set_time_accuracy(g->timer, accuracy)) >= 0)
 		r = sd_event_source_set_enabled(g->timer, SD_EVENT_ONESHOT);
 	return r < 0 ? -1 : 0;
 }
@@ -302,6 +334,7 @@ glue_destroy(struct curl_glue *g)
 	while (!LIST_EMPTY(&g->watches))
 		watch_free(LIST_FIRST(&g->watches));
 	sd_event_source_disable_unref(g->timer);
+	sd_event_source_disable_unref(g->now);
 	sd_event_unref(g->event);
 	if (g->global_ref && --curl_users == 0)
 		curl_global_cleanup();

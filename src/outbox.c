@@ -198,8 +198,12 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 			u->recovered_at = now;
 		}
 		u->failing = false;
-		/* Its deletion goes into the next batch (prepare); it leaves memory at commit. */
-		(void)batch_txn(o->d->batch, BATCH_URGENT);
+		/*
+		 * Its deletion goes into the next batch (prepare); it leaves memory
+		 * at commit.  Soon when the next delivery for the key waits on it;
+		 * otherwise with other state, so a drain is not a commit per reply.
+		 */
+		(void)batch_txn(o->d->batch, it->qnext != NULL ? BATCH_URGENT : BATCH_STATE);
 		note_timeline(o, it, "delivered", why);
 		return;
 	}

@@ -1,7 +1,8 @@
 /*
  * pipeline.c - rules, then incidents, written into the open batch
  * (batch.c owns the transaction).  Each write says how soon it must be
- * durable: a delivery within BATCH_URGENT, other state (counts,
+ * durable: a delivery within BATCH_URGENT, an incident that fired within
+ * BATCH_FIRED, other state (counts,
  * timelines) within BATCH_STATE, raw-event log appends within
  * BATCH_LOG_ONLY; the batch also commits at BATCH_MAX_EVENTS events.
  */
@@ -494,6 +495,7 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 		timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
 	if (fired) {
 		p->stats.triggered++;
+		mark_dirty(p, BATCH_FIRED);
 		if (inc.count > 1)
 			timeline_state(p, &inc, ev->recv_usec, "threshold reached");
 		queue_trigger(p, rule, &inc, ev);
