@@ -48,18 +48,43 @@ store_env_rc(struct store_env *e, int rc)
 	return store_mdb_errno(rc);
 }
 
+/*
+ * An injected failure spoils txn as a failed put spoils it in LMDB: later
+ * writes and the commit return MDB_BAD_TXN, and only an abort ends it.
+ * Reads still work here, where LMDB refuses them too; no caller reads on
+ * after a failed write anyway.
+ */
+static int
+fault_check(struct store_env *e, MDB_txn *txn, enum store_fault_op op)
+{
+#ifdef TRIAGED_FAULT_INJECTION
+	int rc;
+
+	if (e->poisoned != NULL && e->poisoned == txn)
+		return MDB_BAD_TXN;
+	if (e->fault == NULL || (rc = store_fault_hit(e->fault, op)) == 0)
+		return 0;
+	e->poisoned = txn;
+	return rc;
+#else
+	return 0;
+#endif
+}
+
 int
 store_mdb_put(struct store_env *e, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v,
     unsigned flags)
 {
-	(void)e;
-	return mdb_put(txn, dbi, k, v, flags);
+	int rc = fault_check(e, txn, STORE_FAULT_PUT);
+
+	return rc != 0 ? rc : mdb_put(txn, dbi, k, v, flags);
 }
 
 int
 store_mdb_del(struct store_env *e, MDB_txn *txn, MDB_dbi dbi, MDB_val *k)
 {
-	(void)e;
+	if (e->poisoned != NULL && e->poisoned == txn)
+		return MDB_BAD_TXN;
 	return mdb_del(txn, dbi, k, NULL);
 }
 
@@ -67,8 +92,20 @@ store_mdb_del(struct store_env *e, MDB_txn *txn, MDB_dbi dbi, MDB_val *k)
 int
 store_mdb_commit(struct store_env *e, MDB_txn *txn)
 {
-	(void)e;
-	return mdb_txn_commit(txn);
+	int rc = fault_check(e, txn, STORE_FAULT_COMMIT);
+
+	if (rc == 0)
+		return mdb_txn_commit(txn);
+	store_mdb_abort(e, txn); /* a failed mdb_txn_commit aborts too */
+	return rc;
+}
+
+void
+store_mdb_abort(struct store_env *e, MDB_txn *txn)
+{
+	if (e->poisoned == txn)
+		e->poisoned = NULL;
+	mdb_txn_abort(txn);
 }
 
 /*
@@ -227,6 +264,7 @@ store_close(struct store *s)
 		mdb_env_close(s->ev.env);
 	if (s->db.env != NULL)
 		mdb_env_close(s->db.env);
+	store_fault_free(s->db.fault);
 	free(s);
 }
 
@@ -276,8 +314,8 @@ store_txn_abort(struct store_txn *t)
 	if (t == NULL)
 		return;
 	if (t->evtxn != NULL)
-		mdb_txn_abort(t->evtxn);
-	mdb_txn_abort(t->txn);
+		store_mdb_abort(&t->s->ev, t->evtxn);
+	store_mdb_abort(&t->s->db, t->txn);
 	txn_free(t);
 }
 
@@ -296,7 +334,7 @@ store_txn_commit(struct store_txn *t)
 	 */
 	rc = store_env_rc(&t->s->db, store_mdb_commit(&t->s->db, t->txn));
 	if (t->evtxn != NULL && rc != 0) {
-		mdb_txn_abort(t->evtxn);
+		store_mdb_abort(&t->s->ev, t->evtxn);
 		t->evtxn = NULL;
 	} else if (t->evtxn != NULL && store_ev_commit(t) < 0)
 		t->s->ev_errors++;

@@ -103,7 +103,7 @@ store_ev_commit(struct store_txn *t)
 	int rc = 0;
 
 	if (t->appended && ((rc = events_prune(t)) < 0 || (rc = evstate_save(t)) < 0))
-		mdb_txn_abort(t->evtxn);
+		store_mdb_abort(&t->s->ev, t->evtxn);
 	else
 		rc = store_env_rc(&t->s->ev, store_mdb_commit(&t->s->ev, t->evtxn));
 	t->evtxn = NULL;

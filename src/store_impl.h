@@ -5,9 +5,10 @@
  * only they include <lmdb.h> (grep -l lmdb.h src/ must list no other
  * file): everything above the store sees plain structs and -errno.
  *
- * Every mdb_put, mdb_del and mdb_txn_commit of the store goes through
- * store_mdb_put, store_mdb_del and store_mdb_commit (store.c), so there is
- * one place to watch, or to make fail in tests (the commit that creates
+ * Every mdb_put, mdb_del, mdb_txn_commit and write mdb_txn_abort of the
+ * store goes through store_mdb_put, store_mdb_del, store_mdb_commit and
+ * store_mdb_abort (store.c), so there is one place to watch, or to make
+ * fail in tests (store_fault.h) (the commit that creates
  * the databases at open is the exception).
  */
 #ifndef TRIAGED_STORE_IMPL_H
@@ -19,6 +20,7 @@
 
 #include "store.h"
 #include "store_codec.h"
+#include "store_fault.h"
 
 /* Names of our own meta values; a caller's names never start with "store.". */
 #define META_NEXT_ID	"store.next_id"
@@ -31,9 +33,13 @@
 #define be_put store_codec_be_put
 #define be_get store_codec_be_get
 
+struct store_fault;
+
 struct store_env {
 	MDB_env *env;
 	bool full; /* a write met MDB_MAP_FULL: grow at the next write begin */
+	struct store_fault *fault; /* failures on purpose (tests), or NULL */
+	MDB_txn *poisoned; /* the write txn an injected failure spoiled, as LMDB would */
 };
 
 struct store {
@@ -69,6 +75,7 @@ int store_mdb_put(struct store_env *e, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MD
     unsigned flags);
 int store_mdb_del(struct store_env *e, MDB_txn *txn, MDB_dbi dbi, MDB_val *k);
 int store_mdb_commit(struct store_env *e, MDB_txn *txn);
+void store_mdb_abort(struct store_env *e, MDB_txn *txn);
 int store_put_reserve(struct store_env *e, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v,
     unsigned flags);
 int store_u64_get(MDB_txn *txn, MDB_dbi dbi, MDB_val k, uint64_t def, uint64_t *out);
@@ -87,6 +94,10 @@ struct store_walk {
 	void *arg;
 };
 int store_walk(const struct store_walk *wk);
+
+/* store_fault.c: 0, or the LMDB result an injected failure of this operation returns. */
+int store_fault_hit(struct store_fault *f, enum store_fault_op op);
+void store_fault_free(struct store_fault *f);
 
 /* store_incident.c, store_deadline.c: indexes older stores lack, built once at open. */
 int store_indexes_build(struct store *s);
