@@ -30,6 +30,7 @@
 #include "privdrop.h"
 #include "retention.h"
 #include "store.h"
+#include "store_fault.h"
 #include "util.h"
 
 static bool
@@ -200,6 +201,7 @@ int
 daemon_start(struct daemon *d, char **cause)
 {
 	struct store_opts so;
+	bool faults;
 	int r;
 
 	if ((r = sd_event_default(&d->event)) < 0 || (r = setup_signals(d)) < 0) {
@@ -210,8 +212,11 @@ daemon_start(struct daemon *d, char **cause)
 	if ((r = open_inputs(d, cause)) < 0)
 		return r;
 	store_opts_from(d->conf, &so);
-	if ((r = store_open(d->conf->state_dir, &so, &d->store, cause)) < 0)
+	if ((r = store_open(d->conf->state_dir, &so, &d->store, cause)) < 0 ||
+	    (r = store_fault_env(d->store, &faults, cause)) < 0)
 		return r;
+	if (faults)
+		log_warnx("%s is set: the state database will fail on purpose", STORE_FAULT_ENVVAR);
 	if ((r = batch_new(d->event, d->store, &d->batch)) < 0 ||
 	    (r = snmp_input_join(d->snmp, d->batch)) < 0) {
 		xasprintf(cause, "cannot start the batch: %s", strerror(-r));

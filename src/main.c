@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "input_snmp.h"
 #include "log.h"
+#include "store_fault.h"
 #include "util.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/triaged/triaged.conf"
@@ -45,7 +46,11 @@ main(int argc, char **argv)
 		case 'd': debug = true; break;
 		case 't': check = true; break;
 		case 'u': d.user = optarg; break;
-		case 'V': printf("triaged %s\n", PACKAGE_VERSION); return 0;
+		case 'V':
+			/* Tests that make the store fail on purpose look for this. */
+			printf("triaged %s%s\n", PACKAGE_VERSION,
+			    store_fault_compiled ? " (fault injection)" : "");
+			return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -1,5 +1,6 @@
 /*
- * store.h - durable state in LMDB.  The only module that includes <lmdb.h>.
+ * store.h - durable state in LMDB.  Only store*.c include <lmdb.h>
+ * (store_impl.h says what they share).
  *
  * Layout: STATE_DIR/db is an LMDB environment opened with LMDB's safe
  * (synchronous) defaults holding incidents, their timelines and small

@@ -1,0 +1,113 @@
+/*
+ * store_impl.h - what the store*.c files share and nothing else may see:
+ * struct store and struct store_txn, the names of the store's own meta
+ * values, and the helpers every part uses.  Only store*.c include it, and
+ * only they include <lmdb.h> (grep -l lmdb.h src/ must list no other
+ * file): everything above the store sees plain structs and -errno.
+ *
+ * Every mdb_put, mdb_del, mdb_txn_commit and write mdb_txn_abort of the
+ * store goes through store_mdb_put, store_mdb_del, store_mdb_commit and
+ * store_mdb_abort (store.c), so there is one place to watch, or to make
+ * fail in tests (store_fault.h) (the commit that creates
+ * the databases at open is the exception).
+ */
+#ifndef TRIAGED_STORE_IMPL_H
+#define TRIAGED_STORE_IMPL_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+#include "store_codec.h"
+#include "store_fault.h"
+
+/* Names of our own meta values; a caller's names never start with "store.". */
+#define META_NEXT_ID	"store.next_id"
+#define META_OUTBOX_SEQ "store.outbox_seq"
+#define META_PRUNED	"store.pruned"
+/* Set once the resolved and per-rule indexes cover every incident (older stores lack them). */
+#define META_INDEXED   "store.indexed"
+#define META_DEADLINES "store.deadlines" /* present once the deadline index is built */
+
+#define be_put store_codec_be_put
+#define be_get store_codec_be_get
+
+struct store_fault;
+
+struct store_env {
+	MDB_env *env;
+	bool full; /* a write met MDB_MAP_FULL: grow at the next write begin */
+	struct store_fault *fault; /* failures on purpose (tests), or NULL */
+	MDB_txn *poisoned; /* the write txn an injected failure spoiled, as LMDB would */
+};
+
+struct store {
+	struct store_opts opts;
+	struct store_env db, ev;
+	MDB_dbi incidents, keys, open, timeline, meta, outbox; /* in db */
+	MDB_dbi resolved;  /* be(resolved_at) be(id) -> "": pruning order, oldest first */
+	MDB_dbi rule_open; /* rule name and NUL -> be(count of its open incidents) */
+	MDB_dbi deadlines, deadline_of; /* in db */
+	MDB_dbi events, evmeta;		/* in ev */
+	unsigned ntxn; /* live store_txns; resizing unmaps, so only at 0 */
+	bool writing;  /* a second writer would deadlock on LMDB's writer lock */
+	uint64_t map_grows;
+	uint64_t ev_errors; /* failed event-log commits */
+};
+
+struct store_txn {
+	struct store *s;
+	MDB_txn *txn;	/* db environment */
+	MDB_txn *evtxn; /* events environment, begun on first use */
+	bool write;
+	bool appended; /* ev changed: prune and save it at commit */
+	struct store_codec_evstate ev;
+	int64_t newest; /* latest recv_usec appended here, the reference for pruning by age */
+};
+
+/* store.c: results, the one place that writes, and small values. */
+int store_mdb_errno(int rc);
+/* Map an LMDB result, noting a full map so the next write begin grows it. */
+int store_env_rc(struct store_env *e, int rc);
+/* mdb_put, mdb_del and mdb_txn_commit for every caller; LMDB's results. */
+int store_mdb_put(struct store_env *e, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v,
+    unsigned flags);
+int store_mdb_del(struct store_env *e, MDB_txn *txn, MDB_dbi dbi, MDB_val *k);
+int store_mdb_commit(struct store_env *e, MDB_txn *txn);
+void store_mdb_abort(struct store_env *e, MDB_txn *txn);
+int store_put_reserve(struct store_env *e, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v,
+    unsigned flags);
+int store_u64_get(MDB_txn *txn, MDB_dbi dbi, MDB_val k, uint64_t def, uint64_t *out);
+int store_counter_get(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t def, uint64_t *out);
+int store_counter_set(struct store_txn *t, const char *name, uint64_t val);
+int store_counter_next(struct store_txn *t, const char *name, uint64_t *out);
+
+/* One cursor walk serves every foreach: a direction and an optional key prefix. */
+struct store_walk {
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	bool reverse;
+	const void *prefix; /* start at, and stay within, keys beginning with it */
+	size_t plen;
+	int (*fn)(const MDB_val *k, const MDB_val *v, void *arg); /* non-zero stops */
+	void *arg;
+};
+int store_walk(const struct store_walk *wk);
+
+/* store_fault.c: 0, or the LMDB result an injected failure of this operation returns. */
+int store_fault_hit(struct store_fault *f, enum store_fault_op op);
+void store_fault_free(struct store_fault *f);
+
+/* store_incident.c, store_deadline.c: indexes older stores lack, built once at open. */
+int store_indexes_build(struct store *s);
+int store_deadlines_build(struct store *s);
+
+/* store_timeline.c: an incident's timeline goes with it. */
+int store_timeline_del(struct store_txn *t, uint64_t id);
+
+/* store_eventlog.c: the raw-event log's totals, and its commit after the state's. */
+int store_evstate_load(struct store *s, MDB_txn *txn, struct store_codec_evstate *st);
+int store_ev_commit(struct store_txn *t);
+
+#endif
