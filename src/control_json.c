@@ -81,23 +81,15 @@ listener_json(const struct listener_info *li, void *arg)
 	json_array_append_new(arg, o);
 }
 
-static int
-count_state(const struct incident *inc, void *arg)
-{
-	uint64_t *by_state = arg;
-	by_state[inc->state]++;
-	return 0;
-}
-
 static json_t *
 incidents_summary(struct daemon *d)
 {
-	uint64_t by_state[4] = { 0 };
+	uint64_t by_state[INCIDENT_RESOLVED] = { 0 }; /* the open states */
 	struct store_stats st;
 	struct store_txn *t;
 
 	if (store_txn_begin(d->store, false, &t) == 0) {
-		store_open_foreach(t, count_state, by_state);
+		store_open_counts(t, by_state, ARRAY_SIZE(by_state));
 		store_txn_abort(t);
 	}
 	store_stats(d->store, &st);

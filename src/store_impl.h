@@ -26,8 +26,13 @@
 #define META_NEXT_ID	"store.next_id"
 #define META_OUTBOX_SEQ "store.outbox_seq"
 #define META_PRUNED	"store.pruned"
-/* Set once the resolved and per-rule indexes cover every incident (older stores lack them). */
+/*
+ * The version of the indexes built from every incident at open: 1, the
+ * resolved index and per-rule counts; 2, the open set's values carry the
+ * state, with a count per state.  Older stores are indexed again once.
+ */
 #define META_INDEXED   "store.indexed"
+#define INDEX_VERSION  2
 #define META_DEADLINES "store.deadlines" /* present once the deadline index is built */
 
 #define be_put store_codec_be_put

@@ -100,26 +100,98 @@ store_rule_open_count(struct store_txn *t, const char *rule, uint64_t *n)
 	return store_u64_get(t->txn, t->s->rule_open, rule_key(rule), 0, n);
 }
 
-/* Add (open) or remove (closed) k in the open set, counting only real changes. */
-static int
-open_set_put(struct store_txn *t, const char *rule, MDB_val *k, bool open)
+static const char *const state_counter[] = {
+	[INCIDENT_PENDING] = "store.open.pending",
+	[INCIDENT_TRIGGERED] = "store.open.triggered",
+	[INCIDENT_ACKNOWLEDGED] = "store.open.acknowledged",
+};
+
+/* How many open incidents are in each state, kept with every change: status reads no incident. */
+int
+store_open_counts(struct store_txn *t, uint64_t *by_state, size_t n)
 {
-	MDB_val v = { 0, NULL };
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		by_state[i] = 0;
+	for (size_t i = 0; rc == 0 && i < n && i < ARRAY_SIZE(state_counter); i++)
+		rc = store_counter_get(t->txn, t->s->meta, state_counter[i], 0, &by_state[i]);
+	return rc;
+}
+
+static int
+state_count_add(struct store_txn *t, unsigned state, bool up)
+{
+	uint64_t n;
 	int rc;
 
-	if (!open) {
+	if (state >= ARRAY_SIZE(state_counter))
+		return 0;
+	if ((rc = store_counter_get(t->txn, t->s->meta, state_counter[state], 0, &n)) < 0)
+		return rc;
+	return store_counter_set(t, state_counter[state], up ? n + 1 : n - (n > 0));
+}
+
+/* The state an open-set value records (one byte). */
+static unsigned
+open_state(const MDB_val *v)
+{
+	return v->mv_size == 1 ? *(const uint8_t *)v->mv_data : INCIDENT_TRIGGERED;
+}
+
+static int
+open_set_del(struct store_txn *t, const char *rule, MDB_val *k)
+{
+	MDB_val old;
+	int rc = mdb_get(t->txn, t->s->open, k, &old);
+
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	unsigned was = rc == 0 ? open_state(&old) : 0;
+	if (rc == 0)
 		rc = store_mdb_del(&t->s->db, t->txn, t->s->open, k);
-		if (rc == MDB_NOTFOUND)
-			return 0;
-		return rc != 0 ? store_env_rc(&t->s->db, rc) : rule_open_add(t, rule, false);
-	}
+	if (rc != 0)
+		return store_env_rc(&t->s->db, rc);
+	if ((rc = state_count_add(t, was, false)) < 0)
+		return rc;
+	return rule_open_add(t, rule, false);
+}
+
+/*
+ * Put k in the open set with its state, or take it out (resolved), moving
+ * the per-rule and per-state counts only for real changes.
+ */
+static int
+open_set_put(struct store_txn *t, const char *rule, MDB_val *k, enum incident_state state)
+{
+	uint8_t sb = (uint8_t)state;
+	MDB_val v = { 1, &sb };
+	int rc;
+
+	if (state == INCIDENT_RESOLVED)
+		return open_set_del(t, rule, k);
 	/* APPEND refuses a key that is not the largest, present or not: then try in place. */
 	rc = store_mdb_put(&t->s->db, t->txn, t->s->open, k, &v, MDB_NOOVERWRITE | MDB_APPEND);
-	if (rc == MDB_KEYEXIST)
+	if (rc == MDB_KEYEXIST) {
+		v = (MDB_val){ 1, &sb };
 		rc = store_mdb_put(&t->s->db, t->txn, t->s->open, k, &v, MDB_NOOVERWRITE);
-	if (rc == MDB_KEYEXIST)
-		return 0;
-	return rc != 0 ? store_env_rc(&t->s->db, rc) : rule_open_add(t, rule, true);
+	}
+	if (rc == MDB_KEYEXIST) { /* v is the value stored */
+		unsigned was = open_state(&v);
+		if (was == state)
+			return 0;
+		v = (MDB_val){ 1, &sb };
+		if ((rc = store_mdb_put(&t->s->db, t->txn, t->s->open, k, &v, 0)) != 0)
+			return store_env_rc(&t->s->db, rc);
+		if ((rc = state_count_add(t, was, false)) < 0)
+			return rc;
+		return state_count_add(t, state, true);
+	}
+	if (rc != 0)
+		return store_env_rc(&t->s->db, rc);
+	if ((rc = state_count_add(t, state, true)) < 0)
+		return rc;
+	return rule_open_add(t, rule, true);
 }
 
 /* Add or remove (resolved_at, id) in the resolved index; removing what is absent is fine. */
@@ -158,7 +230,6 @@ store_incident_put(struct store_txn *t, const struct incident *inc)
 {
 	uint8_t kb[8];
 	MDB_val k = { sizeof kb, kb }, v;
-	bool resolved = inc->state == INCIDENT_RESOLVED;
 	int rc;
 
 	if ((rc = store_codec_encode_incident(NULL, inc, &v.mv_size)) < 0)
@@ -167,7 +238,7 @@ store_incident_put(struct store_txn *t, const struct incident *inc)
 	if ((rc = store_put_reserve(&t->s->db, t->txn, t->s->incidents, &k, &v, MDB_APPEND)) < 0)
 		return rc;
 	store_codec_encode_incident(v.mv_data, inc, &v.mv_size);
-	if ((rc = open_set_put(t, inc->rule, &k, !resolved)) < 0 ||
+	if ((rc = open_set_put(t, inc->rule, &k, inc->state)) < 0 ||
 	    (rc = resolved_index_put(t, inc)) < 0)
 		return rc;
 	return key_index_put(t, inc);
@@ -196,7 +267,7 @@ incident_del(struct store_txn *t, const struct incident *inc)
 	int rc;
 
 	be_put(kb, inc->id, 8);
-	if ((rc = open_set_put(t, inc->rule, &k, false)) < 0 ||
+	if ((rc = open_set_del(t, inc->rule, &k)) < 0 ||
 	    (rc = resolved_index_set(t, inc->resolved_at, inc->id, false)) < 0 ||
 	    (rc = key_index_del(t, inc)) < 0 ||
 	    (rc = store_timeline_del(t, inc->id)) < 0)
@@ -365,12 +436,32 @@ index_visit(const MDB_val *k, const MDB_val *v, void *arg)
 		return 0;
 	if (inc->state == INCIDENT_RESOLVED)
 		return resolved_index_set(b->t, inc->resolved_at, inc->id, true);
-	return rule_open_add(b->t, inc->rule, true);
+	MDB_val key = *k;
+	return open_set_put(b->t, inc->rule, &key, inc->state);
 }
 
 /*
  * Stores written before retention have no resolved index and no per-rule
  * counts: build both once, from every incident, in one transaction.
+ */
+static int
+indexes_drop(struct store_txn *t)
+{
+	int rc;
+
+	if ((rc = mdb_drop(t->txn, t->s->resolved, 0)) != 0 ||
+	    (rc = mdb_drop(t->txn, t->s->rule_open, 0)) != 0 ||
+	    (rc = mdb_drop(t->txn, t->s->open, 0)) != 0)
+		return store_mdb_errno(rc);
+	for (size_t i = 0; i < ARRAY_SIZE(state_counter); i++)
+		if ((rc = store_counter_set(t, state_counter[i], 0)) < 0)
+			return rc;
+	return 0;
+}
+
+/*
+ * Stores written before an index version have some indexes missing or
+ * incomplete: build them all once, from every incident, in one transaction.
  */
 int
 store_indexes_build(struct store *s)
@@ -383,18 +474,16 @@ store_indexes_build(struct store *s)
 
 	if ((rc = store_txn_begin(s, true, &t)) < 0)
 		return rc;
-	if ((rc = store_counter_get(t->txn, s->meta, META_INDEXED, 0, &done)) < 0 || done != 0) {
+	if ((rc = store_counter_get(t->txn, s->meta, META_INDEXED, 0, &done)) < 0 ||
+	    done >= INDEX_VERSION) {
 		store_txn_abort(t);
 		return rc;
 	}
 	b = xmalloc(sizeof *b);
 	b->t = t;
 	wk = (struct store_walk){ t->txn, s->incidents, false, NULL, 0, index_visit, b };
-	if ((rc = mdb_drop(t->txn, s->resolved, 0)) != 0 ||
-	    (rc = mdb_drop(t->txn, s->rule_open, 0)) != 0)
-		rc = store_mdb_errno(rc);
-	else if ((rc = store_walk(&wk)) == 0)
-		rc = store_counter_set(t, META_INDEXED, 1);
+	if ((rc = indexes_drop(t)) == 0 && (rc = store_walk(&wk)) == 0)
+		rc = store_counter_set(t, META_INDEXED, INDEX_VERSION);
 	free(b);
 	if (rc < 0) {
 		store_txn_abort(t);

@@ -1100,6 +1100,66 @@ START_TEST(test_rule_open_count)
 }
 END_TEST
 
+static uint64_t
+state_count(enum incident_state st)
+{
+	struct store_txn *t = begin(false);
+	uint64_t by[INCIDENT_RESOLVED];
+
+	ck_assert_int_eq(store_open_counts(t, by, INCIDENT_RESOLVED), 0);
+	store_txn_abort(t);
+	return by[st];
+}
+
+static void
+put_state(struct store_txn *t, uint64_t id, enum incident_state st)
+{
+	struct incident inc;
+	char key[16];
+
+	snprintf(key, sizeof key, "k%llu", (unsigned long long)id);
+	make_incident(&inc, id, key, st);
+	inc.resolved_at = st == INCIDENT_RESOLVED ? 100 : 0;
+	ck_assert_int_eq(store_incident_put(t, &inc), 0);
+}
+
+/* Open incidents per state follow every change of state, and only real ones. */
+START_TEST(test_open_counts)
+{
+	struct store_txn *t = begin(true);
+
+	put_state(t, 1, INCIDENT_PENDING);
+	put_state(t, 2, INCIDENT_PENDING);
+	put_state(t, 3, INCIDENT_TRIGGERED);
+	put_state(t, 3, INCIDENT_TRIGGERED); /* an update, not a second one */
+	put_state(t, 4, INCIDENT_RESOLVED);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(state_count(INCIDENT_PENDING), 2);
+	ck_assert_uint_eq(state_count(INCIDENT_TRIGGERED), 1);
+	ck_assert_uint_eq(state_count(INCIDENT_ACKNOWLEDGED), 0);
+	t = begin(true);
+	put_state(t, 1, INCIDENT_TRIGGERED);	/* pending -> triggered */
+	put_state(t, 3, INCIDENT_ACKNOWLEDGED); /* triggered -> acknowledged */
+	put_state(t, 2, INCIDENT_RESOLVED);	/* pending -> resolved */
+	put_state(t, 4, INCIDENT_TRIGGERED);	/* reopened */
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(state_count(INCIDENT_PENDING), 0);
+	ck_assert_uint_eq(state_count(INCIDENT_TRIGGERED), 2);
+	ck_assert_uint_eq(state_count(INCIDENT_ACKNOWLEDGED), 1);
+	t = begin(true);
+	ck_assert_int_eq(store_incident_del(t, 3), 0);
+	put_state(t, 5, INCIDENT_PENDING);
+	store_txn_abort(t); /* an aborted batch leaves the counts as they were */
+	ck_assert_uint_eq(state_count(INCIDENT_ACKNOWLEDGED), 1);
+	ck_assert_uint_eq(state_count(INCIDENT_PENDING), 0);
+	t = begin(true);
+	ck_assert_int_eq(store_incident_del(t, 3), 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(state_count(INCIDENT_ACKNOWLEDGED), 0);
+	ck_assert_uint_eq(state_count(INCIDENT_TRIGGERED), 2);
+}
+END_TEST
+
 /* Age and count limits prune oldest-resolved first (not lowest id), and all kept for each. */
 START_TEST(test_prune_resolved)
 {
@@ -1192,6 +1252,7 @@ START_TEST(test_index_build)
 	reopen(&log_on);
 	ck_assert_uint_eq(open_count("odd"), 2);
 	ck_assert_uint_eq(open_count("even"), 2);
+	ck_assert_uint_eq(state_count(INCIDENT_TRIGGERED), 4);
 	ck_assert_uint_eq(prune(INT64_MIN, 1, 10), 1); /* 6 was resolved at 4, before 5 at 5 */
 	ck_assert(!exists(6) && exists(5));
 	reopen(&log_on); /* built once: a second open changes nothing */
@@ -1314,6 +1375,7 @@ store_suite(void)
 	tcase_add_test(tc, test_stale_reader);
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_rule_open_count);
+	tcase_add_test(tc, test_open_counts);
 	tcase_add_test(tc, test_prune_resolved);
 	tcase_add_test(tc, test_prune_keeps_newer_key);
 	tcase_add_test(tc, test_index_build);
