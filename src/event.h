@@ -25,11 +25,13 @@ enum event_source {
 #define EVENT_NO_PRI	0x04u /* PRI was missing; facility/severity are defaults */
 #define EVENT_NO_TIME	0x08u /* no timestamp in the message; ts = received time */
 #define EVENT_TRUNCATED 0x10u /* the input cut the message at the size limit */
+#define EVENT_BAD_SD	0x20u /* RFC 5424 header read, structured data not: it starts the message */
 
 /*
  * Named values beyond the fixed ones: RFC 5424 structured data params
- * ("sd.ID.PARAM"), the Cisco sequence number ("seq"), trap varbinds, and the
- * named captures a rule's regex adds while it is evaluated.
+ * ("sd.ID.PARAM"), the Cisco sequence number ("seq"), "malformed" =
+ * "structured-data" beside EVENT_BAD_SD, trap varbinds, and the named
+ * captures a rule's regex adds while it is evaluated.
  */
 #define EVENT_MAX_FIELDS 64
 

@@ -2,9 +2,12 @@
  * parse_syslog.c - one syslog message (a datagram, a framed TCP message or a
  * log file line) into a struct event.  RFC 5424 is read strictly; RFC 3164 is
  * read as senders really write it: PRI, year, hostname and TAG may each be
- * missing, the timestamp may be ISO 8601 or Cisco's.  The input is never
- * written and never read past len; the only memory written is ev and
- * ev->scratch.
+ * missing, the timestamp may be ISO 8601 or Cisco's.  Whether the word after
+ * the timestamp is a hostname or already the TAG is decided by its own
+ * shape, as rsyslog does: glibc's syslog(), busybox and `logger -u` write
+ * no hostname ("sshd[1]: ", "kernel: "), forwarders and network gear do.
+ * The input is never written and never read past len; the only memory
+ * written is ev and ev->scratch.
  */
 #include "config.h"
 
@@ -19,8 +22,9 @@
 #define PROCID_MAX 128
 #define MSGID_MAX 32
 #define SDNAME_MAX 32
-/* RFC 3164 says 32, sysklogd never enforced it; APP-NAME's limit is close to real tags. */
-#define TAG_MAX APPNAME_MAX
+/* RFC 3164 says 32, nobody enforces it (logger -t takes any length); longer is message. */
+#define TAG_MAX 64
+/* A number this short is Cisco's message counter, never a TAG. */
 #define SEQ_MAX 10
 
 /* How far ahead a sender's clock may be before a year-less date means last year. */
@@ -66,7 +70,7 @@ is_host(char c)
 	return is_alnum(c) || c == '.' || c == '-' || c == '_' || c == ':';
 }
 
-/* '(' and ')' for PAM's "sshd(pam_unix)"; not '%', so Cisco mnemonics stay in the message. */
+/* '(' and ')' for PAM's "sshd(pam_unix)"; '%' only leads a tag (Cisco's "%LINK-3-UPDOWN"). */
 static inline int
 is_tag(char c)
 {
@@ -310,54 +314,53 @@ parse_bsd(struct cur *c, struct stamp *st)
 }
 
 /*
- * Cisco writes " UTC:" or another zone name before the colon; only UTC and
- * GMT say anything we can use, other names are read as local time.
+ * Cisco writes " UTC:" or another zone name between the time and the colon
+ * that ends its timestamp, and a %MNEMONIC always follows; only that shape
+ * is a zone, so "Dec  4 03:40:00 CRON: (root) CMD" keeps its TAG.  Only UTC
+ * and GMT say anything we can use, other names are read as local time.
  */
-static int
+static void
 parse_cisco_zone(struct cur *c, struct stamp *st)
 {
 	const char *s = c->p + 1;
 	const char *e = s;
 
-	while (e < c->end && e - s < 6 && (unsigned)((*e | 0x20) - 'a') < 26)
+	while (e < c->end && e - s < 6 && (unsigned)(*e - 'A') < 26)
 		e++;
-	if (e == s || e == c->end || *e != ':')
-		return -1;
+	if (e - s < 2 || c->end - e < 3 || memcmp(e, ": %", 3) != 0)
+		return;
 	if ((e - s == 3 && (memcmp(s, "UTC", 3) == 0 || memcmp(s, "GMT", 3) == 0))
 	    || (e - s == 2 && memcmp(s, "UT", 2) == 0)) {
 		st->have_zone = 1;
 		st->off_min = 0;
 	}
 	c->p = e;
-	return 0;
 }
 
 /*
- * The timestamp of an RFC 3164 message, with Cisco's '*' (clock not in sync)
- * or '.' (sync lost) prefix.  On success the cursor is past the separator
- * and *colon says the stamp ended in ':' (Cisco), which means no hostname
- * follows.
+ * The timestamp of an RFC 3164 message: BSD (a year may sit before the
+ * time), ISO 8601, or Cisco's with a '*' (clock not in sync) or '.' (sync
+ * lost) prefix, milliseconds and a zone name.  A ':' right after it, as
+ * Cisco and some others write, is skipped.  On success the cursor is past
+ * the spaces that follow.
  */
 static int
-parse_3164_time(struct event *ev, struct cur *c, const struct parse_ctx *ctx, int *colon)
+parse_3164_time(struct event *ev, struct cur *c, const struct parse_ctx *ctx)
 {
-	struct cur t = *c;
+	const char *s = c->p + (c->p < c->end && (*c->p == '*' || *c->p == '.'));
+	struct cur t = { s, c->end };
 	struct stamp st;
 
-	if (t.p < t.end && (*t.p == '*' || *t.p == '.'))
-		t.p++;
 	if (parse_rfc3339(&t, &st, 0) == -1) {
-		t.p = c->p + (c->p < c->end && (*c->p == '*' || *c->p == '.'));
+		t.p = s;
 		if (parse_bsd(&t, &st) == -1)
 			return -1;
 	}
-	/* Moves to the ':' only when a zone name is followed by one. */
 	if (t.p < t.end && *t.p == ' ')
 		parse_cisco_zone(&t, &st);
-	*colon = t.p < t.end && *t.p == ':';
-	if (*colon)
+	if (t.p < t.end && *t.p == ':')
 		t.p++;
-	else if (t.p < t.end && *t.p != ' ')
+	if (t.p < t.end && *t.p != ' ')
 		return -1;
 	cur_skip_spaces(&t);
 	stamp_apply(ev, &st, ctx);
@@ -366,7 +369,7 @@ parse_3164_time(struct event *ev, struct cur *c, const struct parse_ctx *ctx, in
 }
 
 /* Cisco's message counter, "123: ", before the timestamp. */
-static void
+static int
 parse_seq(struct event *ev, struct cur *c)
 {
 	const char *s = c->p;
@@ -375,14 +378,69 @@ parse_seq(struct event *ev, struct cur *c)
 	while (e < c->end && e - s < SEQ_MAX && is_digit(*e))
 		e++;
 	if (e == s || cur_left(c) < (size_t)(e - s) + 2 || e[0] != ':' || e[1] != ' ')
-		return;
+		return -1;
 	event_add_field(ev, STR_LIT("seq"), str_make(s, (size_t)(e - s)));
 	c->p = e + 2;
+	return 0;
 }
 
 /*
- * A word is the hostname when it is followed by a space and is not a TAG:
- * "sshd[1]:" stops at '[', "kernel:" ends in ':'.  IPv6 literals pass.
+ * Cisco's origin ("logging origin-id"): "sw1: " between the counter and the
+ * timestamp.  Taken only when a timestamp follows, so that a TAG after a
+ * counter ("9: %SYS-5-X: y") is left alone.
+ */
+static int
+parse_origin(struct event *ev, struct cur *c, const struct parse_ctx *ctx)
+{
+	const char *s = c->p;
+	const char *e = s;
+	struct cur t;
+
+	while (e < c->end && is_host(*e) && e - s <= HOSTNAME_MAX)
+		e++;
+	if (e - s < 2 || e == c->end || *e != ' ' || e[-1] != ':' || !is_alnum(*s))
+		return -1;
+	t.p = e;
+	t.end = c->end;
+	cur_skip_spaces(&t);
+	if (parse_3164_time(ev, &t, ctx) == -1)
+		return -1;
+	ev->host = str_make(s, (size_t)(e - s - 1));
+	*c = t;
+	return 0;
+}
+
+/*
+ * What comes before the hostname: spaces some senders put after PRI
+ * ("<167> Mar  7 ..."), Cisco's counter and origin, then the timestamp.
+ * Returns 1 when the origin named the host, 0 after a timestamp alone, -1
+ * without a timestamp; the cursor then stays before the spaces, or past the
+ * counter.
+ */
+static int
+parse_3164_head(struct event *ev, struct cur *c, const struct parse_ctx *ctx)
+{
+	struct cur t = *c;
+
+	cur_skip_spaces(&t);
+	if (parse_seq(ev, &t) == 0) {
+		*c = t;
+		if (parse_origin(ev, c, ctx) == 0)
+			return 1;
+	}
+	if (parse_3164_time(ev, &t, ctx) == -1)
+		return -1;
+	*c = t;
+	return 0;
+}
+
+/*
+ * The word after the timestamp is the HOSTNAME unless its shape says TAG:
+ * "sshd:" and "kernel:" end in ':'; "CRON[12]:", "sshd(pam_unix)[1]:" and
+ * "%PIX-7-710005:" hold a character no hostname has.  A hostname starts
+ * with a letter, a digit or ':' (IPv6) and does not end in '.' (that is the
+ * end of a sentence).  A lone word at the end is a hostname too: RFC 3164
+ * puts it first, and rsyslog reads it so.
  */
 static int
 parse_host(struct event *ev, struct cur *c)
@@ -390,9 +448,10 @@ parse_host(struct event *ev, struct cur *c)
 	const char *s = c->p;
 	const char *e = s;
 
-	while (e < c->end && is_host(*e))
+	while (e < c->end && is_host(*e) && e - s <= HOSTNAME_MAX)
 		e++;
-	if (e == s || e == c->end || *e != ' ' || e[-1] == ':' || e - s > HOSTNAME_MAX)
+	if (e == s || e - s > HOSTNAME_MAX || (e < c->end && *e != ' ') || e[-1] == ':'
+	    || e[-1] == '.' || !(is_alnum(*s) || *s == ':'))
 		return 0;
 	ev->host = str_make(s, (size_t)(e - s));
 	c->p = e;
@@ -417,12 +476,13 @@ parse_tag_pid(struct cur *c, struct str *pid)
 }
 
 /*
- * TAG is "prog:", "prog[pid]:" or "prog[pid]" followed by a space or the end;
- * one space after it is skipped.  After a hostname, a bare word with a
- * letter in it followed by a space is a TAG too, as rsyslog reads it: that
- * is how rsyslog forwards RFC 5424 messages in its traditional format
- * ("host app msg").  Anything else (a number, "http://x", "--") is left to
- * the message.  prog keeps "(pam_unix)" like rsyslog's programname does.
+ * TAG is "prog:", "prog[pid]:" or "prog[pid]" followed by a space or the
+ * end; one space after it is skipped.  After a hostname, a bare word with a
+ * letter in it is a TAG too, as rsyslog reads it: that is how rsyslog
+ * forwards RFC 5424 messages in its traditional format ("host app msg").
+ * Anything else (a number short enough to be Cisco's counter, "http://x",
+ * "--", a word longer than TAG_MAX) is left to the message.  prog keeps
+ * "(pam_unix)" like rsyslog's programname does, and Cisco's leading '%'.
  */
 static void
 parse_tag(struct event *ev, struct cur *c, int after_host)
@@ -432,13 +492,15 @@ parse_tag(struct event *ev, struct cur *c, int after_host)
 	int has_pid = 0, digits = 1, letter = 0;
 	size_t n;
 
+	if (t.p < t.end && *t.p == '%')
+		t.p++;
 	while (t.p < t.end && is_tag(*t.p) && t.p - c->p < TAG_MAX) {
 		digits &= is_digit(*t.p);
 		letter |= (*t.p | 0x20) >= 'a' && (*t.p | 0x20) <= 'z';
 		t.p++;
 	}
 	n = (size_t)(t.p - c->p);
-	if (n == 0 || digits)
+	if (n == 0 || (digits && n <= SEQ_MAX))
 		return;
 	if (t.p < t.end && *t.p == '[') {
 		if (parse_tag_pid(&t, &pid) == -1)
@@ -447,7 +509,7 @@ parse_tag(struct event *ev, struct cur *c, int after_host)
 	}
 	if (t.p < t.end && *t.p == ':' && (t.p + 1 == t.end || t.p[1] == ' '))
 		t.p++;
-	else if (t.p == t.end || *t.p != ' ')
+	else if (t.p < t.end && *t.p != ' ')
 		return;
 	else if (!has_pid && !(after_host && letter))
 		return;
@@ -458,38 +520,58 @@ parse_tag(struct event *ev, struct cur *c, int after_host)
 	*c = t;
 }
 
-/* Cisco's "%FAC-SEV-MNEMONIC:" is what RFC 5424 calls a MSGID. */
+/* Cisco's "%FAC-SEV-MNEMONIC" TAG is also what RFC 5424 calls a MSGID. */
 static void
 cisco_msgid(struct event *ev)
 {
-	const char *s = ev->message.p + 1;
-	const char *e = s;
-	const char *end = ev->message.p + ev->message.n;
+	struct str p = ev->program;
 	int dash = 0;
 
-	if (ev->message.n < 2 || ev->message.p[0] != '%')
+	if (p.n < 2 || p.p[0] != '%' || p.n - 1 > MSGID_MAX)
 		return;
-	while (e < end && e - s <= MSGID_MAX && (is_alnum(*e) || *e == '_' || *e == '-'))
-		dash |= *e++ == '-';
-	if (e < end && *e == ':' && dash && e - s <= MSGID_MAX)
-		ev->msgid = str_make(s, (size_t)(e - s));
+	for (size_t i = 1; i < p.n; i++) {
+		if (!is_alnum(p.p[i]) && p.p[i] != '_' && p.p[i] != '-')
+			return;
+		dash |= p.p[i] == '-';
+	}
+	if (dash)
+		ev->msgid = str_make(p.p + 1, p.n - 1);
+}
+
+/*
+ * Network gear's extras between the hostname and the TAG: the " : " of a
+ * Cisco ASA's device-id ("asa1 : %ASA-6-302013: ..."), and a relay's copy
+ * of a Cisco IOS line ("router 123: *Mar  1 ...: %LINK-3-UPDOWN: ...")
+ * bringing the device's counter and time.
+ */
+static void
+parse_after_host(struct event *ev, struct cur *c, const struct parse_ctx *ctx)
+{
+	struct cur t = *c;
+	size_t nfields = ev->nfields;
+
+	if (cur_left(c) >= 2 && c->p[0] == ':' && c->p[1] == ' ') {
+		c->p += 2;
+		cur_skip_spaces(c);
+	} else if (parse_seq(ev, &t) == 0 && parse_3164_time(ev, &t, ctx) == 0)
+		*c = t;
+	else
+		ev->nfields = nfields; /* "router 123: x" is no Cisco line: no counter */
 }
 
 /* RFC 3164 never fails once PRI is read: what is not header is message. */
 static void
 parse_3164(struct event *ev, struct cur *c, const struct parse_ctx *ctx)
 {
-	int colon = 0, after_host = 0;
+	int head = parse_3164_head(ev, c, ctx), after_host = head == 1;
 
-	parse_seq(ev, c);
-	if (parse_3164_time(ev, c, ctx, &colon) == -1)
+	if (head == -1)
 		ev->flags |= EVENT_NO_TIME;
-	else if (!colon)
-		after_host = parse_host(ev, c);
+	else if (head == 0 && (after_host = parse_host(ev, c)))
+		parse_after_host(ev, c, ctx);
 	parse_tag(ev, c, after_host);
 	ev->message = str_make(c->p, cur_left(c));
-	if (ev->program.n == 0)
-		cisco_msgid(ev);
+	cisco_msgid(ev);
 }
 
 /* A header field of 1..max PRINTUSASCII and its trailing space; "-" is NILVALUE. */
@@ -641,6 +723,28 @@ parse_sd(struct event *ev, struct cur *c)
 	return cur_lit(c, ' ');
 }
 
+/*
+ * Structured data that does not parse ("eventSource= \"Application\"") costs
+ * only itself: the fields it added are taken back, it stays at the start of
+ * the message, and the event says so with EVENT_BAD_SD and the field
+ * "malformed" = "structured-data", which rules can test.
+ */
+static void
+parse_sd_or_keep(struct event *ev, struct cur *c)
+{
+	struct cur start = *c;
+	size_t nfields = ev->nfields, scratch_len = ev->scratch_len;
+
+	if (parse_sd(ev, c) == 0)
+		return;
+	*c = start;
+	ev->nfields = nfields;
+	ev->scratch_len = scratch_len;
+	ev->sd = STR_EMPTY;
+	ev->flags |= EVENT_BAD_SD;
+	event_add_field(ev, STR_LIT("malformed"), STR_LIT("structured-data"));
+}
+
 /* After "<PRI>1 ": TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD [SP MSG]. */
 static int
 parse_5424(struct event *ev, struct cur *c, const struct parse_ctx *ctx)
@@ -651,8 +755,9 @@ parse_5424(struct event *ev, struct cur *c, const struct parse_ctx *ctx)
 	if (parse_5424_time(ev, c, ctx) == -1 || parse_5424_field(c, HOSTNAME_MAX, &host) == -1
 	    || parse_5424_field(c, APPNAME_MAX, &ev->program) == -1
 	    || parse_5424_field(c, PROCID_MAX, &ev->pid) == -1
-	    || parse_5424_field(c, MSGID_MAX, &ev->msgid) == -1 || parse_sd(ev, c) == -1)
+	    || parse_5424_field(c, MSGID_MAX, &ev->msgid) == -1)
 		return -1;
+	parse_sd_or_keep(ev, c);
 	if (host.n > 0)
 		ev->host = host;
 	if (cur_left(c) >= 3 && memcmp(c->p, "\xef\xbb\xbf", 3) == 0)
