@@ -62,7 +62,10 @@ struct outbox {
 	sd_event_source *kick, *timer;
 	struct item *head, *tail;     /* every committed delivery, by seq */
 	struct item *staged, **staged_tail; /* pushed in the open batch */
-	struct item *done;		    /* delivered, their deletion not yet committed */
+	struct item *staged_changes;	    /* the acks and resolves of those, by qnext */
+	struct item *done;		    /* delivered or rejected, not yet committed so */
+	struct item *pend;		    /* changes the open batch makes, by pnext */
+	uint64_t shed_new;		    /* new triggers the open batch turned away */
 	struct keyq *buckets[KEYQ_BUCKETS];
 	struct keyq *queues;	      /* every key queue with something to send */
 	struct shed_index shed;	      /* pending triggers, for outbox-max */
@@ -145,9 +148,12 @@ note_timeline(struct outbox *o, const struct item *it, const char *what, const c
 	pipeline_note(o->d->pipeline, it->incident_id, text);
 }
 
+/* Out of memory for good; a shed or dropped one is no longer counted pending already. */
 static void
 forget(struct outbox *o, struct item *it)
 {
+	bool counted = !it->dead && !item_leaving(it);
+
 	shed_del(&o->shed, it);
 	keyq_remove(o->buckets, &o->queues, it);
 	if (it->prev)
@@ -158,9 +164,101 @@ forget(struct outbox *o, struct item *it)
 		it->next->prev = it->prev;
 	else
 		o->tail = it->prev;
-	if (!it->dead)
+	if (counted)
 		o->npending--;
 	item_free(it);
+}
+
+/*
+ * A change the open batch writes, taken by memory when it commits: a shed
+ * or dropped item is at once out of the count, the shed index and the
+ * schedule, so it is neither sent nor shed twice meanwhile.
+ */
+static void
+pend_add(struct outbox *o, struct item *it, enum item_pend what)
+{
+	if (item_leaving(it))
+		return; /* already going */
+	if (it->pend == PEND_NONE) {
+		it->pnext = o->pend;
+		o->pend = it;
+	}
+	it->pend = what;
+	if (!item_leaving(it))
+		return;
+	shed_del(&o->shed, it);
+	if (!it->dead)
+		o->npending--;
+	keyq_resched(it);
+}
+
+/* The batch is lost: the item is as the store has it again. */
+static void
+pend_undo(struct outbox *o, struct item *it)
+{
+	bool leaving = item_leaving(it);
+
+	it->pend = PEND_NONE;
+	if (!leaving)
+		return;
+	if (!it->dead) {
+		o->npending++;
+		if (it->action == OUTBOX_TRIGGER)
+			shed_add(&o->shed, it);
+	}
+	keyq_resched(it);
+}
+
+/* queue retry: due now, and its upstream's pause or hold is over. */
+static void
+retry_apply(struct outbox *o, struct item *it)
+{
+	struct upstream_state *u = upstream_get(o, it->upstream);
+
+	if (it->dead) {
+		it->dead = false;
+		o->npending++;
+		/* Back into its key queue in sequence order: before its own resolve. */
+		keyq_append(o->buckets, &o->queues, &u->heap, it);
+		if (it->action == OUTBOX_TRIGGER)
+			shed_add(&o->shed, it);
+	}
+	it->next_try = 0;
+	keyq_resched(it);
+	u->held_until = u->paused_until = 0;
+}
+
+/* The batch committed: the change is memory's too. */
+static void
+pend_apply(struct outbox *o, struct item *it)
+{
+	switch (it->pend) {
+	case PEND_SHED:
+		o->stats.shed++;
+		/* fall through */
+	case PEND_DROP:
+		forget(o, it);
+		return;
+	case PEND_REVIVE:
+	case PEND_RETRY:
+		it->pend = PEND_NONE;
+		retry_apply(o, it);
+		return;
+	case PEND_NONE:
+		return;
+	}
+}
+
+/* Delete it from the store in the open batch; it leaves memory when that commits. */
+static int
+leave_mark(struct outbox *o, struct store_txn *t, struct item *it, enum item_pend why)
+{
+	int r = store_outbox_del(t, it->seq);
+
+	if (r < 0 && r != -ENOENT)
+		return r;
+	pend_add(o, it, why);
+	return 0;
 }
 
 /* why may quote the upstream's answer: text from the network, repaired like any other. */
@@ -169,6 +267,19 @@ set_error(char **dst, const char *why)
 {
 	free(*dst);
 	*dst = text_clean_dup(why, strlen(why));
+}
+
+/*
+ * Delivered or rejected for good: the next batch deletes it or stores it
+ * dead (prepare), and it keeps the head of its queue until that commits.
+ */
+static void
+settle(struct outbox *o, struct item *it)
+{
+	it->done_next = o->done;
+	o->done = it;
+	keyq_resched(it);
+	(void)batch_txn(o->d->batch, BATCH_URGENT);
 }
 
 static void
@@ -185,9 +296,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 		u->delivered++;
 		o->stats.delivered++;
 		it->delivered = true;
-		it->done_next = o->done;
-		o->done = it;
-		keyq_resched(it);
+		settle(o, it);
 		/*
 		 * It answers again: what waits on backoff for it need not.  At most
 		 * once per backoff-initial, so a flaky upstream does not pay a pass
@@ -198,8 +307,6 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 			u->recovered_at = now;
 		}
 		u->failing = false;
-		/* Its deletion goes into the next batch (prepare); it leaves memory at commit. */
-		(void)batch_txn(o->d->batch, BATCH_URGENT);
 		note_timeline(o, it, "delivered", why);
 		return;
 	}
@@ -209,14 +316,14 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 	set_error(&it->last_error, why);
 	if (v == OUTBOX_DEAD) {
 		o->stats.dead++;
-		it->dead = true;
-		o->npending--;
-		shed_del(&o->shed, it);
-		keyq_remove(o->buckets, &o->queues, it);
+		it->rejected = true;
+		settle(o, it);
 		log_warnx("outbox: %s rejected %s of '%s' for good, dead-lettered: %s", it->upstream,
 		    outbox_action_name(it->action), it->key, why);
 		note_timeline(o, it, "dead-lettered", why);
-	} else if (v == OUTBOX_THROTTLED) {
+		return;
+	}
+	if (v == OUTBOX_THROTTLED) {
 		int64_t wait = backoff_retry_after(resp->retry_after, now);
 		if (wait < 0)
 			wait = backoff_delay(it->attempts, initial, max, rnd_next(o));
@@ -290,12 +397,11 @@ send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t n
 	int r;
 
 	if (body == NULL) {
-		it->dead = true; /* a payload we cannot read back will never do better */
-		o->npending--;
-		shed_del(&o->shed, it);
+		/* A payload we cannot read back will never do better. */
 		set_error(&it->last_error, "stored payload is not valid JSON");
-		keyq_remove(o->buckets, &o->queues, it);
-		persist(o, it);
+		o->stats.dead++;
+		it->rejected = true;
+		settle(o, it);
 		return 0;
 	}
 	r = curl_glue_request(o->http, &req, done_cb, it);
@@ -387,40 +493,71 @@ append(struct outbox *o, struct item *it)
 		shed_add(&o->shed, it);
 }
 
-/* When full, shed the least severe pending trigger; false when it is the new one. */
+/*
+ * Shed victim with what follows it for the same incident, queued or pushed
+ * in this batch: the trigger never goes, so neither may its acknowledge or
+ * resolve.  Taken from memory when the batch commits.
+ */
+static void
+shed_trigger(struct outbox *o, struct store_txn *t, struct item *victim)
+{
+	struct item *it;
+
+	for (it = victim->qnext; it != NULL; it = it->qnext)
+		if (it->incident_id == victim->incident_id && !item_busy(it))
+			(void)leave_mark(o, t, it, PEND_SHED);
+	for (it = o->staged_changes; it != NULL; it = it->qnext) {
+		if (it->incident_id != victim->incident_id || item_leaving(it) ||
+		    strcmp(it->upstream, victim->upstream) != 0)
+			continue;
+		(void)store_outbox_del(t, it->seq);
+		it->pend = PEND_SHED; /* freed, not appended, at commit */
+		o->npending--;
+	}
+	(void)leave_mark(o, t, victim, PEND_SHED);
+}
+
+/* When full, shed the least severe pending trigger; true when it is the new one. */
 static bool
-make_room(struct outbox *o, struct store_txn *t, enum outbox_action action, int severity)
+make_room(struct outbox *o, struct store_txn *t, enum outbox_action action, int severity,
+    struct outbox_shed *shed)
 {
 	struct item *victim;
 
 	if (o->npending < o->d->conf->outbox_max)
-		return true;
+		return false;
 	victim = shed_victim(&o->shed); /* among equals the newest goes, as a new one would */
-	o->stats.shed++;
 	if (action == OUTBOX_TRIGGER && (victim == NULL || severity >= victim->severity)) {
+		o->shed_new++;
 		log_ratelimited(&o->rl, "outbox: full (%zu pending, outbox-max), shedding a new "
 		    "%s trigger", o->npending, event_severity_name(severity));
-		return false;
+		return true;
 	}
 	if (victim == NULL)
-		return true; /* only acks and resolves: never shed, exceed the cap */
+		return false; /* only acks and resolves: never shed, exceed the cap */
 	log_ratelimited(&o->rl, "outbox: full (%zu pending, outbox-max), shedding the %s trigger "
 	    "of '%s'", o->npending, event_severity_name(victim->severity), victim->key);
-	store_outbox_del(t, victim->seq);
-	forget(o, victim);
-	return true;
+	shed_trigger(o, t, victim);
+	shed->incident_id = victim->incident_id;
+	shed->upstream = victim->upstream;
+	return false;
 }
 
 int
 outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
-    const struct incident *inc, enum outbox_action action, const char *payload)
+    const struct incident *inc, enum outbox_action action, const char *payload,
+    struct outbox_shed *shed)
 {
 	struct item *it;
 	char *s;
 	int r;
 
-	if (!make_room(o, t, action, inc->severity))
-		return 0;
+	*shed = (struct outbox_shed){ 0 };
+	if (make_room(o, t, action, inc->severity, shed))
+		return 1;
+	if (action != OUTBOX_TRIGGER && shed->upstream != NULL && shed->incident_id == inc->id &&
+	    strcmp(shed->upstream, upstream) == 0)
+		return 1; /* its own trigger made the room: nothing upstream to change */
 	if (payload == NULL)
 		return -EINVAL; /* the body could not be built: nothing to keep */
 	it = item_new(o, upstream, inc, action, payload, now_realtime_usec());
@@ -433,12 +570,16 @@ outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
 	}
 	*o->staged_tail = it;
 	o->staged_tail = &it->next;
+	if (action != OUTBOX_TRIGGER) {
+		it->qnext = o->staged_changes; /* in no key queue until it commits */
+		o->staged_changes = it;
+	}
 	o->npending++;
 	o->stats.queued++;
 	return 0;
 }
 
-/* Delivered items leave the store with this batch. */
+/* Delivered items leave the store with this batch, rejected ones are stored dead. */
 static int
 batch_prepare(struct store_txn *t, void *arg)
 {
@@ -446,14 +587,52 @@ batch_prepare(struct store_txn *t, void *arg)
 	int r, wrote = 0;
 
 	for (struct item *it = o->done; it != NULL; it = it->done_next) {
-		if (it->del_written)
+		if (it->verdict_written)
 			continue;
-		if ((r = store_outbox_del(t, it->seq)) < 0 && r != -ENOENT)
+		if (it->delivered)
+			r = store_outbox_del(t, it->seq);
+		else {
+			char *s = item_encode_as(it, true, it->next_try);
+			/* Unencodable: dead in memory only, sent again after a restart. */
+			r = s == NULL ? 0 : store_outbox_put(t, &it->seq, s, strlen(s));
+			free(s);
+		}
+		if (r < 0 && r != -ENOENT)
 			return r;
-		it->del_written = true;
+		it->verdict_written = true;
 		wrote = 1;
 	}
 	return wrote;
+}
+
+/* A rejected delivery whose dead record committed: out of its queue, kept for queue retry. */
+static void
+bury(struct outbox *o, struct item *it)
+{
+	it->rejected = false;
+	it->dead = true;
+	o->npending--;
+	shed_del(&o->shed, it);
+	keyq_remove(o->buckets, &o->queues, it);
+}
+
+static void
+settle_committed(struct outbox *o)
+{
+	struct item *it = o->done, *next;
+
+	for (o->done = NULL; it != NULL; it = next) {
+		next = it->done_next;
+		if (!it->verdict_written) {
+			it->done_next = o->done; /* settled after this batch was prepared */
+			o->done = it;
+		} else if (it->delivered)
+			forget(o, it);
+		else {
+			it->verdict_written = false;
+			bury(o, it);
+		}
+	}
 }
 
 static void
@@ -462,16 +641,24 @@ batch_committed(void *arg)
 	struct outbox *o = arg;
 	struct item *it, *next;
 
-	for (it = o->done, o->done = NULL; it != NULL; it = next) {
-		next = it->done_next;
-		forget(o, it);
+	for (it = o->pend, o->pend = NULL; it != NULL; it = next) {
+		next = it->pnext;
+		pend_apply(o, it);
 	}
+	settle_committed(o);
+	o->stats.shed += o->shed_new;
+	o->shed_new = 0;
 	it = o->staged;
-	o->staged = NULL;
+	o->staged = o->staged_changes = NULL;
 	o->staged_tail = &o->staged;
 	for (; it != NULL; it = next) {
 		next = it->next;
-		append(o, it);
+		if (!item_leaving(it)) {
+			append(o, it);
+			continue;
+		}
+		o->stats.shed++;
+		item_free(it);
 	}
 	schedule(o);
 }
@@ -480,20 +667,27 @@ static void
 batch_rolled_back(void *arg)
 {
 	struct outbox *o = arg;
-	struct item *it = o->staged, *next;
+	struct item *it, *next;
 
-	/* The lost batch held the deletions of delivered items: the next one writes them. */
+	/* The lost batch held the verdicts of settled items: the next one writes them. */
 	for (struct item *d = o->done; d != NULL; d = d->done_next)
-		d->del_written = false;
+		d->verdict_written = false;
 	if (o->done != NULL)
 		(void)batch_txn(o->d->batch, BATCH_URGENT);
+	for (it = o->pend, o->pend = NULL; it != NULL; it = next) {
+		next = it->pnext;
+		pend_undo(o, it);
+	}
+	o->shed_new = 0;
+	it = o->staged;
+	o->staged = o->staged_changes = NULL;
+	o->staged_tail = &o->staged;
 	for (; it != NULL; it = next) {
 		next = it->next;
-		o->npending--;
+		if (!item_leaving(it))
+			o->npending--;
 		item_free(it);
 	}
-	o->staged = NULL;
-	o->staged_tail = &o->staged;
 }
 
 void
@@ -627,8 +821,8 @@ outbox_list_json(struct outbox *o)
 	json_t *arr = json_array();
 
 	for (struct item *it = o->head; it != NULL; it = it->next)
-		json_array_append_new(arr, item_json(it, it->dead ? "dead" : it->in_flight ?
-		    "in-flight" : it->delivered ? "delivered" : "pending"));
+		json_array_append_new(arr, item_json(it, it->dead || it->rejected ? "dead" :
+		    it->in_flight ? "in-flight" : it->delivered ? "delivered" : "pending"));
 	for (struct item *it = o->staged; it != NULL; it = it->next)
 		json_array_append_new(arr, item_json(it, "committing"));
 	return arr;
@@ -658,59 +852,83 @@ item_by_seq(struct outbox *o, uint64_t seq)
 	return NULL;
 }
 
-static void
-retry_one(struct outbox *o, struct item *it)
+/* Mark what matches for retry in the open batch: how many, or -errno. */
+static int
+retry_mark(struct outbox *o, uint64_t seq)
 {
-	struct upstream_state *u = upstream_find(o, it->upstream);
+	struct store_txn *t = batch_txn(o->d->batch, BATCH_URGENT);
+	int found = 0;
 
-	if (it->dead) {
-		it->dead = false;
-		o->npending++;
-		/* Back into its key queue in sequence order: before its own resolve. */
-		keyq_append(o->buckets, &o->queues, &upstream_get(o, it->upstream)->heap, it);
-		if (it->action == OUTBOX_TRIGGER)
-			shed_add(&o->shed, it);
+	if (t == NULL)
+		return -EIO;
+	for (struct item *it = o->head; it != NULL; it = it->next) {
+		if ((seq != 0 && it->seq != seq) || item_busy(it) || it->pend != PEND_NONE)
+			continue;
+		char *s = item_encode_as(it, false, 0);
+		int r = s == NULL ? -EINVAL : store_outbox_put(t, &it->seq, s, strlen(s));
+		free(s);
+		if (r < 0)
+			return r;
+		pend_add(o, it, it->dead ? PEND_REVIVE : PEND_RETRY);
+		found++;
 	}
-	it->next_try = 0;
-	keyq_resched(it);
-	if (u != NULL)
-		u->held_until = u->paused_until = 0;
-	persist(o, it);
+	return found;
 }
 
+/*
+ * Each takes effect when its batch commits.  A batch redone in a grown map
+ * replays events, not this: mark again.
+ */
 int
 outbox_retry(struct outbox *o, uint64_t seq)
 {
-	int found = 0;
+	int found = 0, r = 0;
 
-	for (struct item *it = o->head; it != NULL; it = it->next) {
-		if ((seq != 0 && it->seq != seq) || it->in_flight || it->delivered)
-			continue;
-		retry_one(o, it);
-		found++;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((found = retry_mark(o, seq)) == 0)
+			return -ENOENT;
+		r = batch_flush(o->d->batch); /* also settles what a failed mark left */
+		if (found < 0)
+			return found;
+		if (r <= 0)
+			break;
+		r = -ENOSPC;
 	}
-	if (found == 0)
-		return -ENOENT;
-	batch_flush(o->d->batch);
+	if (r < 0)
+		return r;
 	schedule(o);
 	return found;
+}
+
+static int
+drop_mark(struct outbox *o, uint64_t seq)
+{
+	struct item *it = item_by_seq(o, seq);
+	struct store_txn *t;
+
+	if (it == NULL || item_leaving(it))
+		return -ENOENT;
+	if (item_busy(it) || it->pend != PEND_NONE)
+		return -EBUSY;
+	if ((t = batch_txn(o->d->batch, BATCH_URGENT)) == NULL)
+		return -EIO;
+	return leave_mark(o, t, it, PEND_DROP);
 }
 
 int
 outbox_drop(struct outbox *o, uint64_t seq)
 {
-	struct item *it = item_by_seq(o, seq);
-	struct store_txn *t;
+	int r = 0;
 
-	if (it == NULL)
-		return -ENOENT;
-	if (it->in_flight || it->delivered)
-		return -EBUSY;
-	if ((t = batch_txn(o->d->batch, BATCH_URGENT)) == NULL)
-		return -EIO;
-	store_outbox_del(t, seq);
-	forget(o, it);
-	batch_flush(o->d->batch);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((r = drop_mark(o, seq)) < 0)
+			return r;
+		if ((r = batch_flush(o->d->batch)) <= 0)
+			break;
+		r = -ENOSPC;
+	}
+	if (r < 0)
+		return r;
 	schedule(o);
 	return 0;
 }
