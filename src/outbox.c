@@ -10,7 +10,9 @@
  * and an authentication hold.  Each upstream keeps its sendable key queues
  * in a heap by next try, so a run costs O(log n) per delivery sent plus one
  * look per upstream: a paused, held or rate-limited upstream is skipped
- * whole until its own wake time, however much waits for it.
+ * whole until its own wake time, however much waits for it.  What a batch
+ * changes (pushes, shedding, queue retry and drop) and memory taking it at
+ * commit is in outbox_commit.c.
  */
 #include "config.h"
 
@@ -30,6 +32,7 @@
 #include "incident.h"
 #include "log.h"
 #include "outbox.h"
+#include "outbox_int.h"
 #include "outbox_item.h"
 #include "pipeline.h"
 #include "store.h"
@@ -39,42 +42,6 @@
 
 #define MAX_IN_FLIGHT	 8 /* per upstream */
 #define RATE_WINDOW	 (60 * USEC_PER_SEC)
-#define KEYQ_BUCKETS	 4096 /* as in outbox_item.c */
-
-struct upstream_state {
-	struct upstream_state *next;
-	char *name;
-	const struct conf_upstream *cu; /* NULL when the config no longer has it */
-	struct rate_window rate;
-	int64_t paused_until; /* 429: nothing is sent before this */
-	int64_t held_until;   /* 401/403/404: held, probed again at this time */
-	unsigned in_flight;
-	bool failing; /* the last answer was a failure: a success ends the backoff */
-	int64_t recovered_at; /* when a success last ended it */
-	struct keyq_heap heap; /* its key queues whose head may be sent */
-	uint64_t delivered, failures;
-	char *last_error;
-};
-
-struct outbox {
-	struct daemon *d;
-	struct curl_glue *http;
-	sd_event_source *kick, *timer;
-	struct item *head, *tail;     /* every committed delivery, by seq */
-	struct item *staged, **staged_tail; /* pushed in the open batch */
-	struct item *staged_changes;	    /* the acks and resolves of those, by qnext */
-	struct item *done;		    /* delivered or rejected, not yet committed so */
-	struct item *pend;		    /* changes the open batch makes, by pnext */
-	uint64_t shed_new;		    /* new triggers the open batch turned away */
-	struct keyq *buckets[KEYQ_BUCKETS];
-	struct keyq *queues;	      /* every key queue with something to send */
-	struct shed_index shed;	      /* pending triggers, for outbox-max */
-	struct upstream_state *ups;
-	size_t npending;
-	struct outbox_stats stats;
-	uint64_t rnd;
-	struct log_ratelimit rl;
-};
 
 static uint64_t
 rnd_next(struct outbox *o)
@@ -103,8 +70,8 @@ upstream_find(struct outbox *o, const char *name)
 }
 
 /* Every upstream an item names has a state, configured or not, to hold its queues. */
-static struct upstream_state *
-upstream_get(struct outbox *o, const char *name)
+struct upstream_state *
+outbox_upstream_get(struct outbox *o, const char *name)
 {
 	struct upstream_state *u = upstream_find(o, name);
 
@@ -117,8 +84,8 @@ upstream_get(struct outbox *o, const char *name)
 	return u;
 }
 
-static void
-schedule(struct outbox *o)
+void
+outbox_schedule(struct outbox *o)
 {
 	sd_event_source_set_enabled(o->kick, SD_EVENT_ONESHOT);
 }
@@ -149,8 +116,8 @@ note_timeline(struct outbox *o, const struct item *it, const char *what, const c
 }
 
 /* Out of memory for good; a shed or dropped one is no longer counted pending already. */
-static void
-forget(struct outbox *o, struct item *it)
+void
+outbox_forget(struct outbox *o, struct item *it)
 {
 	bool counted = !it->dead && !item_leaving(it);
 
@@ -167,98 +134,6 @@ forget(struct outbox *o, struct item *it)
 	if (counted)
 		o->npending--;
 	item_free(it);
-}
-
-/*
- * A change the open batch writes, taken by memory when it commits: a shed
- * or dropped item is at once out of the count, the shed index and the
- * schedule, so it is neither sent nor shed twice meanwhile.
- */
-static void
-pend_add(struct outbox *o, struct item *it, enum item_pend what)
-{
-	if (item_leaving(it))
-		return; /* already going */
-	if (it->pend == PEND_NONE) {
-		it->pnext = o->pend;
-		o->pend = it;
-	}
-	it->pend = what;
-	if (!item_leaving(it))
-		return;
-	shed_del(&o->shed, it);
-	if (!it->dead)
-		o->npending--;
-	keyq_resched(it);
-}
-
-/* The batch is lost: the item is as the store has it again. */
-static void
-pend_undo(struct outbox *o, struct item *it)
-{
-	bool leaving = item_leaving(it);
-
-	it->pend = PEND_NONE;
-	if (!leaving)
-		return;
-	if (!it->dead) {
-		o->npending++;
-		if (it->action == OUTBOX_TRIGGER)
-			shed_add(&o->shed, it);
-	}
-	keyq_resched(it);
-}
-
-/* queue retry: due now, and its upstream's pause or hold is over. */
-static void
-retry_apply(struct outbox *o, struct item *it)
-{
-	struct upstream_state *u = upstream_get(o, it->upstream);
-
-	if (it->dead) {
-		it->dead = false;
-		o->npending++;
-		/* Back into its key queue in sequence order: before its own resolve. */
-		keyq_append(o->buckets, &o->queues, &u->heap, it);
-		if (it->action == OUTBOX_TRIGGER)
-			shed_add(&o->shed, it);
-	}
-	it->next_try = 0;
-	keyq_resched(it);
-	u->held_until = u->paused_until = 0;
-}
-
-/* The batch committed: the change is memory's too. */
-static void
-pend_apply(struct outbox *o, struct item *it)
-{
-	switch (it->pend) {
-	case PEND_SHED:
-		o->stats.shed++;
-		/* fall through */
-	case PEND_DROP:
-		forget(o, it);
-		return;
-	case PEND_REVIVE:
-	case PEND_RETRY:
-		it->pend = PEND_NONE;
-		retry_apply(o, it);
-		return;
-	case PEND_NONE:
-		return;
-	}
-}
-
-/* Delete it from the store in the open batch; it leaves memory when that commits. */
-static int
-leave_mark(struct outbox *o, struct store_txn *t, struct item *it, enum item_pend why)
-{
-	int r = store_outbox_del(t, it->seq);
-
-	if (r < 0 && r != -ENOENT)
-		return r;
-	pend_add(o, it, why);
-	return 0;
 }
 
 /* why may quote the upstream's answer: text from the network, repaired like any other. */
@@ -362,7 +237,7 @@ done_cb(const struct http_response *resp, void *arg)
 		return; /* only at outbox_free: nothing is scheduled again */
 	enum outbox_verdict v = pagerduty_classify(resp, why, sizeof(why));
 	on_verdict(o, it, u, resp, v, why);
-	schedule(o);
+	outbox_schedule(o);
 }
 
 /* 0 when u may send now, else the time it may. */
@@ -476,8 +351,8 @@ timer_cb(sd_event_source *s, uint64_t usec, void *userdata)
 	return kick_cb(NULL, userdata);
 }
 
-static void
-append(struct outbox *o, struct item *it)
+void
+outbox_append(struct outbox *o, struct item *it)
 {
 	it->prev = o->tail;
 	it->next = NULL;
@@ -488,206 +363,9 @@ append(struct outbox *o, struct item *it)
 	o->tail = it;
 	if (it->dead)
 		return;
-	keyq_append(o->buckets, &o->queues, &upstream_get(o, it->upstream)->heap, it);
+	keyq_append(o->buckets, &o->queues, &outbox_upstream_get(o, it->upstream)->heap, it);
 	if (it->action == OUTBOX_TRIGGER)
 		shed_add(&o->shed, it);
-}
-
-/*
- * Shed victim with what follows it for the same incident, queued or pushed
- * in this batch: the trigger never goes, so neither may its acknowledge or
- * resolve.  Taken from memory when the batch commits.
- */
-static void
-shed_trigger(struct outbox *o, struct store_txn *t, struct item *victim)
-{
-	struct item *it;
-
-	for (it = victim->qnext; it != NULL; it = it->qnext)
-		if (it->incident_id == victim->incident_id && !item_busy(it))
-			(void)leave_mark(o, t, it, PEND_SHED);
-	for (it = o->staged_changes; it != NULL; it = it->qnext) {
-		if (it->incident_id != victim->incident_id || item_leaving(it) ||
-		    strcmp(it->upstream, victim->upstream) != 0)
-			continue;
-		(void)store_outbox_del(t, it->seq);
-		it->pend = PEND_SHED; /* freed, not appended, at commit */
-		o->npending--;
-	}
-	(void)leave_mark(o, t, victim, PEND_SHED);
-}
-
-/* When full, shed the least severe pending trigger; true when it is the new one. */
-static bool
-make_room(struct outbox *o, struct store_txn *t, enum outbox_action action, int severity,
-    struct outbox_shed *shed)
-{
-	struct item *victim;
-
-	if (o->npending < o->d->conf->outbox_max)
-		return false;
-	victim = shed_victim(&o->shed); /* among equals the newest goes, as a new one would */
-	if (action == OUTBOX_TRIGGER && (victim == NULL || severity >= victim->severity)) {
-		o->shed_new++;
-		log_ratelimited(&o->rl, "outbox: full (%zu pending, outbox-max), shedding a new "
-		    "%s trigger", o->npending, event_severity_name(severity));
-		return true;
-	}
-	if (victim == NULL)
-		return false; /* only acks and resolves: never shed, exceed the cap */
-	log_ratelimited(&o->rl, "outbox: full (%zu pending, outbox-max), shedding the %s trigger "
-	    "of '%s'", o->npending, event_severity_name(victim->severity), victim->key);
-	shed_trigger(o, t, victim);
-	shed->incident_id = victim->incident_id;
-	shed->upstream = victim->upstream;
-	return false;
-}
-
-int
-outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
-    const struct incident *inc, enum outbox_action action, const char *payload,
-    struct outbox_shed *shed)
-{
-	struct item *it;
-	char *s;
-	int r;
-
-	*shed = (struct outbox_shed){ 0 };
-	if (make_room(o, t, action, inc->severity, shed))
-		return 1;
-	if (action != OUTBOX_TRIGGER && shed->upstream != NULL && shed->incident_id == inc->id &&
-	    strcmp(shed->upstream, upstream) == 0)
-		return 1; /* its own trigger made the room: nothing upstream to change */
-	if (payload == NULL)
-		return -EINVAL; /* the body could not be built: nothing to keep */
-	it = item_new(o, upstream, inc, action, payload, now_realtime_usec());
-	s = item_encode(it);
-	r = s == NULL ? -EINVAL : store_outbox_put(t, &it->seq, s, strlen(s));
-	free(s);
-	if (r < 0) {
-		item_free(it);
-		return r;
-	}
-	*o->staged_tail = it;
-	o->staged_tail = &it->next;
-	if (action != OUTBOX_TRIGGER) {
-		it->qnext = o->staged_changes; /* in no key queue until it commits */
-		o->staged_changes = it;
-	}
-	o->npending++;
-	o->stats.queued++;
-	return 0;
-}
-
-/* Delivered items leave the store with this batch, rejected ones are stored dead. */
-static int
-batch_prepare(struct store_txn *t, void *arg)
-{
-	struct outbox *o = arg;
-	int r, wrote = 0;
-
-	for (struct item *it = o->done; it != NULL; it = it->done_next) {
-		if (it->verdict_written)
-			continue;
-		if (it->delivered)
-			r = store_outbox_del(t, it->seq);
-		else {
-			char *s = item_encode_as(it, true, it->next_try);
-			/* Unencodable: dead in memory only, sent again after a restart. */
-			r = s == NULL ? 0 : store_outbox_put(t, &it->seq, s, strlen(s));
-			free(s);
-		}
-		if (r < 0 && r != -ENOENT)
-			return r;
-		it->verdict_written = true;
-		wrote = 1;
-	}
-	return wrote;
-}
-
-/* A rejected delivery whose dead record committed: out of its queue, kept for queue retry. */
-static void
-bury(struct outbox *o, struct item *it)
-{
-	it->rejected = false;
-	it->dead = true;
-	o->npending--;
-	shed_del(&o->shed, it);
-	keyq_remove(o->buckets, &o->queues, it);
-}
-
-static void
-settle_committed(struct outbox *o)
-{
-	struct item *it = o->done, *next;
-
-	for (o->done = NULL; it != NULL; it = next) {
-		next = it->done_next;
-		if (!it->verdict_written) {
-			it->done_next = o->done; /* settled after this batch was prepared */
-			o->done = it;
-		} else if (it->delivered)
-			forget(o, it);
-		else {
-			it->verdict_written = false;
-			bury(o, it);
-		}
-	}
-}
-
-static void
-batch_committed(void *arg)
-{
-	struct outbox *o = arg;
-	struct item *it, *next;
-
-	for (it = o->pend, o->pend = NULL; it != NULL; it = next) {
-		next = it->pnext;
-		pend_apply(o, it);
-	}
-	settle_committed(o);
-	o->stats.shed += o->shed_new;
-	o->shed_new = 0;
-	it = o->staged;
-	o->staged = o->staged_changes = NULL;
-	o->staged_tail = &o->staged;
-	for (; it != NULL; it = next) {
-		next = it->next;
-		if (!item_leaving(it)) {
-			append(o, it);
-			continue;
-		}
-		o->stats.shed++;
-		item_free(it);
-	}
-	schedule(o);
-}
-
-static void
-batch_rolled_back(void *arg)
-{
-	struct outbox *o = arg;
-	struct item *it, *next;
-
-	/* The lost batch held the verdicts of settled items: the next one writes them. */
-	for (struct item *d = o->done; d != NULL; d = d->done_next)
-		d->verdict_written = false;
-	if (o->done != NULL)
-		(void)batch_txn(o->d->batch, BATCH_URGENT);
-	for (it = o->pend, o->pend = NULL; it != NULL; it = next) {
-		next = it->pnext;
-		pend_undo(o, it);
-	}
-	o->shed_new = 0;
-	it = o->staged;
-	o->staged = o->staged_changes = NULL;
-	o->staged_tail = &o->staged;
-	for (; it != NULL; it = next) {
-		next = it->next;
-		if (!item_leaving(it))
-			o->npending--;
-		item_free(it);
-	}
 }
 
 void
@@ -699,12 +377,12 @@ outbox_reconfigure(struct outbox *o)
 		u->cu = NULL;
 	for (size_t i = 0; i < conf->nupstreams; i++) {
 		const struct conf_upstream *cu = &conf->upstreams[i];
-		struct upstream_state *u = upstream_get(o, cu->name);
+		struct upstream_state *u = outbox_upstream_get(o, cu->name);
 		u->cu = cu;
 		u->held_until = 0; /* a new config may carry the fixed key: try again */
 		rate_init(&u->rate, cu->rate_per_minute, RATE_WINDOW);
 	}
-	schedule(o);
+	outbox_schedule(o);
 }
 
 static int
@@ -722,7 +400,7 @@ load_cb(uint64_t seq, const void *data, size_t len, void *arg)
 	 * be over: try at once, and back off afresh if it is not.
 	 */
 	it->next_try = 0;
-	append(o, it);
+	outbox_append(o, it);
 	if (!it->dead)
 		o->npending++;
 	return 0;
@@ -761,8 +439,8 @@ outbox_new(struct daemon *d, struct outbox **ret)
 		 timer_cb, o)) < 0 ||
 	    (r = sd_event_source_set_enabled(o->timer, SD_EVENT_OFF)) < 0 || (r = load(o)) < 0 ||
 	    (r = batch_join(d->batch, &(struct batch_participant){ .name = "outbox",
-		 .prepare = batch_prepare, .committed = batch_committed,
-		 .rolled_back = batch_rolled_back, .arg = o })) < 0) {
+		 .prepare = outbox_commit_prepare, .committed = outbox_commit_committed,
+		 .rolled_back = outbox_commit_rolled_back, .arg = o })) < 0) {
 		outbox_free(o);
 		return r;
 	}
@@ -784,7 +462,7 @@ outbox_free(struct outbox *o)
 	batch_flush(o->d->batch);
 	batch_leave(o->d->batch, o);
 	o->done = NULL;
-	batch_rolled_back(o); /* frees what is still staged after a failed flush */
+	outbox_commit_rolled_back(o); /* frees what is still staged after a failed flush */
 	keyq_free_all(o->buckets, &o->queues);
 	for (it = o->head; it != NULL; it = next) {
 		next = it->next;
@@ -843,94 +521,13 @@ outbox_upstreams_json(struct outbox *o)
 	return arr;
 }
 
-static struct item *
-item_by_seq(struct outbox *o, uint64_t seq)
+struct item *
+outbox_item_by_seq(struct outbox *o, uint64_t seq)
 {
 	for (struct item *it = o->head; it != NULL; it = it->next)
 		if (it->seq == seq)
 			return it;
 	return NULL;
-}
-
-/* Mark what matches for retry in the open batch: how many, or -errno. */
-static int
-retry_mark(struct outbox *o, uint64_t seq)
-{
-	struct store_txn *t = batch_txn(o->d->batch, BATCH_URGENT);
-	int found = 0;
-
-	if (t == NULL)
-		return -EIO;
-	for (struct item *it = o->head; it != NULL; it = it->next) {
-		if ((seq != 0 && it->seq != seq) || item_busy(it) || it->pend != PEND_NONE)
-			continue;
-		char *s = item_encode_as(it, false, 0);
-		int r = s == NULL ? -EINVAL : store_outbox_put(t, &it->seq, s, strlen(s));
-		free(s);
-		if (r < 0)
-			return r;
-		pend_add(o, it, it->dead ? PEND_REVIVE : PEND_RETRY);
-		found++;
-	}
-	return found;
-}
-
-/*
- * Each takes effect when its batch commits.  A batch redone in a grown map
- * replays events, not this: mark again.
- */
-int
-outbox_retry(struct outbox *o, uint64_t seq)
-{
-	int found = 0, r = 0;
-
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if ((found = retry_mark(o, seq)) == 0)
-			return -ENOENT;
-		r = batch_flush(o->d->batch); /* also settles what a failed mark left */
-		if (found < 0)
-			return found;
-		if (r <= 0)
-			break;
-		r = -ENOSPC;
-	}
-	if (r < 0)
-		return r;
-	schedule(o);
-	return found;
-}
-
-static int
-drop_mark(struct outbox *o, uint64_t seq)
-{
-	struct item *it = item_by_seq(o, seq);
-	struct store_txn *t;
-
-	if (it == NULL || item_leaving(it))
-		return -ENOENT;
-	if (item_busy(it) || it->pend != PEND_NONE)
-		return -EBUSY;
-	if ((t = batch_txn(o->d->batch, BATCH_URGENT)) == NULL)
-		return -EIO;
-	return leave_mark(o, t, it, PEND_DROP);
-}
-
-int
-outbox_drop(struct outbox *o, uint64_t seq)
-{
-	int r = 0;
-
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if ((r = drop_mark(o, seq)) < 0)
-			return r;
-		if ((r = batch_flush(o->d->batch)) <= 0)
-			break;
-		r = -ENOSPC;
-	}
-	if (r < 0)
-		return r;
-	schedule(o);
-	return 0;
 }
 
 void

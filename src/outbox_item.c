@@ -13,7 +13,7 @@
 #include "outbox_item.h"
 #include "util.h"
 
-#define KEYQ_BUCKETS 4096 /* must match outbox.c */
+#define KEYQ_BUCKETS 4096 /* must match outbox_int.h */
 
 struct item *
 item_new(struct outbox *o, const char *upstream, const struct incident *inc,

@@ -51,7 +51,7 @@ struct item {
 	 * queues as the store has them.  While shed or dropped it is not sent,
 	 * not counted pending and not shed again.
 	 */
-	enum item_pend { PEND_NONE = 0, PEND_SHED, PEND_DROP, PEND_REVIVE, PEND_RETRY } pend;
+	enum item_pend { PEND_NONE = 0, PEND_SHED, PEND_DROP, PEND_RETRY } pend;
 	struct item *pnext; /* the outbox's list of pending changes */
 };
 
