@@ -345,40 +345,6 @@ expand_opt(const struct template *t, struct event *ev, char *buf, size_t size, c
 	}
 }
 
-static void
-route_add(struct incident *inc, const char *name)
-{
-	size_t n = strlen(inc->route);
-
-	snprintf(inc->route + n, sizeof(inc->route) - n, "%s%s", n ? " " : "", name);
-}
-
-/* Where name is in the space-separated route, or NULL. */
-static char *
-route_find(struct incident *inc, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (char *w = inc->route; (w = strstr(w, name)) != NULL; w += n)
-		if ((w == inc->route || w[-1] == ' ') && (w[n] == ' ' || w[n] == '\0'))
-			return w;
-	return NULL;
-}
-
-static void
-route_del(struct incident *inc, const char *name)
-{
-	char *w = route_find(inc, name);
-	size_t n = strlen(name);
-
-	if (w == NULL)
-		return;
-	if (w[n] == ' ')
-		memmove(w, w + n + 1, strlen(w + n + 1) + 1);
-	else
-		*(w > inc->route ? w - 1 : w) = '\0';
-}
-
 /*
  * The outbox shed a trigger (the new one, or a pending one of another
  * incident) to stay within outbox-max: that upstream never hears of the
@@ -399,7 +365,7 @@ unroute(struct pipeline *p, struct incident *cur, uint64_t id, const char *upstr
 		}
 		inc = &other;
 	}
-	route_del(inc, upstream);
+	incident_route_del(inc, upstream);
 	snprintf(text, sizeof(text), "trigger to %s shed: the outbox is full (outbox-max)",
 	    upstream);
 	text_fix_tail(text);
@@ -455,7 +421,7 @@ queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc,
 		int r = queue_one(p, inc, cu->name, OUTBOX_TRIGGER, payload);
 		free(payload);
 		if (r == 0)
-			route_add(inc, cu->name);
+			incident_route_add(inc, cu->name);
 		else if (r == 1)
 			unroute(p, inc, inc->id, cu->name); /* said on its timeline */
 	}
@@ -474,7 +440,7 @@ queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action
 	for (name = route; *name != '\0'; name = sp ? sp + 1 : name + strlen(name)) {
 		if ((sp = strchr(name, ' ')) != NULL)
 			*sp = '\0';
-		if (route_find(inc, name) == NULL)
+		if (!incident_routed(inc, name))
 			continue; /* its trigger was shed by an earlier push of this loop */
 		const struct conf_upstream *cu = conf_upstream_find(p->d->conf, name);
 		char *payload = pagerduty_payload(cu, inc, action, &det);
