@@ -221,3 +221,46 @@ incident_default_key(char *buf, size_t size, const char *rule, const char *host,
 	if (n > 0)
 		incident_fit_key(buf, (size_t)n < size ? (size_t)n : size - 1);
 }
+
+void
+incident_route_add(struct incident *inc, const char *name)
+{
+	size_t n = strlen(inc->route);
+
+	snprintf(inc->route + n, sizeof(inc->route) - n, "%s%s", n ? " " : "", name);
+}
+
+/* Where name is a whole word of the space-separated route, or -1. */
+static ptrdiff_t
+route_find(const struct incident *inc, const char *name)
+{
+	size_t n = strlen(name);
+	const char *w = inc->route;
+
+	for (; (w = strstr(w, name)) != NULL; w += n)
+		if ((w == inc->route || w[-1] == ' ') && (w[n] == ' ' || w[n] == '\0'))
+			return w - inc->route;
+	return -1;
+}
+
+bool
+incident_routed(const struct incident *inc, const char *name)
+{
+	return *name != '\0' && route_find(inc, name) >= 0;
+}
+
+void
+incident_route_del(struct incident *inc, const char *name)
+{
+	ptrdiff_t at = *name != '\0' ? route_find(inc, name) : -1;
+	size_t n = strlen(name);
+	char *w;
+
+	if (at < 0)
+		return;
+	w = inc->route + at;
+	if (w[n] == ' ')
+		memmove(w, w + n + 1, strlen(w + n + 1) + 1);
+	else
+		*(at > 0 ? w - 1 : w) = '\0'; /* the last word goes with the space before it */
+}

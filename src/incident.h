@@ -131,4 +131,9 @@ void incident_fit_key(char *key, size_t len);
  */
 const char *incident_lookup_key(const char *key, char buf[INCIDENT_KEY_MAX + 1]);
 
+/* The upstreams in inc->route: add one, ask for one, take one out (no-op when absent). */
+void incident_route_add(struct incident *inc, const char *name);
+bool incident_routed(const struct incident *inc, const char *name);
+void incident_route_del(struct incident *inc, const char *name);
+
 #endif

@@ -10,7 +10,9 @@
  * and an authentication hold.  Each upstream keeps its sendable key queues
  * in a heap by next try, so a run costs O(log n) per delivery sent plus one
  * look per upstream: a paused, held or rate-limited upstream is skipped
- * whole until its own wake time, however much waits for it.
+ * whole until its own wake time, however much waits for it.  What a batch
+ * changes (pushes, shedding, queue retry and drop) and memory taking it at
+ * commit is in outbox_commit.c.
  */
 #include "config.h"
 
@@ -30,6 +32,7 @@
 #include "incident.h"
 #include "log.h"
 #include "outbox.h"
+#include "outbox_int.h"
 #include "outbox_item.h"
 #include "pipeline.h"
 #include "store.h"
@@ -39,39 +42,6 @@
 
 #define MAX_IN_FLIGHT	 8 /* per upstream */
 #define RATE_WINDOW	 (60 * USEC_PER_SEC)
-#define KEYQ_BUCKETS	 4096 /* as in outbox_item.c */
-
-struct upstream_state {
-	struct upstream_state *next;
-	char *name;
-	const struct conf_upstream *cu; /* NULL when the config no longer has it */
-	struct rate_window rate;
-	int64_t paused_until; /* 429: nothing is sent before this */
-	int64_t held_until;   /* 401/403/404: held, probed again at this time */
-	unsigned in_flight;
-	bool failing; /* the last answer was a failure: a success ends the backoff */
-	int64_t recovered_at; /* when a success last ended it */
-	struct keyq_heap heap; /* its key queues whose head may be sent */
-	uint64_t delivered, failures;
-	char *last_error;
-};
-
-struct outbox {
-	struct daemon *d;
-	struct curl_glue *http;
-	sd_event_source *kick, *timer;
-	struct item *head, *tail;     /* every committed delivery, by seq */
-	struct item *staged, **staged_tail; /* pushed in the open batch */
-	struct item *done;		    /* delivered, their deletion not yet committed */
-	struct keyq *buckets[KEYQ_BUCKETS];
-	struct keyq *queues;	      /* every key queue with something to send */
-	struct shed_index shed;	      /* pending triggers, for outbox-max */
-	struct upstream_state *ups;
-	size_t npending;
-	struct outbox_stats stats;
-	uint64_t rnd;
-	struct log_ratelimit rl;
-};
 
 static uint64_t
 rnd_next(struct outbox *o)
@@ -100,8 +70,8 @@ upstream_find(struct outbox *o, const char *name)
 }
 
 /* Every upstream an item names has a state, configured or not, to hold its queues. */
-static struct upstream_state *
-upstream_get(struct outbox *o, const char *name)
+struct upstream_state *
+outbox_upstream_get(struct outbox *o, const char *name)
 {
 	struct upstream_state *u = upstream_find(o, name);
 
@@ -114,8 +84,8 @@ upstream_get(struct outbox *o, const char *name)
 	return u;
 }
 
-static void
-schedule(struct outbox *o)
+void
+outbox_schedule(struct outbox *o)
 {
 	sd_event_source_set_enabled(o->kick, SD_EVENT_ONESHOT);
 }
@@ -145,9 +115,12 @@ note_timeline(struct outbox *o, const struct item *it, const char *what, const c
 	pipeline_note(o->d->pipeline, it->incident_id, text);
 }
 
-static void
-forget(struct outbox *o, struct item *it)
+/* Out of memory for good; a shed or dropped one is no longer counted pending already. */
+void
+outbox_forget(struct outbox *o, struct item *it)
 {
+	bool counted = !it->dead && !item_leaving(it);
+
 	shed_del(&o->shed, it);
 	keyq_remove(o->buckets, &o->queues, it);
 	if (it->prev)
@@ -158,7 +131,7 @@ forget(struct outbox *o, struct item *it)
 		it->next->prev = it->prev;
 	else
 		o->tail = it->prev;
-	if (!it->dead)
+	if (counted)
 		o->npending--;
 	item_free(it);
 }
@@ -169,6 +142,21 @@ set_error(char **dst, const char *why)
 {
 	free(*dst);
 	*dst = text_clean_dup(why, strlen(why));
+}
+
+/*
+ * Delivered or rejected for good: the next batch deletes it or stores it
+ * dead (prepare), and it keeps the head of its queue until that commits:
+ * soon when the next delivery for its key waits on that, otherwise with
+ * other state, so a drain is not a commit per reply.
+ */
+static void
+settle(struct outbox *o, struct item *it)
+{
+	it->done_next = o->done;
+	o->done = it;
+	keyq_resched(it);
+	(void)batch_txn(o->d->batch, it->qnext != NULL ? BATCH_URGENT : BATCH_STATE);
 }
 
 static void
@@ -185,9 +173,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 		u->delivered++;
 		o->stats.delivered++;
 		it->delivered = true;
-		it->done_next = o->done;
-		o->done = it;
-		keyq_resched(it);
+		settle(o, it);
 		/*
 		 * It answers again: what waits on backoff for it need not.  At most
 		 * once per backoff-initial, so a flaky upstream does not pay a pass
@@ -198,12 +184,6 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 			u->recovered_at = now;
 		}
 		u->failing = false;
-		/*
-		 * Its deletion goes into the next batch (prepare); it leaves memory
-		 * at commit.  Soon when the next delivery for the key waits on it;
-		 * otherwise with other state, so a drain is not a commit per reply.
-		 */
-		(void)batch_txn(o->d->batch, it->qnext != NULL ? BATCH_URGENT : BATCH_STATE);
 		note_timeline(o, it, "delivered", why);
 		return;
 	}
@@ -213,14 +193,14 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 	set_error(&it->last_error, why);
 	if (v == OUTBOX_DEAD) {
 		o->stats.dead++;
-		it->dead = true;
-		o->npending--;
-		shed_del(&o->shed, it);
-		keyq_remove(o->buckets, &o->queues, it);
+		it->rejected = true;
+		settle(o, it);
 		log_warnx("outbox: %s rejected %s of '%s' for good, dead-lettered: %s", it->upstream,
 		    outbox_action_name(it->action), it->key, why);
 		note_timeline(o, it, "dead-lettered", why);
-	} else if (v == OUTBOX_THROTTLED) {
+		return;
+	}
+	if (v == OUTBOX_THROTTLED) {
 		int64_t wait = backoff_retry_after(resp->retry_after, now);
 		if (wait < 0)
 			wait = backoff_delay(it->attempts, initial, max, rnd_next(o));
@@ -259,7 +239,7 @@ done_cb(const struct http_response *resp, void *arg)
 		return; /* only at outbox_free: nothing is scheduled again */
 	enum outbox_verdict v = pagerduty_classify(resp, why, sizeof(why));
 	on_verdict(o, it, u, resp, v, why);
-	schedule(o);
+	outbox_schedule(o);
 }
 
 /* 0 when u may send now, else the time it may. */
@@ -294,12 +274,11 @@ send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t n
 	int r;
 
 	if (body == NULL) {
-		it->dead = true; /* a payload we cannot read back will never do better */
-		o->npending--;
-		shed_del(&o->shed, it);
+		/* A payload we cannot read back will never do better. */
 		set_error(&it->last_error, "stored payload is not valid JSON");
-		keyq_remove(o->buckets, &o->queues, it);
-		persist(o, it);
+		o->stats.dead++;
+		it->rejected = true;
+		settle(o, it);
 		return 0;
 	}
 	r = curl_glue_request(o->http, &req, done_cb, it);
@@ -374,8 +353,8 @@ timer_cb(sd_event_source *s, uint64_t usec, void *userdata)
 	return kick_cb(NULL, userdata);
 }
 
-static void
-append(struct outbox *o, struct item *it)
+void
+outbox_append(struct outbox *o, struct item *it)
 {
 	it->prev = o->tail;
 	it->next = NULL;
@@ -386,118 +365,9 @@ append(struct outbox *o, struct item *it)
 	o->tail = it;
 	if (it->dead)
 		return;
-	keyq_append(o->buckets, &o->queues, &upstream_get(o, it->upstream)->heap, it);
+	keyq_append(o->buckets, &o->queues, &outbox_upstream_get(o, it->upstream)->heap, it);
 	if (it->action == OUTBOX_TRIGGER)
 		shed_add(&o->shed, it);
-}
-
-/* When full, shed the least severe pending trigger; false when it is the new one. */
-static bool
-make_room(struct outbox *o, struct store_txn *t, enum outbox_action action, int severity)
-{
-	struct item *victim;
-
-	if (o->npending < o->d->conf->outbox_max)
-		return true;
-	victim = shed_victim(&o->shed); /* among equals the newest goes, as a new one would */
-	o->stats.shed++;
-	if (action == OUTBOX_TRIGGER && (victim == NULL || severity >= victim->severity)) {
-		log_ratelimited(&o->rl, "outbox: full (%zu pending, outbox-max), shedding a new "
-		    "%s trigger", o->npending, event_severity_name(severity));
-		return false;
-	}
-	if (victim == NULL)
-		return true; /* only acks and resolves: never shed, exceed the cap */
-	log_ratelimited(&o->rl, "outbox: full (%zu pending, outbox-max), shedding the %s trigger "
-	    "of '%s'", o->npending, event_severity_name(victim->severity), victim->key);
-	store_outbox_del(t, victim->seq);
-	forget(o, victim);
-	return true;
-}
-
-int
-outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
-    const struct incident *inc, enum outbox_action action, const char *payload)
-{
-	struct item *it;
-	char *s;
-	int r;
-
-	if (!make_room(o, t, action, inc->severity))
-		return 0;
-	if (payload == NULL)
-		return -EINVAL; /* the body could not be built: nothing to keep */
-	it = item_new(o, upstream, inc, action, payload, now_realtime_usec());
-	s = item_encode(it);
-	r = s == NULL ? -EINVAL : store_outbox_put(t, &it->seq, s, strlen(s));
-	free(s);
-	if (r < 0) {
-		item_free(it);
-		return r;
-	}
-	*o->staged_tail = it;
-	o->staged_tail = &it->next;
-	o->npending++;
-	o->stats.queued++;
-	return 0;
-}
-
-/* Delivered items leave the store with this batch. */
-static int
-batch_prepare(struct store_txn *t, void *arg)
-{
-	struct outbox *o = arg;
-	int r, wrote = 0;
-
-	for (struct item *it = o->done; it != NULL; it = it->done_next) {
-		if (it->del_written)
-			continue;
-		if ((r = store_outbox_del(t, it->seq)) < 0 && r != -ENOENT)
-			return r;
-		it->del_written = true;
-		wrote = 1;
-	}
-	return wrote;
-}
-
-static void
-batch_committed(void *arg)
-{
-	struct outbox *o = arg;
-	struct item *it, *next;
-
-	for (it = o->done, o->done = NULL; it != NULL; it = next) {
-		next = it->done_next;
-		forget(o, it);
-	}
-	it = o->staged;
-	o->staged = NULL;
-	o->staged_tail = &o->staged;
-	for (; it != NULL; it = next) {
-		next = it->next;
-		append(o, it);
-	}
-	schedule(o);
-}
-
-static void
-batch_rolled_back(void *arg)
-{
-	struct outbox *o = arg;
-	struct item *it = o->staged, *next;
-
-	/* The lost batch held the deletions of delivered items: the next one writes them. */
-	for (struct item *d = o->done; d != NULL; d = d->done_next)
-		d->del_written = false;
-	if (o->done != NULL)
-		(void)batch_txn(o->d->batch, BATCH_URGENT);
-	for (; it != NULL; it = next) {
-		next = it->next;
-		o->npending--;
-		item_free(it);
-	}
-	o->staged = NULL;
-	o->staged_tail = &o->staged;
 }
 
 void
@@ -509,12 +379,12 @@ outbox_reconfigure(struct outbox *o)
 		u->cu = NULL;
 	for (size_t i = 0; i < conf->nupstreams; i++) {
 		const struct conf_upstream *cu = &conf->upstreams[i];
-		struct upstream_state *u = upstream_get(o, cu->name);
+		struct upstream_state *u = outbox_upstream_get(o, cu->name);
 		u->cu = cu;
 		u->held_until = 0; /* a new config may carry the fixed key: try again */
 		rate_init(&u->rate, cu->rate_per_minute, RATE_WINDOW);
 	}
-	schedule(o);
+	outbox_schedule(o);
 }
 
 static int
@@ -532,7 +402,7 @@ load_cb(uint64_t seq, const void *data, size_t len, void *arg)
 	 * be over: try at once, and back off afresh if it is not.
 	 */
 	it->next_try = 0;
-	append(o, it);
+	outbox_append(o, it);
 	if (!it->dead)
 		o->npending++;
 	return 0;
@@ -571,8 +441,8 @@ outbox_new(struct daemon *d, struct outbox **ret)
 		 timer_cb, o)) < 0 ||
 	    (r = sd_event_source_set_enabled(o->timer, SD_EVENT_OFF)) < 0 || (r = load(o)) < 0 ||
 	    (r = batch_join(d->batch, &(struct batch_participant){ .name = "outbox",
-		 .prepare = batch_prepare, .committed = batch_committed,
-		 .rolled_back = batch_rolled_back, .arg = o })) < 0) {
+		 .prepare = outbox_commit_prepare, .committed = outbox_commit_committed,
+		 .rolled_back = outbox_commit_rolled_back, .arg = o })) < 0) {
 		outbox_free(o);
 		return r;
 	}
@@ -594,7 +464,7 @@ outbox_free(struct outbox *o)
 	batch_flush(o->d->batch);
 	batch_leave(o->d->batch, o);
 	o->done = NULL;
-	batch_rolled_back(o); /* frees what is still staged after a failed flush */
+	outbox_commit_rolled_back(o); /* frees what is still staged after a failed flush */
 	keyq_free_all(o->buckets, &o->queues);
 	for (it = o->head; it != NULL; it = next) {
 		next = it->next;
@@ -631,8 +501,8 @@ outbox_list_json(struct outbox *o)
 	json_t *arr = json_array();
 
 	for (struct item *it = o->head; it != NULL; it = it->next)
-		json_array_append_new(arr, item_json(it, it->dead ? "dead" : it->in_flight ?
-		    "in-flight" : it->delivered ? "delivered" : "pending"));
+		json_array_append_new(arr, item_json(it, it->dead || it->rejected ? "dead" :
+		    it->in_flight ? "in-flight" : it->delivered ? "delivered" : "pending"));
 	for (struct item *it = o->staged; it != NULL; it = it->next)
 		json_array_append_new(arr, item_json(it, "committing"));
 	return arr;
@@ -653,70 +523,13 @@ outbox_upstreams_json(struct outbox *o)
 	return arr;
 }
 
-static struct item *
-item_by_seq(struct outbox *o, uint64_t seq)
+struct item *
+outbox_item_by_seq(struct outbox *o, uint64_t seq)
 {
 	for (struct item *it = o->head; it != NULL; it = it->next)
 		if (it->seq == seq)
 			return it;
 	return NULL;
-}
-
-static void
-retry_one(struct outbox *o, struct item *it)
-{
-	struct upstream_state *u = upstream_find(o, it->upstream);
-
-	if (it->dead) {
-		it->dead = false;
-		o->npending++;
-		/* Back into its key queue in sequence order: before its own resolve. */
-		keyq_append(o->buckets, &o->queues, &upstream_get(o, it->upstream)->heap, it);
-		if (it->action == OUTBOX_TRIGGER)
-			shed_add(&o->shed, it);
-	}
-	it->next_try = 0;
-	keyq_resched(it);
-	if (u != NULL)
-		u->held_until = u->paused_until = 0;
-	persist(o, it);
-}
-
-int
-outbox_retry(struct outbox *o, uint64_t seq)
-{
-	int found = 0;
-
-	for (struct item *it = o->head; it != NULL; it = it->next) {
-		if ((seq != 0 && it->seq != seq) || it->in_flight || it->delivered)
-			continue;
-		retry_one(o, it);
-		found++;
-	}
-	if (found == 0)
-		return -ENOENT;
-	batch_flush(o->d->batch);
-	schedule(o);
-	return found;
-}
-
-int
-outbox_drop(struct outbox *o, uint64_t seq)
-{
-	struct item *it = item_by_seq(o, seq);
-	struct store_txn *t;
-
-	if (it == NULL)
-		return -ENOENT;
-	if (it->in_flight || it->delivered)
-		return -EBUSY;
-	if ((t = batch_txn(o->d->batch, BATCH_URGENT)) == NULL)
-		return -EIO;
-	store_outbox_del(t, seq);
-	forget(o, it);
-	batch_flush(o->d->batch);
-	schedule(o);
-	return 0;
 }
 
 void

@@ -46,21 +46,41 @@ int outbox_new(struct daemon *d, struct outbox **ret);
 void outbox_free(struct outbox *o); /* NULL-safe; cancels requests in flight */
 
 /*
+ * A trigger shed to make room (upstream NULL: none): it never goes, so the
+ * caller must not queue its acknowledge or resolve later.  upstream is
+ * valid until the batch ends.
+ */
+struct outbox_shed {
+	uint64_t incident_id;
+	const char *upstream;
+};
+
+/*
  * Queue a delivery of action for inc to upstream in transaction t (the
  * pipeline's open batch).  payload is the upstream's body without secrets.
- * Returns 0, or -errno when the store refused it.
+ * When the outbox holds outbox-max pending, the least severe pending
+ * trigger is shed (with its queued acknowledge and resolve), said in
+ * *shed.  Returns 0 when queued; 1 when not: a trigger shed itself, or an
+ * acknowledge or resolve whose own trigger was shed; -errno when the store
+ * refused it.  Sheds and queues take effect in memory when t commits.
  */
 int outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
-    const struct incident *inc, enum outbox_action action, const char *payload);
+    const struct incident *inc, enum outbox_action action, const char *payload,
+    struct outbox_shed *shed);
 /* The configuration changed: upstreams may have come, gone or changed. */
 void outbox_reconfigure(struct outbox *o);
 
 /* For triagectl queue: every delivery, oldest first. */
 json_t *outbox_list_json(struct outbox *o);
 json_t *outbox_upstreams_json(struct outbox *o);
-/* Retry a dead or waiting delivery now (seq 0: all); -ENOENT when none matched. */
+/*
+ * Retry a dead or waiting delivery now (seq 0: all), committed at once; a
+ * dead one goes back into its key queue in sequence order, before its own
+ * resolve.  How many; -ENOENT when none matched; -errno when the commit
+ * failed (then nothing changed).
+ */
 int outbox_retry(struct outbox *o, uint64_t seq);
-/* Remove a delivery that is not in flight; -ENOENT, -EBUSY. */
+/* Remove a delivery that is not in flight, committed at once; -ENOENT, -EBUSY, -errno. */
 int outbox_drop(struct outbox *o, uint64_t seq);
 void outbox_get_stats(const struct outbox *o, struct outbox_stats *st);
 

@@ -13,7 +13,7 @@
 #include "outbox_item.h"
 #include "util.h"
 
-#define KEYQ_BUCKETS 4096 /* must match outbox.c */
+#define KEYQ_BUCKETS 4096 /* must match outbox_int.h */
 
 struct item *
 item_new(struct outbox *o, const char *upstream, const struct incident *inc,
@@ -47,13 +47,19 @@ item_free(struct item *it)
 char *
 item_encode(const struct item *it)
 {
+	return item_encode_as(it, it->dead, it->next_try);
+}
+
+char *
+item_encode_as(const struct item *it, bool dead, int64_t next_try)
+{
 	/* json_text: a key stored before ingest repaired text must not make this fail. */
 	json_t *o = json_pack("{s:o, s:o, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:b, s:o, s:o*}",
 	    "upstream", json_text(it->upstream), "key", json_text(it->key), "incident",
 	    (json_int_t)it->incident_id,
 	    "action", (int)it->action, "severity", it->severity, "attempts",
 	    (json_int_t)it->attempts, "created", (json_int_t)it->created, "next_try",
-	    (json_int_t)it->next_try, "last_try", (json_int_t)it->last_try, "dead", it->dead,
+	    (json_int_t)next_try, "last_try", (json_int_t)it->last_try, "dead", dead,
 	    "payload", json_text(it->payload), "last_error",
 	    it->last_error ? json_text(it->last_error) : NULL);
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -148,16 +154,16 @@ shed_victim(const struct shed_index *x)
 {
 	for (int l = SHED_LEVELS - 1; l >= 0; l--)
 		for (struct item *it = x->tail[l]; it != NULL; it = it->sprev)
-			if (!it->in_flight && !it->delivered)
+			if (!item_busy(it) && it->pend == PEND_NONE)
 				return it;
 	return NULL;
 }
 
-/* A queue's head may be sent once due: it is neither in flight nor delivered. */
+/* A queue's head may be sent once due: nothing is under way for it. */
 static bool
 sendable(const struct keyq *q)
 {
-	return q->head != NULL && !q->head->in_flight && !q->head->delivered;
+	return q->head != NULL && !item_busy(q->head);
 }
 
 static bool
@@ -330,7 +336,7 @@ keyq_append(struct keyq **buckets, struct keyq **all, struct keyq_heap *heap,
 		 * flight or delivered, which must stay the head until it is done.
 		 */
 		struct item **pp = &q->head;
-		while (*pp != NULL && ((*pp)->in_flight || (*pp)->delivered || (*pp)->seq <= it->seq))
+		while (*pp != NULL && (item_busy(*pp) || (*pp)->seq <= it->seq))
 			pp = &(*pp)->qnext;
 		it->qnext = *pp;
 		*pp = it;

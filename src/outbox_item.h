@@ -36,11 +36,38 @@ struct item {
 	 * make this one go again.
 	 */
 	bool delivered;
-	bool del_written;	/* its deletion is in the open batch (batch prepare) */
-	struct item *done_next; /* the outbox's list of delivered items */
+	/*
+	 * Rejected for good (or unreadable): like a delivered one it stays at
+	 * the head of its queue until the batch that marks it dead commits.
+	 */
+	bool rejected;
+	bool verdict_written;	/* its deletion or dead record is in the open batch (prepare) */
+	struct item *done_next; /* the outbox's list of delivered or rejected items */
 	struct item *sprev, *snext; /* its shed list, while a pending trigger */
 	bool shed_listed;
+	/*
+	 * A change written in the open batch that memory takes only when it
+	 * commits (a rollback forgets it): so a failed commit leaves the
+	 * queues as the store has them.  While shed or dropped it is not sent,
+	 * not counted pending and not shed again.
+	 */
+	enum item_pend { PEND_NONE = 0, PEND_SHED, PEND_DROP, PEND_RETRY } pend;
+	struct item *pnext; /* the outbox's list of pending changes */
 };
+
+/* Leaving memory at the next commit: shed or dropped. */
+static inline bool
+item_leaving(const struct item *it)
+{
+	return it->pend == PEND_SHED || it->pend == PEND_DROP;
+}
+
+/* Its head may not be sent now: in flight, or waiting for a commit that settles it. */
+static inline bool
+item_busy(const struct item *it)
+{
+	return it->in_flight || it->delivered || it->rejected || item_leaving(it);
+}
 
 /*
  * The key queues of one upstream whose head could be sent (not in flight,
@@ -76,14 +103,19 @@ struct shed_index {
 
 void shed_add(struct shed_index *x, struct item *it);
 void shed_del(struct shed_index *x, struct item *it); /* no-op when not listed */
-/* The trigger to shed, not in flight nor delivered, or NULL. */
+/* The trigger to shed, neither busy nor with a change pending, or NULL. */
 struct item *shed_victim(const struct shed_index *x);
 
 struct item *item_new(struct outbox *o, const char *upstream, const struct incident *inc,
     enum outbox_action action, const char *payload, int64_t now);
 void item_free(struct item *it);
-/* The stored form (JSON text, new string), and back; NULL when the record is bad. */
+/*
+ * The stored form (JSON text, new string), and back; NULL when the record
+ * is bad.  item_encode_as stores dead and next_try as given (a change the
+ * open batch makes, which memory takes at commit).
+ */
 char *item_encode(const struct item *it);
+char *item_encode_as(const struct item *it, bool dead, int64_t next_try);
 struct item *item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len);
 
 /*

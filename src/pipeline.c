@@ -346,12 +346,52 @@ expand_opt(const struct template *t, struct event *ev, char *buf, size_t size, c
 	}
 }
 
+/*
+ * The outbox shed a trigger (the new one, or a pending one of another
+ * incident) to stay within outbox-max: that upstream never hears of the
+ * incident, so its acknowledge and resolve must not go there either.
+ */
 static void
-route_add(struct incident *inc, const char *name)
+unroute(struct pipeline *p, struct incident *cur, uint64_t id, const char *upstream)
 {
-	size_t n = strlen(inc->route);
+	char text[TIMELINE_TEXT_MAX];
+	struct incident other, *inc = cur;
+	int r;
 
-	snprintf(inc->route + n, sizeof(inc->route) - n, "%s%s", n ? " " : "", name);
+	if (id != cur->id) {
+		if ((r = store_incident_get(p->txn, id, &other)) < 0) {
+			if (r != -ENOENT)
+				store_failed(p, r, "reading an incident");
+			return;
+		}
+		inc = &other;
+	}
+	incident_route_del(inc, upstream);
+	snprintf(text, sizeof(text), "trigger to %s shed: the outbox is full (outbox-max)",
+	    upstream);
+	text_fix_tail(text);
+	timeline_add(p, inc, TIMELINE_NOTE, now_realtime_usec(), text, strlen(text));
+	if (inc == &other && (r = store_incident_put(p->txn, inc)) < 0)
+		store_failed(p, r, "saving an incident");
+}
+
+/* Queue action for inc to upstream: 0 queued, 1 shed (outbox_push), -errno. */
+static int
+queue_one(struct pipeline *p, struct incident *inc, const char *upstream,
+    enum outbox_action action, const char *payload)
+{
+	struct outbox_shed shed;
+	int r = outbox_push(p->d->outbox, p->txn, upstream, inc, action, payload, &shed);
+
+	if (shed.upstream != NULL)
+		unroute(p, inc, shed.incident_id, shed.upstream);
+	if (r < 0)
+		store_failed(p, r, "queueing a delivery");
+	if (r == 0) {
+		p->stats.queued++;
+		mark_dirty(p, BATCH_URGENT);
+	}
+	return r;
 }
 
 /* Queue the trigger to every upstream the rule (or the default) sends to. */
@@ -379,21 +419,18 @@ queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc,
 	for (size_t i = 0; i < n; i++) {
 		const struct conf_upstream *cu = &conf->upstreams[idx[i]];
 		char *payload = pagerduty_payload(cu, inc, OUTBOX_TRIGGER, &det);
-		int r = outbox_push(p->d->outbox, p->txn, cu->name, inc, OUTBOX_TRIGGER, payload);
+		int r = queue_one(p, inc, cu->name, OUTBOX_TRIGGER, payload);
 		free(payload);
-		if (r < 0) {
-			store_failed(p, r, "queueing a delivery");
-			continue;
-		}
-		route_add(inc, cu->name);
-		p->stats.queued++;
-		mark_dirty(p, BATCH_URGENT);
+		if (r == 0)
+			incident_route_add(inc, cu->name);
+		else if (r == 1)
+			unroute(p, inc, inc->id, cu->name); /* said on its timeline */
 	}
 }
 
 /* An acknowledge or resolve follows its trigger to where the trigger went. */
 static void
-queue_change(struct pipeline *p, const struct incident *inc, enum outbox_action action)
+queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action)
 {
 	struct pagerduty_details det = { .agent_host = p->d->conf->hostname };
 	char route[INCIDENT_ROUTE_MAX], *name, *sp;
@@ -404,16 +441,12 @@ queue_change(struct pipeline *p, const struct incident *inc, enum outbox_action 
 	for (name = route; *name != '\0'; name = sp ? sp + 1 : name + strlen(name)) {
 		if ((sp = strchr(name, ' ')) != NULL)
 			*sp = '\0';
+		if (!incident_routed(inc, name))
+			continue; /* its trigger was shed by an earlier push of this loop */
 		const struct conf_upstream *cu = conf_upstream_find(p->d->conf, name);
 		char *payload = pagerduty_payload(cu, inc, action, &det);
-		int r = outbox_push(p->d->outbox, p->txn, name, inc, action, payload);
+		(void)queue_one(p, inc, name, action, payload);
 		free(payload);
-		if (r < 0) {
-			store_failed(p, r, "queueing a delivery");
-			continue;
-		}
-		p->stats.queued++;
-		mark_dirty(p, BATCH_URGENT);
 	}
 }
 

@@ -175,6 +175,32 @@ START_TEST(state_names)
 }
 END_TEST
 
+/* An upstream whose trigger was shed leaves the route; a name inside another stays. */
+START_TEST(route_words)
+{
+	struct incident inc = { 0 };
+
+	incident_route_add(&inc, "pd");
+	incident_route_add(&inc, "pd-eu");
+	incident_route_add(&inc, "am");
+	ck_assert_str_eq(inc.route, "pd pd-eu am");
+	ck_assert(incident_routed(&inc, "pd-eu"));
+	ck_assert(!incident_routed(&inc, "eu"));
+	ck_assert(!incident_routed(&inc, ""));
+	incident_route_del(&inc, "eu");
+	ck_assert_str_eq(inc.route, "pd pd-eu am");
+	incident_route_del(&inc, "pd-eu");
+	ck_assert_str_eq(inc.route, "pd am");
+	incident_route_del(&inc, "am");
+	ck_assert_str_eq(inc.route, "pd");
+	ck_assert(!incident_routed(&inc, "am"));
+	incident_route_del(&inc, "pd");
+	ck_assert_str_eq(inc.route, "");
+	incident_route_del(&inc, "pd");
+	ck_assert_str_eq(inc.route, "");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -191,6 +217,7 @@ main(void)
 	tcase_add_test(tc, long_keys_stay_utf8);
 	tcase_add_test(tc, notable_counts);
 	tcase_add_test(tc, state_names);
+	tcase_add_test(tc, route_words);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -1,0 +1,401 @@
+/*
+ * outbox_commit.c - what a batch changes in the outbox, and memory taking
+ * it when the batch commits.  A push is staged until then; shedding (to
+ * stay within outbox-max), queue retry and queue drop are written in the
+ * batch and recorded as pending changes, applied by the committed hook and
+ * undone by rolled_back, so after a failed commit the queues equal the
+ * store.  A batch redone in a grown map replays its events (the pipeline
+ * pushes, and sheds, again), and queue retry and drop mark again: nothing
+ * is applied twice.  Delivered and rejected items are written by prepare,
+ * in every batch until one commits.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "conf.h"
+#include "daemon.h"
+#include "event.h"
+#include "incident.h"
+#include "log.h"
+#include "outbox.h"
+#include "outbox_int.h"
+#include "outbox_item.h"
+#include "store.h"
+#include "util.h"
+
+/*
+ * A change the open batch writes, taken by memory when it commits: a shed
+ * or dropped item is at once out of the count, the shed index and the
+ * schedule, so it is neither sent nor shed twice meanwhile.
+ */
+static void
+pend_add(struct outbox *o, struct item *it, enum item_pend what)
+{
+	if (item_leaving(it))
+		return; /* already going */
+	if (it->pend == PEND_NONE) {
+		it->pnext = o->pend;
+		o->pend = it;
+	}
+	it->pend = what;
+	if (!item_leaving(it))
+		return;
+	shed_del(&o->shed, it);
+	if (!it->dead)
+		o->npending--;
+	keyq_resched(it);
+}
+
+/* The batch is lost: the item is as the store has it again. */
+static void
+pend_undo(struct outbox *o, struct item *it)
+{
+	bool leaving = item_leaving(it);
+
+	it->pend = PEND_NONE;
+	if (!leaving)
+		return;
+	if (!it->dead) {
+		o->npending++;
+		if (it->action == OUTBOX_TRIGGER)
+			shed_add(&o->shed, it);
+	}
+	keyq_resched(it);
+}
+
+/* queue retry: due now, and its upstream's pause or hold is over. */
+static void
+retry_apply(struct outbox *o, struct item *it)
+{
+	struct upstream_state *u = outbox_upstream_get(o, it->upstream);
+
+	if (it->dead) {
+		it->dead = false;
+		o->npending++;
+		/* Back into its key queue in sequence order: before its own resolve. */
+		keyq_append(o->buckets, &o->queues, &u->heap, it);
+		if (it->action == OUTBOX_TRIGGER)
+			shed_add(&o->shed, it);
+	}
+	it->next_try = 0;
+	keyq_resched(it);
+	u->held_until = u->paused_until = 0;
+}
+
+/* The batch committed: the change is memory's too. */
+static void
+pend_apply(struct outbox *o, struct item *it)
+{
+	switch (it->pend) {
+	case PEND_SHED:
+		o->stats.shed++;
+		/* fall through */
+	case PEND_DROP:
+		outbox_forget(o, it);
+		return;
+	case PEND_RETRY:
+		it->pend = PEND_NONE;
+		retry_apply(o, it);
+		return;
+	case PEND_NONE:
+		return;
+	}
+}
+
+/* Delete it from the store in the open batch; it leaves memory when that commits. */
+static int
+leave_mark(struct outbox *o, struct store_txn *t, struct item *it, enum item_pend why)
+{
+	int r = store_outbox_del(t, it->seq);
+
+	if (r < 0 && r != -ENOENT)
+		return r;
+	pend_add(o, it, why);
+	return 0;
+}
+
+/*
+ * Shed victim with what follows it for the same incident, queued or pushed
+ * in this batch: the trigger never goes, so neither may its acknowledge or
+ * resolve.  Taken from memory when the batch commits.
+ */
+static void
+shed_trigger(struct outbox *o, struct store_txn *t, struct item *victim)
+{
+	struct item *it;
+
+	for (it = victim->qnext; it != NULL; it = it->qnext)
+		if (it->incident_id == victim->incident_id && !item_busy(it))
+			(void)leave_mark(o, t, it, PEND_SHED);
+	for (it = o->staged_changes; it != NULL; it = it->qnext) {
+		if (it->incident_id != victim->incident_id || item_leaving(it) ||
+		    strcmp(it->upstream, victim->upstream) != 0)
+			continue;
+		(void)store_outbox_del(t, it->seq);
+		it->pend = PEND_SHED; /* freed, not appended, at commit */
+		o->npending--;
+	}
+	(void)leave_mark(o, t, victim, PEND_SHED);
+}
+
+/* When full, shed the least severe pending trigger; true when it is the new one. */
+static bool
+make_room(struct outbox *o, struct store_txn *t, enum outbox_action action, int severity,
+    struct outbox_shed *shed)
+{
+	struct item *victim;
+
+	if (o->npending < o->d->conf->outbox_max)
+		return false;
+	victim = shed_victim(&o->shed); /* among equals the newest goes, as a new one would */
+	if (action == OUTBOX_TRIGGER && (victim == NULL || severity >= victim->severity)) {
+		o->shed_new++;
+		log_ratelimited(&o->rl, "outbox: full (%zu pending, outbox-max), shedding a new "
+		    "%s trigger", o->npending, event_severity_name(severity));
+		return true;
+	}
+	if (victim == NULL)
+		return false; /* only acks and resolves: never shed, exceed the cap */
+	log_ratelimited(&o->rl, "outbox: full (%zu pending, outbox-max), shedding the %s trigger "
+	    "of '%s'", o->npending, event_severity_name(victim->severity), victim->key);
+	shed_trigger(o, t, victim);
+	shed->incident_id = victim->incident_id;
+	shed->upstream = victim->upstream;
+	return false;
+}
+
+int
+outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
+    const struct incident *inc, enum outbox_action action, const char *payload,
+    struct outbox_shed *shed)
+{
+	struct item *it;
+	char *s;
+	int r;
+
+	*shed = (struct outbox_shed){ 0 };
+	if (make_room(o, t, action, inc->severity, shed))
+		return 1;
+	if (action != OUTBOX_TRIGGER && shed->upstream != NULL && shed->incident_id == inc->id &&
+	    strcmp(shed->upstream, upstream) == 0)
+		return 1; /* its own trigger made the room: nothing upstream to change */
+	if (payload == NULL)
+		return -EINVAL; /* the body could not be built: nothing to keep */
+	it = item_new(o, upstream, inc, action, payload, now_realtime_usec());
+	s = item_encode(it);
+	r = s == NULL ? -EINVAL : store_outbox_put(t, &it->seq, s, strlen(s));
+	free(s);
+	if (r < 0) {
+		item_free(it);
+		return r;
+	}
+	*o->staged_tail = it;
+	o->staged_tail = &it->next;
+	if (action != OUTBOX_TRIGGER) {
+		it->qnext = o->staged_changes; /* in no key queue until it commits */
+		o->staged_changes = it;
+	}
+	o->npending++;
+	o->stats.queued++;
+	return 0;
+}
+
+/* Delivered items leave the store with this batch, rejected ones are stored dead. */
+int
+outbox_commit_prepare(struct store_txn *t, void *arg)
+{
+	struct outbox *o = arg;
+	int r, wrote = 0;
+
+	for (struct item *it = o->done; it != NULL; it = it->done_next) {
+		if (it->verdict_written)
+			continue;
+		if (it->delivered)
+			r = store_outbox_del(t, it->seq);
+		else {
+			char *s = item_encode_as(it, true, it->next_try);
+			/* Unencodable: dead in memory only, sent again after a restart. */
+			r = s == NULL ? 0 : store_outbox_put(t, &it->seq, s, strlen(s));
+			free(s);
+		}
+		if (r < 0 && r != -ENOENT)
+			return r;
+		it->verdict_written = true;
+		wrote = 1;
+	}
+	return wrote;
+}
+
+/* A rejected delivery whose dead record committed: out of its queue, kept for queue retry. */
+static void
+bury(struct outbox *o, struct item *it)
+{
+	it->rejected = false;
+	it->dead = true;
+	o->npending--;
+	shed_del(&o->shed, it);
+	keyq_remove(o->buckets, &o->queues, it);
+}
+
+static void
+settle_committed(struct outbox *o)
+{
+	struct item *it = o->done, *next;
+
+	for (o->done = NULL; it != NULL; it = next) {
+		next = it->done_next;
+		if (!it->verdict_written) {
+			it->done_next = o->done; /* settled after this batch was prepared */
+			o->done = it;
+		} else if (it->delivered)
+			outbox_forget(o, it);
+		else {
+			it->verdict_written = false;
+			bury(o, it);
+		}
+	}
+}
+
+/* The batch is over: what it pushed, for the caller to keep or free. */
+static struct item *
+unstage(struct outbox *o)
+{
+	struct item *it = o->staged;
+
+	o->staged = o->staged_changes = NULL;
+	o->staged_tail = &o->staged;
+	o->shed_new = 0;
+	return it;
+}
+
+void
+outbox_commit_committed(void *arg)
+{
+	struct outbox *o = arg;
+	struct item *it, *next;
+
+	for (it = o->pend, o->pend = NULL; it != NULL; it = next) {
+		next = it->pnext;
+		pend_apply(o, it);
+	}
+	settle_committed(o);
+	o->stats.shed += o->shed_new;
+	for (it = unstage(o); it != NULL; it = next) {
+		next = it->next;
+		if (!item_leaving(it)) {
+			outbox_append(o, it);
+			continue;
+		}
+		o->stats.shed++;
+		item_free(it);
+	}
+	outbox_schedule(o);
+}
+
+void
+outbox_commit_rolled_back(void *arg)
+{
+	struct outbox *o = arg;
+	struct item *it, *next;
+
+	/* The lost batch held the verdicts of settled items: the next one writes them. */
+	for (struct item *d = o->done; d != NULL; d = d->done_next)
+		d->verdict_written = false;
+	if (o->done != NULL)
+		(void)batch_txn(o->d->batch, BATCH_URGENT);
+	for (it = o->pend, o->pend = NULL; it != NULL; it = next) {
+		next = it->pnext;
+		pend_undo(o, it);
+	}
+	for (it = unstage(o); it != NULL; it = next) {
+		next = it->next;
+		if (!item_leaving(it))
+			o->npending--;
+		item_free(it);
+	}
+}
+
+/* Mark what matches for retry in the open batch: how many, or -errno. */
+static int
+retry_mark(struct outbox *o, uint64_t seq)
+{
+	struct store_txn *t = batch_txn(o->d->batch, BATCH_URGENT);
+	int found = 0;
+
+	if (t == NULL)
+		return -EIO;
+	for (struct item *it = o->head; it != NULL; it = it->next) {
+		if ((seq != 0 && it->seq != seq) || item_busy(it) || it->pend != PEND_NONE)
+			continue;
+		char *s = item_encode_as(it, false, 0);
+		int r = s == NULL ? -EINVAL : store_outbox_put(t, &it->seq, s, strlen(s));
+		free(s);
+		if (r < 0)
+			return r;
+		pend_add(o, it, PEND_RETRY);
+		found++;
+	}
+	return found;
+}
+
+/*
+ * Each takes effect when its batch commits.  A batch redone in a grown map
+ * replays events, not this: mark again.
+ */
+int
+outbox_retry(struct outbox *o, uint64_t seq)
+{
+	int found = 0, r = 0;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((found = retry_mark(o, seq)) == 0)
+			return -ENOENT;
+		r = batch_flush(o->d->batch); /* also settles what a failed mark left */
+		if (found < 0)
+			return found;
+		if (r <= 0)
+			break;
+		r = -ENOSPC;
+	}
+	if (r < 0)
+		return r;
+	outbox_schedule(o);
+	return found;
+}
+
+static int
+drop_mark(struct outbox *o, uint64_t seq)
+{
+	struct item *it = outbox_item_by_seq(o, seq);
+	struct store_txn *t;
+
+	if (it == NULL || item_leaving(it))
+		return -ENOENT;
+	if (item_busy(it) || it->pend != PEND_NONE)
+		return -EBUSY;
+	if ((t = batch_txn(o->d->batch, BATCH_URGENT)) == NULL)
+		return -EIO;
+	return leave_mark(o, t, it, PEND_DROP);
+}
+
+int
+outbox_drop(struct outbox *o, uint64_t seq)
+{
+	int r = 0;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((r = drop_mark(o, seq)) < 0)
+			return r;
+		if ((r = batch_flush(o->d->batch)) <= 0)
+			break;
+		r = -ENOSPC;
+	}
+	if (r < 0)
+		return r;
+	outbox_schedule(o);
+	return 0;
+}

@@ -1,0 +1,71 @@
+/*
+ * outbox_int.h - the outbox's state, shared by its two halves: outbox.c
+ * (loading, scheduling, sending, verdicts) and outbox_commit.c (what a
+ * batch changes: pushes, shedding, queue retry and drop, taken by memory
+ * when the batch commits).  Private to them.
+ */
+#ifndef TRIAGED_OUTBOX_INT_H
+#define TRIAGED_OUTBOX_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "backoff.h"
+#include "log.h"
+#include "outbox.h"
+#include "outbox_item.h"
+
+#define KEYQ_BUCKETS 4096 /* as in outbox_item.c */
+
+struct upstream_state {
+	struct upstream_state *next;
+	char *name;
+	const struct conf_upstream *cu; /* NULL when the config no longer has it */
+	struct rate_window rate;
+	int64_t paused_until; /* 429: nothing is sent before this */
+	int64_t held_until;   /* 401/403/404: held, probed again at this time */
+	unsigned in_flight;
+	bool failing; /* the last answer was a failure: a success ends the backoff */
+	int64_t recovered_at; /* when a success last ended it */
+	struct keyq_heap heap; /* its key queues whose head may be sent */
+	uint64_t delivered, failures;
+	char *last_error;
+};
+
+struct outbox {
+	struct daemon *d;
+	struct curl_glue *http;
+	sd_event_source *kick, *timer;
+	struct item *head, *tail;     /* every committed delivery, by seq */
+	struct item *staged, **staged_tail; /* pushed in the open batch */
+	struct item *staged_changes;	    /* the acks and resolves of those, by qnext */
+	struct item *done;		    /* delivered or rejected, not yet committed so */
+	struct item *pend;		    /* changes the open batch makes, by pnext */
+	uint64_t shed_new;		    /* new triggers the open batch turned away */
+	struct keyq *buckets[KEYQ_BUCKETS];
+	struct keyq *queues;	      /* every key queue with something to send */
+	struct shed_index shed;	      /* pending triggers, for outbox-max */
+	struct upstream_state *ups;
+	size_t npending;
+	struct outbox_stats stats;
+	uint64_t rnd;
+	struct log_ratelimit rl;
+};
+
+/* outbox.c */
+struct upstream_state *outbox_upstream_get(struct outbox *o, const char *name);
+void outbox_schedule(struct outbox *o); /* run the scheduler soon */
+/* Into the list of all deliveries and, unless dead, its key queue and the shed index. */
+void outbox_append(struct outbox *o, struct item *it);
+void outbox_forget(struct outbox *o, struct item *it); /* out of memory, freed */
+struct item *outbox_item_by_seq(struct outbox *o, uint64_t seq);
+
+/* outbox_commit.c: the outbox's batch participant hooks. */
+int outbox_commit_prepare(struct store_txn *t, void *arg);
+void outbox_commit_committed(void *arg);
+void outbox_commit_rolled_back(void *arg);
+
+#endif

@@ -1,0 +1,387 @@
+/*
+ * check_outbox_batch.c - the outbox as a participant of the batch, over a
+ * real store, batch, pipeline and sd-event loop: shedding, queue retry and
+ * queue drop take effect in memory only when their batch commits, so after
+ * a failed commit (a fake participant's prepare fails it) or a batch redone
+ * in a grown map, memory equals the store; a shed trigger takes its
+ * acknowledge and resolve with it; a retried dead trigger goes back before
+ * its own resolve.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_run.h"
+#include "batch.h"
+#include "conf.h"
+#include "daemon.h"
+#include "incident.h"
+#include "log.h"
+#include "outbox.h"
+#include "outbox_item.h"
+#include "pipeline.h"
+#include "store.h"
+#include "util.h"
+
+/* Fails the batch it is asked to prepare: once with -EIO, or once by filling the map. */
+struct fake {
+	bool fail_once;
+	bool fill_once;
+};
+
+static int
+fake_prepare(struct store_txn *t, void *arg)
+{
+	static char big[256 * 1024];
+	struct fake *f = arg;
+
+	if (f->fail_once) {
+		f->fail_once = false;
+		return -EIO;
+	}
+	if (f->fill_once) {
+		f->fill_once = false;
+		return store_meta_put(t, "big", big, sizeof(big)); /* -ENOSPC: the map is full */
+	}
+	return 0;
+}
+
+static char dir[] = "/tmp/check_outbox_batch.XXXXXX";
+static struct daemon d;
+static struct conf *confs[2]; /* without the upstream (nothing is sent), with it */
+static struct fake fake;
+
+static struct conf *
+conf_with(const char *extra)
+{
+	struct conf *conf;
+	char *text, *cause = NULL;
+
+	/* Port 1 on loopback refuses: a delivery is tried, fails and waits 10s. */
+	xasprintf(&text, "outbox-max 2\n%s", extra);
+	if (conf_load_buffer("t.conf", text, strlen(text), &conf, &cause) < 0)
+		ck_abort_msg("load failed: %s", cause);
+	free(text);
+	return conf;
+}
+
+static void
+start_outbox(void)
+{
+	ck_assert_int_eq(outbox_new(&d, &d.outbox), 0);
+	ck_assert_int_eq(batch_join(d.batch, &(struct batch_participant){ .name = "fake",
+	    .prepare = fake_prepare, .arg = &fake }), 0);
+}
+
+static void
+stop_outbox(void)
+{
+	batch_leave(d.batch, &fake);
+	outbox_free(d.outbox);
+	d.outbox = NULL;
+}
+
+static void
+setup(void)
+{
+	struct store_opts so = { .map_size = 64 * 1024 };
+	char *cause = NULL, *up, path[128];
+	FILE *f;
+
+	log_init(false, false);
+	memset(&d, 0, sizeof(d));
+	memset(&fake, 0, sizeof(fake));
+	ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/check_outbox_batch.XXXXXX")));
+	snprintf(path, sizeof(path), "%s/pd.key", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("0123456789abcdef0123456789abcdef\n", f);
+	fclose(f);
+	xasprintf(&up, "upstream \"pd\" pagerduty {\n url \"http://127.0.0.1:1/v2/enqueue\"\n"
+	    " routing-key-file \"%s\"\n backoff-initial 10s\n backoff-max 10s\n}\n", path);
+	confs[0] = conf_with("");
+	confs[1] = conf_with(up);
+	free(up);
+	d.conf = confs[0];
+	ck_assert_int_ge(sd_event_new(&d.event), 0);
+	ck_assert_int_eq(store_open(dir, &so, &d.store, &cause), 0);
+	ck_assert_int_eq(batch_new(d.event, d.store, &d.batch), 0);
+	ck_assert_int_eq(pipeline_new(&d, &d.pipeline), 0);
+	start_outbox();
+}
+
+static void
+teardown(void)
+{
+	char cmd[64];
+
+	fake.fail_once = fake.fill_once = false;
+	stop_outbox();
+	pipeline_free(d.pipeline);
+	batch_free(d.batch);
+	store_close(d.store);
+	sd_event_unref(d.event);
+	conf_free(confs[0]);
+	conf_free(confs[1]);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Run the loop for about ms milliseconds: a failed batch's pause passes. */
+static void
+run_for(int ms)
+{
+	int64_t end = now_monotonic_usec() + ms * USEC_PER_MSEC;
+
+	while (now_monotonic_usec() < end)
+		ck_assert_int_ge(sd_event_run(d.event, 10 * USEC_PER_MSEC), 0);
+}
+
+static struct incident *
+incident(uint64_t id, int severity)
+{
+	static struct incident inc[8];
+	char key[16];
+
+	ck_assert_uint_lt(id, 8);
+	snprintf(key, sizeof(key), "k%llu", (unsigned long long)id);
+	incident_start(&inc[id], id, key, "r", "host", "summary", severity, 0,
+	    now_realtime_usec());
+	return &inc[id];
+}
+
+/* Push into the open batch; the outbox's answer, with what it shed. */
+static int
+push(uint64_t id, int severity, enum outbox_action a, struct outbox_shed *shed)
+{
+	struct store_txn *t = batch_txn(d.batch, BATCH_URGENT);
+	struct outbox_shed ignored;
+
+	ck_assert_ptr_nonnull(t);
+	return outbox_push(d.outbox, t, "pd", incident(id, severity), a, "{}",
+	    shed ? shed : &ignored);
+}
+
+/* The outbox as triagectl queue shows it: "id:key:action:state[:attempts]" each, by seq. */
+static const char *
+queue(bool attempts)
+{
+	static char buf[512];
+	json_t *arr = outbox_list_json(d.outbox), *v;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(arr, i, v) {
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%lld:%s:%s:%s", n ? " " : "",
+		    (long long)json_integer_value(json_object_get(v, "id")),
+		    json_string_value(json_object_get(v, "key")),
+		    json_string_value(json_object_get(v, "action")),
+		    json_string_value(json_object_get(v, "state")));
+		if (attempts)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, ":%lld",
+			    (long long)json_integer_value(json_object_get(v, "attempts")));
+		ck_assert_uint_lt(n, sizeof(buf));
+	}
+	json_decref(arr);
+	return buf;
+}
+
+static struct outbox_stats
+stats(void)
+{
+	struct outbox_stats st;
+
+	outbox_get_stats(d.outbox, &st);
+	return st;
+}
+
+/* What the store holds equals memory: the outbox loaded again shows the same. */
+static void
+assert_store_equals_memory(void)
+{
+	char before[512];
+
+	strcpy(before, queue(false));
+	stop_outbox();
+	start_outbox();
+	ck_assert_str_eq(queue(false), before);
+}
+
+/*
+ * The queue is q with this many pending and shed, and the store agrees
+ * (the outbox is loaded again: the next counts start from 0).
+ */
+#define EXPECT(q, pending_, shed_)                                            \
+	do {                                                                   \
+		ck_assert_str_eq(queue(false), q);                             \
+		ck_assert_uint_eq(stats().pending, pending_);                  \
+		ck_assert_uint_eq(stats().shed, shed_);                        \
+		assert_store_equals_memory();                                  \
+	} while (0)
+
+START_TEST(shed_then_rollback_leaves_the_queue)
+{
+	ck_assert_int_eq(push(1, 6, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(push(2, 5, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_str_eq(queue(false), "1:k1:trigger:pending 2:k2:trigger:pending");
+
+	fake.fail_once = true;
+	ck_assert_int_eq(push(3, 2, OUTBOX_TRIGGER, NULL), 0); /* sheds k1, the least severe */
+	ck_assert_int_eq(push(4, 7, OUTBOX_TRIGGER, NULL), 1); /* sheds itself */
+	ck_assert_int_eq(batch_flush(d.batch), -EIO);
+	EXPECT("1:k1:trigger:pending 2:k2:trigger:pending", 2, 0);
+
+	/* Made again once the store takes writes: now it sticks. */
+	run_for(300);
+	ck_assert_int_eq(push(3, 2, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(push(4, 7, OUTBOX_TRIGGER, NULL), 1);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	EXPECT("2:k2:trigger:pending 3:k3:trigger:pending", 2, 2);
+}
+END_TEST
+
+START_TEST(drop_then_rollback_keeps_it_sendable)
+{
+	ck_assert_int_eq(push(1, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	fake.fail_once = true;
+	ck_assert_int_eq(outbox_drop(d.outbox, 1), -EIO);
+	EXPECT("1:k1:trigger:pending", 1, 0);
+	/* Still scheduled: with the upstream configured it is tried. */
+	d.conf = confs[1];
+	outbox_reconfigure(d.outbox);
+	for (int i = 0; i < 300 && strcmp(queue(true), "1:k1:trigger:pending:1") != 0; i++)
+		run_for(10);
+	ck_assert_str_eq(queue(true), "1:k1:trigger:pending:1");
+	run_for(300); /* the failed batch's pause */
+	ck_assert_int_eq(outbox_drop(d.outbox, 1), 0);
+	ck_assert_int_eq(outbox_drop(d.outbox, 1), -ENOENT);
+	EXPECT("", 0, 0);
+}
+END_TEST
+
+/* A dead trigger and the resolve that followed it, as the store has them after a 400. */
+static void
+dead_trigger_then_resolve(void)
+{
+	struct store_txn *t;
+	struct item *it;
+	uint64_t seq = 0;
+	char *s;
+
+	stop_outbox();
+	ck_assert_int_eq(store_txn_begin(d.store, true, &t), 0);
+	for (int i = 0; i < 2; i++) {
+		it = item_new(NULL, "pd", incident(1, 3), i ? OUTBOX_RESOLVE : OUTBOX_TRIGGER, "{}",
+		    0);
+		it->dead = i == 0;
+		s = item_encode(it);
+		seq = 0;
+		ck_assert_int_eq(store_outbox_put(t, &seq, s, strlen(s)), 0);
+		free(s);
+		item_free(it);
+	}
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	start_outbox();
+	ck_assert_str_eq(queue(false), "1:k1:trigger:dead 2:k1:resolve:pending");
+}
+
+START_TEST(retry_then_rollback_stays_dead)
+{
+	dead_trigger_then_resolve();
+	fake.fail_once = true;
+	ck_assert_int_eq(outbox_retry(d.outbox, 1), -EIO);
+	EXPECT("1:k1:trigger:dead 2:k1:resolve:pending", 1, 0);
+}
+END_TEST
+
+/* queue retry --all: the trigger goes first, its resolve waits behind it. */
+START_TEST(retry_all_puts_the_trigger_before_its_resolve)
+{
+	dead_trigger_then_resolve();
+	ck_assert_int_eq(outbox_retry(d.outbox, 0), 2);
+	ck_assert_str_eq(queue(false), "1:k1:trigger:pending 2:k1:resolve:pending");
+	ck_assert_uint_eq(stats().pending, 2);
+	d.conf = confs[1];
+	outbox_reconfigure(d.outbox);
+	for (int i = 0; i < 300 && strstr(queue(true), "trigger:pending:1") == NULL; i++)
+		run_for(10);
+	/* The trigger was tried (and waits 10s); the resolve behind it was not. */
+	run_for(200);
+	ck_assert_str_eq(queue(true), "1:k1:trigger:pending:1 2:k1:resolve:pending:0");
+	assert_store_equals_memory();
+}
+END_TEST
+
+START_TEST(a_shed_trigger_takes_its_resolve)
+{
+	struct outbox_shed shed;
+
+	/* Queued behind it. */
+	ck_assert_int_eq(push(1, 6, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(push(1, 6, OUTBOX_RESOLVE, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(push(2, 2, OUTBOX_TRIGGER, &shed), 0);
+	ck_assert_uint_eq(shed.incident_id, 1);
+	ck_assert_str_eq(shed.upstream, "pd");
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	EXPECT("3:k2:trigger:pending", 1, 2);
+
+	/* Pushed in the same batch, before the shed. */
+	ck_assert_int_eq(push(3, 6, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(outbox_drop(d.outbox, 3), 0); /* room for the acknowledge */
+	ck_assert_int_eq(push(3, 6, OUTBOX_ACKNOWLEDGE, NULL), 0);
+	ck_assert_int_eq(push(4, 1, OUTBOX_TRIGGER, &shed), 0);
+	ck_assert_uint_eq(shed.incident_id, 3);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	EXPECT("6:k4:trigger:pending", 1, 2);
+
+	/* Its own acknowledge made room by shedding it: neither goes. */
+	ck_assert_int_eq(push(5, 4, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(push(5, 4, OUTBOX_ACKNOWLEDGE, &shed), 1);
+	ck_assert_uint_eq(shed.incident_id, 5);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	EXPECT("6:k4:trigger:pending", 1, 1);
+}
+END_TEST
+
+/* A batch redone in a grown map replays events, not a drop or retry: each is made again, once. */
+START_TEST(redone_batch_applies_drop_and_retry_once)
+{
+	dead_trigger_then_resolve();
+	fake.fill_once = true;
+	ck_assert_int_eq(outbox_drop(d.outbox, 2), 0);
+	ck_assert_uint_eq(batch_get_stats(d.batch)->redone, 1);
+	EXPECT("1:k1:trigger:dead", 0, 0);
+	fake.fill_once = true;
+	ck_assert_int_eq(outbox_retry(d.outbox, 0), 1);
+	ck_assert_uint_eq(batch_get_stats(d.batch)->redone, 2);
+	EXPECT("1:k1:trigger:pending", 1, 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("outbox_batch");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, shed_then_rollback_leaves_the_queue);
+	tcase_add_test(tc, drop_then_rollback_keeps_it_sendable);
+	tcase_add_test(tc, retry_then_rollback_stays_dead);
+	tcase_add_test(tc, retry_all_puts_the_trigger_before_its_resolve);
+	tcase_add_test(tc, a_shed_trigger_takes_its_resolve);
+	tcase_add_test(tc, redone_batch_applies_drop_and_retry_once);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
