@@ -62,8 +62,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		printf("%s: configuration OK (%zu rules, %zu listeners)\n", d.conf_path,
-		    d.conf->nrules, d.conf->nlistens);
+		/* Relative paths follow the file, not the shell: say where state would go. */
+		printf("%s: configuration OK (%zu rules, %zu listeners); state directory %s\n",
+		    d.conf_path, d.conf->nrules, d.conf->nlistens, d.conf->state_dir);
 		conf_free(d.conf);
 		return 0;
 	}
