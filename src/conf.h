@@ -200,6 +200,7 @@ struct conf {
 	char *hostname;	      /* default gethostname() */
 	char *state_dir;      /* absolute; default LOCALSTATEDIR "/lib/triaged" */
 	char *control_socket; /* absolute; default RUNSTATEDIR "/triaged/control.sock" */
+	char *control_socket_where; /* "file:line: " of control-socket, "" by default: for messages */
 	/*
 	 * `control-group NAME`: the control socket's group (who may connect);
 	 * NULL: the daemon's own.  `control-admin-group NAME`: who besides root

@@ -29,6 +29,7 @@
 #include "pipeline.h"
 #include "privdrop.h"
 #include "retention.h"
+#include "statedir.h"
 #include "store.h"
 #include "util.h"
 
@@ -136,6 +137,12 @@ open_inputs(struct daemon *d, char **cause)
 	listenfds_close_unclaimed(d->listenfds, unclaimed_cb, NULL);
 	if (d->user == NULL)
 		return 0;
+	/* Below the state dir it is made now, to be given to the user with it. */
+	if ((r = statedir_make_socket_dir(d->statedir, d->conf->control_socket)) < 0) {
+		xasprintf(cause, "%scannot create the directory of the control socket %s: %s",
+		    d->conf->control_socket_where, d->conf->control_socket, strerror(-r));
+		return r;
+	}
 	ctldir = xstrdup(d->conf->control_socket);
 	*strrchr(ctldir, '/') = '\0'; /* absolute, see conf.h */
 	/* Made for the user like the state dir, when missing or ours by default. */
@@ -202,6 +209,12 @@ daemon_start(struct daemon *d, char **cause)
 	struct store_opts so;
 	int r;
 
+	/*
+	 * Before any socket is bound or replaced, net-snmp is set up or LMDB
+	 * opened: a second triaged on this state dir stops here, harmless.
+	 */
+	if ((r = statedir_open(d->conf->state_dir, &d->statedir, cause)) < 0)
+		return r;
 	if ((r = sd_event_default(&d->event)) < 0 || (r = setup_signals(d)) < 0) {
 		xasprintf(cause, "cannot set up the event loop: %s", strerror(-r));
 		return r;
@@ -262,4 +275,7 @@ daemon_stop(struct daemon *d)
 	conf_free(d->conf);
 	listenfds_free(d->listenfds);
 	free(d->last_reload_error);
+	/* Last: a successor must not bind sockets that the lines above unlink. */
+	statedir_free(d->statedir);
+	d->statedir = NULL;
 }
