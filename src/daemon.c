@@ -203,17 +203,40 @@ setup_signals(struct daemon *d)
 	return 0;
 }
 
+/*
+ * Lock the state dir d->conf names before any socket is bound or replaced,
+ * net-snmp is set up or LMDB opened: a second triaged on it stops here,
+ * harmless.  Then read the file again, now with trap names (net-snmp
+ * writes in the state dir); it must name the same state dir.
+ */
+static int
+lock_and_read(struct daemon *d, char **cause)
+{
+	struct conf *fresh;
+	int r;
+
+	if ((r = statedir_open(d->conf->state_dir, &d->statedir, cause)) < 0)
+		return r;
+	conf_set_oid_resolver(snmp_input_resolve_oid);
+	if ((r = conf_load(d->conf_path, &fresh, cause)) < 0)
+		return r;
+	if (strcmp(fresh->state_dir, d->conf->state_dir) != 0) {
+		xasprintf(cause, "%s: state-dir changed while triaged was starting", d->conf_path);
+		conf_free(fresh);
+		return -EINVAL;
+	}
+	conf_free(d->conf);
+	d->conf = fresh;
+	return 0;
+}
+
 int
 daemon_start(struct daemon *d, char **cause)
 {
 	struct store_opts so;
 	int r;
 
-	/*
-	 * Before any socket is bound or replaced, net-snmp is set up or LMDB
-	 * opened: a second triaged on this state dir stops here, harmless.
-	 */
-	if ((r = statedir_open(d->conf->state_dir, &d->statedir, cause)) < 0)
+	if ((r = lock_and_read(d, cause)) < 0)
 		return r;
 	if ((r = sd_event_default(&d->event)) < 0 || (r = setup_signals(d)) < 0) {
 		xasprintf(cause, "cannot set up the event loop: %s", strerror(-r));

@@ -17,6 +17,7 @@ rule "demo" {
 	match syslog program "oi-demo"
 	key "oi/{message}"
 }
+rule "trap" { match trap IF-MIB::linkDown; key "oi/trap" }
 default drop
 CONF
 start_triaged
@@ -25,9 +26,14 @@ inode() { stat -c %i "$1"; }
 LOG_INODE=$(inode "$T/log.sock")
 SOCK_INODE=$(inode "$SOCK")
 
+# What a second one must not touch in the state dir: net-snmp's files
+# (trap names are read with MIBs) and the lock file.
+state_files() { find "$T/state/snmp" "$T/state/triaged.lock" -printf '%p %s %T@\n' | sort; }
+
 # second_start CONFIG: run a second triaged (bounded); it must fail, fast,
 # naming the first one's pid and the state directory.
 second_start() {
+	state_files > "$T/files.before"
 	t0=$(date +%s%N)
 	if timeout 20 "$TRIAGED" -c "$1" >"$T/second.out" 2>"$T/second.err"; then
 		fail "a second triaged on $1 started"
@@ -37,6 +43,7 @@ second_start() {
 	grep -qx "triaged: another triaged (pid $FIRST) uses $T/state" "$T/second.err" ||
 		fail "unclear: $(cat "$T/second.err")"
 	! grep -q Sanitizer "$T/second.err" || fail "$(cat "$T/second.err")"
+	state_files | diff "$T/files.before" - >&2 || fail "the second one wrote in the state dir"
 }
 
 # first_intact N: the first one is alive with its sockets unreplaced, and
@@ -131,6 +138,7 @@ rule "demo" {
 	match syslog program "oi-demo"
 	key "oi/{message}"
 }
+rule "trap" { match trap IF-MIB::linkDown; key "oi/trap" }
 default drop
 CONF
 cat > "$T/site/conf.d/listen.conf" <<CONF
@@ -138,9 +146,9 @@ listen syslog unix "../var/sock/dev/log"
 listen syslog udp 127.0.0.1:$PORT
 CONF
 out=$(cd / && "$TRIAGED" -t -c "$T/site/triaged.conf") || fail "-t: $out"
-[ "$out" = "$T/site/triaged.conf: configuration OK (1 rules, 2 listeners); state directory $T/site/var" ] ||
+[ "$out" = "$T/site/triaged.conf: configuration OK (2 rules, 2 listeners); state directory $T/site/var" ] ||
 	fail "-t said: $out"
-[ ! -e "$T/site/var" ] || fail "-t made the state dir"
+[ ! -e "$T/site/var" ] || fail "-t wrote in the state dir: $(find "$T/site/var")"
 CONF="$T/site/triaged.conf"
 SOCK="$T/site/var/run/control.sock"
 cd /
