@@ -129,6 +129,7 @@ stmt_control_socket(struct lex *lx, void *ctx, char **cause)
 
 	if ((r = set_once(p, lx, SET_CONTROL_SOCKET, cause)) < 0)
 		return r;
+	xasprintf(&p->conf->control_socket_where, "%s:%d: ", lx->file, lx->tok.line);
 	return lex_expect_path(lx, "control-socket", sizeof(sun.sun_path) - 1,
 	    &p->conf->control_socket, cause);
 }
@@ -505,6 +506,8 @@ conf_finish(struct conf *conf)
 		conf->state_dir = xstrdup(LOCALSTATEDIR "/lib/triaged");
 	if (conf->control_socket == NULL)
 		conf->control_socket = xstrdup(RUNSTATEDIR "/triaged/control.sock");
+	if (conf->control_socket_where == NULL)
+		conf->control_socket_where = xstrdup("");
 	for (size_t i = 0; i < conf->nlistens; i++)
 		conf_listen_finish(&conf->listens[i], conf);
 }
@@ -580,6 +583,7 @@ conf_free(struct conf *conf)
 	free(conf->hostname);
 	free(conf->state_dir);
 	free(conf->control_socket);
+	free(conf->control_socket_where);
 	free(conf->control_group);
 	free(conf->control_admin_group);
 	free(conf);

@@ -200,6 +200,7 @@ struct conf {
 	char *hostname;	      /* default gethostname() */
 	char *state_dir;      /* absolute; default LOCALSTATEDIR "/lib/triaged" */
 	char *control_socket; /* absolute; default RUNSTATEDIR "/triaged/control.sock" */
+	char *control_socket_where; /* "file:line: " of control-socket, "" by default: for messages */
 	/*
 	 * `control-group NAME`: the control socket's group (who may connect);
 	 * NULL: the daemon's own.  `control-admin-group NAME`: who besides root
@@ -241,10 +242,11 @@ struct conf {
 const struct conf_upstream *conf_upstream_find(const struct conf *conf, const char *name);
 
 /*
- * Parse path and every file it includes.  Relative include patterns are
- * taken from the including file's directory; relative state-dir,
- * control-socket and unix listener paths from the current directory (made
- * absolute here).  Returns -errno when path itself cannot be read.
+ * Parse path and every file it includes.  Every relative path in them
+ * (include patterns, state-dir, control-socket, unix listeners, key and CA
+ * files, mib-dirs, the journal directory) is taken from the directory of
+ * the file that says it, and made absolute here.  Returns -errno when path
+ * itself cannot be read.
  */
 int conf_load(const char *path, struct conf **ret, char **cause);
 /* The same for text in memory; name stands for the file in messages and includes. */

@@ -164,7 +164,7 @@ stmt_directory(struct lex *lx, void *ctx, char **cause)
 	if (s[0] == '\0')
 		r = lex_error(lx, lx->tok.line, cause, "directory must not be empty");
 	else
-		r = lex_abs_path(lx, s, &p->j->directory, cause);
+		r = lex_resolve_path(lx, s, &p->j->directory, cause);
 	free(s);
 	return r;
 }

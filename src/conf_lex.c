@@ -550,22 +550,42 @@ lex_file_relative(const struct lex *lx, const char *path)
 	return ret;
 }
 
-int
-lex_abs_path(const struct lex *lx, const char *path, char **ret, char **cause)
+/* "./a" is "a", "a/./b" is "a/b", "a/." is "a": paths as people write them, for messages. */
+static void
+drop_dot_segments(char *s)
 {
-	char cwd[PATH_MAX];
+	char *p;
+	size_t n;
 
-	while (path[0] == '.' && path[1] == '/')
-		path += 2;
-	if (path[0] == '/') {
-		*ret = xstrdup(path);
+	while (s[0] == '.' && s[1] == '/')
+		memmove(s, s + 2, strlen(s + 2) + 1);
+	while ((p = strstr(s, "/./")) != NULL)
+		memmove(p, p + 2, strlen(p + 2) + 1);
+	n = strlen(s);
+	if (n > 2 && strcmp(s + n - 2, "/.") == 0)
+		s[n - 2] = '\0';
+}
+
+int
+lex_resolve_path(const struct lex *lx, const char *path, char **ret, char **cause)
+{
+	char cwd[PATH_MAX], *rel = lex_file_relative(lx, path);
+
+	drop_dot_segments(rel);
+	if (rel[0] == '/') {
+		*ret = rel;
 		return 0;
 	}
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		free(rel);
 		return lex_error(lx, lx->tok.line, cause, "cannot make %s absolute: %s", path,
 		    strerror(errno));
-	xasprintf(ret, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd,
-	    strcmp(path, ".") == 0 ? "" : path);
+	}
+	if (strcmp(rel, ".") == 0 || rel[0] == '\0')
+		*ret = xstrdup(cwd);
+	else
+		xasprintf(ret, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, rel);
+	free(rel);
 	return 0;
 }
 
@@ -634,7 +654,7 @@ lex_block(struct lex *lx, const struct lex_keyword *kw, size_t n, void *ctx,
 	}
 }
 
-/* A path argument made absolute; max bounds the result (0: none). */
+/* A path argument resolved as lex_resolve_path(); max bounds the result (0: none). */
 int
 lex_expect_path(struct lex *lx, const char *what, size_t max, char **ret, char **cause)
 {
@@ -646,7 +666,7 @@ lex_expect_path(struct lex *lx, const char *what, size_t max, char **ret, char *
 	if (s[0] == '\0')
 		r = lex_error(lx, lx->tok.line, cause, "%s must not be empty", what);
 	else
-		r = lex_abs_path(lx, s, ret, cause);
+		r = lex_resolve_path(lx, s, ret, cause);
 	free(s);
 	if (r == 0 && max > 0 && strlen(*ret) > max) {
 		r = lex_error(lx, lx->tok.line, cause, "%s %s is longer than %zu bytes", what, *ret,

@@ -90,8 +90,12 @@ int lex_expect_int(struct lex *lx, const char *what, int64_t min, int64_t max, i
  * under a name without '/').
  */
 char *lex_file_relative(const struct lex *lx, const char *path);
-/* A copy of path made absolute from the current directory, since the daemon may chdir later. */
-int lex_abs_path(const struct lex *lx, const char *path, char **ret, char **cause);
+/*
+ * The one rule for every path in the configuration: path taken from the
+ * directory of the file being read (lex_file_relative), then made absolute
+ * from the current directory, since the daemon may chdir later.
+ */
+int lex_resolve_path(const struct lex *lx, const char *path, char **ret, char **cause);
 
 /* A sorted table of statements: the handler reads the keyword's arguments. */
 struct lex_keyword {
@@ -112,7 +116,7 @@ int lex_statement(struct lex *lx, const struct lex_keyword *kw, size_t n, void *
 int lex_block(struct lex *lx, const struct lex_keyword *kw, size_t n, void *ctx,
     const char *what, char **cause);
 
-/* A path argument made absolute; max bounds the result (0: none). */
+/* A path argument resolved as lex_resolve_path(); max bounds the result (0: none). */
 int lex_expect_path(struct lex *lx, const char *what, size_t max, char **ret, char **cause);
 
 #endif

@@ -66,7 +66,7 @@ string_list(struct lex *lx, const char *what, bool path, char ***list, size_t *n
 			return lex_error(lx, lx->tok.line, cause, "%s must not be empty", what);
 		}
 		if (path) {
-			r = lex_abs_path(lx, s, &abs, cause);
+			r = lex_resolve_path(lx, s, &abs, cause);
 			free(s);
 			if (r < 0)
 				return r;

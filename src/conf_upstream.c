@@ -141,7 +141,7 @@ static int
 opt_ca_file(struct lex *lx, void *ctx, char **cause)
 {
 	struct up_build *b = ctx;
-	char *s, *rel;
+	char *s;
 	int r;
 
 	if ((r = opt_once(b, lx, UO_CA_FILE, cause)) < 0 ||
@@ -149,11 +149,8 @@ opt_ca_file(struct lex *lx, void *ctx, char **cause)
 		return r;
 	if (s[0] == '\0')
 		r = lex_error(lx, lx->tok.line, cause, "ca-file must not be empty");
-	else {
-		rel = lex_file_relative(lx, s);
-		r = lex_abs_path(lx, rel, &b->u->ca_file, cause);
-		free(rel);
-	}
+	else
+		r = lex_resolve_path(lx, s, &b->u->ca_file, cause);
 	free(s);
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 	if (r == 0 && access(b->u->ca_file, R_OK) < 0)
@@ -346,8 +343,10 @@ opt_key_file(struct lex *lx, void *ctx, char **cause)
 		free(s);
 		return lex_error(lx, lx->tok.line, cause, "routing-key-file must not be empty");
 	}
-	path = lex_file_relative(lx, s);
+	r = lex_resolve_path(lx, s, &path, cause);
 	free(s);
+	if (r < 0)
+		return r;
 	r = read_key(lx, "routing key file", path, &b->u->routing_key, cause);
 	free(path);
 	return r;

@@ -24,6 +24,7 @@
 #include "control_request.h"
 #include "daemon.h"
 #include "log.h"
+#include "statedir.h"
 #include "util.h"
 
 #define CONTROL_MAX_REQUEST (64 * 1024)	       /* bytes of one request line, newline included */
@@ -475,9 +476,14 @@ control_bind(struct control *ctl, char **cause)
 		return -ENAMETOOLONG;
 	}
 	memcpy(sun.sun_path, ctl->path, strlen(ctl->path) + 1);
+	if ((r = statedir_make_socket_dir(ctl->d->statedir, ctl->path)) < 0) {
+		errno = -r;
+		goto fail;
+	}
 	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ctl->fd < 0)
 		goto fail;
+	/* Left by a run that crashed: the state dir's lock says none is running. */
 	if (lstat(ctl->path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(ctl->path);
 	/* Owner only until the group is right; then the group may connect, others not. */
@@ -494,7 +500,8 @@ control_bind(struct control *ctl, char **cause)
 	return 0;
 fail:
 	r = -errno;
-	xasprintf(cause, "cannot listen on control socket %s: %s", ctl->path, strerror(errno));
+	xasprintf(cause, "%scannot listen on control socket %s: %s",
+	    ctl->d->conf->control_socket_where, ctl->path, strerror(errno));
 	return r;
 }
 

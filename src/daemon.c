@@ -29,6 +29,7 @@
 #include "pipeline.h"
 #include "privdrop.h"
 #include "retention.h"
+#include "statedir.h"
 #include "store.h"
 #include "store_fault.h"
 #include "util.h"
@@ -137,6 +138,12 @@ open_inputs(struct daemon *d, char **cause)
 	listenfds_close_unclaimed(d->listenfds, unclaimed_cb, NULL);
 	if (d->user == NULL)
 		return 0;
+	/* Below the state dir it is made now, to be given to the user with it. */
+	if ((r = statedir_make_socket_dir(d->statedir, d->conf->control_socket)) < 0) {
+		xasprintf(cause, "%scannot create the directory of the control socket %s: %s",
+		    d->conf->control_socket_where, d->conf->control_socket, strerror(-r));
+		return r;
+	}
 	ctldir = xstrdup(d->conf->control_socket);
 	*strrchr(ctldir, '/') = '\0'; /* absolute, see conf.h */
 	/* Made for the user like the state dir, when missing or ours by default. */
@@ -197,6 +204,33 @@ setup_signals(struct daemon *d)
 	return 0;
 }
 
+/*
+ * Lock the state dir d->conf names before any socket is bound or replaced,
+ * net-snmp is set up or LMDB opened: a second triaged on it stops here,
+ * harmless.  Then read the file again, now with trap names (net-snmp
+ * writes in the state dir); it must name the same state dir.
+ */
+static int
+lock_and_read(struct daemon *d, char **cause)
+{
+	struct conf *fresh;
+	int r;
+
+	if ((r = statedir_open(d->conf->state_dir, &d->statedir, cause)) < 0)
+		return r;
+	conf_set_oid_resolver(snmp_input_resolve_oid);
+	if ((r = conf_load(d->conf_path, &fresh, cause)) < 0)
+		return r;
+	if (strcmp(fresh->state_dir, d->conf->state_dir) != 0) {
+		xasprintf(cause, "%s: state-dir changed while triaged was starting", d->conf_path);
+		conf_free(fresh);
+		return -EINVAL;
+	}
+	conf_free(d->conf);
+	d->conf = fresh;
+	return 0;
+}
+
 int
 daemon_start(struct daemon *d, char **cause)
 {
@@ -204,6 +238,8 @@ daemon_start(struct daemon *d, char **cause)
 	bool faults;
 	int r;
 
+	if ((r = lock_and_read(d, cause)) < 0)
+		return r;
 	if ((r = sd_event_default(&d->event)) < 0 || (r = setup_signals(d)) < 0) {
 		xasprintf(cause, "cannot set up the event loop: %s", strerror(-r));
 		return r;
@@ -267,4 +303,7 @@ daemon_stop(struct daemon *d)
 	conf_free(d->conf);
 	listenfds_free(d->listenfds);
 	free(d->last_reload_error);
+	/* Last: a successor must not bind sockets that the lines above unlink. */
+	statedir_free(d->statedir);
+	d->statedir = NULL;
 }

@@ -21,10 +21,13 @@ struct retention;
 struct listenfds;
 struct snmp_input;
 struct journal_input;
+struct statedir;
 
 struct daemon {
 	sd_event *event;
 	struct conf *conf; /* the running configuration; replaced whole on reload */
+	/* The locked state directory: the one of the start, a reload does not move it. */
+	struct statedir *statedir;
 	char *conf_path;
 	const char *user; /* -u: the user to become once the ports are bound, or NULL */
 	struct listenfds *listenfds; /* sockets passed by systemd, until the inputs claim them */

@@ -682,7 +682,7 @@ snmp_input_apply(struct snmp_input *si, const struct conf *conf, char **cause)
 	/* No net-snmp at all for a daemon without SNMP listeners (until a reload adds one). */
 	if (!any && si->listeners == NULL)
 		return 0;
-	if ((r = snmp_lib_init(conf, cause)) < 0)
+	if ((r = snmp_lib_init(conf, true, cause)) < 0)
 		return r;
 	if (!si->users_made) {
 		make_users(conf);

@@ -34,8 +34,15 @@ int snmp_input_apply(struct snmp_input *si, const struct conf *conf, char **caus
 int snmp_input_join(struct snmp_input *si, struct batch *b);
 void snmp_input_foreach(struct snmp_input *si, inputs_info_cb cb, void *arg);
 
-/* conf_oid_resolver for conf_set_oid_resolver(): MIB names with conf's MIBs. */
+/*
+ * conf_oid_resolver for conf_set_oid_resolver(): MIB names with conf's MIBs.
+ * The first call sets net-snmp up for good, with its persistent files under
+ * conf's state dir: only once that is locked (see statedir.h).
+ */
 int snmp_input_resolve_oid(const struct conf *conf, const char *name, char *buf, size_t size);
+/* The same for triaged -t: net-snmp reads and writes nothing, the state dir is left alone. */
+int snmp_input_resolve_oid_nostate(const struct conf *conf, const char *name, char *buf,
+    size_t size);
 
 /*
  * Parse one UDP payload as an SNMP message and, when it is a v1/v2c trap

@@ -23,8 +23,11 @@
 #define OID_TEXT  1024 /* one OID as text */
 #define VAL_TEXT  4096 /* one value as text */
 
-/* net-snmp's state is process-wide; so is the record of having set it up. */
-static bool lib_ready;
+/*
+ * net-snmp's state is process-wide; so is the record of having set it up,
+ * and whether with the state directory's persistent files.
+ */
+static bool lib_ready, lib_persistent;
 
 static const oid sysuptime_oid[] = { 1, 3, 6, 1, 2, 1, 1, 3, 0 };
 static const oid trapoid_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
@@ -131,16 +134,23 @@ lib_log_cb(int major, int minor, void *server_arg, void *client_arg)
 }
 
 int
-snmp_lib_init(const struct conf *conf, char **cause)
+snmp_lib_init(const struct conf *conf, bool persistent, char **cause)
 {
 	char *dir = NULL, *mibdirs, *mibs;
 
+	persistent = persistent && conf != NULL && conf->state_dir != NULL;
+	/* Starting net-snmp again would leak what it never frees: the first call decides. */
+	if (lib_ready && persistent && !lib_persistent) {
+		if (cause != NULL)
+			xasprintf(cause, "net-snmp was set up without the state directory");
+		return -EALREADY;
+	}
 	if (lib_ready) {
 		if (conf != NULL)
 			load_mibs(conf);
 		return 0;
 	}
-	if (conf != NULL && conf->state_dir != NULL)
+	if (persistent)
 		xasprintf(&dir, "%s/snmp", conf->state_dir);
 	else
 		dir = xstrdup("/nonexistent/triaged-snmp");
@@ -161,6 +171,8 @@ snmp_lib_init(const struct conf *conf, char **cause)
 	}
 	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_CONFIGURATION_DIR, dir);
 	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_PERSISTENT_DIR, dir);
+	/* Names only (config check, another daemon's state dir): read and write nothing. */
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, !persistent);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_ERRORS, 0);
 	netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_WARNINGS, 0);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PRINT_UNITS, 1);
@@ -170,6 +182,7 @@ snmp_lib_init(const struct conf *conf, char **cause)
 	snmp_enable_calllog();
 	init_snmp("triaged");
 	lib_ready = true;
+	lib_persistent = persistent;
 	free(dir);
 	free(mibdirs);
 	free(mibs);
@@ -512,15 +525,15 @@ snmp_event_from_pdu(netsnmp_pdu *pdu, struct event *ev)
 	ev->raw = ev->message;
 }
 
-int
-snmp_input_resolve_oid(const struct conf *conf, const char *name, char *buf, size_t size)
+static int
+resolve_oid(const struct conf *conf, bool persistent, const char *name, char *buf, size_t size)
 {
 	oid o[MAX_OID_LEN];
 	size_t n = ARRAY_SIZE(o);
 	char *cause = NULL;
 	int r;
 
-	if ((r = snmp_lib_init(conf, &cause)) < 0) {
+	if ((r = snmp_lib_init(conf, persistent, &cause)) < 0) {
 		free(cause);
 		return r;
 	}
@@ -540,6 +553,18 @@ snmp_input_resolve_oid(const struct conf *conf, const char *name, char *buf, siz
 }
 
 int
+snmp_input_resolve_oid(const struct conf *conf, const char *name, char *buf, size_t size)
+{
+	return resolve_oid(conf, true, name, buf, size);
+}
+
+int
+snmp_input_resolve_oid_nostate(const struct conf *conf, const char *name, char *buf, size_t size)
+{
+	return resolve_oid(conf, false, name, buf, size);
+}
+
+int
 snmp_input_parse_packet(const uint8_t *data, size_t len, struct event *ev)
 {
 	netsnmp_session sess;
@@ -547,7 +572,7 @@ snmp_input_parse_packet(const uint8_t *data, size_t len, struct event *ev)
 	u_char *copy;
 	int r = -EBADMSG;
 
-	if (snmp_lib_init(NULL, NULL) < 0)
+	if (snmp_lib_init(NULL, false, NULL) < 0)
 		return -EIO;
 	snmp_sess_init(&sess);
 	pdu = SNMP_MALLOC_TYPEDEF(netsnmp_pdu);

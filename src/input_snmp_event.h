@@ -16,12 +16,15 @@
 struct conf;
 
 /*
- * Initialise net-snmp once per process: its configuration and persistent
- * directories under STATE_DIR/snmp (never /etc/snmp or ~/.snmp), the MIB
- * directories and modules conf names.  Later calls load MIBs conf adds.
- * state_dir may be NULL (fuzzing): nothing is read or written then.
+ * Initialise net-snmp once per process: the MIB directories and modules
+ * conf names and, when persistent, its configuration and persistent
+ * directories under STATE_DIR/snmp (never /etc/snmp or ~/.snmp).  Without
+ * persistent (names for a config being loaded, before the state dir is
+ * locked), or with no conf or state_dir (fuzzing), nothing is read or
+ * written.  Later calls load MIBs conf adds.  The first call decides: a
+ * persistent one after a set-up without state is -EALREADY.
  */
-int snmp_lib_init(const struct conf *conf, char **cause);
+int snmp_lib_init(const struct conf *conf, bool persistent, char **cause);
 /* Save what net-snmp persists (engineBoots, our engine ID) and shut it down. */
 void snmp_lib_shutdown(void);
 

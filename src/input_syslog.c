@@ -32,6 +32,7 @@
 #include "log.h"
 #include "parse_syslog.h"
 #include "pipeline.h"
+#include "statedir.h"
 #include "util.h"
 
 #define UDP_VLEN	  32  /* datagrams per recvmmsg */
@@ -180,8 +181,13 @@ sock_options(struct listener *l, int fd)
 {
 	int one = 1, zero = 0;
 
-	/* A passed socket is bound already; the unit decided these. */
-	if (l->c.proto != LISTEN_UNIX && !l->adopted)
+	/*
+	 * A passed socket is bound already; the unit decided these.  TCP only:
+	 * a restart must bind while old connections sit in TIME_WAIT, while
+	 * on UDP it would let a second process bind the port and take a share
+	 * of the datagrams.
+	 */
+	if (l->c.proto == LISTEN_TCP && !l->adopted)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (l->c.sa.ss_family == AF_INET6 && !l->adopted) {
 		/* "[::]" means every address, IPv4 included, whatever the sysctl says. */
@@ -272,8 +278,15 @@ sock_bind(struct listener *l, char **cause)
 		goto fail;
 	}
 	if (l->c.proto == LISTEN_UNIX) {
-		/* A socket file left by a previous run would make bind fail. */
+		/*
+		 * A socket file left by a run that crashed would make bind fail;
+		 * the state dir's lock says no other triaged is using it.
+		 */
 		struct stat st;
+		if ((r = statedir_make_socket_dir(l->in->d->statedir, l->c.address)) < 0) {
+			errno = -r;
+			goto fail;
+		}
 		if (lstat(l->c.address, &st) == 0 && S_ISSOCK(st.st_mode))
 			unlink(l->c.address);
 	}

@@ -60,15 +60,22 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init(debug, getenv("JOURNAL_STREAM") != NULL);
-	conf_set_oid_resolver(snmp_input_resolve_oid); /* trap names in rules, via MIBs */
+	/*
+	 * Trap names in rules need net-snmp, which keeps files in the state
+	 * dir: -t leaves it alone; the daemon names them once it holds the
+	 * state dir (daemon_start reads the file again).
+	 */
+	if (check)
+		conf_set_oid_resolver(snmp_input_resolve_oid_nostate);
 	if (conf_load(d.conf_path, &d.conf, &cause) < 0) {
 		fprintf(stderr, "%s\n", cause);
 		free(cause);
 		return 1;
 	}
 	if (check) {
-		printf("%s: configuration OK (%zu rules, %zu listeners)\n", d.conf_path,
-		    d.conf->nrules, d.conf->nlistens);
+		/* Relative paths follow the file, not the shell: say where state would go. */
+		printf("%s: configuration OK (%zu rules, %zu listeners); state directory %s\n",
+		    d.conf_path, d.conf->nrules, d.conf->nlistens, d.conf->state_dir);
 		conf_free(d.conf);
 		return 0;
 	}

@@ -62,6 +62,12 @@ others=$(find "$T/state" ! -uid "$uid" | head -n 3)
 [ -z "$others" ] || fail "not the user's: $others"
 find "$T/state" -name data.mdb | grep -q . || fail "no LMDB files"
 [ "$(stat -c %u "$SOCK")" = "$uid" ] || fail "the control socket is not the user's"
+
+# The state dir's lock outlives the drop: a second start, as root, is refused.
+if "$TRIAGED" -u "$U" -c "$CONF" 2>"$T/second.err"; then fail "a second triaged started"; fi
+grep -qx "triaged: another triaged (pid $TRIAGED_PID) uses $T/state" "$T/second.err" ||
+	fail "unclear: $(cat "$T/second.err")"
+ctl status >/dev/null || fail "the first one lost its control socket"
 stop_triaged
 grep -q "running as $U" "$T/triaged.log" || fail "no 'running as' line"
 

@@ -743,6 +743,46 @@ START_TEST(test_include)
 }
 END_TEST
 
+/*
+ * One rule for every path: relative to the directory of the file that says
+ * it, as include is, whatever directory the daemon is started in, and made
+ * absolute when the config is read with a relative name (-c site/x.conf).
+ */
+START_TEST(test_relative_paths)
+{
+	char cwd[PATH_MAX], *m, *cause = NULL;
+	const char *site = fmt("%s/site", tmpdir);
+	const struct conf_upstream *u;
+	struct conf *conf;
+
+	m = write_file("site/triaged.conf", "state-dir \"var\"\n"
+					    "control-socket \"./run/ctl.sock\"\n"
+					    "listen syslog unix \"var/log.sock\"\n"
+					    "include \"conf.d/*.conf\"\n"
+					    "snmp { mib-dirs \"mibs\" \"/usr/share/snmp/mibs\" }\n"
+					    "journal { directory \"journal\" }\n");
+	free(write_file("site/conf.d/paths.conf",
+	    "listen syslog unix \"sock/log\"\n"
+	    "upstream pd pagerduty { routing-key-file \"../../pd.key\"; ca-file ../../pd.key }\n"));
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(tmpdir), 0);
+	ck_assert_msg(conf_load("site/triaged.conf", &conf, &cause) == 0, "%s", cause ? cause : "?");
+	ck_assert_int_eq(chdir(cwd), 0);
+	ck_assert_str_eq(conf->state_dir, fmt("%s/var", site));
+	ck_assert_str_eq(conf->control_socket, fmt("%s/run/ctl.sock", site));
+	ck_assert_str_eq(conf->listens[0].address, fmt("%s/var/log.sock", site));
+	ck_assert_str_eq(conf->listens[1].address, fmt("%s/conf.d/sock/log", site));
+	ck_assert_str_eq(conf->snmp.mib_dirs[0], fmt("%s/mibs", site));
+	ck_assert_str_eq(conf->snmp.mib_dirs[1], "/usr/share/snmp/mibs");
+	ck_assert_str_eq(conf->journal.directory, fmt("%s/journal", site));
+	u = conf_upstream_find(conf, "pd");
+	ck_assert_str_eq(u->routing_key, KEY);
+	ck_assert_str_eq(u->ca_file, fmt("%s/conf.d/../../pd.key", site));
+	conf_free(conf);
+	free(m);
+}
+END_TEST
+
 /* Like file_err with the whole message given (and freed) by the caller. */
 static void
 file_err_full(const char *path, char *want)
@@ -895,6 +935,7 @@ END_TEST
 START_TEST(test_upstream_key_errors)
 {
 	const char *pd = fmt("routing-key-file \"%s/pd.key\"", tmpdir);
+	char cwd[PATH_MAX];
 	char *big = xmalloc(2048);
 
 	load_err("upstream pd pagerduty {\n url \"https://x\"\n}\n",
@@ -909,9 +950,10 @@ START_TEST(test_upstream_key_errors)
 	    "4: duplicate 'routing-key-file' in upstream 'pd' (first at line 2)");
 	load_err(fmt("upstream pd pagerduty { routing-key-file \"%s/nokey\" }\n", tmpdir),
 	    fmt("1: cannot read routing key file %s/nokey: No such file or directory", tmpdir));
-	/* Relative to the directory of the file; a buffer's name has none. */
+	/* Relative to the directory of the file; a buffer's name has none: the current one. */
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	load_err("upstream pd pagerduty { routing-key-file nokey.key }\n",
-	    "1: cannot read routing key file nokey.key: No such file or directory");
+	    fmt("1: cannot read routing key file %s/nokey.key: No such file or directory", cwd));
 	load_err(fmt("upstream pd pagerduty { routing-key-file \"%s\" }\n", tmpdir),
 	    fmt("1: cannot read routing key file %s: not a regular file", tmpdir));
 	load_err("upstream pd pagerduty { routing-key-file \"\" }\n",
@@ -1137,6 +1179,8 @@ START_TEST(test_example_config)
 	int r = conf_load(TEST_DATA_DIR "/../../etc/triaged.conf", &conf, &cause);
 
 	ck_assert_msg(r == 0, "etc/triaged.conf: %s", cause ? cause : "?");
+	/* ./var of the source tree, taken from the file's directory. */
+	ck_assert_str_eq(conf->state_dir, TEST_DATA_DIR "/../../etc/../var");
 	ck_assert_uint_eq(conf->nlistens, 4);
 	ck_assert_uint_eq(conf->nrules, 6);
 	ck_assert_str_eq(conf->rules[0]->name, "cron chatter");
@@ -1234,6 +1278,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_resolve_on);
 	tcase_add_test(tc, test_include);
 	tcase_add_test(tc, test_include_error_locations);
+	tcase_add_test(tc, test_relative_paths);
 	tcase_add_test(tc, test_missing_main_file);
 	tcase_add_test(tc, test_upstream);
 	tcase_add_test(tc, test_upstream_credential);
