@@ -505,7 +505,7 @@ conf_finish(struct conf *conf)
 	if (conf->state_dir == NULL)
 		conf->state_dir = xstrdup(LOCALSTATEDIR "/lib/triaged");
 	if (conf->control_socket == NULL)
-		conf->control_socket = xstrdup(RUNSTATEDIR "/triaged/control.sock");
+		conf->control_socket = xstrdup(CONF_DEFAULT_CONTROL_SOCKET);
 	if (conf->control_socket_where == NULL)
 		conf->control_socket_where = xstrdup("");
 	for (size_t i = 0; i < conf->nlistens; i++)

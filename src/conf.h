@@ -249,6 +249,15 @@ const struct conf_upstream *conf_upstream_find(const struct conf *conf, const ch
  * itself cannot be read.
  */
 int conf_load(const char *path, struct conf **ret, char **cause);
+
+#define CONF_DEFAULT_CONTROL_SOCKET RUNSTATEDIR "/triaged/control.sock"
+/*
+ * The control socket a configuration file names (made absolute as the
+ * daemon would), or the default: only `control-socket` and `include` are
+ * read, so secrets that cannot be read and errors elsewhere do not matter.
+ * -errno and *cause when the file cannot be read up to that statement.
+ */
+int conf_peek_control_socket(const char *path, char **ret, char **cause);
 /* The same for text in memory; name stands for the file in messages and includes. */
 int conf_load_buffer(const char *name, const char *buf, size_t len, struct conf **ret,
     char **cause);

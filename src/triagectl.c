@@ -19,7 +19,6 @@
 #include "text.h"
 #include "util.h"
 
-#define DEFAULT_SOCKET RUNSTATEDIR "/triaged/control.sock"
 #define CALL_TIMEOUT_MS 30000
 
 struct opts {
@@ -302,20 +301,24 @@ usage(FILE *f)
 		   "--limit N  --who NOTE  --all\n");
 }
 
-/* -c: take the control socket from a configuration file, as the daemon would. */
+/*
+ * -c: the control socket a configuration names.  Only that statement is
+ * read, so neither a key file triagectl cannot open nor an error elsewhere
+ * in the file gets in the way.
+ */
 static const char *
 socket_from_config(const char *path)
 {
-	struct conf *c;
+	static char *found; /* reachable until exit: one per run */
 	char *cause = NULL;
 
-	if (conf_load(path, &c, &cause) < 0) {
-		fprintf(stderr, "triagectl: %s\n", cause);
+	free(found);
+	if (conf_peek_control_socket(path, &found, &cause) < 0) {
+		fprintf(stderr, "triagectl: cannot find the control socket in %s: %s\n", path,
+		    cause);
 		exit(1);
 	}
-	const char *s = xstrdup(c->control_socket);
-	conf_free(c);
-	return s;
+	return found;
 }
 
 static int
@@ -391,7 +394,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (o.socket == NULL || *o.socket == '\0')
-		o.socket = DEFAULT_SOCKET;
+		o.socket = CONF_DEFAULT_CONTROL_SOCKET;
 	if (optind >= argc) {
 		usage(stderr);
 		return 2;

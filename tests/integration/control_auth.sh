@@ -105,6 +105,17 @@ uctl --json show disk/sd1 | json "j['incident']['key']" | grep -qx disk/sd1 || f
 uctl --json status | json "j['control']['clients'] >= 1" | grep -qx True || fail "--json status"
 uctl --json queue | json "j['ok']" | grep -qx True || fail "--json queue"
 
+# -c finds the socket in a config it can read although the key file it
+# names cannot be read by this user and a rule in it has a typo.
+printf 'secret\n' > "$T/secret.key"
+chmod 600 "$T/secret.key"
+{ cat "$CONF"; printf 'upstream "pd" pagerduty { routing-key-file "secret.key" }\n'
+  printf 'rule "typo" { matchh any }\n'; } > "$T/ops.conf"
+chmod 644 "$T/ops.conf"
+runuser -u "$U" -- "$TRIAGECTL" -c "$T/ops.conf" status | grep -q "^triaged" ||
+	fail "triagectl -c as $U with an unreadable key file"
+if "$TRIAGED" -t -c "$T/ops.conf" >/dev/null 2>&1; then fail "ops.conf is a valid config"; fi
+
 # Acting does not, whatever --who claims.
 refused ack ack disk/sd1 --who root
 refused resolve resolve disk/sd1

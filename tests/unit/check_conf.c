@@ -783,6 +783,51 @@ START_TEST(test_relative_paths)
 }
 END_TEST
 
+static void
+peek_eq(const char *path, const char *want)
+{
+	char *got = NULL, *cause = NULL;
+
+	ck_assert_msg(conf_peek_control_socket(path, &got, &cause) == 0, "%s", cause);
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+/*
+ * triagectl -c reads only the control socket: not a key file it may not
+ * read, nor errors anywhere else; the last statement wins, includes too.
+ */
+START_TEST(test_peek_control_socket)
+{
+	char *a, *b, *c, *want, *cause = NULL, *got = NULL;
+
+	a = write_file("peek/a.conf", "upstream \"pd\" pagerduty {\n"
+				     "  routing-key-file \"/nonexistent/key\"\n"
+				     "  control-socket \"/not/this/one\"\n}\n"
+				     "rule x { match nonsense here }\n"
+				     "include \"conf.d/*.conf\"\n");
+	free(write_file("peek/conf.d/ctl.conf", "control-socket \"run/ctl.sock\"\n"));
+	xasprintf(&want, "%s/peek/conf.d/run/ctl.sock", tmpdir);
+	peek_eq(a, want); /* relative to the file that says it */
+	free(want);
+	b = write_file("peek/b.conf", "# nothing about the socket\nrule y { match any }\n");
+	peek_eq(b, CONF_DEFAULT_CONTROL_SOCKET);
+	/* After the statement, even the lexer's errors do not matter; before it, they do. */
+	c = write_file("peek/c.conf", "control-socket \"/run/x.sock\"\nrule \"unterminated\n");
+	peek_eq(c, "/run/x.sock");
+	free(c);
+	c = write_file("peek/d.conf", "rule \"unterminated\ncontrol-socket \"/run/x.sock\"\n");
+	ck_assert_int_lt(conf_peek_control_socket(c, &got, &cause), 0);
+	ck_assert_ptr_nonnull(strstr(cause, "peek/d.conf:"));
+	free(cause);
+	ck_assert_int_lt(conf_peek_control_socket("/nonexistent/triaged.conf", &got, &cause), 0);
+	free(cause);
+	free(a);
+	free(b);
+	free(c);
+}
+END_TEST
+
 /* Like file_err with the whole message given (and freed) by the caller. */
 static void
 file_err_full(const char *path, char *want)
@@ -1277,6 +1322,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_expression_limits);
 	tcase_add_test(tc, test_resolve_on);
 	tcase_add_test(tc, test_include);
+	tcase_add_test(tc, test_peek_control_socket);
 	tcase_add_test(tc, test_include_error_locations);
 	tcase_add_test(tc, test_relative_paths);
 	tcase_add_test(tc, test_missing_main_file);
