@@ -6,6 +6,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,6 +51,23 @@ static json_t *
 ok(void)
 {
 	return json_pack("{s:b}", "ok", 1);
+}
+
+/* ok, saying what was done (in a person's words: triagectl prints it). */
+static json_t *__attribute__((format(printf, 1, 2)))
+ok_done(const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	json_t *j = ok();
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) >= 0) {
+		json_object_set_new(j, "done", json_text(text));
+		free(text);
+	}
+	va_end(ap);
+	return j;
 }
 
 static json_t *
@@ -263,7 +283,7 @@ change(struct daemon *d, const struct control_request *rq, struct control_peer *
 		free(cause);
 		return j;
 	}
-	return ok();
+	return ok_done("%s %s", resolve ? "resolved" : "acknowledged", rq->key);
 }
 
 static json_t *
@@ -288,7 +308,7 @@ cmd_reload(struct daemon *d, const struct control_request *rq, struct control_pe
 		free(cause);
 		return j;
 	}
-	return ok();
+	return ok_done("configuration reloaded from %s", d->conf_path);
 }
 
 static json_t *
@@ -318,7 +338,10 @@ queue_change(struct daemon *d, const struct control_request *rq, bool drop)
 		return fail("that delivery is in flight; try again in a moment");
 	if (r < 0)
 		return fail_errno("queue", r);
-	return json_pack("{s:b, s:i}", "ok", 1, "count", drop ? 1 : r);
+	json_t *j = drop ? ok_done("delivery %" PRIu64 " dropped", rq->id) :
+			   ok_done("%d %s put back to be sent now", r, r == 1 ? "delivery" : "deliveries");
+	json_object_set_new(j, "count", json_integer(drop ? 1 : r));
+	return j;
 }
 
 static json_t *

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "ctl_format.h"
 #include "ctlclient.h"
 #include "jsonutil.h"
 #include "text.h"
@@ -25,6 +26,8 @@ struct opts {
 	const char *socket;
 	bool json;
 	bool all;
+	bool wide; /* no cell cut, absolute times */
+	bool utc;
 	int argc; /* the verb's own arguments */
 	const char *state;
 	long limit;
@@ -36,8 +39,10 @@ struct verb {
 	const char *args; /* for usage */
 	int nargs; /* -1: 0 to 2, checked by the request builder */
 	json_t *(*request)(const struct opts *o, char **argv);
-	void (*print)(json_t *reply);
+	void (*print)(const struct opts *o, json_t *reply);
 };
+
+#define TERM_WIDTH 80 /* every table fits, unless --wide */
 
 static const char *
 jstr(json_t *o, const char *k)
@@ -118,8 +123,6 @@ req_resolve(const struct opts *o, char **argv)
 	return req_keyed("resolve", o, argv);
 }
 
-static void short_time(const char *rfc3339, char *buf, size_t size);
-
 /* queue | queue retry ID|--all | queue drop ID */
 static json_t *
 req_queue(const struct opts *o, char **argv)
@@ -141,143 +144,217 @@ req_queue(const struct opts *o, char **argv)
 	return o->all ? json_pack("{s:s, s:b}", "command", "queue-retry", "all", 1) : NULL;
 }
 
+/* A cell of a table: cut to width (unless --wide), padded unless it ends the row. */
 static void
-print_ok(json_t *reply)
+cell(const struct opts *o, const char *s, size_t width, bool last)
 {
+	ctl_put_cell(stdout, s, o->wide ? CTL_NO_LIMIT : width, !last);
+	fputs(last ? "\n" : " ", stdout);
+}
+
+/* A time from a reply: relative in a table ("3m ago"), absolute with --wide or in detail. */
+static void
+when(const struct opts *o, const char *rfc3339, bool relative, char *buf, size_t size)
+{
+	int64_t t = ctl_parse_time(rfc3339);
+
+	if (relative && !o->wide)
+		ctl_format_age(t, now_realtime_usec(), buf, size);
+	else
+		ctl_format_time(t, o->utc, buf, size);
 }
 
 static void
-print_queue(json_t *r)
+print_ok(const struct opts *o, json_t *reply)
 {
-	json_t *arr = json_object_get(r, "deliveries"), *i, *u;
-	size_t n;
-	char when[32];
+	const char *done = json_string_value(json_object_get(reply, "done"));
 
-	if (json_object_get(r, "count") != NULL) {
-		printf("%lld deliveries changed\n", jint(r, "count"));
-		return;
-	}
+	if (done != NULL)
+		printf("%s\n", done);
+}
+
+static void
+print_upstreams(const struct opts *o, json_t *r)
+{
+	json_t *u;
+	size_t n;
+
 	json_array_foreach(json_object_get(r, "upstreams"), n, u) {
-		printf("upstream %s: %s%s%lld delivered, %lld failures%s%s\n", jstr(u, "name"),
+		printf("upstream %s: %s%s%lld delivered, %lld failures\n", jstr(u, "name"),
 		    json_is_true(json_object_get(u, "held")) ? "HELD, " : "",
 		    json_is_true(json_object_get(u, "paused")) ? "paused (Retry-After), " : "",
-		    jint(u, "delivered"), jint(u, "failures"),
-		    json_is_string(json_object_get(u, "last_error")) ? ", last: " : "",
-		    json_is_string(json_object_get(u, "last_error")) ? jstr(u, "last_error") : "");
+		    jint(u, "delivered"), jint(u, "failures"));
+		if (json_is_string(json_object_get(u, "last_error"))) {
+			fputs("  last error: ", stdout);
+			cell(o, jstr(u, "last_error"), TERM_WIDTH - 14, true);
+		}
 	}
+}
+
+/* ID UPSTREAM ACTION STATE TRIES NEXT KEY ERROR: 80 columns, the last two share what is left. */
+static void
+print_queue(const struct opts *o, json_t *r)
+{
+	json_t *arr = json_object_get(r, "deliveries"), *i;
+	size_t n;
+	char next[64], id[24], tries[24];
+
+	if (json_object_get(r, "count") != NULL) {
+		print_ok(o, r);
+		return;
+	}
+	print_upstreams(o, r);
 	if (json_array_size(arr) == 0) {
 		printf("queue empty\n");
 		return;
 	}
-	printf("%8s %-10s %-11s %-10s %8s  %-19s  %-32s %s\n", "ID", "UPSTREAM", "ACTION", "STATE",
-	    "ATTEMPTS", "NEXT TRY", "KEY", "LAST ERROR");
+	printf("%6s %-8s %-11s %-10s %5s %-8s %-16s %s\n", "ID", "UPSTREAM", "ACTION", "STATE",
+	    "TRIES", "NEXT TRY", "KEY", "ERROR");
 	json_array_foreach(arr, n, i) {
-		short_time(jstr(i, "next_try"), when, sizeof(when));
-		printf("%8lld %-10s %-11s %-10s %8lld  %-19s  %-32s %s\n", jint(i, "id"),
-		    jstr(i, "upstream"), jstr(i, "action"), jstr(i, "state"), jint(i, "attempts"),
-		    when, jstr(i, "key"), jstr(i, "last_error"));
+		snprintf(id, sizeof(id), "%6lld", jint(i, "id"));
+		snprintf(tries, sizeof(tries), "%5lld", jint(i, "attempts"));
+		when(o, jstr(i, "next_try"), true, next, sizeof(next));
+		cell(o, id, 6, false);
+		cell(o, jstr(i, "upstream"), 8, false);
+		cell(o, jstr(i, "action"), 11, false);
+		cell(o, jstr(i, "state"), 10, false);
+		cell(o, tries, 5, false);
+		cell(o, next, 8, false);
+		cell(o, jstr(i, "key"), 16, false);
+		cell(o, jstr(i, "last_error"), 9, true);
 	}
 }
 
+/* LISTENER PROTO RECEIVED BAD TRUNC DROPPED CONNS REFUSED IDLE: 80 columns. */
 static void
-print_listeners(json_t *arr)
+print_listeners(const struct opts *o, json_t *arr)
 {
 	size_t i;
 	json_t *l;
 
-	printf("%-32s %-5s %10s %9s %9s %9s %6s %8s %6s\n", "LISTENER", "PROTO", "RECEIVED",
-	    "MALFORMED", "TRUNCATED", "DROPPED", "CONNS", "REFUSED", "IDLE");
+	printf("%-20s %-5s %10s %6s %6s %8s %5s %7s %5s\n", "LISTENER", "PROTO", "RECEIVED",
+	    "BAD", "TRUNC", "DROPPED", "CONNS", "REFUSED", "IDLE");
 	json_array_foreach(arr, i, l) {
-		/* REFUSED: over max-connections or per source, or out of descriptors. */
-		printf("%-32s %-5s %10lld %9lld %9lld %9lld %6lld %8lld %6lld\n", jstr(l, "name"),
-		    jstr(l, "proto"), jint(l, "received"), jint(l, "malformed"),
-		    jint(l, "truncated"), jint(l, "dropped") + jint(l, "unauthorized"),
-		    jint(l, "connections"), jint(l, "refused") + jint(l, "refused_per_source"),
-		    jint(l, "idle_closed"));
+		cell(o, jstr(l, "name"), 20, false);
+		/* DROPPED: lost or refused at the door; REFUSED: over a connection limit. */
+		printf("%-5s %10lld %6lld %6lld %8lld %5lld %7lld %5lld\n", jstr(l, "proto"),
+		    jint(l, "received"), jint(l, "malformed"), jint(l, "truncated"),
+		    jint(l, "dropped") + jint(l, "unauthorized"), jint(l, "connections"),
+		    jint(l, "refused") + jint(l, "refused_per_source"), jint(l, "idle_closed"));
 	}
 }
 
 static void
-print_status(json_t *r)
+print_status(const struct opts *o, json_t *r)
 {
 	json_t *ev = json_object_get(r, "events"), *inc = json_object_get(r, "incidents");
-	json_t *c = json_object_get(r, "control");
+	json_t *c = json_object_get(r, "control"), *st = json_object_get(r, "store");
+	char since[64];
 
-	printf("triaged %s, pid %lld, host %s, running since %s\n", jstr(r, "version"),
-	    jint(r, "pid"), jstr(r, "hostname"), jstr(r, "started"));
-	printf("config %s: %lld reloads, %lld refused\n", jstr(r, "config"), jint(r, "reloads"),
+	when(o, jstr(r, "started"), false, since, sizeof(since));
+	printf("triaged %s, pid %lld, host %s\nrunning since %s\n", jstr(r, "version"),
+	    jint(r, "pid"), jstr(r, "hostname"), since);
+	printf("config %s\n  %lld reloads, %lld refused\n", jstr(r, "config"), jint(r, "reloads"),
 	    jint(r, "reload_failures"));
 	if (json_is_string(json_object_get(r, "last_reload_error")))
 		printf("last reload refused: %s\n", jstr(r, "last_reload_error"));
-	printf("events: %lld received, %lld malformed, %lld dropped by rule, %lld dropped by "
-	       "default, %lld matched, %lld resolving\n",
-	    jint(ev, "received"), jint(ev, "malformed"), jint(ev, "dropped_by_rule"),
-	    jint(ev, "dropped_by_default"), jint(ev, "matched"), jint(ev, "resolving"));
-	json_t *st = json_object_get(r, "store");
-	if (json_is_true(json_object_get(st, "degraded")))
-		printf("DEGRADED since %s: the state database refuses writes (%s); %lld commits "
-		       "failed, %lld writes refused\n", jstr(st, "degraded_since"),
+	printf("events: %lld received, %lld malformed, %lld matched, %lld resolving\n"
+	       "  dropped: %lld by rule, %lld by default\n",
+	    jint(ev, "received"), jint(ev, "malformed"), jint(ev, "matched"),
+	    jint(ev, "resolving"), jint(ev, "dropped_by_rule"), jint(ev, "dropped_by_default"));
+	if (json_is_true(json_object_get(st, "degraded"))) {
+		when(o, jstr(st, "degraded_since"), false, since, sizeof(since));
+		printf("DEGRADED since %s: the state database refuses writes\n  (%s); %lld "
+		       "commits failed, %lld writes refused\n", since,
 		    jstr(st, "last_commit_error"), jint(st, "commit_failures"),
 		    jint(st, "writes_refused"));
+	}
 	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld resolved\n",
 	    jint(inc, "pending"), jint(inc, "triggered"), jint(inc, "acknowledged"),
 	    jint(inc, "resolved"));
-	printf("control: %lld clients; refused: %lld busy, %lld not permitted, %lld too large; "
-	       "dropped: %lld slow, %lld idle\n",
+	printf("control: %lld clients\n  refused: %lld busy, %lld not permitted, %lld too "
+	       "large\n  dropped: %lld slow, %lld idle\n",
 	    jint(c, "clients"), jint(c, "refused_busy"), jint(c, "refused_permission"),
 	    jint(c, "too_large"), jint(c, "dropped_slow"), jint(c, "dropped_idle"));
-	print_listeners(json_object_get(r, "listeners"));
+	print_listeners(o, json_object_get(r, "listeners"));
 }
 
-/* Times as "2026-11-26 09:38:14", shorter than RFC 3339 in a table. */
+/* STATE SEVERITY COUNT LAST SEEN KEY SUMMARY: 80 columns, the summary takes what is left. */
 static void
-short_time(const char *rfc3339, char *buf, size_t size)
-{
-	snprintf(buf, size, "%.19s", rfc3339);
-	if (strlen(buf) > 10)
-		buf[10] = ' ';
-}
-
-static void
-print_incidents(json_t *r)
+print_incidents(const struct opts *o, json_t *r)
 {
 	json_t *arr = json_object_get(r, "incidents"), *i;
 	size_t n;
-	char when[32];
+	char last[64], count[24];
 
 	if (json_array_size(arr) == 0) {
 		printf("no incidents\n");
 		return;
 	}
-	printf("%-13s %-8s %8s  %-19s  %-40s %s\n", "STATE", "SEVERITY", "COUNT", "LAST SEEN",
-	    "KEY", "SUMMARY");
+	printf("%-12s %-7s %6s %-8s %-22s %s\n", "STATE", "SEV", "COUNT", "LAST", "KEY",
+	    "SUMMARY");
 	json_array_foreach(arr, n, i) {
-		char summary[81];
-		short_time(jstr(i, "last_seen"), when, sizeof(when));
-		/* Cut between characters: half a UTF-8 sequence is garbage on a terminal. */
-		text_copy(summary, sizeof(summary), jstr(i, "summary"), strlen(jstr(i, "summary")));
-		printf("%-13s %-8s %8lld  %-19s  %-40s %s\n", jstr(i, "state"),
-		    jstr(i, "severity"), jint(i, "count"), when, jstr(i, "key"), summary);
+		when(o, jstr(i, "last_seen"), true, last, sizeof(last));
+		snprintf(count, sizeof(count), "%6lld", jint(i, "count"));
+		cell(o, jstr(i, "state"), 12, false);
+		cell(o, jstr(i, "severity"), 7, false);
+		cell(o, count, 6, false);
+		cell(o, last, 8, false);
+		cell(o, jstr(i, "key"), 22, false);
+		cell(o, jstr(i, "summary"), 19, true);
 	}
 }
 
+/*
+ * Text that goes on after `used` columns: on the same line when it fits,
+ * else on lines of its own, indented, each within TERM_WIDTH.  Nothing is
+ * cut: it is the detail view.
+ */
 static void
-print_show(json_t *r)
+put_wrapped(const struct opts *o, const char *s, size_t used)
+{
+	const size_t indent = 4, room = TERM_WIDTH - indent;
+
+	if (o->wide || used + ctl_text_width(s) <= TERM_WIDTH) {
+		printf("%s\n", s);
+		return;
+	}
+	while (*s != '\0') {
+		size_t n = 0, b = 0;
+		while (s[b] != '\0' && n < room) {
+			b++;
+			while (((unsigned char)s[b] & 0xc0) == 0x80)
+				b++;
+			n++;
+		}
+		printf("\n%*s%.*s", (int)indent, "", (int)b, s);
+		s += b;
+	}
+	putchar('\n');
+}
+
+/* Details are not cut; a long timeline text goes on lines of its own. */
+static void
+print_show(const struct opts *o, json_t *r)
 {
 	json_t *i = json_object_get(r, "incident"), *e;
 	size_t n;
-	char when[32];
+	char first[64], last[64], at[64];
 
+	when(o, jstr(i, "first_seen"), false, first, sizeof(first));
+	when(o, jstr(i, "last_seen"), false, last, sizeof(last));
 	printf("key:        %s\nsummary:    %s\nstate:      %s\nseverity:   %s\n", jstr(i, "key"),
 	    jstr(i, "summary"), jstr(i, "state"), jstr(i, "severity"));
 	printf("count:      %lld\nrule:       %s\nhost:       %s\nfirst seen: %s\nlast seen:  %s\n",
-	    jint(i, "count"), jstr(i, "rule"), jstr(i, "host"), jstr(i, "first_seen"),
-	    jstr(i, "last_seen"));
+	    jint(i, "count"), jstr(i, "rule"), jstr(i, "host"), first, last);
 	printf("\ntimeline:\n");
 	json_array_foreach(json_object_get(i, "timeline"), n, e) {
-		short_time(jstr(e, "at"), when, sizeof(when));
-		printf("  %s  %-5s #%-6lld %s\n", when, jstr(e, "kind"), jint(e, "count"),
-		    jstr(e, "text"));
+		char head[160];
+		when(o, jstr(e, "at"), false, at, sizeof(at));
+		snprintf(head, sizeof(head), "  %s  %-5s #%-6lld", at, jstr(e, "kind"),
+		    jint(e, "count"));
+		printf("%s ", head);
+		put_wrapped(o, jstr(e, "text"), ctl_text_width(head) + 1);
 	}
 }
 
@@ -297,8 +374,8 @@ usage(FILE *f)
 	fprintf(f, "usage: triagectl [-j] [-s socket | -c config] VERB [ARGS]\n");
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "       triagectl %s %s\n", verbs[i].name, verbs[i].args);
-	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  --state STATE  "
-		   "--limit N  --who NOTE  --all\n");
+	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  -w/--wide  --utc\n"
+		   "         --state STATE  --limit N  --who NOTE  --all\n");
 }
 
 /*
@@ -353,7 +430,7 @@ run(const struct verb *v, const struct opts *o, char **argv)
 	/* What senders wrote reaches a terminal: no raw control byte may. */
 	json_escape_controls(reply);
 	if (okay)
-		v->print(reply);
+		v->print(o, reply);
 	if (!okay)
 		fprintf(stderr, "triagectl: %s\n", jstr(reply, "error"));
 	json_decref(reply);
@@ -368,15 +445,18 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
 		{ "state", required_argument, NULL, 'S' }, { "limit", required_argument, NULL, 'L' },
 		{ "who", required_argument, NULL, 'W' },  { "all", no_argument, NULL, 'A' },
+		{ "wide", no_argument, NULL, 'w' },	   { "utc", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .socket = getenv("TRIAGED_SOCKET") };
 	int64_t lim;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "js:c:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "js:c:hw", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': o.json = true; break;
+		case 'w': o.wide = true; break;
+		case 'U': o.utc = true; break;
 		case 's': o.socket = optarg; break;
 		case 'c': o.socket = socket_from_config(optarg); break;
 		case 'S': o.state = optarg; break;
