@@ -84,6 +84,7 @@ daemon_reload(struct daemon *d, char **cause)
 	store_opts_from(fresh, &so);
 	store_set_opts(d->store, &so);
 	outbox_reconfigure(d->outbox);
+	pipeline_reconfigured(d->pipeline, old);
 	conf_free(old);
 	d->reloads++;
 	free(d->last_reload_error);

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "pipeline.h"
+#include "pipeline_int.h"
 #include "rules.h"
 #include "store.h"
 #include "text.h"
@@ -29,39 +30,6 @@
 
 /* Commit at least this often under a flood that never lets the loop go idle. */
 #define BATCH_MAX_EVENTS 4096
-#define SWEEP_INTERVAL	 (1 * USEC_PER_SEC)
-#define SWEEP_MAX	 256 /* deadlines handled per tick; the rest wait a second */
-#define SWEEP_RULE_GONE	 (60 * USEC_PER_SEC)
-
-/*
- * Every accepted event not yet committed, packed: those of the open batch,
- * so that a batch that meets a full LMDB map is redone in a grown one, and
- * those taken while the store refuses writes (disk full), written by the
- * first batch that commits again.  Nothing accepted is lost while the
- * daemon runs.  Bounded: a batch commits when they fill REPLAY_MAX, and
- * while the store refuses writes, events beyond it are refused (counted).
- */
-#define REPLAY_MAX (16 * 1024 * 1024)
-
-struct replay {
-	char *buf;
-	size_t len, cap;
-	size_t *offs;	/* where each event begins */
-	size_t n, nmax;
-	size_t applied; /* the first `applied` are in the open batch */
-	size_t counted; /* the first `counted` were processed once: counters have them */
-};
-
-struct pipeline {
-	struct daemon *d;
-	struct store_txn *txn;	  /* the batch's transaction, for the call under way */
-	size_t batch_events;	  /* events in the open batch */
-	struct replay replay;	  /* ... and their copies */
-	sd_event_source *sweep;	  /* auto-resolve and threshold expiry */
-	struct pipeline_stats stats;
-	struct log_ratelimit store_rl;
-	struct log_ratelimit fold_rl; /* max-open folding, once a minute at most */
-};
 
 /* The batch holds state: commit it within `within` (BATCH_URGENT, BATCH_STATE). */
 static void
@@ -150,6 +118,7 @@ batch_committed(void *arg)
 	p->stats.batches++;
 	p->batch_events = 0;
 	replay_clear(&p->replay);
+	sweep_committed(p);
 }
 
 /* The batch is lost, the events are not: the next batch writes them again. */
@@ -161,6 +130,7 @@ batch_rolled_back(void *arg)
 	p->stats.store_errors++;
 	p->batch_events = 0;
 	p->replay.applied = 0;
+	sweep_rolled_back(p);
 }
 
 /* A batch opened by someone else (or by the batch itself after a pause) takes the held events. */
@@ -188,8 +158,8 @@ batch_redo(void *arg)
 		apply_held(p);
 }
 
-static void
-store_failed(struct pipeline *p, int r, const char *what)
+void
+pipeline_store_failed(struct pipeline *p, int r, const char *what)
 {
 	p->stats.store_errors++;
 	log_ratelimited(&p->store_rl, "%s failed: %s", what, strerror(-r));
@@ -211,11 +181,11 @@ timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind 
 	mark_dirty(p, BATCH_STATE);
 	r = store_timeline_add(p->txn, inc->id, &e);
 	if (r < 0)
-		store_failed(p, r, "adding to a timeline");
+		pipeline_store_failed(p, r, "adding to a timeline");
 }
 
-static void
-timeline_state(struct pipeline *p, const struct incident *inc, int64_t at, const char *why)
+void
+pipeline_timeline_state(struct pipeline *p, const struct incident *inc, int64_t at, const char *why)
 {
 	char text[TIMELINE_TEXT_MAX];
 	snprintf(text, sizeof(text), "%s: %s", incident_state_name(inc->state), why);
@@ -223,8 +193,8 @@ timeline_state(struct pipeline *p, const struct incident *inc, int64_t at, const
 	timeline_add(p, inc, TIMELINE_STATE, at, text, strlen(text));
 }
 
-static const struct rule *
-rule_by_name(const struct conf *conf, const char *name)
+const struct rule *
+pipeline_rule(const struct conf *conf, const char *name)
 {
 	for (size_t i = 0; i < conf->nrules; i++)
 		if (strcmp(conf->rules[i]->name, name) == 0)
@@ -233,13 +203,13 @@ rule_by_name(const struct conf *conf, const char *name)
 }
 
 /* File id in the deadline index at when (STORE_NO_DEADLINE: take it out). */
-static void
-deadline_save(struct pipeline *p, uint64_t id, int64_t when)
+void
+pipeline_deadline_save(struct pipeline *p, uint64_t id, int64_t when)
 {
 	mark_dirty(p, BATCH_STATE);
 	int r = store_deadline_set(p->txn, id, when);
 	if (r < 0)
-		store_failed(p, r, "saving an incident deadline");
+		pipeline_store_failed(p, r, "saving an incident deadline");
 }
 
 /*
@@ -247,10 +217,10 @@ deadline_save(struct pipeline *p, uint64_t id, int64_t when)
  * reload may come back with the next one: look again now and then, and
  * meanwhile leave the incident to a person.
  */
-static int64_t
-incident_deadline(const struct conf *conf, const struct incident *inc)
+int64_t
+pipeline_deadline_of(const struct conf *conf, const struct incident *inc)
 {
-	const struct rule *r = rule_by_name(conf, inc->rule);
+	const struct rule *r = pipeline_rule(conf, inc->rule);
 	int64_t deadline;
 
 	if (r == NULL && !incident_is_open(inc))
@@ -263,15 +233,15 @@ incident_deadline(const struct conf *conf, const struct incident *inc)
 	return deadline;
 }
 
-static void
-incident_save(struct pipeline *p, const struct incident *inc)
+void
+pipeline_incident_save(struct pipeline *p, const struct incident *inc)
 {
 	mark_dirty(p, BATCH_STATE);
 	int r = store_incident_put(p->txn, inc);
 	if (r < 0)
-		store_failed(p, r, "saving an incident");
+		pipeline_store_failed(p, r, "saving an incident");
 	else
-		deadline_save(p, inc->id, incident_deadline(p->d->conf, inc));
+		pipeline_deadline_save(p, inc->id, pipeline_deadline_of(p->d->conf, inc));
 }
 
 /*
@@ -361,7 +331,7 @@ unroute(struct pipeline *p, struct incident *cur, uint64_t id, const char *upstr
 	if (id != cur->id) {
 		if ((r = store_incident_get(p->txn, id, &other)) < 0) {
 			if (r != -ENOENT)
-				store_failed(p, r, "reading an incident");
+				pipeline_store_failed(p, r, "reading an incident");
 			return;
 		}
 		inc = &other;
@@ -372,7 +342,7 @@ unroute(struct pipeline *p, struct incident *cur, uint64_t id, const char *upstr
 	text_fix_tail(text);
 	timeline_add(p, inc, TIMELINE_NOTE, now_realtime_usec(), text, strlen(text));
 	if (inc == &other && (r = store_incident_put(p->txn, inc)) < 0)
-		store_failed(p, r, "saving an incident");
+		pipeline_store_failed(p, r, "saving an incident");
 }
 
 /* Queue action for inc to upstream: 0 queued, 1 shed (outbox_push), -errno. */
@@ -386,7 +356,7 @@ queue_one(struct pipeline *p, struct incident *inc, const char *upstream,
 	if (shed.upstream != NULL)
 		unroute(p, inc, shed.incident_id, shed.upstream);
 	if (r < 0)
-		store_failed(p, r, "queueing a delivery");
+		pipeline_store_failed(p, r, "queueing a delivery");
 	if (r == 0) {
 		p->stats.queued++;
 		mark_dirty(p, BATCH_URGENT);
@@ -429,8 +399,8 @@ queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc,
 }
 
 /* An acknowledge or resolve follows its trigger to where the trigger went. */
-static void
-queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action)
+void
+pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action)
 {
 	struct pagerduty_details det = { .agent_host = p->d->conf->hostname };
 	char route[INCIDENT_ROUTE_MAX], *name, *sp;
@@ -494,7 +464,7 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 	    (folded = fold_overflow(p, rule, name, key, sizeof(key))) > 0)
 		r = store_incident_by_key(p->txn, key, &inc);
 	if (folded < 0 || (r < 0 && r != -ENOENT)) {
-		store_failed(p, folded < 0 ? folded : r, "reading an incident");
+		pipeline_store_failed(p, folded < 0 ? folded : r, "reading an incident");
 		return;
 	}
 	if (folded > 0)
@@ -506,7 +476,7 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 		char host[INCIDENT_HOST_MAX];
 		uint64_t id;
 		if ((r = store_next_id(p->txn, &id)) < 0) {
-			store_failed(p, r, "allocating an incident id");
+			pipeline_store_failed(p, r, "allocating an incident id");
 			return;
 		}
 		if (folded > 0)
@@ -522,7 +492,7 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 		fired = inc.state == INCIDENT_TRIGGERED;
 		p->stats.opened++;
 		log_debug("opened incident %" PRIu64 " '%s' (rule %s)", id, inc.key, name);
-		timeline_state(p, &inc, ev->recv_usec, fired ? "opened" : "opened, below threshold");
+		pipeline_timeline_state(p, &inc, ev->recv_usec, fired ? "opened" : "opened, below threshold");
 	}
 	if (incident_count_notable(inc.count))
 		timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
@@ -530,10 +500,10 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 		p->stats.triggered++;
 		mark_dirty(p, BATCH_FIRED);
 		if (inc.count > 1)
-			timeline_state(p, &inc, ev->recv_usec, "threshold reached");
+			pipeline_timeline_state(p, &inc, ev->recv_usec, "threshold reached");
 		queue_trigger(p, rule, &inc, ev);
 	}
-	incident_save(p, &inc);
+	pipeline_incident_save(p, &inc);
 }
 
 static void
@@ -547,16 +517,16 @@ on_resolve(struct pipeline *p, const struct rule *rule, struct event *ev)
 	r = store_incident_by_key(p->txn, key, &inc);
 	if (r < 0) {
 		if (r != -ENOENT)
-			store_failed(p, r, "reading an incident");
+			pipeline_store_failed(p, r, "reading an incident");
 		return;
 	}
 	if (incident_resolve(&inc, ev->recv_usec) < 0)
 		return; /* nothing open under this key: a stray "up" */
 	p->stats.resolved++;
 	timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
-	timeline_state(p, &inc, ev->recv_usec, "resolve-on matched");
-	queue_change(p, &inc, OUTBOX_RESOLVE);
-	incident_save(p, &inc);
+	pipeline_timeline_state(p, &inc, ev->recv_usec, "resolve-on matched");
+	pipeline_queue_change(p, &inc, OUTBOX_RESOLVE);
+	pipeline_incident_save(p, &inc);
 }
 
 static void
@@ -573,7 +543,7 @@ log_raw(struct pipeline *p, const struct event *ev)
 	snprintf(source, sizeof(source), "%.*s", (int)ev->source.n, ev->source.p);
 	int r = store_event_append(p->txn, &se);
 	if (r < 0)
-		store_failed(p, r, "appending to the event log");
+		pipeline_store_failed(p, r, "appending to the event log");
 }
 
 int
@@ -669,9 +639,9 @@ person_change(struct pipeline *p, const char *key, const char *actor, const char
 		p->stats.resolved++;
 	/* The note comes after the identity, so it cannot pass for one. */
 	snprintf(why, sizeof(why), "by %s%s%s", actor, note ? ": " : "", note ? note : "");
-	timeline_state(p, &inc, now, why);
-	queue_change(p, &inc, resolve ? OUTBOX_RESOLVE : OUTBOX_ACKNOWLEDGE);
-	incident_save(p, &inc);
+	pipeline_timeline_state(p, &inc, now, why);
+	pipeline_queue_change(p, &inc, resolve ? OUTBOX_RESOLVE : OUTBOX_ACKNOWLEDGE);
+	pipeline_incident_save(p, &inc);
 	return 0;
 }
 
@@ -708,81 +678,10 @@ pipeline_resolve(struct pipeline *p, const char *key, const char *actor, const c
 	return by_person(p, key, actor, note, true, cause);
 }
 
-/*
- * A deadline is due: expire the incident, or, when its rule now says
- * otherwise (a reload changed it, or the entry predates the index), file it
- * again under the deadline the current rule gives.
- */
-static void
-sweep_one(struct pipeline *p, uint64_t id, int64_t now)
-{
-	const struct rule *rule;
-	struct incident inc;
-	enum incident_expiry e;
-	int64_t deadline;
-	int r = store_incident_get(p->txn, id, &inc);
-
-	if (r == -ENOENT) {
-		deadline_save(p, id, STORE_NO_DEADLINE); /* the incident is gone */
-		return;
-	}
-	if (r < 0) {
-		store_failed(p, r, "reading an incident");
-		return;
-	}
-	if ((rule = rule_by_name(p->d->conf, inc.rule)) == NULL) {
-		deadline_save(p, id, incident_deadline(p->d->conf, &inc));
-		return;
-	}
-	e = incident_check_expiry(&inc, rule->auto_resolve,
-	    rule->threshold > 1 ? rule->threshold_window : 0, now, &deadline);
-	if (e == INCIDENT_KEEP || incident_resolve(&inc, now) < 0) {
-		deadline_save(p, id, deadline);
-		return;
-	}
-	p->stats.resolved++;
-	timeline_state(p, &inc, now, e == INCIDENT_QUIET ? "auto-resolved after a quiet period" :
-	    "expired below its threshold");
-	queue_change(p, &inc, OUTBOX_RESOLVE);
-	incident_save(p, &inc);
-}
-
-/* Only what is due is read: the cost of a tick does not depend on how many are open. */
-static void
-sweep(struct pipeline *p, int64_t now)
-{
-	uint64_t ids[SWEEP_MAX];
-	size_t n;
-	int r;
-
-	/* Opened, not counted as written until something is due: an idle tick commits nothing. */
-	if ((p->txn = batch_open(p->d->batch)) == NULL)
-		return;
-	if ((r = store_deadline_due(p->txn, now, ids, SWEEP_MAX, &n)) < 0) {
-		store_failed(p, r, "reading due deadlines");
-		return;
-	}
-	if (n > 0)
-		batch_wrote(p->d->batch, BATCH_STATE);
-	for (size_t i = 0; i < n; i++)
-		sweep_one(p, ids[i], now);
-}
-
-static int
-sweep_cb(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	struct pipeline *p = userdata;
-
-	sweep(p, now_realtime_usec());
-	sd_event_source_set_time(s, usec + SWEEP_INTERVAL);
-	return 0;
-}
-
 int
 pipeline_new(struct daemon *d, struct pipeline **ret)
 {
 	struct pipeline *p = xcalloc(1, sizeof(*p));
-	uint64_t now;
 	int r;
 
 	p->d = d;
@@ -792,12 +691,7 @@ pipeline_new(struct daemon *d, struct pipeline **ret)
 	    .prepare = batch_prepare, .committed = batch_committed,
 	    .rolled_back = batch_rolled_back, .redo = batch_redo, .arg = p });
 	if (r >= 0)
-		r = sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-	if (r >= 0)
-		r = sd_event_add_time(d->event, &p->sweep, CLOCK_MONOTONIC, now + SWEEP_INTERVAL,
-		    100 * USEC_PER_MSEC, sweep_cb, p);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(p->sweep, SD_EVENT_ON);
+		r = sweep_start(p);
 	if (r < 0) {
 		pipeline_free(p);
 		return r;
@@ -813,7 +707,7 @@ pipeline_free(struct pipeline *p)
 		return;
 	batch_flush(p->d->batch);
 	batch_leave(p->d->batch, p);
-	sd_event_source_disable_unref(p->sweep);
+	sweep_stop(p);
 	free(p->replay.buf);
 	free(p->replay.offs);
 	free(p);
@@ -829,6 +723,12 @@ pipeline_note(struct pipeline *p, uint64_t incident_id, const char *text)
 	    store_incident_get(p->txn, incident_id, &inc) < 0)
 		return; /* the incident is gone (pruned): the note has nowhere to go */
 	timeline_add(p, &inc, TIMELINE_NOTE, now, text, strlen(text));
+}
+
+void
+pipeline_reconfigured(struct pipeline *p, const struct conf *old)
+{
+	sweep_reconfigured(p, old);
 }
 
 const struct pipeline_stats *

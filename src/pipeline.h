@@ -12,6 +12,7 @@
 
 struct daemon;
 struct pipeline;
+struct conf;
 
 struct pipeline_stats {
 	uint64_t received;	  /* events submitted */
@@ -54,6 +55,11 @@ int pipeline_ack(struct pipeline *p, const char *key, const char *actor, const c
 int pipeline_resolve(struct pipeline *p, const char *key, const char *actor, const char *note,
     char **cause);
 
+/*
+ * The daemon's configuration was old and is now d->conf: incidents whose
+ * rule now expires them sooner are filed again under their new deadline.
+ */
+void pipeline_reconfigured(struct pipeline *p, const struct conf *old);
 const struct pipeline_stats *pipeline_get_stats(const struct pipeline *p);
 
 #endif

@@ -120,6 +120,12 @@ int store_prune_resolved(struct store_txn *t, int64_t before, uint64_t max_resol
 int store_deadline_set(struct store_txn *t, uint64_t id, int64_t when);
 int store_deadline_due(struct store_txn *t, int64_t now, uint64_t *ids, size_t max, size_t *n);
 
+/*
+ * The ids of open incidents above after, in order, at most max: a pass over
+ * every open incident a few at a time (after a reload), never in one go.
+ */
+int store_open_ids(struct store_txn *t, uint64_t after, uint64_t *ids, size_t max, size_t *n);
+
 /* Visit incidents, newest first; cb returns non-zero to stop (returned as is). */
 typedef int (*store_incident_cb)(const struct incident *inc, void *arg);
 int store_incident_foreach(struct store_txn *t, store_incident_cb cb, void *arg);

@@ -194,6 +194,32 @@ open_set_put(struct store_txn *t, const char *rule, MDB_val *k, enum incident_st
 	return rule_open_add(t, rule, true);
 }
 
+int
+store_open_ids(struct store_txn *t, uint64_t after, uint64_t *ids, size_t max, size_t *n)
+{
+	uint8_t kb[8];
+	MDB_val k = { sizeof kb, kb }, v;
+	MDB_cursor_op op = MDB_SET_RANGE;
+	MDB_cursor *c;
+	int rc;
+
+	*n = 0;
+	if (after == UINT64_MAX)
+		return 0;
+	be_put(kb, after + 1, 8);
+	if ((rc = mdb_cursor_open(t->txn, t->s->open, &c)) != 0)
+		return store_mdb_errno(rc);
+	for (; *n < max && (rc = mdb_cursor_get(c, &k, &v, op)) == 0; op = MDB_NEXT) {
+		if (k.mv_size != 8) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		ids[(*n)++] = be_get(k.mv_data, 8);
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb_errno(rc);
+}
+
 /* Add or remove (resolved_at, id) in the resolved index; removing what is absent is fine. */
 static int
 resolved_index_set(struct store_txn *t, int64_t at, uint64_t id, bool present)

@@ -1160,6 +1160,32 @@ START_TEST(test_open_counts)
 }
 END_TEST
 
+/* Open ids a chunk at a time, in order, resolved ones left out. */
+START_TEST(test_open_ids)
+{
+	struct store_txn *t = begin(true);
+	uint64_t ids[4], seen[8];
+	size_t n, total = 0;
+	uint64_t after = 0;
+
+	for (uint64_t id = 1; id <= 9; id++)
+		put_state(t, id, id % 3 == 0 ? INCIDENT_RESOLVED : INCIDENT_TRIGGERED);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	t = begin(false);
+	do {
+		ck_assert_int_eq(store_open_ids(t, after, ids, 4, &n), 0);
+		for (size_t i = 0; i < n; i++)
+			seen[total++] = ids[i];
+		after = n > 0 ? ids[n - 1] : after;
+	} while (n == 4);
+	ck_assert_uint_eq(total, 6);
+	ck_assert(seen[0] == 1 && seen[1] == 2 && seen[2] == 4 && seen[5] == 8);
+	ck_assert_int_eq(store_open_ids(t, UINT64_MAX, ids, 4, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	store_txn_abort(t);
+}
+END_TEST
+
 /* Age and count limits prune oldest-resolved first (not lowest id), and all kept for each. */
 START_TEST(test_prune_resolved)
 {
@@ -1376,6 +1402,7 @@ store_suite(void)
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_rule_open_count);
 	tcase_add_test(tc, test_open_counts);
+	tcase_add_test(tc, test_open_ids);
 	tcase_add_test(tc, test_prune_resolved);
 	tcase_add_test(tc, test_prune_keeps_newer_key);
 	tcase_add_test(tc, test_index_build);

@@ -1,0 +1,86 @@
+/*
+ * pipeline_int.h - what pipeline.c shares with sweep.c, its timed half:
+ * the pipeline's state and the helpers both use to change an incident
+ * inside the open batch.  Nothing else includes it.
+ */
+#ifndef TRIAGED_PIPELINE_INT_H
+#define TRIAGED_PIPELINE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "incident.h"
+#include "log.h"
+#include "outbox.h"
+#include "pipeline.h"
+
+struct conf;
+struct rule;
+
+#define SWEEP_RULE_GONE (60 * USEC_PER_SEC) /* look again at incidents of a removed rule */
+
+/*
+ * Every accepted event not yet committed, packed: those of the open batch,
+ * so that a batch that meets a full LMDB map is redone in a grown one, and
+ * those taken while the store refuses writes (disk full), written by the
+ * first batch that commits again.  Nothing accepted is lost while the
+ * daemon runs.  Bounded: a batch commits when they fill REPLAY_MAX, and
+ * while the store refuses writes, events beyond it are refused (counted).
+ */
+#define REPLAY_MAX (16 * 1024 * 1024)
+
+struct replay {
+	char *buf;
+	size_t len, cap;
+	size_t *offs;	/* where each event begins */
+	size_t n, nmax;
+	size_t applied; /* the first `applied` are in the open batch */
+	size_t counted; /* the first `counted` were processed once: counters have them */
+};
+
+struct pipeline {
+	struct daemon *d;
+	struct store_txn *txn;	  /* the batch's transaction, for the call under way */
+	size_t batch_events;	  /* events in the open batch */
+	struct replay replay;	  /* ... and their copies */
+	sd_event_source *sweep;	  /* auto-resolve and threshold expiry (sweep.c) */
+	/*
+	 * After a reload that brought a deadline forward: every open incident
+	 * is filed again, SWEEP_MAX a tick, from the id after refile_after
+	 * (refile_next once its batch commits).
+	 */
+	bool refiling;
+	uint64_t refile_after, refile_next;
+	struct pipeline_stats stats;
+	struct log_ratelimit store_rl;
+	struct log_ratelimit fold_rl; /* max-open folding, once a minute at most */
+};
+
+/* Counted and logged (rate-limited): a write into the batch failed. */
+void pipeline_store_failed(struct pipeline *p, int r, const char *what);
+void pipeline_timeline_state(struct pipeline *p, const struct incident *inc, int64_t at,
+    const char *why);
+const struct rule *pipeline_rule(const struct conf *conf, const char *name);
+/* File id in the deadline index at when (STORE_NO_DEADLINE: take it out). */
+void pipeline_deadline_save(struct pipeline *p, uint64_t id, int64_t when);
+/* When the sweep must look at inc again, by its rule in conf. */
+int64_t pipeline_deadline_of(const struct conf *conf, const struct incident *inc);
+void pipeline_incident_save(struct pipeline *p, const struct incident *inc);
+/* An acknowledge or resolve follows its trigger to where the trigger went. */
+void pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action);
+
+/* sweep.c: the timer that expires incidents, started with the pipeline. */
+int sweep_start(struct pipeline *p);
+void sweep_stop(struct pipeline *p);
+/* Refile every open incident's deadline, a few a tick: a reload shortened one. */
+void sweep_refile_all(struct pipeline *p);
+/* The configuration was old: refile when a rule now expires incidents sooner. */
+void sweep_reconfigured(struct pipeline *p, const struct conf *old);
+/* The refile pass's batch committed or was lost. */
+void sweep_committed(struct pipeline *p);
+void sweep_rolled_back(struct pipeline *p);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * sweep.c - the pipeline's timed half: once a second, the incidents whose
+ * deadline (auto-resolve, threshold window) has come are read from the
+ * deadline index and expired or filed again; nothing scans every open
+ * incident per tick.  After a reload that brings a deadline forward, every
+ * open incident is filed again, SWEEP_MAX a tick.
+ */
+#include "config.h"
+
+#include <errno.h>
+
+#include "batch.h"
+#include "conf.h"
+#include "daemon.h"
+#include "pipeline_int.h"
+#include "rules.h"
+#include "store.h"
+#include "util.h"
+
+#define SWEEP_INTERVAL (1 * USEC_PER_SEC)
+#define SWEEP_MAX      256 /* deadlines (and refiles) handled per tick; the rest wait a second */
+
+/*
+ * A deadline is due: expire the incident, or, when its rule now says
+ * otherwise (a reload changed it, or the entry predates the index), file it
+ * again under the deadline the current rule gives.
+ */
+static void
+sweep_one(struct pipeline *p, uint64_t id, int64_t now)
+{
+	const struct rule *rule;
+	struct incident inc;
+	enum incident_expiry e;
+	int64_t deadline;
+	int r = store_incident_get(p->txn, id, &inc);
+
+	if (r == -ENOENT) {
+		pipeline_deadline_save(p, id, STORE_NO_DEADLINE); /* the incident is gone */
+		return;
+	}
+	if (r < 0) {
+		pipeline_store_failed(p, r, "reading an incident");
+		return;
+	}
+	if ((rule = pipeline_rule(p->d->conf, inc.rule)) == NULL) {
+		pipeline_deadline_save(p, id, pipeline_deadline_of(p->d->conf, &inc));
+		return;
+	}
+	e = incident_check_expiry(&inc, rule->auto_resolve,
+	    rule->threshold > 1 ? rule->threshold_window : 0, now, &deadline);
+	if (e == INCIDENT_KEEP || incident_resolve(&inc, now) < 0) {
+		pipeline_deadline_save(p, id, deadline);
+		return;
+	}
+	p->stats.resolved++;
+	pipeline_timeline_state(p, &inc, now, e == INCIDENT_QUIET ? "auto-resolved after a quiet period" :
+	    "expired below its threshold");
+	pipeline_queue_change(p, &inc, OUTBOX_RESOLVE);
+	pipeline_incident_save(p, &inc);
+}
+
+/* Only what is due is read: the cost of a tick does not depend on how many are open. */
+/* The next SWEEP_MAX open incidents, filed under what the current rules say. */
+static void
+refile(struct pipeline *p)
+{
+	uint64_t ids[SWEEP_MAX];
+	struct incident inc;
+	size_t n;
+	int r;
+
+	if ((r = store_open_ids(p->txn, p->refile_after, ids, SWEEP_MAX, &n)) < 0) {
+		pipeline_store_failed(p, r, "listing open incidents");
+		return;
+	}
+	if (n > 0)
+		batch_wrote(p->d->batch, BATCH_STATE);
+	for (size_t i = 0; i < n; i++) {
+		if ((r = store_incident_get(p->txn, ids[i], &inc)) == 0)
+			pipeline_deadline_save(p, ids[i], pipeline_deadline_of(p->d->conf, &inc));
+		else if (r != -ENOENT)
+			pipeline_store_failed(p, r, "reading an incident");
+	}
+	/* Done when the last ones were read; the cursor moves on only at commit. */
+	p->refile_next = n < SWEEP_MAX ? UINT64_MAX : ids[n - 1];
+	if (n == 0)
+		p->refiling = false;
+}
+
+static void
+sweep(struct pipeline *p, int64_t now)
+{
+	uint64_t ids[SWEEP_MAX];
+	size_t n;
+	int r;
+
+	/* Opened, not counted as written until something is due: an idle tick commits nothing. */
+	if ((p->txn = batch_open(p->d->batch)) == NULL)
+		return;
+	if ((r = store_deadline_due(p->txn, now, ids, SWEEP_MAX, &n)) < 0) {
+		pipeline_store_failed(p, r, "reading due deadlines");
+		return;
+	}
+	if (n > 0)
+		batch_wrote(p->d->batch, BATCH_STATE);
+	for (size_t i = 0; i < n; i++)
+		sweep_one(p, ids[i], now);
+	if (p->refiling)
+		refile(p);
+}
+
+static int
+sweep_cb(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct pipeline *p = userdata;
+
+	sweep(p, now_realtime_usec());
+	sd_event_source_set_time(s, usec + SWEEP_INTERVAL);
+	return 0;
+}
+
+int
+sweep_start(struct pipeline *p)
+{
+	uint64_t now;
+	int r = sd_event_now(p->d->event, CLOCK_MONOTONIC, &now);
+
+	if (r >= 0)
+		r = sd_event_add_time(p->d->event, &p->sweep, CLOCK_MONOTONIC,
+		    now + SWEEP_INTERVAL, 100 * USEC_PER_MSEC, sweep_cb, p);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(p->sweep, SD_EVENT_ON);
+	return r;
+}
+
+void
+sweep_stop(struct pipeline *p)
+{
+	p->sweep = sd_event_source_disable_unref(p->sweep);
+}
+
+void
+sweep_refile_all(struct pipeline *p)
+{
+	p->refiling = true;
+	p->refile_after = p->refile_next = 0;
+}
+
+/* Whether a rule's change can make an open incident's deadline come sooner. */
+static bool
+sooner(const struct rule *old, const struct rule *fresh)
+{
+	bool window = fresh->threshold > 1;
+
+	if (old == NULL)
+		return true; /* its incidents waited as a removed rule's */
+	if (fresh->auto_resolve > 0 && (old->auto_resolve == 0 || fresh->auto_resolve <
+	    old->auto_resolve))
+		return true;
+	return window && (old->threshold <= 1 || fresh->threshold_window < old->threshold_window);
+}
+
+void
+sweep_reconfigured(struct pipeline *p, const struct conf *old)
+{
+	const struct conf *fresh = p->d->conf;
+
+	for (size_t i = 0; i < fresh->nrules; i++) {
+		const struct rule *r = fresh->rules[i];
+		if (sooner(pipeline_rule(old, r->name), r)) {
+			log_info("rule %s now expires incidents sooner: filing open incidents again",
+			    r->name);
+			sweep_refile_all(p);
+			return;
+		}
+	}
+}
+
+void
+sweep_committed(struct pipeline *p)
+{
+	if (!p->refiling || p->refile_next == p->refile_after)
+		return;
+	p->refile_after = p->refile_next;
+	if (p->refile_after == UINT64_MAX)
+		p->refiling = false;
+}
+
+void
+sweep_rolled_back(struct pipeline *p)
+{
+	p->refile_next = p->refile_after; /* the lost refiles are done again */
+}
