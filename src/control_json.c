@@ -104,25 +104,27 @@ listener_json(const struct listener_info *li, void *arg)
 static json_t *
 incidents_summary(struct daemon *d)
 {
-	uint64_t by_state[INCIDENT_RESOLVED] = { 0 }; /* the open states */
+	uint64_t by_state[INCIDENT_NSTATES] = { 0 };
 	struct store_stats st;
 	struct store_txn *t;
 
 	if (store_txn_begin(d->store, false, &t) == 0) {
-		store_open_counts(t, by_state, ARRAY_SIZE(by_state));
+		store_state_counts(t, by_state, ARRAY_SIZE(by_state));
 		store_txn_abort(t);
 	}
 	store_stats(d->store, &st);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "pending", (json_int_t)by_state[0],
-	    "triggered", (json_int_t)by_state[1], "acknowledged", (json_int_t)by_state[2],
-	    "resolved", (json_int_t)(st.incidents - st.open_incidents), "total",
-	    (json_int_t)st.incidents);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "pending",
+	    (json_int_t)by_state[INCIDENT_PENDING], "triggered",
+	    (json_int_t)by_state[INCIDENT_TRIGGERED], "acknowledged",
+	    (json_int_t)by_state[INCIDENT_ACKNOWLEDGED], "resolved",
+	    (json_int_t)by_state[INCIDENT_RESOLVED], "expired",
+	    (json_int_t)by_state[INCIDENT_EXPIRED], "total", (json_int_t)st.incidents);
 }
 
 static json_t *
 events_json(const struct pipeline_stats *s)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "received", (json_int_t)s->received, "malformed", (json_int_t)s->malformed,
 	    "truncated", (json_int_t)s->truncated, "dropped_by_rule", (json_int_t)s->dropped_rule,
 	    "dropped_by_default", (json_int_t)s->dropped_default, "matched", (json_int_t)s->matched,
@@ -130,6 +132,8 @@ events_json(const struct pipeline_stats *s)
 	    "triggered", (json_int_t)s->triggered, "resolved", (json_int_t)s->resolved,
 	    "batches", (json_int_t)s->batches, "store_errors", (json_int_t)s->store_errors,
 	    "folded", (json_int_t)s->folded);
+	json_object_set_new(o, "expired", json_integer((json_int_t)s->expired));
+	return o;
 }
 
 static json_t *

@@ -20,6 +20,7 @@ static const char *const state_names[] = {
 	[INCIDENT_TRIGGERED] = "triggered",
 	[INCIDENT_ACKNOWLEDGED] = "acknowledged",
 	[INCIDENT_RESOLVED] = "resolved",
+	[INCIDENT_EXPIRED] = "expired",
 };
 
 const char *
@@ -44,7 +45,7 @@ incident_state_from_name(const char *name)
 bool
 incident_is_open(const struct incident *inc)
 {
-	return inc->state != INCIDENT_RESOLVED;
+	return !INCIDENT_STATE_CLOSED(inc->state);
 }
 
 void
@@ -102,7 +103,7 @@ incident_repeat(struct incident *inc, uint32_t threshold, int64_t window, int64_
 int
 incident_ack(struct incident *inc, int64_t now)
 {
-	if (inc->state == INCIDENT_ACKNOWLEDGED || inc->state == INCIDENT_RESOLVED)
+	if (inc->state == INCIDENT_ACKNOWLEDGED || INCIDENT_STATE_CLOSED(inc->state))
 		return -EALREADY;
 	inc->state = INCIDENT_ACKNOWLEDGED;
 	inc->state_since = inc->acked_at = now;
@@ -112,10 +113,20 @@ incident_ack(struct incident *inc, int64_t now)
 int
 incident_resolve(struct incident *inc, int64_t now)
 {
-	if (inc->state == INCIDENT_RESOLVED)
+	if (INCIDENT_STATE_CLOSED(inc->state))
 		return -EALREADY;
 	inc->state = INCIDENT_RESOLVED;
 	inc->state_since = inc->resolved_at = now;
+	return 0;
+}
+
+int
+incident_expire(struct incident *inc, int64_t now)
+{
+	if (inc->state != INCIDENT_PENDING)
+		return -EALREADY;
+	inc->state = INCIDENT_EXPIRED;
+	inc->state_since = inc->resolved_at = now; /* closed then: retention counts from it */
 	return 0;
 }
 

@@ -15,7 +15,11 @@ enum incident_state {
 	INCIDENT_TRIGGERED,
 	INCIDENT_ACKNOWLEDGED,
 	INCIDENT_RESOLVED,
+	INCIDENT_EXPIRED, /* was pending and never reached its threshold: no alert ever */
 };
+#define INCIDENT_NSTATES (INCIDENT_EXPIRED + 1)
+/* Resolved and expired incidents are closed: kept for the record, pruned by retention. */
+#define INCIDENT_STATE_CLOSED(s) ((s) >= INCIDENT_RESOLVED)
 
 #define INCIDENT_KEY_MAX     255 /* PagerDuty's dedup_key limit; longer keys are hashed */
 #define INCIDENT_NAME_MAX    128
@@ -36,7 +40,7 @@ struct incident {
 	uint64_t count;
 	int64_t first_seen, last_seen; /* usec, UTC, when received */
 	int64_t state_since;	       /* when the current state began */
-	int64_t acked_at, resolved_at; /* 0 until it happens */
+	int64_t acked_at, resolved_at; /* 0 until it happens; resolved_at: when closed (expired too) */
 
 	/* Arrival times of the last occurrences, oldest first, for `threshold N in T`. */
 	uint32_t nrecent;
@@ -88,11 +92,13 @@ bool incident_repeat(struct incident *inc, uint32_t threshold, int64_t window, i
 /* State changes on request; -EALREADY when it is already in (or past) that state. */
 int incident_ack(struct incident *inc, int64_t now);
 int incident_resolve(struct incident *inc, int64_t now);
+/* A pending incident whose window passed below its threshold; -EALREADY when not pending. */
+int incident_expire(struct incident *inc, int64_t now);
 
 enum incident_expiry {
 	INCIDENT_KEEP = 0,
 	INCIDENT_QUIET,	     /* no occurrence for auto_resolve: resolve it */
-	INCIDENT_BELOW_THRESHOLD, /* pending and its window passed: resolve it */
+	INCIDENT_BELOW_THRESHOLD, /* pending and its window passed: expire it */
 };
 
 /*

@@ -25,6 +25,7 @@ struct pipeline_stats {
 	uint64_t opened;	  /* incidents opened (new incarnations) */
 	uint64_t triggered;	  /* pending -> triggered, or opened triggered */
 	uint64_t resolved;	  /* incidents resolved by any means */
+	uint64_t expired;	  /* pending incidents closed below their threshold */
 	uint64_t batches;	  /* write transactions committed */
 	uint64_t store_errors;	  /* failed store operations (each logged) */
 	uint64_t queued;	  /* deliveries queued upstream */

@@ -92,11 +92,11 @@ int store_incident_put(struct store_txn *t, const struct incident *inc);
  */
 int store_incident_del(struct store_txn *t, uint64_t id);
 /*
- * How many open incidents are in each state (by_state[INCIDENT_PENDING]
- * ..., n entries; resolved ones are not counted here), kept with every put
- * and delete: no scan.
+ * How many incidents are in each state (by_state[INCIDENT_PENDING] ...,
+ * n entries, at most INCIDENT_NSTATES), kept with every put and delete:
+ * no scan.
  */
-int store_open_counts(struct store_txn *t, uint64_t *by_state, size_t n);
+int store_state_counts(struct store_txn *t, uint64_t *by_state, size_t n);
 /* How many incidents of this rule are open, kept with every put and delete: no scan. */
 int store_rule_open_count(struct store_txn *t, const char *rule, uint64_t *n);
 /*

@@ -29,10 +29,11 @@
 /*
  * The version of the indexes built from every incident at open: 1, the
  * resolved index and per-rule counts; 2, the open set's values carry the
- * state, with a count per state.  Older stores are indexed again once.
+ * state, with a count per state; 3, closed states (resolved, expired)
+ * counted too.  Older stores are indexed again once.
  */
 #define META_INDEXED   "store.indexed"
-#define INDEX_VERSION  2
+#define INDEX_VERSION  3
 #define META_DEADLINES "store.deadlines" /* present once the deadline index is built */
 
 #define be_put store_codec_be_put

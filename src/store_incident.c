@@ -100,15 +100,17 @@ store_rule_open_count(struct store_txn *t, const char *rule, uint64_t *n)
 	return store_u64_get(t->txn, t->s->rule_open, rule_key(rule), 0, n);
 }
 
-static const char *const state_counter[] = {
+static const char *const state_counter[INCIDENT_NSTATES] = {
 	[INCIDENT_PENDING] = "store.open.pending",
 	[INCIDENT_TRIGGERED] = "store.open.triggered",
 	[INCIDENT_ACKNOWLEDGED] = "store.open.acknowledged",
+	[INCIDENT_RESOLVED] = "store.closed.resolved",
+	[INCIDENT_EXPIRED] = "store.closed.expired",
 };
 
-/* How many open incidents are in each state, kept with every change: status reads no incident. */
+/* How many incidents are in each state, kept with every change: status reads no incident. */
 int
-store_open_counts(struct store_txn *t, uint64_t *by_state, size_t n)
+store_state_counts(struct store_txn *t, uint64_t *by_state, size_t n)
 {
 	int rc = 0;
 
@@ -139,6 +141,7 @@ open_state(const MDB_val *v)
 	return v->mv_size == 1 ? *(const uint8_t *)v->mv_data : INCIDENT_TRIGGERED;
 }
 
+/* Take k out of the open set: 1 when it was there, 0 when not. */
 static int
 open_set_del(struct store_txn *t, const char *rule, MDB_val *k)
 {
@@ -152,14 +155,15 @@ open_set_del(struct store_txn *t, const char *rule, MDB_val *k)
 		rc = store_mdb_del(&t->s->db, t->txn, t->s->open, k);
 	if (rc != 0)
 		return store_env_rc(&t->s->db, rc);
-	if ((rc = state_count_add(t, was, false)) < 0)
+	if ((rc = state_count_add(t, was, false)) < 0 || (rc = rule_open_add(t, rule, false)) < 0)
 		return rc;
-	return rule_open_add(t, rule, false);
+	return 1;
 }
 
 /*
- * Put k in the open set with its state, or take it out (resolved), moving
- * the per-rule and per-state counts only for real changes.
+ * Put k in the open set with its state, or take it out (closed), moving
+ * the per-rule and per-state counts only for real changes: a closed
+ * incident is counted in its closed state when it leaves the open set.
  */
 static int
 open_set_put(struct store_txn *t, const char *rule, MDB_val *k, enum incident_state state)
@@ -168,8 +172,19 @@ open_set_put(struct store_txn *t, const char *rule, MDB_val *k, enum incident_st
 	MDB_val v = { 1, &sb };
 	int rc;
 
-	if (state == INCIDENT_RESOLVED)
-		return open_set_del(t, rule, k);
+	if (INCIDENT_STATE_CLOSED(state)) {
+		MDB_val old;
+		/* Closed now: it left the open set, or it is new (stored closed at once). */
+		if ((rc = open_set_del(t, rule, k)) == 0) {
+			rc = mdb_get(t->txn, t->s->incidents, k, &old);
+			if (rc != 0 && rc != MDB_NOTFOUND)
+				return store_env_rc(&t->s->db, rc);
+			rc = rc == MDB_NOTFOUND;
+		}
+		if (rc == 1)
+			rc = state_count_add(t, state, true);
+		return rc < 0 ? rc : 0;
+	}
 	/* APPEND refuses a key that is not the largest, present or not: then try in place. */
 	rc = store_mdb_put(&t->s->db, t->txn, t->s->open, k, &v, MDB_NOOVERWRITE | MDB_APPEND);
 	if (rc == MDB_KEYEXIST) {
@@ -244,11 +259,11 @@ resolved_index_set(struct store_txn *t, int64_t at, uint64_t id, bool present)
 static int
 resolved_index_put(struct store_txn *t, const struct incident *inc)
 {
-	bool resolved = inc->state == INCIDENT_RESOLVED;
+	bool closed = INCIDENT_STATE_CLOSED(inc->state);
 
-	if (!resolved && inc->resolved_at == 0)
+	if (!closed && inc->resolved_at == 0)
 		return 0;
-	return resolved_index_set(t, inc->resolved_at, inc->id, resolved);
+	return resolved_index_set(t, inc->resolved_at, inc->id, closed);
 }
 
 int
@@ -261,11 +276,12 @@ store_incident_put(struct store_txn *t, const struct incident *inc)
 	if ((rc = store_codec_encode_incident(NULL, inc, &v.mv_size)) < 0)
 		return rc;
 	be_put(kb, inc->id, 8);
-	if ((rc = store_put_reserve(&t->s->db, t->txn, t->s->incidents, &k, &v, MDB_APPEND)) < 0)
+	/* The open set first: it looks at whether the record is new. */
+	if ((rc = open_set_put(t, inc->rule, &k, inc->state)) < 0 ||
+	    (rc = store_put_reserve(&t->s->db, t->txn, t->s->incidents, &k, &v, MDB_APPEND)) < 0)
 		return rc;
 	store_codec_encode_incident(v.mv_data, inc, &v.mv_size);
-	if ((rc = open_set_put(t, inc->rule, &k, inc->state)) < 0 ||
-	    (rc = resolved_index_put(t, inc)) < 0)
+	if ((rc = resolved_index_put(t, inc)) < 0)
 		return rc;
 	return key_index_put(t, inc);
 }
@@ -294,6 +310,7 @@ incident_del(struct store_txn *t, const struct incident *inc)
 
 	be_put(kb, inc->id, 8);
 	if ((rc = open_set_del(t, inc->rule, &k)) < 0 ||
+	    (INCIDENT_STATE_CLOSED(inc->state) && (rc = state_count_add(t, inc->state, false)) < 0) ||
 	    (rc = resolved_index_set(t, inc->resolved_at, inc->id, false)) < 0 ||
 	    (rc = key_index_del(t, inc)) < 0 ||
 	    (rc = store_timeline_del(t, inc->id)) < 0)
@@ -352,7 +369,7 @@ prune_one(struct store_txn *t, int64_t at, uint64_t id, struct incident *inc, bo
 {
 	int rc = store_incident_get(t, id, inc);
 
-	*deleted = rc == 0 && inc->state == INCIDENT_RESOLVED &&
+	*deleted = rc == 0 && INCIDENT_STATE_CLOSED(inc->state) &&
 	    (inc->resolved_at > 0 ? inc->resolved_at : 0) == at;
 	if (*deleted)
 		return incident_del(t, inc);
@@ -460,8 +477,10 @@ index_visit(const MDB_val *k, const MDB_val *v, void *arg)
 
 	if (incident_decode(k, v, &b->inc) < 0)
 		return 0;
-	if (inc->state == INCIDENT_RESOLVED)
-		return resolved_index_set(b->t, inc->resolved_at, inc->id, true);
+	if (INCIDENT_STATE_CLOSED(inc->state)) {
+		int rc = resolved_index_set(b->t, inc->resolved_at, inc->id, true);
+		return rc < 0 ? rc : state_count_add(b->t, inc->state, true);
+	}
 	MDB_val key = *k;
 	return open_set_put(b->t, inc->rule, &key, inc->state);
 }

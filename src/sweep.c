@@ -48,14 +48,21 @@ sweep_one(struct pipeline *p, uint64_t id, int64_t now)
 	}
 	e = incident_check_expiry(&inc, rule->auto_resolve,
 	    rule->threshold > 1 ? rule->threshold_window : 0, now, &deadline);
-	if (e == INCIDENT_KEEP || incident_resolve(&inc, now) < 0) {
+	/* A pending incident never alerted anyone: it expires, whatever ran out. */
+	bool pending = inc.state == INCIDENT_PENDING;
+	if (e == INCIDENT_KEEP ||
+	    (pending ? incident_expire(&inc, now) : incident_resolve(&inc, now)) < 0) {
 		pipeline_deadline_save(p, id, deadline);
 		return;
 	}
-	p->stats.resolved++;
-	pipeline_timeline_state(p, &inc, now, e == INCIDENT_QUIET ? "auto-resolved after a quiet period" :
-	    "expired below its threshold");
-	pipeline_queue_change(p, &inc, OUTBOX_RESOLVE);
+	if (pending)
+		p->stats.expired++;
+	else
+		p->stats.resolved++;
+	pipeline_timeline_state(p, &inc, now, pending ? "below its threshold" :
+	    "auto-resolved after a quiet period");
+	if (!pending)
+		pipeline_queue_change(p, &inc, OUTBOX_RESOLVE);
 	pipeline_incident_save(p, &inc);
 }
 

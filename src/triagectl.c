@@ -225,22 +225,42 @@ print_queue(const struct opts *o, json_t *r)
 	}
 }
 
-/* LISTENER PROTO RECEIVED BAD TRUNC DROPPED CONNS REFUSED IDLE: 80 columns. */
+static bool
+is_stream(json_t *l)
+{
+	return strcmp(jstr(l, "proto"), "udp") != 0;
+}
+
+/*
+ * Listeners, in two tables of 80 columns whose headers are the JSON names:
+ * what arrived, then (TCP and unix stream listeners) their connections.
+ */
 static void
 print_listeners(const struct opts *o, json_t *arr)
 {
 	size_t i;
 	json_t *l;
+	bool streams = false;
 
-	printf("%-20s %-5s %10s %6s %6s %8s %5s %7s %5s\n", "LISTENER", "PROTO", "RECEIVED",
-	    "BAD", "TRUNC", "DROPPED", "CONNS", "REFUSED", "IDLE");
+	printf("%-20s %-5s %10s %9s %9s %7s %12s\n", "LISTENER", "PROTO", "RECEIVED",
+	    "MALFORMED", "TRUNCATED", "DROPPED", "UNAUTHORIZED");
 	json_array_foreach(arr, i, l) {
 		cell(o, jstr(l, "name"), 20, false);
-		/* DROPPED: lost or refused at the door; REFUSED: over a connection limit. */
-		printf("%-5s %10lld %6lld %6lld %8lld %5lld %7lld %5lld\n", jstr(l, "proto"),
+		printf("%-5s %10lld %9lld %9lld %7lld %12lld\n", jstr(l, "proto"),
 		    jint(l, "received"), jint(l, "malformed"), jint(l, "truncated"),
-		    jint(l, "dropped") + jint(l, "unauthorized"), jint(l, "connections"),
-		    jint(l, "refused") + jint(l, "refused_per_source"), jint(l, "idle_closed"));
+		    jint(l, "dropped"), jint(l, "unauthorized"));
+		streams = streams || is_stream(l);
+	}
+	if (!streams)
+		return;
+	printf("%-20s %11s %7s %18s %11s\n", "LISTENER", "CONNECTIONS", "REFUSED",
+	    "REFUSED_PER_SOURCE", "IDLE_CLOSED");
+	json_array_foreach(arr, i, l) {
+		if (!is_stream(l))
+			continue;
+		cell(o, jstr(l, "name"), 20, false);
+		printf("%11lld %7lld %18lld %11lld\n", jint(l, "connections"), jint(l, "refused"),
+		    jint(l, "refused_per_source"), jint(l, "idle_closed"));
 	}
 }
 
@@ -269,9 +289,10 @@ print_status(const struct opts *o, json_t *r)
 		    jstr(st, "last_commit_error"), jint(st, "commit_failures"),
 		    jint(st, "writes_refused"));
 	}
-	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld resolved\n",
+	printf("incidents: %lld pending, %lld triggered, %lld acknowledged\n"
+	       "  closed: %lld resolved, %lld expired\n",
 	    jint(inc, "pending"), jint(inc, "triggered"), jint(inc, "acknowledged"),
-	    jint(inc, "resolved"));
+	    jint(inc, "resolved"), jint(inc, "expired"));
 	printf("control: %lld clients\n  refused: %lld busy, %lld not permitted, %lld too "
 	       "large\n  dropped: %lld slow, %lld idle\n",
 	    jint(c, "clients"), jint(c, "refused_busy"), jint(c, "refused_permission"),

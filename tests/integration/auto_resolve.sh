@@ -32,9 +32,9 @@ send "rare a"
 send "quiet b"
 wait_incidents "len(j['incidents']) == 3"
 [ "$(state_of rare/a)" = pending ] || fail "rare/a should be pending"
-wait_incidents "sorted(i['state'] for i in j['incidents']) == ['resolved'] * 3" 10
+wait_incidents "sorted(i['state'] for i in j['incidents']) == ['expired', 'resolved', 'resolved']" 10
 ctl show quiet/a | grep -q "auto-resolved after a quiet period" || fail "no auto-resolve line"
-ctl show rare/a | grep -q "expired below its threshold" || fail "no expiry line"
+ctl show rare/a | grep -q "expired: below its threshold" || fail "no expiry line"
 
 # A longer auto-resolve after a reload: the 2s deadline comes due and is filed again.
 send "quiet c"

@@ -102,8 +102,17 @@ START_TEST(expiry)
 	    INCIDENT_KEEP);
 	ck_assert_int_eq(incident_check_expiry(&inc, 0, 60 * S, T0 + 60 * S, &deadline),
 	    INCIDENT_BELOW_THRESHOLD);
-	incident_resolve(&inc, T0);
+	ck_assert_int_eq(incident_expire(&inc, T0 + 60 * S), 0);
+	ck_assert_int_eq(inc.state, INCIDENT_EXPIRED);
+	ck_assert_int_eq(inc.resolved_at, T0 + 60 * S);
+	ck_assert(!incident_is_open(&inc));
+	ck_assert_int_eq(incident_expire(&inc, T0 + 61 * S), -EALREADY);
+	ck_assert_int_eq(incident_resolve(&inc, T0 + 61 * S), -EALREADY);
+	ck_assert_int_eq(incident_ack(&inc, T0 + 61 * S), -EALREADY);
 	ck_assert_int_eq(incident_check_expiry(&inc, 1, 1, T0 + 99 * S, &deadline), INCIDENT_KEEP);
+	/* Only a pending incident expires. */
+	incident_start(&inc, 3, "k", "r", "h", "s", 3, 0, T0);
+	ck_assert_int_eq(incident_expire(&inc, T0), -EALREADY);
 }
 END_TEST
 
@@ -169,9 +178,10 @@ END_TEST
 
 START_TEST(state_names)
 {
-	for (int s = INCIDENT_PENDING; s <= INCIDENT_RESOLVED; s++)
+	for (int s = INCIDENT_PENDING; s < INCIDENT_NSTATES; s++)
 		ck_assert_int_eq(incident_state_from_name(incident_state_name(s)), s);
 	ck_assert_int_eq(incident_state_from_name("bogus"), -1);
+	ck_assert_str_eq(incident_state_name(INCIDENT_EXPIRED), "expired");
 }
 END_TEST
 

@@ -1104,9 +1104,9 @@ static uint64_t
 state_count(enum incident_state st)
 {
 	struct store_txn *t = begin(false);
-	uint64_t by[INCIDENT_RESOLVED];
+	uint64_t by[INCIDENT_NSTATES];
 
-	ck_assert_int_eq(store_open_counts(t, by, INCIDENT_RESOLVED), 0);
+	ck_assert_int_eq(store_state_counts(t, by, INCIDENT_NSTATES), 0);
 	store_txn_abort(t);
 	return by[st];
 }
@@ -1119,12 +1119,16 @@ put_state(struct store_txn *t, uint64_t id, enum incident_state st)
 
 	snprintf(key, sizeof key, "k%llu", (unsigned long long)id);
 	make_incident(&inc, id, key, st);
-	inc.resolved_at = st == INCIDENT_RESOLVED ? 100 : 0;
+	inc.resolved_at = INCIDENT_STATE_CLOSED(st) ? 100 : 0;
 	ck_assert_int_eq(store_incident_put(t, &inc), 0);
 }
 
-/* Open incidents per state follow every change of state, and only real ones. */
-START_TEST(test_open_counts)
+/*
+ * Incidents per state follow every change of state, and only real ones;
+ * closed ones (resolved, expired) are counted once, when they close, and
+ * no more once pruned.
+ */
+START_TEST(test_state_counts)
 {
 	struct store_txn *t = begin(true);
 
@@ -1132,20 +1136,25 @@ START_TEST(test_open_counts)
 	put_state(t, 2, INCIDENT_PENDING);
 	put_state(t, 3, INCIDENT_TRIGGERED);
 	put_state(t, 3, INCIDENT_TRIGGERED); /* an update, not a second one */
-	put_state(t, 4, INCIDENT_RESOLVED);
+	put_state(t, 4, INCIDENT_RESOLVED);  /* stored closed at once */
+	put_state(t, 4, INCIDENT_RESOLVED);  /* and again: counted once */
 	ck_assert_int_eq(store_txn_commit(t), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_PENDING), 2);
 	ck_assert_uint_eq(state_count(INCIDENT_TRIGGERED), 1);
 	ck_assert_uint_eq(state_count(INCIDENT_ACKNOWLEDGED), 0);
+	ck_assert_uint_eq(state_count(INCIDENT_RESOLVED), 1);
 	t = begin(true);
 	put_state(t, 1, INCIDENT_TRIGGERED);	/* pending -> triggered */
 	put_state(t, 3, INCIDENT_ACKNOWLEDGED); /* triggered -> acknowledged */
-	put_state(t, 2, INCIDENT_RESOLVED);	/* pending -> resolved */
-	put_state(t, 4, INCIDENT_TRIGGERED);	/* reopened */
+	put_state(t, 2, INCIDENT_EXPIRED);	/* pending -> expired */
+	put_state(t, 2, INCIDENT_EXPIRED);
+	put_state(t, 1, INCIDENT_RESOLVED);	/* triggered -> resolved, same batch */
 	ck_assert_int_eq(store_txn_commit(t), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_PENDING), 0);
-	ck_assert_uint_eq(state_count(INCIDENT_TRIGGERED), 2);
+	ck_assert_uint_eq(state_count(INCIDENT_TRIGGERED), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_ACKNOWLEDGED), 1);
+	ck_assert_uint_eq(state_count(INCIDENT_RESOLVED), 2);
+	ck_assert_uint_eq(state_count(INCIDENT_EXPIRED), 1);
 	t = begin(true);
 	ck_assert_int_eq(store_incident_del(t, 3), 0);
 	put_state(t, 5, INCIDENT_PENDING);
@@ -1154,9 +1163,12 @@ START_TEST(test_open_counts)
 	ck_assert_uint_eq(state_count(INCIDENT_PENDING), 0);
 	t = begin(true);
 	ck_assert_int_eq(store_incident_del(t, 3), 0);
+	ck_assert_int_eq(store_incident_del(t, 2), 0); /* as retention prunes */
+	ck_assert_int_eq(store_incident_del(t, 4), 0);
 	ck_assert_int_eq(store_txn_commit(t), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_ACKNOWLEDGED), 0);
-	ck_assert_uint_eq(state_count(INCIDENT_TRIGGERED), 2);
+	ck_assert_uint_eq(state_count(INCIDENT_EXPIRED), 0);
+	ck_assert_uint_eq(state_count(INCIDENT_RESOLVED), 1);
 }
 END_TEST
 
@@ -1279,6 +1291,7 @@ START_TEST(test_index_build)
 	ck_assert_uint_eq(open_count("odd"), 2);
 	ck_assert_uint_eq(open_count("even"), 2);
 	ck_assert_uint_eq(state_count(INCIDENT_TRIGGERED), 4);
+	ck_assert_uint_eq(state_count(INCIDENT_RESOLVED), 2);
 	ck_assert_uint_eq(prune(INT64_MIN, 1, 10), 1); /* 6 was resolved at 4, before 5 at 5 */
 	ck_assert(!exists(6) && exists(5));
 	reopen(&log_on); /* built once: a second open changes nothing */
@@ -1401,7 +1414,7 @@ store_suite(void)
 	tcase_add_test(tc, test_stale_reader);
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_rule_open_count);
-	tcase_add_test(tc, test_open_counts);
+	tcase_add_test(tc, test_state_counts);
 	tcase_add_test(tc, test_open_ids);
 	tcase_add_test(tc, test_prune_resolved);
 	tcase_add_test(tc, test_prune_keeps_newer_key);
