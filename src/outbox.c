@@ -4,6 +4,9 @@
  * Every delivery lives in the store (written in the batch that caused it)
  * and in memory: a list of all deliveries in enqueue order, and one FIFO
  * per (upstream, key) whose head is the only one that may be in flight.
+ * Memory keeps what schedules it, not its payload: that is read back from
+ * its record when it is sent, so a deep backlog costs a few hundred bytes
+ * a delivery whatever it carries.
  * A scheduler, run from a defer source whenever something changed and from
  * a timer for the next retry, sends what is due within each upstream's
  * limits: requests in flight, a sliding-window rate, a Retry-After pause
@@ -173,6 +176,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 		u->delivered++;
 		o->stats.delivered++;
 		it->delivered = true;
+		item_payload_drop(it); /* its deletion needs none */
 		settle(o, it);
 		/*
 		 * It answers again: what waits on backoff for it need not.  At most
@@ -221,6 +225,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 	}
 	keyq_resched(it);
 	persist(o, it);
+	item_payload_drop(it); /* read again for the next try */
 }
 
 static void
@@ -254,38 +259,79 @@ upstream_wait(const struct upstream_state *u, int64_t now)
 	return rate > 0 ? now + rate : 0;
 }
 
+/*
+ * Its payload, from its record: read back for the send, kept until its
+ * verdict is stored.  A read transaction of its own, beside an open batch
+ * (the store's MDB_NOTLS allows it): the batch may rewrite the record of a
+ * sendable item (its retry time) but never its payload, and deletes only
+ * what is no longer sent.  Ended at once, so nothing else runs inside it.
+ * 0, or 1 when the record cannot give it back: then it never will, and it
+ * is dead-lettered like an unreadable payload.
+ */
+static int
+load_payload(struct outbox *o, struct item *it)
+{
+	struct store_txn *rt;
+	int r;
+
+	if ((r = store_txn_begin(o->d->store, false, &rt)) < 0)
+		return r;
+	r = item_payload_load(it, rt);
+	store_txn_abort(rt);
+	if (r != -ENOENT && r != -EBADMSG)
+		return r;
+	log_warnx("outbox: delivery %llu to %s: its stored record cannot be read back (%s), "
+		  "dead-lettered", (unsigned long long)it->seq, it->upstream, strerror(-r));
+	set_error(&it->last_error, "stored payload cannot be read back");
+	return 1;
+}
+
+/* A delivery that can never go as stored: dead-lettered, not retried. */
+static void
+reject_unreadable(struct outbox *o, struct item *it)
+{
+	o->stats.dead++;
+	it->rejected = true;
+	settle(o, it);
+}
+
 static int
 send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
 {
 	const struct conf_upstream *cu = u->cu;
 	static const char *const headers[] = { "Accept: application/json", NULL };
-	char *body = pagerduty_body(it->payload, cu->routing_key);
+	int r = load_payload(o, it);
+	char *body;
+
+	if (r != 0) {
+		if (r > 0)
+			reject_unreadable(o, it);
+		return r < 0 ? r : 0;
+	}
+	if ((body = pagerduty_body(it->payload, cu->routing_key)) == NULL) {
+		/* A payload we cannot read back will never do better. */
+		set_error(&it->last_error, "stored payload is not valid JSON");
+		reject_unreadable(o, it);
+		return 0;
+	}
 	struct http_request req = {
 		.url = cu->url,
 		.method = "POST",
 		.content_type = "application/json",
 		.body = body,
-		.body_len = body ? strlen(body) : 0,
+		.body_len = strlen(body),
 		.headers = headers,
 		.timeout_usec = cu->timeout,
 		.connect_timeout_usec = cu->connect_timeout,
 		.ca_file = cu->ca_file,
 	};
-	int r;
-
-	if (body == NULL) {
-		/* A payload we cannot read back will never do better. */
-		set_error(&it->last_error, "stored payload is not valid JSON");
-		o->stats.dead++;
-		it->rejected = true;
-		settle(o, it);
-		return 0;
-	}
 	r = curl_glue_request(o->http, &req, done_cb, it);
 	explicit_bzero(body, strlen(body)); /* it holds the routing key */
 	free(body);
-	if (r < 0)
+	if (r < 0) {
+		item_payload_drop(it);
 		return r;
+	}
 	it->in_flight = true;
 	keyq_resched(it);
 	it->last_try = now;
@@ -391,12 +437,15 @@ static int
 load_cb(uint64_t seq, const void *data, size_t len, void *arg)
 {
 	struct outbox *o = arg;
-	struct item *it = item_decode(o, seq, data, len);
+	char *upstream = NULL;
+	struct item *it = item_decode(o, seq, data, len, &upstream);
 
 	if (it == NULL) {
 		log_warnx("outbox: delivery %llu is unreadable, skipping it", (unsigned long long)seq);
 		return 0;
 	}
+	it->upstream = outbox_upstream_get(o, upstream)->name;
+	free(upstream);
 	/*
 	 * A retry time from before the restart belongs to an outage that may
 	 * be over: try at once, and back off afresh if it is not.
@@ -465,7 +514,7 @@ outbox_free(struct outbox *o)
 	batch_leave(o->d->batch, o);
 	o->done = NULL;
 	outbox_commit_rolled_back(o); /* frees what is still staged after a failed flush */
-	keyq_free_all(o->buckets, &o->queues);
+	keyq_free_all(o->buckets, &o->queues); /* first: unlinking reads their heads */
 	for (it = o->head; it != NULL; it = next) {
 		next = it->next;
 		item_free(it);

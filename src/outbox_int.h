@@ -22,7 +22,7 @@
 
 struct upstream_state {
 	struct upstream_state *next;
-	char *name;
+	char *name; /* its items point to it: freed only with the outbox */
 	const struct conf_upstream *cu; /* NULL when the config no longer has it */
 	struct rate_window rate;
 	int64_t paused_until; /* 429: nothing is sent before this */
@@ -56,6 +56,7 @@ struct outbox {
 };
 
 /* outbox.c */
+/* Made when missing, and kept until outbox_free: items point to its name. */
 struct upstream_state *outbox_upstream_get(struct outbox *o, const char *name);
 void outbox_schedule(struct outbox *o); /* run the scheduler soon */
 /* Into the list of all deliveries and, unless dead, its key queue and the shed index. */

@@ -203,7 +203,7 @@ START_TEST(item_round_trip)
 {
 	struct incident inc;
 	struct item *a, *b;
-	char *s;
+	char *s, *up = NULL;
 
 	sample(&inc);
 	a = item_new(NULL, "pd", &inc, OUTBOX_ACKNOWLEDGE, "{\"x\":1}", 5 * S);
@@ -212,12 +212,18 @@ START_TEST(item_round_trip)
 	a->dead = true;
 	a->last_error = xstrdup("HTTP 400: nope");
 	s = item_encode(a);
-	b = item_decode(NULL, 77, s, strlen(s));
+	b = item_decode(NULL, 77, s, strlen(s), &up);
 	ck_assert_ptr_nonnull(b);
 	ck_assert_uint_eq(b->seq, 77);
-	ck_assert_str_eq(b->upstream, "pd");
+	ck_assert_ptr_null(b->upstream); /* for the caller to point at its lasting copy */
+	ck_assert_str_eq(up, "pd");
+	free(up);
 	ck_assert_str_eq(b->key, "edge-01/if/eth3");
-	ck_assert_str_eq(b->payload, "{\"x\":1}");
+	/* The payload stays in the store, read back when sent: nothing to encode without it. */
+	ck_assert_ptr_null(b->payload);
+	ck_assert_ptr_null(item_encode(b));
+	ck_assert_str_eq(strstr(s, "\"payload\":"), "\"payload\":\"{\\\"x\\\":1}\",\"last_error\":"
+	    "\"HTTP 400: nope\"}");
 	ck_assert_str_eq(b->last_error, "HTTP 400: nope");
 	ck_assert_int_eq(b->action, OUTBOX_ACKNOWLEDGE);
 	ck_assert_uint_eq(b->incident_id, 42);
@@ -229,17 +235,24 @@ START_TEST(item_round_trip)
 	free(a->last_error);
 	a->last_error = NULL; /* an item that never failed has no error to store */
 	s = item_encode(a);
-	b = item_decode(NULL, 1, s, strlen(s));
+	b = item_decode(NULL, 1, s, strlen(s), &up);
 	ck_assert_ptr_nonnull(b);
 	ck_assert_ptr_null(b->last_error);
+	free(up);
 	item_free(b);
 	free(s);
 	item_free(a);
-	ck_assert_ptr_null(item_decode(NULL, 1, "{}", 2));
-	ck_assert_ptr_null(item_decode(NULL, 1, "garbage", 7));
+	up = NULL;
+	ck_assert_ptr_null(item_decode(NULL, 1, "{}", 2, &up));
+	ck_assert_ptr_null(item_decode(NULL, 1, "garbage", 7, &up));
 	ck_assert_ptr_null(item_decode(NULL, 1, "{\"upstream\":\"pd\",\"key\":\"k\",\"incident\":1,"
 	    "\"action\":9,\"severity\":1,\"attempts\":0,\"created\":0,\"next_try\":0,"
-	    "\"last_try\":0,\"dead\":false,\"payload\":\"{}\"}", 130));
+	    "\"last_try\":0,\"dead\":false,\"payload\":\"{}\"}", 130, &up));
+	/* Without a payload it could never be sent. */
+	ck_assert_ptr_null(item_decode(NULL, 1, "{\"upstream\":\"pd\",\"key\":\"k\",\"incident\":1,"
+	    "\"action\":0,\"severity\":1,\"attempts\":0,\"created\":0,\"next_try\":0,"
+	    "\"last_try\":0,\"dead\":false}", 128, &up));
+	ck_assert_ptr_null(up);
 }
 END_TEST
 
