@@ -125,7 +125,7 @@ outbox_forget(struct outbox *o, struct item *it)
 	bool counted = !it->dead && !item_leaving(it);
 
 	shed_del(&o->shed, it);
-	keyq_remove(o->buckets, &o->queues, it);
+	keyq_remove(o->buckets, it);
 	if (it->prev)
 		it->prev->next = it->next;
 	else
@@ -411,7 +411,7 @@ outbox_append(struct outbox *o, struct item *it)
 	o->tail = it;
 	if (it->dead)
 		return;
-	keyq_append(o->buckets, &o->queues, &outbox_upstream_get(o, it->upstream)->heap, it);
+	keyq_append(o->buckets, &outbox_upstream_get(o, it->upstream)->heap, it);
 	if (it->action == OUTBOX_TRIGGER)
 		shed_add(&o->shed, it);
 }
@@ -514,7 +514,7 @@ outbox_free(struct outbox *o)
 	batch_leave(o->d->batch, o);
 	o->done = NULL;
 	outbox_commit_rolled_back(o); /* frees what is still staged after a failed flush */
-	keyq_free_all(o->buckets, &o->queues); /* first: unlinking reads their heads */
+	keyq_free_all(o->buckets); /* first: unlinking reads their heads */
 	for (it = o->head; it != NULL; it = next) {
 		next = it->next;
 		item_free(it);

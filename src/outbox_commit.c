@@ -77,7 +77,7 @@ retry_apply(struct outbox *o, struct item *it)
 		it->dead = false;
 		o->npending++;
 		/* Back into its key queue in sequence order: before its own resolve. */
-		keyq_append(o->buckets, &o->queues, &u->heap, it);
+		keyq_append(o->buckets, &u->heap, it);
 		if (it->action == OUTBOX_TRIGGER)
 			shed_add(&o->shed, it);
 	}
@@ -245,7 +245,7 @@ bury(struct outbox *o, struct item *it)
 	item_payload_drop(it); /* in its dead record */
 	o->npending--;
 	shed_del(&o->shed, it);
-	keyq_remove(o->buckets, &o->queues, it);
+	keyq_remove(o->buckets, it);
 }
 
 static void

@@ -46,7 +46,6 @@ struct outbox {
 	struct item *pend;		    /* changes the open batch makes, by pnext */
 	uint64_t shed_new;		    /* new triggers the open batch turned away */
 	struct keyq *buckets[KEYQ_BUCKETS];
-	struct keyq *queues;	      /* every key queue with something to send */
 	struct shed_index shed;	      /* pending triggers, for outbox-max */
 	struct upstream_state *ups;
 	size_t npending;

@@ -333,7 +333,7 @@ bucket(struct keyq **buckets, const char *id)
 
 /* The queue with this id, made (and put in the table) when there is none. */
 static struct keyq *
-keyq_get(struct keyq **buckets, struct keyq **all, struct keyq_heap *heap, const char *id)
+keyq_get(struct keyq **buckets, struct keyq_heap *heap, const char *id)
 {
 	struct keyq **b = bucket(buckets, id), *q;
 	size_t len = strlen(id) + 1;
@@ -348,19 +348,14 @@ keyq_get(struct keyq **buckets, struct keyq **all, struct keyq_heap *heap, const
 	q->hidx = KEYQ_IDLE;
 	q->hnext = *b;
 	*b = q;
-	q->all_next = *all;
-	if (*all)
-		(*all)->all_prev = q;
-	*all = q;
 	return q;
 }
 
 void
-keyq_append(struct keyq **buckets, struct keyq **all, struct keyq_heap *heap,
-    struct item *it)
+keyq_append(struct keyq **buckets, struct keyq_heap *heap, struct item *it)
 {
 	char *id = keyq_id(it);
-	struct keyq *q = keyq_get(buckets, all, heap, id);
+	struct keyq *q = keyq_get(buckets, heap, id);
 
 	free(id);
 	/* One copy of the key per queue, not per delivery. */
@@ -393,7 +388,7 @@ keyq_append(struct keyq **buckets, struct keyq **all, struct keyq_heap *heap,
 }
 
 static void
-keyq_unlink(struct keyq **buckets, struct keyq **all, struct keyq *q)
+keyq_unlink(struct keyq **buckets, struct keyq *q)
 {
 	struct keyq **b = bucket(buckets, q->id);
 
@@ -402,17 +397,11 @@ keyq_unlink(struct keyq **buckets, struct keyq **all, struct keyq *q)
 	while (*b != q)
 		b = &(*b)->hnext;
 	*b = q->hnext;
-	if (q->all_prev)
-		q->all_prev->all_next = q->all_next;
-	else
-		*all = q->all_next;
-	if (q->all_next)
-		q->all_next->all_prev = q->all_prev;
 	free(q);
 }
 
 void
-keyq_remove(struct keyq **buckets, struct keyq **all, struct item *it)
+keyq_remove(struct keyq **buckets, struct item *it)
 {
 	struct keyq *q = it->q;
 	struct item **pp;
@@ -431,14 +420,15 @@ keyq_remove(struct keyq **buckets, struct keyq **all, struct item *it)
 	it->q = NULL;
 	it->qnext = NULL;
 	if (q->head == NULL)
-		keyq_unlink(buckets, all, q);
+		keyq_unlink(buckets, q);
 	else
 		keyq_place(q);
 }
 
 void
-keyq_free_all(struct keyq **buckets, struct keyq **all)
+keyq_free_all(struct keyq **buckets)
 {
-	while (*all != NULL)
-		keyq_unlink(buckets, all, *all);
+	for (size_t i = 0; i < KEYQ_BUCKETS; i++)
+		while (buckets[i] != NULL)
+			keyq_unlink(buckets, buckets[i]);
 }

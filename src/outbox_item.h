@@ -99,13 +99,13 @@ struct keyq_heap {
 
 #define KEYQ_IDLE SIZE_MAX /* keyq.hidx when not in its heap */
 
+/* One per key with deliveries queued: kept small, like an item. */
 struct keyq {
-	struct keyq *hnext;		  /* hash chain */
-	struct keyq *all_prev, *all_next; /* every queue with items */
+	struct keyq *hnext; /* hash chain */
 	struct item *head, *tail;
-	struct keyq_heap *heap;		  /* its upstream's; not owned */
-	size_t hidx;			  /* its place in heap, or KEYQ_IDLE */
-	char id[];			  /* upstream "\n" key: its items' keys point into it */
+	struct keyq_heap *heap; /* its upstream's; not owned */
+	size_t hidx;		/* its place in heap, or KEYQ_IDLE */
+	char id[];		/* upstream "\n" key: its items' keys point into it */
 };
 
 /*
@@ -154,14 +154,13 @@ void item_payload_drop(struct item *it); /* not needed until it is sent again */
  * Append to, or remove from, the item's (upstream, key) queue; empty queues
  * are freed.  A new queue joins heap (the item's upstream's).
  */
-void keyq_append(struct keyq **buckets, struct keyq **all, struct keyq_heap *heap,
-    struct item *it);
-void keyq_remove(struct keyq **buckets, struct keyq **all, struct item *it);
+void keyq_append(struct keyq **buckets, struct keyq_heap *heap, struct item *it);
+void keyq_remove(struct keyq **buckets, struct item *it);
 /*
  * Every queue; items still in one keep pointers into it (q, key), so they
  * may then only be freed.
  */
-void keyq_free_all(struct keyq **buckets, struct keyq **all);
+void keyq_free_all(struct keyq **buckets);
 
 /* The item's head state or next_try changed: move its queue in (or out of) its heap. */
 void keyq_resched(struct item *it);

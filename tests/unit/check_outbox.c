@@ -256,10 +256,20 @@ START_TEST(item_round_trip)
 }
 END_TEST
 
+static size_t
+nqueues(struct keyq **buckets)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < 4096; i++)
+		for (struct keyq *q = buckets[i]; q != NULL; q = q->hnext)
+			n++;
+	return n;
+}
+
 START_TEST(key_queues_keep_order)
 {
 	static struct keyq *buckets[4096];
-	struct keyq *all = NULL;
 	struct keyq_heap heap = { 0 };
 	struct incident a, b;
 	struct item *it[5];
@@ -273,24 +283,21 @@ START_TEST(key_queues_keep_order)
 	it[3] = item_new(NULL, "pd", &a, OUTBOX_RESOLVE, "{}", 0);
 	it[4] = item_new(NULL, "am", &a, OUTBOX_TRIGGER, "{}", 0); /* same key, other upstream */
 	for (int i = 0; i < 5; i++)
-		keyq_append(buckets, &all, &heap, it[i]);
+		keyq_append(buckets, &heap, it[i]);
 	ck_assert_ptr_eq(it[0]->q, it[2]->q);
 	ck_assert_ptr_ne(it[0]->q, it[1]->q);
 	ck_assert_ptr_ne(it[0]->q, it[4]->q);
 	ck_assert_ptr_eq(it[0]->q->head, it[0]);
-	keyq_remove(buckets, &all, it[2]); /* from the middle */
+	keyq_remove(buckets, it[2]); /* from the middle */
 	ck_assert_ptr_eq(it[0]->qnext, it[3]);
-	keyq_remove(buckets, &all, it[0]);
+	keyq_remove(buckets, it[0]);
 	ck_assert_ptr_eq(it[3]->q->head, it[3]);
 	ck_assert_ptr_eq(it[3]->q->tail, it[3]);
-	keyq_remove(buckets, &all, it[3]); /* empties and frees the queue */
+	keyq_remove(buckets, it[3]); /* empties and frees the queue */
 	ck_assert_ptr_null(it[3]->q);
-	int n = 0;
-	for (struct keyq *q = all; q != NULL; q = q->all_next)
-		n++;
-	ck_assert_int_eq(n, 2);
-	keyq_free_all(buckets, &all);
-	ck_assert_ptr_null(all);
+	ck_assert_uint_eq(nqueues(buckets), 2);
+	keyq_free_all(buckets);
+	ck_assert_uint_eq(nqueues(buckets), 0);
 	ck_assert_uint_eq(heap.n, 0);
 	keyq_heap_free(&heap);
 	for (int i = 0; i < 5; i++)
@@ -302,7 +309,6 @@ END_TEST
 START_TEST(retried_dead_letter_keeps_sequence_order)
 {
 	static struct keyq *buckets[4096];
-	struct keyq *all = NULL;
 	struct keyq_heap heap = { 0 };
 	struct incident a;
 	struct item *trig, *ack, *res;
@@ -315,22 +321,22 @@ START_TEST(retried_dead_letter_keeps_sequence_order)
 	ack->seq = 2;
 	res->seq = 3;
 	/* The trigger was dead-lettered (out of its queue); the resolve followed. */
-	keyq_append(buckets, &all, &heap, res);
-	keyq_append(buckets, &all, &heap, trig); /* queue retry */
+	keyq_append(buckets, &heap, res);
+	keyq_append(buckets, &heap, trig); /* queue retry */
 	ck_assert_ptr_eq(res->q->head, trig);
 	ck_assert_ptr_eq(trig->qnext, res);
 	ck_assert_ptr_eq(res->q->tail, res);
 	/* With the head in flight, the retried one waits behind it, in order after that. */
-	keyq_remove(buckets, &all, trig);
+	keyq_remove(buckets, trig);
 	res->in_flight = true;
-	keyq_append(buckets, &all, &heap, ack);
-	keyq_append(buckets, &all, &heap, trig);
+	keyq_append(buckets, &heap, ack);
+	keyq_append(buckets, &heap, trig);
 	ck_assert_ptr_eq(res->q->head, res);
 	ck_assert_ptr_eq(res->qnext, trig);
 	ck_assert_ptr_eq(trig->qnext, ack);
 	ck_assert_ptr_eq(res->q->tail, ack);
 	res->in_flight = false;
-	keyq_free_all(buckets, &all);
+	keyq_free_all(buckets);
 	keyq_heap_free(&heap);
 	item_free(trig);
 	item_free(ack);
@@ -342,7 +348,7 @@ END_TEST
 
 /* NQ keys, each with a trigger and a resolve, seq in enqueue order. */
 static void
-fill(struct keyq **buckets, struct keyq **all, struct keyq_heap *h, struct item **it)
+fill(struct keyq **buckets, struct keyq_heap *h, struct item **it)
 {
 	struct incident inc;
 
@@ -351,14 +357,14 @@ fill(struct keyq **buckets, struct keyq **all, struct keyq_heap *h, struct item 
 		snprintf(inc.key, sizeof(inc.key), "k%d", i % NQ);
 		it[i] = item_new(NULL, "pd", &inc, i < NQ ? OUTBOX_TRIGGER : OUTBOX_RESOLVE, "{}", 0);
 		it[i]->seq = (uint64_t)i + 1;
-		keyq_append(buckets, all, h, it[i]);
+		keyq_append(buckets, h, it[i]);
 	}
 }
 
 static void
-drop_all(struct keyq **buckets, struct keyq **all, struct keyq_heap *h, struct item **it)
+drop_all(struct keyq **buckets, struct keyq_heap *h, struct item **it)
 {
-	keyq_free_all(buckets, all);
+	keyq_free_all(buckets);
 	ck_assert_uint_eq(h->n, 0);
 	keyq_heap_free(h);
 	for (int i = 0; i < 2 * NQ; i++)
@@ -369,10 +375,10 @@ START_TEST(heap_orders_by_next_try_then_seq)
 {
 	static struct keyq *buckets[4096];
 	static struct item *it[2 * NQ];
-	struct keyq *all = NULL, *q;
+	struct keyq *q;
 	struct keyq_heap h = { 0 };
 
-	fill(buckets, &all, &h, it);
+	fill(buckets, &h, it);
 	ck_assert_uint_eq(h.n, NQ); /* one entry per key: only heads are scheduled */
 	/* Scramble the retry times of the heads; ties remain on purpose. */
 	for (int i = 0; i < NQ; i++) {
@@ -400,15 +406,15 @@ START_TEST(heap_orders_by_next_try_then_seq)
 		ck_assert_uint_eq(h.n, 0);
 	}
 	for (int i = 0; i < NQ; i++)
-		keyq_remove(buckets, &all, it[i]);
+		keyq_remove(buckets, it[i]);
 	ck_assert_uint_eq(h.n, NQ);
 	for (int i = NQ; i < 2 * NQ; i++) {
 		q = keyq_heap_top(&h);
 		ck_assert_ptr_eq(q->head, it[i]); /* all due at 0: in seq order, key after key */
-		keyq_remove(buckets, &all, it[i]);
+		keyq_remove(buckets, it[i]);
 	}
-	ck_assert_ptr_null(all);
-	drop_all(buckets, &all, &h, it);
+	ck_assert_uint_eq(nqueues(buckets), 0);
+	drop_all(buckets, &h, it);
 }
 END_TEST
 
@@ -416,11 +422,10 @@ START_TEST(answers_again_makes_backoff_due_now)
 {
 	static struct keyq *buckets[4096];
 	static struct item *it[2 * NQ];
-	struct keyq *all = NULL;
 	struct keyq_heap h = { 0 };
 	int64_t now = 1000 * S;
 
-	fill(buckets, &all, &h, it);
+	fill(buckets, &h, it);
 	/* Backed off, far into the future, latest for the oldest; one is in flight. */
 	for (int i = 0; i < NQ; i++) {
 		it[i]->attempts = 9;
@@ -450,7 +455,7 @@ START_TEST(answers_again_makes_backoff_due_now)
 	keyq_resched(it[7]);
 	keyq_heap_due_now(&h, now);
 	ck_assert_int_eq(it[7]->next_try, now - S);
-	drop_all(buckets, &all, &h, it);
+	drop_all(buckets, &h, it);
 }
 END_TEST
 
