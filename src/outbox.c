@@ -139,12 +139,29 @@ outbox_forget(struct outbox *o, struct item *it)
 	item_free(it);
 }
 
-/* why may quote the upstream's answer: text from the network, repaired like any other. */
+/*
+ * why may quote the upstream's answer: text from the network, repaired
+ * like any other.  The same text again keeps the copy there is.
+ */
 static void
-set_error(char **dst, const char *why)
+set_error(struct errtext **dst, const char *why)
 {
-	free(*dst);
-	*dst = text_clean_dup(why, strlen(why));
+	char *s = text_clean_dup(why, strlen(why));
+
+	if (*dst == NULL || strcmp((*dst)->s, s) != 0) {
+		errtext_unref(*dst);
+		*dst = errtext_new(s);
+	}
+	free(s);
+}
+
+/* Shared, not copied: a backlog failing the same way holds one copy. */
+static void
+share_error(struct errtext **dst, struct errtext *e)
+{
+	errtext_ref(e);
+	errtext_unref(*dst);
+	*dst = e;
 }
 
 /*
@@ -194,7 +211,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 	u->failures++;
 	u->failing = true;
 	it->attempts++;
-	set_error(&it->last_error, why);
+	share_error(&it->last_error, u->last_error);
 	if (v == OUTBOX_DEAD) {
 		o->stats.dead++;
 		it->rejected = true;
@@ -446,6 +463,9 @@ load_cb(uint64_t seq, const void *data, size_t len, void *arg)
 	}
 	it->upstream = outbox_upstream_get(o, upstream)->name;
 	free(upstream);
+	if (it->last_error != NULL && o->tail != NULL && o->tail->last_error != NULL &&
+	    strcmp(o->tail->last_error->s, it->last_error->s) == 0)
+		share_error(&it->last_error, o->tail->last_error); /* as it was before the restart */
 	/*
 	 * A retry time from before the restart belongs to an outage that may
 	 * be over: try at once, and back off afresh if it is not.
@@ -523,7 +543,7 @@ outbox_free(struct outbox *o)
 		o->ups = u->next;
 		keyq_heap_free(&u->heap);
 		free(u->name);
-		free(u->last_error);
+		errtext_unref(u->last_error);
 		free(u);
 	}
 	sd_event_source_disable_unref(o->kick);
@@ -541,7 +561,7 @@ item_json(const struct item *it, const char *state)
 	    event_severity_name(it->severity), "attempts", (json_int_t)it->attempts, "created",
 	    json_time(it->created), "next_try", json_time(it->dead ? 0 : it->next_try),
 	    "last_try", json_time(it->last_try), "last_error",
-	    it->last_error ? json_text(it->last_error) : NULL);
+	    it->last_error ? json_text(it->last_error->s) : NULL);
 }
 
 json_t *
@@ -568,7 +588,7 @@ outbox_upstreams_json(struct outbox *o)
 		    "name", json_text(u->name), "configured", u->cu != NULL, "held", u->held_until > now,
 		    "paused", u->paused_until > now, "in_flight", (int)u->in_flight, "delivered",
 		    (json_int_t)u->delivered, "failures", (json_int_t)u->failures, "last_error",
-		    u->last_error ? json_text(u->last_error) : NULL));
+		    u->last_error ? json_text(u->last_error->s) : NULL));
 	return arr;
 }
 

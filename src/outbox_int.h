@@ -32,7 +32,7 @@ struct upstream_state {
 	int64_t recovered_at; /* when a success last ended it */
 	struct keyq_heap heap; /* its key queues whose head may be sent */
 	uint64_t delivered, failures;
-	char *last_error;
+	struct errtext *last_error; /* its last answer's, shared with what failed so */
 };
 
 struct outbox {

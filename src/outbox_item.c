@@ -17,6 +17,32 @@
 
 #define KEYQ_BUCKETS 4096 /* must match outbox_int.h */
 
+struct errtext *
+errtext_new(const char *s)
+{
+	size_t len = strlen(s) + 1;
+	struct errtext *e = xmalloc(sizeof(*e) + len);
+
+	e->refs = 1;
+	memcpy(e->s, s, len);
+	return e;
+}
+
+struct errtext *
+errtext_ref(struct errtext *e)
+{
+	if (e != NULL)
+		e->refs++;
+	return e;
+}
+
+void
+errtext_unref(struct errtext *e)
+{
+	if (e != NULL && --e->refs == 0)
+		free(e);
+}
+
 struct item *
 item_new(struct outbox *o, const char *upstream, const struct incident *inc,
     enum outbox_action action, const char *payload, int64_t now)
@@ -42,7 +68,7 @@ item_free(struct item *it)
 	if (it->q == NULL)
 		free(it->key); /* else its queue's */
 	free(it->payload);
-	free(it->last_error);
+	errtext_unref(it->last_error);
 	free(it);
 }
 
@@ -65,7 +91,7 @@ item_encode_as(const struct item *it, const char *payload, bool dead, int64_t ne
 	    (json_int_t)it->attempts, "created", (json_int_t)it->created, "next_try",
 	    (json_int_t)next_try, "last_try", (json_int_t)it->last_try, "dead", dead,
 	    "payload", json_text(payload), "last_error",
-	    it->last_error ? json_text(it->last_error) : NULL);
+	    it->last_error ? json_text(it->last_error->s) : NULL);
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	json_decref(o);
@@ -92,7 +118,7 @@ item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len, char *
 		it->seq = seq;
 		*upstream = xstrdup(up);
 		it->key = xstrdup(key);
-		it->last_error = err ? xstrdup(err) : NULL;
+		it->last_error = err ? errtext_new(err) : NULL;
 		it->incident_id = (uint64_t)id;
 		it->action = (uint8_t)action;
 		it->severity = (int8_t)(severity < INT8_MIN ? INT8_MIN : severity > INT8_MAX ?

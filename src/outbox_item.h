@@ -20,6 +20,24 @@ struct keyq;
 enum item_pend { PEND_NONE = 0, PEND_SHED, PEND_DROP, PEND_RETRY };
 
 /*
+ * A failure's text, counted: the deliveries that failed the same way in a
+ * row (an upstream down) and their upstream share one copy.
+ */
+struct errtext {
+	uint32_t refs;
+	char s[];
+};
+
+struct errtext *errtext_new(const char *s);	   /* one reference */
+struct errtext *errtext_ref(struct errtext *e);	   /* NULL-safe; returns e */
+void errtext_unref(struct errtext *e);		   /* NULL-safe */
+static inline const char *
+errtext_str(const struct errtext *e)
+{
+	return e ? e->s : NULL;
+}
+
+/*
  * Kept small: the outbox holds one per queued delivery, and a backlog may
  * be 100,000 deep.  The payload is in the store, read back when sent.
  */
@@ -44,7 +62,7 @@ struct item {
 	 * NULL otherwise, and for good when the store could not give it back.
 	 */
 	char *payload;
-	char *last_error; /* NULL until it fails */
+	struct errtext *last_error; /* NULL until it fails */
 	uint32_t attempts;
 	uint8_t action;	 /* enum outbox_action */
 	int8_t severity; /* syslog 0..7 */

@@ -210,7 +210,7 @@ START_TEST(item_round_trip)
 	a->attempts = 3;
 	a->next_try = 9 * S;
 	a->dead = true;
-	a->last_error = xstrdup("HTTP 400: nope");
+	a->last_error = errtext_new("HTTP 400: nope");
 	s = item_encode(a);
 	b = item_decode(NULL, 77, s, strlen(s), &up);
 	ck_assert_ptr_nonnull(b);
@@ -224,7 +224,7 @@ START_TEST(item_round_trip)
 	ck_assert_ptr_null(item_encode(b));
 	ck_assert_str_eq(strstr(s, "\"payload\":"), "\"payload\":\"{\\\"x\\\":1}\",\"last_error\":"
 	    "\"HTTP 400: nope\"}");
-	ck_assert_str_eq(b->last_error, "HTTP 400: nope");
+	ck_assert_str_eq(errtext_str(b->last_error), "HTTP 400: nope");
 	ck_assert_int_eq(b->action, OUTBOX_ACKNOWLEDGE);
 	ck_assert_uint_eq(b->incident_id, 42);
 	ck_assert_uint_eq(b->attempts, 3);
@@ -232,7 +232,7 @@ START_TEST(item_round_trip)
 	ck_assert(b->dead);
 	free(s);
 	item_free(b);
-	free(a->last_error);
+	errtext_unref(a->last_error);
 	a->last_error = NULL; /* an item that never failed has no error to store */
 	s = item_encode(a);
 	b = item_decode(NULL, 1, s, strlen(s), &up);

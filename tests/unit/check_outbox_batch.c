@@ -266,31 +266,67 @@ START_TEST(drop_then_rollback_keeps_it_sendable)
 }
 END_TEST
 
-/* A dead trigger and the resolve that followed it, as the store has them after a 400. */
+/* Store n items made by make(i) as the outbox's records, while it is stopped, and start it. */
 static void
-dead_trigger_then_resolve(void)
+store_items(int n, struct item *(*make)(int i))
 {
 	struct store_txn *t;
-	struct item *it;
-	uint64_t seq = 0;
-	char *s;
 
 	stop_outbox();
 	ck_assert_int_eq(store_txn_begin(d.store, true, &t), 0);
-	for (int i = 0; i < 2; i++) {
-		it = item_new(NULL, "pd", incident(1, 3), i ? OUTBOX_RESOLVE : OUTBOX_TRIGGER, "{}",
-		    0);
-		it->dead = i == 0;
-		s = item_encode(it);
-		seq = 0;
+	for (int i = 0; i < n; i++) {
+		struct item *it = make(i);
+		uint64_t seq = 0;
+		char *s = item_encode(it);
+
 		ck_assert_int_eq(store_outbox_put(t, &seq, s, strlen(s)), 0);
 		free(s);
 		item_free(it);
 	}
 	ck_assert_int_eq(store_txn_commit(t), 0);
 	start_outbox();
+}
+
+static struct item *
+make_dead_trigger_then_resolve(int i)
+{
+	struct item *it = item_new(NULL, "pd", incident(1, 3), i ? OUTBOX_RESOLVE : OUTBOX_TRIGGER,
+	    "{}", 0);
+
+	it->dead = i == 0;
+	return it;
+}
+
+/* A dead trigger and the resolve that followed it, as the store has them after a 400. */
+static void
+dead_trigger_then_resolve(void)
+{
+	store_items(2, make_dead_trigger_then_resolve);
 	ck_assert_str_eq(queue(false), "1:k1:trigger:dead 2:k1:resolve:pending");
 }
+
+static struct item *
+make_failed(int i)
+{
+	struct item *it = item_new(NULL, "pd", incident((uint64_t)i + 1, 3), OUTBOX_TRIGGER, "{}",
+	    0);
+
+	it->last_error = errtext_new(i < 2 ? "connection refused" : "HTTP 500");
+	return it;
+}
+
+/* Deliveries stored with the same error share one copy of it when loaded. */
+START_TEST(loaded_errors_are_shared)
+{
+	struct item *it;
+
+	store_items(3, make_failed);
+	it = d.outbox->head;
+	ck_assert_ptr_eq(it->last_error, it->next->last_error);
+	ck_assert_uint_eq(it->last_error->refs, 2);
+	ck_assert_str_eq(errtext_str(it->next->next->last_error), "HTTP 500");
+}
+END_TEST
 
 START_TEST(retry_then_rollback_stays_dead)
 {
@@ -419,7 +455,8 @@ START_TEST(payload_is_read_back_from_the_store_when_sent)
 	outbox_reconfigure(d.outbox);
 	wait_queue("1:k1:trigger:pending:1");
 	ck_assert_ptr_nonnull(d.outbox->head->last_error);
-	ck_assert_ptr_null(strstr(d.outbox->head->last_error, "payload"));
+	ck_assert_ptr_null(strstr(errtext_str(d.outbox->head->last_error), "payload"));
+	ck_assert_ptr_eq(d.outbox->head->last_error, d.outbox->ups->last_error); /* one copy */
 	ck_assert_ptr_null(d.outbox->head->payload); /* dropped again after the verdict */
 	ck_assert_uint_eq(stats().dead, 0);
 	ck_assert_int_eq(batch_flush(d.batch), 0); /* the retry's record */
@@ -449,8 +486,8 @@ START_TEST(unreadable_stored_payload_is_dead_lettered)
 	ck_assert_int_eq(batch_flush(d.batch), 0); /* buried: dead in memory only */
 	ck_assert_uint_eq(stats().dead, 2);
 	ck_assert_uint_eq(stats().pending, 0);
-	ck_assert_str_eq(d.outbox->head->last_error, "stored payload cannot be read back");
-	ck_assert_str_eq(d.outbox->tail->last_error, "stored payload cannot be read back");
+	ck_assert_str_eq(errtext_str(d.outbox->head->last_error), "stored payload cannot be read back");
+	ck_assert_str_eq(errtext_str(d.outbox->tail->last_error), "stored payload cannot be read back");
 	/* Nothing to send it with: queue retry leaves it dead. */
 	ck_assert_int_eq(outbox_retry(d.outbox, 0), -ENOENT);
 	ck_assert_str_eq(queue(false), "1:k1:trigger:dead 2:k2:trigger:dead");
@@ -472,6 +509,7 @@ main(void)
 	tcase_add_test(tc, a_shed_trigger_takes_its_resolve);
 	tcase_add_test(tc, redone_batch_applies_drop_and_retry_once);
 	tcase_add_test(tc, payload_is_read_back_from_the_store_when_sent);
+	tcase_add_test(tc, loaded_errors_are_shared);
 	tcase_add_test(tc, unreadable_stored_payload_is_dead_lettered);
 	suite_add_tcase(s, tc);
 	return check_run(s);
