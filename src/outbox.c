@@ -4,6 +4,9 @@
  * Every delivery lives in the store (written in the batch that caused it)
  * and in memory: a list of all deliveries in enqueue order, and one FIFO
  * per (upstream, key) whose head is the only one that may be in flight.
+ * Memory keeps what schedules it, not its payload: that is read back from
+ * its record when it is sent, so a deep backlog costs a few hundred bytes
+ * a delivery whatever it carries.
  * A scheduler, run from a defer source whenever something changed and from
  * a timer for the next retry, sends what is due within each upstream's
  * limits: requests in flight, a sliding-window rate, a Retry-After pause
@@ -122,7 +125,7 @@ outbox_forget(struct outbox *o, struct item *it)
 	bool counted = !it->dead && !item_leaving(it);
 
 	shed_del(&o->shed, it);
-	keyq_remove(o->buckets, &o->queues, it);
+	keyq_remove(o->buckets, it);
 	if (it->prev)
 		it->prev->next = it->next;
 	else
@@ -136,12 +139,29 @@ outbox_forget(struct outbox *o, struct item *it)
 	item_free(it);
 }
 
-/* why may quote the upstream's answer: text from the network, repaired like any other. */
+/*
+ * why may quote the upstream's answer: text from the network, repaired
+ * like any other.  The same text again keeps the copy there is.
+ */
 static void
-set_error(char **dst, const char *why)
+set_error(struct errtext **dst, const char *why)
 {
-	free(*dst);
-	*dst = text_clean_dup(why, strlen(why));
+	char *s = text_clean_dup(why, strlen(why));
+
+	if (*dst == NULL || strcmp((*dst)->s, s) != 0) {
+		errtext_unref(*dst);
+		*dst = errtext_new(s);
+	}
+	free(s);
+}
+
+/* Shared, not copied: a backlog failing the same way holds one copy. */
+static void
+share_error(struct errtext **dst, struct errtext *e)
+{
+	errtext_ref(e);
+	errtext_unref(*dst);
+	*dst = e;
 }
 
 /*
@@ -173,6 +193,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 		u->delivered++;
 		o->stats.delivered++;
 		it->delivered = true;
+		item_payload_drop(it); /* its deletion needs none */
 		settle(o, it);
 		/*
 		 * It answers again: what waits on backoff for it need not.  At most
@@ -190,7 +211,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 	u->failures++;
 	u->failing = true;
 	it->attempts++;
-	set_error(&it->last_error, why);
+	share_error(&it->last_error, u->last_error);
 	if (v == OUTBOX_DEAD) {
 		o->stats.dead++;
 		it->rejected = true;
@@ -221,6 +242,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 	}
 	keyq_resched(it);
 	persist(o, it);
+	item_payload_drop(it); /* read again for the next try */
 }
 
 static void
@@ -254,38 +276,79 @@ upstream_wait(const struct upstream_state *u, int64_t now)
 	return rate > 0 ? now + rate : 0;
 }
 
+/*
+ * Its payload, from its record: read back for the send, kept until its
+ * verdict is stored.  A read transaction of its own, beside an open batch
+ * (the store's MDB_NOTLS allows it): the batch may rewrite the record of a
+ * sendable item (its retry time) but never its payload, and deletes only
+ * what is no longer sent.  Ended at once, so nothing else runs inside it.
+ * 0, or 1 when the record cannot give it back: then it never will, and it
+ * is dead-lettered like an unreadable payload.
+ */
+static int
+load_payload(struct outbox *o, struct item *it)
+{
+	struct store_txn *rt;
+	int r;
+
+	if ((r = store_txn_begin(o->d->store, false, &rt)) < 0)
+		return r;
+	r = item_payload_load(it, rt);
+	store_txn_abort(rt);
+	if (r != -ENOENT && r != -EBADMSG)
+		return r;
+	log_warnx("outbox: delivery %llu to %s: its stored record cannot be read back (%s), "
+		  "dead-lettered", (unsigned long long)it->seq, it->upstream, strerror(-r));
+	set_error(&it->last_error, "stored payload cannot be read back");
+	return 1;
+}
+
+/* A delivery that can never go as stored: dead-lettered, not retried. */
+static void
+reject_unreadable(struct outbox *o, struct item *it)
+{
+	o->stats.dead++;
+	it->rejected = true;
+	settle(o, it);
+}
+
 static int
 send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
 {
 	const struct conf_upstream *cu = u->cu;
 	static const char *const headers[] = { "Accept: application/json", NULL };
-	char *body = pagerduty_body(it->payload, cu->routing_key);
+	int r = load_payload(o, it);
+	char *body;
+
+	if (r != 0) {
+		if (r > 0)
+			reject_unreadable(o, it);
+		return r < 0 ? r : 0;
+	}
+	if ((body = pagerduty_body(it->payload, cu->routing_key)) == NULL) {
+		/* A payload we cannot read back will never do better. */
+		set_error(&it->last_error, "stored payload is not valid JSON");
+		reject_unreadable(o, it);
+		return 0;
+	}
 	struct http_request req = {
 		.url = cu->url,
 		.method = "POST",
 		.content_type = "application/json",
 		.body = body,
-		.body_len = body ? strlen(body) : 0,
+		.body_len = strlen(body),
 		.headers = headers,
 		.timeout_usec = cu->timeout,
 		.connect_timeout_usec = cu->connect_timeout,
 		.ca_file = cu->ca_file,
 	};
-	int r;
-
-	if (body == NULL) {
-		/* A payload we cannot read back will never do better. */
-		set_error(&it->last_error, "stored payload is not valid JSON");
-		o->stats.dead++;
-		it->rejected = true;
-		settle(o, it);
-		return 0;
-	}
 	r = curl_glue_request(o->http, &req, done_cb, it);
 	explicit_bzero(body, strlen(body)); /* it holds the routing key */
 	free(body);
-	if (r < 0)
+	if (r < 0) {
+		item_payload_drop(it);
 		return r;
+	}
 	it->in_flight = true;
 	keyq_resched(it);
 	it->last_try = now;
@@ -365,7 +428,7 @@ outbox_append(struct outbox *o, struct item *it)
 	o->tail = it;
 	if (it->dead)
 		return;
-	keyq_append(o->buckets, &o->queues, &outbox_upstream_get(o, it->upstream)->heap, it);
+	keyq_append(o->buckets, &outbox_upstream_get(o, it->upstream)->heap, it);
 	if (it->action == OUTBOX_TRIGGER)
 		shed_add(&o->shed, it);
 }
@@ -391,12 +454,18 @@ static int
 load_cb(uint64_t seq, const void *data, size_t len, void *arg)
 {
 	struct outbox *o = arg;
-	struct item *it = item_decode(o, seq, data, len);
+	char *upstream = NULL;
+	struct item *it = item_decode(o, seq, data, len, &upstream);
 
 	if (it == NULL) {
 		log_warnx("outbox: delivery %llu is unreadable, skipping it", (unsigned long long)seq);
 		return 0;
 	}
+	it->upstream = outbox_upstream_get(o, upstream)->name;
+	free(upstream);
+	if (it->last_error != NULL && o->tail != NULL && o->tail->last_error != NULL &&
+	    strcmp(o->tail->last_error->s, it->last_error->s) == 0)
+		share_error(&it->last_error, o->tail->last_error); /* as it was before the restart */
 	/*
 	 * A retry time from before the restart belongs to an outage that may
 	 * be over: try at once, and back off afresh if it is not.
@@ -465,7 +534,7 @@ outbox_free(struct outbox *o)
 	batch_leave(o->d->batch, o);
 	o->done = NULL;
 	outbox_commit_rolled_back(o); /* frees what is still staged after a failed flush */
-	keyq_free_all(o->buckets, &o->queues);
+	keyq_free_all(o->buckets); /* first: unlinking reads their heads */
 	for (it = o->head; it != NULL; it = next) {
 		next = it->next;
 		item_free(it);
@@ -474,7 +543,7 @@ outbox_free(struct outbox *o)
 		o->ups = u->next;
 		keyq_heap_free(&u->heap);
 		free(u->name);
-		free(u->last_error);
+		errtext_unref(u->last_error);
 		free(u);
 	}
 	sd_event_source_disable_unref(o->kick);
@@ -492,7 +561,7 @@ item_json(const struct item *it, const char *state)
 	    event_severity_name(it->severity), "attempts", (json_int_t)it->attempts, "created",
 	    json_time(it->created), "next_try", json_time(it->dead ? 0 : it->next_try),
 	    "last_try", json_time(it->last_try), "last_error",
-	    it->last_error ? json_text(it->last_error) : NULL);
+	    it->last_error ? json_text(it->last_error->s) : NULL);
 }
 
 json_t *
@@ -519,7 +588,7 @@ outbox_upstreams_json(struct outbox *o)
 		    "name", json_text(u->name), "configured", u->cu != NULL, "held", u->held_until > now,
 		    "paused", u->paused_until > now, "in_flight", (int)u->in_flight, "delivered",
 		    (json_int_t)u->delivered, "failures", (json_int_t)u->failures, "last_error",
-		    u->last_error ? json_text(u->last_error) : NULL));
+		    u->last_error ? json_text(u->last_error->s) : NULL));
 	return arr;
 }
 

@@ -77,7 +77,7 @@ retry_apply(struct outbox *o, struct item *it)
 		it->dead = false;
 		o->npending++;
 		/* Back into its key queue in sequence order: before its own resolve. */
-		keyq_append(o->buckets, &o->queues, &u->heap, it);
+		keyq_append(o->buckets, &u->heap, it);
 		if (it->action == OUTBOX_TRIGGER)
 			shed_add(&o->shed, it);
 	}
@@ -185,8 +185,10 @@ outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
 		return 1; /* its own trigger made the room: nothing upstream to change */
 	if (payload == NULL)
 		return -EINVAL; /* the body could not be built: nothing to keep */
-	it = item_new(o, upstream, inc, action, payload, now_realtime_usec());
-	s = item_encode(it);
+	/* The payload is in the store only: it is read back when sent. */
+	it = item_new(o, outbox_upstream_get(o, upstream)->name, inc, action, NULL,
+	    now_realtime_usec());
+	s = item_encode_as(it, payload, it->dead, it->next_try);
 	r = s == NULL ? -EINVAL : store_outbox_put(t, &it->seq, s, strlen(s));
 	free(s);
 	if (r < 0) {
@@ -217,8 +219,12 @@ outbox_commit_prepare(struct store_txn *t, void *arg)
 		if (it->delivered)
 			r = store_outbox_del(t, it->seq);
 		else {
-			char *s = item_encode_as(it, true, it->next_try);
-			/* Unencodable: dead in memory only, sent again after a restart. */
+			char *s = item_encode_as(it, it->payload, true, it->next_try);
+			/*
+			 * Unencodable, or its record could not give its payload
+			 * back: dead in memory only (and if the record is
+			 * readable after all, sent again after a restart).
+			 */
 			r = s == NULL ? 0 : store_outbox_put(t, &it->seq, s, strlen(s));
 			free(s);
 		}
@@ -236,9 +242,10 @@ bury(struct outbox *o, struct item *it)
 {
 	it->rejected = false;
 	it->dead = true;
+	item_payload_drop(it); /* in its dead record */
 	o->npending--;
 	shed_del(&o->shed, it);
-	keyq_remove(o->buckets, &o->queues, it);
+	keyq_remove(o->buckets, it);
 }
 
 static void
@@ -319,6 +326,27 @@ outbox_commit_rolled_back(void *arg)
 	}
 }
 
+/*
+ * Its record as retried, in t: 0; 1 when its record has no payload to
+ * send (it could never go: left as it is); -errno.
+ */
+static int
+retry_write(struct store_txn *t, struct item *it)
+{
+	int r = item_payload_load(it, t);
+	char *s;
+
+	if (r == -ENOENT || r == -EBADMSG)
+		return 1;
+	if (r < 0)
+		return r;
+	s = item_encode_as(it, it->payload, false, 0);
+	r = s == NULL ? -EINVAL : store_outbox_put(t, &it->seq, s, strlen(s));
+	free(s);
+	item_payload_drop(it); /* read again when sent */
+	return r;
+}
+
 /* Mark what matches for retry in the open batch: how many, or -errno. */
 static int
 retry_mark(struct outbox *o, uint64_t seq)
@@ -331,11 +359,11 @@ retry_mark(struct outbox *o, uint64_t seq)
 	for (struct item *it = o->head; it != NULL; it = it->next) {
 		if ((seq != 0 && it->seq != seq) || item_busy(it) || it->pend != PEND_NONE)
 			continue;
-		char *s = item_encode_as(it, false, 0);
-		int r = s == NULL ? -EINVAL : store_outbox_put(t, &it->seq, s, strlen(s));
-		free(s);
+		int r = retry_write(t, it);
 		if (r < 0)
 			return r;
+		if (r > 0)
+			continue;
 		pend_add(o, it, PEND_RETRY);
 		found++;
 	}

@@ -22,7 +22,7 @@
 
 struct upstream_state {
 	struct upstream_state *next;
-	char *name;
+	char *name; /* its items point to it: freed only with the outbox */
 	const struct conf_upstream *cu; /* NULL when the config no longer has it */
 	struct rate_window rate;
 	int64_t paused_until; /* 429: nothing is sent before this */
@@ -32,7 +32,7 @@ struct upstream_state {
 	int64_t recovered_at; /* when a success last ended it */
 	struct keyq_heap heap; /* its key queues whose head may be sent */
 	uint64_t delivered, failures;
-	char *last_error;
+	struct errtext *last_error; /* its last answer's, shared with what failed so */
 };
 
 struct outbox {
@@ -46,7 +46,6 @@ struct outbox {
 	struct item *pend;		    /* changes the open batch makes, by pnext */
 	uint64_t shed_new;		    /* new triggers the open batch turned away */
 	struct keyq *buckets[KEYQ_BUCKETS];
-	struct keyq *queues;	      /* every key queue with something to send */
 	struct shed_index shed;	      /* pending triggers, for outbox-max */
 	struct upstream_state *ups;
 	size_t npending;
@@ -56,6 +55,7 @@ struct outbox {
 };
 
 /* outbox.c */
+/* Made when missing, and kept until outbox_free: items point to its name. */
 struct upstream_state *outbox_upstream_get(struct outbox *o, const char *name);
 void outbox_schedule(struct outbox *o); /* run the scheduler soon */
 /* Into the list of all deliveries and, unless dead, its key queue and the shed index. */

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,36 @@
 #include "incident.h"
 #include "jsonutil.h"
 #include "outbox_item.h"
+#include "store.h"
 #include "util.h"
 
 #define KEYQ_BUCKETS 4096 /* must match outbox_int.h */
+
+struct errtext *
+errtext_new(const char *s)
+{
+	size_t len = strlen(s) + 1;
+	struct errtext *e = xmalloc(sizeof(*e) + len);
+
+	e->refs = 1;
+	memcpy(e->s, s, len);
+	return e;
+}
+
+struct errtext *
+errtext_ref(struct errtext *e)
+{
+	if (e != NULL)
+		e->refs++;
+	return e;
+}
+
+void
+errtext_unref(struct errtext *e)
+{
+	if (e != NULL && --e->refs == 0)
+		free(e);
+}
 
 struct item *
 item_new(struct outbox *o, const char *upstream, const struct incident *inc,
@@ -22,12 +50,12 @@ item_new(struct outbox *o, const char *upstream, const struct incident *inc,
 	struct item *it = xcalloc(1, sizeof(*it));
 
 	it->o = o;
-	it->upstream = xstrdup(upstream);
+	it->upstream = upstream;
 	it->key = xstrdup(inc->key);
-	it->payload = xstrdup(payload);
+	it->payload = payload ? xstrdup(payload) : NULL;
 	it->incident_id = inc->id;
-	it->action = action;
-	it->severity = inc->severity;
+	it->action = (uint8_t)action;
+	it->severity = (int8_t)inc->severity;
 	it->created = now;
 	return it;
 }
@@ -37,31 +65,33 @@ item_free(struct item *it)
 {
 	if (it == NULL)
 		return;
-	free(it->upstream);
-	free(it->key);
+	if (it->q == NULL)
+		free(it->key); /* else its queue's */
 	free(it->payload);
-	free(it->last_error);
+	errtext_unref(it->last_error);
 	free(it);
 }
 
 char *
 item_encode(const struct item *it)
 {
-	return item_encode_as(it, it->dead, it->next_try);
+	return item_encode_as(it, it->payload, it->dead, it->next_try);
 }
 
 char *
-item_encode_as(const struct item *it, bool dead, int64_t next_try)
+item_encode_as(const struct item *it, const char *payload, bool dead, int64_t next_try)
 {
+	if (payload == NULL)
+		return NULL;
 	/* json_text: a key stored before ingest repaired text must not make this fail. */
 	json_t *o = json_pack("{s:o, s:o, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:b, s:o, s:o*}",
 	    "upstream", json_text(it->upstream), "key", json_text(it->key), "incident",
 	    (json_int_t)it->incident_id,
-	    "action", (int)it->action, "severity", it->severity, "attempts",
+	    "action", (int)it->action, "severity", (int)it->severity, "attempts",
 	    (json_int_t)it->attempts, "created", (json_int_t)it->created, "next_try",
 	    (json_int_t)next_try, "last_try", (json_int_t)it->last_try, "dead", dead,
-	    "payload", json_text(it->payload), "last_error",
-	    it->last_error ? json_text(it->last_error) : NULL);
+	    "payload", json_text(payload), "last_error",
+	    it->last_error ? json_text(it->last_error->s) : NULL);
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	json_decref(o);
@@ -69,7 +99,7 @@ item_encode_as(const struct item *it, bool dead, int64_t next_try)
 }
 
 struct item *
-item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len)
+item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len, char **upstream)
 {
 	json_t *j = json_loadb(data, len, 0, NULL);
 	const char *up, *key, *payload, *err = NULL;
@@ -77,6 +107,7 @@ item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len)
 	int action, severity, dead;
 	struct item *it = NULL;
 
+	/* The payload must be there (it is read again when sent), but is not kept. */
 	if (j != NULL && json_unpack(j, "{s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:b, s:s, s?s}",
 	    "upstream", &up, "key", &key, "incident", &id, "action", &action, "severity", &severity,
 	    "attempts", &attempts, "created", &created, "next_try", &next_try, "last_try",
@@ -85,13 +116,13 @@ item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len)
 		it = xcalloc(1, sizeof(*it));
 		it->o = o;
 		it->seq = seq;
-		it->upstream = xstrdup(up);
+		*upstream = xstrdup(up);
 		it->key = xstrdup(key);
-		it->payload = xstrdup(payload);
-		it->last_error = err ? xstrdup(err) : NULL;
+		it->last_error = err ? errtext_new(err) : NULL;
 		it->incident_id = (uint64_t)id;
-		it->action = (enum outbox_action)action;
-		it->severity = severity;
+		it->action = (uint8_t)action;
+		it->severity = (int8_t)(severity < INT8_MIN ? INT8_MIN : severity > INT8_MAX ?
+		    INT8_MAX : severity);
 		it->attempts = (uint32_t)attempts;
 		it->created = created;
 		it->next_try = next_try;
@@ -100,6 +131,33 @@ item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len)
 	}
 	json_decref(j);
 	return it;
+}
+
+int
+item_payload_load(struct item *it, struct store_txn *t)
+{
+	const void *data;
+	size_t len;
+	json_t *j, *p;
+	int r;
+
+	if (it->payload != NULL)
+		return 0;
+	if ((r = store_outbox_get(t, it->seq, &data, &len)) < 0)
+		return r;
+	j = json_loadb(data, len, 0, NULL);
+	p = json_object_get(j, "payload");
+	if (json_is_string(p))
+		it->payload = xstrndup(json_string_value(p), json_string_length(p));
+	json_decref(j);
+	return it->payload != NULL ? 0 : -EBADMSG;
+}
+
+void
+item_payload_drop(struct item *it)
+{
+	free(it->payload);
+	it->payload = NULL;
 }
 
 static int
@@ -299,28 +357,36 @@ bucket(struct keyq **buckets, const char *id)
 	return &buckets[hash64(id, strlen(id), 0) % KEYQ_BUCKETS];
 }
 
-void
-keyq_append(struct keyq **buckets, struct keyq **all, struct keyq_heap *heap,
-    struct item *it)
+/* The queue with this id, made (and put in the table) when there is none. */
+static struct keyq *
+keyq_get(struct keyq **buckets, struct keyq_heap *heap, const char *id)
 {
-	char *id = keyq_id(it);
 	struct keyq **b = bucket(buckets, id), *q;
+	size_t len = strlen(id) + 1;
 
 	for (q = *b; q != NULL && strcmp(q->id, id) != 0; q = q->hnext)
 		;
-	if (q == NULL) {
-		q = xcalloc(1, sizeof(*q));
-		q->id = id;
-		q->heap = heap;
-		q->hidx = KEYQ_IDLE;
-		q->hnext = *b;
-		*b = q;
-		q->all_next = *all;
-		if (*all)
-			(*all)->all_prev = q;
-		*all = q;
-	} else
-		free(id);
+	if (q != NULL)
+		return q;
+	q = xcalloc(1, sizeof(*q) + len);
+	memcpy(q->id, id, len);
+	q->heap = heap;
+	q->hidx = KEYQ_IDLE;
+	q->hnext = *b;
+	*b = q;
+	return q;
+}
+
+void
+keyq_append(struct keyq **buckets, struct keyq_heap *heap, struct item *it)
+{
+	char *id = keyq_id(it);
+	struct keyq *q = keyq_get(buckets, heap, id);
+
+	free(id);
+	/* One copy of the key per queue, not per delivery. */
+	free(it->key);
+	it->key = q->id + strlen(it->upstream) + 1;
 	it->q = q;
 	it->qnext = NULL;
 	if (q->tail == NULL || q->tail->seq <= it->seq) {
@@ -348,7 +414,7 @@ keyq_append(struct keyq **buckets, struct keyq **all, struct keyq_heap *heap,
 }
 
 static void
-keyq_unlink(struct keyq **buckets, struct keyq **all, struct keyq *q)
+keyq_unlink(struct keyq **buckets, struct keyq *q)
 {
 	struct keyq **b = bucket(buckets, q->id);
 
@@ -357,18 +423,11 @@ keyq_unlink(struct keyq **buckets, struct keyq **all, struct keyq *q)
 	while (*b != q)
 		b = &(*b)->hnext;
 	*b = q->hnext;
-	if (q->all_prev)
-		q->all_prev->all_next = q->all_next;
-	else
-		*all = q->all_next;
-	if (q->all_next)
-		q->all_next->all_prev = q->all_prev;
-	free(q->id);
 	free(q);
 }
 
 void
-keyq_remove(struct keyq **buckets, struct keyq **all, struct item *it)
+keyq_remove(struct keyq **buckets, struct item *it)
 {
 	struct keyq *q = it->q;
 	struct item **pp;
@@ -383,17 +442,19 @@ keyq_remove(struct keyq **buckets, struct keyq **all, struct item *it)
 		for (struct item *x = q->head; x != NULL; x = x->qnext)
 			q->tail = x;
 	}
+	it->key = xstrdup(it->key); /* its own again: the queue may go */
 	it->q = NULL;
 	it->qnext = NULL;
 	if (q->head == NULL)
-		keyq_unlink(buckets, all, q);
+		keyq_unlink(buckets, q);
 	else
 		keyq_place(q);
 }
 
 void
-keyq_free_all(struct keyq **buckets, struct keyq **all)
+keyq_free_all(struct keyq **buckets)
 {
-	while (*all != NULL)
-		keyq_unlink(buckets, all, *all);
+	for (size_t i = 0; i < KEYQ_BUCKETS; i++)
+		while (buckets[i] != NULL)
+			keyq_unlink(buckets, buckets[i]);
 }

@@ -14,45 +14,80 @@
 #include "outbox.h"
 
 struct outbox;
+struct store_txn;
 struct keyq;
 
+enum item_pend { PEND_NONE = 0, PEND_SHED, PEND_DROP, PEND_RETRY };
+
+/*
+ * A failure's text, counted: the deliveries that failed the same way in a
+ * row (an upstream down) and their upstream share one copy.
+ */
+struct errtext {
+	uint32_t refs;
+	char s[];
+};
+
+struct errtext *errtext_new(const char *s);	   /* one reference */
+struct errtext *errtext_ref(struct errtext *e);	   /* NULL-safe; returns e */
+void errtext_unref(struct errtext *e);		   /* NULL-safe */
+static inline const char *
+errtext_str(const struct errtext *e)
+{
+	return e ? e->s : NULL;
+}
+
+/*
+ * Kept small: the outbox holds one per queued delivery, and a backlog may
+ * be 100,000 deep.  The payload is in the store, read back when sent.
+ */
 struct item {
 	struct outbox *o;
 	struct item *prev, *next; /* all deliveries by seq (next: the staged list too) */
 	struct item *qnext;	  /* its key queue */
 	struct keyq *q;		  /* NULL when in no queue (dead, staged) */
-	uint64_t seq;		  /* 0 until stored */
-	char *upstream, *key, *payload, *last_error;
+	struct item *done_next;	  /* the outbox's list of delivered or rejected items */
+	struct item *sprev, *snext; /* its shed list, while a pending trigger */
+	struct item *pnext;	    /* the outbox's list of pending changes */
+	uint64_t seq;		    /* 0 until stored */
 	uint64_t incident_id;
-	enum outbox_action action;
-	int severity;
-	uint32_t attempts;
 	int64_t created, next_try, last_try;
-	bool dead, in_flight;
+	/* Not owned: the outbox's upstream state's name, which outlives its items. */
+	const char *upstream;
+	/* Borrowed from its key queue's id while in one (q), else its own copy. */
+	char *key;
+	/*
+	 * Only from when it is sent until its verdict is stored (a retry's
+	 * record is written again, a dead one's in the batch that buries it);
+	 * NULL otherwise, and for good when the store could not give it back.
+	 */
+	char *payload;
+	struct errtext *last_error; /* NULL until it fails */
+	uint32_t attempts;
+	uint8_t action;	 /* enum outbox_action */
+	int8_t severity; /* syslog 0..7 */
+	/*
+	 * A change written in the open batch that memory takes only when it
+	 * commits (a rollback forgets it): so a failed commit leaves the
+	 * queues as the store has them.  While shed or dropped it is not sent,
+	 * not counted pending and not shed again.  enum item_pend.
+	 */
+	uint8_t pend;
+	bool dead : 1, in_flight : 1;
 	/*
 	 * Accepted upstream; it stays at the head of its queue until the batch
 	 * that deletes it commits, so the next delivery for the key (say, the
 	 * resolve after this trigger) never leaves while a crash could still
 	 * make this one go again.
 	 */
-	bool delivered;
+	bool delivered : 1;
 	/*
 	 * Rejected for good (or unreadable): like a delivered one it stays at
 	 * the head of its queue until the batch that marks it dead commits.
 	 */
-	bool rejected;
-	bool verdict_written;	/* its deletion or dead record is in the open batch (prepare) */
-	struct item *done_next; /* the outbox's list of delivered or rejected items */
-	struct item *sprev, *snext; /* its shed list, while a pending trigger */
-	bool shed_listed;
-	/*
-	 * A change written in the open batch that memory takes only when it
-	 * commits (a rollback forgets it): so a failed commit leaves the
-	 * queues as the store has them.  While shed or dropped it is not sent,
-	 * not counted pending and not shed again.
-	 */
-	enum item_pend { PEND_NONE = 0, PEND_SHED, PEND_DROP, PEND_RETRY } pend;
-	struct item *pnext; /* the outbox's list of pending changes */
+	bool rejected : 1;
+	bool verdict_written : 1; /* its deletion or dead record is in the open batch (prepare) */
+	bool shed_listed : 1;
 };
 
 /* Leaving memory at the next commit: shed or dropped. */
@@ -82,13 +117,13 @@ struct keyq_heap {
 
 #define KEYQ_IDLE SIZE_MAX /* keyq.hidx when not in its heap */
 
+/* One per key with deliveries queued: kept small, like an item. */
 struct keyq {
-	struct keyq *hnext;		  /* hash chain */
-	struct keyq *all_prev, *all_next; /* every queue with items */
-	char *id;			  /* upstream "\n" key */
+	struct keyq *hnext; /* hash chain */
 	struct item *head, *tail;
-	struct keyq_heap *heap;		  /* its upstream's; not owned */
-	size_t hidx;			  /* its place in heap, or KEYQ_IDLE */
+	struct keyq_heap *heap; /* its upstream's; not owned */
+	size_t hidx;		/* its place in heap, or KEYQ_IDLE */
+	char id[];		/* upstream "\n" key: its items' keys point into it */
 };
 
 /*
@@ -106,26 +141,44 @@ void shed_del(struct shed_index *x, struct item *it); /* no-op when not listed *
 /* The trigger to shed, neither busy nor with a change pending, or NULL. */
 struct item *shed_victim(const struct shed_index *x);
 
+/* upstream is not copied: it must outlive the item.  payload may be NULL. */
 struct item *item_new(struct outbox *o, const char *upstream, const struct incident *inc,
     enum outbox_action action, const char *payload, int64_t now);
 void item_free(struct item *it);
 /*
- * The stored form (JSON text, new string), and back; NULL when the record
- * is bad.  item_encode_as stores dead and next_try as given (a change the
- * open batch makes, which memory takes at commit).
+ * The stored form (JSON text, new string) with its payload; NULL when it
+ * has none in memory.  item_encode_as stores this payload, dead and
+ * next_try as given (a change the open batch makes, which memory takes at
+ * commit).
  */
 char *item_encode(const struct item *it);
-char *item_encode_as(const struct item *it, bool dead, int64_t next_try);
-struct item *item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len);
+char *item_encode_as(const struct item *it, const char *payload, bool dead, int64_t next_try);
+/*
+ * Back from the stored form, without its payload; NULL when the record is
+ * bad.  Its upstream is left NULL and its name put in *upstream (a new
+ * string), for the caller to point it at a lasting copy.
+ */
+struct item *item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len,
+    char **upstream);
+/*
+ * Read its payload back from its record in t into it->payload (a no-op
+ * when there): -ENOENT when the record is gone, -EBADMSG when it is bad,
+ * another -errno when the store failed.
+ */
+int item_payload_load(struct item *it, struct store_txn *t);
+void item_payload_drop(struct item *it); /* not needed until it is sent again */
 
 /*
  * Append to, or remove from, the item's (upstream, key) queue; empty queues
  * are freed.  A new queue joins heap (the item's upstream's).
  */
-void keyq_append(struct keyq **buckets, struct keyq **all, struct keyq_heap *heap,
-    struct item *it);
-void keyq_remove(struct keyq **buckets, struct keyq **all, struct item *it);
-void keyq_free_all(struct keyq **buckets, struct keyq **all);
+void keyq_append(struct keyq **buckets, struct keyq_heap *heap, struct item *it);
+void keyq_remove(struct keyq **buckets, struct item *it);
+/*
+ * Every queue; items still in one keep pointers into it (q, key), so they
+ * may then only be freed.
+ */
+void keyq_free_all(struct keyq **buckets);
 
 /* The item's head state or next_try changed: move its queue in (or out of) its heap. */
 void keyq_resched(struct item *it);

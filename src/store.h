@@ -157,6 +157,11 @@ int store_meta_get(struct store_txn *t, const char *name, void *buf, size_t size
  * delivery is queued in the same transaction as the change that causes it.
  */
 int store_outbox_put(struct store_txn *t, uint64_t *seq, const void *data, size_t len);
+/*
+ * One record: *data points into the store, valid until t ends or writes
+ * again (copy what is kept); -ENOENT when absent.
+ */
+int store_outbox_get(struct store_txn *t, uint64_t seq, const void **data, size_t *len);
 int store_outbox_del(struct store_txn *t, uint64_t seq); /* -ENOENT when absent */
 /* Oldest first; data is valid only during the call. */
 typedef int (*store_outbox_cb)(uint64_t seq, const void *data, size_t len, void *arg);

@@ -203,22 +203,28 @@ START_TEST(item_round_trip)
 {
 	struct incident inc;
 	struct item *a, *b;
-	char *s;
+	char *s, *up = NULL;
 
 	sample(&inc);
 	a = item_new(NULL, "pd", &inc, OUTBOX_ACKNOWLEDGE, "{\"x\":1}", 5 * S);
 	a->attempts = 3;
 	a->next_try = 9 * S;
 	a->dead = true;
-	a->last_error = xstrdup("HTTP 400: nope");
+	a->last_error = errtext_new("HTTP 400: nope");
 	s = item_encode(a);
-	b = item_decode(NULL, 77, s, strlen(s));
+	b = item_decode(NULL, 77, s, strlen(s), &up);
 	ck_assert_ptr_nonnull(b);
 	ck_assert_uint_eq(b->seq, 77);
-	ck_assert_str_eq(b->upstream, "pd");
+	ck_assert_ptr_null(b->upstream); /* for the caller to point at its lasting copy */
+	ck_assert_str_eq(up, "pd");
+	free(up);
 	ck_assert_str_eq(b->key, "edge-01/if/eth3");
-	ck_assert_str_eq(b->payload, "{\"x\":1}");
-	ck_assert_str_eq(b->last_error, "HTTP 400: nope");
+	/* The payload stays in the store, read back when sent: nothing to encode without it. */
+	ck_assert_ptr_null(b->payload);
+	ck_assert_ptr_null(item_encode(b));
+	ck_assert_str_eq(strstr(s, "\"payload\":"), "\"payload\":\"{\\\"x\\\":1}\",\"last_error\":"
+	    "\"HTTP 400: nope\"}");
+	ck_assert_str_eq(errtext_str(b->last_error), "HTTP 400: nope");
 	ck_assert_int_eq(b->action, OUTBOX_ACKNOWLEDGE);
 	ck_assert_uint_eq(b->incident_id, 42);
 	ck_assert_uint_eq(b->attempts, 3);
@@ -226,27 +232,44 @@ START_TEST(item_round_trip)
 	ck_assert(b->dead);
 	free(s);
 	item_free(b);
-	free(a->last_error);
+	errtext_unref(a->last_error);
 	a->last_error = NULL; /* an item that never failed has no error to store */
 	s = item_encode(a);
-	b = item_decode(NULL, 1, s, strlen(s));
+	b = item_decode(NULL, 1, s, strlen(s), &up);
 	ck_assert_ptr_nonnull(b);
 	ck_assert_ptr_null(b->last_error);
+	free(up);
 	item_free(b);
 	free(s);
 	item_free(a);
-	ck_assert_ptr_null(item_decode(NULL, 1, "{}", 2));
-	ck_assert_ptr_null(item_decode(NULL, 1, "garbage", 7));
+	up = NULL;
+	ck_assert_ptr_null(item_decode(NULL, 1, "{}", 2, &up));
+	ck_assert_ptr_null(item_decode(NULL, 1, "garbage", 7, &up));
 	ck_assert_ptr_null(item_decode(NULL, 1, "{\"upstream\":\"pd\",\"key\":\"k\",\"incident\":1,"
 	    "\"action\":9,\"severity\":1,\"attempts\":0,\"created\":0,\"next_try\":0,"
-	    "\"last_try\":0,\"dead\":false,\"payload\":\"{}\"}", 130));
+	    "\"last_try\":0,\"dead\":false,\"payload\":\"{}\"}", 130, &up));
+	/* Without a payload it could never be sent. */
+	ck_assert_ptr_null(item_decode(NULL, 1, "{\"upstream\":\"pd\",\"key\":\"k\",\"incident\":1,"
+	    "\"action\":0,\"severity\":1,\"attempts\":0,\"created\":0,\"next_try\":0,"
+	    "\"last_try\":0,\"dead\":false}", 128, &up));
+	ck_assert_ptr_null(up);
 }
 END_TEST
+
+static size_t
+nqueues(struct keyq **buckets)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < 4096; i++)
+		for (struct keyq *q = buckets[i]; q != NULL; q = q->hnext)
+			n++;
+	return n;
+}
 
 START_TEST(key_queues_keep_order)
 {
 	static struct keyq *buckets[4096];
-	struct keyq *all = NULL;
 	struct keyq_heap heap = { 0 };
 	struct incident a, b;
 	struct item *it[5];
@@ -260,24 +283,21 @@ START_TEST(key_queues_keep_order)
 	it[3] = item_new(NULL, "pd", &a, OUTBOX_RESOLVE, "{}", 0);
 	it[4] = item_new(NULL, "am", &a, OUTBOX_TRIGGER, "{}", 0); /* same key, other upstream */
 	for (int i = 0; i < 5; i++)
-		keyq_append(buckets, &all, &heap, it[i]);
+		keyq_append(buckets, &heap, it[i]);
 	ck_assert_ptr_eq(it[0]->q, it[2]->q);
 	ck_assert_ptr_ne(it[0]->q, it[1]->q);
 	ck_assert_ptr_ne(it[0]->q, it[4]->q);
 	ck_assert_ptr_eq(it[0]->q->head, it[0]);
-	keyq_remove(buckets, &all, it[2]); /* from the middle */
+	keyq_remove(buckets, it[2]); /* from the middle */
 	ck_assert_ptr_eq(it[0]->qnext, it[3]);
-	keyq_remove(buckets, &all, it[0]);
+	keyq_remove(buckets, it[0]);
 	ck_assert_ptr_eq(it[3]->q->head, it[3]);
 	ck_assert_ptr_eq(it[3]->q->tail, it[3]);
-	keyq_remove(buckets, &all, it[3]); /* empties and frees the queue */
+	keyq_remove(buckets, it[3]); /* empties and frees the queue */
 	ck_assert_ptr_null(it[3]->q);
-	int n = 0;
-	for (struct keyq *q = all; q != NULL; q = q->all_next)
-		n++;
-	ck_assert_int_eq(n, 2);
-	keyq_free_all(buckets, &all);
-	ck_assert_ptr_null(all);
+	ck_assert_uint_eq(nqueues(buckets), 2);
+	keyq_free_all(buckets);
+	ck_assert_uint_eq(nqueues(buckets), 0);
 	ck_assert_uint_eq(heap.n, 0);
 	keyq_heap_free(&heap);
 	for (int i = 0; i < 5; i++)
@@ -289,7 +309,6 @@ END_TEST
 START_TEST(retried_dead_letter_keeps_sequence_order)
 {
 	static struct keyq *buckets[4096];
-	struct keyq *all = NULL;
 	struct keyq_heap heap = { 0 };
 	struct incident a;
 	struct item *trig, *ack, *res;
@@ -302,22 +321,22 @@ START_TEST(retried_dead_letter_keeps_sequence_order)
 	ack->seq = 2;
 	res->seq = 3;
 	/* The trigger was dead-lettered (out of its queue); the resolve followed. */
-	keyq_append(buckets, &all, &heap, res);
-	keyq_append(buckets, &all, &heap, trig); /* queue retry */
+	keyq_append(buckets, &heap, res);
+	keyq_append(buckets, &heap, trig); /* queue retry */
 	ck_assert_ptr_eq(res->q->head, trig);
 	ck_assert_ptr_eq(trig->qnext, res);
 	ck_assert_ptr_eq(res->q->tail, res);
 	/* With the head in flight, the retried one waits behind it, in order after that. */
-	keyq_remove(buckets, &all, trig);
+	keyq_remove(buckets, trig);
 	res->in_flight = true;
-	keyq_append(buckets, &all, &heap, ack);
-	keyq_append(buckets, &all, &heap, trig);
+	keyq_append(buckets, &heap, ack);
+	keyq_append(buckets, &heap, trig);
 	ck_assert_ptr_eq(res->q->head, res);
 	ck_assert_ptr_eq(res->qnext, trig);
 	ck_assert_ptr_eq(trig->qnext, ack);
 	ck_assert_ptr_eq(res->q->tail, ack);
 	res->in_flight = false;
-	keyq_free_all(buckets, &all);
+	keyq_free_all(buckets);
 	keyq_heap_free(&heap);
 	item_free(trig);
 	item_free(ack);
@@ -329,7 +348,7 @@ END_TEST
 
 /* NQ keys, each with a trigger and a resolve, seq in enqueue order. */
 static void
-fill(struct keyq **buckets, struct keyq **all, struct keyq_heap *h, struct item **it)
+fill(struct keyq **buckets, struct keyq_heap *h, struct item **it)
 {
 	struct incident inc;
 
@@ -338,14 +357,14 @@ fill(struct keyq **buckets, struct keyq **all, struct keyq_heap *h, struct item 
 		snprintf(inc.key, sizeof(inc.key), "k%d", i % NQ);
 		it[i] = item_new(NULL, "pd", &inc, i < NQ ? OUTBOX_TRIGGER : OUTBOX_RESOLVE, "{}", 0);
 		it[i]->seq = (uint64_t)i + 1;
-		keyq_append(buckets, all, h, it[i]);
+		keyq_append(buckets, h, it[i]);
 	}
 }
 
 static void
-drop_all(struct keyq **buckets, struct keyq **all, struct keyq_heap *h, struct item **it)
+drop_all(struct keyq **buckets, struct keyq_heap *h, struct item **it)
 {
-	keyq_free_all(buckets, all);
+	keyq_free_all(buckets);
 	ck_assert_uint_eq(h->n, 0);
 	keyq_heap_free(h);
 	for (int i = 0; i < 2 * NQ; i++)
@@ -356,10 +375,10 @@ START_TEST(heap_orders_by_next_try_then_seq)
 {
 	static struct keyq *buckets[4096];
 	static struct item *it[2 * NQ];
-	struct keyq *all = NULL, *q;
+	struct keyq *q;
 	struct keyq_heap h = { 0 };
 
-	fill(buckets, &all, &h, it);
+	fill(buckets, &h, it);
 	ck_assert_uint_eq(h.n, NQ); /* one entry per key: only heads are scheduled */
 	/* Scramble the retry times of the heads; ties remain on purpose. */
 	for (int i = 0; i < NQ; i++) {
@@ -387,15 +406,15 @@ START_TEST(heap_orders_by_next_try_then_seq)
 		ck_assert_uint_eq(h.n, 0);
 	}
 	for (int i = 0; i < NQ; i++)
-		keyq_remove(buckets, &all, it[i]);
+		keyq_remove(buckets, it[i]);
 	ck_assert_uint_eq(h.n, NQ);
 	for (int i = NQ; i < 2 * NQ; i++) {
 		q = keyq_heap_top(&h);
 		ck_assert_ptr_eq(q->head, it[i]); /* all due at 0: in seq order, key after key */
-		keyq_remove(buckets, &all, it[i]);
+		keyq_remove(buckets, it[i]);
 	}
-	ck_assert_ptr_null(all);
-	drop_all(buckets, &all, &h, it);
+	ck_assert_uint_eq(nqueues(buckets), 0);
+	drop_all(buckets, &h, it);
 }
 END_TEST
 
@@ -403,11 +422,10 @@ START_TEST(answers_again_makes_backoff_due_now)
 {
 	static struct keyq *buckets[4096];
 	static struct item *it[2 * NQ];
-	struct keyq *all = NULL;
 	struct keyq_heap h = { 0 };
 	int64_t now = 1000 * S;
 
-	fill(buckets, &all, &h, it);
+	fill(buckets, &h, it);
 	/* Backed off, far into the future, latest for the oldest; one is in flight. */
 	for (int i = 0; i < NQ; i++) {
 		it[i]->attempts = 9;
@@ -437,7 +455,7 @@ START_TEST(answers_again_makes_backoff_due_now)
 	keyq_resched(it[7]);
 	keyq_heap_due_now(&h, now);
 	ck_assert_int_eq(it[7]->next_try, now - S);
-	drop_all(buckets, &all, &h, it);
+	drop_all(buckets, &h, it);
 }
 END_TEST
 

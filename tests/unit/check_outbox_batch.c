@@ -23,6 +23,7 @@
 #include "incident.h"
 #include "log.h"
 #include "outbox.h"
+#include "outbox_int.h"
 #include "outbox_item.h"
 #include "pipeline.h"
 #include "store.h"
@@ -265,31 +266,67 @@ START_TEST(drop_then_rollback_keeps_it_sendable)
 }
 END_TEST
 
-/* A dead trigger and the resolve that followed it, as the store has them after a 400. */
+/* Store n items made by make(i) as the outbox's records, while it is stopped, and start it. */
 static void
-dead_trigger_then_resolve(void)
+store_items(int n, struct item *(*make)(int i))
 {
 	struct store_txn *t;
-	struct item *it;
-	uint64_t seq = 0;
-	char *s;
 
 	stop_outbox();
 	ck_assert_int_eq(store_txn_begin(d.store, true, &t), 0);
-	for (int i = 0; i < 2; i++) {
-		it = item_new(NULL, "pd", incident(1, 3), i ? OUTBOX_RESOLVE : OUTBOX_TRIGGER, "{}",
-		    0);
-		it->dead = i == 0;
-		s = item_encode(it);
-		seq = 0;
+	for (int i = 0; i < n; i++) {
+		struct item *it = make(i);
+		uint64_t seq = 0;
+		char *s = item_encode(it);
+
 		ck_assert_int_eq(store_outbox_put(t, &seq, s, strlen(s)), 0);
 		free(s);
 		item_free(it);
 	}
 	ck_assert_int_eq(store_txn_commit(t), 0);
 	start_outbox();
+}
+
+static struct item *
+make_dead_trigger_then_resolve(int i)
+{
+	struct item *it = item_new(NULL, "pd", incident(1, 3), i ? OUTBOX_RESOLVE : OUTBOX_TRIGGER,
+	    "{}", 0);
+
+	it->dead = i == 0;
+	return it;
+}
+
+/* A dead trigger and the resolve that followed it, as the store has them after a 400. */
+static void
+dead_trigger_then_resolve(void)
+{
+	store_items(2, make_dead_trigger_then_resolve);
 	ck_assert_str_eq(queue(false), "1:k1:trigger:dead 2:k1:resolve:pending");
 }
+
+static struct item *
+make_failed(int i)
+{
+	struct item *it = item_new(NULL, "pd", incident((uint64_t)i + 1, 3), OUTBOX_TRIGGER, "{}",
+	    0);
+
+	it->last_error = errtext_new(i < 2 ? "connection refused" : "HTTP 500");
+	return it;
+}
+
+/* Deliveries stored with the same error share one copy of it when loaded. */
+START_TEST(loaded_errors_are_shared)
+{
+	struct item *it;
+
+	store_items(3, make_failed);
+	it = d.outbox->head;
+	ck_assert_ptr_eq(it->last_error, it->next->last_error);
+	ck_assert_uint_eq(it->last_error->refs, 2);
+	ck_assert_str_eq(errtext_str(it->next->next->last_error), "HTTP 500");
+}
+END_TEST
 
 START_TEST(retry_then_rollback_stays_dead)
 {
@@ -368,6 +405,95 @@ START_TEST(redone_batch_applies_drop_and_retry_once)
 }
 END_TEST
 
+/* The payload of record seq as the store has it (a new string), or NULL. */
+static char *
+stored_payload(uint64_t seq)
+{
+	struct store_txn *t;
+	const void *data;
+	size_t len;
+	char *p = NULL;
+	json_t *j;
+
+	ck_assert_int_eq(store_txn_begin(d.store, false, &t), 0);
+	if (store_outbox_get(t, seq, &data, &len) == 0 && (j = json_loadb(data, len, 0, NULL))) {
+		if (json_is_string(json_object_get(j, "payload")))
+			p = xstrdup(json_string_value(json_object_get(j, "payload")));
+		json_decref(j);
+	}
+	store_txn_abort(t);
+	return p;
+}
+
+/* Run the loop until the queue reads q (with attempts), for at most 3s. */
+static void
+wait_queue(const char *q)
+{
+	for (int i = 0; i < 300 && strcmp(queue(true), q) != 0; i++)
+		run_for(10);
+	ck_assert_str_eq(queue(true), q);
+}
+
+/*
+ * Memory keeps no payload for a committed delivery: it is read back from
+ * the store when sent (a bad one would be dead-lettered, not retried), and
+ * its record keeps it when written again with the retry.
+ */
+START_TEST(payload_is_read_back_from_the_store_when_sent)
+{
+	static const char payload[] = "{\"payload\":{\"summary\":\"disk full\"}}";
+	struct store_txn *t = batch_txn(d.batch, BATCH_URGENT);
+	struct outbox_shed shed;
+	char *p;
+
+	ck_assert_int_eq(outbox_push(d.outbox, t, "pd", incident(1, 3), OUTBOX_TRIGGER, payload,
+	    &shed), 0);
+	ck_assert_ptr_null(d.outbox->staged->payload); /* in the batch, not in memory */
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_ptr_null(d.outbox->head->payload);
+	d.conf = confs[1];
+	outbox_reconfigure(d.outbox);
+	wait_queue("1:k1:trigger:pending:1");
+	ck_assert_ptr_nonnull(d.outbox->head->last_error);
+	ck_assert_ptr_null(strstr(errtext_str(d.outbox->head->last_error), "payload"));
+	ck_assert_ptr_eq(d.outbox->head->last_error, d.outbox->ups->last_error); /* one copy */
+	ck_assert_ptr_null(d.outbox->head->payload); /* dropped again after the verdict */
+	ck_assert_uint_eq(stats().dead, 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0); /* the retry's record */
+	ck_assert_ptr_nonnull(p = stored_payload(1));
+	ck_assert_str_eq(p, payload);
+	free(p);
+	assert_store_equals_memory();
+}
+END_TEST
+
+/* A record gone or garbled under a queued delivery: dead-lettered once, not retried. */
+START_TEST(unreadable_stored_payload_is_dead_lettered)
+{
+	struct store_txn *t;
+	uint64_t seq = 1;
+
+	ck_assert_int_eq(push(1, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(push(2, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(store_txn_begin(d.store, true, &t), 0);
+	ck_assert_int_eq(store_outbox_put(t, &seq, "garbage", 7), 0);
+	ck_assert_int_eq(store_outbox_del(t, 2), 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	d.conf = confs[1];
+	outbox_reconfigure(d.outbox);
+	wait_queue("1:k1:trigger:dead:0 2:k2:trigger:dead:0");
+	ck_assert_int_eq(batch_flush(d.batch), 0); /* buried: dead in memory only */
+	ck_assert_uint_eq(stats().dead, 2);
+	ck_assert_uint_eq(stats().pending, 0);
+	ck_assert_str_eq(errtext_str(d.outbox->head->last_error), "stored payload cannot be read back");
+	ck_assert_str_eq(errtext_str(d.outbox->tail->last_error), "stored payload cannot be read back");
+	/* Nothing to send it with: queue retry leaves it dead. */
+	ck_assert_int_eq(outbox_retry(d.outbox, 0), -ENOENT);
+	ck_assert_str_eq(queue(false), "1:k1:trigger:dead 2:k2:trigger:dead");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -382,6 +508,9 @@ main(void)
 	tcase_add_test(tc, retry_all_puts_the_trigger_before_its_resolve);
 	tcase_add_test(tc, a_shed_trigger_takes_its_resolve);
 	tcase_add_test(tc, redone_batch_applies_drop_and_retry_once);
+	tcase_add_test(tc, payload_is_read_back_from_the_store_when_sent);
+	tcase_add_test(tc, loaded_errors_are_shared);
+	tcase_add_test(tc, unreadable_stored_payload_is_dead_lettered);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

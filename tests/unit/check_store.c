@@ -445,6 +445,41 @@ START_TEST(test_meta)
 }
 END_TEST
 
+/* Records by sequence: read back in the writing batch and after it commits. */
+START_TEST(test_outbox_get)
+{
+	struct store_txn *t = begin(true);
+	uint64_t a = 0, b = 0;
+	const void *data;
+	size_t len;
+
+	ck_assert_int_eq(store_outbox_put(t, &a, "first", 5), 0);
+	ck_assert_int_eq(store_outbox_put(t, &b, "second", 6), 0);
+	ck_assert_uint_eq(b, a + 1);
+	ck_assert_int_eq(store_outbox_get(t, b, &data, &len), 0); /* uncommitted, same txn */
+	ck_assert(len == 6 && memcmp(data, "second", 6) == 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+
+	t = begin(true);
+	ck_assert_int_eq(store_outbox_put(t, &a, "rewritten", 9), 0);
+	ck_assert_int_eq(store_outbox_del(t, b), 0);
+	ck_assert_int_eq(store_outbox_get(t, b, &data, &len), -ENOENT);
+	struct store_txn *r = begin(false); /* beside the open write: sees what committed */
+	ck_assert_int_eq(store_outbox_get(r, a, &data, &len), 0);
+	ck_assert(len == 5 && memcmp(data, "first", 5) == 0);
+	ck_assert_int_eq(store_outbox_get(r, b, &data, &len), 0);
+	store_txn_abort(r);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+
+	t = begin(false);
+	ck_assert_int_eq(store_outbox_get(t, a, &data, &len), 0);
+	ck_assert(len == 9 && memcmp(data, "rewritten", 9) == 0);
+	ck_assert_int_eq(store_outbox_get(t, b, &data, &len), -ENOENT);
+	ck_assert_int_eq(store_outbox_get(t, b + 1, &data, &len), -ENOENT);
+	store_txn_abort(t);
+}
+END_TEST
+
 static void
 append(struct store_txn *t, int64_t recv, const char *raw, size_t raw_len, uint64_t want_seq)
 {
@@ -1402,6 +1437,7 @@ store_suite(void)
 	tcase_add_test(tc, test_timeline);
 	tcase_add_test(tc, test_next_id);
 	tcase_add_test(tc, test_meta);
+	tcase_add_test(tc, test_outbox_get);
 	tcase_add_test(tc, test_events);
 	tcase_add_test(tc, test_prune_size);
 	tcase_add_test(tc, test_prune_age);
