@@ -131,13 +131,13 @@ s.close()
 PY
 }
 
-# Wait until triaged has queued n deliveries (asked once a second: the
-# answer lists every delivery, so it is not asked during the drain).
+# Wait until triaged has queued n deliveries (asked once a second, for a
+# listing of one: only the counters matter here).
 wait_queued() {
 	local n=$1 t0 q
 	t0=$(now)
 	while :; do
-		q=$(ctl --json queue 2>/dev/null |
+		q=$(ctl --json queue --limit 1 2>/dev/null |
 		    python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["queued"])' ||
 		    echo 0)
 		[ "$q" -ge "$n" ] && return 0

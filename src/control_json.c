@@ -30,6 +30,7 @@
 #include "store.h"
 #include "util.h"
 
+#define QUEUE_DEFAULT_LIMIT 1000 /* deliveries listed by queue without --limit */
 #define INCIDENTS_DEFAULT_LIMIT 1000
 
 /* Messages may quote a key or a file name: never let them make the reply fail. */
@@ -319,10 +320,13 @@ static json_t *
 cmd_queue(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
 	struct outbox_stats st;
+	bool more;
+	json_t *list = outbox_list_json(d->outbox, rq->limit ? rq->limit : QUEUE_DEFAULT_LIMIT,
+	    &more);
 
 	outbox_get_stats(d->outbox, &st);
-	return json_pack("{s:b, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "ok", 1,
-	    "deliveries", outbox_list_json(d->outbox), "upstreams", outbox_upstreams_json(d->outbox),
+	return json_pack("{s:b, s:o, s:b, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "ok", 1,
+	    "deliveries", list, "more", more, "upstreams", outbox_upstreams_json(d->outbox),
 	    "stats", "queued", (json_int_t)st.queued, "delivered", (json_int_t)st.delivered,
 	    "dead", (json_int_t)st.dead, "retries", (json_int_t)st.retries, "shed",
 	    (json_int_t)st.shed, "held_alarms", (json_int_t)st.held_alarms, "pending",

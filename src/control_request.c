@@ -33,7 +33,7 @@ static const struct {
 } verbs[CONTROL_NVERBS] = {
 	[CONTROL_ACK] = { "ack", true, F_KEY | F_NOTE },
 	[CONTROL_INCIDENTS] = { "incidents", false, F_STATE | F_LIMIT },
-	[CONTROL_QUEUE] = { "queue", false, 0 },
+	[CONTROL_QUEUE] = { "queue", false, F_LIMIT },
 	[CONTROL_QUEUE_DROP] = { "queue-drop", true, F_ID },
 	[CONTROL_QUEUE_RETRY] = { "queue-retry", true, F_ID | F_ALL },
 	[CONTROL_RELOAD] = { "reload", true, 0 },

@@ -565,15 +565,27 @@ item_json(const struct item *it, const char *state)
 }
 
 json_t *
-outbox_list_json(struct outbox *o)
+outbox_list_json(struct outbox *o, size_t limit, bool *more)
 {
 	json_t *arr = json_array();
+	size_t n = 0;
 
-	for (struct item *it = o->head; it != NULL; it = it->next)
+	*more = false;
+	for (struct item *it = o->head; it != NULL; it = it->next, n++) {
+		if (n == limit) {
+			*more = true;
+			return arr;
+		}
 		json_array_append_new(arr, item_json(it, it->dead || it->rejected ? "dead" :
 		    it->in_flight ? "in-flight" : it->delivered ? "delivered" : "pending"));
-	for (struct item *it = o->staged; it != NULL; it = it->next)
+	}
+	for (struct item *it = o->staged; it != NULL; it = it->next, n++) {
+		if (n == limit) {
+			*more = true;
+			return arr;
+		}
 		json_array_append_new(arr, item_json(it, "committing"));
+	}
 	return arr;
 }
 

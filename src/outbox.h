@@ -70,8 +70,12 @@ int outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
 /* The configuration changed: upstreams may have come, gone or changed. */
 void outbox_reconfigure(struct outbox *o);
 
-/* For triagectl queue: every delivery, oldest first. */
-json_t *outbox_list_json(struct outbox *o);
+/*
+ * For triagectl queue: the oldest deliveries, at most limit of them; *more
+ * says whether there were more (the listing is a person's view, bounded so
+ * that asking during a large backlog costs the daemon little).
+ */
+json_t *outbox_list_json(struct outbox *o, size_t limit, bool *more);
 json_t *outbox_upstreams_json(struct outbox *o);
 /*
  * Retry a dead or waiting delivery now (seq 0: all), committed at once; a

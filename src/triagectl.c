@@ -130,8 +130,12 @@ req_queue(const struct opts *o, char **argv)
 	int64_t id = 0;
 	const char *sub = o->argc > 0 ? argv[0] : NULL;
 
-	if (sub == NULL && o->argc == 0)
-		return req_plain("queue");
+	if (sub == NULL && o->argc == 0) {
+		json_t *r = req_plain("queue");
+		if (o->limit > 0)
+			json_object_set_new(r, "limit", json_integer(o->limit));
+		return r;
+	}
 	if (sub == NULL || (strcmp(sub, "retry") != 0 && strcmp(sub, "drop") != 0))
 		return NULL;
 	if (o->argc == 2 && parse_int64(argv[1], 1, INT64_MAX, &id) < 0)
@@ -223,6 +227,9 @@ print_queue(const struct opts *o, json_t *r)
 		cell(o, jstr(i, "key"), 16, false);
 		cell(o, jstr(i, "last_error"), 9, true);
 	}
+	if (json_is_true(json_object_get(r, "more")))
+		printf("(the oldest %zu shown; %lld pending in all: --limit N for more)\n",
+		    json_array_size(arr), jint(json_object_get(r, "stats"), "pending"));
 }
 
 static bool
@@ -382,7 +389,7 @@ print_show(const struct opts *o, json_t *r)
 static const struct verb verbs[] = {
 	{ "ack", "KEY", 1, req_ack, print_ok },
 	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents },
-	{ "queue", "[retry ID|--all | drop ID]", -1, req_queue, print_queue },
+	{ "queue", "[--limit N] [retry ID|--all | drop ID]", -1, req_queue, print_queue },
 	{ "reload", "", 0, req_reload, print_ok },
 	{ "resolve", "KEY", 1, req_resolve, print_ok },
 	{ "show", "KEY", 1, req_show, print_show },

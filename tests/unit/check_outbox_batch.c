@@ -172,7 +172,8 @@ static const char *
 queue(bool attempts)
 {
 	static char buf[512];
-	json_t *arr = outbox_list_json(d.outbox), *v;
+	bool more;
+	json_t *arr = outbox_list_json(d.outbox, SIZE_MAX, &more), *v;
 	size_t i, n = 0;
 
 	buf[0] = '\0';
@@ -243,6 +244,31 @@ START_TEST(shed_then_rollback_leaves_the_queue)
 	ck_assert_int_eq(push(4, 7, OUTBOX_TRIGGER, NULL), 1);
 	ck_assert_int_eq(batch_flush(d.batch), 0);
 	EXPECT("2:k2:trigger:pending 3:k3:trigger:pending", 2, 2);
+}
+END_TEST
+
+/* The listing is bounded: the oldest first, and it says there were more. */
+START_TEST(listing_is_bounded)
+{
+	bool more;
+	json_t *arr;
+
+	for (uint64_t id = 1; id <= 2; id++) /* the fixture's outbox-max */
+		ck_assert_int_eq(push(id, 3, OUTBOX_TRIGGER, NULL), 0);
+	arr = outbox_list_json(d.outbox, 1, &more); /* staged: still listed, in order */
+	ck_assert_uint_eq(json_array_size(arr), 1);
+	ck_assert(more);
+	json_decref(arr);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	arr = outbox_list_json(d.outbox, 1, &more);
+	ck_assert_uint_eq(json_array_size(arr), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(arr, 0), "key")), "k1");
+	ck_assert(more);
+	json_decref(arr);
+	arr = outbox_list_json(d.outbox, 2, &more);
+	ck_assert_uint_eq(json_array_size(arr), 2);
+	ck_assert(!more);
+	json_decref(arr);
 }
 END_TEST
 
@@ -510,6 +536,7 @@ main(void)
 	tcase_add_test(tc, redone_batch_applies_drop_and_retry_once);
 	tcase_add_test(tc, payload_is_read_back_from_the_store_when_sent);
 	tcase_add_test(tc, loaded_errors_are_shared);
+	tcase_add_test(tc, listing_is_bounded);
 	tcase_add_test(tc, unreadable_stored_payload_is_dead_lettered);
 	suite_add_tcase(s, tc);
 	return check_run(s);
