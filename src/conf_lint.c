@@ -208,7 +208,7 @@ lint_shadowed(struct lint *l, const struct rule *b, size_t bi)
 {
 	long left = LINT_PAIR_STEPS;
 
-	for (size_t i = 0; i < bi; i++) {
+	for (size_t i = 0; i < bi && l->steps > 0; i++) {
 		const struct rule *a = l->conf->rules[i];
 		const char *verb = a->drop ? "drops" : "matches";
 		char *at;
@@ -252,7 +252,7 @@ lint_resolve_on(struct lint *l, const struct rule *b, size_t bi)
 		    "holds for everything it matches", b->name);
 		return;
 	}
-	for (size_t i = 0; i < bi; i++) {
+	for (size_t i = 0; i < bi && l->steps > 0; i++) {
 		const struct rule *a = l->conf->rules[i];
 		if (!lint_covers(l, a->match, b->resolve_on) &&
 		    !lint_covers(l, a->resolve_on, b->resolve_on))
