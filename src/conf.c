@@ -199,6 +199,8 @@ stmt_default(struct lex *lx, void *ctx, char **cause)
 
 	if ((r = set_once(p, lx, SET_DEFAULT, cause)) < 0 || (r = lex_next(lx, cause)) < 0)
 		return r;
+	p->conf->default_file = xstrdup(lx->file);
+	p->conf->default_line = p->set[SET_DEFAULT].line;
 	if (tok_is_word(&lx->tok, "drop"))
 		p->conf->default_action = CONF_DEFAULT_DROP;
 	else if (tok_is_word(&lx->tok, "keep"))
@@ -579,6 +581,7 @@ conf_free(struct conf *conf)
 	conf_snmp_clear(&conf->snmp);
 	conf_journal_clear(&conf->journal);
 	free(conf->default_send);
+	free(conf->default_file);
 	free(conf->path);
 	free(conf->hostname);
 	free(conf->state_dir);

@@ -223,6 +223,8 @@ struct conf {
 	struct rule **rules; /* in file order, includes expanded in place */
 	size_t nrules;
 	enum conf_default default_action;
+	char *default_file; /* where `default` was written; NULL: not written */
+	int default_line;
 	/* `default send "A" "B"`: implies keep; indices into upstreams */
 	uint32_t *default_send;
 	size_t ndefault_send;

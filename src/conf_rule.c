@@ -546,6 +546,7 @@ stmt_resolve_on(struct lex *lx, void *ctx, char **cause)
 
 	if ((r = seen_once(b, lx, RS_RESOLVE_ON, cause)) < 0)
 		return r;
+	b->r->resolve_on_line = lx->tok.line;
 	return parse_condition(lx, "resolve-on", &b->r->resolve_on, cause);
 }
 

@@ -18,6 +18,7 @@
 
 #include "batch.h"
 #include "conf.h"
+#include "conf_lint.h"
 #include "control.h"
 #include "daemon.h"
 #include "input_journal.h"
@@ -47,6 +48,20 @@ store_opts_from(const struct conf *c, struct store_opts *o)
 	o->event_log_max_age = c->event_log_max_age;
 	o->event_log_max_size = c->event_log_max_size;
 	o->map_size = c->map_size;
+}
+
+static void
+log_warning_cb(void *arg, const char *file, int line, const char *message)
+{
+	(void)arg;
+	log_warnx("%s:%d: warning: %s", file, line, message);
+}
+
+/* What triaged -t warns about, logged once per load; it never stops a start or reload. */
+static void
+log_conf_warnings(const struct conf *conf)
+{
+	(void)conf_lint(conf, log_warning_cb, NULL);
 }
 
 int
@@ -90,6 +105,7 @@ daemon_reload(struct daemon *d, char **cause)
 	free(d->last_reload_error);
 	d->last_reload_error = NULL;
 	log_info("configuration reloaded from %s (%zu rules)", d->conf_path, fresh->nrules);
+	log_conf_warnings(fresh);
 	sd_notify(0, "READY=1\nSTATUS=Running");
 	return 0;
 }
@@ -279,6 +295,7 @@ daemon_start(struct daemon *d, char **cause)
 		return r;
 	/* Pings systemd at half of WatchdogSec when the unit asks for it. */
 	sd_event_set_watchdog(d->event, true);
+	log_conf_warnings(d->conf);
 	return 0;
 }
 

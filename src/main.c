@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "conf.h"
+#include "conf_lint.h"
 #include "daemon.h"
 #include "input_snmp.h"
 #include "log.h"
@@ -24,28 +25,56 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: triaged [-dtV] [-c file] [-u user]\n"
+	fprintf(f, "usage: triaged [-dtVW] [-c file] [-u user]\n"
 		   "  -c file  configuration (default " DEFAULT_CONF ")\n"
 		   "  -d       debug messages on stderr\n"
 		   "  -t       check the configuration and exit\n"
 		   "  -u user  bind the ports as root, then run as user\n"
-		   "  -V       print the version and exit\n");
+		   "  -V       print the version and exit\n"
+		   "  -W       with -t: fail (exit 1) when the configuration has warnings\n");
+}
+
+static void
+print_warning_cb(void *arg, const char *file, int line, const char *message)
+{
+	(void)arg;
+	fprintf(stderr, "%s:%d: warning: %s\n", file, line, message);
+}
+
+/* -t: warnings on stderr; they fail the check only with -W. */
+static int
+check_conf(struct daemon *d, bool werror)
+{
+	size_t n = conf_lint(d->conf, print_warning_cb, NULL);
+
+	if (n > 0 && werror) {
+		fprintf(stderr, "%s: %zu warning%s, treated as errors (-W)\n", d->conf_path, n,
+		    n == 1 ? "" : "s");
+		conf_free(d->conf);
+		return 1;
+	}
+	/* Relative paths follow the file, not the shell: say where state would go. */
+	printf("%s: configuration OK (%zu rules, %zu listeners); state directory %s\n",
+	    d->conf_path, d->conf->nrules, d->conf->nlistens, d->conf->state_dir);
+	conf_free(d->conf);
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	struct daemon d = { .conf_path = DEFAULT_CONF };
-	bool check = false, debug = false;
+	bool check = false, debug = false, werror = false;
 	char *cause = NULL;
 	int ch, r;
 
-	while ((ch = getopt(argc, argv, "c:dhtu:V")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dhtu:VW")) != -1) {
 		switch (ch) {
 		case 'c': d.conf_path = optarg; break;
 		case 'd': debug = true; break;
 		case 't': check = true; break;
 		case 'u': d.user = optarg; break;
+		case 'W': werror = true; break;
 		case 'V':
 			/* Tests that make the store fail on purpose look for this. */
 			printf("triaged %s%s\n", PACKAGE_VERSION,
@@ -57,6 +86,10 @@ main(int argc, char **argv)
 	}
 	if (optind != argc) {
 		usage(stderr);
+		return 2;
+	}
+	if (werror && !check) {
+		fprintf(stderr, "triaged: -W goes with -t: warnings never stop the daemon\n");
 		return 2;
 	}
 	log_init(debug, getenv("JOURNAL_STREAM") != NULL);
@@ -72,13 +105,8 @@ main(int argc, char **argv)
 		free(cause);
 		return 1;
 	}
-	if (check) {
-		/* Relative paths follow the file, not the shell: say where state would go. */
-		printf("%s: configuration OK (%zu rules, %zu listeners); state directory %s\n",
-		    d.conf_path, d.conf->nrules, d.conf->nlistens, d.conf->state_dir);
-		conf_free(d.conf);
-		return 0;
-	}
+	if (check)
+		return check_conf(&d, werror);
 	d.started_usec = now_realtime_usec();
 	if ((r = daemon_start(&d, &cause)) < 0) {
 		log_error("%s", cause ? cause : strerror(-r));

@@ -253,6 +253,13 @@ cidr_match(const struct cidr *c, const struct sockaddr_storage *ss)
 	return prefix_eq(a, c->addr, c->prefix);
 }
 
+bool
+cidr_contains(const struct cidr *outer, const struct cidr *inner)
+{
+	return outer->family == inner->family && outer->prefix <= inner->prefix &&
+	    prefix_eq(inner->addr, outer->addr, outer->prefix);
+}
+
 static bool
 oid_test(const struct cond *c, const struct event *ev)
 {

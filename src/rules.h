@@ -84,6 +84,7 @@ struct rule {
 
 	struct cond *match;	 /* never NULL */
 	struct cond *resolve_on; /* NULL when the rule has no resolve-on */
+	int resolve_on_line;	 /* where resolve-on was written (same file), for warnings */
 	bool drop;
 
 	struct template *key;	  /* NULL: a stable hash of rule, host, program, message */
@@ -128,6 +129,8 @@ bool cond_eval(const struct cond *c, struct event *ev);
 
 /* Whether the address ss lies within c (a v4-mapped IPv6 address matches a v4 CIDR). */
 bool cidr_match(const struct cidr *c, const struct sockaddr_storage *ss);
+/* Whether every address within inner lies within outer (same family only). */
+bool cidr_contains(const struct cidr *outer, const struct cidr *inner);
 /* "a.b.c.d", "a.b.c.d/n", "x::y/n" into c; -EINVAL when it is none of those. */
 int cidr_parse(const char *s, struct cidr *c);
 

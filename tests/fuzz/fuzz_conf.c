@@ -1,7 +1,8 @@
 /*
  * fuzz_conf.c - libFuzzer target for the config parser: any input must load
  * or fail with a message, never crash or leak.  A config that loads is run
- * against one event so the compiled rules and templates are exercised too.
+ * against one event so the compiled rules and templates are exercised too,
+ * and through the checks of triaged -t (conf_lint).
  * Build with -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION so that include
  * cannot send the parser around the file system.
  */
@@ -13,9 +14,19 @@
 #include <string.h>
 
 #include "conf.h"
+#include "conf_lint.h"
 #include "rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+ignore_cb(void *arg, const char *file, int line, const char *message)
+{
+	(void)arg;
+	(void)file;
+	(void)line;
+	(void)message;
+}
 
 static void
 run_rules(const struct conf *conf)
@@ -49,6 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (conf_load_buffer("fuzz.conf", (const char *)data, size, &conf, &cause) == 0) {
 		run_rules(conf);
+		(void)conf_lint(conf, ignore_cb, NULL);
 		conf_free(conf);
 	}
 	free(cause);

@@ -24,6 +24,7 @@ load(const char *text)
 }
 
 /* The load fails and its message contains want. */
+static void load_fails(const char *text, const char *want) __attribute__((unused));
 static void
 load_fails(const char *text, const char *want)
 {

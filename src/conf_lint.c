@@ -1,0 +1,357 @@
+/*
+ * conf_lint.c - warnings about a loaded configuration (see conf_lint.h).
+ * The shadowing test compares condition trees, it does not solve them: it
+ * sees a match-all, identical matches, a condition that is one "and" term
+ * of the later rule's, nested severity or facility ranges, a CIDR within a
+ * CIDR and a trap OID under another.  What it cannot show it stays silent
+ * about, so every warning it gives is true.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "conf_lint.h"
+#include "rules.h"
+#include "util.h"
+
+/*
+ * Trees of up to 1024 conditions can be decomposed in many orders: a step
+ * budget per pair of conditions and one for the whole run keep -t and a
+ * reload quick on any config; past them the answer is "not shown".
+ */
+#define LINT_PAIR_STEPS	 100000
+#define LINT_TOTAL_STEPS 20000000
+
+struct lint {
+	const struct conf *conf;
+	conf_lint_cb cb;
+	void *arg;
+	size_t count;
+	long steps; /* left for the whole run */
+};
+
+static bool
+step(long *left)
+{
+	return (*left)-- > 0;
+}
+
+static bool
+cond_equal(const struct cond *a, const struct cond *b, long *left)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (!step(left) || a->kind != b->kind || a->op != b->op || a->num != b->num)
+		return false;
+	switch (a->kind) {
+	case COND_AND:
+	case COND_OR:
+	case COND_NOT: return cond_equal(a->a, b->a, left) && cond_equal(a->b, b->b, left);
+	/* A regex compares by its source: the same pattern on the same field. */
+	case COND_FIELD:
+	case COND_VAR:
+	case COND_TRAP_OID: return strcmp(a->field, b->field) == 0 && str_eq(a->value, b->value);
+	case COND_ADDRESS:
+		return cidr_contains(&a->cidr, &b->cidr) && cidr_contains(&b->cidr, &a->cidr);
+	default: return true; /* kind, op and num say it all */
+	}
+}
+
+/* Whether c names captures: they become fields that later conditions may read. */
+static bool
+captures(const struct cond *c)
+{
+	const char *const *names;
+
+	if (c == NULL)
+		return false;
+	if (c->re != NULL && c->op == OP_MATCH && regex_names(c->re, &names) > 0)
+		return true;
+	return captures(c->a) || captures(c->b);
+}
+
+/* The numbers a facility or severity test accepts, as lo..hi; false for != (two ranges). */
+static bool
+level_range(const struct cond *c, int *lo, int *hi)
+{
+	*lo = INT_MIN;
+	*hi = INT_MAX;
+	switch (c->op) {
+	case OP_EQ: *lo = *hi = c->num; break;
+	case OP_LT: *hi = c->num - 1; break;
+	case OP_LE: *hi = c->num; break;
+	case OP_GT: *lo = c->num + 1; break;
+	case OP_GE: *lo = c->num; break;
+	default: return false;
+	}
+	return *lo <= *hi;
+}
+
+/* The OID b tests (exactly or as a subtree) lies under the subtree a tests. */
+static bool
+oid_under(const struct cond *a, const struct cond *b)
+{
+	return a->num == 1 && b->value.n >= a->value.n &&
+	    memcmp(a->value.p, b->value.p, a->value.n) == 0 &&
+	    (b->value.n == a->value.n || b->value.p[a->value.n] == '.');
+}
+
+/* Two simple conditions of one kind: a holds wherever b does. */
+static bool
+leaf_covers(const struct cond *a, const struct cond *b)
+{
+	int alo, ahi, blo, bhi;
+
+	switch (a->kind) {
+	case COND_FACILITY:
+	case COND_SEVERITY:
+		return level_range(a, &alo, &ahi) && level_range(b, &blo, &bhi) && alo <= blo &&
+		    bhi <= ahi;
+	case COND_ADDRESS:
+		return a->op == OP_EQ && b->op == OP_EQ && cidr_contains(&a->cidr, &b->cidr);
+	case COND_TRAP_OID: return oid_under(a, b);
+	default: return false;
+	}
+}
+
+/*
+ * Conditions are tried left to right and a "~" that holds adds its named
+ * groups as fields, which may change what a later term reads: a right-hand
+ * "and" term is taken on its own only when the left one captures nothing.
+ */
+static bool
+covers(const struct cond *a, const struct cond *b, long *left)
+{
+	if (!step(left))
+		return false;
+	if (a->kind == COND_TRUE || cond_equal(a, b, left))
+		return true;
+	if (b->kind == COND_OR && covers(a, b->a, left) && covers(a, b->b, left))
+		return true;
+	if (b->kind == COND_AND &&
+	    (covers(a, b->a, left) || (!captures(b->a) && covers(a, b->b, left))))
+		return true;
+	switch (a->kind) {
+	case COND_OR: return covers(a->a, b, left) || covers(a->b, b, left);
+	case COND_AND:
+		return !captures(a->a) && covers(a->a, b, left) && covers(a->b, b, left);
+	default: return a->kind == b->kind && leaf_covers(a, b);
+	}
+}
+
+bool
+conf_lint_covers(const struct cond *a, const struct cond *b)
+{
+	long left = LINT_PAIR_STEPS;
+
+	return covers(a, b, &left);
+}
+
+/* covers() charged to the run's budget. */
+static bool
+lint_covers(struct lint *l, const struct cond *a, const struct cond *b)
+{
+	long left = l->steps < LINT_PAIR_STEPS ? l->steps : LINT_PAIR_STEPS, had = left;
+	bool r;
+
+	if (a == NULL || b == NULL || left <= 0)
+		return false;
+	r = covers(a, b, &left);
+	l->steps -= had - (left > 0 ? left : 0);
+	return r;
+}
+
+static void report(struct lint *l, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void
+report(struct lint *l, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	l->cb(l->arg, file, line, msg);
+	free(msg);
+	l->count++;
+}
+
+/* Where rule r is, as seen from file: "line 3", or "other.conf:3" from another file. */
+static char *
+where(const struct rule *r, const char *file)
+{
+	char *s;
+
+	if (strcmp(r->file, file) == 0)
+		xasprintf(&s, "line %d", r->line);
+	else
+		xasprintf(&s, "%s:%d", r->file, r->line);
+	return s;
+}
+
+static bool
+match_all(struct lint *l, const struct rule *r)
+{
+	static const struct cond all = { .kind = COND_TRUE };
+
+	return lint_covers(l, r->match, &all);
+}
+
+/* Rule b's match never holds first: say which earlier rule takes its events; false if none. */
+static bool
+lint_shadowed(struct lint *l, const struct rule *b, size_t bi)
+{
+	long left = LINT_PAIR_STEPS;
+
+	for (size_t i = 0; i < bi && l->steps > 0; i++) {
+		const struct rule *a = l->conf->rules[i];
+		const char *verb = a->drop ? "drops" : "matches";
+		char *at;
+
+		if (lint_covers(l, a->match, b->match)) {
+			at = where(a, b->file);
+			if (cond_equal(a->match, b->match, &left))
+				report(l, b->file, b->line,
+				    "rule '%s' never matches: rule '%s' (%s) comes first with the "
+				    "same match", b->name, a->name, at);
+			else
+				report(l, b->file, b->line,
+				    "rule '%s' never matches: rule '%s' (%s) comes first and %s "
+				    "everything it matches", b->name, a->name, at, verb);
+			free(at);
+			return true;
+		}
+		if (lint_covers(l, a->resolve_on, b->match)) {
+			at = where(a, b->file);
+			report(l, b->file, b->line,
+			    "rule '%s' never matches: the resolve-on of rule '%s' (%s) comes first "
+			    "and holds for everything it matches", b->name, a->name, at);
+			free(at);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A resolve-on is tried after its own match, and after every earlier rule. */
+static void
+lint_resolve_on(struct lint *l, const struct rule *b, size_t bi)
+{
+	char *at;
+
+	if (b->resolve_on == NULL)
+		return;
+	if (lint_covers(l, b->match, b->resolve_on)) {
+		report(l, b->file, b->resolve_on_line,
+		    "resolve-on of rule '%s' never applies: the rule's match, tried first, "
+		    "holds for everything it matches", b->name);
+		return;
+	}
+	for (size_t i = 0; i < bi && l->steps > 0; i++) {
+		const struct rule *a = l->conf->rules[i];
+		if (!lint_covers(l, a->match, b->resolve_on) &&
+		    !lint_covers(l, a->resolve_on, b->resolve_on))
+			continue;
+		at = where(a, b->file);
+		report(l, b->file, b->resolve_on_line,
+		    "resolve-on of rule '%s' never applies: rule '%s' (%s) comes first and takes "
+		    "everything it matches", b->name, a->name, at);
+		free(at);
+		return;
+	}
+}
+
+/*
+ * Rules in order: after a rule that matches every event nothing else is
+ * reached (one warning each, so every dead rule has its line), before it
+ * each rule is held against the earlier ones.
+ */
+static const struct rule *
+lint_rules(struct lint *l)
+{
+	const struct conf *conf = l->conf;
+	const struct rule *all = NULL;
+	char *at;
+
+	for (size_t j = 0; j < conf->nrules; j++) {
+		const struct rule *b = conf->rules[j];
+		if (all != NULL) {
+			at = where(all, b->file);
+			report(l, b->file, b->line, "rule '%s' is never reached: rule '%s' (%s) %s "
+			    "every event", b->name, all->name, at, all->drop ? "drops" : "matches");
+			free(at);
+			continue;
+		}
+		if (!lint_shadowed(l, b, j))
+			lint_resolve_on(l, b, j);
+		if (match_all(l, b))
+			all = b;
+	}
+	return all;
+}
+
+static void
+lint_default(struct lint *l, const struct rule *all)
+{
+	const struct conf *conf = l->conf;
+	char *at;
+
+	if (all == NULL || conf->default_file == NULL || conf->default_action != CONF_DEFAULT_KEEP)
+		return;
+	at = where(all, conf->default_file);
+	report(l, conf->default_file, conf->default_line,
+	    "default %s never applies: rule '%s' (%s) matches every event",
+	    conf->ndefault_send > 0 ? "send" : "keep", all->name, at);
+	free(at);
+}
+
+static bool
+sends_to(const uint32_t *send, size_t n, size_t u)
+{
+	for (size_t i = 0; i < n; i++)
+		if (send[i] == u)
+			return true;
+	return false;
+}
+
+static void
+lint_upstreams(struct lint *l)
+{
+	const struct conf *conf = l->conf;
+	bool any = conf->ndefault_send > 0;
+
+	for (size_t i = 0; i < conf->nrules && !any; i++)
+		any = conf->rules[i]->nsend > 0;
+	if (conf->nupstreams > 0 && !any) {
+		/* One warning rather than one per upstream: the cause is the same. */
+		report(l, conf->upstreams[0].file, conf->upstreams[0].line,
+		    "no rule sends anywhere, so incidents stay on this host although upstream "
+		    "'%s' is configured (add send to a rule, or default send)",
+		    conf->upstreams[0].name);
+		return;
+	}
+	for (size_t u = 0; u < conf->nupstreams; u++) {
+		bool used = sends_to(conf->default_send, conf->ndefault_send, u);
+		for (size_t i = 0; i < conf->nrules && !used; i++)
+			used = sends_to(conf->rules[i]->send, conf->rules[i]->nsend, u);
+		if (!used)
+			report(l, conf->upstreams[u].file, conf->upstreams[u].line,
+			    "upstream '%s' is unused: no rule sends to it, nor does default send",
+			    conf->upstreams[u].name);
+	}
+}
+
+size_t
+conf_lint(const struct conf *conf, conf_lint_cb cb, void *arg)
+{
+	struct lint l = { .conf = conf, .cb = cb, .arg = arg, .steps = LINT_TOTAL_STEPS };
+
+	lint_default(&l, lint_rules(&l));
+	lint_upstreams(&l);
+	return l.count;
+}
