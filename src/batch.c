@@ -45,6 +45,7 @@ struct batch {
 	struct batch_participant parts[BATCH_MAX_PARTICIPANTS];
 	size_t nparts;
 	struct batch_stats stats;
+	struct latency commit_latency; /* of the last commits, fsyncs included */
 };
 
 /* Not the loop's cached time: a batch may be judged long after its iteration began. */
@@ -220,10 +221,14 @@ batch_flush(struct batch *b)
 		store_txn_abort(t);
 		return 0;
 	}
-	if (r < 0)
+	if (r < 0) {
 		store_txn_abort(t);
-	else
+	} else {
+		int64_t t0 = now_monotonic_usec();
 		r = store_txn_commit(t);
+		if (r >= 0)
+			latency_add(&b->commit_latency, now_monotonic_usec() - t0);
+	}
 	if (r < 0 && store_map_full(b->store) && b->redos < MAX_REDOS) {
 		b->redos++;
 		log_info("the state database's map was full; redoing the batch in a grown map");
@@ -311,6 +316,12 @@ batch_free(struct batch *b)
 	sd_event_source_disable_unref(b->timer);
 	sd_event_unref(b->event);
 	free(b);
+}
+
+void
+batch_commit_latency(const struct batch *b, struct latency_summary *out)
+{
+	latency_summarize(&b->commit_latency, out);
 }
 
 const struct batch_stats *

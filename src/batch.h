@@ -15,6 +15,8 @@
 
 #include <systemd/sd-event.h>
 
+#include "latency.h"
+
 struct batch;
 struct store;
 struct store_txn;
@@ -53,7 +55,7 @@ struct batch_participant {
  * fsync per few dozen lines into a few dozen a second.
  */
 #define BATCH_URGENT   (1 * 1000LL)
-#define BATCH_FIRED    (5 * 1000LL)
+#define BATCH_FIRED    (2 * 1000LL)
 #define BATCH_STATE    (20 * 1000LL)
 #define BATCH_LOG_ONLY (100 * 1000LL)
 
@@ -101,5 +103,7 @@ void batch_due(struct batch *b, int64_t within);
 int batch_flush(struct batch *b);
 
 const struct batch_stats *batch_get_stats(const struct batch *b);
+/* How long the last commits took (the fsyncs included). */
+void batch_commit_latency(const struct batch *b, struct latency_summary *out);
 
 #endif

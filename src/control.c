@@ -218,10 +218,16 @@ dispatch(struct client *cl, const char *line, size_t len)
 	if (control_verb_acting(rq.verb) && !may_act(ctl, &cl->peer))
 		reply = refuse(cl, &rq);
 	else {
-		if (control_verb_acting(rq.verb)) /* who changed what, for the record */
+		/*
+		 * An acting verb starts from what is durable and commits its own
+		 * change.  A reading one reads what is committed and forces no
+		 * commit: polling `show` must not turn into an fsync per request.
+		 */
+		if (control_verb_acting(rq.verb)) { /* who changed what, for the record */
 			log_info("control: %s by %s, pid %d", control_verb_name(rq.verb),
 			    control_peer_actor(&cl->peer), (int)cl->peer.pid);
-		batch_flush(ctl->d->batch);
+			batch_flush(ctl->d->batch);
+		}
 		reply = control_commands[rq.verb](ctl->d, &rq, &cl->peer);
 	}
 	control_request_clear(&rq);

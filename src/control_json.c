@@ -21,6 +21,7 @@
 #include "control_request.h"
 #include "daemon.h"
 #include "jsonutil.h"
+#include "latency.h"
 #include "event.h"
 #include "incident.h"
 #include "input_snmp.h"
@@ -178,13 +179,33 @@ control_json(struct daemon *d)
 }
 
 static json_t *
+latency_json(const struct latency_summary *l)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)l->count, "samples",
+	    (json_int_t)l->samples, "p50_usec", (json_int_t)l->p50, "p99_usec", (json_int_t)l->p99,
+	    "max_usec", (json_int_t)l->max);
+}
+
+/* Of the last commits, and of the last lines that fired an incident until it was durable. */
+static json_t *
+latencies_json(struct daemon *d)
+{
+	struct latency_summary commit, fired;
+
+	batch_commit_latency(d->batch, &commit);
+	pipeline_fired_latency(d->pipeline, &fired);
+	return json_pack("{s:o, s:o}", "commit", latency_json(&commit), "incident",
+	    latency_json(&fired));
+}
+
+static json_t *
 cmd_status(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
 	json_t *listeners = json_array();
 
 	inputs_foreach(d->inputs, listener_json, listeners);
 	snmp_input_foreach(d->snmp, listener_json, listeners);
-	return json_pack("{s:b, s:s, s:i, s:o, s:o, s:o, s:I, s:I, s:o?, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:b, s:s, s:i, s:o, s:o, s:o, s:I, s:I, s:o?, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "ok", 1, "version", PACKAGE_VERSION, "pid", (int)getpid(), "hostname",
 	    json_text(d->conf->hostname), "config", json_text(d->conf_path), "started",
 	    json_time(d->started_usec), "reloads", (json_int_t)d->reloads, "reload_failures",
@@ -192,7 +213,7 @@ cmd_status(struct daemon *d, const struct control_request *rq, struct control_pe
 	    d->last_reload_error ? json_text(d->last_reload_error) : NULL, "listeners", listeners,
 	    "events",
 	    events_json(pipeline_get_stats(d->pipeline)), "incidents", incidents_summary(d),
-	    "store", store_json(d), "control", control_json(d));
+	    "store", store_json(d), "control", control_json(d), "latency", latencies_json(d));
 }
 
 struct list_ctx {

@@ -2,7 +2,7 @@
  * pipeline.c - rules, then incidents, written into the open batch
  * (batch.c owns the transaction).  Each write says how soon it must be
  * durable: a delivery within BATCH_URGENT, an incident that fired within
- * BATCH_FIRED, other state (counts,
+ * BATCH_FIRED (2 ms), other state (counts,
  * timelines) within BATCH_STATE, raw-event log appends within
  * BATCH_LOG_ONLY; the batch also commits at BATCH_MAX_EVENTS events.
  */
@@ -115,10 +115,15 @@ batch_committed(void *arg)
 {
 	struct pipeline *p = arg;
 
+	int64_t now = now_realtime_usec();
+
 	p->stats.batches++;
 	p->batch_events = 0;
 	replay_clear(&p->replay);
 	sweep_committed(p);
+	for (size_t i = 0; i < p->nfired; i++)
+		latency_add(&p->fired_latency, now - p->fired_recv[i]);
+	p->nfired = 0;
 }
 
 /* The batch is lost, the events are not: the next batch writes them again. */
@@ -130,6 +135,7 @@ batch_rolled_back(void *arg)
 	p->stats.store_errors++;
 	p->batch_events = 0;
 	p->replay.applied = 0;
+	p->nfired = 0; /* the events fire again in the next batch */
 	sweep_rolled_back(p);
 }
 
@@ -154,6 +160,7 @@ batch_redo(void *arg)
 
 	p->batch_events = 0;
 	p->replay.applied = 0;
+	p->nfired = 0;
 	if ((p->txn = batch_txn(p->d->batch, BATCH_URGENT)) != NULL)
 		apply_held(p);
 }
@@ -499,6 +506,8 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 	if (fired) {
 		p->stats.triggered++;
 		mark_dirty(p, BATCH_FIRED);
+		if (p->nfired < FIRED_TRACKED)
+			p->fired_recv[p->nfired++] = ev->recv_usec;
 		if (inc.count > 1)
 			pipeline_timeline_state(p, &inc, ev->recv_usec, "threshold reached");
 		queue_trigger(p, rule, &inc, ev);
@@ -729,6 +738,12 @@ void
 pipeline_reconfigured(struct pipeline *p, const struct conf *old)
 {
 	sweep_reconfigured(p, old);
+}
+
+void
+pipeline_fired_latency(const struct pipeline *p, struct latency_summary *out)
+{
+	latency_summarize(&p->fired_latency, out);
 }
 
 const struct pipeline_stats *

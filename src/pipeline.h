@@ -62,5 +62,8 @@ int pipeline_resolve(struct pipeline *p, const char *key, const char *actor, con
  */
 void pipeline_reconfigured(struct pipeline *p, const struct conf *old);
 const struct pipeline_stats *pipeline_get_stats(const struct pipeline *p);
+/* From receiving the line that fired an incident to that incident being durable. */
+struct latency_summary;
+void pipeline_fired_latency(const struct pipeline *p, struct latency_summary *out);
 
 #endif

@@ -13,6 +13,7 @@
 #include <systemd/sd-event.h>
 
 #include "incident.h"
+#include "latency.h"
 #include "log.h"
 #include "outbox.h"
 #include "pipeline.h"
@@ -21,6 +22,7 @@ struct conf;
 struct rule;
 
 #define SWEEP_RULE_GONE (60 * USEC_PER_SEC) /* look again at incidents of a removed rule */
+#define FIRED_TRACKED	64 /* per batch */
 
 /*
  * Every accepted event not yet committed, packed: those of the open batch,
@@ -57,6 +59,14 @@ struct pipeline {
 	struct pipeline_stats stats;
 	struct log_ratelimit store_rl;
 	struct log_ratelimit fold_rl; /* max-open folding, once a minute at most */
+	/*
+	 * When the events that fired an incident in the open batch were
+	 * received (the first FIRED_TRACKED of them), and how long the last
+	 * ones took to be durable: a new line becoming an incident.
+	 */
+	int64_t fired_recv[FIRED_TRACKED];
+	size_t nfired;
+	struct latency fired_latency;
 };
 
 /* Counted and logged (rate-limited): a write into the batch failed. */

@@ -271,6 +271,27 @@ print_listeners(const struct opts *o, json_t *arr)
 	}
 }
 
+/* "p50 6.7 ms, p99 9.0 ms, max 9.3 ms" of one latency object. */
+static void
+print_quantiles(const char *what, json_t *l)
+{
+	if (jint(l, "samples") == 0) {
+		printf("  %s: none yet\n", what);
+		return;
+	}
+	printf("  %s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (last %lld)\n", what,
+	    (double)jint(l, "p50_usec") / 1000, (double)jint(l, "p99_usec") / 1000,
+	    (double)jint(l, "max_usec") / 1000, jint(l, "samples"));
+}
+
+static void
+print_latency(json_t *lat)
+{
+	printf("latency:\n");
+	print_quantiles("line to durable incident", json_object_get(lat, "incident"));
+	print_quantiles("commit", json_object_get(lat, "commit"));
+}
+
 static void
 print_status(const struct opts *o, json_t *r)
 {
@@ -300,6 +321,7 @@ print_status(const struct opts *o, json_t *r)
 	       "  closed: %lld resolved, %lld expired\n",
 	    jint(inc, "pending"), jint(inc, "triggered"), jint(inc, "acknowledged"),
 	    jint(inc, "resolved"), jint(inc, "expired"));
+	print_latency(json_object_get(r, "latency"));
 	printf("control: %lld clients\n  refused: %lld busy, %lld not permitted, %lld too "
 	       "large\n  dropped: %lld slow, %lld idle\n",
 	    jint(c, "clients"), jint(c, "refused_busy"), jint(c, "refused_permission"),

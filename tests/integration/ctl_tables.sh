@@ -48,6 +48,9 @@ key="it-host/service/$long/with/a/long/path/in/the/key"
 ctl incidents > "$T/incidents"; fits "$T/incidents" incidents
 ctl queue > "$T/queue"; fits "$T/queue" queue
 ctl status > "$T/status"; fits "$T/status" status
+# Each of the 3 incidents' line-to-durable time, and the commits', measured by triaged.
+ctl --json status | json "j['latency']['incident']['samples'] == 3 and j['latency']['commit']['samples'] >= 1 and 0 < j['latency']['incident']['max_usec'] < 10**7" | grep -qx True || fail "latency: $(ctl --json status | json "j['latency']")"
+grep -q "line to durable incident: p50" "$T/status" || fail "status lacks the latency"
 ctl show "it-host/service/web/with/a/long/path/in/the/key" > "$T/show"
 sed -n '/^timeline:/,$p' "$T/show" > "$T/timeline"; fits "$T/timeline" "show's timeline"
 grep -q "…" "$T/incidents" || fail "no cell was cut in incidents: $(cat "$T/incidents")"
