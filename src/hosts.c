@@ -169,7 +169,7 @@ host_map_add(struct host_map *m, size_t idx, const char *alias, size_t *owner)
 	return insert(m, idx, key, len, owner);
 }
 
-static const char *
+static const struct host *
 lookup(const struct host_map *m, const char *key, size_t len)
 {
 	const struct alias *a;
@@ -177,11 +177,11 @@ lookup(const struct host_map *m, const char *key, size_t len)
 	if (m == NULL || m->nslots == 0 || len == 0)
 		return NULL;
 	a = probe(m, key, len);
-	return a->key != NULL ? m->hosts[a->host].name : NULL;
+	return a->key != NULL ? &m->hosts[a->host] : NULL;
 }
 
-const char *
-hosts_canonical(const struct host_map *m, const char *s, size_t n)
+const struct host *
+hosts_lookup(const struct host_map *m, const char *s, size_t n)
 {
 	char key[HOSTS_NAME_MAX + 1];
 
@@ -191,9 +191,18 @@ hosts_canonical(const struct host_map *m, const char *s, size_t n)
 }
 
 const char *
+hosts_canonical(const struct host_map *m, const char *s, size_t n)
+{
+	const struct host *h = hosts_lookup(m, s, n);
+
+	return h != NULL ? h->name : NULL;
+}
+
+const char *
 hosts_by_sockaddr(const struct host_map *m, const struct sockaddr_storage *ss)
 {
 	char key[ADDR_KEY_LEN] = { 0 };
+	const struct host *h;
 
 	if (ss->ss_family == AF_INET6) {
 		memcpy(key + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
@@ -202,7 +211,8 @@ hosts_by_sockaddr(const struct host_map *m, const struct sockaddr_storage *ss)
 		memcpy(key + 13, &((const struct sockaddr_in *)ss)->sin_addr, 4);
 	} else
 		return NULL;
-	return lookup(m, key, sizeof(key));
+	h = lookup(m, key, sizeof(key));
+	return h != NULL ? h->name : NULL;
 }
 
 void

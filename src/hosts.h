@@ -53,7 +53,9 @@ int host_map_add(struct host_map *m, size_t idx, const char *alias, size_t *owne
  */
 int hosts_parse_addr(const char *s, size_t n, uint8_t addr[16]);
 
-/* The canonical name for a name or an address in text, or NULL. */
+/* The host a name or an address in text (not NUL-terminated) stands for, or NULL. */
+const struct host *hosts_lookup(const struct host_map *m, const char *s, size_t n);
+/* Its canonical name, or NULL. */
 const char *hosts_canonical(const struct host_map *m, const char *s, size_t n);
 /* The canonical name for a sender's address (AF_INET, AF_INET6), or NULL. */
 const char *hosts_by_sockaddr(const struct host_map *m, const struct sockaddr_storage *ss);

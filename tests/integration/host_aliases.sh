@@ -4,7 +4,8 @@
 # with snmpTrapAddress.0.  Without a host block the same port going down is
 # two incidents; after a reload that adds one, it is one incident (count 2)
 # under the canonical name, the original kept in {original-host}, and a
-# linkUp trap resolves what the syslog line opened.
+# linkUp trap resolves what the syslog line opened.  triaged -t warns
+# about a rule testing host against a name the block renames.
 . "$(dirname "$0")/lib.sh"
 
 command -v snmptrap >/dev/null || { echo "skip $SCENARIO: no snmptrap (package snmp)"; exit 77; }
@@ -76,6 +77,12 @@ host "sw2" {
 CONF
 "$TRIAGED" -t -c "$CONF" >/dev/null || fail "triaged -t refused the host block"
 ctl reload || fail "reload with the host block refused"
+# A rule on the name the block renames would never match: -t says so.
+{ cat "$CONF"; printf 'rule "mgmt" { match host "sw2-mgmt" }\n'; } > "$T/lint.conf"
+"$TRIAGED" -t -c "$T/lint.conf" 2>"$T/lint.err" || fail "-t failed on a warning"
+grep -q "lint.conf:[0-9]*: warning: rule 'mgmt' tests host against 'sw2-mgmt', a name of host 'sw2'" \
+	"$T/lint.err" || fail "no warning for a host test on an alias: $(cat "$T/lint.err")"
+if "$TRIAGED" -t -W -c "$T/lint.conf" 2>/dev/null; then fail "-t -W accepted it"; fi
 
 cisco SW2-MGMT down GigabitEthernet0/3
 send_trap 127.0.0.1 down 3
@@ -109,4 +116,4 @@ send_trap 127.0.0.1 down 7
 wait_incidents "{'sw2-mgmt/if/GigabitEthernet0/7', '127.0.0.1/if/GigabitEthernet0/7'} <= {i['key'] for i in j['incidents']}"
 ctl --json show "sw2/if/GigabitEthernet0/7" >/dev/null 2>&1 && fail "aliases outlived their reload"
 kill -0 "$TRIAGED_PID" || fail "triaged died"
-pass "syslog and trap for one port: two incidents without aliases, one (count 2) with; trap resolves it; unknown hostname by sender; snmpTrapAddress.0 of a relay; reload applies and removes the map"
+pass "syslog and trap for one port: two incidents without aliases, one (count 2) with; trap resolves it; unknown hostname by sender; snmpTrapAddress.0 of a relay; reload applies and removes the map; -t warns about a host test on an alias"
