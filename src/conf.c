@@ -1,9 +1,10 @@
 /*
  * conf.c - loads triaged.conf into a struct conf: the top-level statements,
  * include and the defaults; listeners are read by conf_listen.c, rules by
- * conf_rule.c and upstreams (and the send lists naming them) by conf_upstream.c.  A
- * load is all or nothing, so a reload with a broken file keeps the running
- * configuration, and every error names the file and line to fix.
+ * conf_rule.c, host aliases by conf_host.c and upstreams (and the send lists
+ * naming them) by conf_upstream.c.  A load is all or nothing, so a reload
+ * with a broken file keeps the running configuration, and every error names
+ * the file and line to fix.
  */
 #include "config.h"
 
@@ -16,12 +17,14 @@
 
 #include "conf.h"
 #include "conf_control.h"
+#include "conf_host.h"
 #include "conf_journal.h"
 #include "conf_lex.h"
 #include "conf_listen.h"
 #include "conf_rule.h"
 #include "conf_snmp.h"
 #include "conf_upstream.h"
+#include "hosts.h"
 #include "rules.h"
 
 #ifndef LOCALSTATEDIR
@@ -97,10 +100,7 @@ stmt_hostname(struct lex *lx, void *ctx, char **cause)
 	    (r = lex_expect_string(lx, "a host name", &s, cause)) < 0)
 		return r;
 	/* It goes into RFC 5424 headers and incident keys: printable ASCII only. */
-	for (size_t i = 0; s[i] != '\0' && r == 0; i++)
-		if (s[i] <= ' ' || s[i] > '~')
-			r = -EINVAL;
-	if (r < 0 || s[0] == '\0' || strlen(s) > 255) {
+	if (!conf_host_name_valid(s) || strlen(s) != lx->tok.len) {
 		free(s);
 		return lex_error(lx, lx->tok.line, cause,
 		    "hostname must be 1 to 255 printable characters without spaces");
@@ -437,12 +437,21 @@ stmt_journal(struct lex *lx, void *ctx, char **cause)
 	return conf_journal_parse(lx, p->conf, cause);
 }
 
+static int
+stmt_host(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+
+	return conf_host_parse(lx, p->conf, cause);
+}
+
 static const struct lex_keyword top_keywords[] = {
 	{ "control-admin-group", stmt_control_group },
 	{ "control-group", stmt_control_group },
 	{ "control-socket", stmt_control_socket },
 	{ "default", stmt_default },
 	{ "event-log", stmt_event_log },
+	{ "host", stmt_host },
 	{ "hostname", stmt_hostname },
 	{ "include", stmt_include },
 	{ "journal", stmt_journal },
@@ -580,6 +589,7 @@ conf_free(struct conf *conf)
 	free(conf->upstreams);
 	conf_snmp_clear(&conf->snmp);
 	conf_journal_clear(&conf->journal);
+	host_map_free(conf->hosts);
 	free(conf->default_send);
 	free(conf->default_file);
 	free(conf->path);

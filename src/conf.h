@@ -122,6 +122,7 @@ enum conf_snmp_level {
 
 struct cidr; /* rules.h */
 struct conf;
+struct host_map; /* hosts.h */
 
 /* `community "x" [from CIDR ...]`: v1/v2c, from anywhere when nfrom == 0. */
 struct conf_snmp_community {
@@ -233,6 +234,8 @@ struct conf {
 	size_t nupstreams;
 	struct conf_snmp snmp;
 	struct conf_journal journal;
+	/* `host NAME { ... }` blocks: aliases mapped to canonical names; NULL when none */
+	struct host_map *hosts;
 	uint64_t outbox_max; /* `outbox-max N`: pending deliveries kept, default 100000 */
 	uint64_t map_size;   /* `map-size SIZE`: the state database's first LMDB map, default 64M */
 	/* `retention { max-age D; max-resolved N }`: when resolved incidents are pruned */

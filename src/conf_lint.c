@@ -4,7 +4,8 @@
  * sees a match-all, identical matches, a condition that is one "and" term
  * of the later rule's, nested severity or facility ranges, a CIDR within a
  * CIDR and a trap OID under another.  What it cannot show it stays silent
- * about, so every warning it gives is true.
+ * about, so every warning it gives is true.  It also finds host tests
+ * against a name that a host block turns into another.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 
 #include "conf.h"
 #include "conf_lint.h"
+#include "hosts.h"
 #include "rules.h"
 #include "util.h"
 
@@ -181,17 +183,23 @@ report(struct lint *l, const char *file, int line, const char *fmt, ...)
 	l->count++;
 }
 
-/* Where rule r is, as seen from file: "line 3", or "other.conf:3" from another file. */
+/* Where file:line is, as seen from `from`: "line 3", or "other.conf:3" from another file. */
 static char *
-where(const struct rule *r, const char *file)
+where_at(const char *file, int line, const char *from)
 {
 	char *s;
 
-	if (strcmp(r->file, file) == 0)
-		xasprintf(&s, "line %d", r->line);
+	if (strcmp(file, from) == 0)
+		xasprintf(&s, "line %d", line);
 	else
-		xasprintf(&s, "%s:%d", r->file, r->line);
+		xasprintf(&s, "%s:%d", file, line);
 	return s;
+}
+
+static char *
+where(const struct rule *r, const char *file)
+{
+	return where_at(r->file, r->line, file);
 }
 
 static bool
@@ -266,6 +274,48 @@ lint_resolve_on(struct lint *l, const struct rule *b, size_t bi)
 	}
 }
 
+/* The first host = or != test in c against a name that is not canonical; NULL if none. */
+static const struct cond *
+alias_test(const struct host_map *m, const struct cond *c, const struct host **h)
+{
+	const struct cond *found;
+
+	if (c == NULL)
+		return NULL;
+	if (c->kind == COND_AND || c->kind == COND_OR || c->kind == COND_NOT) {
+		found = alias_test(m, c->a, h);
+		return found != NULL ? found : alias_test(m, c->b, h);
+	}
+	if (c->kind != COND_FIELD || (c->op != OP_EQ && c->op != OP_NE) ||
+	    strcmp(c->field, "host") != 0)
+		return NULL;
+	*h = hosts_lookup(m, c->value.p, c->value.n);
+	return *h != NULL && !str_eq_cstr(c->value, (*h)->name) ? c : NULL;
+}
+
+/*
+ * By the time rules run, an event's host is its host block's name
+ * (hosts.c): a test of host against another name of the block never holds
+ * (with !=, always does).  Once per condition; a capture named host would
+ * change what the test reads, so conditions with captures are left alone.
+ */
+static void
+lint_alias(struct lint *l, const struct rule *r, const struct cond *c, int line)
+{
+	const struct host *h = NULL;
+	const struct cond *t;
+	char *at;
+
+	if (l->conf->hosts == NULL || captures(c) || (t = alias_test(l->conf->hosts, c, &h)) == NULL)
+		return;
+	at = where_at(h->file, h->line, r->file);
+	report(l, r->file, line,
+	    "rule '%s' tests host against '%.*s', a name of host '%s' (%s): its events have "
+	    "host '%s' (original-host keeps the name they came with)",
+	    r->name, (int)t->value.n, t->value.p, h->name, at, h->name);
+	free(at);
+}
+
 /*
  * Rules in order: after a rule that matches every event nothing else is
  * reached (one warning each, so every dead rule has its line), before it
@@ -289,6 +339,8 @@ lint_rules(struct lint *l)
 		}
 		if (!lint_shadowed(l, b, j))
 			lint_resolve_on(l, b, j);
+		lint_alias(l, b, b->match, b->line);
+		lint_alias(l, b, b->resolve_on, b->resolve_on_line);
 		if (match_all(l, b))
 			all = b;
 	}

@@ -376,7 +376,7 @@ parse_primary(struct expr *e, struct cond **ret, char **cause)
 			return parse_trap(e, false, true, ret, cause);
 		if (strcmp(w, "var") == 0)
 			return parse_var(e, ret, cause);
-		if (trap_field(w) ||
+		if (trap_field(w) || strcmp(w, EVENT_ORIGINAL_HOST) == 0 ||
 		    strcmp(w, "host") == 0 || strcmp(w, "program") == 0 || strcmp(w, "pid") == 0 ||
 		    strcmp(w, "msgid") == 0 || strcmp(w, "message") == 0 ||
 		    (strncmp(w, "sd.", 3) == 0 && w[3] != '\0')) {
@@ -396,8 +396,8 @@ parse_primary(struct expr *e, struct cond **ret, char **cause)
 	tok_describe(&lx->tok, got, sizeof(got));
 	return lex_error(lx, lx->tok.line, cause,
 	    "unknown condition %s, expected one of: agent, community, enterprise, facility, "
-	    "field, host, message, msgid, not, pid, program, sd.ID.PARAM, severity, source, "
-	    "trap, under, user, var, version, an OID, '('", got);
+	    "field, host, message, msgid, not, original-host, pid, program, sd.ID.PARAM, "
+	    "severity, source, trap, under, user, var, version, an OID, '('", got);
 }
 
 static int

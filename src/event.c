@@ -155,6 +155,8 @@ event_get(const struct event *ev, struct str name, struct str *value)
 		*value = ev->message;
 	else if (str_eq_cstr(name, "source"))
 		*value = ev->source;
+	else if (str_eq_cstr(name, EVENT_ORIGINAL_HOST))
+		*value = ev->host; /* not renamed by a host alias (hosts.c) */
 	else if (str_eq_cstr(name, "facility")) {
 		const char *s = event_facility_name(ev->facility);
 		*value = str_make(s, strlen(s));

@@ -35,6 +35,12 @@ enum event_source {
  */
 #define EVENT_MAX_FIELDS 64
 
+/*
+ * The field that keeps the host an event came with when a host alias gave
+ * it its device's canonical name (hosts.c); without it, it reads as host.
+ */
+#define EVENT_ORIGINAL_HOST "original-host"
+
 struct event_field {
 	struct str name;
 	struct str value;
@@ -51,7 +57,11 @@ struct event {
 	int32_t tz_offset_min;	   /* offset the sender stated (RFC 5424/ISO), else 0 */
 	int64_t recv_usec;	   /* when triaged received it, UTC */
 
-	struct str host;    /* HOSTNAME, else the sender's address as text */
+	/*
+	 * HOSTNAME, else the sender's address as text; a trap's agent (hosts.c
+	 * then gives it the device's canonical name, see EVENT_ORIGINAL_HOST).
+	 */
+	struct str host;
 	struct str program; /* APP-NAME / TAG; "" when absent */
 	struct str pid;	    /* PROCID; "" when absent */
 	struct str msgid;   /* MSGID; "" when absent */

@@ -3,7 +3,9 @@
  * and the conversion of a trap or inform PDU into a struct event: the trap
  * OID (v1 traps mapped to their v2 form, RFC 3584 section 3.1), one field
  * per varbind under its MIB name and its numeric OID, and a message
- * rendered the way snmptrapd prints a trap.
+ * rendered the way snmptrapd prints a trap.  The host is the device the
+ * trap is about: snmpTrapAddress.0 when a relay names it, else a v1 trap's
+ * agent address, else (as the input set it) the sender.
  */
 #include "config.h"
 
@@ -33,6 +35,7 @@ static const oid sysuptime_oid[] = { 1, 3, 6, 1, 2, 1, 1, 3, 0 };
 static const oid trapoid_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
 static const oid enterprise_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 3, 0 };
 static const oid generic_base[] = { 1, 3, 6, 1, 6, 3, 1, 1, 5 }; /* snmpTraps */
+static const oid trap_address_oid[] = { 1, 3, 6, 1, 6, 3, 18, 1, 3, 0 }; /* snmpTrapAddress.0 */
 
 /*
  * Names known without any MIB file (Debian ships none of the IETF
@@ -367,6 +370,9 @@ add_identity(netsnmp_pdu *pdu, struct event *ev)
 	snprintf(buf, sizeof(buf), "%u.%u.%u.%u", pdu->agent_addr[0], pdu->agent_addr[1],
 	    pdu->agent_addr[2], pdu->agent_addr[3]);
 	add_field_text(ev, "agent", buf);
+	/* The device, even through a relay; 0.0.0.0 is an agent that did not say. */
+	if (strcmp(buf, "0.0.0.0") != 0)
+		ev->host = event_scratch_put(ev, buf, strlen(buf));
 	if (pdu->enterprise != NULL) {
 		oid_numeric(pdu->enterprise, pdu->enterprise_length, buf, sizeof(buf));
 		add_field_text(ev, "enterprise", buf);
@@ -471,6 +477,23 @@ add_trap_oid(struct event *ev, const oid *o, size_t n, char *msg, size_t *len, s
 	msg[*len] = '\0';
 }
 
+/*
+ * snmpTrapAddress.0 (SNMP-COMMUNITY-MIB): a proxy or forwarder that relays
+ * a trap names the device it came from here (RFC 3584 3.1), and that
+ * device, not the relay, is the event's host.
+ */
+static void
+relayed_from(struct event *ev, const netsnmp_variable_list *v)
+{
+	char buf[32];
+
+	if (v->type != ASN_IPADDRESS || v->val_len != 4 || v->val.string == NULL)
+		return;
+	snprintf(buf, sizeof(buf), "%u.%u.%u.%u", v->val.string[0], v->val.string[1],
+	    v->val.string[2], v->val.string[3]);
+	ev->host = event_scratch_put(ev, buf, strlen(buf));
+}
+
 void
 snmp_event_from_pdu(netsnmp_pdu *pdu, struct event *ev)
 {
@@ -517,6 +540,8 @@ snmp_event_from_pdu(netsnmp_pdu *pdu, struct event *ev)
 			add_field_text(ev, "enterprise", buf);
 			continue;
 		}
+		if (oid_is(v->name, v->name_length, trap_address_oid, ARRAY_SIZE(trap_address_oid)))
+			relayed_from(ev, v);
 		add_var(ev, v);
 		render_var(msg, sizeof(msg), &len, v, first, ev->charset);
 		first = false;

@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "event_pack.h"
+#include "hosts.h"
 #include "incident.h"
 #include "log.h"
 #include "outbox.h"
@@ -560,6 +561,8 @@ pipeline_submit(struct pipeline *p, struct event *ev)
 {
 	/* Before anything reads it: rules, keys, the store and every output see valid text. */
 	event_normalize(ev);
+	/* Then the device's one name, also in the copy a redo replays, whatever the config by then. */
+	hosts_apply(p->d->conf->hosts, ev);
 	p->stats.received++;
 	if (ev->flags & EVENT_MALFORMED)
 		p->stats.malformed++;

@@ -45,6 +45,7 @@ enum {
 	FIELD_SOURCE,
 	FIELD_FACILITY,
 	FIELD_SEVERITY,
+	FIELD_ORIGINAL_HOST,
 };
 
 static const char *const fixed_fields[] = {
@@ -52,6 +53,7 @@ static const char *const fixed_fields[] = {
 	[FIELD_PID] = "pid",		 [FIELD_MSGID] = "msgid",
 	[FIELD_MESSAGE] = "message",	 [FIELD_SOURCE] = "source",
 	[FIELD_FACILITY] = "facility", [FIELD_SEVERITY] = "severity",
+	[FIELD_ORIGINAL_HOST] = EVENT_ORIGINAL_HOST,
 };
 
 static int
@@ -90,6 +92,8 @@ field_value(const struct event *ev, int id, struct str name)
 	/* Short constant names; only conditions and templates that ask pay for strlen. */
 	case FIELD_FACILITY: return cstr(event_facility_name(ev->facility));
 	case FIELD_SEVERITY: return cstr(event_severity_name(ev->severity));
+	/* Set as a field when a host alias renamed the host; else the host is the original. */
+	case FIELD_ORIGINAL_HOST: return ev->host;
 	default: return STR_EMPTY;
 	}
 }
@@ -482,7 +486,7 @@ template_field_known(struct str name, const char *const *known, size_t nknown)
 	static const char *const builtin[] = {
 		"host", "program", "pid", "msgid", "message", "source", "facility", "severity",
 		"rule", "seq", "trap", "trap-oid", "community", "user", "version", "agent",
-		"enterprise", "uptime",
+		"enterprise", "uptime", EVENT_ORIGINAL_HOST,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(builtin); i++)

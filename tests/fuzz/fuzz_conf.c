@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "conf_lint.h"
+#include "hosts.h"
 #include "rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,6 +44,7 @@ run_rules(const struct conf *conf)
 	ev.message = STR_LIT(msg);
 	ev.severity = 3;
 	event_add_field(&ev, STR_LIT("sd.meta.x"), STR_LIT("1"));
+	hosts_apply(conf->hosts, &ev);
 	if (rules_eval(conf->rules, conf->nrules, &ev, &r) != RULES_NONE) {
 		if (r->key != NULL)
 			template_expand(r->key, &ev, buf, sizeof(buf));

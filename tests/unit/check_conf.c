@@ -217,9 +217,9 @@ START_TEST(test_lex_limits)
 	/* Exactly the limit is fine, and line numbers keep counting. */
 	memcpy(big + LEX_MAX_FILE - 5, "foo\n", 4);
 	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: control-admin-group, "
-			 "control-group, control-socket, default, event-log, hostname, include, "
-			 "journal, listen, map-size, max-message, outbox-max, retention, rule, snmp, "
-			 "state-dir, upstream",
+			 "control-group, control-socket, default, event-log, host, hostname, "
+			 "include, journal, listen, map-size, max-message, outbox-max, retention, "
+			 "rule, snmp, state-dir, upstream",
 	    LEX_MAX_FILE - 4);
 	big[LEX_MAX_FILE] = '\0';
 	load_err(big, want);
@@ -426,9 +426,9 @@ START_TEST(test_setting_errors)
 	load_err("hostname\n", "1: expected a host name, got end of line");
 	load_err("hostname a b\n", "1: expected end of statement, got 'b'");
 	load_err("\n\nfoo bar\n", "3: unknown keyword 'foo', expected one of: control-admin-group, "
-				  "control-group, control-socket, default, event-log, hostname, include, "
-				  "journal, listen, map-size, max-message, outbox-max, retention, rule, "
-				  "snmp, state-dir, upstream");
+				  "control-group, control-socket, default, event-log, host, "
+				  "hostname, include, journal, listen, map-size, max-message, "
+				  "outbox-max, retention, rule, snmp, state-dir, upstream");
 	load_err("\"hostname\" x\n", "1: expected a keyword, got \"hostname\"");
 	load_err("}\n", "1: expected a keyword, got '}'");
 	load_err("hostname a $\n", "1: unexpected character '$'");
@@ -648,8 +648,8 @@ START_TEST(test_rule_errors)
 	load_err("rule x { match host < a }\n", "1: host compares with = != ~ !~, not '<'");
 	load_err("rule x { match colour = red }\n",
 	    "1: unknown condition 'colour', expected one of: agent, community, enterprise, "
-	    "facility, field, host, message, msgid, not, pid, program, sd.ID.PARAM, severity, "
-	    "source, trap, under, user, var, version, an OID, '('");
+	    "facility, field, host, message, msgid, not, original-host, pid, program, "
+	    "sd.ID.PARAM, severity, source, trap, under, user, var, version, an OID, '('");
 	load_err("rule x { match host a program b }\n",
 	    "1: expected end of statement, got 'program'");
 	load_err("rule x {\n match (host a or\n  host b\n", "4: expected 'and', 'or' or ')' to "

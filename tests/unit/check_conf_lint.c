@@ -269,6 +269,26 @@ START_TEST(test_no_false_warnings)
 }
 END_TEST
 
+/* A host test against an alias of a host block never holds: events carry the block's name. */
+START_TEST(test_host_alias)
+{
+	expect("host \"sw2\" {\n address 192.0.2.12\n name \"sw2-mgmt\"\n}\n"
+	       "rule \"a\" { match host = \"SW2-mgmt\" and program \"x\" }\n"
+	       "rule \"b\" {\n match program \"y\"\n resolve-on not host 192.0.2.12\n}\n",
+	    "t.conf:5: rule 'a' tests host against 'SW2-mgmt', a name of host 'sw2' (line 1): its "
+	    "events have host 'sw2' (original-host keeps the name they came with)",
+	    "t.conf:8: rule 'b' tests host against '192.0.2.12', a name of host 'sw2' (line 1): "
+	    "its events have host 'sw2' (original-host keeps the name they came with)",
+	    NULL);
+	/* The canonical name, original-host, a regex, a host no block has: nothing to say. */
+	expect("host \"sw2\" { name \"sw2-mgmt\" }\n"
+	       "rule \"a\" { match host \"sw2\" and program \"a\" }\n"
+	       "rule \"b\" { match original-host \"sw2-mgmt\" and program \"b\" }\n"
+	       "rule \"c\" { match host ~ \"^sw2-mgmt$\" and program \"c\" }\n"
+	       "rule \"d\" { match host \"web1\" }\n", NULL);
+}
+END_TEST
+
 /* Two rules in different files: the earlier one is named by file:line. */
 START_TEST(test_other_file)
 {
@@ -318,6 +338,7 @@ main(void)
 	tcase_add_test(tc, test_default_unreached);
 	tcase_add_test(tc, test_upstreams);
 	tcase_add_test(tc, test_no_false_warnings);
+	tcase_add_test(tc, test_host_alias);
 	tcase_add_test(tc, test_other_file);
 	tcase_add_test(tc, test_bounded);
 	suite_add_tcase(s, tc);

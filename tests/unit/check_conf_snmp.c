@@ -182,6 +182,19 @@ static const uint8_t v1_specific[] = {
 	0x06, 0x01, 0x02, 0x01, 0x02, 0x02, 0x01, 0x01, 0x05, 0x02, 0x01, 0x05,
 };
 
+/* v2c linkDown ifIndex.3 relayed by a forwarder: snmpTrapAddress.0 = 192.0.2.12. */
+static const uint8_t v2c_relayed[] = {
+	0x30, 0x65, 0x02, 0x01, 0x01, 0x04, 0x06, 0x70, 0x75, 0x62, 0x6c, 0x69,
+	0x63, 0xa7, 0x58, 0x02, 0x01, 0x01, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00,
+	0x30, 0x4d, 0x30, 0x0e, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x02, 0x01, 0x01,
+	0x03, 0x00, 0x43, 0x02, 0x03, 0xe8, 0x30, 0x17, 0x06, 0x0a, 0x2b, 0x06,
+	0x01, 0x06, 0x03, 0x01, 0x01, 0x04, 0x01, 0x00, 0x06, 0x09, 0x2b, 0x06,
+	0x01, 0x06, 0x03, 0x01, 0x01, 0x05, 0x03, 0x30, 0x0f, 0x06, 0x0a, 0x2b,
+	0x06, 0x01, 0x02, 0x01, 0x02, 0x02, 0x01, 0x01, 0x03, 0x02, 0x01, 0x03,
+	0x30, 0x11, 0x06, 0x09, 0x2b, 0x06, 0x01, 0x06, 0x03, 0x12, 0x01, 0x03,
+	0x00, 0x40, 0x04, 0xc0, 0x00, 0x02, 0x0c,
+};
+
 static void
 assert_field(const char *name, const char *want)
 {
@@ -220,6 +233,7 @@ START_TEST(test_convert_v2c)
 	assert_field("IF-MIB::ifDescr", "eth3");
 	assert_field("var.1.3.6.1.2.1.2.2.1.2", "eth3");
 	assert_field("var.1.3.6.1.4.1.99999.7.1", "42"); /* no MIB: the whole OID */
+	assert_field("host", ""); /* left to the input: the sender */
 	ck_assert_msg(str_eq_cstr(ev.message, "IF-MIB::linkDown IF-MIB::ifIndex.3 = INTEGER: 3, "
 	    "IF-MIB::ifDescr.3 = STRING: eth3, SNMPv2-SMI::enterprises.99999.7.1 = INTEGER: 42"),
 	    "message: %.*s", (int)ev.message.n, ev.message.p);
@@ -257,9 +271,22 @@ START_TEST(test_convert_v1)
 	assert_field("trap-oid", "1.3.6.1.4.1.8072.3.0.17");
 	assert_field("version", "1");
 	assert_field("agent", "10.1.2.3");
+	assert_field("host", "10.1.2.3"); /* the agent, not the sender */
 	assert_field("enterprise", "1.3.6.1.4.1.8072.3");
 	assert_field("uptime", "555");
 	assert_field("IF-MIB::ifIndex", "5");
+	event_free(&ev);
+}
+END_TEST
+
+/* A forwarder names the device in snmpTrapAddress.0: that is the host. */
+START_TEST(test_convert_relayed)
+{
+	ck_assert_int_eq(snmp_input_parse_packet(v2c_relayed, sizeof(v2c_relayed), &ev), 0);
+	assert_field("trap-oid", "1.3.6.1.6.3.1.1.5.3");
+	assert_field("IF-MIB::ifIndex", "3");
+	assert_field("var.1.3.6.1.6.3.18.1.3.0", "192.0.2.12"); /* no MIB loaded names it */
+	assert_field("host", "192.0.2.12");
 	event_free(&ev);
 }
 END_TEST
@@ -291,6 +318,7 @@ conf_snmp_suite(void)
 	tcase_add_test(tc, test_convert_v2c);
 	tcase_add_test(tc, test_convert_builtin);
 	tcase_add_test(tc, test_convert_v1);
+	tcase_add_test(tc, test_convert_relayed);
 	tcase_add_test(tc, test_convert_garbage);
 	suite_add_tcase(s, tc);
 	return s;
