@@ -177,14 +177,41 @@ control_json(struct daemon *d)
 	    "dropped_idle", (json_int_t)st.dropped_idle, "too_large", (json_int_t)st.too_large);
 }
 
+static void
+upstream_json(const struct outbox_health *h, void *arg)
+{
+	json_t *o = json_pack("{s:o, s:s, s:b, s:I, s:o, s:o, s:o, s:o?}", "name",
+	    json_text(h->name), "state", outbox_up_state_name(h->state), "configured",
+	    h->configured, "queued", (json_int_t)h->queued, "oldest", json_time(h->oldest),
+	    "down_since", json_time(h->down_since), "last_success", json_time(h->last_success),
+	    "last_error", h->last_error ? json_text(h->last_error) : NULL);
+
+	json_object_set_new(o, "in_flight", json_integer(h->in_flight));
+	json_object_set_new(o, "delivered", json_integer((json_int_t)h->delivered));
+	json_object_set_new(o, "failures", json_integer((json_int_t)h->failures));
+	json_array_append_new(arg, o);
+}
+
+static json_t *
+upstreams_json(struct daemon *d)
+{
+	json_t *arr = json_array();
+
+	if (d->outbox != NULL)
+		outbox_health_foreach(d->outbox, upstream_json, arr);
+	return arr;
+}
+
 static json_t *
 cmd_status(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
-	json_t *listeners = json_array();
+	json_t *listeners = json_array(), *j;
+	struct outbox_stats st;
 
 	inputs_foreach(d->inputs, listener_json, listeners);
 	snmp_input_foreach(d->snmp, listener_json, listeners);
-	return json_pack("{s:b, s:s, s:i, s:o, s:o, s:o, s:I, s:I, s:o?, s:o, s:o, s:o, s:o, s:o}",
+	outbox_get_stats(d->outbox, &st);
+	j = json_pack("{s:b, s:s, s:i, s:o, s:o, s:o, s:I, s:I, s:o?, s:o, s:o, s:o, s:o, s:o}",
 	    "ok", 1, "version", PACKAGE_VERSION, "pid", (int)getpid(), "hostname",
 	    json_text(d->conf->hostname), "config", json_text(d->conf_path), "started",
 	    json_time(d->started_usec), "reloads", (json_int_t)d->reloads, "reload_failures",
@@ -193,6 +220,11 @@ cmd_status(struct daemon *d, const struct control_request *rq, struct control_pe
 	    "events",
 	    events_json(pipeline_get_stats(d->pipeline)), "incidents", incidents_summary(d),
 	    "store", store_json(d), "control", control_json(d));
+	json_object_set_new(j, "upstreams", upstreams_json(d));
+	json_object_set_new(j, "outbox", json_pack("{s:I, s:I, s:I}", "pending",
+	    (json_int_t)st.pending, "delivered", (json_int_t)st.delivered, "dead",
+	    (json_int_t)st.dead));
+	return j;
 }
 
 struct list_ctx {

@@ -124,6 +124,7 @@ outbox_forget(struct outbox *o, struct item *it)
 {
 	bool counted = !it->dead && !item_leaving(it);
 
+	outbox_health_item_out(o, it);
 	shed_del(&o->shed, it);
 	keyq_remove(o->buckets, it);
 	if (it->prev)
@@ -188,7 +189,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 	int64_t initial = cu ? cu->backoff_initial : USEC_PER_SEC;
 	int64_t max = cu ? cu->backoff_max : 300 * USEC_PER_SEC;
 
-	set_error(&u->last_error, why);
+	outbox_health_verdict(o, u, v, why, now);
 	if (v == OUTBOX_DELIVERED) {
 		u->delivered++;
 		o->stats.delivered++;
@@ -208,6 +209,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 		note_timeline(o, it, "delivered", why);
 		return;
 	}
+	set_error(&u->last_error, why);
 	u->failures++;
 	u->failing = true;
 	it->attempts++;
@@ -428,7 +430,9 @@ outbox_append(struct outbox *o, struct item *it)
 	o->tail = it;
 	if (it->dead)
 		return;
-	keyq_append(o->buckets, &outbox_upstream_get(o, it->upstream)->heap, it);
+	struct upstream_state *u = outbox_upstream_get(o, it->upstream);
+	keyq_append(o->buckets, &u->heap, it);
+	outbox_health_item_in(u, it);
 	if (it->action == OUTBOX_TRIGGER)
 		shed_add(&o->shed, it);
 }

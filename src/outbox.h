@@ -42,6 +42,27 @@ struct outbox_stats {
 	uint64_t pending, in_flight; /* now */
 };
 
+/* An upstream's health, as status shows it. */
+enum outbox_up_state {
+	OUTBOX_UP_OK = 0,  /* answering (or not asked yet) */
+	OUTBOX_UP_FAILING, /* its last answers were failures: refused, timeouts, 5xx */
+	OUTBOX_UP_HELD,	   /* 401/403/404: held until the config changes or backoff-max */
+	OUTBOX_UP_PAUSED,  /* 429: paused for Retry-After */
+};
+
+struct outbox_health {
+	const char *name;
+	enum outbox_up_state state;
+	bool configured;
+	size_t queued;	      /* deliveries waiting for it, dead letters aside */
+	int64_t oldest;	      /* when its oldest queued one was made; 0: none */
+	int64_t down_since;   /* failing or held since (realtime usec); 0 when up */
+	int64_t last_success; /* 0: none since the start */
+	const char *last_error; /* its last answer's, or NULL */
+	uint64_t delivered, failures;
+	unsigned in_flight;
+};
+
 int outbox_new(struct daemon *d, struct outbox **ret);
 void outbox_free(struct outbox *o); /* NULL-safe; cancels requests in flight */
 
@@ -87,6 +108,11 @@ int outbox_retry(struct outbox *o, uint64_t seq);
 /* Remove a delivery that is not in flight, committed at once; -ENOENT, -EBUSY, -errno. */
 int outbox_drop(struct outbox *o, uint64_t seq);
 void outbox_get_stats(const struct outbox *o, struct outbox_stats *st);
+
+/* Each upstream's health, configured or still holding deliveries: O(upstreams). */
+typedef void outbox_health_fn(const struct outbox_health *h, void *arg);
+void outbox_health_foreach(struct outbox *o, outbox_health_fn *fn, void *arg);
+const char *outbox_up_state_name(enum outbox_up_state s);
 
 const char *outbox_action_name(enum outbox_action a);
 

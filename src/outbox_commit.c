@@ -78,6 +78,7 @@ retry_apply(struct outbox *o, struct item *it)
 		o->npending++;
 		/* Back into its key queue in sequence order: before its own resolve. */
 		keyq_append(o->buckets, &u->heap, it);
+		outbox_health_item_in(u, it);
 		if (it->action == OUTBOX_TRIGGER)
 			shed_add(&o->shed, it);
 	}
@@ -245,6 +246,7 @@ bury(struct outbox *o, struct item *it)
 	item_payload_drop(it); /* in its dead record */
 	o->npending--;
 	shed_del(&o->shed, it);
+	outbox_health_item_out(o, it);
 	keyq_remove(o->buckets, it);
 }
 

@@ -30,9 +30,18 @@ struct upstream_state {
 	unsigned in_flight;
 	bool failing; /* the last answer was a failure: a success ends the backoff */
 	int64_t recovered_at; /* when a success last ended it */
-	struct keyq_heap heap; /* its key queues whose head may be sent */
+	struct keyq_heap heap; /* its key queues whose head may be sent (and their depth) */
 	uint64_t delivered, failures;
-	struct errtext *last_error; /* its last answer's, shared with what failed so */
+	struct errtext *last_error; /* its last failure's, shared with what failed so */
+	/*
+	 * Health (outbox_health.c): its oldest delivery in a key queue, found
+	 * again lazily from the list by seq when that one leaves; when it went
+	 * down (failing or held; 0: up); its last success; when "failing" was
+	 * last logged, and whether for this outage (else neither is its end).
+	 */
+	struct item *oldest;
+	int64_t down_since, last_success, announced_at;
+	bool announced;
 };
 
 struct outbox {
@@ -62,6 +71,12 @@ void outbox_schedule(struct outbox *o); /* run the scheduler soon */
 void outbox_append(struct outbox *o, struct item *it);
 void outbox_forget(struct outbox *o, struct item *it); /* out of memory, freed */
 struct item *outbox_item_by_seq(struct outbox *o, uint64_t seq);
+
+/* outbox_health.c: what the status, the log and STATUS= say of each upstream. */
+void outbox_health_verdict(struct outbox *o, struct upstream_state *u, enum outbox_verdict v,
+    const char *why, int64_t now);
+void outbox_health_item_in(struct upstream_state *u, struct item *it); /* into a key queue */
+void outbox_health_item_out(struct outbox *o, struct item *it);	     /* before it leaves one */
 
 /* outbox_commit.c: the outbox's batch participant hooks. */
 int outbox_commit_prepare(struct store_txn *t, void *arg);

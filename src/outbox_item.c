@@ -389,6 +389,7 @@ keyq_append(struct keyq **buckets, struct keyq_heap *heap, struct item *it)
 	it->key = q->id + strlen(it->upstream) + 1;
 	it->q = q;
 	it->qnext = NULL;
+	q->heap->items++;
 	if (q->tail == NULL || q->tail->seq <= it->seq) {
 		if (q->tail)
 			q->tail->qnext = it;
@@ -437,6 +438,7 @@ keyq_remove(struct keyq **buckets, struct item *it)
 	for (pp = &q->head; *pp != it; pp = &(*pp)->qnext)
 		;
 	*pp = it->qnext;
+	q->heap->items--;
 	if (q->tail == it) {
 		q->tail = NULL;
 		for (struct item *x = q->head; x != NULL; x = x->qnext)

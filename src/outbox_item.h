@@ -113,6 +113,7 @@ item_busy(const struct item *it)
 struct keyq_heap {
 	struct keyq **v;
 	size_t n, cap;
+	size_t items; /* in its upstream's key queues, sendable or not: its depth */
 };
 
 #define KEYQ_IDLE SIZE_MAX /* keyq.hidx when not in its heap */

@@ -271,6 +271,34 @@ print_listeners(const struct opts *o, json_t *arr)
 	}
 }
 
+/*
+ * UPSTREAM STATE QUEUED OLDEST LAST OK LAST ERROR: 80 columns, the error
+ * takes what is left; ages relative (absolute with --wide).
+ */
+static void
+print_status_upstreams(const struct opts *o, json_t *arr)
+{
+	char queued[24], oldest[64], last_ok[64];
+	size_t i;
+	json_t *u;
+
+	if (json_array_size(arr) == 0)
+		return;
+	printf("%-14s %-7s %6s %-8s %-8s %s\n", "UPSTREAM", "STATE", "QUEUED", "OLDEST", "LAST OK",
+	    "LAST ERROR");
+	json_array_foreach(arr, i, u) {
+		snprintf(queued, sizeof(queued), "%6lld", jint(u, "queued"));
+		when(o, jstr(u, "oldest"), true, oldest, sizeof(oldest));
+		when(o, jstr(u, "last_success"), true, last_ok, sizeof(last_ok));
+		cell(o, jstr(u, "name"), 14, false);
+		cell(o, jstr(u, "state"), 7, false);
+		cell(o, queued, 6, false);
+		cell(o, oldest, 8, false);
+		cell(o, last_ok, 8, false);
+		cell(o, jstr(u, "last_error"), 31, true);
+	}
+}
+
 static void
 print_status(const struct opts *o, json_t *r)
 {
@@ -305,6 +333,7 @@ print_status(const struct opts *o, json_t *r)
 	    jint(c, "clients"), jint(c, "refused_busy"), jint(c, "refused_permission"),
 	    jint(c, "too_large"), jint(c, "dropped_slow"), jint(c, "dropped_idle"));
 	print_listeners(o, json_object_get(r, "listeners"));
+	print_status_upstreams(o, json_object_get(r, "upstreams"));
 }
 
 /* STATE SEVERITY COUNT LAST SEEN KEY SUMMARY: 80 columns, the summary takes what is left. */

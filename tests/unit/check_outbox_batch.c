@@ -5,7 +5,8 @@
  * a failed commit (a fake participant's prepare fails it) or a batch redone
  * in a grown map, memory equals the store; a shed trigger takes its
  * acknowledge and resolve with it; a retried dead trigger goes back before
- * its own resolve.
+ * its own resolve; the per-upstream depth and oldest delivery follow the
+ * queue.
  */
 #include "config.h"
 
@@ -126,8 +127,8 @@ teardown(void)
 	batch_free(d.batch);
 	store_close(d.store);
 	sd_event_unref(d.event);
-	conf_free(confs[0]);
-	conf_free(confs[1]);
+	for (size_t i = 0; i < ARRAY_SIZE(confs); i++)
+		conf_free(confs[i]);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
 }
@@ -520,6 +521,64 @@ START_TEST(unreadable_stored_payload_is_dead_lettered)
 }
 END_TEST
 
+struct health_seen {
+	size_t n, queued;
+	int64_t oldest;
+};
+
+static void
+health_cb(const struct outbox_health *h, void *arg)
+{
+	struct health_seen *s = arg;
+
+	s->n++;
+	s->queued = h->queued;
+	s->oldest = h->oldest;
+}
+
+static struct health_seen
+health(void)
+{
+	struct health_seen s = { 0 };
+
+	outbox_health_foreach(d.outbox, health_cb, &s);
+	return s;
+}
+
+/* An upstream's depth and oldest delivery follow what comes and goes, dead letters aside. */
+START_TEST(health_counts_and_oldest)
+{
+	int64_t first, second;
+
+	ck_assert_uint_eq(health().n, 0); /* not configured, nothing queued */
+	ck_assert_int_eq(push(1, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(push(2, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	first = d.outbox->head->created;
+	second = d.outbox->tail->created;
+	ck_assert_uint_eq(health().n, 1);
+	ck_assert_uint_eq(health().queued, 2);
+	ck_assert_int_eq(health().oldest, first);
+	ck_assert_int_eq(outbox_drop(d.outbox, 1), 0);
+	ck_assert_uint_eq(health().queued, 1);
+	ck_assert_int_eq(health().oldest, second);
+	ck_assert_int_eq(outbox_drop(d.outbox, 2), 0);
+	ck_assert_uint_eq(health().n, 0);
+}
+END_TEST
+
+START_TEST(health_leaves_dead_letters_aside)
+{
+	dead_trigger_then_resolve(); /* the dead one is not queued */
+	ck_assert_uint_eq(health().queued, 1);
+	ck_assert_int_eq(health().oldest, d.outbox->tail->created);
+	ck_assert_int_eq(outbox_retry(d.outbox, 1), 1); /* back, and the oldest again */
+	ck_assert_uint_eq(health().queued, 2);
+	ck_assert_int_eq(health().oldest, d.outbox->head->created);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -538,6 +597,8 @@ main(void)
 	tcase_add_test(tc, loaded_errors_are_shared);
 	tcase_add_test(tc, listing_is_bounded);
 	tcase_add_test(tc, unreadable_stored_payload_is_dead_lettered);
+	tcase_add_test(tc, health_counts_and_oldest);
+	tcase_add_test(tc, health_leaves_dead_letters_aside);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
