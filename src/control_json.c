@@ -221,9 +221,9 @@ cmd_status(struct daemon *d, const struct control_request *rq, struct control_pe
 	    events_json(pipeline_get_stats(d->pipeline)), "incidents", incidents_summary(d),
 	    "store", store_json(d), "control", control_json(d));
 	json_object_set_new(j, "upstreams", upstreams_json(d));
-	json_object_set_new(j, "outbox", json_pack("{s:I, s:I, s:I}", "pending",
+	json_object_set_new(j, "outbox", json_pack("{s:I, s:I, s:I, s:I}", "pending",
 	    (json_int_t)st.pending, "delivered", (json_int_t)st.delivered, "dead",
-	    (json_int_t)st.dead));
+	    (json_int_t)st.dead, "suppressed", (json_int_t)st.suppressed));
 	return j;
 }
 
@@ -357,12 +357,16 @@ cmd_queue(struct daemon *d, const struct control_request *rq, struct control_pee
 	    &more);
 
 	outbox_get_stats(d->outbox, &st);
-	return json_pack("{s:b, s:o, s:b, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "ok", 1,
-	    "deliveries", list, "more", more, "upstreams", outbox_upstreams_json(d->outbox),
+	json_t *j = json_pack("{s:b, s:o, s:b, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "ok",
+	    1, "deliveries", list, "more", more, "upstreams", outbox_upstreams_json(d->outbox),
 	    "stats", "queued", (json_int_t)st.queued, "delivered", (json_int_t)st.delivered,
 	    "dead", (json_int_t)st.dead, "retries", (json_int_t)st.retries, "shed",
 	    (json_int_t)st.shed, "held_alarms", (json_int_t)st.held_alarms, "pending",
 	    (json_int_t)st.pending);
+
+	json_object_set_new(json_object_get(j, "stats"), "suppressed",
+	    json_integer((json_int_t)st.suppressed));
+	return j;
 }
 
 /* queue-retry ID or all, queue-drop ID: control_request.c checked which is given. */
@@ -371,9 +375,13 @@ queue_change(struct daemon *d, const struct control_request *rq, bool drop)
 {
 	int r;
 
-	r = drop ? outbox_drop(d->outbox, rq->id) : outbox_retry(d->outbox, rq->all ? 0 : rq->id);
+	r = drop ? outbox_drop(d->outbox, rq->id, rq->force) :
+		   outbox_retry(d->outbox, rq->all ? 0 : rq->id);
 	if (r == -ENOENT)
 		return fail(rq->all ? "no delivery to retry" : "no delivery with that id");
+	if (r == -EPERM)
+		return fail("that resolve's trigger was delivered: dropping the resolve leaves the "
+			    "incident open upstream; use --force to drop it all the same");
 	if (r == -EBUSY)
 		return fail("that delivery is in flight; try again in a moment");
 	if (r < 0)

@@ -23,6 +23,7 @@
 #define F_LIMIT 0x08
 #define F_ID	0x10
 #define F_ALL	0x20
+#define F_FORCE 0x40
 
 #define VERB_ECHO_MAX 64 /* bytes of an unknown command echoed back */
 
@@ -34,7 +35,7 @@ static const struct {
 	[CONTROL_ACK] = { "ack", true, F_KEY | F_NOTE },
 	[CONTROL_INCIDENTS] = { "incidents", false, F_STATE | F_LIMIT },
 	[CONTROL_QUEUE] = { "queue", false, F_LIMIT },
-	[CONTROL_QUEUE_DROP] = { "queue-drop", true, F_ID },
+	[CONTROL_QUEUE_DROP] = { "queue-drop", true, F_ID | F_FORCE },
 	[CONTROL_QUEUE_RETRY] = { "queue-retry", true, F_ID | F_ALL },
 	[CONTROL_RELOAD] = { "reload", true, 0 },
 	[CONTROL_RESOLVE] = { "resolve", true, F_KEY | F_NOTE },
@@ -120,6 +121,19 @@ get_count(json_t *j, const char *field, json_int_t max, uint64_t *ret, char **ca
 	return 0;
 }
 
+/* A boolean field, false when absent. */
+static int
+get_bool(json_t *j, const char *field, bool *ret, char **cause)
+{
+	json_t *v = json_object_get(j, field);
+
+	*ret = json_is_true(v);
+	if (v == NULL || json_is_boolean(v))
+		return 0;
+	xasprintf(cause, "\"%s\" must be true or false", field);
+	return -EINVAL;
+}
+
 static int
 parse_key_note(json_t *j, struct control_request *rq, char **cause)
 {
@@ -171,16 +185,13 @@ parse_state(json_t *j, struct control_request *rq, char **cause)
 static int
 parse_queue(json_t *j, struct control_request *rq, char **cause)
 {
-	json_t *all = json_object_get(j, "all");
+	bool all;
 	int r;
 
-	if ((r = get_count(j, "id", INT64_MAX, &rq->id, cause)) < 0)
+	if ((r = get_count(j, "id", INT64_MAX, &rq->id, cause)) < 0 ||
+	    (r = get_bool(j, "all", &all, cause)) < 0)
 		return r;
-	if (all != NULL && !json_is_boolean(all)) {
-		xasprintf(cause, "\"all\" must be true or false");
-		return -EINVAL;
-	}
-	rq->all = json_is_true(all) && (verbs[rq->verb].fields & F_ALL);
+	rq->all = all && (verbs[rq->verb].fields & F_ALL);
 	if (rq->id == 0 && !rq->all) {
 		xasprintf(cause, rq->verb == CONTROL_QUEUE_DROP ? "queue drop needs an id" :
 								  "queue retry needs an id or all");
@@ -205,6 +216,8 @@ parse_fields(json_t *j, struct control_request *rq, char **cause)
 		rq->limit = (size_t)limit;
 	if (r == 0 && (f & F_ID))
 		r = parse_queue(j, rq, cause);
+	if (r == 0 && (f & F_FORCE))
+		r = get_bool(j, "force", &rq->force, cause);
 	return r;
 }
 

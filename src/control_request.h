@@ -45,6 +45,7 @@ struct control_request {
 	size_t limit; /* incidents: 1 to CONTROL_LIMIT_MAX; 0 when not given */
 	uint64_t id;  /* queue-drop, queue-retry: the delivery; 0 when not given */
 	bool all;     /* queue-retry: every dead or waiting delivery */
+	bool force;   /* queue-drop: even a resolve whose trigger was delivered */
 };
 
 /*

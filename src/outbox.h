@@ -39,6 +39,7 @@ enum outbox_verdict {
 
 struct outbox_stats {
 	uint64_t queued, delivered, dead, retries, shed, held_alarms;
+	uint64_t suppressed; /* triggers not sent: resolved before delivery */
 	uint64_t pending, in_flight; /* now */
 };
 
@@ -82,12 +83,17 @@ struct outbox_shed {
  * When the outbox holds outbox-max pending, the least severe pending
  * trigger is shed (with its queued acknowledge and resolve), said in
  * *shed.  Returns 0 when queued; 1 when not: a trigger shed itself, or an
- * acknowledge or resolve whose own trigger was shed; -errno when the store
- * refused it.  Sheds and queues take effect in memory when t commits.
+ * acknowledge or resolve whose own trigger was shed; 2 when a resolve
+ * found its own trigger queued and never delivered: neither is sent, nor
+ * the acknowledges between (unless the upstream says
+ * send-resolved-undelivered yes); -errno when the store refused it.
+ * Sheds, suppressions and queues take effect in memory when t commits.
  */
 int outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
     const struct incident *inc, enum outbox_action action, const char *payload,
     struct outbox_shed *shed);
+/* Its timeline's words for that, with the upstream's name. */
+#define OUTBOX_UNSENT_NOTE "resolved before delivery to %s: not sent"
 /* The configuration changed: upstreams may have come, gone or changed. */
 void outbox_reconfigure(struct outbox *o);
 
@@ -105,8 +111,12 @@ json_t *outbox_upstreams_json(struct outbox *o);
  * failed (then nothing changed).
  */
 int outbox_retry(struct outbox *o, uint64_t seq);
-/* Remove a delivery that is not in flight, committed at once; -ENOENT, -EBUSY, -errno. */
-int outbox_drop(struct outbox *o, uint64_t seq);
+/*
+ * Remove a delivery that is not in flight, committed at once; -ENOENT,
+ * -EBUSY, -errno.  -EPERM, unless force, for a resolve whose trigger was
+ * delivered (it is no longer queued): the incident would stay open there.
+ */
+int outbox_drop(struct outbox *o, uint64_t seq, bool force);
 void outbox_get_stats(const struct outbox *o, struct outbox_stats *st);
 
 /* Each upstream's health, configured or still holding deliveries: O(upstreams). */

@@ -78,7 +78,24 @@ void outbox_health_verdict(struct outbox *o, struct upstream_state *u, enum outb
 void outbox_health_item_in(struct upstream_state *u, struct item *it); /* into a key queue */
 void outbox_health_item_out(struct outbox *o, struct item *it);	     /* before it leaves one */
 
+/* outbox_stale.c: no page for what fixed itself before it was delivered. */
+/*
+ * A resolve for inc to upstream is being pushed in t: when its trigger is
+ * queued and was never delivered, mark both (and what lies between) to
+ * leave at commit.  1 when suppressed so; 0 when the resolve must go.
+ */
+int outbox_stale_on_resolve(struct outbox *o, struct store_txn *t, const char *upstream,
+    const struct incident *inc);
+/* The head of a key queue comes up for sending: 1 when it was suppressed instead. */
+int outbox_stale_on_send(struct outbox *o, struct item *head);
+/* For queue drop: -EPERM when it is a resolve whose trigger was delivered. */
+int outbox_stale_drop_check(struct outbox *o, const struct item *it);
+
 /* outbox_commit.c: the outbox's batch participant hooks. */
+/* Delete a committed one from the store in t; it leaves memory (why) when t commits. */
+int outbox_leave_mark(struct outbox *o, struct store_txn *t, struct item *it, enum item_pend why);
+/* Delete one pushed in t from the store; freed, not appended, when t commits. */
+int outbox_unstage_mark(struct outbox *o, struct store_txn *t, struct item *it, enum item_pend why);
 int outbox_commit_prepare(struct store_txn *t, void *arg);
 void outbox_commit_committed(void *arg);
 void outbox_commit_rolled_back(void *arg);

@@ -26,6 +26,7 @@ struct opts {
 	const char *socket;
 	bool json;
 	bool all;
+	bool force; /* queue drop: even a resolve whose trigger was delivered */
 	bool wide; /* no cell cut, absolute times */
 	bool utc;
 	int argc; /* the verb's own arguments */
@@ -123,7 +124,7 @@ req_resolve(const struct opts *o, char **argv)
 	return req_keyed("resolve", o, argv);
 }
 
-/* queue | queue retry ID|--all | queue drop ID */
+/* queue | queue retry ID|--all | queue drop ID [--force] */
 static json_t *
 req_queue(const struct opts *o, char **argv)
 {
@@ -141,8 +142,8 @@ req_queue(const struct opts *o, char **argv)
 	if (o->argc == 2 && parse_int64(argv[1], 1, INT64_MAX, &id) < 0)
 		return NULL;
 	if (strcmp(sub, "drop") == 0)
-		return o->argc == 2 ? json_pack("{s:s, s:I}", "command", "queue-drop", "id",
-		    (json_int_t)id) : NULL;
+		return o->argc == 2 ? json_pack("{s:s, s:I, s:b}", "command", "queue-drop", "id",
+		    (json_int_t)id, "force", o->force) : NULL;
 	if (o->argc == 2)
 		return json_pack("{s:s, s:I}", "command", "queue-retry", "id", (json_int_t)id);
 	return o->all ? json_pack("{s:s, s:b}", "command", "queue-retry", "all", 1) : NULL;
@@ -333,6 +334,9 @@ print_status(const struct opts *o, json_t *r)
 	    jint(c, "clients"), jint(c, "refused_busy"), jint(c, "refused_permission"),
 	    jint(c, "too_large"), jint(c, "dropped_slow"), jint(c, "dropped_idle"));
 	print_listeners(o, json_object_get(r, "listeners"));
+	if (jint(json_object_get(r, "outbox"), "suppressed") > 0)
+		printf("outbox: %lld triggers not sent, resolved before delivery\n",
+		    jint(json_object_get(r, "outbox"), "suppressed"));
 	print_status_upstreams(o, json_object_get(r, "upstreams"));
 }
 
@@ -418,7 +422,7 @@ print_show(const struct opts *o, json_t *r)
 static const struct verb verbs[] = {
 	{ "ack", "KEY", 1, req_ack, print_ok },
 	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents },
-	{ "queue", "[--limit N] [retry ID|--all | drop ID]", -1, req_queue, print_queue },
+	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue },
 	{ "reload", "", 0, req_reload, print_ok },
 	{ "resolve", "KEY", 1, req_resolve, print_ok },
 	{ "show", "KEY", 1, req_show, print_show },
@@ -432,7 +436,7 @@ usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "       triagectl %s %s\n", verbs[i].name, verbs[i].args);
 	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  -w/--wide  --utc\n"
-		   "         --state STATE  --limit N  --who NOTE  --all\n");
+		   "         --state STATE  --limit N  --who NOTE  --all  --force\n");
 }
 
 /*
@@ -503,6 +507,7 @@ main(int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' }, { "limit", required_argument, NULL, 'L' },
 		{ "who", required_argument, NULL, 'W' },  { "all", no_argument, NULL, 'A' },
 		{ "wide", no_argument, NULL, 'w' },	   { "utc", no_argument, NULL, 'U' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .socket = getenv("TRIAGED_SOCKET") };
@@ -519,6 +524,7 @@ main(int argc, char **argv)
 		case 'S': o.state = optarg; break;
 		case 'W': o.who = optarg; break;
 		case 'A': o.all = true; break;
+		case 'F': o.force = true; break;
 		case 'L':
 			if (parse_int64(optarg, 1, 1000000, &lim) < 0) {
 				fprintf(stderr, "triagectl: --limit wants a number from 1 to 1000000\n");

@@ -114,6 +114,10 @@ START_TEST(test_fields)
 	parse_ok("{\"command\":\"queue-drop\",\"id\":9223372036854775807}", &rq);
 	ck_assert_uint_eq(rq.id, 9223372036854775807ULL);
 	ck_assert(!rq.all);
+	ck_assert(!rq.force);
+	parse_ok("{\"command\":\"queue-drop\",\"id\":1,\"force\":true}", &rq);
+	ck_assert(rq.force);
+
 	/* Fields a verb does not take are ignored, as are unknown ones. */
 	parse_ok("{\"command\":\"status\",\"key\":5,\"limit\":\"x\",\"extra\":[1]}", &rq);
 	ck_assert_ptr_null(rq.key);
@@ -151,6 +155,9 @@ START_TEST(test_errors)
 	parse_fails("{\"command\":\"queue-retry\",\"all\":1}", "\"all\" must be true or false");
 	parse_fails("{\"command\":\"queue-retry\",\"id\":0}", "\"id\" must be an integer from 1");
 	parse_fails("{\"command\":\"queue-retry\",\"id\":\"1\"}", "\"id\" must be an integer");
+	parse_fails("{\"command\":\"queue-drop\",\"id\":1,\"force\":1}",
+	    "\"force\" must be true or false");
+
 }
 END_TEST
 
