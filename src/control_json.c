@@ -27,6 +27,7 @@
 #include "input_syslog.h"
 #include "outbox.h"
 #include "pipeline.h"
+#include "send_test.h"
 #include "store.h"
 #include "util.h"
 
@@ -404,6 +405,23 @@ cmd_queue_drop(struct daemon *d, const struct control_request *rq, struct contro
 	return queue_change(d, rq, true);
 }
 
+static json_t *
+cmd_send_test(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+{
+	char *key = NULL, *cause = NULL;
+	json_t *j;
+
+	if (send_test(d, rq->upstream, control_peer_actor(peer), &key, &cause) < 0) {
+		j = fail(cause ? cause : "send-test failed");
+		free(cause);
+		return j;
+	}
+	j = ok_done("queued a test trigger and its resolve to %s, dedup key %s", rq->upstream, key);
+	json_object_set_new(j, "key", json_text(key));
+	free(key);
+	return j;
+}
+
 control_command_fn *const control_commands[CONTROL_NVERBS] = {
 	[CONTROL_ACK] = cmd_ack,
 	[CONTROL_INCIDENTS] = cmd_incidents,
@@ -412,6 +430,7 @@ control_command_fn *const control_commands[CONTROL_NVERBS] = {
 	[CONTROL_QUEUE_RETRY] = cmd_queue_retry,
 	[CONTROL_RELOAD] = cmd_reload,
 	[CONTROL_RESOLVE] = cmd_resolve,
+	[CONTROL_SEND_TEST] = cmd_send_test,
 	[CONTROL_SHOW] = cmd_show,
 	[CONTROL_STATUS] = cmd_status,
 };

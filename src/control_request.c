@@ -24,6 +24,7 @@
 #define F_ID	0x10
 #define F_ALL	0x20
 #define F_FORCE 0x40
+#define F_UPSTREAM 0x80
 
 #define VERB_ECHO_MAX 64 /* bytes of an unknown command echoed back */
 
@@ -39,6 +40,7 @@ static const struct {
 	[CONTROL_QUEUE_RETRY] = { "queue-retry", true, F_ID | F_ALL },
 	[CONTROL_RELOAD] = { "reload", true, 0 },
 	[CONTROL_RESOLVE] = { "resolve", true, F_KEY | F_NOTE },
+	[CONTROL_SEND_TEST] = { "send-test", true, F_UPSTREAM },
 	[CONTROL_SHOW] = { "show", false, F_KEY },
 	[CONTROL_STATUS] = { "status", false, 0 },
 };
@@ -201,6 +203,22 @@ parse_queue(json_t *j, struct control_request *rq, char **cause)
 }
 
 static int
+parse_upstream(json_t *j, struct control_request *rq, char **cause)
+{
+	json_t *v;
+	int r;
+
+	if ((r = get_string(j, "upstream", CONTROL_UPSTREAM_MAX, &v, cause)) < 0)
+		return r;
+	if (v == NULL) {
+		xasprintf(cause, "%s needs an \"upstream\"", verbs[rq->verb].name);
+		return -EINVAL;
+	}
+	rq->upstream = xstrndup(json_string_value(v), json_string_length(v));
+	return 0;
+}
+
+static int
 parse_fields(json_t *j, struct control_request *rq, char **cause)
 {
 	unsigned f = verbs[rq->verb].fields;
@@ -218,6 +236,8 @@ parse_fields(json_t *j, struct control_request *rq, char **cause)
 		r = parse_queue(j, rq, cause);
 	if (r == 0 && (f & F_FORCE))
 		r = get_bool(j, "force", &rq->force, cause);
+	if (r == 0 && (f & F_UPSTREAM))
+		r = parse_upstream(j, rq, cause);
 	return r;
 }
 
@@ -257,5 +277,6 @@ control_request_clear(struct control_request *rq)
 		return;
 	free(rq->key);
 	free(rq->note);
+	free(rq->upstream);
 	memset(rq, 0, sizeof(*rq));
 }

@@ -205,6 +205,8 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 	int64_t max = cu ? cu->backoff_max : 300 * USEC_PER_SEC;
 
 	outbox_health_verdict(o, u, v, why, now);
+	if (it->test)
+		outbox_health_log_test(it, v, why);
 	if (v == OUTBOX_DELIVERED) {
 		u->delivered++;
 		o->stats.delivered++;

@@ -94,6 +94,12 @@ int outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
     struct outbox_shed *shed);
 /* Its timeline's words for that, with the upstream's name. */
 #define OUTBOX_UNSENT_NOTE "resolved before delivery to %s: not sent"
+/*
+ * triagectl send-test: like outbox_push, for an incident that is not in
+ * the store (id 0); never shed, never suppressed, its results logged.
+ */
+int outbox_push_test(struct outbox *o, struct store_txn *t, const char *upstream,
+    const struct incident *inc, enum outbox_action action, const char *payload);
 /* The configuration changed: upstreams may have come, gone or changed. */
 void outbox_reconfigure(struct outbox *o);
 

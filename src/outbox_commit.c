@@ -181,29 +181,18 @@ make_room(struct outbox *o, struct store_txn *t, enum outbox_action action, int 
 	return false;
 }
 
-int
-outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
-    const struct incident *inc, enum outbox_action action, const char *payload,
-    struct outbox_shed *shed)
+/* A new delivery in t, staged until t commits: 0 or -errno. */
+static int
+stage(struct outbox *o, struct store_txn *t, const char *upstream, const struct incident *inc,
+    enum outbox_action action, const char *payload, bool test)
 {
-	struct item *it;
+	/* The payload is in the store only: it is read back when sent. */
+	struct item *it = item_new(o, outbox_upstream_get(o, upstream)->name, inc, action, NULL,
+	    now_realtime_usec());
 	char *s;
 	int r;
 
-	*shed = (struct outbox_shed){ 0 };
-	/* First: what it takes out of the outbox makes room without shedding. */
-	if (action == OUTBOX_RESOLVE && (r = outbox_stale_on_resolve(o, t, upstream, inc)) != 0)
-		return r < 0 ? r : 2;
-	if (make_room(o, t, action, inc->severity, shed))
-		return 1;
-	if (action != OUTBOX_TRIGGER && shed->upstream != NULL && shed->incident_id == inc->id &&
-	    strcmp(shed->upstream, upstream) == 0)
-		return 1; /* its own trigger made the room: nothing upstream to change */
-	if (payload == NULL)
-		return -EINVAL; /* the body could not be built: nothing to keep */
-	/* The payload is in the store only: it is read back when sent. */
-	it = item_new(o, outbox_upstream_get(o, upstream)->name, inc, action, NULL,
-	    now_realtime_usec());
+	it->test = test;
 	s = item_encode_as(it, payload, it->dead, it->next_try);
 	r = s == NULL ? -EINVAL : store_outbox_put(t, &it->seq, s, strlen(s));
 	free(s);
@@ -220,6 +209,37 @@ outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
 	o->npending++;
 	o->stats.queued++;
 	return 0;
+}
+
+int
+outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
+    const struct incident *inc, enum outbox_action action, const char *payload,
+    struct outbox_shed *shed)
+{
+	int r;
+
+	*shed = (struct outbox_shed){ 0 };
+	/* First: what it takes out of the outbox makes room without shedding. */
+	if (action == OUTBOX_RESOLVE && (r = outbox_stale_on_resolve(o, t, upstream, inc)) != 0)
+		return r < 0 ? r : 2;
+	if (make_room(o, t, action, inc->severity, shed))
+		return 1;
+	if (action != OUTBOX_TRIGGER && shed->upstream != NULL && shed->incident_id == inc->id &&
+	    strcmp(shed->upstream, upstream) == 0)
+		return 1; /* its own trigger made the room: nothing upstream to change */
+	if (payload == NULL)
+		return -EINVAL; /* the body could not be built: nothing to keep */
+	return stage(o, t, upstream, inc, action, payload, false);
+}
+
+/* A person asked for it: it may exceed outbox-max, as acknowledges and resolves do. */
+int
+outbox_push_test(struct outbox *o, struct store_txn *t, const char *upstream,
+    const struct incident *inc, enum outbox_action action, const char *payload)
+{
+	if (payload == NULL)
+		return -EINVAL;
+	return stage(o, t, upstream, inc, action, payload, true);
 }
 
 /* Delivered items leave the store with this batch, rejected ones are stored dead. */

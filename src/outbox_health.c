@@ -130,6 +130,20 @@ outbox_health_verdict(struct outbox *o, struct upstream_state *u, enum outbox_ve
 		status_line_update(o->d->status);
 }
 
+/* Its first failure, and how it ended: a long outage does not log every retry. */
+void
+outbox_health_log_test(const struct item *it, enum outbox_verdict v, const char *why)
+{
+	if (v != OUTBOX_DELIVERED && v != OUTBOX_DEAD && it->attempts > 0)
+		return;
+	const char *what = v == OUTBOX_DELIVERED ? "delivered" :
+	    v == OUTBOX_DEAD			     ? "rejected for good" :
+						       "failed, retrying until it goes";
+
+	log_info("send-test: %s of '%s' to %s %s: %s", outbox_action_name(it->action), it->key,
+	    it->upstream, what, why);
+}
+
 static enum outbox_up_state
 up_state(const struct upstream_state *u, int64_t now)
 {

@@ -77,6 +77,8 @@ void outbox_health_verdict(struct outbox *o, struct upstream_state *u, enum outb
     const char *why, int64_t now);
 void outbox_health_item_in(struct upstream_state *u, struct item *it); /* into a key queue */
 void outbox_health_item_out(struct outbox *o, struct item *it);	     /* before it leaves one */
+/* A send-test delivery's answer, at info: its first failure and its end. */
+void outbox_health_log_test(const struct item *it, enum outbox_verdict v, const char *why);
 
 /* outbox_stale.c: no page for what fixed itself before it was delivered. */
 /*

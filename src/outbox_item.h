@@ -99,6 +99,8 @@ struct item {
 	 * Stored with its record.
 	 */
 	bool maybe_sent : 1;
+	/* triagectl send-test: never shed nor suppressed, its results logged. Stored. */
+	bool test : 1;
 };
 
 /* Leaving memory at the next commit: shed, dropped or suppressed. */

@@ -41,7 +41,7 @@ wants_record(struct outbox *o, const char *upstream)
 static bool
 undelivered(const struct item *it)
 {
-	return it->action == OUTBOX_TRIGGER && !it->maybe_sent && !item_busy(it) &&
+	return it->action == OUTBOX_TRIGGER && !it->test && !it->maybe_sent && !item_busy(it) &&
 	    it->pend == PEND_NONE;
 }
 
@@ -112,7 +112,7 @@ outbox_stale_on_resolve(struct outbox *o, struct store_txn *t, const char *upstr
 	int r;
 
 	if (wants_record(o, upstream) || (trig = find_trigger(o, name, inc, &staged)) == NULL ||
-	    trig->maybe_sent || (!staged && !undelivered(trig)))
+	    trig->test || trig->maybe_sent || (!staged && !undelivered(trig)))
 		return 0;
 	if ((r = suppress(o, t, trig, staged)) < 0)
 		return r;
@@ -148,7 +148,7 @@ outbox_stale_on_send(struct outbox *o, struct item *head)
 int
 outbox_stale_drop_check(struct outbox *o, const struct item *it)
 {
-	if (it->action != OUTBOX_RESOLVE)
+	if (it->action != OUTBOX_RESOLVE || it->test)
 		return 0;
 	/* Queue drop finds its item by a walk already: one more costs the same. */
 	for (const struct item *x = o->head; x != NULL; x = x->next)

@@ -124,6 +124,16 @@ req_resolve(const struct opts *o, char **argv)
 	return req_keyed("resolve", o, argv);
 }
 
+static json_t *
+req_send_test(const struct opts *o, char **argv)
+{
+	json_t *r = json_pack("{s:s, s:s}", "command", "send-test", "upstream", argv[0]);
+
+	if (r == NULL)
+		fprintf(stderr, "triagectl: the upstream's name must be UTF-8 text\n");
+	return r;
+}
+
 /* queue | queue retry ID|--all | queue drop ID [--force] */
 static json_t *
 req_queue(const struct opts *o, char **argv)
@@ -425,6 +435,7 @@ static const struct verb verbs[] = {
 	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue },
 	{ "reload", "", 0, req_reload, print_ok },
 	{ "resolve", "KEY", 1, req_resolve, print_ok },
+	{ "send-test", "UPSTREAM", 1, req_send_test, print_ok },
 	{ "show", "KEY", 1, req_show, print_show },
 	{ "status", "", 0, req_status, print_status },
 };

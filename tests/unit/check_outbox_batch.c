@@ -637,6 +637,24 @@ START_TEST(maybe_sent_is_not_suppressed)
 }
 END_TEST
 
+/* send-test's pair is never suppressed nor shed, and is stored as a test. */
+START_TEST(test_items_are_exempt)
+{
+	struct store_txn *t;
+
+	use_conf(2);
+	ck_assert_ptr_nonnull(t = batch_txn(d.batch, BATCH_URGENT));
+	ck_assert_int_eq(outbox_push_test(d.outbox, t, "pd", incident(1, 6), OUTBOX_TRIGGER, "{}"), 0);
+	ck_assert_int_eq(outbox_push_test(d.outbox, t, "pd", incident(1, 6), OUTBOX_RESOLVE, "{}"), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(push(2, 7, OUTBOX_TRIGGER, NULL), 1); /* full: the new one goes, not a test */
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	EXPECT("1:k1:trigger:pending 2:k1:resolve:pending", 2, 1);
+	ck_assert(d.outbox->head->test && d.outbox->tail->test);
+	ck_assert_int_eq(outbox_drop(d.outbox, 2, false), 0); /* a test's resolve: no --force */
+}
+END_TEST
+
 static struct item *
 make_lone_resolve(int i)
 {
@@ -738,6 +756,7 @@ main(void)
 	tcase_add_test(tc, the_record_is_kept_when_asked);
 	tcase_add_test(tc, suppressed_when_it_comes_up);
 	tcase_add_test(tc, maybe_sent_is_not_suppressed);
+	tcase_add_test(tc, test_items_are_exempt);
 	tcase_add_test(tc, dropping_a_delivered_triggers_resolve_needs_force);
 	tcase_add_test(tc, health_counts_and_oldest);
 	tcase_add_test(tc, health_leaves_dead_letters_aside);
