@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <systemd/sd-daemon.h>
-
 #include "batch.h"
 #include "log.h"
 #include "store.h"
@@ -71,7 +69,15 @@ batch_due(struct batch *b, int64_t within)
 	sd_event_source_set_enabled(b->timer, SD_EVENT_ONESHOT);
 }
 
-/* Said once on the way in, once on the way out, and to systemd. */
+static void
+state_changed(struct batch *b)
+{
+	for (size_t i = 0; i < b->nparts; i++)
+		if (b->parts[i].state_changed != NULL)
+			b->parts[i].state_changed(b->parts[i].arg);
+}
+
+/* Said once on the way in, once on the way out, and to systemd (status_line.c). */
 static void
 degrade(struct batch *b, int err)
 {
@@ -89,7 +95,7 @@ degrade(struct batch *b, int err)
 	log_error("DEGRADED: the state database refuses writes (%s); what was not committed "
 	    "is lost, retrying with backoff up to %llds", strerror(-err),
 	    (long long)(BACKOFF_MAX / USEC_PER_SEC));
-	sd_notifyf(0, "STATUS=Degraded: the state database refuses writes (%s)", strerror(-err));
+	state_changed(b);
 }
 
 /* A commit went through: writes flow again; the state ends after a quiet spell. */
@@ -107,7 +113,7 @@ recover(struct batch *b)
 	b->stats.degraded = false;
 	log_info("recovered: the state database accepts writes again after %lld failed attempts",
 	    (long long)b->stats.failures);
-	sd_notify(0, "STATUS=Running");
+	state_changed(b);
 }
 
 /* When the pause ends, a batch opens by itself for what prepare hooks hold. */

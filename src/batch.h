@@ -42,6 +42,8 @@ struct batch_participant {
 	 * their part before the pipeline replays.  NULL: rolled_back is called.
 	 */
 	void (*redo)(void *arg);
+	/* The degraded state (batch_stats) was entered or left. May be NULL. */
+	void (*state_changed)(void *arg);
 	void *arg;
 };
 

@@ -90,6 +90,12 @@ struct conf_upstream {
 	uint32_t rate_per_minute; /* default 120 (PagerDuty's per-key limit); 0 = unlimited */
 	char *client;		  /* payload "client", default "triaged" */
 	char *client_url;	  /* payload "client_url", default none */
+	/*
+	 * send-resolved-undelivered yes: a trigger still queued when its
+	 * incident resolves is sent anyway, with its resolve, for the record.
+	 * Default no: neither goes (outbox_stale.c).
+	 */
+	bool send_resolved_undelivered;
 	char *file;		  /* declared at file:line */
 	int line;
 };

@@ -40,12 +40,14 @@ enum up_opt {
 	UO_RATE_LIMIT,
 	UO_CLIENT,
 	UO_CLIENT_URL,
+	UO_SEND_RESOLVED,
 	UO_MAX,
 };
 
 static const char *const up_opt_names[UO_MAX] = {
 	"url", "routing-key-file", "routing-key-credential", "ca-file", "timeout",
 	"connect-timeout", "backoff-initial", "backoff-max", "rate-limit", "client", "client-url",
+	"send-resolved-undelivered",
 };
 
 struct up_build {
@@ -245,6 +247,24 @@ opt_rate_limit(struct lex *lx, void *ctx, char **cause)
 	return 0;
 }
 
+/* send-resolved-undelivered yes|no */
+static int
+opt_send_resolved(struct lex *lx, void *ctx, char **cause)
+{
+	struct up_build *b = ctx;
+	char got[256];
+	int r;
+
+	if ((r = opt_once(b, lx, UO_SEND_RESOLVED, cause)) < 0 || (r = lex_next(lx, cause)) < 0)
+		return r;
+	b->u->send_resolved_undelivered = tok_is_word(&lx->tok, "yes");
+	if (tok_is_word(&lx->tok, "yes") || tok_is_word(&lx->tok, "no"))
+		return 0;
+	tok_describe(&lx->tok, got, sizeof(got));
+	return lex_error(lx, lx->tok.line, cause,
+	    "send-resolved-undelivered takes yes or no, got %s", got);
+}
+
 /* Read up to size bytes of fd; -errno on failure. */
 static int
 read_upto(int fd, char *buf, size_t size, size_t *len)
@@ -394,6 +414,7 @@ static const struct lex_keyword pagerduty_keywords[] = {
 	{ "rate-limit", opt_rate_limit },
 	{ "routing-key-credential", opt_key_credential },
 	{ "routing-key-file", opt_key_file },
+	{ "send-resolved-undelivered", opt_send_resolved },
 	{ "timeout", opt_timeout },
 	{ "url", opt_url },
 };

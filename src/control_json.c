@@ -28,6 +28,7 @@
 #include "input_syslog.h"
 #include "outbox.h"
 #include "pipeline.h"
+#include "send_test.h"
 #include "store.h"
 #include "util.h"
 
@@ -178,6 +179,31 @@ control_json(struct daemon *d)
 	    "dropped_idle", (json_int_t)st.dropped_idle, "too_large", (json_int_t)st.too_large);
 }
 
+static void
+upstream_json(const struct outbox_health *h, void *arg)
+{
+	json_t *o = json_pack("{s:o, s:s, s:b, s:I, s:o, s:o, s:o, s:o?}", "name",
+	    json_text(h->name), "state", outbox_up_state_name(h->state), "configured",
+	    h->configured, "queued", (json_int_t)h->queued, "oldest", json_time(h->oldest),
+	    "down_since", json_time(h->down_since), "last_success", json_time(h->last_success),
+	    "last_error", h->last_error ? json_text(h->last_error) : NULL);
+
+	json_object_set_new(o, "in_flight", json_integer(h->in_flight));
+	json_object_set_new(o, "delivered", json_integer((json_int_t)h->delivered));
+	json_object_set_new(o, "failures", json_integer((json_int_t)h->failures));
+	json_array_append_new(arg, o);
+}
+
+static json_t *
+upstreams_json(struct daemon *d)
+{
+	json_t *arr = json_array();
+
+	if (d->outbox != NULL)
+		outbox_health_foreach(d->outbox, upstream_json, arr);
+	return arr;
+}
+
 static json_t *
 latency_json(const struct latency_summary *l)
 {
@@ -201,11 +227,13 @@ latencies_json(struct daemon *d)
 static json_t *
 cmd_status(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
-	json_t *listeners = json_array();
+	json_t *listeners = json_array(), *j;
+	struct outbox_stats st;
 
 	inputs_foreach(d->inputs, listener_json, listeners);
 	snmp_input_foreach(d->snmp, listener_json, listeners);
-	return json_pack("{s:b, s:s, s:i, s:o, s:o, s:o, s:I, s:I, s:o?, s:o, s:o, s:o, s:o, s:o, s:o}",
+	outbox_get_stats(d->outbox, &st);
+	j = json_pack("{s:b, s:s, s:i, s:o, s:o, s:o, s:I, s:I, s:o?, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "ok", 1, "version", PACKAGE_VERSION, "pid", (int)getpid(), "hostname",
 	    json_text(d->conf->hostname), "config", json_text(d->conf_path), "started",
 	    json_time(d->started_usec), "reloads", (json_int_t)d->reloads, "reload_failures",
@@ -214,6 +242,11 @@ cmd_status(struct daemon *d, const struct control_request *rq, struct control_pe
 	    "events",
 	    events_json(pipeline_get_stats(d->pipeline)), "incidents", incidents_summary(d),
 	    "store", store_json(d), "control", control_json(d), "latency", latencies_json(d));
+	json_object_set_new(j, "upstreams", upstreams_json(d));
+	json_object_set_new(j, "outbox", json_pack("{s:I, s:I, s:I, s:I}", "pending",
+	    (json_int_t)st.pending, "delivered", (json_int_t)st.delivered, "dead",
+	    (json_int_t)st.dead, "suppressed", (json_int_t)st.suppressed));
+	return j;
 }
 
 struct list_ctx {
@@ -346,12 +379,16 @@ cmd_queue(struct daemon *d, const struct control_request *rq, struct control_pee
 	    &more);
 
 	outbox_get_stats(d->outbox, &st);
-	return json_pack("{s:b, s:o, s:b, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "ok", 1,
-	    "deliveries", list, "more", more, "upstreams", outbox_upstreams_json(d->outbox),
+	json_t *j = json_pack("{s:b, s:o, s:b, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "ok",
+	    1, "deliveries", list, "more", more, "upstreams", outbox_upstreams_json(d->outbox),
 	    "stats", "queued", (json_int_t)st.queued, "delivered", (json_int_t)st.delivered,
 	    "dead", (json_int_t)st.dead, "retries", (json_int_t)st.retries, "shed",
 	    (json_int_t)st.shed, "held_alarms", (json_int_t)st.held_alarms, "pending",
 	    (json_int_t)st.pending);
+
+	json_object_set_new(json_object_get(j, "stats"), "suppressed",
+	    json_integer((json_int_t)st.suppressed));
+	return j;
 }
 
 /* queue-retry ID or all, queue-drop ID: control_request.c checked which is given. */
@@ -360,9 +397,13 @@ queue_change(struct daemon *d, const struct control_request *rq, bool drop)
 {
 	int r;
 
-	r = drop ? outbox_drop(d->outbox, rq->id) : outbox_retry(d->outbox, rq->all ? 0 : rq->id);
+	r = drop ? outbox_drop(d->outbox, rq->id, rq->force) :
+		   outbox_retry(d->outbox, rq->all ? 0 : rq->id);
 	if (r == -ENOENT)
 		return fail(rq->all ? "no delivery to retry" : "no delivery with that id");
+	if (r == -EPERM)
+		return fail("that resolve's trigger was delivered: dropping the resolve leaves the "
+			    "incident open upstream; use --force to drop it all the same");
 	if (r == -EBUSY)
 		return fail("that delivery is in flight; try again in a moment");
 	if (r < 0)
@@ -385,6 +426,23 @@ cmd_queue_drop(struct daemon *d, const struct control_request *rq, struct contro
 	return queue_change(d, rq, true);
 }
 
+static json_t *
+cmd_send_test(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+{
+	char *key = NULL, *cause = NULL;
+	json_t *j;
+
+	if (send_test(d, rq->upstream, control_peer_actor(peer), &key, &cause) < 0) {
+		j = fail(cause ? cause : "send-test failed");
+		free(cause);
+		return j;
+	}
+	j = ok_done("queued a test trigger and its resolve to %s, dedup key %s", rq->upstream, key);
+	json_object_set_new(j, "key", json_text(key));
+	free(key);
+	return j;
+}
+
 control_command_fn *const control_commands[CONTROL_NVERBS] = {
 	[CONTROL_ACK] = cmd_ack,
 	[CONTROL_INCIDENTS] = cmd_incidents,
@@ -393,6 +451,7 @@ control_command_fn *const control_commands[CONTROL_NVERBS] = {
 	[CONTROL_QUEUE_RETRY] = cmd_queue_retry,
 	[CONTROL_RELOAD] = cmd_reload,
 	[CONTROL_RESOLVE] = cmd_resolve,
+	[CONTROL_SEND_TEST] = cmd_send_test,
 	[CONTROL_SHOW] = cmd_show,
 	[CONTROL_STATUS] = cmd_status,
 };

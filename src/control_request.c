@@ -23,6 +23,8 @@
 #define F_LIMIT 0x08
 #define F_ID	0x10
 #define F_ALL	0x20
+#define F_FORCE 0x40
+#define F_UPSTREAM 0x80
 
 #define VERB_ECHO_MAX 64 /* bytes of an unknown command echoed back */
 
@@ -34,10 +36,11 @@ static const struct {
 	[CONTROL_ACK] = { "ack", true, F_KEY | F_NOTE },
 	[CONTROL_INCIDENTS] = { "incidents", false, F_STATE | F_LIMIT },
 	[CONTROL_QUEUE] = { "queue", false, F_LIMIT },
-	[CONTROL_QUEUE_DROP] = { "queue-drop", true, F_ID },
+	[CONTROL_QUEUE_DROP] = { "queue-drop", true, F_ID | F_FORCE },
 	[CONTROL_QUEUE_RETRY] = { "queue-retry", true, F_ID | F_ALL },
 	[CONTROL_RELOAD] = { "reload", true, 0 },
 	[CONTROL_RESOLVE] = { "resolve", true, F_KEY | F_NOTE },
+	[CONTROL_SEND_TEST] = { "send-test", true, F_UPSTREAM },
 	[CONTROL_SHOW] = { "show", false, F_KEY },
 	[CONTROL_STATUS] = { "status", false, 0 },
 };
@@ -120,6 +123,19 @@ get_count(json_t *j, const char *field, json_int_t max, uint64_t *ret, char **ca
 	return 0;
 }
 
+/* A boolean field, false when absent. */
+static int
+get_bool(json_t *j, const char *field, bool *ret, char **cause)
+{
+	json_t *v = json_object_get(j, field);
+
+	*ret = json_is_true(v);
+	if (v == NULL || json_is_boolean(v))
+		return 0;
+	xasprintf(cause, "\"%s\" must be true or false", field);
+	return -EINVAL;
+}
+
 static int
 parse_key_note(json_t *j, struct control_request *rq, char **cause)
 {
@@ -171,21 +187,34 @@ parse_state(json_t *j, struct control_request *rq, char **cause)
 static int
 parse_queue(json_t *j, struct control_request *rq, char **cause)
 {
-	json_t *all = json_object_get(j, "all");
+	bool all;
 	int r;
 
-	if ((r = get_count(j, "id", INT64_MAX, &rq->id, cause)) < 0)
+	if ((r = get_count(j, "id", INT64_MAX, &rq->id, cause)) < 0 ||
+	    (r = get_bool(j, "all", &all, cause)) < 0)
 		return r;
-	if (all != NULL && !json_is_boolean(all)) {
-		xasprintf(cause, "\"all\" must be true or false");
-		return -EINVAL;
-	}
-	rq->all = json_is_true(all) && (verbs[rq->verb].fields & F_ALL);
+	rq->all = all && (verbs[rq->verb].fields & F_ALL);
 	if (rq->id == 0 && !rq->all) {
 		xasprintf(cause, rq->verb == CONTROL_QUEUE_DROP ? "queue drop needs an id" :
 								  "queue retry needs an id or all");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+static int
+parse_upstream(json_t *j, struct control_request *rq, char **cause)
+{
+	json_t *v;
+	int r;
+
+	if ((r = get_string(j, "upstream", CONTROL_UPSTREAM_MAX, &v, cause)) < 0)
+		return r;
+	if (v == NULL) {
+		xasprintf(cause, "%s needs an \"upstream\"", verbs[rq->verb].name);
+		return -EINVAL;
+	}
+	rq->upstream = xstrndup(json_string_value(v), json_string_length(v));
 	return 0;
 }
 
@@ -205,6 +234,10 @@ parse_fields(json_t *j, struct control_request *rq, char **cause)
 		rq->limit = (size_t)limit;
 	if (r == 0 && (f & F_ID))
 		r = parse_queue(j, rq, cause);
+	if (r == 0 && (f & F_FORCE))
+		r = get_bool(j, "force", &rq->force, cause);
+	if (r == 0 && (f & F_UPSTREAM))
+		r = parse_upstream(j, rq, cause);
 	return r;
 }
 
@@ -244,5 +277,6 @@ control_request_clear(struct control_request *rq)
 		return;
 	free(rq->key);
 	free(rq->note);
+	free(rq->upstream);
 	memset(rq, 0, sizeof(*rq));
 }

@@ -13,6 +13,7 @@
 #define CONTROL_KEY_MAX	  4096	  /* bytes of an incident key */
 #define CONTROL_NOTE_MAX  200	  /* bytes of a --who note, after cleaning */
 #define CONTROL_LIMIT_MAX 1000000 /* incidents --limit */
+#define CONTROL_UPSTREAM_MAX 127  /* bytes of an upstream's name, as the config allows */
 
 /* In name order; the reading verbs change nothing, the acting verbs do. */
 enum control_verb {
@@ -23,6 +24,7 @@ enum control_verb {
 	CONTROL_QUEUE_RETRY,
 	CONTROL_RELOAD,
 	CONTROL_RESOLVE,
+	CONTROL_SEND_TEST,
 	CONTROL_SHOW,
 	CONTROL_STATUS,
 	CONTROL_NVERBS,
@@ -35,7 +37,7 @@ enum control_verb {
 /*
  * {"command":"ack","key":"K","who":"note"}.  Fields a verb does not take
  * are ignored; the ones it takes are checked for type and bounds here.
- * Owns key and note (free with control_request_clear()).
+ * Owns key, note and upstream (free with control_request_clear()).
  */
 struct control_request {
 	enum control_verb verb;
@@ -45,6 +47,8 @@ struct control_request {
 	size_t limit; /* incidents: 1 to CONTROL_LIMIT_MAX; 0 when not given */
 	uint64_t id;  /* queue-drop, queue-retry: the delivery; 0 when not given */
 	bool all;     /* queue-retry: every dead or waiting delivery */
+	bool force;   /* queue-drop: even a resolve whose trigger was delivered */
+	char *upstream; /* send-test: 1 to CONTROL_UPSTREAM_MAX bytes */
 };
 
 /*
@@ -57,7 +61,7 @@ int control_request_parse(const char *buf, size_t len, struct control_request *r
 void control_request_clear(struct control_request *rq); /* frees what rq owns; NULL-safe */
 
 const char *control_verb_name(enum control_verb v);
-/* True for verbs that change state (ack, resolve, reload, queue-retry, queue-drop). */
+/* True for verbs that change state (ack, resolve, reload, queue-retry, queue-drop, send-test). */
 bool control_verb_acting(enum control_verb v);
 
 /*

@@ -43,7 +43,7 @@ ctl_format_time(int64_t usec, bool utc, char *buf, size_t size)
 }
 
 void
-ctl_format_age(int64_t usec, int64_t now, char *buf, size_t size)
+ctl_format_span(int64_t usec, char *buf, size_t size)
 {
 	static const struct {
 		int64_t below, unit;
@@ -51,25 +51,29 @@ ctl_format_age(int64_t usec, int64_t now, char *buf, size_t size)
 	} units[] = {
 		{ 60, 1, 's' }, { 3600, 60, 'm' }, { 48 * 3600, 3600, 'h' }, { INT64_MAX, 86400, 'd' },
 	};
-	int64_t d, s;
+	int64_t s = (usec < 0 ? -usec : usec) / USEC_PER_SEC;
 	size_t i;
+
+	for (i = 0; s >= units[i].below; i++)
+		;
+	snprintf(buf, size, "%lld%c", (long long)(s / units[i].unit), units[i].name);
+}
+
+void
+ctl_format_age(int64_t usec, int64_t now, char *buf, size_t size)
+{
+	char span[32];
 
 	if (usec < 0) {
 		snprintf(buf, size, "-");
 		return;
 	}
-	d = usec - now;
-	s = (d < 0 ? -d : d) / USEC_PER_SEC;
-	if (s == 0) {
+	if ((usec - now) / USEC_PER_SEC == 0) {
 		snprintf(buf, size, "now");
 		return;
 	}
-	for (i = 0; s >= units[i].below; i++)
-		;
-	if (d > 0)
-		snprintf(buf, size, "in %lld%c", (long long)(s / units[i].unit), units[i].name);
-	else
-		snprintf(buf, size, "%lld%c ago", (long long)(s / units[i].unit), units[i].name);
+	ctl_format_span(usec - now, span, sizeof(span));
+	snprintf(buf, size, usec > now ? "in %s" : "%s ago", span);
 }
 
 size_t

@@ -20,6 +20,9 @@ int64_t ctl_parse_time(const char *s);
 /* "2026-12-04 10:38:14 CET" in local time, or "... UTC"; "-" for a time that is not one. */
 void ctl_format_time(int64_t usec, bool utc, char *buf, size_t size);
 
+/* A length of time, whole units, sign dropped: "0s", "12s", "3m", "5h", "2d". */
+void ctl_format_span(int64_t usec, char *buf, size_t size);
+
 /* "now", "12s ago", "in 3m", "5h ago", "2d ago"; "-" for a time that is not one. */
 void ctl_format_age(int64_t usec, int64_t now, char *buf, size_t size);
 

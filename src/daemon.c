@@ -31,6 +31,7 @@
 #include "privdrop.h"
 #include "retention.h"
 #include "statedir.h"
+#include "status_line.h"
 #include "store.h"
 #include "store_fault.h"
 #include "util.h"
@@ -106,7 +107,7 @@ daemon_reload(struct daemon *d, char **cause)
 	d->last_reload_error = NULL;
 	log_info("configuration reloaded from %s (%zu rules)", d->conf_path, fresh->nrules);
 	log_conf_warnings(fresh);
-	sd_notify(0, "READY=1\nSTATUS=Running");
+	status_line_notify(d->status, "READY=1");
 	return 0;
 }
 
@@ -271,6 +272,7 @@ daemon_start(struct daemon *d, char **cause)
 	if (faults)
 		log_warnx("%s is set: the state database will fail on purpose", STORE_FAULT_ENVVAR);
 	if ((r = batch_new(d->event, d->store, &d->batch)) < 0 ||
+	    (r = status_line_new(d, &d->status)) < 0 ||
 	    (r = snmp_input_join(d->snmp, d->batch)) < 0) {
 		xasprintf(cause, "cannot start the batch: %s", strerror(-r));
 		return r;
@@ -315,6 +317,8 @@ daemon_stop(struct daemon *d)
 	outbox_free(d->outbox);	/* requests in flight are sent again at the next start */
 	d->outbox = NULL;
 	pipeline_free(d->pipeline); /* commits the batch in flight */
+	status_line_free(d->status);
+	d->status = NULL;
 	batch_free(d->batch);
 	store_close(d->store);
 	sd_event_unref(d->event);

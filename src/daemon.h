@@ -22,6 +22,7 @@ struct listenfds;
 struct snmp_input;
 struct journal_input;
 struct statedir;
+struct status_line;
 
 struct daemon {
 	sd_event *event;
@@ -33,6 +34,7 @@ struct daemon {
 	struct listenfds *listenfds; /* sockets passed by systemd, until the inputs claim them */
 	struct store *store;
 	struct batch *batch; /* owns the write transaction; modules join it */
+	struct status_line *status; /* systemd's STATUS= */
 	struct pipeline *pipeline;
 	struct outbox *outbox; /* deliveries upstream */
 	struct retention *retention; /* prunes resolved incidents */

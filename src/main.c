@@ -18,6 +18,7 @@
 #include "input_snmp.h"
 #include "log.h"
 #include "store_fault.h"
+#include "status_line.h"
 #include "util.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/triaged/triaged.conf"
@@ -115,7 +116,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_info("started, %zu rules, state in %s", d.conf->nrules, d.conf->state_dir);
-	sd_notify(0, "READY=1\nSTATUS=Running");
+	status_line_notify(d.status, "READY=1");
 	r = sd_event_loop(d.event);
 	daemon_stop(&d);
 	return r < 0 ? 1 : 0;

@@ -124,6 +124,7 @@ outbox_forget(struct outbox *o, struct item *it)
 {
 	bool counted = !it->dead && !item_leaving(it);
 
+	outbox_health_item_out(o, it);
 	shed_del(&o->shed, it);
 	keyq_remove(o->buckets, it);
 	if (it->prev)
@@ -179,6 +180,21 @@ settle(struct outbox *o, struct item *it)
 	(void)batch_txn(o->d->batch, it->qnext != NULL ? BATCH_URGENT : BATCH_STATE);
 }
 
+/*
+ * A failed attempt the upstream may have acted on all the same: a timeout
+ * or a 5xx may come after it took the event.  Not a connection refused,
+ * a name that does not resolve or a TLS handshake that failed, nor a
+ * clear refusal (400, 401/403/404, 429).
+ */
+static bool
+may_have_reached(const struct http_response *resp, enum outbox_verdict v)
+{
+	if (v != OUTBOX_RETRY)
+		return false;
+	return resp->status != 0 || (resp->error != -ECONNREFUSED &&
+	    resp->error != -EHOSTUNREACH && resp->error != -EPROTO);
+}
+
 static void
 on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
     const struct http_response *resp, enum outbox_verdict v, const char *why)
@@ -188,7 +204,9 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 	int64_t initial = cu ? cu->backoff_initial : USEC_PER_SEC;
 	int64_t max = cu ? cu->backoff_max : 300 * USEC_PER_SEC;
 
-	set_error(&u->last_error, why);
+	outbox_health_verdict(o, u, v, why, now);
+	if (it->test)
+		outbox_health_log_test(it, v, why);
 	if (v == OUTBOX_DELIVERED) {
 		u->delivered++;
 		o->stats.delivered++;
@@ -208,9 +226,11 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 		note_timeline(o, it, "delivered", why);
 		return;
 	}
+	set_error(&u->last_error, why);
 	u->failures++;
 	u->failing = true;
 	it->attempts++;
+	it->maybe_sent = it->maybe_sent || may_have_reached(resp, v);
 	share_error(&it->last_error, u->last_error);
 	if (v == OUTBOX_DEAD) {
 		o->stats.dead++;
@@ -375,6 +395,9 @@ run_upstream(struct outbox *o, struct upstream_state *u, int64_t now)
 			return w; /* paused, held or rate-limited: parked until then */
 		if (q->head->next_try > now)
 			return q->head->next_try;
+		/* Its resolve came while it was in flight: suppressed now, out of the heap. */
+		if (outbox_stale_on_send(o, q->head))
+			continue;
 		/* Sending takes q out of the heap (in flight, or dead and removed). */
 		if (send_item(o, u, q->head, now) < 0)
 			return now + USEC_PER_SEC;
@@ -428,7 +451,9 @@ outbox_append(struct outbox *o, struct item *it)
 	o->tail = it;
 	if (it->dead)
 		return;
-	keyq_append(o->buckets, &outbox_upstream_get(o, it->upstream)->heap, it);
+	struct upstream_state *u = outbox_upstream_get(o, it->upstream);
+	keyq_append(o->buckets, &u->heap, it);
+	outbox_health_item_in(u, it);
 	if (it->action == OUTBOX_TRIGGER)
 		shed_add(&o->shed, it);
 }

@@ -39,7 +39,29 @@ enum outbox_verdict {
 
 struct outbox_stats {
 	uint64_t queued, delivered, dead, retries, shed, held_alarms;
+	uint64_t suppressed; /* triggers not sent: resolved before delivery */
 	uint64_t pending, in_flight; /* now */
+};
+
+/* An upstream's health, as status shows it. */
+enum outbox_up_state {
+	OUTBOX_UP_OK = 0,  /* answering (or not asked yet) */
+	OUTBOX_UP_FAILING, /* its last answers were failures: refused, timeouts, 5xx */
+	OUTBOX_UP_HELD,	   /* 401/403/404: held until the config changes or backoff-max */
+	OUTBOX_UP_PAUSED,  /* 429: paused for Retry-After */
+};
+
+struct outbox_health {
+	const char *name;
+	enum outbox_up_state state;
+	bool configured;
+	size_t queued;	      /* deliveries waiting for it, dead letters aside */
+	int64_t oldest;	      /* when its oldest queued one was made; 0: none */
+	int64_t down_since;   /* failing or held since (realtime usec); 0 when up */
+	int64_t last_success; /* 0: none since the start */
+	const char *last_error; /* its last answer's, or NULL */
+	uint64_t delivered, failures;
+	unsigned in_flight;
 };
 
 int outbox_new(struct daemon *d, struct outbox **ret);
@@ -61,12 +83,23 @@ struct outbox_shed {
  * When the outbox holds outbox-max pending, the least severe pending
  * trigger is shed (with its queued acknowledge and resolve), said in
  * *shed.  Returns 0 when queued; 1 when not: a trigger shed itself, or an
- * acknowledge or resolve whose own trigger was shed; -errno when the store
- * refused it.  Sheds and queues take effect in memory when t commits.
+ * acknowledge or resolve whose own trigger was shed; 2 when a resolve
+ * found its own trigger queued and never delivered: neither is sent, nor
+ * the acknowledges between (unless the upstream says
+ * send-resolved-undelivered yes); -errno when the store refused it.
+ * Sheds, suppressions and queues take effect in memory when t commits.
  */
 int outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
     const struct incident *inc, enum outbox_action action, const char *payload,
     struct outbox_shed *shed);
+/* Its timeline's words for that, with the upstream's name. */
+#define OUTBOX_UNSENT_NOTE "resolved before delivery to %s: not sent"
+/*
+ * triagectl send-test: like outbox_push, for an incident that is not in
+ * the store (id 0); never shed, never suppressed, its results logged.
+ */
+int outbox_push_test(struct outbox *o, struct store_txn *t, const char *upstream,
+    const struct incident *inc, enum outbox_action action, const char *payload);
 /* The configuration changed: upstreams may have come, gone or changed. */
 void outbox_reconfigure(struct outbox *o);
 
@@ -84,9 +117,18 @@ json_t *outbox_upstreams_json(struct outbox *o);
  * failed (then nothing changed).
  */
 int outbox_retry(struct outbox *o, uint64_t seq);
-/* Remove a delivery that is not in flight, committed at once; -ENOENT, -EBUSY, -errno. */
-int outbox_drop(struct outbox *o, uint64_t seq);
+/*
+ * Remove a delivery that is not in flight, committed at once; -ENOENT,
+ * -EBUSY, -errno.  -EPERM, unless force, for a resolve whose trigger was
+ * delivered (it is no longer queued): the incident would stay open there.
+ */
+int outbox_drop(struct outbox *o, uint64_t seq, bool force);
 void outbox_get_stats(const struct outbox *o, struct outbox_stats *st);
+
+/* Each upstream's health, configured or still holding deliveries: O(upstreams). */
+typedef void outbox_health_fn(const struct outbox_health *h, void *arg);
+void outbox_health_foreach(struct outbox *o, outbox_health_fn *fn, void *arg);
+const char *outbox_up_state_name(enum outbox_up_state s);
 
 const char *outbox_action_name(enum outbox_action a);
 

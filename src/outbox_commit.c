@@ -78,6 +78,7 @@ retry_apply(struct outbox *o, struct item *it)
 		o->npending++;
 		/* Back into its key queue in sequence order: before its own resolve. */
 		keyq_append(o->buckets, &u->heap, it);
+		outbox_health_item_in(u, it);
 		if (it->action == OUTBOX_TRIGGER)
 			shed_add(&o->shed, it);
 	}
@@ -93,6 +94,10 @@ pend_apply(struct outbox *o, struct item *it)
 	switch (it->pend) {
 	case PEND_SHED:
 		o->stats.shed++;
+		outbox_forget(o, it);
+		return;
+	case PEND_SUPPRESS:
+		o->stats.suppressed += it->action == OUTBOX_TRIGGER;
 		/* fall through */
 	case PEND_DROP:
 		outbox_forget(o, it);
@@ -107,8 +112,8 @@ pend_apply(struct outbox *o, struct item *it)
 }
 
 /* Delete it from the store in the open batch; it leaves memory when that commits. */
-static int
-leave_mark(struct outbox *o, struct store_txn *t, struct item *it, enum item_pend why)
+int
+outbox_leave_mark(struct outbox *o, struct store_txn *t, struct item *it, enum item_pend why)
 {
 	int r = store_outbox_del(t, it->seq);
 
@@ -116,6 +121,18 @@ leave_mark(struct outbox *o, struct store_txn *t, struct item *it, enum item_pen
 		return r;
 	pend_add(o, it, why);
 	return 0;
+}
+
+/* One pushed in the open batch: gone from the store, freed rather than appended at commit. */
+int
+outbox_unstage_mark(struct outbox *o, struct store_txn *t, struct item *it, enum item_pend why)
+{
+	int r = store_outbox_del(t, it->seq);
+
+	/* Marked even so: the batch then fails, and a rollback forgets what it pushed. */
+	it->pend = why;
+	o->npending--;
+	return r < 0 && r != -ENOENT ? r : 0;
 }
 
 /*
@@ -130,16 +147,12 @@ shed_trigger(struct outbox *o, struct store_txn *t, struct item *victim)
 
 	for (it = victim->qnext; it != NULL; it = it->qnext)
 		if (it->incident_id == victim->incident_id && !item_busy(it))
-			(void)leave_mark(o, t, it, PEND_SHED);
-	for (it = o->staged_changes; it != NULL; it = it->qnext) {
-		if (it->incident_id != victim->incident_id || item_leaving(it) ||
-		    strcmp(it->upstream, victim->upstream) != 0)
-			continue;
-		(void)store_outbox_del(t, it->seq);
-		it->pend = PEND_SHED; /* freed, not appended, at commit */
-		o->npending--;
-	}
-	(void)leave_mark(o, t, victim, PEND_SHED);
+			(void)outbox_leave_mark(o, t, it, PEND_SHED);
+	for (it = o->staged_changes; it != NULL; it = it->qnext)
+		if (it->incident_id == victim->incident_id && !item_leaving(it) &&
+		    strcmp(it->upstream, victim->upstream) == 0)
+			(void)outbox_unstage_mark(o, t, it, PEND_SHED);
+	(void)outbox_leave_mark(o, t, victim, PEND_SHED);
 }
 
 /* When full, shed the least severe pending trigger; true when it is the new one. */
@@ -168,26 +181,18 @@ make_room(struct outbox *o, struct store_txn *t, enum outbox_action action, int 
 	return false;
 }
 
-int
-outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
-    const struct incident *inc, enum outbox_action action, const char *payload,
-    struct outbox_shed *shed)
+/* A new delivery in t, staged until t commits: 0 or -errno. */
+static int
+stage(struct outbox *o, struct store_txn *t, const char *upstream, const struct incident *inc,
+    enum outbox_action action, const char *payload, bool test)
 {
-	struct item *it;
+	/* The payload is in the store only: it is read back when sent. */
+	struct item *it = item_new(o, outbox_upstream_get(o, upstream)->name, inc, action, NULL,
+	    now_realtime_usec());
 	char *s;
 	int r;
 
-	*shed = (struct outbox_shed){ 0 };
-	if (make_room(o, t, action, inc->severity, shed))
-		return 1;
-	if (action != OUTBOX_TRIGGER && shed->upstream != NULL && shed->incident_id == inc->id &&
-	    strcmp(shed->upstream, upstream) == 0)
-		return 1; /* its own trigger made the room: nothing upstream to change */
-	if (payload == NULL)
-		return -EINVAL; /* the body could not be built: nothing to keep */
-	/* The payload is in the store only: it is read back when sent. */
-	it = item_new(o, outbox_upstream_get(o, upstream)->name, inc, action, NULL,
-	    now_realtime_usec());
+	it->test = test;
 	s = item_encode_as(it, payload, it->dead, it->next_try);
 	r = s == NULL ? -EINVAL : store_outbox_put(t, &it->seq, s, strlen(s));
 	free(s);
@@ -204,6 +209,37 @@ outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
 	o->npending++;
 	o->stats.queued++;
 	return 0;
+}
+
+int
+outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
+    const struct incident *inc, enum outbox_action action, const char *payload,
+    struct outbox_shed *shed)
+{
+	int r;
+
+	*shed = (struct outbox_shed){ 0 };
+	/* First: what it takes out of the outbox makes room without shedding. */
+	if (action == OUTBOX_RESOLVE && (r = outbox_stale_on_resolve(o, t, upstream, inc)) != 0)
+		return r < 0 ? r : 2;
+	if (make_room(o, t, action, inc->severity, shed))
+		return 1;
+	if (action != OUTBOX_TRIGGER && shed->upstream != NULL && shed->incident_id == inc->id &&
+	    strcmp(shed->upstream, upstream) == 0)
+		return 1; /* its own trigger made the room: nothing upstream to change */
+	if (payload == NULL)
+		return -EINVAL; /* the body could not be built: nothing to keep */
+	return stage(o, t, upstream, inc, action, payload, false);
+}
+
+/* A person asked for it: it may exceed outbox-max, as acknowledges and resolves do. */
+int
+outbox_push_test(struct outbox *o, struct store_txn *t, const char *upstream,
+    const struct incident *inc, enum outbox_action action, const char *payload)
+{
+	if (payload == NULL)
+		return -EINVAL;
+	return stage(o, t, upstream, inc, action, payload, true);
 }
 
 /* Delivered items leave the store with this batch, rejected ones are stored dead. */
@@ -245,6 +281,7 @@ bury(struct outbox *o, struct item *it)
 	item_payload_drop(it); /* in its dead record */
 	o->npending--;
 	shed_del(&o->shed, it);
+	outbox_health_item_out(o, it);
 	keyq_remove(o->buckets, it);
 }
 
@@ -297,7 +334,10 @@ outbox_commit_committed(void *arg)
 			outbox_append(o, it);
 			continue;
 		}
-		o->stats.shed++;
+		if (it->pend == PEND_SHED)
+			o->stats.shed++;
+		else
+			o->stats.suppressed += it->action == OUTBOX_TRIGGER;
 		item_free(it);
 	}
 	outbox_schedule(o);
@@ -318,6 +358,7 @@ outbox_commit_rolled_back(void *arg)
 		next = it->pnext;
 		pend_undo(o, it);
 	}
+	outbox_schedule(o); /* what was to leave may be sent, or suppressed again */
 	for (it = unstage(o); it != NULL; it = next) {
 		next = it->next;
 		if (!item_leaving(it))
@@ -396,27 +437,30 @@ outbox_retry(struct outbox *o, uint64_t seq)
 }
 
 static int
-drop_mark(struct outbox *o, uint64_t seq)
+drop_mark(struct outbox *o, uint64_t seq, bool force)
 {
 	struct item *it = outbox_item_by_seq(o, seq);
 	struct store_txn *t;
+	int r;
 
 	if (it == NULL || item_leaving(it))
 		return -ENOENT;
 	if (item_busy(it) || it->pend != PEND_NONE)
 		return -EBUSY;
+	if (!force && (r = outbox_stale_drop_check(o, it)) < 0)
+		return r;
 	if ((t = batch_txn(o->d->batch, BATCH_URGENT)) == NULL)
 		return -EIO;
-	return leave_mark(o, t, it, PEND_DROP);
+	return outbox_leave_mark(o, t, it, PEND_DROP);
 }
 
 int
-outbox_drop(struct outbox *o, uint64_t seq)
+outbox_drop(struct outbox *o, uint64_t seq, bool force)
 {
 	int r = 0;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if ((r = drop_mark(o, seq)) < 0)
+		if ((r = drop_mark(o, seq, force)) < 0)
 			return r;
 		if ((r = batch_flush(o->d->batch)) <= 0)
 			break;

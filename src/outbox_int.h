@@ -30,9 +30,18 @@ struct upstream_state {
 	unsigned in_flight;
 	bool failing; /* the last answer was a failure: a success ends the backoff */
 	int64_t recovered_at; /* when a success last ended it */
-	struct keyq_heap heap; /* its key queues whose head may be sent */
+	struct keyq_heap heap; /* its key queues whose head may be sent (and their depth) */
 	uint64_t delivered, failures;
-	struct errtext *last_error; /* its last answer's, shared with what failed so */
+	struct errtext *last_error; /* its last failure's, shared with what failed so */
+	/*
+	 * Health (outbox_health.c): its oldest delivery in a key queue, found
+	 * again lazily from the list by seq when that one leaves; when it went
+	 * down (failing or held; 0: up); its last success; when "failing" was
+	 * last logged, and whether for this outage (else neither is its end).
+	 */
+	struct item *oldest;
+	int64_t down_since, last_success, announced_at;
+	bool announced;
 };
 
 struct outbox {
@@ -63,7 +72,32 @@ void outbox_append(struct outbox *o, struct item *it);
 void outbox_forget(struct outbox *o, struct item *it); /* out of memory, freed */
 struct item *outbox_item_by_seq(struct outbox *o, uint64_t seq);
 
+/* outbox_health.c: what the status, the log and STATUS= say of each upstream. */
+void outbox_health_verdict(struct outbox *o, struct upstream_state *u, enum outbox_verdict v,
+    const char *why, int64_t now);
+void outbox_health_item_in(struct upstream_state *u, struct item *it); /* into a key queue */
+void outbox_health_item_out(struct outbox *o, struct item *it);	     /* before it leaves one */
+/* A send-test delivery's answer, at info: its first failure and its end. */
+void outbox_health_log_test(const struct item *it, enum outbox_verdict v, const char *why);
+
+/* outbox_stale.c: no page for what fixed itself before it was delivered. */
+/*
+ * A resolve for inc to upstream is being pushed in t: when its trigger is
+ * queued and was never delivered, mark both (and what lies between) to
+ * leave at commit.  1 when suppressed so; 0 when the resolve must go.
+ */
+int outbox_stale_on_resolve(struct outbox *o, struct store_txn *t, const char *upstream,
+    const struct incident *inc);
+/* The head of a key queue comes up for sending: 1 when it was suppressed instead. */
+int outbox_stale_on_send(struct outbox *o, struct item *head);
+/* For queue drop: -EPERM when it is a resolve whose trigger was delivered. */
+int outbox_stale_drop_check(struct outbox *o, const struct item *it);
+
 /* outbox_commit.c: the outbox's batch participant hooks. */
+/* Delete a committed one from the store in t; it leaves memory (why) when t commits. */
+int outbox_leave_mark(struct outbox *o, struct store_txn *t, struct item *it, enum item_pend why);
+/* Delete one pushed in t from the store; freed, not appended, when t commits. */
+int outbox_unstage_mark(struct outbox *o, struct store_txn *t, struct item *it, enum item_pend why);
 int outbox_commit_prepare(struct store_txn *t, void *arg);
 void outbox_commit_committed(void *arg);
 void outbox_commit_rolled_back(void *arg);

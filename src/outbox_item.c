@@ -92,7 +92,14 @@ item_encode_as(const struct item *it, const char *payload, bool dead, int64_t ne
 	    (json_int_t)next_try, "last_try", (json_int_t)it->last_try, "dead", dead,
 	    "payload", json_text(payload), "last_error",
 	    it->last_error ? json_text(it->last_error->s) : NULL);
-	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	char *s;
+
+	/* Only when set: records stay as they were for what most deliveries are. */
+	if (o != NULL && it->maybe_sent)
+		json_object_set_new(o, "maybe_sent", json_true());
+	if (o != NULL && it->test)
+		json_object_set_new(o, "test", json_true());
+	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	json_decref(o);
 	return s;
@@ -104,14 +111,15 @@ item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len, char *
 	json_t *j = json_loadb(data, len, 0, NULL);
 	const char *up, *key, *payload, *err = NULL;
 	json_int_t id, attempts, created, next_try, last_try;
-	int action, severity, dead;
+	int action, severity, dead, maybe_sent = 0, test = 0;
 	struct item *it = NULL;
 
 	/* The payload must be there (it is read again when sent), but is not kept. */
-	if (j != NULL && json_unpack(j, "{s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:b, s:s, s?s}",
-	    "upstream", &up, "key", &key, "incident", &id, "action", &action, "severity", &severity,
-	    "attempts", &attempts, "created", &created, "next_try", &next_try, "last_try",
-	    &last_try, "dead", &dead, "payload", &payload, "last_error", &err) == 0 &&
+	if (j != NULL && json_unpack(j, "{s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:b, s:s, s?s, "
+	    "s?b, s?b}", "upstream", &up, "key", &key, "incident", &id, "action", &action,
+	    "severity", &severity, "attempts", &attempts, "created", &created, "next_try",
+	    &next_try, "last_try", &last_try, "dead", &dead, "payload", &payload, "last_error",
+	    &err, "maybe_sent", &maybe_sent, "test", &test) == 0 &&
 	    action >= OUTBOX_TRIGGER && action <= OUTBOX_RESOLVE) {
 		it = xcalloc(1, sizeof(*it));
 		it->o = o;
@@ -128,6 +136,8 @@ item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len, char *
 		it->next_try = next_try;
 		it->last_try = last_try;
 		it->dead = dead;
+		it->maybe_sent = maybe_sent;
+		it->test = test;
 	}
 	json_decref(j);
 	return it;
@@ -171,6 +181,9 @@ shed_add(struct shed_index *x, struct item *it)
 {
 	int l = shed_level(it);
 	struct item *after = x->tail[l];
+
+	if (it->test)
+		return; /* a person asked for it: never shed */
 
 	/* Items come in seq order but for a retried dead one: look back from the tail. */
 	while (after != NULL && after->seq > it->seq)
@@ -344,10 +357,10 @@ keyq_heap_free(struct keyq_heap *h)
 }
 
 static char *
-keyq_id(const struct item *it)
+keyq_id(const char *upstream, const char *key)
 {
 	char *id;
-	xasprintf(&id, "%s\n%s", it->upstream, it->key);
+	xasprintf(&id, "%s\n%s", upstream, key);
 	return id;
 }
 
@@ -357,15 +370,33 @@ bucket(struct keyq **buckets, const char *id)
 	return &buckets[hash64(id, strlen(id), 0) % KEYQ_BUCKETS];
 }
 
+static struct keyq *
+keyq_lookup(struct keyq **buckets, const char *id)
+{
+	struct keyq *q;
+
+	for (q = *bucket(buckets, id); q != NULL && strcmp(q->id, id) != 0; q = q->hnext)
+		;
+	return q;
+}
+
+struct keyq *
+keyq_find(struct keyq **buckets, const char *upstream, const char *key)
+{
+	char *id = keyq_id(upstream, key);
+	struct keyq *q = keyq_lookup(buckets, id);
+
+	free(id);
+	return q;
+}
+
 /* The queue with this id, made (and put in the table) when there is none. */
 static struct keyq *
 keyq_get(struct keyq **buckets, struct keyq_heap *heap, const char *id)
 {
-	struct keyq **b = bucket(buckets, id), *q;
+	struct keyq **b = bucket(buckets, id), *q = keyq_lookup(buckets, id);
 	size_t len = strlen(id) + 1;
 
-	for (q = *b; q != NULL && strcmp(q->id, id) != 0; q = q->hnext)
-		;
 	if (q != NULL)
 		return q;
 	q = xcalloc(1, sizeof(*q) + len);
@@ -380,7 +411,7 @@ keyq_get(struct keyq **buckets, struct keyq_heap *heap, const char *id)
 void
 keyq_append(struct keyq **buckets, struct keyq_heap *heap, struct item *it)
 {
-	char *id = keyq_id(it);
+	char *id = keyq_id(it->upstream, it->key);
 	struct keyq *q = keyq_get(buckets, heap, id);
 
 	free(id);
@@ -389,6 +420,7 @@ keyq_append(struct keyq **buckets, struct keyq_heap *heap, struct item *it)
 	it->key = q->id + strlen(it->upstream) + 1;
 	it->q = q;
 	it->qnext = NULL;
+	q->heap->items++;
 	if (q->tail == NULL || q->tail->seq <= it->seq) {
 		if (q->tail)
 			q->tail->qnext = it;
@@ -437,6 +469,7 @@ keyq_remove(struct keyq **buckets, struct item *it)
 	for (pp = &q->head; *pp != it; pp = &(*pp)->qnext)
 		;
 	*pp = it->qnext;
+	q->heap->items--;
 	if (q->tail == it) {
 		q->tail = NULL;
 		for (struct item *x = q->head; x != NULL; x = x->qnext)

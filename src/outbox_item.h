@@ -17,7 +17,12 @@ struct outbox;
 struct store_txn;
 struct keyq;
 
-enum item_pend { PEND_NONE = 0, PEND_SHED, PEND_DROP, PEND_RETRY };
+/*
+ * Shed to stay within outbox-max; dropped by a person; retried by a person;
+ * suppressed: a trigger never delivered whose own resolve came (with what
+ * lies between), so nobody is paged for what fixed itself.
+ */
+enum item_pend { PEND_NONE = 0, PEND_SHED, PEND_DROP, PEND_RETRY, PEND_SUPPRESS };
 
 /*
  * A failure's text, counted: the deliveries that failed the same way in a
@@ -88,13 +93,21 @@ struct item {
 	bool rejected : 1;
 	bool verdict_written : 1; /* its deletion or dead record is in the open batch (prepare) */
 	bool shed_listed : 1;
+	/*
+	 * An attempt may have reached the upstream (a timeout, a 5xx): it is
+	 * not known to be undelivered, so its resolve must follow it there.
+	 * Stored with its record.
+	 */
+	bool maybe_sent : 1;
+	/* triagectl send-test: never shed nor suppressed, its results logged. Stored. */
+	bool test : 1;
 };
 
-/* Leaving memory at the next commit: shed or dropped. */
+/* Leaving memory at the next commit: shed, dropped or suppressed. */
 static inline bool
 item_leaving(const struct item *it)
 {
-	return it->pend == PEND_SHED || it->pend == PEND_DROP;
+	return it->pend == PEND_SHED || it->pend == PEND_DROP || it->pend == PEND_SUPPRESS;
 }
 
 /* Its head may not be sent now: in flight, or waiting for a commit that settles it. */
@@ -113,6 +126,7 @@ item_busy(const struct item *it)
 struct keyq_heap {
 	struct keyq **v;
 	size_t n, cap;
+	size_t items; /* in its upstream's key queues, sendable or not: its depth */
 };
 
 #define KEYQ_IDLE SIZE_MAX /* keyq.hidx when not in its heap */
@@ -179,6 +193,8 @@ void keyq_remove(struct keyq **buckets, struct item *it);
  * may then only be freed.
  */
 void keyq_free_all(struct keyq **buckets);
+/* The queue of (upstream, key), or NULL. */
+struct keyq *keyq_find(struct keyq **buckets, const char *upstream, const char *key);
 
 /* The item's head state or next_try changed: move its queue in (or out of) its heap. */
 void keyq_resched(struct item *it);

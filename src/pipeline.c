@@ -353,7 +353,7 @@ unroute(struct pipeline *p, struct incident *cur, uint64_t id, const char *upstr
 		pipeline_store_failed(p, r, "saving an incident");
 }
 
-/* Queue action for inc to upstream: 0 queued, 1 shed (outbox_push), -errno. */
+/* Queue action for inc to upstream: 0 queued, 1 shed, 2 suppressed (outbox_push), -errno. */
 static int
 queue_one(struct pipeline *p, struct incident *inc, const char *upstream,
     enum outbox_action action, const char *payload)
@@ -406,6 +406,17 @@ queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc,
 	}
 }
 
+/* Its trigger had not reached upstream when it resolved: neither goes (outbox_stale.c). */
+static void
+note_unsent(struct pipeline *p, const struct incident *inc, const char *upstream)
+{
+	char text[TIMELINE_TEXT_MAX];
+
+	snprintf(text, sizeof(text), OUTBOX_UNSENT_NOTE, upstream);
+	text_fix_tail(text);
+	timeline_add(p, inc, TIMELINE_NOTE, now_realtime_usec(), text, strlen(text));
+}
+
 /* An acknowledge or resolve follows its trigger to where the trigger went. */
 void
 pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action)
@@ -423,7 +434,8 @@ pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_acti
 			continue; /* its trigger was shed by an earlier push of this loop */
 		const struct conf_upstream *cu = conf_upstream_find(p->d->conf, name);
 		char *payload = pagerduty_payload(cu, inc, action, &det);
-		(void)queue_one(p, inc, name, action, payload);
+		if (queue_one(p, inc, name, action, payload) == 2)
+			note_unsent(p, inc, name);
 		free(payload);
 	}
 }

@@ -26,6 +26,7 @@ struct opts {
 	const char *socket;
 	bool json;
 	bool all;
+	bool force; /* queue drop: even a resolve whose trigger was delivered */
 	bool wide; /* no cell cut, absolute times */
 	bool utc;
 	int argc; /* the verb's own arguments */
@@ -123,7 +124,17 @@ req_resolve(const struct opts *o, char **argv)
 	return req_keyed("resolve", o, argv);
 }
 
-/* queue | queue retry ID|--all | queue drop ID */
+static json_t *
+req_send_test(const struct opts *o, char **argv)
+{
+	json_t *r = json_pack("{s:s, s:s}", "command", "send-test", "upstream", argv[0]);
+
+	if (r == NULL)
+		fprintf(stderr, "triagectl: the upstream's name must be UTF-8 text\n");
+	return r;
+}
+
+/* queue | queue retry ID|--all | queue drop ID [--force] */
 static json_t *
 req_queue(const struct opts *o, char **argv)
 {
@@ -141,8 +152,8 @@ req_queue(const struct opts *o, char **argv)
 	if (o->argc == 2 && parse_int64(argv[1], 1, INT64_MAX, &id) < 0)
 		return NULL;
 	if (strcmp(sub, "drop") == 0)
-		return o->argc == 2 ? json_pack("{s:s, s:I}", "command", "queue-drop", "id",
-		    (json_int_t)id) : NULL;
+		return o->argc == 2 ? json_pack("{s:s, s:I, s:b}", "command", "queue-drop", "id",
+		    (json_int_t)id, "force", o->force) : NULL;
 	if (o->argc == 2)
 		return json_pack("{s:s, s:I}", "command", "queue-retry", "id", (json_int_t)id);
 	return o->all ? json_pack("{s:s, s:b}", "command", "queue-retry", "all", 1) : NULL;
@@ -292,6 +303,34 @@ print_latency(json_t *lat)
 	print_quantiles("commit", json_object_get(lat, "commit"));
 }
 
+/*
+ * UPSTREAM STATE QUEUED OLDEST LAST OK LAST ERROR: 80 columns, the error
+ * takes what is left; ages relative (absolute with --wide).
+ */
+static void
+print_status_upstreams(const struct opts *o, json_t *arr)
+{
+	char queued[24], oldest[64], last_ok[64];
+	size_t i;
+	json_t *u;
+
+	if (json_array_size(arr) == 0)
+		return;
+	printf("%-14s %-7s %6s %-8s %-8s %s\n", "UPSTREAM", "STATE", "QUEUED", "OLDEST", "LAST OK",
+	    "LAST ERROR");
+	json_array_foreach(arr, i, u) {
+		snprintf(queued, sizeof(queued), "%6lld", jint(u, "queued"));
+		when(o, jstr(u, "oldest"), true, oldest, sizeof(oldest));
+		when(o, jstr(u, "last_success"), true, last_ok, sizeof(last_ok));
+		cell(o, jstr(u, "name"), 14, false);
+		cell(o, jstr(u, "state"), 7, false);
+		cell(o, queued, 6, false);
+		cell(o, oldest, 8, false);
+		cell(o, last_ok, 8, false);
+		cell(o, jstr(u, "last_error"), 31, true);
+	}
+}
+
 static void
 print_status(const struct opts *o, json_t *r)
 {
@@ -327,6 +366,10 @@ print_status(const struct opts *o, json_t *r)
 	    jint(c, "clients"), jint(c, "refused_busy"), jint(c, "refused_permission"),
 	    jint(c, "too_large"), jint(c, "dropped_slow"), jint(c, "dropped_idle"));
 	print_listeners(o, json_object_get(r, "listeners"));
+	if (jint(json_object_get(r, "outbox"), "suppressed") > 0)
+		printf("outbox: %lld triggers not sent, resolved before delivery\n",
+		    jint(json_object_get(r, "outbox"), "suppressed"));
+	print_status_upstreams(o, json_object_get(r, "upstreams"));
 }
 
 /* STATE SEVERITY COUNT LAST SEEN KEY SUMMARY: 80 columns, the summary takes what is left. */
@@ -411,9 +454,10 @@ print_show(const struct opts *o, json_t *r)
 static const struct verb verbs[] = {
 	{ "ack", "KEY", 1, req_ack, print_ok },
 	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents },
-	{ "queue", "[--limit N] [retry ID|--all | drop ID]", -1, req_queue, print_queue },
+	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue },
 	{ "reload", "", 0, req_reload, print_ok },
 	{ "resolve", "KEY", 1, req_resolve, print_ok },
+	{ "send-test", "UPSTREAM", 1, req_send_test, print_ok },
 	{ "show", "KEY", 1, req_show, print_show },
 	{ "status", "", 0, req_status, print_status },
 };
@@ -425,7 +469,7 @@ usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "       triagectl %s %s\n", verbs[i].name, verbs[i].args);
 	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  -w/--wide  --utc\n"
-		   "         --state STATE  --limit N  --who NOTE  --all\n");
+		   "         --state STATE  --limit N  --who NOTE  --all  --force\n");
 }
 
 /*
@@ -496,6 +540,7 @@ main(int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' }, { "limit", required_argument, NULL, 'L' },
 		{ "who", required_argument, NULL, 'W' },  { "all", no_argument, NULL, 'A' },
 		{ "wide", no_argument, NULL, 'w' },	   { "utc", no_argument, NULL, 'U' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .socket = getenv("TRIAGED_SOCKET") };
@@ -512,6 +557,7 @@ main(int argc, char **argv)
 		case 'S': o.state = optarg; break;
 		case 'W': o.who = optarg; break;
 		case 'A': o.all = true; break;
+		case 'F': o.force = true; break;
 		case 'L':
 			if (parse_int64(optarg, 1, 1000000, &lim) < 0) {
 				fprintf(stderr, "triagectl: --limit wants a number from 1 to 1000000\n");

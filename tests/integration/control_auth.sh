@@ -1,7 +1,7 @@
 #!/bin/sh
 # The control socket takes who asks from the kernel: an unprivileged member
 # of control-group may read (incidents, show, status, queue) but not act
-# (ack, resolve, reload, queue retry/drop) until it joins
+# (ack, resolve, reload, queue retry/drop, send-test) until it joins
 # control-admin-group; the timeline names the real user and --who is only
 # a note after it; someone outside control-group cannot connect.  A request
 # over 64 KiB is refused, a client that never reads its replies is dropped
@@ -123,9 +123,10 @@ refused reload reload
 refused queue-retry queue retry --all
 refused queue-drop queue drop 1
 grep -q "you are $U (uid $uid)" "$T/err" || fail "the refusal does not say who: $(cat "$T/err")"
+refused send-test send-test pd
 ctl --json show disk/sd1 | json "j['incident']['state']" | grep -qx triggered ||
 	fail "a refused ack changed the incident"
-ctl --json status | json "j['control']['refused_permission']" | grep -qx 5 ||
+ctl --json status | json "j['control']['refused_permission']" | grep -qx 6 ||
 	fail "refusals not counted"
 
 # Outside control-group there is no connecting at all.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Every triagectl table fits 80 columns with long keys, summaries, listener
-# names and upstream errors, cut between characters with an ellipsis;
-# --wide shows them whole; times are local with their zone, or UTC with
+# names, upstream names and errors (queue and status), cut between
+# characters with an ellipsis; --wide shows them whole; times are local with their zone, or UTC with
 # --utc, and ages in tables; every acting verb says what it did.
 . "$(dirname "$0")/lib.sh"
 
@@ -51,6 +51,10 @@ ctl status > "$T/status"; fits "$T/status" status
 # Each of the 3 incidents' line-to-durable time, and the commits', measured by triaged.
 ctl --json status | json "j['latency']['incident']['samples'] == 3 and j['latency']['commit']['samples'] >= 1 and 0 < j['latency']['incident']['max_usec'] < 10**7" | grep -qx True || fail "latency: $(ctl --json status | json "j['latency']")"
 grep -q "line to durable incident: p50" "$T/status" || fail "status lacks the latency"
+grep -Eq "^pagerduty-pri… failing +[0-9]+ +[0-9]+s ago +- +.*…$" "$T/status" ||
+	fail "status lacks the failing upstream, cut to fit: $(cat "$T/status")"
+ctl --wide status | grep -Eq "^pagerduty-primary failing +[0-9]+ .*(onnect|refused)" ||
+	fail "--wide status lacks the whole upstream row: $(ctl --wide status)"
 ctl show "it-host/service/web/with/a/long/path/in/the/key" > "$T/show"
 sed -n '/^timeline:/,$p' "$T/show" > "$T/timeline"; fits "$T/timeline" "show's timeline"
 grep -q "…" "$T/incidents" || fail "no cell was cut in incidents: $(cat "$T/incidents")"

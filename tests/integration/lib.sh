@@ -171,3 +171,29 @@ wait_pd() {
 		sleep 0.1
 	done
 }
+
+# Stand in for systemd's notify socket at $T/notify.sock for at most $1
+# seconds (default 30): each line received goes to $T/notify.log with its
+# time.  The caller exports NOTIFY_SOCKET for triaged.
+start_notify_listener() {
+	python3 - "$T/notify.sock" "$T/notify.log" "${1:-30}" <<'PY' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(0.2)
+end = time.monotonic() + float(sys.argv[3])
+with open(sys.argv[2], "a", buffering=1) as log:
+    while time.monotonic() < end:
+        try:
+            msg = s.recv(4096).decode()
+        except socket.timeout:
+            continue
+        for line in msg.split("\n"):
+            log.write("%.3f %s\n" % (time.monotonic(), line))
+        if "STOPPING=1" in msg:
+            break
+PY
+	echo $! > "$T/notify.pid"
+	i=0
+	until [ -S "$T/notify.sock" ]; do i=$((i + 1)); [ $i -lt 50 ] || fail "no notify socket"; sleep 0.1; done
+}

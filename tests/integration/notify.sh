@@ -5,30 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 conf_head
-start_notify_listener() {
-	python3 - "$T/notify.sock" "$T/notify.log" <<'PY' &
-import os, socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(0.2)
-end = time.monotonic() + 30
-with open(sys.argv[2], "a", buffering=1) as log:
-    while time.monotonic() < end:
-        try:
-            msg = s.recv(4096).decode()
-        except socket.timeout:
-            continue
-        for line in msg.split("\n"):
-            log.write("%.3f %s\n" % (time.monotonic(), line))
-        if "STOPPING=1" in msg:
-            break
-PY
-	echo $! > "$T/notify.pid"
-}
 start_notify_listener
-i=0
-until [ -S "$T/notify.sock" ]; do i=$((i + 1)); [ $i -lt 50 ] || fail "no notify socket"; sleep 0.1; done
-
 export NOTIFY_SOCKET="$T/notify.sock" WATCHDOG_USEC=400000
 start_triaged
 unset NOTIFY_SOCKET WATCHDOG_USEC

@@ -2,7 +2,8 @@
 # The stand-in refuses connections, then answers 429 with Retry-After, then
 # 202: every incident is delivered, none dead-lettered, each key's
 # trigger comes before its resolve, and nothing is sent inside a
-# Retry-After pause.  The issue's full run: PD_INCIDENTS=1000
+# Retry-After pause (resolves of triggers not yet delivered are sent too:
+# send-resolved-undelivered yes).  The issue's full run: PD_INCIDENTS=1000
 # PD_REFUSE=60 PD_THROTTLE=30 PD_RETRY_AFTER=5.
 . "$(dirname "$0")/lib.sh"
 
@@ -16,6 +17,7 @@ upstream "pd" pagerduty {
 	backoff-initial 500ms
 	backoff-max 4s
 	rate-limit off
+	send-resolved-undelivered yes
 }
 rule "svc" {
 	match syslog message ~ "service (?<n>[0-9]+) (?<what>down|up)" and message ~ "down"

@@ -2,7 +2,8 @@
 # With the upstream refusing connections and outbox-max reached, the least
 # severe pending trigger is shed, counted, logged and noted on its incident's
 # timeline; resolves are never shed, but the resolve of a shed trigger is
-# not queued at all; what is kept is delivered once the upstream returns.
+# not queued at all; what is kept is delivered once the upstream returns
+# (with send-resolved-undelivered yes, a resolve's own undelivered trigger too).
 . "$(dirname "$0")/lib.sh"
 
 start_pd --fault '{"mode":"refuse","for_seconds":600}'
@@ -14,6 +15,7 @@ upstream "pd" pagerduty {
 	routing-key-file "$T/pd.key"
 	backoff-initial 200ms
 	backoff-max 1s
+	send-resolved-undelivered yes
 }
 rule "svc" {
 	match syslog message ~ "svc (?<n>[0-9]+) down"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Incidents pruned by retention while their trigger and resolve still wait
 # for an unreachable upstream are delivered all the same, in order, and
-# their delivery notes have nowhere to go without harm.
+# their delivery notes have nowhere to go without harm (the upstream asks
+# for the resolves of undelivered triggers: send-resolved-undelivered yes).
 . "$(dirname "$0")/lib.sh"
 
 : "${N:=10}"
@@ -16,6 +17,7 @@ upstream "pd" pagerduty {
 	backoff-initial 500ms
 	backoff-max 2s
 	rate-limit off
+	send-resolved-undelivered yes
 }
 rule "svc" {
 	match syslog message ~ "service (?<n>[0-9]+) down"

@@ -902,6 +902,7 @@ START_TEST(test_upstream)
 	    "  backoff-initial 2s; backoff-max 1h\n"
 	    "  rate-limit 60 per minute\n"
 	    "  client \"edge-01\"; client-url \"https://edge-01.example/\"\n"
+	    "  send-resolved-undelivered yes\n"
 	    "}\n"
 	    "upstream off pagerduty { routing-key-file \"../pd.key\"; rate-limit off }\n");
 	ck_assert_msg(conf_load(m, &conf, &cause) == 0, "%s", cause ? cause : "?");
@@ -921,6 +922,7 @@ START_TEST(test_upstream)
 	ck_assert_uint_eq(u->rate_per_minute, 120);
 	ck_assert_str_eq(u->client, "triaged");
 	ck_assert_ptr_null(u->client_url);
+	ck_assert(!u->send_resolved_undelivered);
 	ck_assert_str_eq(u->file, m);
 	ck_assert_int_eq(u->line, 1);
 
@@ -937,6 +939,7 @@ START_TEST(test_upstream)
 	ck_assert_uint_eq(u->rate_per_minute, 60);
 	ck_assert_str_eq(u->client, "edge-01");
 	ck_assert_str_eq(u->client_url, "https://edge-01.example/");
+	ck_assert(u->send_resolved_undelivered);
 
 	ck_assert_uint_eq(conf_upstream_find(conf, "off")->rate_per_minute, 0);
 	ck_assert_ptr_null(conf_upstream_find(conf, "PD"));
@@ -1090,10 +1093,12 @@ START_TEST(test_upstream_errors)
 	free(long_url);
 	load_err(fmt("upstream pd pagerduty { %s; ca-file \"%s/none.pem\" }\n", pd, tmpdir),
 	    fmt("1: cannot read ca-file %s/none.pem: No such file or directory", tmpdir));
+	load_err(fmt("upstream pd pagerduty { %s; send-resolved-undelivered maybe }\n", pd),
+	    "1: send-resolved-undelivered takes yes or no, got 'maybe'");
 	load_err(fmt("upstream pd pagerduty { %s; token x }\n", pd),
 	    "1: unknown keyword 'token', expected one of: backoff-initial, backoff-max, ca-file, "
 	    "client, client-url, connect-timeout, rate-limit, routing-key-credential, "
-	    "routing-key-file, timeout, url");
+	    "routing-key-file, send-resolved-undelivered, timeout, url");
 	load_err(fmt("upstream pd pagerduty {\n %s\n", pd),
 	    "3: unexpected end of file in upstream (opened at line 1), expected '}'");
 }

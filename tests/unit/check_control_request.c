@@ -61,6 +61,7 @@ START_TEST(test_verbs)
 		{ "queue-retry", CONTROL_QUEUE_RETRY, true },
 		{ "reload", CONTROL_RELOAD, true },
 		{ "resolve", CONTROL_RESOLVE, true },
+		{ "send-test", CONTROL_SEND_TEST, true },
 		{ "show", CONTROL_SHOW, false },
 		{ "status", CONTROL_STATUS, false },
 	};
@@ -68,7 +69,8 @@ START_TEST(test_verbs)
 	char *line;
 
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
-		xasprintf(&line, "{\"command\":\"%s\",\"key\":\"k\",\"id\":3}", want[i].name);
+		xasprintf(&line, "{\"command\":\"%s\",\"key\":\"k\",\"id\":3,\"upstream\":\"pd\"}",
+		    want[i].name);
 		parse_ok(line, &rq);
 		ck_assert_int_eq(rq.verb, want[i].verb);
 		ck_assert_str_eq(control_verb_name(rq.verb), want[i].name);
@@ -114,6 +116,13 @@ START_TEST(test_fields)
 	parse_ok("{\"command\":\"queue-drop\",\"id\":9223372036854775807}", &rq);
 	ck_assert_uint_eq(rq.id, 9223372036854775807ULL);
 	ck_assert(!rq.all);
+	ck_assert(!rq.force);
+	parse_ok("{\"command\":\"queue-drop\",\"id\":1,\"force\":true}", &rq);
+	ck_assert(rq.force);
+	parse_ok("{\"command\":\"send-test\",\"upstream\":\"pd\"}", &rq);
+	ck_assert_str_eq(rq.upstream, "pd");
+	control_request_clear(&rq);
+	ck_assert_ptr_null(rq.upstream);
 	/* Fields a verb does not take are ignored, as are unknown ones. */
 	parse_ok("{\"command\":\"status\",\"key\":5,\"limit\":\"x\",\"extra\":[1]}", &rq);
 	ck_assert_ptr_null(rq.key);
@@ -151,6 +160,11 @@ START_TEST(test_errors)
 	parse_fails("{\"command\":\"queue-retry\",\"all\":1}", "\"all\" must be true or false");
 	parse_fails("{\"command\":\"queue-retry\",\"id\":0}", "\"id\" must be an integer from 1");
 	parse_fails("{\"command\":\"queue-retry\",\"id\":\"1\"}", "\"id\" must be an integer");
+	parse_fails("{\"command\":\"queue-drop\",\"id\":1,\"force\":1}",
+	    "\"force\" must be true or false");
+	parse_fails("{\"command\":\"send-test\"}", "send-test needs an \"upstream\"");
+	parse_fails("{\"command\":\"send-test\",\"upstream\":\"\"}",
+	    "\"upstream\" must be a string of 1 to 127 bytes");
 }
 END_TEST
 

@@ -5,7 +5,9 @@
  * a failed commit (a fake participant's prepare fails it) or a batch redone
  * in a grown map, memory equals the store; a shed trigger takes its
  * acknowledge and resolve with it; a retried dead trigger goes back before
- * its own resolve.
+ * its own resolve; a resolve behind its never-delivered trigger takes it
+ * away (unless the upstream wants the record, or it may have gone); the
+ * per-upstream depth and oldest delivery follow the queue.
  */
 #include "config.h"
 
@@ -54,7 +56,11 @@ fake_prepare(struct store_txn *t, void *arg)
 
 static char dir[] = "/tmp/check_outbox_batch.XXXXXX";
 static struct daemon d;
-static struct conf *confs[2]; /* without the upstream (nothing is sent), with it */
+/*
+ * Without the upstream (nothing is sent); with it, sending what resolved
+ * before delivery; with it as by default, suppressing that.
+ */
+static struct conf *confs[3];
 static struct fake fake;
 
 static struct conf *
@@ -105,6 +111,11 @@ setup(void)
 	xasprintf(&up, "upstream \"pd\" pagerduty {\n url \"http://127.0.0.1:1/v2/enqueue\"\n"
 	    " routing-key-file \"%s\"\n backoff-initial 10s\n backoff-max 10s\n}\n", path);
 	confs[0] = conf_with("");
+	confs[2] = conf_with(up);
+	free(up);
+	xasprintf(&up, "upstream \"pd\" pagerduty {\n url \"http://127.0.0.1:1/v2/enqueue\"\n"
+	    " routing-key-file \"%s\"\n backoff-initial 10s\n backoff-max 10s\n"
+	    " send-resolved-undelivered yes\n}\n", path);
 	confs[1] = conf_with(up);
 	free(up);
 	d.conf = confs[0];
@@ -126,8 +137,8 @@ teardown(void)
 	batch_free(d.batch);
 	store_close(d.store);
 	sd_event_unref(d.event);
-	conf_free(confs[0]);
-	conf_free(confs[1]);
+	for (size_t i = 0; i < ARRAY_SIZE(confs); i++)
+		conf_free(confs[i]);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
 }
@@ -277,7 +288,7 @@ START_TEST(drop_then_rollback_keeps_it_sendable)
 	ck_assert_int_eq(push(1, 3, OUTBOX_TRIGGER, NULL), 0);
 	ck_assert_int_eq(batch_flush(d.batch), 0);
 	fake.fail_once = true;
-	ck_assert_int_eq(outbox_drop(d.outbox, 1), -EIO);
+	ck_assert_int_eq(outbox_drop(d.outbox, 1, false), -EIO);
 	EXPECT("1:k1:trigger:pending", 1, 0);
 	/* Still scheduled: with the upstream configured it is tried. */
 	d.conf = confs[1];
@@ -286,8 +297,8 @@ START_TEST(drop_then_rollback_keeps_it_sendable)
 		run_for(10);
 	ck_assert_str_eq(queue(true), "1:k1:trigger:pending:1");
 	run_for(300); /* the failed batch's pause */
-	ck_assert_int_eq(outbox_drop(d.outbox, 1), 0);
-	ck_assert_int_eq(outbox_drop(d.outbox, 1), -ENOENT);
+	ck_assert_int_eq(outbox_drop(d.outbox, 1, false), 0);
+	ck_assert_int_eq(outbox_drop(d.outbox, 1, false), -ENOENT);
 	EXPECT("", 0, 0);
 }
 END_TEST
@@ -399,7 +410,7 @@ START_TEST(a_shed_trigger_takes_its_resolve)
 	/* Pushed in the same batch, before the shed. */
 	ck_assert_int_eq(push(3, 6, OUTBOX_TRIGGER, NULL), 0);
 	ck_assert_int_eq(batch_flush(d.batch), 0);
-	ck_assert_int_eq(outbox_drop(d.outbox, 3), 0); /* room for the acknowledge */
+	ck_assert_int_eq(outbox_drop(d.outbox, 3, false), 0); /* room for the acknowledge */
 	ck_assert_int_eq(push(3, 6, OUTBOX_ACKNOWLEDGE, NULL), 0);
 	ck_assert_int_eq(push(4, 1, OUTBOX_TRIGGER, &shed), 0);
 	ck_assert_uint_eq(shed.incident_id, 3);
@@ -421,7 +432,7 @@ START_TEST(redone_batch_applies_drop_and_retry_once)
 {
 	dead_trigger_then_resolve();
 	fake.fill_once = true;
-	ck_assert_int_eq(outbox_drop(d.outbox, 2), 0);
+	ck_assert_int_eq(outbox_drop(d.outbox, 2, false), 0);
 	ck_assert_uint_eq(batch_get_stats(d.batch)->redone, 1);
 	EXPECT("1:k1:trigger:dead", 0, 0);
 	fake.fill_once = true;
@@ -520,6 +531,208 @@ START_TEST(unreadable_stored_payload_is_dead_lettered)
 }
 END_TEST
 
+/* The configured upstream, suppressing what resolved before delivery (the default). */
+static void
+use_conf(int i)
+{
+	d.conf = confs[i];
+	outbox_reconfigure(d.outbox);
+}
+
+/* A resolve behind its queued, never delivered trigger: neither stays, at commit. */
+START_TEST(resolved_before_delivery_is_not_sent)
+{
+	use_conf(2);
+	ck_assert_int_eq(push(1, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(push(1, 3, OUTBOX_ACKNOWLEDGE, NULL), 0); /* goes with them */
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(push(1, 3, OUTBOX_RESOLVE, NULL), 2);
+	ck_assert_uint_eq(stats().pending, 0); /* at once out of the count */
+	ck_assert_uint_eq(stats().suppressed, 0); /* counted when it commits */
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_uint_eq(stats().suppressed, 1);
+	EXPECT("", 0, 0);
+
+	/* Down and up in one batch, beside another incident. */
+	ck_assert_int_eq(push(2, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(push(3, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(push(3, 3, OUTBOX_RESOLVE, NULL), 2);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_uint_eq(stats().suppressed, 1);
+	EXPECT("3:k2:trigger:pending", 1, 0);
+}
+END_TEST
+
+/* A failed commit leaves the trigger queued, as the store has it. */
+START_TEST(suppression_then_rollback_keeps_the_trigger)
+{
+	use_conf(2);
+	ck_assert_int_eq(push(1, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	fake.fail_once = true;
+	ck_assert_int_eq(push(1, 3, OUTBOX_RESOLVE, NULL), 2);
+	ck_assert_int_eq(batch_flush(d.batch), -EIO);
+	ck_assert_uint_eq(stats().suppressed, 0);
+	EXPECT("1:k1:trigger:pending", 1, 0);
+}
+END_TEST
+
+/* With send-resolved-undelivered yes, or for an upstream no longer configured, both stay. */
+START_TEST(the_record_is_kept_when_asked)
+{
+	use_conf(1);
+	ck_assert_int_eq(push(1, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(push(1, 3, OUTBOX_RESOLVE, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	EXPECT("1:k1:trigger:pending 2:k1:resolve:pending", 2, 0);
+	ck_assert_int_eq(outbox_drop(d.outbox, 2, false), 0); /* its trigger is queued: no force */
+	ck_assert_int_eq(outbox_drop(d.outbox, 1, false), 0);
+	use_conf(0);
+	ck_assert_int_eq(push(2, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(push(2, 3, OUTBOX_RESOLVE, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	EXPECT("3:k2:trigger:pending 4:k2:resolve:pending", 2, 0);
+}
+END_TEST
+
+static struct item *
+make_trigger_then_resolve(int i)
+{
+	return item_new(NULL, "pd", incident(1, 3), i ? OUTBOX_RESOLVE : OUTBOX_TRIGGER, "{}", 0);
+}
+
+static struct item *
+make_maybe_sent_trigger_then_resolve(int i)
+{
+	struct item *it = make_trigger_then_resolve(i);
+
+	it->maybe_sent = i == 0; /* a timeout: it may be open upstream */
+	return it;
+}
+
+/* A trigger whose resolve came while it was in flight is suppressed when it comes up again. */
+START_TEST(suppressed_when_it_comes_up)
+{
+	store_items(2, make_trigger_then_resolve);
+	use_conf(2);
+	for (int i = 0; i < 100 && strcmp(queue(false), "") != 0; i++)
+		run_for(10);
+	ck_assert_str_eq(queue(false), "");
+	ck_assert_uint_eq(stats().suppressed, 1);
+	assert_store_equals_memory();
+}
+END_TEST
+
+/* One that may have reached the upstream is not: its resolve must follow it there. */
+START_TEST(maybe_sent_is_not_suppressed)
+{
+	store_items(2, make_maybe_sent_trigger_then_resolve);
+	use_conf(2);
+	wait_queue("1:k1:trigger:pending:1 2:k1:resolve:pending:0");
+	ck_assert_uint_eq(stats().suppressed, 0);
+	stop_outbox(); /* the flag is in its record */
+	start_outbox();
+	ck_assert(d.outbox->head->maybe_sent);
+}
+END_TEST
+
+/* send-test's pair is never suppressed nor shed, and is stored as a test. */
+START_TEST(test_items_are_exempt)
+{
+	struct store_txn *t;
+
+	use_conf(2);
+	ck_assert_ptr_nonnull(t = batch_txn(d.batch, BATCH_URGENT));
+	ck_assert_int_eq(outbox_push_test(d.outbox, t, "pd", incident(1, 6), OUTBOX_TRIGGER, "{}"), 0);
+	ck_assert_int_eq(outbox_push_test(d.outbox, t, "pd", incident(1, 6), OUTBOX_RESOLVE, "{}"), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(push(2, 7, OUTBOX_TRIGGER, NULL), 1); /* full: the new one goes, not a test */
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	EXPECT("1:k1:trigger:pending 2:k1:resolve:pending", 2, 1);
+	ck_assert(d.outbox->head->test && d.outbox->tail->test);
+	ck_assert_int_eq(outbox_drop(d.outbox, 2, false), 0); /* a test's resolve: no --force */
+}
+END_TEST
+
+static struct item *
+make_lone_resolve(int i)
+{
+	return item_new(NULL, "pd", incident((uint64_t)i + 1, 3), OUTBOX_RESOLVE, "{}", 0);
+}
+
+/* A resolve whose trigger is no longer queued (delivered) is dropped only with force. */
+START_TEST(dropping_a_delivered_triggers_resolve_needs_force)
+{
+	store_items(1, make_lone_resolve);
+	ck_assert_int_eq(push(2, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(push(2, 3, OUTBOX_RESOLVE, NULL), 0); /* not configured: kept */
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(outbox_drop(d.outbox, 1, false), -EPERM);
+	ck_assert_int_eq(outbox_drop(d.outbox, 3, false), 0); /* its trigger is still queued */
+	ck_assert_int_eq(outbox_drop(d.outbox, 1, true), 0);
+	EXPECT("2:k2:trigger:pending", 1, 0);
+}
+END_TEST
+
+struct health_seen {
+	size_t n, queued;
+	int64_t oldest;
+};
+
+static void
+health_cb(const struct outbox_health *h, void *arg)
+{
+	struct health_seen *s = arg;
+
+	s->n++;
+	s->queued = h->queued;
+	s->oldest = h->oldest;
+}
+
+static struct health_seen
+health(void)
+{
+	struct health_seen s = { 0 };
+
+	outbox_health_foreach(d.outbox, health_cb, &s);
+	return s;
+}
+
+/* An upstream's depth and oldest delivery follow what comes and goes, dead letters aside. */
+START_TEST(health_counts_and_oldest)
+{
+	int64_t first, second;
+
+	ck_assert_uint_eq(health().n, 0); /* not configured, nothing queued */
+	ck_assert_int_eq(push(1, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(push(2, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	first = d.outbox->head->created;
+	second = d.outbox->tail->created;
+	ck_assert_uint_eq(health().n, 1);
+	ck_assert_uint_eq(health().queued, 2);
+	ck_assert_int_eq(health().oldest, first);
+	ck_assert_int_eq(outbox_drop(d.outbox, 1, false), 0);
+	ck_assert_uint_eq(health().queued, 1);
+	ck_assert_int_eq(health().oldest, second);
+	ck_assert_int_eq(outbox_drop(d.outbox, 2, false), 0);
+	ck_assert_uint_eq(health().n, 0);
+}
+END_TEST
+
+START_TEST(health_leaves_dead_letters_aside)
+{
+	dead_trigger_then_resolve(); /* the dead one is not queued */
+	ck_assert_uint_eq(health().queued, 1);
+	ck_assert_int_eq(health().oldest, d.outbox->tail->created);
+	ck_assert_int_eq(outbox_retry(d.outbox, 1), 1); /* back, and the oldest again */
+	ck_assert_uint_eq(health().queued, 2);
+	ck_assert_int_eq(health().oldest, d.outbox->head->created);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -538,6 +751,15 @@ main(void)
 	tcase_add_test(tc, loaded_errors_are_shared);
 	tcase_add_test(tc, listing_is_bounded);
 	tcase_add_test(tc, unreadable_stored_payload_is_dead_lettered);
+	tcase_add_test(tc, resolved_before_delivery_is_not_sent);
+	tcase_add_test(tc, suppression_then_rollback_keeps_the_trigger);
+	tcase_add_test(tc, the_record_is_kept_when_asked);
+	tcase_add_test(tc, suppressed_when_it_comes_up);
+	tcase_add_test(tc, maybe_sent_is_not_suppressed);
+	tcase_add_test(tc, test_items_are_exempt);
+	tcase_add_test(tc, dropping_a_delivered_triggers_resolve_needs_force);
+	tcase_add_test(tc, health_counts_and_oldest);
+	tcase_add_test(tc, health_leaves_dead_letters_aside);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
