@@ -86,9 +86,8 @@ ctl_text_width(const char *s)
 	return n;
 }
 
-/* Bytes of s's first n characters. */
-static size_t
-prefix_bytes(const char *s, size_t n)
+size_t
+ctl_prefix_bytes(const char *s, size_t n)
 {
 	size_t b = 0;
 
@@ -109,7 +108,7 @@ ctl_put_cell(FILE *f, const char *s, size_t width, bool pad)
 	if (width != CTL_NO_LIMIT && w > width) {
 		if (width == 0)
 			return;
-		fwrite(s, 1, prefix_bytes(s, width - 1), f);
+		fwrite(s, 1, ctl_prefix_bytes(s, width - 1), f);
 		fputs(ELLIPSIS, f);
 		return;
 	}

@@ -29,6 +29,9 @@ void ctl_format_age(int64_t usec, int64_t now, char *buf, size_t size);
 /* Characters (code points) in UTF-8 text: what a terminal shows as columns. */
 size_t ctl_text_width(const char *s);
 
+/* Bytes of s's first n characters (all of s when shorter): a cut between characters. */
+size_t ctl_prefix_bytes(const char *s, size_t n);
+
 /*
  * Write s cut to at most width characters, the last one "…" when it was
  * cut, then padded with spaces to width when pad.

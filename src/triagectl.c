@@ -413,13 +413,7 @@ put_wrapped(const struct opts *o, const char *s, size_t used)
 		return;
 	}
 	while (*s != '\0') {
-		size_t n = 0, b = 0;
-		while (s[b] != '\0' && n < room) {
-			b++;
-			while (((unsigned char)s[b] & 0xc0) == 0x80)
-				b++;
-			n++;
-		}
+		size_t b = ctl_prefix_bytes(s, room);
 		printf("\n%*s%.*s", (int)indent, "", (int)b, s);
 		s += b;
 	}

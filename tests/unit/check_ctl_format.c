@@ -43,6 +43,8 @@ START_TEST(cells_are_cut_and_padded)
 	cell_is("\xc3\xa9\xc3\xa9\xc3\xa9x", 3, true, "\xc3\xa9\xc3\xa9\xe2\x80\xa6");
 	cell_is("\xc3\xa9", 3, true, "\xc3\xa9  ");
 	ck_assert_uint_eq(ctl_text_width("a\xc3\xa9\xe2\x80\xa6"), 3);
+	ck_assert_uint_eq(ctl_prefix_bytes("a\xc3\xa9x", 2), 3); /* never half of é */
+	ck_assert_uint_eq(ctl_prefix_bytes("ab", 5), 2);
 }
 END_TEST
 
