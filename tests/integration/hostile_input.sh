@@ -215,6 +215,9 @@ q = json.load(open(T + "/out.queue.json"))
 dead = [d for d in q["deliveries"] if d["state"] == "dead"]
 assert len(dead) == 1 and "evil #033[31m#015#012FORGED LOG LINE" in dead[0]["last_error"], dead
 assert "#205#233" in dead[0]["last_error"], dead[0]["last_error"]
+# The same words reach status's upstream table (checked above for raw bytes) escaped.
+st = json.load(open(T + "/out.status.json"))
+assert any("#033[31m" in (u.get("last_error") or "") for u in st["upstreams"]), st["upstreams"]
 assert "vm/hx/dead #033[2J" in log and "evil #033[31m#015#012FORGED" in log, log[-2000:]
 assert "opened incident" in log and "vm/hx/udp esc esc #033[31mred" in log
 print("checked", len(incs), "incidents,", len(reqs), "requests")
