@@ -21,12 +21,19 @@ static const char *const state_names[] = {
 	[INCIDENT_ACKNOWLEDGED] = "acknowledged",
 	[INCIDENT_RESOLVED] = "resolved",
 	[INCIDENT_EXPIRED] = "expired",
+	[INCIDENT_SUPPRESSED] = "suppressed",
 };
+
+bool
+incident_state_valid(unsigned s)
+{
+	return s < ARRAY_SIZE(state_names) && state_names[s] != NULL;
+}
 
 const char *
 incident_state_name(enum incident_state s)
 {
-	if ((unsigned)s >= ARRAY_SIZE(state_names))
+	if (!incident_state_valid((unsigned)s))
 		return "unknown";
 	return state_names[s];
 }
@@ -35,7 +42,7 @@ int
 incident_state_from_name(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(state_names); i++)
-		if (strcmp(name, state_names[i]) == 0)
+		if (state_names[i] != NULL && strcmp(name, state_names[i]) == 0)
 			return (int)i;
 	if (strcmp(name, "acked") == 0)
 		return INCIDENT_ACKNOWLEDGED;

@@ -16,10 +16,16 @@ enum incident_state {
 	INCIDENT_ACKNOWLEDGED,
 	INCIDENT_RESOLVED,
 	INCIDENT_EXPIRED, /* was pending and never reached its threshold: no alert ever */
+	/*
+	 * A silence or maintenance window held it when it would have been
+	 * sent: still open, sent when what holds it ends.  Values skipped
+	 * here belong to other states.
+	 */
+	INCIDENT_SUPPRESSED = 6,
 };
-#define INCIDENT_NSTATES (INCIDENT_EXPIRED + 1)
+#define INCIDENT_NSTATES (INCIDENT_SUPPRESSED + 1)
 /* Resolved and expired incidents are closed: kept for the record, pruned by retention. */
-#define INCIDENT_STATE_CLOSED(s) ((s) >= INCIDENT_RESOLVED)
+#define INCIDENT_STATE_CLOSED(s) ((s) == INCIDENT_RESOLVED || (s) == INCIDENT_EXPIRED)
 
 #define INCIDENT_KEY_MAX     255 /* PagerDuty's dedup_key limit; longer keys are hashed */
 #define INCIDENT_NAME_MAX    128
@@ -71,6 +77,8 @@ struct timeline_entry {
 
 const char *incident_state_name(enum incident_state s);
 int incident_state_from_name(const char *name); /* -1 when unknown */
+/* Whether s (from a record or a request) is a state this build knows. */
+bool incident_state_valid(unsigned s);
 
 /* Not resolved: a matching event updates it instead of opening a new one. */
 bool incident_is_open(const struct incident *inc);

@@ -221,7 +221,8 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 		{ "timeline", &s->timeline },	{ "meta", &s->meta },
 		{ "outbox", &s->outbox },	{ "resolved", &s->resolved },
 		{ "rule_open", &s->rule_open },	{ "deadlines", &s->deadlines },
-		{ "deadline_of", &s->deadline_of },
+		{ "deadline_of", &s->deadline_of }, { "silences", &s->silences },
+		{ "held", &s->held },		{ "held_events", &s->held_events },
 	};
 	const struct dbi_name evdbs[] = { { "events", &s->events }, { "meta", &s->evmeta } };
 	int rc;
@@ -368,6 +369,21 @@ store_meta_get(struct store_txn *t, const char *name, void *buf, size_t size, si
 }
 
 /* A big-endian 64-bit value stored under k; def when there is none. */
+int
+store_value_get(MDB_txn *txn, MDB_dbi dbi, uint64_t id, const void **data, size_t *len)
+{
+	uint8_t kb[8];
+	MDB_val k = { sizeof kb, kb }, v;
+	int rc;
+
+	be_put(kb, id, 8);
+	if ((rc = mdb_get(txn, dbi, &k, &v)) != 0)
+		return store_mdb_errno(rc);
+	*data = v.mv_data;
+	*len = v.mv_size;
+	return 0;
+}
+
 int
 store_u64_get(MDB_txn *txn, MDB_dbi dbi, MDB_val k, uint64_t def, uint64_t *out)
 {

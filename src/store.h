@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "incident.h"
+#include "matcher.h"
 
 struct store;
 struct store_txn;
@@ -166,6 +167,42 @@ int store_outbox_del(struct store_txn *t, uint64_t seq); /* -ENOENT when absent 
 /* Oldest first; data is valid only during the call. */
 typedef int (*store_outbox_cb)(uint64_t seq, const void *data, size_t len, void *arg);
 int store_outbox_foreach(struct store_txn *t, store_outbox_cb cb, void *arg);
+
+/*
+ * Silences (triagectl silence add): plain text and times, compiled by
+ * their user.  store_silence_put with id 0 assigns the next id
+ * (persistent, increasing); with an id it rewrites that silence.
+ */
+#define STORE_SILENCE_TEXT_MAX 256 /* bytes of the creator's name and of the comment */
+struct store_silence {
+	uint64_t id;
+	int64_t created, start, end; /* usec UTC; in force from start until end */
+	char creator[STORE_SILENCE_TEXT_MAX + 1];
+	char comment[STORE_SILENCE_TEXT_MAX + 1];
+	uint32_t nmatchers;
+	char matchers[MATCHER_MAX][MATCHER_TEXT_MAX]; /* "host~^db-", as matcher_format() */
+};
+int store_silence_put(struct store_txn *t, struct store_silence *s);
+int store_silence_del(struct store_txn *t, uint64_t id); /* -ENOENT when absent */
+typedef int (*store_silence_cb)(const struct store_silence *s, void *arg);
+int store_silence_foreach(struct store_txn *t, store_silence_cb cb, void *arg); /* by id */
+
+/*
+ * The held index: which incidents a silence or maintenance window (its
+ * holder id, chosen by the caller) keeps from being sent, so that when it
+ * ends they are found without reading any other incident.  first fills
+ * ids with at most max of those holder holds, lowest first.
+ */
+int store_held_add(struct store_txn *t, uint64_t holder, uint64_t incident);
+int store_held_del(struct store_txn *t, uint64_t holder, uint64_t incident); /* 0 when absent */
+int store_held_first(struct store_txn *t, uint64_t holder, uint64_t *ids, size_t max, size_t *n);
+/*
+ * The event that fired a held incident, opaque, so it is sent as it would
+ * have been; get's *data is valid until t ends or writes.  del: 0 when absent.
+ */
+int store_held_event_put(struct store_txn *t, uint64_t incident, const void *data, size_t len);
+int store_held_event_get(struct store_txn *t, uint64_t incident, const void **data, size_t *len);
+int store_held_event_del(struct store_txn *t, uint64_t incident);
 
 int store_stats(struct store *s, struct store_stats *st);
 /*

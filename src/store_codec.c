@@ -134,7 +134,7 @@ store_codec_encode_incident(uint8_t *buf, const struct incident *inc, size_t *le
 
 	if (inc->key[0] == '\0' || UNTERMINATED(inc->key) || UNTERMINATED(inc->rule) ||
 	    UNTERMINATED(inc->host) || UNTERMINATED(inc->summary) || UNTERMINATED(inc->route) ||
-	    (unsigned)inc->state > INCIDENT_EXPIRED || inc->nrecent > INCIDENT_RECENT_MAX)
+	    !incident_state_valid((unsigned)inc->state) || inc->nrecent > INCIDENT_RECENT_MAX)
 		return -EINVAL;
 	w_uint(&w, CODEC_VERSION, 1);
 	w_uint(&w, inc->id, 8);
@@ -179,7 +179,7 @@ store_codec_decode_incident(const void *p, size_t len, struct incident *out)
 	out->acked_at = (int64_t)r_uint(&r, 8);
 	out->resolved_at = (int64_t)r_uint(&r, 8);
 	out->nrecent = (uint32_t)r_uint(&r, 1);
-	if (r.bad || state > INCIDENT_EXPIRED || out->nrecent > INCIDENT_RECENT_MAX)
+	if (r.bad || !incident_state_valid(state) || out->nrecent > INCIDENT_RECENT_MAX)
 		return -EBADMSG;
 	out->state = (enum incident_state)state;
 	for (uint32_t i = 0; i < out->nrecent; i++)
@@ -189,12 +189,56 @@ store_codec_decode_incident(const void *p, size_t len, struct incident *out)
 }
 
 int
+store_codec_encode_silence(uint8_t *buf, const struct store_silence *s, size_t *len)
+{
+	struct wbuf w = { buf, 0 };
+
+	if (UNTERMINATED(s->creator) || UNTERMINATED(s->comment) || s->nmatchers > MATCHER_MAX)
+		return -EINVAL;
+	for (uint32_t i = 0; i < s->nmatchers; i++)
+		if (UNTERMINATED(s->matchers[i]))
+			return -EINVAL;
+	w_uint(&w, CODEC_VERSION, 1);
+	w_uint(&w, s->id, 8);
+	w_uint(&w, (uint64_t)s->created, 8);
+	w_uint(&w, (uint64_t)s->start, 8);
+	w_uint(&w, (uint64_t)s->end, 8);
+	W_FIELD(&w, s->creator);
+	W_FIELD(&w, s->comment);
+	w_uint(&w, s->nmatchers, 1);
+	for (uint32_t i = 0; i < s->nmatchers; i++)
+		W_FIELD(&w, s->matchers[i]);
+	*len = w.len;
+	return 0;
+}
+
+int
+store_codec_decode_silence(const void *p, size_t len, struct store_silence *out)
+{
+	struct rbuf r = r_open(p, len);
+
+	memset(out, 0, sizeof *out);
+	out->id = r_uint(&r, 8);
+	out->created = (int64_t)r_uint(&r, 8);
+	out->start = (int64_t)r_uint(&r, 8);
+	out->end = (int64_t)r_uint(&r, 8);
+	r_str(&r, out->creator, sizeof out->creator);
+	r_str(&r, out->comment, sizeof out->comment);
+	out->nmatchers = (uint32_t)r_uint(&r, 1);
+	if (r.bad || out->nmatchers > MATCHER_MAX)
+		return -EBADMSG;
+	for (uint32_t i = 0; i < out->nmatchers; i++)
+		r_str(&r, out->matchers[i], sizeof out->matchers[i]);
+	return r_done(&r);
+}
+
+int
 store_codec_encode_timeline(uint8_t *buf, const struct timeline_entry *e, size_t *len)
 {
 	struct wbuf w = { buf, 0 };
 
 	if (UNTERMINATED(e->text) || (unsigned)e->kind > TIMELINE_NOTE ||
-	    (unsigned)e->state > INCIDENT_EXPIRED)
+	    !incident_state_valid((unsigned)e->state))
 		return -EINVAL;
 	w_uint(&w, CODEC_VERSION, 1);
 	w_uint(&w, (uint64_t)e->at, 8);
@@ -218,7 +262,7 @@ store_codec_decode_timeline(const void *p, size_t len, struct timeline_entry *ou
 	state = (unsigned)r_uint(&r, 1);
 	out->count = r_uint(&r, 8);
 	r_str(&r, out->text, sizeof out->text);
-	if (kind > TIMELINE_NOTE || state > INCIDENT_EXPIRED)
+	if (kind > TIMELINE_NOTE || !incident_state_valid(state))
 		return -EBADMSG;
 	out->kind = (enum timeline_kind)kind;
 	out->state = (enum incident_state)state;

@@ -32,7 +32,10 @@ int store_codec_encode_timeline(uint8_t *buf, const struct timeline_entry *e, si
 int store_codec_encode_event(uint8_t *buf, const struct store_event *ev, size_t *len);
 void store_codec_encode_evstate(uint8_t *buf, const struct store_codec_evstate *st, size_t *len);
 
+int store_codec_encode_silence(uint8_t *buf, const struct store_silence *s, size_t *len);
+
 int store_codec_decode_incident(const void *p, size_t len, struct incident *out);
+int store_codec_decode_silence(const void *p, size_t len, struct store_silence *out);
 int store_codec_decode_timeline(const void *p, size_t len, struct timeline_entry *out);
 /* Fills all of ev but seq; its strings point into p. */
 int store_codec_decode_event(const void *p, size_t len, struct store_event *ev);

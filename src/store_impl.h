@@ -35,6 +35,7 @@
 #define META_INDEXED   "store.indexed"
 #define INDEX_VERSION  3
 #define META_DEADLINES "store.deadlines" /* present once the deadline index is built */
+#define META_SILENCE_ID "store.silence_id"
 
 #define be_put store_codec_be_put
 #define be_get store_codec_be_get
@@ -55,6 +56,7 @@ struct store {
 	MDB_dbi resolved;  /* be(resolved_at) be(id) -> "": pruning order, oldest first */
 	MDB_dbi rule_open; /* rule name and NUL -> be(count of its open incidents) */
 	MDB_dbi deadlines, deadline_of; /* in db */
+	MDB_dbi silences, held, held_events; /* in db (store_silence.c) */
 	MDB_dbi events, evmeta;		/* in ev */
 	unsigned ntxn; /* live store_txns; resizing unmaps, so only at 0 */
 	bool writing;  /* a second writer would deadlock on LMDB's writer lock */
@@ -84,6 +86,8 @@ int store_mdb_commit(struct store_env *e, MDB_txn *txn);
 void store_mdb_abort(struct store_env *e, MDB_txn *txn);
 int store_put_reserve(struct store_env *e, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v,
     unsigned flags);
+/* The value under the big-endian key id in dbi: *data valid until txn ends or writes. */
+int store_value_get(MDB_txn *txn, MDB_dbi dbi, uint64_t id, const void **data, size_t *len);
 int store_u64_get(MDB_txn *txn, MDB_dbi dbi, MDB_val k, uint64_t def, uint64_t *out);
 int store_counter_get(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t def, uint64_t *out);
 int store_counter_set(struct store_txn *t, const char *name, uint64_t val);

@@ -106,6 +106,7 @@ static const char *const state_counter[INCIDENT_NSTATES] = {
 	[INCIDENT_ACKNOWLEDGED] = "store.open.acknowledged",
 	[INCIDENT_RESOLVED] = "store.closed.resolved",
 	[INCIDENT_EXPIRED] = "store.closed.expired",
+	[INCIDENT_SUPPRESSED] = "store.open.suppressed",
 };
 
 /* How many incidents are in each state, kept with every change: status reads no incident. */
@@ -117,7 +118,8 @@ store_state_counts(struct store_txn *t, uint64_t *by_state, size_t n)
 	for (size_t i = 0; i < n; i++)
 		by_state[i] = 0;
 	for (size_t i = 0; rc == 0 && i < n && i < ARRAY_SIZE(state_counter); i++)
-		rc = store_counter_get(t->txn, t->s->meta, state_counter[i], 0, &by_state[i]);
+		if (state_counter[i] != NULL)
+			rc = store_counter_get(t->txn, t->s->meta, state_counter[i], 0, &by_state[i]);
 	return rc;
 }
 
@@ -127,7 +129,7 @@ state_count_add(struct store_txn *t, unsigned state, bool up)
 	uint64_t n;
 	int rc;
 
-	if (state >= ARRAY_SIZE(state_counter))
+	if (state >= ARRAY_SIZE(state_counter) || state_counter[state] == NULL)
 		return 0;
 	if ((rc = store_counter_get(t->txn, t->s->meta, state_counter[state], 0, &n)) < 0)
 		return rc;
@@ -499,7 +501,7 @@ indexes_drop(struct store_txn *t)
 	    (rc = mdb_drop(t->txn, t->s->open, 0)) != 0)
 		return store_mdb_errno(rc);
 	for (size_t i = 0; i < ARRAY_SIZE(state_counter); i++)
-		if ((rc = store_counter_set(t, state_counter[i], 0)) < 0)
+		if (state_counter[i] != NULL && (rc = store_counter_set(t, state_counter[i], 0)) < 0)
 			return rc;
 	return 0;
 }

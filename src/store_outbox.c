@@ -34,16 +34,7 @@ store_outbox_put(struct store_txn *t, uint64_t *seq, const void *data, size_t le
 int
 store_outbox_get(struct store_txn *t, uint64_t seq, const void **data, size_t *len)
 {
-	uint8_t kb[8];
-	MDB_val k = { sizeof kb, kb }, v;
-	int rc;
-
-	be_put(kb, seq, 8);
-	if ((rc = mdb_get(t->txn, t->s->outbox, &k, &v)) != 0)
-		return store_mdb_errno(rc);
-	*data = v.mv_data;
-	*len = v.mv_size;
-	return 0;
+	return store_value_get(t->txn, t->s->outbox, seq, data, len);
 }
 
 int

@@ -179,7 +179,11 @@ END_TEST
 START_TEST(state_names)
 {
 	for (int s = INCIDENT_PENDING; s < INCIDENT_NSTATES; s++)
-		ck_assert_int_eq(incident_state_from_name(incident_state_name(s)), s);
+		if (incident_state_valid((unsigned)s))
+			ck_assert_int_eq(incident_state_from_name(incident_state_name(s)), s);
+	ck_assert_str_eq(incident_state_name(INCIDENT_SUPPRESSED), "suppressed");
+	ck_assert(!INCIDENT_STATE_CLOSED(INCIDENT_SUPPRESSED));
+	ck_assert(!incident_state_valid(INCIDENT_NSTATES));
 	ck_assert_int_eq(incident_state_from_name("bogus"), -1);
 	ck_assert_str_eq(incident_state_name(INCIDENT_EXPIRED), "expired");
 }
