@@ -21,11 +21,13 @@
 #include "conf_journal.h"
 #include "conf_lex.h"
 #include "conf_listen.h"
+#include "conf_maintenance.h"
 #include "conf_rule.h"
 #include "conf_snmp.h"
 #include "conf_upstream.h"
 #include "hosts.h"
 #include "rules.h"
+#include "silence.h"
 
 #ifndef LOCALSTATEDIR
 #define LOCALSTATEDIR "/var"
@@ -53,6 +55,7 @@ enum setting {
 	SET_MAP_SIZE,
 	SET_JOURNAL,
 	SET_RETENTION,
+	SET_SILENCE_MAX,
 	SET_MAX,
 };
 
@@ -172,6 +175,20 @@ stmt_outbox_max(struct lex *lx, void *ctx, char **cause)
 	    (r = lex_expect_int(lx, "outbox-max", 1, CONF_MAX_OUTBOX, &n, cause)) < 0)
 		return r;
 	p->conf->outbox_max = (uint64_t)n;
+	return 0;
+}
+
+static int
+stmt_silence_max(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+	int64_t n;
+	int r;
+
+	if ((r = set_once(p, lx, SET_SILENCE_MAX, cause)) < 0 ||
+	    (r = lex_expect_int(lx, "silence-max", 1, SILENCE_MAX_MAX, &n, cause)) < 0)
+		return r;
+	p->conf->silence_max = (uint32_t)n;
 	return 0;
 }
 
@@ -438,6 +455,14 @@ stmt_journal(struct lex *lx, void *ctx, char **cause)
 }
 
 static int
+stmt_maintenance(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+
+	return conf_maintenance_parse(lx, p->conf, cause);
+}
+
+static int
 stmt_host(struct lex *lx, void *ctx, char **cause)
 {
 	struct parse *p = ctx;
@@ -456,11 +481,13 @@ static const struct lex_keyword top_keywords[] = {
 	{ "include", stmt_include },
 	{ "journal", stmt_journal },
 	{ "listen", stmt_listen },
+	{ "maintenance", stmt_maintenance },
 	{ "map-size", stmt_map_size },
 	{ "max-message", stmt_max_message },
 	{ "outbox-max", stmt_outbox_max },
 	{ "retention", stmt_retention },
 	{ "rule", stmt_rule },
+	{ "silence-max", stmt_silence_max },
 	{ "snmp", stmt_snmp },
 	{ "state-dir", stmt_state_dir },
 	{ "upstream", stmt_upstream },
@@ -495,6 +522,7 @@ conf_new(const char *path)
 	conf->event_log_max_size = 256 * 1024 * 1024;
 	conf->default_action = CONF_DEFAULT_DROP;
 	conf->outbox_max = 100000;
+	conf->silence_max = SILENCE_DEFAULT_MAX;
 	conf->map_size = 64 * 1024 * 1024;
 	conf->retention_max_age = CONF_DEFAULT_RETENTION_AGE;
 	conf->retention_max_resolved = CONF_DEFAULT_RETENTION_RESOLVED;
@@ -590,6 +618,9 @@ conf_free(struct conf *conf)
 	conf_snmp_clear(&conf->snmp);
 	conf_journal_clear(&conf->journal);
 	host_map_free(conf->hosts);
+	for (size_t i = 0; i < conf->nmaintenance; i++)
+		conf_maintenance_clear(&conf->maintenance[i]);
+	free(conf->maintenance);
 	free(conf->default_send);
 	free(conf->default_file);
 	free(conf->path);

@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "maintenance.h"
+#include "matcher.h"
 #include "text.h"
 
 struct rule;
@@ -196,6 +198,21 @@ struct conf_journal {
 	int line;
 };
 
+/*
+ * `maintenance "NAME" { every ...; match FIELD OP VALUE ... }`: a recurring
+ * window during which what its matchers hold (all of them) is suppressed.
+ */
+#define CONF_MAX_MAINTENANCE	  256
+#define CONF_MAINTENANCE_NAME_MAX 64
+struct conf_maintenance {
+	char *name;
+	struct maintenance_schedule sched;
+	struct matcher m[MATCHER_MAX];
+	size_t nmatchers;
+	char *file; /* declared at file:line */
+	int line;
+};
+
 enum conf_default {
 	CONF_DEFAULT_DROP = 0, /* `default drop`: unmatched events are dropped */
 	CONF_DEFAULT_KEEP,     /* `default keep`: each becomes an incident with a hashed key */
@@ -244,6 +261,9 @@ struct conf {
 	struct host_map *hosts;
 	uint64_t outbox_max; /* `outbox-max N`: pending deliveries kept, default 100000 */
 	uint64_t map_size;   /* `map-size SIZE`: the state database's first LMDB map, default 64M */
+	struct conf_maintenance *maintenance; /* in file order */
+	size_t nmaintenance;
+	uint32_t silence_max; /* `silence-max N`: silences kept (expired ones too), default 1000 */
 	/* `retention { max-age D; max-resolved N }`: when resolved incidents are pruned */
 	int64_t retention_max_age;	 /* usec since resolved */
 	uint64_t retention_max_resolved; /* resolved incidents kept */

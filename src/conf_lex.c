@@ -149,10 +149,10 @@ is_word_char(int c)
 {
 	if (isalnum(c))
 		return true;
-	/* '[' and ']' so that [::1]:514 needs no quotes. */
+	/* '[' and ']' so that [::1]:514 needs no quotes; ',' for lists like mon,wed. */
 	switch (c) {
 	case '_': case '.': case '@': case ':': case '/': case '-': case '*': case '+':
-	case '[': case ']':
+	case '[': case ']': case ',':
 		return true;
 	default:
 		return false;
