@@ -1,7 +1,8 @@
 /*
  * control_json.c - what triagectl can ask: status, incidents, show, ack,
- * resolve, reload.  Reads use their own read transaction; changes go
- * through the pipeline so they are batched and logged like any other.
+ * resolve, reload, queue, send-test and the silences.  Reads use their own
+ * read transaction; changes go through the pipeline so they are batched
+ * and logged like any other.
  */
 #include "config.h"
 
@@ -29,7 +30,10 @@
 #include "outbox.h"
 #include "pipeline.h"
 #include "send_test.h"
+#include "silence.h"
 #include "store.h"
+#include "suppress.h"
+#include "text.h"
 #include "util.h"
 
 #define QUEUE_DEFAULT_LIMIT 1000 /* deliveries listed by queue without --limit */
@@ -116,10 +120,11 @@ incidents_summary(struct daemon *d)
 		store_txn_abort(t);
 	}
 	store_stats(d->store, &st);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "pending",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "pending",
 	    (json_int_t)by_state[INCIDENT_PENDING], "triggered",
 	    (json_int_t)by_state[INCIDENT_TRIGGERED], "acknowledged",
-	    (json_int_t)by_state[INCIDENT_ACKNOWLEDGED], "resolved",
+	    (json_int_t)by_state[INCIDENT_ACKNOWLEDGED], "suppressed",
+	    (json_int_t)by_state[INCIDENT_SUPPRESSED], "resolved",
 	    (json_int_t)by_state[INCIDENT_RESOLVED], "expired",
 	    (json_int_t)by_state[INCIDENT_EXPIRED], "total", (json_int_t)st.incidents);
 }
@@ -136,6 +141,8 @@ events_json(const struct pipeline_stats *s)
 	    "batches", (json_int_t)s->batches, "store_errors", (json_int_t)s->store_errors,
 	    "folded", (json_int_t)s->folded);
 	json_object_set_new(o, "expired", json_integer((json_int_t)s->expired));
+	json_object_set_new(o, "suppressed", json_integer((json_int_t)s->suppressed));
+	json_object_set_new(o, "released", json_integer((json_int_t)s->released));
 	return o;
 }
 
@@ -224,6 +231,24 @@ latencies_json(struct daemon *d)
 	    latency_json(&fired));
 }
 
+/* Silences kept (against silence-max), active now, and what happened to them. */
+static json_t *
+silences_json(struct daemon *d)
+{
+	const struct silence_set *set = suppress_silences(d->pipeline);
+	const struct suppress_stats *st = suppress_get_stats(d->pipeline);
+	int64_t now = now_realtime_usec();
+	size_t active = 0;
+
+	for (size_t i = 0; i < set->n; i++)
+		active += silence_state(&set->v[i]->rec, now) == SILENCE_ACTIVE;
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)set->n,
+	    "max", (json_int_t)d->conf->silence_max, "active", (json_int_t)active, "added",
+	    (json_int_t)st->added, "expired", (json_int_t)st->expired, "refused",
+	    (json_int_t)st->refused, "pruned", (json_int_t)st->pruned, "maintenance_windows",
+	    (json_int_t)d->conf->nmaintenance);
+}
+
 static json_t *
 cmd_status(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
@@ -243,6 +268,7 @@ cmd_status(struct daemon *d, const struct control_request *rq, struct control_pe
 	    events_json(pipeline_get_stats(d->pipeline)), "incidents", incidents_summary(d),
 	    "store", store_json(d), "control", control_json(d), "latency", latencies_json(d));
 	json_object_set_new(j, "upstreams", upstreams_json(d));
+	json_object_set_new(j, "silences", silences_json(d));
 	json_object_set_new(j, "outbox", json_pack("{s:I, s:I, s:I, s:I}", "pending",
 	    (json_int_t)st.pending, "delivered", (json_int_t)st.delivered, "dead",
 	    (json_int_t)st.dead, "suppressed", (json_int_t)st.suppressed));
@@ -443,6 +469,117 @@ cmd_send_test(struct daemon *d, const struct control_request *rq, struct control
 	return j;
 }
 
+static json_t *
+matchers_json(const struct silence *s)
+{
+	json_t *arr = json_array();
+
+	for (uint32_t i = 0; i < s->rec.nmatchers; i++)
+		json_array_append_new(arr, json_text(s->rec.matchers[i]));
+	return arr;
+}
+
+static json_t *
+silence_json(const struct silence *s, int64_t now)
+{
+	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)s->rec.id,
+	    "state", silence_state_name(silence_state(&s->rec, now)), "created",
+	    json_time(s->rec.created), "start", json_time(s->rec.start), "end",
+	    json_time(s->rec.end), "creator", json_text(s->rec.creator), "comment",
+	    json_text(s->rec.comment), "matchers", matchers_json(s));
+}
+
+/* A maintenance window: its schedule, matchers, and the occurrence in force or next. */
+static json_t *
+window_json(struct daemon *d, size_t i, int64_t now)
+{
+	const struct conf_maintenance *w = &d->conf->maintenance[i];
+	char sched[160], m[MATCHER_TEXT_MAX];
+	json_t *arr = json_array();
+	int64_t b = 0, e = 0;
+	bool found = suppress_window_next(d->pipeline, i, now, &b, &e) == 0;
+
+	maintenance_format(&w->sched, sched, sizeof(sched));
+	for (size_t k = 0; k < w->nmatchers; k++) {
+		matcher_format(&w->m[k], m, sizeof(m));
+		json_array_append_new(arr, json_text(m));
+	}
+	return json_pack("{s:o, s:o, s:o, s:b, s:o, s:o}", "name", json_text(w->name), "schedule",
+	    json_text(sched), "matchers", arr, "active", found && b <= now, "start",
+	    json_time(found ? b : 0), "end", json_time(found ? e : 0));
+}
+
+static json_t *
+cmd_silence_list(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+{
+	const struct silence_set *set = suppress_silences(d->pipeline);
+	json_t *sl = json_array(), *wl = json_array();
+	int64_t now = now_realtime_usec();
+
+	for (size_t i = 0; i < set->n; i++)
+		json_array_append_new(sl, silence_json(set->v[i], now));
+	for (size_t i = 0; i < d->conf->nmaintenance; i++)
+		json_array_append_new(wl, window_json(d, i, now));
+	return json_pack("{s:b, s:o, s:o}", "ok", 1, "silences", sl, "maintenance", wl);
+}
+
+/* When the silence ends: the end asked for, or its start (given or now) and a duration. */
+static int64_t
+silence_end(const struct control_request *rq, int64_t start)
+{
+	if (rq->end != 0)
+		return rq->end * USEC_PER_SEC;
+	if (rq->duration > (INT64_MAX - start) / USEC_PER_SEC)
+		return INT64_MAX; /* refused as too long */
+	return start + rq->duration * USEC_PER_SEC;
+}
+
+static json_t *
+cmd_silence_add(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+{
+	struct store_silence *rec = xcalloc(1, sizeof(*rec));
+	const char *actor = control_peer_actor(peer);
+	char *cause = NULL, until[40];
+	json_t *j;
+
+	rec->created = now_realtime_usec();
+	rec->start = rq->start != 0 ? rq->start * USEC_PER_SEC : rec->created;
+	rec->end = silence_end(rq, rec->start);
+	text_copy(rec->creator, sizeof(rec->creator), actor, strlen(actor));
+	if (rq->comment != NULL)
+		text_copy(rec->comment, sizeof(rec->comment), rq->comment, strlen(rq->comment));
+	rec->nmatchers = (uint32_t)rq->nmatchers;
+	for (size_t i = 0; i < rq->nmatchers; i++)
+		if (strlcpy_t(rec->matchers[i], rq->matchers[i], MATCHER_TEXT_MAX) >= MATCHER_TEXT_MAX)
+			xasprintf(&cause, "matcher %zu is longer than %d bytes", i + 1,
+			    MATCHER_TEXT_MAX - 1);
+	if (cause != NULL || suppress_silence_add(d->pipeline, rec, &cause) < 0) {
+		j = fail(cause ? cause : "silence-add failed");
+		free(cause);
+		free(rec);
+		return j;
+	}
+	format_rfc3339(rec->end, until, sizeof(until));
+	j = ok_done("silence %" PRIu64 " added, until %s", rec->id, until);
+	json_object_set_new(j, "id", json_integer((json_int_t)rec->id));
+	free(rec);
+	return j;
+}
+
+static json_t *
+cmd_silence_expire(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+{
+	char *cause = NULL;
+	json_t *j;
+
+	if (suppress_silence_expire(d->pipeline, rq->id, &cause) < 0) {
+		j = fail(cause ? cause : "silence-expire failed");
+		free(cause);
+		return j;
+	}
+	return ok_done("silence %" PRIu64 " expired", rq->id);
+}
+
 control_command_fn *const control_commands[CONTROL_NVERBS] = {
 	[CONTROL_ACK] = cmd_ack,
 	[CONTROL_INCIDENTS] = cmd_incidents,
@@ -453,5 +590,8 @@ control_command_fn *const control_commands[CONTROL_NVERBS] = {
 	[CONTROL_RESOLVE] = cmd_resolve,
 	[CONTROL_SEND_TEST] = cmd_send_test,
 	[CONTROL_SHOW] = cmd_show,
+	[CONTROL_SILENCE_ADD] = cmd_silence_add,
+	[CONTROL_SILENCE_EXPIRE] = cmd_silence_expire,
+	[CONTROL_SILENCE_LIST] = cmd_silence_list,
 	[CONTROL_STATUS] = cmd_status,
 };

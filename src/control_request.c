@@ -13,6 +13,7 @@
 
 #include "control_request.h"
 #include "incident.h"
+#include "matcher.h"
 #include "text.h"
 #include "util.h"
 
@@ -25,6 +26,8 @@
 #define F_ALL	0x20
 #define F_FORCE 0x40
 #define F_UPSTREAM 0x80
+#define F_SILENCE  0x100 /* matchers, comment, start, end, duration */
+#define F_SILENCE_ID 0x200
 
 #define VERB_ECHO_MAX 64 /* bytes of an unknown command echoed back */
 
@@ -42,6 +45,9 @@ static const struct {
 	[CONTROL_RESOLVE] = { "resolve", true, F_KEY | F_NOTE },
 	[CONTROL_SEND_TEST] = { "send-test", true, F_UPSTREAM },
 	[CONTROL_SHOW] = { "show", false, F_KEY },
+	[CONTROL_SILENCE_ADD] = { "silence-add", true, F_SILENCE },
+	[CONTROL_SILENCE_EXPIRE] = { "silence-expire", true, F_SILENCE_ID },
+	[CONTROL_SILENCE_LIST] = { "silence-list", false, 0 },
 	[CONTROL_STATUS] = { "status", false, 0 },
 };
 
@@ -178,7 +184,8 @@ parse_state(json_t *j, struct control_request *rq, char **cause)
 		rq->state = CONTROL_STATE_OPEN;
 	else if ((rq->state = incident_state_from_name(json_string_value(v))) < 0) {
 		xasprintf(cause,
-		    "unknown state; use pending, triggered, acknowledged, resolved, open or all");
+		    "unknown state; use pending, triggered, acknowledged, suppressed, resolved, "
+		    "expired, open or all");
 		return -EINVAL;
 	}
 	return 0;
@@ -218,6 +225,82 @@ parse_upstream(json_t *j, struct control_request *rq, char **cause)
 	return 0;
 }
 
+/* "matchers": 1 to MATCHER_MAX strings, each cleaned as client text is. */
+static int
+parse_matchers(json_t *j, struct control_request *rq, char **cause)
+{
+	json_t *arr = json_object_get(j, "matchers"), *v;
+	char clean[CONTROL_MATCHER_MAX * TEXT_GROWTH + 1];
+	size_t i;
+
+	if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+	    json_array_size(arr) > MATCHER_MAX) {
+		xasprintf(cause, "silence-add needs \"matchers\": 1 to %d strings", MATCHER_MAX);
+		return -EINVAL;
+	}
+	rq->matchers = xcalloc(json_array_size(arr), sizeof(*rq->matchers));
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v) || json_string_length(v) == 0 ||
+		    json_string_length(v) > CONTROL_MATCHER_MAX) {
+			xasprintf(cause, "each matcher must be a string of 1 to %d bytes",
+			    CONTROL_MATCHER_MAX);
+			return -EINVAL;
+		}
+		control_text_clean(json_string_value(v), json_string_length(v), clean, sizeof(clean));
+		rq->matchers[rq->nmatchers++] = xstrdup(clean);
+	}
+	return 0;
+}
+
+/* A time in seconds, 1 to CONTROL_TIME_MAX; 0 when absent. */
+static int
+get_seconds(json_t *j, const char *field, int64_t *ret, char **cause)
+{
+	uint64_t v;
+	int r = get_count(j, field, CONTROL_TIME_MAX, &v, cause);
+
+	*ret = (int64_t)v;
+	return r;
+}
+
+static int
+parse_silence(json_t *j, struct control_request *rq, char **cause)
+{
+	char comment[CONTROL_COMMENT_MAX + 1];
+	json_t *c = json_object_get(j, "comment");
+	int r;
+
+	if ((r = parse_matchers(j, rq, cause)) < 0 || (r = get_seconds(j, "start", &rq->start,
+	    cause)) < 0 || (r = get_seconds(j, "end", &rq->end, cause)) < 0 ||
+	    (r = get_seconds(j, "duration", &rq->duration, cause)) < 0)
+		return r;
+	if ((rq->end == 0) == (rq->duration == 0)) {
+		xasprintf(cause, "silence-add needs either a \"duration\" or an \"end\"");
+		return -EINVAL;
+	}
+	if (c != NULL && !json_is_string(c)) {
+		xasprintf(cause, "\"comment\" must be a string");
+		return -EINVAL;
+	}
+	/* A longer comment is cut, not refused: it is only a remark. */
+	if (c != NULL && control_text_clean(json_string_value(c), json_string_length(c), comment,
+	    sizeof(comment)) > 0)
+		rq->comment = xstrdup(comment);
+	return 0;
+}
+
+static int
+parse_silence_id(json_t *j, struct control_request *rq, char **cause)
+{
+	int r = get_count(j, "id", INT64_MAX, &rq->id, cause);
+
+	if (r == 0 && rq->id == 0) {
+		xasprintf(cause, "silence-expire needs an \"id\"");
+		return -EINVAL;
+	}
+	return r;
+}
+
 static int
 parse_fields(json_t *j, struct control_request *rq, char **cause)
 {
@@ -238,6 +321,10 @@ parse_fields(json_t *j, struct control_request *rq, char **cause)
 		r = get_bool(j, "force", &rq->force, cause);
 	if (r == 0 && (f & F_UPSTREAM))
 		r = parse_upstream(j, rq, cause);
+	if (r == 0 && (f & F_SILENCE))
+		r = parse_silence(j, rq, cause);
+	if (r == 0 && (f & F_SILENCE_ID))
+		r = parse_silence_id(j, rq, cause);
 	return r;
 }
 
@@ -278,5 +365,9 @@ control_request_clear(struct control_request *rq)
 	free(rq->key);
 	free(rq->note);
 	free(rq->upstream);
+	for (size_t i = 0; i < rq->nmatchers; i++)
+		free(rq->matchers[i]);
+	free(rq->matchers);
+	free(rq->comment);
 	memset(rq, 0, sizeof(*rq));
 }

@@ -14,6 +14,9 @@
 #define CONTROL_NOTE_MAX  200	  /* bytes of a --who note, after cleaning */
 #define CONTROL_LIMIT_MAX 1000000 /* incidents --limit */
 #define CONTROL_UPSTREAM_MAX 127  /* bytes of an upstream's name, as the config allows */
+#define CONTROL_MATCHER_MAX  1024 /* bytes of one silence matcher as sent (matcher.h bounds it after) */
+#define CONTROL_COMMENT_MAX  256  /* bytes of a silence's comment, after cleaning */
+#define CONTROL_TIME_MAX     (INT64_MAX / 1000000) /* seconds since 1970 */
 
 /* In name order; the reading verbs change nothing, the acting verbs do. */
 enum control_verb {
@@ -26,6 +29,9 @@ enum control_verb {
 	CONTROL_RESOLVE,
 	CONTROL_SEND_TEST,
 	CONTROL_SHOW,
+	CONTROL_SILENCE_ADD,
+	CONTROL_SILENCE_EXPIRE,
+	CONTROL_SILENCE_LIST,
 	CONTROL_STATUS,
 	CONTROL_NVERBS,
 };
@@ -49,6 +55,11 @@ struct control_request {
 	bool all;     /* queue-retry: every dead or waiting delivery */
 	bool force;   /* queue-drop: even a resolve whose trigger was delivered */
 	char *upstream; /* send-test: 1 to CONTROL_UPSTREAM_MAX bytes */
+	/* silence-add: matchers and comment cleaned; times in seconds, 0 when not given */
+	char **matchers;
+	size_t nmatchers;
+	char *comment;
+	int64_t start, end, duration;
 };
 
 /*
@@ -61,7 +72,10 @@ int control_request_parse(const char *buf, size_t len, struct control_request *r
 void control_request_clear(struct control_request *rq); /* frees what rq owns; NULL-safe */
 
 const char *control_verb_name(enum control_verb v);
-/* True for verbs that change state (ack, resolve, reload, queue-retry, queue-drop, send-test). */
+/*
+ * True for verbs that change state (ack, resolve, reload, queue-retry,
+ * queue-drop, send-test, silence-add, silence-expire).
+ */
 bool control_verb_acting(enum control_verb v);
 
 /*

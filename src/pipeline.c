@@ -39,9 +39,8 @@ mark_dirty(struct pipeline *p, int64_t within)
 	batch_due(p->d->batch, within);
 }
 
-/* The batch's transaction for this call; NULL (counted, logged) when the store refuses. */
-static struct store_txn *
-begin(struct pipeline *p, const char *dropping)
+struct store_txn *
+pipeline_begin(struct pipeline *p, const char *dropping)
 {
 	p->txn = batch_txn(p->d->batch, BATCH_LOG_ONLY);
 	if (p->txn == NULL) {
@@ -250,6 +249,8 @@ pipeline_incident_save(struct pipeline *p, const struct incident *inc)
 		pipeline_store_failed(p, r, "saving an incident");
 	else
 		pipeline_deadline_save(p, inc->id, pipeline_deadline_of(p->d->conf, inc));
+	if (r == 0 && !incident_is_open(inc))
+		suppress_closed(p, inc);
 }
 
 /*
@@ -373,8 +374,8 @@ queue_one(struct pipeline *p, struct incident *inc, const char *upstream,
 }
 
 /* Queue the trigger to every upstream the rule (or the default) sends to. */
-static void
-queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc, struct event *ev)
+void
+pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc, struct event *ev)
 {
 	const struct conf *conf = p->d->conf;
 	const uint32_t *idx = rule ? rule->send : conf->default_send;
@@ -473,9 +474,9 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 	const char *name = rule ? rule->name : "default";
 	uint32_t threshold = rule ? rule->threshold : 0;
 	int64_t window = rule ? rule->threshold_window : 0;
-	char key[INCIDENT_KEY_MAX + 64];
+	char key[INCIDENT_KEY_MAX + 64], held[TIMELINE_TEXT_MAX / 2], why[TIMELINE_TEXT_MAX];
 	struct incident inc;
-	bool fired;
+	bool fired, opened = false;
 	int r, folded = 0;
 
 	event_key(rule, name, ev, key, sizeof(key));
@@ -512,8 +513,17 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 		fired = inc.state == INCIDENT_TRIGGERED;
 		p->stats.opened++;
 		log_debug("opened incident %" PRIu64 " '%s' (rule %s)", id, inc.key, name);
-		pipeline_timeline_state(p, &inc, ev->recv_usec, fired ? "opened" : "opened, below threshold");
+		opened = true;
 	}
+	/* Held by a silence or maintenance window: recorded, not sent (suppress.c). */
+	held[0] = '\0';
+	if (fired && suppress_hold(p, &inc, ev, ev->recv_usec, held, sizeof(held)))
+		fired = false;
+	snprintf(why, sizeof(why), "%s%s%s", opened ? "opened" : "threshold reached",
+	    held[0] ? ", " : "", held);
+	if (opened || held[0])
+		pipeline_timeline_state(p, &inc, ev->recv_usec, inc.state == INCIDENT_PENDING ?
+		    "opened, below threshold" : why);
 	if (incident_count_notable(inc.count))
 		timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
 	if (fired) {
@@ -523,7 +533,7 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 			p->fired_recv[p->nfired++] = ev->recv_usec;
 		if (inc.count > 1)
 			pipeline_timeline_state(p, &inc, ev->recv_usec, "threshold reached");
-		queue_trigger(p, rule, &inc, ev);
+		pipeline_queue_trigger(p, rule, &inc, ev);
 	}
 	pipeline_incident_save(p, &inc);
 }
@@ -630,78 +640,6 @@ process(struct pipeline *p, struct event *ev)
 	p->batch_events++;
 }
 
-/* A person's ack or resolve, in the open batch. */
-static int
-person_change(struct pipeline *p, const char *key, const char *actor, const char *note,
-    bool resolve, char **cause)
-{
-	int64_t now = now_realtime_usec();
-	char fitted[INCIDENT_KEY_MAX + 1];
-	struct incident inc;
-	char why[TIMELINE_TEXT_MAX];
-	int r;
-
-	if (begin(p, "refusing a change by a person") == NULL) {
-		xasprintf(cause, "the state database refuses writes (see triagectl status)");
-		return -EIO;
-	}
-	r = store_incident_by_key(p->txn, incident_lookup_key(key, fitted), &inc);
-	if (r == -ENOENT || (r == 0 && !incident_is_open(&inc))) {
-		xasprintf(cause, "no open incident with key '%s'", key);
-		return -ENOENT;
-	}
-	if (r < 0) {
-		xasprintf(cause, "reading the incident failed: %s", strerror(-r));
-		return r;
-	}
-	r = resolve ? incident_resolve(&inc, now) : incident_ack(&inc, now);
-	if (r == -EALREADY) {
-		xasprintf(cause, "incident '%s' is already %s", key, incident_state_name(inc.state));
-		return r;
-	}
-	if (resolve)
-		p->stats.resolved++;
-	/* The note comes after the identity, so it cannot pass for one. */
-	snprintf(why, sizeof(why), "by %s%s%s", actor, note ? ": " : "", note ? note : "");
-	pipeline_timeline_state(p, &inc, now, why);
-	pipeline_queue_change(p, &inc, resolve ? OUTBOX_RESOLVE : OUTBOX_ACKNOWLEDGE);
-	pipeline_incident_save(p, &inc);
-	return 0;
-}
-
-/* Committed at once; a batch redone in a grown map replays events, not this: make it again. */
-static int
-by_person(struct pipeline *p, const char *key, const char *actor, const char *note,
-    bool resolve, char **cause)
-{
-	int r;
-
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if ((r = person_change(p, key, actor, note, resolve, cause)) < 0)
-			return r;
-		if ((r = batch_flush(p->d->batch)) <= 0)
-			break;
-		r = -ENOSPC; /* redone twice without it: give up, the person may try again */
-	}
-	if (r < 0)
-		xasprintf(cause, "committing failed: %s", strerror(-r));
-	return r;
-}
-
-int
-pipeline_ack(struct pipeline *p, const char *key, const char *actor, const char *note,
-    char **cause)
-{
-	return by_person(p, key, actor, note, false, cause);
-}
-
-int
-pipeline_resolve(struct pipeline *p, const char *key, const char *actor, const char *note,
-    char **cause)
-{
-	return by_person(p, key, actor, note, true, cause);
-}
-
 int
 pipeline_new(struct daemon *d, struct pipeline **ret)
 {
@@ -714,6 +652,8 @@ pipeline_new(struct daemon *d, struct pipeline **ret)
 	r = batch_join(d->batch, &(struct batch_participant){ .name = "pipeline",
 	    .prepare = batch_prepare, .committed = batch_committed,
 	    .rolled_back = batch_rolled_back, .redo = batch_redo, .arg = p });
+	if (r >= 0)
+		r = suppress_start(p);
 	if (r >= 0)
 		r = sweep_start(p);
 	if (r < 0) {
@@ -732,6 +672,7 @@ pipeline_free(struct pipeline *p)
 	batch_flush(p->d->batch);
 	batch_leave(p->d->batch, p);
 	sweep_stop(p);
+	suppress_stop(p);
 	free(p->replay.buf);
 	free(p->replay.offs);
 	free(p);
@@ -743,7 +684,7 @@ pipeline_note(struct pipeline *p, uint64_t incident_id, const char *text)
 	int64_t now = now_realtime_usec();
 	struct incident inc;
 
-	if (begin(p, "a timeline note is lost") == NULL ||
+	if (pipeline_begin(p, "a timeline note is lost") == NULL ||
 	    store_incident_get(p->txn, incident_id, &inc) < 0)
 		return; /* the incident is gone (pruned): the note has nowhere to go */
 	timeline_add(p, &inc, TIMELINE_NOTE, now, text, strlen(text));
@@ -753,6 +694,7 @@ void
 pipeline_reconfigured(struct pipeline *p, const struct conf *old)
 {
 	sweep_reconfigured(p, old);
+	suppress_reconfigured(p, old);
 }
 
 void

@@ -31,6 +31,8 @@ struct pipeline_stats {
 	uint64_t queued;	  /* deliveries queued upstream */
 	uint64_t redone_events;	  /* processed again in a batch redone after the map filled */
 	uint64_t folded;	  /* events a rule's max-open sent to its overflow incident */
+	uint64_t suppressed;	  /* incidents a silence or maintenance window held */
+	uint64_t released;	  /* held incidents sent when what held them ended */
 };
 
 int pipeline_new(struct daemon *d, struct pipeline **ret);

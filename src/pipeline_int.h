@@ -1,6 +1,7 @@
 /*
- * pipeline_int.h - what pipeline.c shares with sweep.c, its timed half:
- * the pipeline's state and the helpers both use to change an incident
+ * pipeline_int.h - what pipeline.c shares with sweep.c, its timed half,
+ * suppress.c (silences and maintenance windows) and pipeline_person.c:
+ * the pipeline's state and the helpers they use to change an incident
  * inside the open batch.  Nothing else includes it.
  */
 #ifndef TRIAGED_PIPELINE_INT_H
@@ -17,6 +18,8 @@
 #include "log.h"
 #include "outbox.h"
 #include "pipeline.h"
+#include "silence.h"
+#include "suppress.h"
 
 struct conf;
 struct rule;
@@ -67,8 +70,16 @@ struct pipeline {
 	int64_t fired_recv[FIRED_TRACKED];
 	size_t nfired;
 	struct latency fired_latency;
+	/* Silences and maintenance windows (suppress.c). */
+	struct silence_set silences;
+	struct suppress_window *windows; /* one per conf->maintenance: its occurrence, cached */
+	size_t nwindows;
+	size_t release_budget; /* held incidents a sweep tick may still release */
+	struct suppress_stats sstats;
 };
 
+/* The batch's transaction for this call; NULL (counted, logged) when the store refuses. */
+struct store_txn *pipeline_begin(struct pipeline *p, const char *dropping);
 /* Counted and logged (rate-limited): a write into the batch failed. */
 void pipeline_store_failed(struct pipeline *p, int r, const char *what);
 void pipeline_timeline_state(struct pipeline *p, const struct incident *inc, int64_t at,
@@ -81,6 +92,36 @@ int64_t pipeline_deadline_of(const struct conf *conf, const struct incident *inc
 void pipeline_incident_save(struct pipeline *p, const struct incident *inc);
 /* An acknowledge or resolve follows its trigger to where the trigger went. */
 void pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action);
+/* Queue inc's trigger to where rule (NULL: the default) sends, as ev fired it. */
+void pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc,
+    struct event *ev);
+/* A change written into the open batch by fn, then committed at once; *cause says why not. */
+int pipeline_commit(struct pipeline *p, int (*fn)(struct pipeline *p, void *arg, char **cause),
+    void *arg, char **cause);
+
+/*
+ * suppress.c, the pipeline's side of silences and maintenance windows.
+ * Holder ids name what holds an incident, in the held index and in the
+ * deadline index beside incident ids (which never reach these bits).
+ */
+#define SUPPRESS_SILENCE (1ULL << 63) /* | the silence's id */
+#define SUPPRESS_WINDOW	 (1ULL << 62) /* | a hash of the window's name */
+#define SUPPRESS_HOLDER(id) (((id) & (SUPPRESS_SILENCE | SUPPRESS_WINDOW)) != 0)
+int suppress_start(struct pipeline *p);
+void suppress_stop(struct pipeline *p);
+/*
+ * inc would be sent now: when an active silence or window matches it (or
+ * ev), it is made suppressed and held, and why says by what; false when
+ * nothing holds it.
+ */
+bool suppress_hold(struct pipeline *p, struct incident *inc, const struct event *ev, int64_t now,
+    char *why, size_t size);
+/* A holder's deadline came: release what it held, a few a tick, then prune it. */
+void suppress_due(struct pipeline *p, uint64_t holder, int64_t now);
+/* inc was closed: what was kept to send it is not needed. */
+void suppress_closed(struct pipeline *p, const struct incident *inc);
+/* Windows that changed or went look at what they held again. */
+void suppress_reconfigured(struct pipeline *p, const struct conf *old);
 
 /* sweep.c: the timer that expires incidents, started with the pipeline. */
 int sweep_start(struct pipeline *p);

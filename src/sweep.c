@@ -1,8 +1,9 @@
 /*
  * sweep.c - the pipeline's timed half: once a second, the incidents whose
  * deadline (auto-resolve, threshold window) has come are read from the
- * deadline index and expired or filed again; nothing scans every open
- * incident per tick.  After a reload that brings a deadline forward, every
+ * deadline index and expired or filed again, and the silences and
+ * maintenance windows that ended release what they held; nothing scans
+ * every open incident per tick.  After a reload that brings a deadline forward, every
  * open incident is filed again, SWEEP_MAX a tick.
  */
 #include "config.h"
@@ -110,8 +111,14 @@ sweep(struct pipeline *p, int64_t now)
 	}
 	if (n > 0)
 		batch_wrote(p->d->batch, BATCH_STATE);
-	for (size_t i = 0; i < n; i++)
-		sweep_one(p, ids[i], now);
+	p->release_budget = SWEEP_MAX;
+	for (size_t i = 0; i < n; i++) {
+		/* The end of a silence or maintenance window (suppress.c), or an incident's. */
+		if (SUPPRESS_HOLDER(ids[i]))
+			suppress_due(p, ids[i], now);
+		else
+			sweep_one(p, ids[i], now);
+	}
 	if (p->refiling)
 		refile(p);
 }

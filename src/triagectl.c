@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -33,17 +34,19 @@ struct opts {
 	const char *state;
 	long limit;
 	const char *who;
+	const char *comment, *start, *end; /* silence add */
 };
 
 struct verb {
 	const char *name;
 	const char *args; /* for usage */
-	int nargs; /* -1: 0 to 2, checked by the request builder */
+	int nargs; /* -1: 0 to 2, -2: 1 to VERB_ARGS_MAX; checked by the request builder */
 	json_t *(*request)(const struct opts *o, char **argv);
 	void (*print)(const struct opts *o, json_t *reply);
 };
 
 #define TERM_WIDTH 80 /* every table fits, unless --wide */
+#define VERB_ARGS_MAX 32
 
 static const char *
 jstr(json_t *o, const char *k)
@@ -157,6 +160,103 @@ req_queue(const struct opts *o, char **argv)
 	if (o->argc == 2)
 		return json_pack("{s:s, s:I}", "command", "queue-retry", "id", (json_int_t)id);
 	return o->all ? json_pack("{s:s, s:b}", "command", "queue-retry", "all", 1) : NULL;
+}
+
+/*
+ * A time a person writes: 2026-12-24T09:00[:00] (local time), the same
+ * with a Z (UTC), or with a space for the T; seconds since 1970 in *out.
+ */
+static int
+parse_when(const char *s, int64_t *out)
+{
+	static const char *const fmts[] = { "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+		"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M" };
+	struct tm tm;
+	time_t t;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fmts); i++) {
+		memset(&tm, 0, sizeof(tm));
+		const char *end = strptime(s, fmts[i], &tm);
+		if (end == NULL || (*end != '\0' && strcmp(end, "Z") != 0))
+			continue;
+		tm.tm_isdst = -1;
+		t = *end == 'Z' ? timegm(&tm) : mktime(&tm);
+		if (t <= 0)
+			return -1;
+		*out = (int64_t)t;
+		return 0;
+	}
+	fprintf(stderr, "triagectl: '%s' is not a time like 2026-12-24T09:00 (local) or "
+			"2026-12-24T09:00Z (UTC)\n", s);
+	return -1;
+}
+
+/* --start and --end into r (seconds); -1 when one is not a time. */
+static int
+silence_times(const struct opts *o, json_t *r)
+{
+	int64_t t;
+
+	if (o->start != NULL) {
+		if (parse_when(o->start, &t) < 0)
+			return -1;
+		json_object_set_new(r, "start", json_integer(t));
+	}
+	if (o->end != NULL) {
+		if (parse_when(o->end, &t) < 0)
+			return -1;
+		json_object_set_new(r, "end", json_integer(t));
+	}
+	return 0;
+}
+
+/* silence add MATCHER... (for DURATION | --end TIME) [--start TIME] [--comment TEXT] */
+static json_t *
+req_silence_add(const struct opts *o, int argc, char **argv)
+{
+	json_t *r = json_pack("{s:s, s:[]}", "command", "silence-add", "matchers");
+	json_t *m = json_object_get(r, "matchers");
+	int64_t len;
+	int i;
+
+	for (i = 0; i < argc && strcmp(argv[i], "for") != 0; i++)
+		if (json_array_append_new(m, json_string(argv[i])) < 0)
+			goto bad;
+	if (i < argc && (i + 2 != argc || parse_duration(argv[i + 1], &len) < 0 ||
+	    len < USEC_PER_SEC)) {
+		fprintf(stderr, "triagectl: 'for' wants a length like 2h as the last argument\n");
+		goto fail;
+	}
+	if (i < argc)
+		json_object_set_new(r, "duration", json_integer(len / USEC_PER_SEC));
+	if (json_array_size(m) == 0 || (i == argc) == (o->end == NULL))
+		goto fail;
+	if (silence_times(o, r) < 0)
+		goto fail;
+	if (o->comment != NULL && json_object_set_new(r, "comment", json_string(o->comment)) < 0)
+		goto bad;
+	return r;
+bad:
+	fprintf(stderr, "triagectl: matchers and --comment must be UTF-8 text\n");
+fail:
+	json_decref(r);
+	return NULL;
+}
+
+/* silence add ... | silence list | silence expire ID */
+static json_t *
+req_silence(const struct opts *o, char **argv)
+{
+	int64_t id;
+
+	if (strcmp(argv[0], "list") == 0 && o->argc == 1)
+		return req_plain("silence-list");
+	if (strcmp(argv[0], "expire") == 0 && o->argc == 2 &&
+	    parse_int64(argv[1], 1, INT64_MAX, &id) == 0)
+		return json_pack("{s:s, s:I}", "command", "silence-expire", "id", (json_int_t)id);
+	if (strcmp(argv[0], "add") == 0)
+		return req_silence_add(o, o->argc - 1, argv + 1);
+	return NULL;
 }
 
 /* A cell of a table: cut to width (unless --wide), padded unless it ends the row. */
@@ -331,6 +431,16 @@ print_status_upstreams(const struct opts *o, json_t *arr)
 	}
 }
 
+/* Silences against silence-max, and what silences and windows held and let go. */
+static void
+print_silence_status(json_t *sl, json_t *ev)
+{
+	printf("silences: %lld kept of %lld (silence-max), %lld active, %lld refused; "
+	       "%lld maintenance windows\n  held %lld incidents, sent %lld when released\n",
+	    jint(sl, "count"), jint(sl, "max"), jint(sl, "active"), jint(sl, "refused"),
+	    jint(sl, "maintenance_windows"), jint(ev, "suppressed"), jint(ev, "released"));
+}
+
 static void
 print_status(const struct opts *o, json_t *r)
 {
@@ -356,10 +466,11 @@ print_status(const struct opts *o, json_t *r)
 		    jstr(st, "last_commit_error"), jint(st, "commit_failures"),
 		    jint(st, "writes_refused"));
 	}
-	printf("incidents: %lld pending, %lld triggered, %lld acknowledged\n"
+	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld suppressed\n"
 	       "  closed: %lld resolved, %lld expired\n",
 	    jint(inc, "pending"), jint(inc, "triggered"), jint(inc, "acknowledged"),
-	    jint(inc, "resolved"), jint(inc, "expired"));
+	    jint(inc, "suppressed"), jint(inc, "resolved"), jint(inc, "expired"));
+	print_silence_status(json_object_get(r, "silences"), ev);
 	print_latency(json_object_get(r, "latency"));
 	printf("control: %lld clients\n  refused: %lld busy, %lld not permitted, %lld too "
 	       "large\n  dropped: %lld slow, %lld idle\n",
@@ -445,6 +556,87 @@ print_show(const struct opts *o, json_t *r)
 	}
 }
 
+/* The strings of a JSON array, joined with sep. */
+static void
+join(json_t *arr, const char *sep, char *buf, size_t size)
+{
+	size_t i, off = 0;
+	json_t *v;
+
+	buf[0] = '\0';
+	json_array_foreach(arr, i, v) {
+		int n = snprintf(buf + off, size - off, "%s%s", i ? sep : "", json_string_value(v));
+		if (n < 0 || (size_t)n >= size - off)
+			break;
+		off += (size_t)n;
+	}
+}
+
+/* ID STATE START END CREATOR MATCHERS COMMENT: 80 columns, the comment takes what is left. */
+static void
+print_silences(const struct opts *o, json_t *arr)
+{
+	char id[24], start[64], end[64], m[4096];
+	json_t *s;
+	size_t n;
+
+	if (json_array_size(arr) == 0) {
+		printf("no silences\n");
+		return;
+	}
+	printf("%5s %-7s %-8s %-8s %-14s %-19s %s\n", "ID", "STATE", "START", "END", "CREATOR",
+	    "MATCHERS", "COMMENT");
+	json_array_foreach(arr, n, s) {
+		snprintf(id, sizeof(id), "%5lld", jint(s, "id"));
+		when(o, jstr(s, "start"), true, start, sizeof(start));
+		when(o, jstr(s, "end"), true, end, sizeof(end));
+		join(json_object_get(s, "matchers"), " ", m, sizeof(m));
+		cell(o, id, 5, false);
+		cell(o, jstr(s, "state"), 7, false);
+		cell(o, start, 8, false);
+		cell(o, end, 8, false);
+		cell(o, jstr(s, "creator"), 14, false);
+		cell(o, m, 19, false);
+		cell(o, jstr(s, "comment"), 9, true);
+	}
+}
+
+/* NAME STATE START END SCHEDULE AND MATCHERS: the window in force, else the next one. */
+static void
+print_windows(const struct opts *o, json_t *arr)
+{
+	char start[64], end[64], m[4096], text[4400];
+	json_t *w;
+	size_t n;
+
+	if (json_array_size(arr) == 0)
+		return;
+	printf("\n%-14s %-7s %-8s %-8s %s\n", "MAINTENANCE", "STATE", "START", "END",
+	    "SCHEDULE; MATCHERS");
+	json_array_foreach(arr, n, w) {
+		when(o, jstr(w, "start"), true, start, sizeof(start));
+		when(o, jstr(w, "end"), true, end, sizeof(end));
+		join(json_object_get(w, "matchers"), " ", m, sizeof(m));
+		snprintf(text, sizeof(text), "%s; %s", jstr(w, "schedule"), m);
+		cell(o, jstr(w, "name"), 14, false);
+		cell(o, json_is_true(json_object_get(w, "active")) ? "active" : "waiting", 7, false);
+		cell(o, start, 8, false);
+		cell(o, end, 8, false);
+		cell(o, text, 38, true);
+	}
+}
+
+static void
+print_silence(const struct opts *o, json_t *r)
+{
+	if (json_object_get(r, "silences") == NULL) {
+		print_ok(o, r);
+		return;
+	}
+	print_silences(o, json_object_get(r, "silences"));
+	print_windows(o, json_object_get(r, "maintenance"));
+}
+
 static const struct verb verbs[] = {
 	{ "ack", "KEY", 1, req_ack, print_ok },
 	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents },
@@ -453,6 +645,8 @@ static const struct verb verbs[] = {
 	{ "resolve", "KEY", 1, req_resolve, print_ok },
 	{ "send-test", "UPSTREAM", 1, req_send_test, print_ok },
 	{ "show", "KEY", 1, req_show, print_show },
+	{ "silence", "add MATCHER... for DURATION [--comment TEXT] [--start TIME] [--end TIME]\n"
+		     "                 | list | expire ID", -2, req_silence, print_silence },
 	{ "status", "", 0, req_status, print_status },
 };
 
@@ -463,7 +657,8 @@ usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "       triagectl %s %s\n", verbs[i].name, verbs[i].args);
 	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  -w/--wide  --utc\n"
-		   "         --state STATE  --limit N  --who NOTE  --all  --force\n");
+		   "         --state STATE  --limit N  --who NOTE  --all  --force\n"
+		   "         --comment TEXT  --start TIME  --end TIME\n");
 }
 
 /*
@@ -534,7 +729,8 @@ main(int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' }, { "limit", required_argument, NULL, 'L' },
 		{ "who", required_argument, NULL, 'W' },  { "all", no_argument, NULL, 'A' },
 		{ "wide", no_argument, NULL, 'w' },	   { "utc", no_argument, NULL, 'U' },
-		{ "force", no_argument, NULL, 'F' },
+		{ "force", no_argument, NULL, 'F' },	   { "comment", required_argument, NULL, 'C' },
+		{ "start", required_argument, NULL, 'B' }, { "end", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .socket = getenv("TRIAGED_SOCKET") };
@@ -552,6 +748,9 @@ main(int argc, char **argv)
 		case 'W': o.who = optarg; break;
 		case 'A': o.all = true; break;
 		case 'F': o.force = true; break;
+		case 'C': o.comment = optarg; break;
+		case 'B': o.start = optarg; break;
+		case 'E': o.end = optarg; break;
 		case 'L':
 			if (parse_int64(optarg, 1, 1000000, &lim) < 0) {
 				fprintf(stderr, "triagectl: --limit wants a number from 1 to 1000000\n");
@@ -573,7 +772,8 @@ main(int argc, char **argv)
 		if (strcmp(verbs[i].name, argv[optind]) != 0)
 			continue;
 		o.argc = argc - optind - 1;
-		if (verbs[i].nargs >= 0 ? o.argc != verbs[i].nargs : o.argc > 2) {
+		if (verbs[i].nargs >= 0 ? o.argc != verbs[i].nargs :
+		    verbs[i].nargs == -2 ? o.argc < 1 || o.argc > VERB_ARGS_MAX : o.argc > 2) {
 			fprintf(stderr, "usage: triagectl %s %s\n", verbs[i].name, verbs[i].args);
 			return 2;
 		}

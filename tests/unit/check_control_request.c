@@ -63,14 +63,17 @@ START_TEST(test_verbs)
 		{ "resolve", CONTROL_RESOLVE, true },
 		{ "send-test", CONTROL_SEND_TEST, true },
 		{ "show", CONTROL_SHOW, false },
+		{ "silence-add", CONTROL_SILENCE_ADD, true },
+		{ "silence-expire", CONTROL_SILENCE_EXPIRE, true },
+		{ "silence-list", CONTROL_SILENCE_LIST, false },
 		{ "status", CONTROL_STATUS, false },
 	};
 	struct control_request rq;
 	char *line;
 
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
-		xasprintf(&line, "{\"command\":\"%s\",\"key\":\"k\",\"id\":3,\"upstream\":\"pd\"}",
-		    want[i].name);
+		xasprintf(&line, "{\"command\":\"%s\",\"key\":\"k\",\"id\":3,\"upstream\":\"pd\","
+				 "\"matchers\":[\"host=a\"],\"duration\":60}", want[i].name);
 		parse_ok(line, &rq);
 		ck_assert_int_eq(rq.verb, want[i].verb);
 		ck_assert_str_eq(control_verb_name(rq.verb), want[i].name);
@@ -127,6 +130,48 @@ START_TEST(test_fields)
 	parse_ok("{\"command\":\"status\",\"key\":5,\"limit\":\"x\",\"extra\":[1]}", &rq);
 	ck_assert_ptr_null(rq.key);
 	parse_ok(" {\"command\":\"status\"} \r", &rq);
+}
+END_TEST
+
+START_TEST(test_silence)
+{
+	struct control_request rq;
+
+	parse_ok("{\"command\":\"silence-add\",\"matchers\":[\"host~^db-\",\"severity=critical\"],"
+		 "\"duration\":7200,\"comment\":\"disk\\u001b[31m swap\"}", &rq);
+	ck_assert_uint_eq(rq.nmatchers, 2);
+	ck_assert_str_eq(rq.matchers[0], "host~^db-");
+	ck_assert_str_eq(rq.comment, "disk#033[31m swap");
+	ck_assert_int_eq(rq.duration, 7200);
+	ck_assert_int_eq(rq.start, 0);
+	control_request_clear(&rq);
+	ck_assert_ptr_null(rq.matchers);
+	parse_ok("{\"command\":\"silence-add\",\"matchers\":[\"host=\\u0007\"],\"start\":1800000000,"
+		 "\"end\":1800003600}", &rq);
+	ck_assert_str_eq(rq.matchers[0], "host=#007");
+	ck_assert_int_eq(rq.start, 1800000000);
+	ck_assert_int_eq(rq.end, 1800003600);
+	ck_assert_ptr_null(rq.comment);
+	control_request_clear(&rq);
+	parse_ok("{\"command\":\"silence-expire\",\"id\":12}", &rq);
+	ck_assert_uint_eq(rq.id, 12);
+
+	parse_fails("{\"command\":\"silence-add\",\"duration\":60}", "needs \"matchers\": 1 to 16");
+	parse_fails("{\"command\":\"silence-add\",\"matchers\":[],\"duration\":60}", "1 to 16");
+	parse_fails("{\"command\":\"silence-add\",\"matchers\":[\"a=1\",\"a=1\",\"a=1\",\"a=1\","
+		    "\"a=1\",\"a=1\",\"a=1\",\"a=1\",\"a=1\",\"a=1\",\"a=1\",\"a=1\",\"a=1\",\"a=1\","
+		    "\"a=1\",\"a=1\",\"a=1\"],\"duration\":60}", "1 to 16 strings");
+	parse_fails("{\"command\":\"silence-add\",\"matchers\":[5],\"duration\":60}",
+	    "each matcher must be a string");
+	parse_fails("{\"command\":\"silence-add\",\"matchers\":[\"a=1\"]}",
+	    "either a \"duration\" or an \"end\"");
+	parse_fails("{\"command\":\"silence-add\",\"matchers\":[\"a=1\"],\"duration\":1,\"end\":5}",
+	    "either a \"duration\" or an \"end\"");
+	parse_fails("{\"command\":\"silence-add\",\"matchers\":[\"a=1\"],\"duration\":-1}",
+	    "\"duration\" must be an integer");
+	parse_fails("{\"command\":\"silence-add\",\"matchers\":[\"a=1\"],\"duration\":1,"
+		    "\"comment\":3}", "\"comment\" must be a string");
+	parse_fails("{\"command\":\"silence-expire\"}", "silence-expire needs an \"id\"");
 }
 END_TEST
 
@@ -272,6 +317,7 @@ control_request_suite(void)
 
 	tcase_add_test(tc, test_verbs);
 	tcase_add_test(tc, test_fields);
+	tcase_add_test(tc, test_silence);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_error_messages_are_clean);
 	tcase_add_test(tc, test_key_bounds);

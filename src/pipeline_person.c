@@ -1,0 +1,106 @@
+/*
+ * pipeline_person.c - what a person changes through triagectl: an ack or
+ * a resolve, and the helper every such change uses to be written into the
+ * open batch and committed before the answer goes back.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "daemon.h"
+#include "incident.h"
+#include "pipeline_int.h"
+#include "store.h"
+#include "util.h"
+
+/* A person's ack or resolve. */
+struct person_change {
+	const char *key, *actor, *note;
+	bool resolve;
+};
+
+/* One written into the open batch. */
+static int
+person_change(struct pipeline *p, void *arg, char **cause)
+{
+	const struct person_change *c = arg;
+	int64_t now = now_realtime_usec();
+	char fitted[INCIDENT_KEY_MAX + 1];
+	struct incident inc;
+	char why[TIMELINE_TEXT_MAX];
+	int r;
+
+	r = store_incident_by_key(p->txn, incident_lookup_key(c->key, fitted), &inc);
+	if (r == -ENOENT || (r == 0 && !incident_is_open(&inc))) {
+		xasprintf(cause, "no open incident with key '%s'", c->key);
+		return -ENOENT;
+	}
+	if (r < 0) {
+		xasprintf(cause, "reading the incident failed: %s", strerror(-r));
+		return r;
+	}
+	r = c->resolve ? incident_resolve(&inc, now) : incident_ack(&inc, now);
+	if (r == -EALREADY) {
+		xasprintf(cause, "incident '%s' is already %s", c->key, incident_state_name(inc.state));
+		return r;
+	}
+	if (c->resolve)
+		p->stats.resolved++;
+	/* The note comes after the identity, so it cannot pass for one. */
+	snprintf(why, sizeof(why), "by %s%s%s", c->actor, c->note ? ": " : "",
+	    c->note ? c->note : "");
+	pipeline_timeline_state(p, &inc, now, why);
+	pipeline_queue_change(p, &inc, c->resolve ? OUTBOX_RESOLVE : OUTBOX_ACKNOWLEDGE);
+	pipeline_incident_save(p, &inc);
+	return 0;
+}
+
+/* Committed at once; a batch redone in a grown map replays events, not this: make it again. */
+int
+pipeline_commit(struct pipeline *p, int (*fn)(struct pipeline *p, void *arg, char **cause),
+    void *arg, char **cause)
+{
+	int r;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (pipeline_begin(p, "refusing a change by a person") == NULL) {
+			xasprintf(cause, "the state database refuses writes (see triagectl status)");
+			return -EIO;
+		}
+		if ((r = fn(p, arg, cause)) < 0)
+			return r;
+		if ((r = batch_flush(p->d->batch)) <= 0)
+			break;
+		r = -ENOSPC; /* redone twice without it: give up, the person may try again */
+	}
+	if (r < 0)
+		xasprintf(cause, "committing failed: %s", strerror(-r));
+	return r;
+}
+
+static int
+by_person(struct pipeline *p, const char *key, const char *actor, const char *note,
+    bool resolve, char **cause)
+{
+	struct person_change c = { key, actor, note, resolve };
+
+	return pipeline_commit(p, person_change, &c, cause);
+}
+
+int
+pipeline_ack(struct pipeline *p, const char *key, const char *actor, const char *note,
+    char **cause)
+{
+	return by_person(p, key, actor, note, false, cause);
+}
+
+int
+pipeline_resolve(struct pipeline *p, const char *key, const char *actor, const char *note,
+    char **cause)
+{
+	return by_person(p, key, actor, note, true, cause);
+}

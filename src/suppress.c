@@ -1,0 +1,526 @@
+/*
+ * suppress.c - silences and maintenance windows in the pipeline.  When an
+ * incident would be sent, the active silence or window that matches it
+ * and ends last holds it: it is recorded as suppressed, its event kept,
+ * and it is filed in the held index under that holder.  The holder's end
+ * is a deadline like any other (sweep.c): then its held incidents are
+ * read from the index, a budget a tick, and each is held by what else
+ * matches or sent as its event would have sent it.  Nothing here scans
+ * incidents.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "conf.h"
+#include "conf_maintenance.h"
+#include "daemon.h"
+#include "event_pack.h"
+#include "log.h"
+#include "pipeline_int.h"
+#include "store.h"
+#include "text.h"
+#include "util.h"
+
+#define HELD_MAGIC 0x48455631u /* "HEV1": a packed event follows */
+
+/* What matchers are tested against: the incident's fields, then its event's. */
+struct subject {
+	const struct incident *inc;
+	const struct event *ev;
+};
+
+static bool
+subject_lookup(const char *field, struct str *v, void *arg)
+{
+	const struct subject *sj = arg;
+	const char *s = NULL;
+
+	if (strcmp(field, "key") == 0)
+		s = sj->inc->key;
+	else if (strcmp(field, "rule") == 0)
+		s = sj->inc->rule;
+	else if (strcmp(field, "host") == 0)
+		s = sj->inc->host;
+	else if (strcmp(field, "summary") == 0)
+		s = sj->inc->summary;
+	else if (strcmp(field, "severity") == 0)
+		s = event_severity_name(sj->inc->severity);
+	if (s != NULL) {
+		*v = str_make(s, strlen(s));
+		return true;
+	}
+	return event_get(sj->ev, str_make(field, strlen(field)), v) == 0;
+}
+
+static uint64_t
+window_holder(const char *name)
+{
+	return SUPPRESS_WINDOW | (hash64(name, strlen(name), 0) >> 2);
+}
+
+int
+suppress_window_next(struct pipeline *p, size_t i, int64_t now, int64_t *start, int64_t *end)
+{
+	struct suppress_window *w = &p->windows[i];
+
+	/* The cached occurrence holds until it ends; the zone is read again only then. */
+	if (now >= w->end &&
+	    maintenance_next(&p->d->conf->maintenance[i].sched, now, &w->start, &w->end) < 0)
+		w->start = w->end = 0;
+	*start = w->start;
+	*end = w->end;
+	return w->end > 0 ? 0 : -ENOENT;
+}
+
+/* What holds sj at now and until when, described for a timeline; false when nothing does. */
+static bool
+find_holder(struct pipeline *p, const struct subject *sj, int64_t now, uint64_t *holder,
+    int64_t *until, char *desc, size_t size)
+{
+	const struct conf *conf = p->d->conf;
+	const struct silence *s = silence_set_match(&p->silences, now, subject_lookup, (void *)sj);
+	int64_t b, e;
+
+	*until = 0;
+	if (s != NULL) {
+		*holder = SUPPRESS_SILENCE | s->rec.id;
+		*until = s->rec.end;
+		snprintf(desc, size, "silence %" PRIu64 "%s%s%s", s->rec.id,
+		    s->rec.comment[0] ? " (" : "", s->rec.comment, s->rec.comment[0] ? ")" : "");
+	}
+	for (size_t i = 0; i < conf->nmaintenance; i++) {
+		const struct conf_maintenance *w = &conf->maintenance[i];
+		if (suppress_window_next(p, i, now, &b, &e) < 0 || b > now || e <= *until ||
+		    !matcher_all(w->m, w->nmatchers, subject_lookup, (void *)sj))
+			continue;
+		*holder = window_holder(w->name);
+		*until = e;
+		snprintf(desc, size, "maintenance \"%s\"", w->name);
+	}
+	text_fix_tail(desc);
+	return *until > 0;
+}
+
+/* File inc under holder; a window's end becomes its deadline with the first it holds. */
+static void
+hold(struct pipeline *p, uint64_t holder, int64_t until, struct incident *inc, int64_t now)
+{
+	int r = store_held_add(p->txn, holder, inc->id);
+
+	if (r < 0)
+		pipeline_store_failed(p, r, "holding an incident");
+	if (holder & SUPPRESS_WINDOW)
+		pipeline_deadline_save(p, holder, until);
+	inc->state = INCIDENT_SUPPRESSED;
+	inc->state_since = now;
+}
+
+/* Keep ev (without its raw bytes) to send inc as it would have been sent. */
+static void
+keep_event(struct pipeline *p, uint64_t id, const struct event *ev)
+{
+	struct event copy = *ev;
+	size_t len;
+	uint32_t head[2] = { HELD_MAGIC, (uint32_t)sizeof(struct event) };
+	char *buf;
+	int r;
+
+	copy.raw = STR_EMPTY;
+	len = event_pack_size(&copy);
+	buf = xmalloc(sizeof(head) + len);
+	memcpy(buf, head, sizeof(head));
+	event_pack(&copy, buf + sizeof(head));
+	if ((r = store_held_event_put(p->txn, id, buf, sizeof(head) + len)) < 0)
+		pipeline_store_failed(p, r, "keeping a held incident's event");
+	free(buf);
+}
+
+bool
+suppress_hold(struct pipeline *p, struct incident *inc, const struct event *ev, int64_t now,
+    char *why, size_t size)
+{
+	struct subject sj = { inc, ev };
+	char desc[TIMELINE_TEXT_MAX / 2], until_s[40];
+	uint64_t holder;
+	int64_t until;
+
+	if (!find_holder(p, &sj, now, &holder, &until, desc, sizeof(desc)))
+		return false;
+	hold(p, holder, until, inc, now);
+	keep_event(p, inc->id, ev);
+	p->stats.suppressed++;
+	format_rfc3339(until, until_s, sizeof(until_s));
+	snprintf(why, size, "held by %s until %s", desc, until_s);
+	text_fix_tail(why);
+	return true;
+}
+
+/* The kept event of id into ev (*buf to free after), else one made of the incident. */
+static void
+held_event(struct pipeline *p, const struct incident *inc, struct event *ev, char **buf)
+{
+	const void *data;
+	uint32_t head[2];
+	size_t len;
+
+	*buf = NULL;
+	if (store_held_event_get(p->txn, inc->id, &data, &len) == 0 && len > sizeof(head)) {
+		memcpy(head, data, sizeof(head));
+		if (head[0] == HELD_MAGIC && head[1] == sizeof(struct event)) {
+			/* LMDB's bytes need not be aligned as a packed event wants. */
+			*buf = xmalloc(len - sizeof(head));
+			memcpy(*buf, (const char *)data + sizeof(head), len - sizeof(head));
+			event_unpack(ev, *buf);
+			return;
+		}
+	}
+	memset(ev, 0, sizeof(*ev)); /* kept by an older build, or lost: made of the incident */
+	ev->program = ev->pid = ev->msgid = ev->sd = ev->raw = ev->source = STR_EMPTY;
+	ev->host = str_make(inc->host, strlen(inc->host));
+	ev->message = str_make(inc->summary, strlen(inc->summary));
+	ev->severity = inc->severity;
+	ev->listener = "";
+}
+
+/* "silence 3" or "maintenance "backup"" (or a window a reload removed). */
+static void
+holder_name(const struct pipeline *p, uint64_t holder, char *buf, size_t size)
+{
+	const struct conf *conf = p->d->conf;
+
+	snprintf(buf, size, "a maintenance window no longer configured");
+	if (holder & SUPPRESS_SILENCE)
+		snprintf(buf, size, "silence %" PRIu64, (uint64_t)(holder & ~SUPPRESS_SILENCE));
+	for (size_t i = 0; !(holder & SUPPRESS_SILENCE) && i < conf->nmaintenance; i++)
+		if (window_holder(conf->maintenance[i].name) == holder)
+			snprintf(buf, size, "maintenance \"%s\"", conf->maintenance[i].name);
+	text_fix_tail(buf);
+}
+
+/* Send inc now, as its kept event would have; it fires again. */
+static void
+release(struct pipeline *p, struct incident *inc, struct event *ev, const char *ended,
+    int64_t now)
+{
+	char why[TIMELINE_TEXT_MAX];
+
+	inc->state = INCIDENT_TRIGGERED;
+	inc->state_since = now;
+	snprintf(why, sizeof(why), "%s ended", ended);
+	pipeline_timeline_state(p, inc, now, why);
+	pipeline_queue_trigger(p, pipeline_rule(p->d->conf, inc->rule), inc, ev);
+	p->stats.released++;
+	p->stats.triggered++;
+	batch_due(p->d->batch, BATCH_FIRED);
+}
+
+/* holder, which held incident id, has ended: hold it by what else matches, or send it. */
+static void
+release_one(struct pipeline *p, uint64_t holder, uint64_t id, int64_t now)
+{
+	struct incident inc;
+	struct event ev;
+	char *buf, ended[CONF_MAINTENANCE_NAME_MAX + 64], desc[TIMELINE_TEXT_MAX / 2];
+	char why[TIMELINE_TEXT_MAX], until_s[40];
+	uint64_t next;
+	int64_t until;
+	int r = store_incident_get(p->txn, id, &inc);
+
+	if (r < 0 || inc.state != INCIDENT_SUPPRESSED) {
+		if (r < 0 && r != -ENOENT)
+			pipeline_store_failed(p, r, "reading a held incident");
+		else if ((r = store_held_event_del(p->txn, id)) < 0)
+			pipeline_store_failed(p, r, "forgetting a held event");
+		return; /* resolved (or acknowledged) while held: nothing to send */
+	}
+	held_event(p, &inc, &ev, &buf);
+	holder_name(p, holder, ended, sizeof(ended));
+	struct subject sj = { &inc, &ev };
+	if (find_holder(p, &sj, now, &next, &until, desc, sizeof(desc))) {
+		hold(p, next, until, &inc, now);
+		format_rfc3339(until, until_s, sizeof(until_s));
+		snprintf(why, sizeof(why), "%s ended; held by %s until %s", ended, desc, until_s);
+		pipeline_timeline_state(p, &inc, now, why);
+	} else {
+		release(p, &inc, &ev, ended, now);
+		if ((r = store_held_event_del(p->txn, id)) < 0)
+			pipeline_store_failed(p, r, "forgetting a held event");
+	}
+	pipeline_incident_save(p, &inc);
+	free(buf);
+}
+
+/* An expired silence with nothing left to release goes once SILENCE_KEEP has passed. */
+static void
+silence_done(struct pipeline *p, uint64_t holder, int64_t now)
+{
+	const struct silence *s = silence_set_find(&p->silences, holder & ~SUPPRESS_SILENCE);
+	int r;
+
+	if (s == NULL || now < s->rec.end || now < s->rec.end + SILENCE_KEEP) {
+		pipeline_deadline_save(p, holder, s == NULL ? STORE_NO_DEADLINE :
+		    now < s->rec.end ? s->rec.end : s->rec.end + SILENCE_KEEP);
+		return;
+	}
+	if ((r = store_silence_del(p->txn, s->rec.id)) < 0 && r != -ENOENT) {
+		pipeline_store_failed(p, r, "pruning a silence");
+		return;
+	}
+	pipeline_deadline_save(p, holder, STORE_NO_DEADLINE);
+	/*
+	 * Gone from memory now, though the batch may yet be lost: then the
+	 * store still has it, and the next start loads and prunes it again.
+	 */
+	silence_set_remove(&p->silences, s->rec.id);
+	p->sstats.pruned++;
+}
+
+void
+suppress_due(struct pipeline *p, uint64_t holder, int64_t now)
+{
+	uint64_t ids[256];
+	size_t n, max = p->release_budget < 256 ? p->release_budget : 256;
+	int r;
+
+	if ((r = store_held_first(p->txn, holder, ids, max, &n)) < 0) {
+		pipeline_store_failed(p, r, "reading held incidents");
+		return;
+	}
+	p->release_budget -= n;
+	for (size_t i = 0; i < n; i++) {
+		if ((r = store_held_del(p->txn, holder, ids[i])) < 0)
+			pipeline_store_failed(p, r, "releasing a held incident");
+		release_one(p, holder, ids[i], now);
+	}
+	if (n == max) /* more may wait: the next tick goes on */
+		pipeline_deadline_save(p, holder, now);
+	else if (holder & SUPPRESS_SILENCE)
+		silence_done(p, holder, now);
+	else
+		pipeline_deadline_save(p, holder, STORE_NO_DEADLINE);
+}
+
+void
+suppress_closed(struct pipeline *p, const struct incident *inc)
+{
+	int r = store_held_event_del(p->txn, inc->id);
+
+	if (r < 0)
+		pipeline_store_failed(p, r, "forgetting a held event");
+}
+
+static int
+load_cb(const struct store_silence *rec, void *arg)
+{
+	struct pipeline *p = arg;
+	struct silence *s;
+	char *cause = NULL;
+
+	if (silence_compile(rec, &s, &cause) < 0) {
+		log_warnx("silence %" PRIu64 " cannot be used: %s, ignoring it", rec->id, cause);
+		free(cause);
+		return 0;
+	}
+	silence_set_add(&p->silences, s);
+	return 0;
+}
+
+static void
+windows_reset(struct pipeline *p)
+{
+	free(p->windows);
+	p->nwindows = p->d->conf->nmaintenance;
+	p->windows = xcalloc(p->nwindows ? p->nwindows : 1, sizeof(*p->windows));
+}
+
+int
+suppress_start(struct pipeline *p)
+{
+	struct store_txn *t;
+	int r;
+
+	windows_reset(p);
+	if ((r = store_txn_begin(p->d->store, false, &t)) < 0)
+		return r;
+	r = store_silence_foreach(t, load_cb, p);
+	store_txn_abort(t);
+	return r;
+}
+
+void
+suppress_stop(struct pipeline *p)
+{
+	silence_set_clear(&p->silences);
+	free(p->windows);
+	p->windows = NULL;
+	p->nwindows = 0;
+}
+
+/* Whether a window's schedule and matchers are the same in both configs. */
+static bool
+window_same(const struct conf_maintenance *a, const struct conf_maintenance *b)
+{
+	char ma[MATCHER_TEXT_MAX], mb[MATCHER_TEXT_MAX];
+
+	if (b == NULL || a->sched.every != b->sched.every || a->sched.days != b->sched.days ||
+	    a->sched.minute != b->sched.minute || a->sched.length != b->sched.length ||
+	    strcmp(a->sched.tz, b->sched.tz) != 0 || a->nmatchers != b->nmatchers)
+		return false;
+	for (size_t i = 0; i < a->nmatchers; i++) {
+		matcher_format(&a->m[i], ma, sizeof(ma));
+		matcher_format(&b->m[i], mb, sizeof(mb));
+		if (strcmp(ma, mb) != 0)
+			return false;
+	}
+	return true;
+}
+
+void
+suppress_reconfigured(struct pipeline *p, const struct conf *old)
+{
+	windows_reset(p);
+	for (size_t i = 0; i < old->nmaintenance; i++) {
+		const struct conf_maintenance *w = &old->maintenance[i];
+		if (window_same(w, conf_maintenance_find(p->d->conf, w->name)))
+			continue;
+		/* What it held is looked at again at the next sweep, under the new windows. */
+		if ((p->txn = batch_txn(p->d->batch, BATCH_STATE)) == NULL)
+			return;
+		pipeline_deadline_save(p, window_holder(w->name), 0);
+	}
+}
+
+/* The change suppress_silence_add writes: room made if need be, then the silence. */
+struct add_change {
+	struct silence *s;
+	uint64_t pruned; /* the expired silence removed to make room, or 0 */
+};
+
+static int
+make_room(struct pipeline *p, struct add_change *c, char **cause)
+{
+	const struct silence *old = silence_set_oldest_expired(&p->silences, now_realtime_usec());
+	uint64_t ids[1];
+	size_t n = 1;
+	int r;
+
+	c->pruned = 0;
+	if (p->silences.n < p->d->conf->silence_max)
+		return 0;
+	/* One still releasing what it held cannot go yet. */
+	if (old != NULL && (r = store_held_first(p->txn, SUPPRESS_SILENCE | old->rec.id, ids, 1,
+	    &n)) < 0)
+		return r;
+	if (old == NULL || n > 0) {
+		p->sstats.refused++;
+		xasprintf(cause, "%zu silences are kept, the most silence-max allows (%" PRIu32
+				 "); expire one, or raise silence-max", p->silences.n,
+		    p->d->conf->silence_max);
+		return -ENOSPC;
+	}
+	if ((r = store_silence_del(p->txn, old->rec.id)) < 0)
+		return r;
+	pipeline_deadline_save(p, SUPPRESS_SILENCE | old->rec.id, STORE_NO_DEADLINE);
+	c->pruned = old->rec.id;
+	return 0;
+}
+
+static int
+add_change(struct pipeline *p, void *arg, char **cause)
+{
+	struct add_change *c = arg;
+	int r;
+
+	if ((r = make_room(p, c, cause)) < 0)
+		return r;
+	c->s->rec.id = 0;
+	if ((r = store_silence_put(p->txn, &c->s->rec)) < 0)
+		return r;
+	pipeline_deadline_save(p, SUPPRESS_SILENCE | c->s->rec.id, c->s->rec.end);
+	return 0;
+}
+
+int
+suppress_silence_add(struct pipeline *p, struct store_silence *rec, char **cause)
+{
+	struct add_change c = { 0 };
+	int r;
+
+	if (silence_check_times(rec->start, rec->end, now_realtime_usec(), cause) < 0 ||
+	    silence_compile(rec, &c.s, cause) < 0) {
+		p->sstats.refused++;
+		return -EINVAL;
+	}
+	if ((r = pipeline_commit(p, add_change, &c, cause)) < 0) {
+		silence_free(c.s);
+		return r;
+	}
+	if (c.pruned != 0) {
+		silence_set_remove(&p->silences, c.pruned);
+		p->sstats.pruned++;
+	}
+	*rec = c.s->rec;
+	silence_set_add(&p->silences, c.s);
+	p->sstats.added++;
+	log_info("silence %" PRIu64 " added by %s", rec->id, rec->creator);
+	return 0;
+}
+
+struct expire_change {
+	struct store_silence rec;
+};
+
+static int
+expire_change(struct pipeline *p, void *arg, char **cause)
+{
+	struct expire_change *c = arg;
+	int r;
+
+	if ((r = store_silence_put(p->txn, &c->rec)) < 0)
+		return r;
+	pipeline_deadline_save(p, SUPPRESS_SILENCE | c->rec.id, c->rec.end);
+	return 0;
+}
+
+int
+suppress_silence_expire(struct pipeline *p, uint64_t id, char **cause)
+{
+	struct silence *s = silence_set_find(&p->silences, id);
+	struct expire_change c;
+	int64_t now = now_realtime_usec();
+	int r;
+
+	if (s == NULL) {
+		xasprintf(cause, "no silence with id %" PRIu64, id);
+		return -ENOENT;
+	}
+	if (silence_state(&s->rec, now) == SILENCE_EXPIRED) {
+		xasprintf(cause, "silence %" PRIu64 " has already expired", id);
+		return -EALREADY;
+	}
+	c.rec = s->rec;
+	c.rec.end = now;
+	if ((r = pipeline_commit(p, expire_change, &c, cause)) < 0)
+		return r;
+	s->rec.end = now;
+	p->sstats.expired++;
+	return 0;
+}
+
+const struct silence_set *
+suppress_silences(const struct pipeline *p)
+{
+	return &p->silences;
+}
+
+const struct suppress_stats *
+suppress_get_stats(const struct pipeline *p)
+{
+	return &p->sstats;
+}
