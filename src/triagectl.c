@@ -572,11 +572,23 @@ join(json_t *arr, const char *sep, char *buf, size_t size)
 	}
 }
 
-/* ID STATE START END CREATOR MATCHERS COMMENT: 80 columns, the comment takes what is left. */
+/* Under a row, indented: the matchers (and a window's schedule), cut to the width unless --wide. */
+static void
+under(const struct opts *o, const char *lead, json_t *matchers)
+{
+	char m[4096], text[4200];
+
+	join(matchers, " ", m, sizeof(m));
+	snprintf(text, sizeof(text), "%s%s", lead, m);
+	fputs("      ", stdout);
+	cell(o, text, TERM_WIDTH - 6, true);
+}
+
+/* ID STATE START END CREATOR COMMENT, then the matchers: 80 columns, the comment takes what is left. */
 static void
 print_silences(const struct opts *o, json_t *arr)
 {
-	char id[24], start[64], end[64], m[4096];
+	char id[24], start[64], end[64];
 	json_t *s;
 	size_t n;
 
@@ -584,45 +596,42 @@ print_silences(const struct opts *o, json_t *arr)
 		printf("no silences\n");
 		return;
 	}
-	printf("%5s %-7s %-8s %-8s %-14s %-19s %s\n", "ID", "STATE", "START", "END", "CREATOR",
-	    "MATCHERS", "COMMENT");
+	printf("%5s %-7s %-8s %-8s %-20s %s\n", "ID", "STATE", "START", "END", "CREATOR",
+	    "COMMENT");
 	json_array_foreach(arr, n, s) {
 		snprintf(id, sizeof(id), "%5lld", jint(s, "id"));
 		when(o, jstr(s, "start"), true, start, sizeof(start));
 		when(o, jstr(s, "end"), true, end, sizeof(end));
-		join(json_object_get(s, "matchers"), " ", m, sizeof(m));
 		cell(o, id, 5, false);
 		cell(o, jstr(s, "state"), 7, false);
 		cell(o, start, 8, false);
 		cell(o, end, 8, false);
-		cell(o, jstr(s, "creator"), 14, false);
-		cell(o, m, 19, false);
-		cell(o, jstr(s, "comment"), 9, true);
+		cell(o, jstr(s, "creator"), 20, false);
+		cell(o, jstr(s, "comment"), 26, true);
+		under(o, "", json_object_get(s, "matchers"));
 	}
 }
 
-/* NAME STATE START END SCHEDULE AND MATCHERS: the window in force, else the next one. */
+/* NAME STATE START END SCHEDULE, then the matchers: the window in force, else the next one. */
 static void
 print_windows(const struct opts *o, json_t *arr)
 {
-	char start[64], end[64], m[4096], text[4400];
+	char start[64], end[64];
 	json_t *w;
 	size_t n;
 
 	if (json_array_size(arr) == 0)
 		return;
-	printf("\n%-14s %-7s %-8s %-8s %s\n", "MAINTENANCE", "STATE", "START", "END",
-	    "SCHEDULE; MATCHERS");
+	printf("\n%-14s %-7s %-8s %-8s %s\n", "MAINTENANCE", "STATE", "START", "END", "SCHEDULE");
 	json_array_foreach(arr, n, w) {
 		when(o, jstr(w, "start"), true, start, sizeof(start));
 		when(o, jstr(w, "end"), true, end, sizeof(end));
-		join(json_object_get(w, "matchers"), " ", m, sizeof(m));
-		snprintf(text, sizeof(text), "%s; %s", jstr(w, "schedule"), m);
 		cell(o, jstr(w, "name"), 14, false);
 		cell(o, json_is_true(json_object_get(w, "active")) ? "active" : "waiting", 7, false);
 		cell(o, start, 8, false);
 		cell(o, end, 8, false);
-		cell(o, text, 38, true);
+		cell(o, jstr(w, "schedule"), 38, true);
+		under(o, "match ", json_object_get(w, "matchers"));
 	}
 }
 
@@ -645,8 +654,8 @@ static const struct verb verbs[] = {
 	{ "resolve", "KEY", 1, req_resolve, print_ok },
 	{ "send-test", "UPSTREAM", 1, req_send_test, print_ok },
 	{ "show", "KEY", 1, req_show, print_show },
-	{ "silence", "add MATCHER... for DURATION [--comment TEXT] [--start TIME] [--end TIME]\n"
-		     "                 | list | expire ID", -2, req_silence, print_silence },
+	{ "silence", "add MATCHER... for DURATION [--comment TEXT] [--start TIME] [--end TIME] | "
+		     "list | expire ID", -2, req_silence, print_silence },
 	{ "status", "", 0, req_status, print_status },
 };
 

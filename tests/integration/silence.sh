@@ -9,12 +9,9 @@
 
 start_pd
 conf_head
+conf_pd
 cat >> "$CONF" <<CONF
 silence-max 3
-upstream "pd" pagerduty {
-	url "http://127.0.0.1:$PD_PORT/v2/enqueue"
-	routing-key-file "$T/pd.key"
-}
 rule "disk" {
 	match syslog message ~ "disk (?<dev>\S+) failed"
 	resolve-on syslog message ~ "disk (?<dev>\S+) ok"
