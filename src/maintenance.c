@@ -79,6 +79,15 @@ tz_leave(struct tz_saved *sv)
 	tzset();
 }
 
+void
+maintenance_tz_init(void)
+{
+	if (getenv("TZ") == NULL) {
+		setenv("TZ", ":/etc/localtime", 1);
+		tzset();
+	}
+}
+
 /* Seconds east of UTC at t. */
 static long
 offset_at(int64_t t)

@@ -54,6 +54,15 @@ int maintenance_check_tz(const char *tz, char **cause);
 int maintenance_next(const struct maintenance_schedule *s, int64_t now, int64_t *start,
     int64_t *end);
 
+/*
+ * Computing a schedule sets TZ for a moment and puts it back.  A daemon
+ * calls this once at start, before any thread (libcurl's resolver) may
+ * read the environment: TZ is then always set (":/etc/localtime", the
+ * same zone, when it was not), so later changes replace its value and
+ * never grow or shrink the environment under a reader.
+ */
+void maintenance_tz_init(void);
+
 /* "every mon,wed 22:00 for 2h tz Europe/Berlin", as the config says it. */
 void maintenance_format(const struct maintenance_schedule *s, char *buf, size_t size);
 

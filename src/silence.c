@@ -76,6 +76,14 @@ silence_state(const struct store_silence *rec, int64_t now)
 	return now >= rec->start ? SILENCE_ACTIVE : SILENCE_PENDING;
 }
 
+int64_t
+silence_next_look(const struct store_silence *rec, int64_t now)
+{
+	if (now < rec->end)
+		return rec->end;
+	return now < rec->end + SILENCE_KEEP ? rec->end + SILENCE_KEEP : 0;
+}
+
 const char *
 silence_state_name(enum silence_state s)
 {

@@ -46,6 +46,12 @@ void silence_free(struct silence *s); /* NULL-safe */
 /* start < end, end after now, at most SILENCE_LENGTH_MAX long; -EINVAL with *cause. */
 int silence_check_times(int64_t start, int64_t end, int64_t now, char **cause);
 enum silence_state silence_state(const struct store_silence *rec, int64_t now);
+/*
+ * When a silence that holds nothing more must be looked at again: its end
+ * while it is in force or to come, then SILENCE_KEEP after it; 0 once
+ * that has passed (prune it now).
+ */
+int64_t silence_next_look(const struct store_silence *rec, int64_t now);
 const char *silence_state_name(enum silence_state s); /* "pending", "active", "expired" */
 
 void silence_set_add(struct silence_set *set, struct silence *s); /* takes s */

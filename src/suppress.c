@@ -256,16 +256,16 @@ release_one(struct pipeline *p, uint64_t holder, uint64_t id, int64_t now)
 	free(buf);
 }
 
-/* An expired silence with nothing left to release goes once SILENCE_KEEP has passed. */
+/* A silence with nothing left to release: looked at again later, or pruned. */
 static void
 silence_done(struct pipeline *p, uint64_t holder, int64_t now)
 {
 	const struct silence *s = silence_set_find(&p->silences, holder & ~SUPPRESS_SILENCE);
+	int64_t next = s != NULL ? silence_next_look(&s->rec, now) : 0;
 	int r;
 
-	if (s == NULL || now < s->rec.end || now < s->rec.end + SILENCE_KEEP) {
-		pipeline_deadline_save(p, holder, s == NULL ? STORE_NO_DEADLINE :
-		    now < s->rec.end ? s->rec.end : s->rec.end + SILENCE_KEEP);
+	if (next != 0 || s == NULL) {
+		pipeline_deadline_save(p, holder, next != 0 ? next : STORE_NO_DEADLINE);
 		return;
 	}
 	if ((r = store_silence_del(p->txn, s->rec.id)) < 0 && r != -ENOENT) {
@@ -345,6 +345,7 @@ suppress_start(struct pipeline *p)
 	struct store_txn *t;
 	int r;
 
+	maintenance_tz_init();
 	windows_reset(p);
 	if ((r = store_txn_begin(p->d->store, false, &t)) < 0)
 		return r;

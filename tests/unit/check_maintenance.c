@@ -157,6 +157,12 @@ START_TEST(zone_restored)
 	unsetenv("TZ");
 	ck_assert_int_eq(maintenance_next(&s, utc("2026-12-04T16:30"), &b, &e), 0);
 	ck_assert_ptr_null(getenv("TZ"));
+	/* Set once, as the host's zone, so later computations never add or remove it. */
+	maintenance_tz_init();
+	ck_assert_str_eq(getenv("TZ"), ":/etc/localtime");
+	ck_assert_int_eq(maintenance_next(&s, utc("2026-12-04T16:30"), &b, &e), 0);
+	ck_assert_str_eq(getenv("TZ"), ":/etc/localtime");
+	ck_assert_int_eq(b, utc("2026-12-04T17:00"));
 }
 END_TEST
 

@@ -84,6 +84,13 @@ START_TEST(states_and_times)
 	ck_assert_int_eq(silence_state(&rec, T0 + 60 * S - 1), SILENCE_ACTIVE);
 	ck_assert_int_eq(silence_state(&rec, T0 + 60 * S), SILENCE_EXPIRED);
 	ck_assert_str_eq(silence_state_name(SILENCE_EXPIRED), "expired");
+	/* Looked at when it ends, then kept SILENCE_KEEP, then pruned. */
+	ck_assert_int_eq(silence_next_look(&rec, T0 - S), T0 + 60 * S);
+	ck_assert_int_eq(silence_next_look(&rec, T0 + 60 * S - 1), T0 + 60 * S);
+	ck_assert_int_eq(silence_next_look(&rec, T0 + 60 * S), T0 + 60 * S + SILENCE_KEEP);
+	ck_assert_int_eq(silence_next_look(&rec, T0 + 60 * S + SILENCE_KEEP - 1),
+	    T0 + 60 * S + SILENCE_KEEP);
+	ck_assert_int_eq(silence_next_look(&rec, T0 + 60 * S + SILENCE_KEEP), 0);
 	ck_assert_int_eq(silence_check_times(T0, T0 + S, T0, &cause), 0);
 	ck_assert_int_eq(silence_check_times(T0, T0, T0 - S, &cause), -EINVAL);
 	free(cause);
