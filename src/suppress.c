@@ -58,10 +58,24 @@ subject_lookup(const char *field, struct str *v, void *arg)
 	return event_get(sj->ev, str_make(field, strlen(field)), v) == 0;
 }
 
+/*
+ * A window's holder id: its name, schedule and matchers, so a window a
+ * reload changed is another holder, and what the old one held is let go
+ * (or held by the new one) rather than kept by a name.
+ */
 static uint64_t
-window_holder(const char *name)
+window_holder(const struct conf_maintenance *w)
 {
-	return SUPPRESS_WINDOW | (hash64(name, strlen(name), 0) >> 2);
+	char buf[256], m[MATCHER_TEXT_MAX];
+	uint64_t h = hash64(w->name, strlen(w->name) + 1, 0);
+
+	maintenance_format(&w->sched, buf, sizeof(buf));
+	h = hash64(buf, strlen(buf) + 1, h);
+	for (size_t i = 0; i < w->nmatchers; i++) {
+		matcher_format(&w->m[i], m, sizeof(m));
+		h = hash64(m, strlen(m) + 1, h);
+	}
+	return SUPPRESS_WINDOW | (h >> 2);
 }
 
 int
@@ -99,7 +113,7 @@ find_holder(struct pipeline *p, const struct subject *sj, int64_t now, uint64_t 
 		if (suppress_window_next(p, i, now, &b, &e) < 0 || b > now || e <= *until ||
 		    !matcher_all(w->m, w->nmatchers, subject_lookup, (void *)sj))
 			continue;
-		*holder = window_holder(w->name);
+		*holder = window_holder(w);
 		*until = e;
 		snprintf(desc, size, "maintenance \"%s\"", w->name);
 	}
@@ -188,17 +202,17 @@ held_event(struct pipeline *p, const struct incident *inc, struct event *ev, cha
 	ev->listener = "";
 }
 
-/* "silence 3" or "maintenance "backup"" (or a window a reload removed). */
+/* "silence 3" or "maintenance "backup"" (or a window a reload removed or changed). */
 static void
 holder_name(const struct pipeline *p, uint64_t holder, char *buf, size_t size)
 {
 	const struct conf *conf = p->d->conf;
 
-	snprintf(buf, size, "a maintenance window no longer configured");
+	snprintf(buf, size, "a maintenance window (removed or changed by a reload)");
 	if (holder & SUPPRESS_SILENCE)
 		snprintf(buf, size, "silence %" PRIu64, (uint64_t)(holder & ~SUPPRESS_SILENCE));
 	for (size_t i = 0; !(holder & SUPPRESS_SILENCE) && i < conf->nmaintenance; i++)
-		if (window_holder(conf->maintenance[i].name) == holder)
+		if (window_holder(&conf->maintenance[i]) == holder)
 			snprintf(buf, size, "maintenance \"%s\"", conf->maintenance[i].name);
 	text_fix_tail(buf);
 }
@@ -363,37 +377,20 @@ suppress_stop(struct pipeline *p)
 	p->nwindows = 0;
 }
 
-/* Whether a window's schedule and matchers are the same in both configs. */
-static bool
-window_same(const struct conf_maintenance *a, const struct conf_maintenance *b)
-{
-	char ma[MATCHER_TEXT_MAX], mb[MATCHER_TEXT_MAX];
-
-	if (b == NULL || a->sched.every != b->sched.every || a->sched.days != b->sched.days ||
-	    a->sched.minute != b->sched.minute || a->sched.length != b->sched.length ||
-	    strcmp(a->sched.tz, b->sched.tz) != 0 || a->nmatchers != b->nmatchers)
-		return false;
-	for (size_t i = 0; i < a->nmatchers; i++) {
-		matcher_format(&a->m[i], ma, sizeof(ma));
-		matcher_format(&b->m[i], mb, sizeof(mb));
-		if (strcmp(ma, mb) != 0)
-			return false;
-	}
-	return true;
-}
-
 void
 suppress_reconfigured(struct pipeline *p, const struct conf *old)
 {
 	windows_reset(p);
 	for (size_t i = 0; i < old->nmaintenance; i++) {
-		const struct conf_maintenance *w = &old->maintenance[i];
-		if (window_same(w, conf_maintenance_find(p->d->conf, w->name)))
-			continue;
+		const struct conf_maintenance *w = conf_maintenance_find(p->d->conf,
+		    old->maintenance[i].name);
+		uint64_t holder = window_holder(&old->maintenance[i]);
+		if (w != NULL && window_holder(w) == holder)
+			continue; /* the same window */
 		/* What it held is looked at again at the next sweep, under the new windows. */
 		if ((p->txn = batch_txn(p->d->batch, BATCH_STATE)) == NULL)
 			return;
-		pipeline_deadline_save(p, window_holder(w->name), 0);
+		pipeline_deadline_save(p, holder, 0);
 	}
 }
 

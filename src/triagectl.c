@@ -435,8 +435,8 @@ print_status_upstreams(const struct opts *o, json_t *arr)
 static void
 print_silence_status(json_t *sl, json_t *ev)
 {
-	printf("silences: %lld kept of %lld (silence-max), %lld active, %lld refused; "
-	       "%lld maintenance windows\n  held %lld incidents, sent %lld when released\n",
+	printf("silences: %lld kept (silence-max %lld), %lld active, %lld refused\n"
+	       "  maintenance windows: %lld; held %lld incidents, sent %lld when released\n",
 	    jint(sl, "count"), jint(sl, "max"), jint(sl, "active"), jint(sl, "refused"),
 	    jint(sl, "maintenance_windows"), jint(ev, "suppressed"), jint(ev, "released"));
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Every triagectl table fits 80 columns with long keys, summaries, listener
-# names, upstream names and errors (queue and status), cut between
+# names, upstream names and errors (queue and status), silences and
+# maintenance windows (silence list), cut between
 # characters with an ellipsis; --wide shows them whole; times are local with their zone, or UTC with
 # --utc, and ages in tables; every acting verb says what it did.
 . "$(dirname "$0")/lib.sh"
@@ -13,6 +14,11 @@ upstream "pagerduty-primary" pagerduty {
 	routing-key-file "$T/pd.key"
 	backoff-initial 200ms
 	backoff-max 1s
+}
+maintenance "a-rather-long-maintenance-window-name" {
+	every mon,tue,wed,thu,fri 22:00 for 2h tz "America/Argentina/Buenos_Aires"
+	match host ~ "^(db|web|cache)-[0-9]+[.]example[.]net$"
+	match severity != debug
 }
 rule "svc" {
 	match syslog message ~ "service (?<name>\S+) is down"
@@ -48,6 +54,11 @@ key="it-host/service/$long/with/a/long/path/in/the/key"
 ctl incidents > "$T/incidents"; fits "$T/incidents" incidents
 ctl queue > "$T/queue"; fits "$T/queue" queue
 ctl status > "$T/status"; fits "$T/status" status
+ctl silence add 'host~^(db|web|cache)-[0-9]+[.]example[.]net$' 'program!=cron' 'severity=critical' \
+	for 2h --comment "replacing the disks of the database cluster, see the change ticket" >/dev/null
+ctl silence list > "$T/silences"; fits "$T/silences" "silence list"
+ctl --wide silence list | grep -q "see the change ticket$" || fail "--wide cuts the comment"
+ctl --wide silence list | grep -q "tz America/Argentina/Buenos_Aires$" || fail "--wide cuts the schedule"
 # Each of the 3 incidents' line-to-durable time, and the commits', measured by triaged.
 ctl --json status | json "j['latency']['incident']['samples'] == 3 and j['latency']['commit']['samples'] >= 1 and 0 < j['latency']['incident']['max_usec'] < 10**7" | grep -qx True || fail "latency: $(ctl --json status | json "j['latency']")"
 grep -q "line to durable incident: p50" "$T/status" || fail "status lacks the latency"
