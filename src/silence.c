@@ -25,6 +25,7 @@ silence_compile(const struct store_silence *rec, struct silence **ret, char **ca
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->rec = *rec;
+	s->m = xcalloc(rec->nmatchers, sizeof(*s->m));
 	for (uint32_t i = 0; i < rec->nmatchers; i++) {
 		if (matcher_parse(rec->matchers[i], &s->m[i], cause) < 0) {
 			s->rec.nmatchers = i;
@@ -51,6 +52,7 @@ silence_free(struct silence *s)
 		return;
 	for (uint32_t i = 0; i < s->rec.nmatchers; i++)
 		matcher_clear(&s->m[i]);
+	free(s->m);
 	free(s);
 }
 

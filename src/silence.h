@@ -14,7 +14,7 @@
 #include "store.h"
 
 #define SILENCE_DEFAULT_MAX 1000
-#define SILENCE_MAX_MAX	    100000
+#define SILENCE_MAX_MAX	    10000 /* a silence takes up to ~12 KiB of memory */
 #define SILENCE_LENGTH_MAX  (366 * 86400 * 1000000LL) /* from start to end */
 #define SILENCE_KEEP	    (24 * 3600 * 1000000LL)   /* an expired silence stays listed */
 
@@ -26,7 +26,7 @@ enum silence_state {
 
 struct silence {
 	struct store_silence rec;
-	struct matcher m[MATCHER_MAX]; /* rec.nmatchers of them, compiled */
+	struct matcher *m; /* rec.nmatchers of them, compiled */
 };
 
 struct silence_set {

@@ -89,6 +89,7 @@ START_TEST(test_errors)
 		   "maintenance \"m\" {\n every day 02:00 for 1h\n match host = a\n}\n",
 	    "t.conf:5: duplicate maintenance name 'm' (first at t.conf:1)");
 	load_fails("silence-max 0\n", "t.conf:1: silence-max");
+	load_fails("silence-max 10001\n", "t.conf:1: silence-max");
 	load_fails("silence-max 5\nsilence-max 6\n", "t.conf:2:");
 }
 END_TEST
