@@ -1,7 +1,8 @@
 #!/bin/sh
 # The control socket takes who asks from the kernel: an unprivileged member
-# of control-group may read (incidents, show, status, queue) but not act
-# (ack, resolve, reload, queue retry/drop, send-test) until it joins
+# of control-group may read (incidents, show, status, queue, silence list)
+# but not act (ack, resolve, reload, queue retry/drop, send-test, silence
+# add/expire) until it joins
 # control-admin-group; the timeline names the real user and --who is only
 # a note after it; someone outside control-group cannot connect.  A request
 # over 64 KiB is refused, a client that never reads its replies is dropped
@@ -104,6 +105,7 @@ uctl --json incidents | json "len(j['incidents'])" | grep -qx 6 || fail "--json 
 uctl --json show disk/sd1 | json "j['incident']['key']" | grep -qx disk/sd1 || fail "--json show"
 uctl --json status | json "j['control']['clients'] >= 1" | grep -qx True || fail "--json status"
 uctl --json queue | json "j['ok']" | grep -qx True || fail "--json queue"
+uctl silence list | grep -qx "no silences" || fail "silence list as $U"
 
 # -c finds the socket in a config it can read although the key file it
 # names cannot be read by this user and a rule in it has a typo.
@@ -124,9 +126,11 @@ refused queue-retry queue retry --all
 refused queue-drop queue drop 1
 grep -q "you are $U (uid $uid)" "$T/err" || fail "the refusal does not say who: $(cat "$T/err")"
 refused send-test send-test pd
+refused silence-add silence add 'dev=sd1' for 1h
+refused silence-expire silence expire 1
 ctl --json show disk/sd1 | json "j['incident']['state']" | grep -qx triggered ||
 	fail "a refused ack changed the incident"
-ctl --json status | json "j['control']['refused_permission']" | grep -qx 6 ||
+ctl --json status | json "j['control']['refused_permission']" | grep -qx 8 ||
 	fail "refusals not counted"
 
 # Outside control-group there is no connecting at all.
@@ -153,6 +157,9 @@ uctl --who "$(printf 'x\033[2Jy')$long" ack disk/sd2 || fail "ack with a long no
 want="acknowledged: by $U (uid $uid): x#033[2Jy$(python3 -c "print('\u00e9' * 95)")"
 [ "$(last_state disk/sd2)" = "$want" ] || fail "note: $(last_state disk/sd2)"
 uctl reload || fail "reload as a member of $ADMIN"
+uctl silence add 'dev=sd9' for 1h --comment "as $U" >/dev/null || fail "silence add as a member of $ADMIN"
+ctl --json silence list | json "j['silences'][-1]['creator']" | grep -qx "$U (uid $uid)" ||
+	fail "the silence's creator: $(ctl --json silence list)"
 
 # control-admin-group takes effect at reload.
 write_conf ""
