@@ -102,6 +102,7 @@ find_holder(struct pipeline *p, const struct subject *sj, int64_t now, uint64_t 
 	int64_t b, e;
 
 	*until = 0;
+	desc[0] = '\0';
 	if (s != NULL) {
 		*holder = SUPPRESS_SILENCE | s->rec.id;
 		*until = s->rec.end;
