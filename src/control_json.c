@@ -23,6 +23,7 @@
 #include "jsonutil.h"
 #include "latency.h"
 #include "event.h"
+#include "explain.h"
 #include "incident.h"
 #include "input_snmp.h"
 #include "input_syslog.h"
@@ -443,8 +444,16 @@ cmd_send_test(struct daemon *d, const struct control_request *rq, struct control
 	return j;
 }
 
+static json_t *
+cmd_explain(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+{
+	(void)peer;
+	return explain_request(d, rq);
+}
+
 control_command_fn *const control_commands[CONTROL_NVERBS] = {
 	[CONTROL_ACK] = cmd_ack,
+	[CONTROL_EXPLAIN] = cmd_explain,
 	[CONTROL_INCIDENTS] = cmd_incidents,
 	[CONTROL_QUEUE] = cmd_queue,
 	[CONTROL_QUEUE_DROP] = cmd_queue_drop,

@@ -20,6 +20,7 @@
 #include "event_pack.h"
 #include "hosts.h"
 #include "incident.h"
+#include "incident_key.h"
 #include "log.h"
 #include "outbox.h"
 #include "pipeline.h"
@@ -252,59 +253,6 @@ pipeline_incident_save(struct pipeline *p, const struct incident *inc)
 		pipeline_deadline_save(p, inc->id, pipeline_deadline_of(p->d->conf, inc));
 }
 
-/*
- * A key template expanded whole, however long the sender made it, then fit
- * to INCIDENT_KEY_MAX (a prefix and a hash of the whole: keys that differ
- * anywhere stay apart).  An empty expansion is the rule's name and "/", as
- * LMDB has no empty keys.
- */
-static void
-template_key(const struct template *t, const char *rule_name, struct event *ev, char *key,
-    size_t size)
-{
-	char buf[1024], *s = buf;
-	size_t n = template_expand(t, ev, buf, sizeof(buf));
-
-	if (n >= sizeof(buf)) {
-		s = xmalloc(n + 1);
-		template_expand(t, ev, s, n + 1);
-	}
-	if (n == 0)
-		snprintf(key, size, "%s/", rule_name);
-	else {
-		incident_fit_key(s, n);
-		text_copy(key, size, s, strlen(s));
-	}
-	if (s != buf)
-		free(s);
-}
-
-/* The key: the rule's template, else a stable hash (without the message when it must pair with resolve-on). */
-static void
-event_key(const struct rule *rule, const char *rule_name, struct event *ev, char *key, size_t size)
-{
-	if (rule != NULL && rule->key != NULL) {
-		template_key(rule->key, rule_name, ev, key, size);
-	} else if (rule != NULL && rule->resolve_on != NULL) {
-		incident_default_key(key, size, rule_name, ev->host.p, ev->host.n, "", 0, "", 0);
-	} else {
-		incident_default_key(key, size, rule_name, ev->host.p, ev->host.n, ev->program.p,
-		    ev->program.n, ev->message.p, ev->message.n);
-	}
-}
-
-static void
-event_summary(const struct rule *rule, struct event *ev, char *buf, size_t size)
-{
-	if (rule != NULL && rule->summary != NULL) {
-		template_expand(rule->summary, ev, buf, size);
-		return;
-	}
-	snprintf(buf, size, "%.*s %.*s%s%.*s", (int)ev->host.n, ev->host.p, (int)ev->program.n,
-	    ev->program.p, ev->program.n ? ": " : "", (int)ev->message.n, ev->message.p);
-	text_fix_tail(buf);
-}
-
 static int
 first_event_cb(const struct timeline_entry *e, void *arg)
 {
@@ -478,7 +426,7 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 	bool fired;
 	int r, folded = 0;
 
-	event_key(rule, name, ev, key, sizeof(key));
+	incident_key_of(rule, name, ev, key, sizeof(key));
 	r = store_incident_by_key(p->txn, key, &inc);
 	if ((r == -ENOENT || (r == 0 && !incident_is_open(&inc))) &&
 	    (folded = fold_overflow(p, rule, name, key, sizeof(key))) > 0)
@@ -505,7 +453,7 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 			    "), new keys folded into this one",
 			    name, rule ? rule->max_open : RULE_DEFAULT_MAX_OPEN);
 		else
-			event_summary(rule, ev, summary, sizeof(summary));
+			incident_summary_of(rule, ev, summary, sizeof(summary));
 		text_copy(host, sizeof(host), ev->host.p, ev->host.n);
 		int sev = rule && rule->severity >= 0 ? rule->severity : ev->severity;
 		incident_start(&inc, id, key, name, host, summary, sev, threshold, ev->recv_usec);
@@ -535,7 +483,7 @@ on_resolve(struct pipeline *p, const struct rule *rule, struct event *ev)
 	struct incident inc;
 	int r;
 
-	event_key(rule, rule->name, ev, key, sizeof(key));
+	incident_key_of(rule, rule->name, ev, key, sizeof(key));
 	r = store_incident_by_key(p->txn, key, &inc);
 	if (r < 0) {
 		if (r != -ENOENT)

@@ -33,12 +33,15 @@ struct opts {
 	const char *state;
 	long limit;
 	const char *who;
+	const char *trap;     /* explain --trap OID */
+	const char *listener; /* explain --listener NAME */
+	const char *from;     /* explain --from ADDR */
 };
 
 struct verb {
 	const char *name;
 	const char *args; /* for usage */
-	int nargs; /* -1: 0 to 2, checked by the request builder */
+	int nargs; /* -1: 0 to 2, -2: any; checked by the request builder */
 	json_t *(*request)(const struct opts *o, char **argv);
 	void (*print)(const struct opts *o, json_t *reply);
 };
@@ -103,6 +106,54 @@ req_keyed(const char *command, const struct opts *o, char **argv)
 	}
 	if (r == NULL)
 		fprintf(stderr, "triagectl: the key and --who must be UTF-8 text\n");
+	return r;
+}
+
+static void
+set_opt(json_t *r, const char *k, const char *v)
+{
+	if (v != NULL)
+		json_object_set_new(r, k, json_string(v));
+}
+
+/* A line as the shell gave it: as text when it is UTF-8, else byte for byte in hex. */
+static void
+set_line(json_t *r, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (text_is_utf8(line, n)) {
+		json_object_set_new(r, "line", json_stringn(line, n));
+		return;
+	}
+	char *hex = xmalloc(2 * n + 1);
+	for (size_t i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)line[i]);
+	json_object_set_new(r, "line_hex", json_string(hex));
+	free(hex);
+}
+
+/* explain 'LINE' | explain --trap OID [OID TYPE VALUE]... */
+static json_t *
+req_explain(const struct opts *o, char **argv)
+{
+	json_t *r = req_plain("explain"), *vars;
+
+	if (o->trap == NULL ? o->argc != 1 : o->argc % 3 != 0) {
+		json_decref(r);
+		return NULL;
+	}
+	set_opt(r, "from", o->from);
+	if (o->trap == NULL) {
+		set_line(r, argv[0]);
+		set_opt(r, "listener", o->listener);
+		return r;
+	}
+	set_opt(r, "trap", o->trap);
+	vars = json_array();
+	for (int i = 0; i < o->argc; i++)
+		json_array_append_new(vars, json_string(argv[i]));
+	json_object_set_new(r, "vars", vars);
 	return r;
 }
 
@@ -445,8 +496,61 @@ print_show(const struct opts *o, json_t *r)
 	}
 }
 
+static void
+print_explain_event(const struct opts *o, json_t *ev)
+{
+	const char *k;
+	json_t *v;
+
+	printf("event:      %s from %s on %s%s\n", jstr(ev, "type"), jstr(ev, "source"),
+	    jstr(ev, "listener"), json_is_true(json_object_get(ev, "malformed")) ?
+				       " (malformed: the whole line is the message)" : "");
+	printf("            facility %s, severity %s\n", jstr(ev, "facility"),
+	    jstr(ev, "severity"));
+	printf("host:       %s\nprogram:    %s\n", jstr(ev, "host"), jstr(ev, "program"));
+	printf("message:    ");
+	put_wrapped(o, jstr(ev, "message"), 12);
+	json_object_foreach(json_object_get(ev, "fields"), k, v) {
+		char head[160];
+		snprintf(head, sizeof(head), "  %s = ", k);
+		printf("%s", head);
+		put_wrapped(o, json_string_value(v) ? json_string_value(v) : "", ctl_text_width(head));
+	}
+}
+
+static void
+print_explain(const struct opts *o, json_t *r)
+{
+	json_t *e;
+	size_t i;
+
+	print_explain_event(o, json_object_get(r, "event"));
+	printf("\nrules, in order:\n");
+	json_array_foreach(json_object_get(r, "rules"), i, e) {
+		printf("  %-20s %s:%lld  %s\n", jstr(e, "rule"), jstr(e, "file"), jint(e, "line"),
+		    jstr(e, "result"));
+		if (json_object_get(e, "failed") == NULL)
+			continue;
+		printf("      failed: %s\n", jstr(e, "failed"));
+		if (json_object_get(e, "had") != NULL)
+			printf("      it had: %s\n", jstr(e, "had"));
+	}
+	if (json_array_size(json_object_get(r, "rules")) == 0)
+		printf("  (no rules)\n");
+	if (json_object_get(r, "key") != NULL)
+		printf("\nkey:        %s\n", jstr(r, "key"));
+	if (json_object_get(r, "summary") != NULL)
+		printf("summary:    %s\nseverity:   %s\n", jstr(r, "summary"), jstr(r, "severity"));
+	printf("\nwhat would happen now:\n");
+	/* Sentences of ours around a key: the terminal wraps them, nothing is cut. */
+	json_array_foreach(json_object_get(r, "outcome"), i, e)
+		printf("  - %s\n", json_string_value(e) ? json_string_value(e) : "");
+}
+
 static const struct verb verbs[] = {
 	{ "ack", "KEY", 1, req_ack, print_ok },
+	{ "explain", "[--listener NAME] [--from ADDR] 'LINE' | --trap OID [--] [OID TYPE VALUE]...",
+	    -2, req_explain, print_explain },
 	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents },
 	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue },
 	{ "reload", "", 0, req_reload, print_ok },
@@ -463,7 +567,8 @@ usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "       triagectl %s %s\n", verbs[i].name, verbs[i].args);
 	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  -w/--wide  --utc\n"
-		   "         --state STATE  --limit N  --who NOTE  --all  --force\n");
+		   "         --state STATE  --limit N  --who NOTE  --all  --force\n"
+		   "         --trap OID  --listener NAME  --from ADDR\n");
 }
 
 /*
@@ -534,7 +639,8 @@ main(int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' }, { "limit", required_argument, NULL, 'L' },
 		{ "who", required_argument, NULL, 'W' },  { "all", no_argument, NULL, 'A' },
 		{ "wide", no_argument, NULL, 'w' },	   { "utc", no_argument, NULL, 'U' },
-		{ "force", no_argument, NULL, 'F' },
+		{ "force", no_argument, NULL, 'F' },	   { "trap", required_argument, NULL, 'T' },
+		{ "listener", required_argument, NULL, 'N' }, { "from", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .socket = getenv("TRIAGED_SOCKET") };
@@ -552,6 +658,9 @@ main(int argc, char **argv)
 		case 'W': o.who = optarg; break;
 		case 'A': o.all = true; break;
 		case 'F': o.force = true; break;
+		case 'T': o.trap = optarg; break;
+		case 'N': o.listener = optarg; break;
+		case 'f': o.from = optarg; break;
 		case 'L':
 			if (parse_int64(optarg, 1, 1000000, &lim) < 0) {
 				fprintf(stderr, "triagectl: --limit wants a number from 1 to 1000000\n");
@@ -573,7 +682,8 @@ main(int argc, char **argv)
 		if (strcmp(verbs[i].name, argv[optind]) != 0)
 			continue;
 		o.argc = argc - optind - 1;
-		if (verbs[i].nargs >= 0 ? o.argc != verbs[i].nargs : o.argc > 2) {
+		if (verbs[i].nargs >= 0 ? o.argc != verbs[i].nargs :
+					  verbs[i].nargs == -1 && o.argc > 2) {
 			fprintf(stderr, "usage: triagectl %s %s\n", verbs[i].name, verbs[i].args);
 			return 2;
 		}
