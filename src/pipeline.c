@@ -510,8 +510,17 @@ log_raw(struct pipeline *p, const struct event *ev)
 		.raw = ev->raw.p,
 		.raw_len = ev->raw.n,
 	};
+	char *packed = NULL;
+
 	snprintf(source, sizeof(source), "%.*s", (int)ev->source.n, ev->source.p);
+	/* A trap's or journal entry's raw text is a rendering: keep its fields for replay. */
+	if (ev->type != EVENT_SYSLOG) {
+		se.packed_len = event_pack_size(ev);
+		se.packed = packed = xmalloc(se.packed_len);
+		event_pack(ev, packed);
+	}
 	int r = store_event_append(p->txn, &se);
+	free(packed);
 	if (r < 0)
 		pipeline_store_failed(p, r, "appending to the event log");
 }

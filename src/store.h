@@ -39,6 +39,13 @@ struct store_event {
 	const char *source; /* sender address as text */
 	const char *raw;
 	size_t raw_len;
+	/*
+	 * A trap's or journal entry's event whole (event_pack.h): its raw text
+	 * alone cannot give its fields back for explain and replay.  NULL, 0
+	 * for syslog, which is parsed again from raw.
+	 */
+	const char *packed;
+	size_t packed_len;
 };
 
 struct store_stats {
@@ -141,6 +148,22 @@ int store_event_append(struct store_txn *t, struct store_event *ev);
 /* Records with recv_usec >= since_usec, oldest first; ev's strings live only during cb. */
 typedef int (*store_event_cb)(const struct store_event *ev, void *arg);
 int store_event_foreach(struct store_txn *t, int64_t since_usec, store_event_cb cb, void *arg);
+
+/*
+ * The raw-event log of the state directory dir, read-only, for `triagectl
+ * replay` beside a running daemon (it needs read access to dir and write
+ * access to its lock file, as LMDB readers do).
+ */
+struct store_events;
+int store_events_open(const char *dir, struct store_events **ret, char **cause);
+void store_events_close(struct store_events *e); /* NULL-safe */
+/*
+ * Visit at most max records after seq `after`, oldest first, in one short
+ * read transaction (the daemon can reuse pages between calls); *last is
+ * the last seq visited, `after` when none.  cb's strings live only during it.
+ */
+int store_events_read(struct store_events *e, uint64_t after, size_t max, store_event_cb cb,
+    void *arg, uint64_t *last);
 
 /*
  * Small named values (journal cursor, ...), written in the caller's batch.

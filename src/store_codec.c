@@ -234,13 +234,16 @@ store_codec_encode_event(uint8_t *buf, const struct store_event *ev, size_t *len
 	size_t llen = strlen(l), slen = strlen(s);
 
 	if (llen > UINT16_MAX || slen > UINT16_MAX || ev->raw_len > UINT32_MAX ||
-	    (ev->raw == NULL && ev->raw_len > 0))
+	    ev->packed_len > UINT32_MAX || (ev->raw == NULL && ev->raw_len > 0) ||
+	    (ev->packed == NULL && ev->packed_len > 0))
 		return -EINVAL;
 	w_uint(&w, CODEC_VERSION, 1);
 	w_uint(&w, (uint64_t)ev->recv_usec, 8);
 	w_str(&w, l, llen, 2);
 	w_str(&w, s, slen, 2);
 	w_str(&w, ev->raw != NULL ? ev->raw : "", ev->raw_len, 4);
+	if (ev->packed_len > 0) /* absent in records written before it existed */
+		w_str(&w, ev->packed, ev->packed_len, 4);
 	*len = w.len;
 	return 0;
 }
@@ -254,6 +257,10 @@ store_codec_decode_event(const void *p, size_t len, struct store_event *ev)
 	ev->listener = r_cstr(&r, 2, true, NULL);
 	ev->source = r_cstr(&r, 2, true, NULL);
 	ev->raw = r_cstr(&r, 4, false, &ev->raw_len);
+	ev->packed = NULL;
+	ev->packed_len = 0;
+	if (!r.bad && r.off < r.len)
+		ev->packed = r_cstr(&r, 4, false, &ev->packed_len);
 	return r_done(&r);
 }
 

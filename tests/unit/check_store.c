@@ -483,7 +483,8 @@ END_TEST
 static void
 append(struct store_txn *t, int64_t recv, const char *raw, size_t raw_len, uint64_t want_seq)
 {
-	struct store_event ev = { 0, recv, "udp", "192.0.2.1", raw, raw_len };
+	struct store_event ev = { .recv_usec = recv, .listener = "udp", .source = "192.0.2.1",
+		.raw = raw, .raw_len = raw_len };
 
 	ck_assert_int_eq(store_event_append(t, &ev), 0);
 	if (want_seq != 0)
@@ -524,9 +525,61 @@ check_event_cb(const struct store_event *ev, void *arg)
 	return 0;
 }
 
+static int
+packed_cb(const struct store_event *ev, void *arg)
+{
+	struct seen_events *se = arg;
+
+	ck_assert_uint_eq(ev->seq, se->n + 1);
+	if (ev->seq == 2)
+		ck_assert(ev->packed_len == 4 && memcmp(ev->packed, "\0p\1k", 4) == 0);
+	else
+		ck_assert(ev->packed == NULL && ev->packed_len == 0);
+	se->last = ev->seq;
+	return ++se->n == 3 ? 7 : 0; /* stop at the third: its answer comes back */
+}
+
+/*
+ * A trap's packed event rides along with its raw text; records without one
+ * read as before.  A second, read-only handle reads the log in pieces
+ * beside the writer, as triagectl replay does beside the daemon.
+ */
+START_TEST(test_events_packed_and_read_only)
+{
+	struct store_event trap = { .recv_usec = 2, .raw = "linkDown", .raw_len = 8,
+		.packed = "\0p\1k", .packed_len = 4 };
+	struct seen_events se = { 0 };
+	struct store_events *ro;
+	struct store_txn *t = begin(true);
+	char *cause = NULL;
+	uint64_t last;
+
+	append(t, 1, "<13>a", 5, 1);
+	ck_assert_int_eq(store_event_append(t, &trap), 0);
+	for (int i = 3; i <= 5; i++)
+		append(t, i, "<13>b", 5, (uint64_t)i);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_int_eq(store_events_open(state, &ro, &cause), 0);
+	ck_assert_int_eq(store_events_read(ro, 0, 2, packed_cb, &se, &last), 0);
+	ck_assert(se.n == 2 && last == 2);
+	ck_assert_int_eq(store_events_read(ro, last, 10, packed_cb, &se, &last), 7);
+	ck_assert(se.n == 3 && last == 3);
+	se.n = 3;
+	ck_assert_int_eq(store_events_read(ro, 4, 10, packed_cb, &(struct seen_events){ .n = 4 },
+	    &last), 0);
+	ck_assert_uint_eq(last, 5);
+	ck_assert_int_eq(store_events_read(ro, 5, 10, packed_cb, &se, &last), 0);
+	ck_assert_uint_eq(last, 5); /* nothing after the last */
+	store_events_close(ro);
+	ck_assert_int_lt(store_events_open("/nonexistent", &ro, &cause), 0);
+	ck_assert_ptr_nonnull(strstr(cause, "cannot read the raw-event log /nonexistent/events"));
+	free(cause);
+}
+END_TEST
+
 START_TEST(test_events)
 {
-	struct store_event odd = { 0, 2000, NULL, NULL, "a\0b\nc", 5 };
+	struct store_event odd = { .recv_usec = 2000, .raw = "a\0b\nc", .raw_len = 5 };
 	struct seen_events se = { 0 };
 	struct store_txn *t = begin(true);
 	struct store_stats st;
@@ -889,7 +942,8 @@ START_TEST(test_corrupt_codec)
 {
 	struct incident inc, out;
 	struct timeline_entry te;
-	struct store_event ev = { 0, 1, "l", "s", "raw", 3 };
+	struct store_event ev = { .recv_usec = 1, .listener = "l", .source = "s", .raw = "raw",
+	    .raw_len = 3 };
 	uint8_t buf[4096];
 	size_t len;
 
@@ -1439,6 +1493,7 @@ store_suite(void)
 	tcase_add_test(tc, test_meta);
 	tcase_add_test(tc, test_outbox_get);
 	tcase_add_test(tc, test_events);
+	tcase_add_test(tc, test_events_packed_and_read_only);
 	tcase_add_test(tc, test_prune_size);
 	tcase_add_test(tc, test_prune_age);
 	tcase_add_test(tc, test_event_log_disabled);
