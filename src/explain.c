@@ -89,15 +89,6 @@ find_listener(const struct conf *conf, const char *name, char **cause)
 	return NULL;
 }
 
-static int
-local_offset(int64_t now_usec)
-{
-	time_t t = (time_t)(now_usec / USEC_PER_SEC);
-	struct tm tm;
-
-	return localtime_r(&t, &tm) ? (int)tm.tm_gmtoff : 0;
-}
-
 /* The event a listener would make of rq's line or trap. */
 static int
 build_event(struct explain *x, const struct control_request *rq, char **cause)
@@ -121,7 +112,7 @@ build_event(struct explain *x, const struct control_request *rq, char **cause)
 	ev->listener = l ? l->name : "explain";
 	ev->charset = l ? l->charset : TEXT_UTF8;
 	ev->raw = str_make(rq->line, rq->line_len);
-	struct parse_ctx pctx = { .now_usec = now, .local_tz_offset_sec = local_offset(now) };
+	struct parse_ctx pctx = { .now_usec = now, .local_tz_offset_sec = local_tz_offset(now) };
 	parse_syslog(ev, rq->line, rq->line_len, &pctx);
 	return 0;
 }

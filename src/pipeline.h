@@ -35,6 +35,8 @@ struct pipeline_stats {
 
 int pipeline_new(struct daemon *d, struct pipeline **ret);
 void pipeline_free(struct pipeline *p); /* commits what is in flight first */
+/* Run what is due by now (usec, UTC) at once: replay's clock, not the timer's. */
+void pipeline_sweep_due(struct pipeline *p, int64_t now);
 
 /*
  * Process one event now; its durable effects commit with the open batch.

@@ -15,12 +15,14 @@
 
 #include "conf.h"
 #include "ctl_format.h"
+#include "ctl_replay.h"
 #include "ctlclient.h"
 #include "jsonutil.h"
 #include "text.h"
 #include "util.h"
 
 #define CALL_TIMEOUT_MS 30000
+#define DEFAULT_CONF	SYSCONFDIR "/triaged/triaged.conf"
 
 struct opts {
 	const char *socket;
@@ -36,6 +38,8 @@ struct opts {
 	const char *trap;     /* explain --trap OID */
 	const char *listener; /* explain --listener NAME */
 	const char *from;     /* explain --from ADDR */
+	const char *config;   /* -c: the running configuration, for replay */
+	const char *since;    /* replay --since DURATION */
 };
 
 struct verb {
@@ -48,17 +52,17 @@ struct verb {
 
 #define TERM_WIDTH 80 /* every table fits, unless --wide */
 
+/* Short names: the printers below read many members. */
 static const char *
 jstr(json_t *o, const char *k)
 {
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "-";
+	return json_get_str(o, k);
 }
 
 static long long
 jint(json_t *o, const char *k)
 {
-	return (long long)json_integer_value(json_object_get(o, k));
+	return json_get_int(o, k);
 }
 
 static json_t *
@@ -566,9 +570,10 @@ usage(FILE *f)
 	fprintf(f, "usage: triagectl [-j] [-s socket | -c config] VERB [ARGS]\n");
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "       triagectl %s %s\n", verbs[i].name, verbs[i].args);
+	fprintf(f, "       triagectl [-c CONFIG] replay [--since DURATION] [--config NEW.conf]\n");
 	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  -w/--wide  --utc\n"
 		   "         --state STATE  --limit N  --who NOTE  --all  --force\n"
-		   "         --trap OID  --listener NAME  --from ADDR\n");
+		   "         --trap OID  --listener NAME  --from ADDR  --since DURATION\n");
 }
 
 /*
@@ -630,6 +635,63 @@ run(const struct verb *v, const struct opts *o, char **argv)
 	return okay ? 0 : 1;
 }
 
+/*
+ * `replay --config NEW`: after the verb, --config names the configuration
+ * to compare, not the one to read (that is -c before it).  Taken out of
+ * argv before getopt sees it; NULL when not there.
+ */
+static const char *
+take_new_config(int *argcp, char **argv)
+{
+	int argc = *argcp;
+	static const char *const with_arg[] = { "-s", "-c", "--socket", "--config", "--state",
+		"--limit", "--who", "--trap", "--listener", "--from", "--since" };
+	const char *found = NULL;
+	int verb = 0;
+
+	for (int i = 1; i < argc && verb == 0; i++) {
+		if (argv[i][0] != '-')
+			verb = i;
+		for (size_t k = 0; k < ARRAY_SIZE(with_arg) && verb == 0; k++)
+			if (strcmp(argv[i], with_arg[k]) == 0)
+				i++;
+	}
+	if (verb == 0 || strcmp(argv[verb], "replay") != 0)
+		return NULL;
+	for (int i = verb + 1; i < argc; i++) {
+		int drop = 0;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			found = argv[i + 1];
+			drop = 2;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			found = argv[i] + 9;
+			drop = 1;
+		}
+		if (drop > 0) {
+			memmove(&argv[i], &argv[i + drop], (size_t)(argc - i - drop + 1) * sizeof(*argv));
+			argc -= drop;
+			i--;
+		}
+	}
+	*argcp = argc;
+	return found;
+}
+
+static int
+replay(const struct opts *o, const char *new_conf)
+{
+	struct ctl_replay_opts ro = { .conf_path = o->config ? o->config : DEFAULT_CONF,
+		.new_path = new_conf, .since = 7 * 86400 * USEC_PER_SEC, .json = o->json,
+		.limit = o->limit > 0 ? (size_t)o->limit : 20 };
+
+	if (o->argc != 0 || (o->since && (parse_duration(o->since, &ro.since) < 0 || ro.since <= 0))) {
+		fprintf(stderr, "usage: triagectl [-c CONFIG] replay [--since DURATION] "
+				"[--config NEW.conf] [--limit N]\n");
+		return 2;
+	}
+	return ctl_replay(&ro);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -641,9 +703,11 @@ main(int argc, char **argv)
 		{ "wide", no_argument, NULL, 'w' },	   { "utc", no_argument, NULL, 'U' },
 		{ "force", no_argument, NULL, 'F' },	   { "trap", required_argument, NULL, 'T' },
 		{ "listener", required_argument, NULL, 'N' }, { "from", required_argument, NULL, 'f' },
+		{ "since", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .socket = getenv("TRIAGED_SOCKET") };
+	const char *new_conf = take_new_config(&argc, argv);
 	int64_t lim;
 	int ch;
 
@@ -653,7 +717,10 @@ main(int argc, char **argv)
 		case 'w': o.wide = true; break;
 		case 'U': o.utc = true; break;
 		case 's': o.socket = optarg; break;
-		case 'c': o.socket = socket_from_config(optarg); break;
+		case 'c':
+			o.config = optarg;
+			o.socket = socket_from_config(optarg);
+			break;
 		case 'S': o.state = optarg; break;
 		case 'W': o.who = optarg; break;
 		case 'A': o.all = true; break;
@@ -661,6 +728,7 @@ main(int argc, char **argv)
 		case 'T': o.trap = optarg; break;
 		case 'N': o.listener = optarg; break;
 		case 'f': o.from = optarg; break;
+		case 'D': o.since = optarg; break;
 		case 'L':
 			if (parse_int64(optarg, 1, 1000000, &lim) < 0) {
 				fprintf(stderr, "triagectl: --limit wants a number from 1 to 1000000\n");
@@ -677,6 +745,10 @@ main(int argc, char **argv)
 	if (optind >= argc) {
 		usage(stderr);
 		return 2;
+	}
+	if (strcmp(argv[optind], "replay") == 0) {
+		o.argc = argc - optind - 1;
+		return replay(&o, new_conf);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
 		if (strcmp(verbs[i].name, argv[optind]) != 0)
