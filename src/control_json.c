@@ -23,6 +23,7 @@
 #include "jsonutil.h"
 #include "latency.h"
 #include "event.h"
+#include "event_record.h"
 #include "explain.h"
 #include "incident.h"
 #include "input_snmp.h"
@@ -444,6 +445,54 @@ cmd_send_test(struct daemon *d, const struct control_request *rq, struct control
 	return j;
 }
 
+#define EVENTS_DEFAULT_LIMIT 20
+#define EVENTS_MAX_LIMIT     1000
+
+static int
+event_visit(const struct store_event *se, void *arg)
+{
+	static const char *const types[] = { "syslog", "trap", "journal" };
+	struct event_record_buf b = { 0 };
+	struct event view;
+	const char *type = "syslog";
+
+	if (se->packed_len > 0) { /* its type is in the event */
+		if (event_from_record(NULL, se, NULL, &view, &b) == &view &&
+		    (size_t)view.type < ARRAY_SIZE(types))
+			type = types[view.type];
+		event_record_buf_free(&b);
+	}
+	json_array_append_new(arg, json_pack("{s:I, s:o, s:s, s:o, s:o, s:o}", "id",
+	    (json_int_t)se->seq, "at", json_time(se->recv_usec), "type", type, "listener",
+	    json_text(se->listener), "source", json_text(se->source), "text",
+	    json_textn(se->raw, se->raw_len)));
+	return 0;
+}
+
+/* The newest records of the raw-event log, with the numbers explain --event takes. */
+static json_t *
+cmd_events(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+{
+	size_t limit = rq->limit ? rq->limit : EVENTS_DEFAULT_LIMIT;
+	struct store_txn *t;
+	json_t *arr = json_array();
+	int r;
+
+	(void)peer;
+	if (!d->conf->event_log)
+		return fail("the raw-event log is off (event-log off)");
+	if ((r = store_txn_begin(d->store, false, &t)) < 0)
+		return fail_errno("reading the raw-event log", r);
+	r = store_event_recent(t, limit < EVENTS_MAX_LIMIT ? limit : EVENTS_MAX_LIMIT, event_visit,
+	    arr);
+	store_txn_abort(t);
+	if (r < 0) {
+		json_decref(arr);
+		return fail_errno("reading the raw-event log", r);
+	}
+	return json_pack("{s:b, s:o}", "ok", 1, "events", arr);
+}
+
 static json_t *
 cmd_explain(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
@@ -453,6 +502,7 @@ cmd_explain(struct daemon *d, const struct control_request *rq, struct control_p
 
 control_command_fn *const control_commands[CONTROL_NVERBS] = {
 	[CONTROL_ACK] = cmd_ack,
+	[CONTROL_EVENTS] = cmd_events,
 	[CONTROL_EXPLAIN] = cmd_explain,
 	[CONTROL_INCIDENTS] = cmd_incidents,
 	[CONTROL_QUEUE] = cmd_queue,

@@ -35,6 +35,7 @@ static const struct {
 	unsigned fields;
 } verbs[CONTROL_NVERBS] = {
 	[CONTROL_ACK] = { "ack", true, F_KEY | F_NOTE },
+	[CONTROL_EVENTS] = { "events", false, F_LIMIT },
 	[CONTROL_EXPLAIN] = { "explain", false, F_EXPLAIN },
 	[CONTROL_INCIDENTS] = { "incidents", false, F_STATE | F_LIMIT },
 	[CONTROL_QUEUE] = { "queue", false, F_LIMIT },
@@ -310,10 +311,11 @@ parse_explain(json_t *j, struct control_request *rq, char **cause)
 	    (r = take_string(j, "listener", CONTROL_WORD_MAX, &rq->listener, NULL, cause)) < 0 ||
 	    (r = take_string(j, "from", 64, &rq->from, NULL, cause)) < 0 ||
 	    (r = take_string(j, "trap", CONTROL_WORD_MAX, &rq->trap, NULL, cause)) < 0 ||
-	    (r = parse_words(j, rq, cause)) < 0)
+	    (r = parse_words(j, rq, cause)) < 0 ||
+	    (r = get_count(j, "event", INT64_MAX, &rq->event, cause)) < 0)
 		return r;
-	if ((rq->line == NULL) == (rq->trap == NULL)) {
-		xasprintf(cause, "explain needs a \"line\" or a \"trap\", not both");
+	if ((rq->line != NULL) + (rq->trap != NULL) + (rq->event != 0) != 1) {
+		xasprintf(cause, "explain needs one of a \"line\", a \"trap\" or an \"event\"");
 		return -EINVAL;
 	}
 	if (rq->trap == NULL && rq->nwords > 0) {

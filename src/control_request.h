@@ -21,6 +21,7 @@
 /* In name order; the reading verbs change nothing, the acting verbs do. */
 enum control_verb {
 	CONTROL_ACK = 0,
+	CONTROL_EVENTS,
 	CONTROL_EXPLAIN,
 	CONTROL_INCIDENTS,
 	CONTROL_QUEUE,
@@ -53,7 +54,7 @@ struct control_request {
 	bool all;     /* queue-retry: every dead or waiting delivery */
 	bool force;   /* queue-drop: even a resolve whose trigger was delivered */
 	char *upstream; /* send-test: 1 to CONTROL_UPSTREAM_MAX bytes */
-	/* explain: exactly one of line, trap */
+	/* explain: exactly one of line, trap, event */
 	char *line;	/* a syslog line as sent, line_len bytes (may hold NUL) */
 	size_t line_len;
 	char *listener; /* read line as this listener would; NULL: the first syslog one */
@@ -61,6 +62,7 @@ struct control_request {
 	char *trap;	/* a trap's OID, name or number */
 	char **words;	/* its varbinds: OID TYPE VALUE, nwords a multiple of 3 */
 	size_t nwords;
+	uint64_t event; /* a record of the raw-event log, by its number; 0: none */
 };
 
 /*

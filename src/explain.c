@@ -19,6 +19,7 @@
 #include "control_request.h"
 #include "daemon.h"
 #include "event.h"
+#include "event_record.h"
 #include "explain.h"
 #include "hosts.h"
 #include "incident.h"
@@ -35,6 +36,8 @@
 struct explain {
 	struct daemon *d;
 	struct event ev;
+	struct store_txn *logtxn; /* explain --event: the record ev borrows from */
+	struct event_record_buf buf;
 	json_t *reply;
 	json_t *outcome; /* sentences, in order */
 	char key[INCIDENT_KEY_MAX + 64];
@@ -57,17 +60,8 @@ static int
 set_sender(struct event *ev, const char *from, char **cause)
 {
 	const char *a = from ? from : "127.0.0.1";
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ev->src;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ev->src;
 
-	memset(&ev->src, 0, sizeof(ev->src));
-	if (inet_pton(AF_INET, a, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		ev->srclen = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, a, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		ev->srclen = sizeof(*sin6);
-	} else {
+	if (event_set_src(ev, a) < 0) {
 		xasprintf(cause, "--from wants a numeric address, not %s", a);
 		return -EINVAL;
 	}
@@ -89,7 +83,37 @@ find_listener(const struct conf *conf, const char *name, char **cause)
 	return NULL;
 }
 
-/* The event a listener would make of rq's line or trap. */
+/* A record of the raw-event log, as the listeners of the running config would make it now. */
+static int
+logged_event(struct explain *x, uint64_t seq, char **cause)
+{
+	struct store_event se;
+	struct event view, *ev;
+	int r;
+
+	if ((r = store_txn_begin(x->d->store, false, &x->logtxn)) < 0) {
+		xasprintf(cause, "reading the raw-event log: %s", strerror(-r));
+		return r;
+	}
+	if ((r = store_event_get(x->logtxn, seq, &se)) < 0) {
+		xasprintf(cause, r == -ENOENT ? "no event %llu in the raw-event log (pruned, or the "
+						"log is off)" : "event %llu: %s",
+		    (unsigned long long)seq, strerror(-r));
+		return r;
+	}
+	if ((ev = event_from_record(x->d->conf, &se, &x->ev, &view, &x->buf)) == NULL) {
+		xasprintf(cause, "event %llu cannot be read again", (unsigned long long)seq);
+		return -EBADMSG;
+	}
+	if (ev == &view) {
+		event_free(&x->ev); /* a view has no buffers of its own but the text normalizing adds */
+		x->ev = view;
+	}
+	x->ev.recv_usec = now_realtime_usec(); /* what would happen now, as if it came again */
+	return 0;
+}
+
+/* The event a listener would make of rq's line or trap, or the logged one rq names. */
 static int
 build_event(struct explain *x, const struct control_request *rq, char **cause)
 {
@@ -98,6 +122,8 @@ build_event(struct explain *x, const struct control_request *rq, char **cause)
 	int64_t now = now_realtime_usec();
 	int r;
 
+	if (rq->event != 0)
+		return logged_event(x, rq->event, cause);
 	event_reset(ev, EXPLAIN_SCRATCH + (rq->line ? rq->line_len : 0));
 	ev->recv_usec = now;
 	if ((r = set_sender(ev, rq->from, cause)) < 0)
@@ -322,6 +348,15 @@ explain_outcome(struct explain *x, const struct rule *rule, enum rules_verdict v
 	store_txn_abort(t);
 }
 
+static void
+explain_done(struct explain *x)
+{
+	event_free(&x->ev);
+	event_record_buf_free(&x->buf);
+	if (x->logtxn != NULL)
+		store_txn_abort(x->logtxn);
+}
+
 json_t *
 explain_request(struct daemon *d, const struct control_request *rq)
 {
@@ -334,7 +369,7 @@ explain_request(struct daemon *d, const struct control_request *rq)
 	if (build_event(&x, rq, &cause) < 0) {
 		reply = json_pack("{s:b, s:o}", "ok", 0, "error", json_text(cause ? cause : "failed"));
 		free(cause);
-		event_free(&x.ev);
+		explain_done(&x);
 		return reply;
 	}
 	/* What every input does before the rules (pipeline_submit). */
@@ -346,6 +381,6 @@ explain_request(struct daemon *d, const struct control_request *rq)
 	v = trace_rules(&x, &rule);
 	explain_outcome(&x, rule, v);
 	json_object_set_new(x.reply, "outcome", x.outcome);
-	event_free(&x.ev);
+	explain_done(&x);
 	return x.reply;
 }

@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +19,8 @@
 #include "conf.h"
 #include "daemon.h"
 #include "event.h"
-#include "event_pack.h"
+#include "event_record.h"
 #include "incident.h"
-#include "parse_syslog.h"
 #include "pipeline.h"
 #include "replay.h"
 #include "rules.h"
@@ -35,106 +33,22 @@ struct run {
 	struct daemon d;
 	int64_t since, until;
 	struct event ev;
-	char *aligned; /* a packed event copied out of the map, aligned for event_unpack */
-	size_t aligned_cap;
+	struct event_record_buf buf;
 	struct replay_result *out;
-	uint64_t received0;
 };
-
-static const struct conf_listen *
-listener(const struct conf *conf, const char *name)
-{
-	for (size_t i = 0; i < conf->nlistens; i++)
-		if (strcmp(conf->listens[i].name, name) == 0)
-			return &conf->listens[i];
-	return NULL;
-}
-
-/* The sender's address back from its text, for `source` conditions. */
-static void
-set_src(struct event *ev, const char *text)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ev->src;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ev->src;
-
-	memset(&ev->src, 0, sizeof(ev->src));
-	ev->srclen = 0;
-	if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		ev->srclen = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		ev->srclen = sizeof(*sin6);
-	}
-}
-
-/* A syslog record, parsed again as the listener of that name in this config reads it. */
-static void
-syslog_event(struct run *r, const struct store_event *se)
-{
-	const struct conf_listen *l = listener(r->d.conf, se->listener);
-	struct event *ev = &r->ev;
-	struct parse_ctx pctx = { se->recv_usec, local_tz_offset(se->recv_usec) };
-
-	event_reset(ev, se->raw_len + 64);
-	ev->recv_usec = se->recv_usec;
-	ev->listener = se->listener;
-	ev->charset = l ? l->charset : TEXT_UTF8;
-	ev->raw = str_make(se->raw, se->raw_len);
-	ev->source = event_scratch_put(ev, se->source, strlen(se->source));
-	set_src(ev, se->source);
-	/* The unix socket's lines name this host, which the record does not keep. */
-	ev->host = strcmp(se->source, "local") == 0 ?
-	    str_make(r->d.conf->hostname, strlen(r->d.conf->hostname)) : ev->source;
-	parse_syslog(ev, se->raw, se->raw_len, &pctx);
-}
-
-/*
- * A trap or journal record: its event as the pipeline first saw it, with
- * the host a `host` block renamed given back, so this config's blocks
- * decide again.
- */
-static int
-packed_event(struct run *r, const struct store_event *se, struct event *ev)
-{
-	struct str orig;
-
-	if (se->packed_len > r->aligned_cap) {
-		free(r->aligned);
-		r->aligned_cap = se->packed_len;
-		r->aligned = xmalloc(r->aligned_cap);
-	}
-	memcpy(r->aligned, se->packed, se->packed_len);
-	memset(ev, 0, sizeof(*ev));
-	event_unpack(ev, r->aligned);
-	if (event_get(ev, STR_LIT(EVENT_ORIGINAL_HOST), &orig) == 0) {
-		size_t n = 0;
-		ev->host = orig;
-		for (size_t i = 0; i < ev->nfields; i++)
-			if (!str_eq(ev->fields[i].name, STR_LIT(EVENT_ORIGINAL_HOST)))
-				ev->fields[n++] = ev->fields[i];
-		ev->nfields = n;
-	}
-	return 0;
-}
 
 static int
 replay_one(const struct store_event *se, void *arg)
 {
 	struct run *r = arg;
-	struct event view, *ev = &r->ev;
+	struct event view, *ev;
 
 	if (se->recv_usec < r->since || se->recv_usec > r->until)
 		return 0;
 	r->out->events++;
-	if (se->packed_len > 0) {
-		packed_event(r, se, &view);
-		ev = &view;
-	} else if (se->raw == NULL) {
+	if ((ev = event_from_record(r->d.conf, se, &r->ev, &view, &r->buf)) == NULL) {
 		r->out->unreadable++;
 		return 0;
-	} else {
-		syslog_event(r, se);
 	}
 	pipeline_sweep_due(r->d.pipeline, ev->recv_usec);
 	pipeline_submit(r->d.pipeline, ev);
@@ -257,7 +171,7 @@ run_stop(struct run *r)
 	store_close(r->d.store);
 	sd_event_unref(r->d.event);
 	event_free(&r->ev);
-	free(r->aligned);
+	event_record_buf_free(&r->buf);
 }
 
 int

@@ -148,6 +148,10 @@ int store_event_append(struct store_txn *t, struct store_event *ev);
 /* Records with recv_usec >= since_usec, oldest first; ev's strings live only during cb. */
 typedef int (*store_event_cb)(const struct store_event *ev, void *arg);
 int store_event_foreach(struct store_txn *t, int64_t since_usec, store_event_cb cb, void *arg);
+/* One record by seq (its strings live as long as t); -ENOENT when pruned or never written. */
+int store_event_get(struct store_txn *t, uint64_t seq, struct store_event *out);
+/* The newest max records, newest first. */
+int store_event_recent(struct store_txn *t, size_t max, store_event_cb cb, void *arg);
 
 /*
  * The raw-event log of the state directory dir, read-only, for `triagectl

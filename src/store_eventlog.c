@@ -171,6 +171,63 @@ store_event_foreach(struct store_txn *t, int64_t since_usec, store_event_cb cb, 
 }
 
 int
+store_event_get(struct store_txn *t, uint64_t seq, struct store_event *out)
+{
+	uint8_t kb[8];
+	MDB_val k = { sizeof kb, kb }, v;
+	int rc;
+
+	if (!t->s->opts.event_log)
+		return -ENOENT;
+	if ((rc = ev_begin(t)) < 0)
+		return rc;
+	be_put(kb, seq, 8);
+	if ((rc = mdb_get(t->evtxn, t->s->events, &k, &v)) != 0)
+		return store_mdb_errno(rc);
+	if ((rc = store_codec_decode_event(v.mv_data, v.mv_size, out)) < 0)
+		return rc;
+	out->seq = seq;
+	return 0;
+}
+
+struct recent_walk {
+	size_t left;
+	store_event_cb cb;
+	void *arg;
+};
+
+static int
+recent_fn(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct recent_walk *rw = arg;
+	struct store_event ev;
+	int rc = k->mv_size != 8 ? -EBADMSG : store_codec_decode_event(v->mv_data, v->mv_size, &ev);
+
+	if (rc < 0)
+		return rc;
+	ev.seq = be_get(k->mv_data, 8);
+	if ((rc = rw->cb(&ev, rw->arg)) != 0)
+		return rc;
+	return --rw->left == 0 ? 1 : 0;
+}
+
+int
+store_event_recent(struct store_txn *t, size_t max, store_event_cb cb, void *arg)
+{
+	struct recent_walk rw = { max, cb, arg };
+	struct store_walk wk;
+	int rc;
+
+	if (!t->s->opts.event_log || max == 0)
+		return 0;
+	if ((rc = ev_begin(t)) < 0)
+		return rc;
+	wk = (struct store_walk){ t->evtxn, t->s->events, true, NULL, 0, recent_fn, &rw };
+	rc = store_walk(&wk);
+	return rc == 1 ? 0 : rc;
+}
+
+int
 store_sync(struct store *s)
 {
 	return store_mdb_errno(mdb_env_sync(s->ev.env, 1));

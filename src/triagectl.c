@@ -40,6 +40,7 @@ struct opts {
 	const char *from;     /* explain --from ADDR */
 	const char *config;   /* -c: the running configuration, for replay */
 	const char *since;    /* replay --since DURATION */
+	const char *event;    /* explain --event ID */
 };
 
 struct verb {
@@ -137,12 +138,32 @@ set_line(json_t *r, const char *line)
 	free(hex);
 }
 
-/* explain 'LINE' | explain --trap OID [OID TYPE VALUE]... */
+static json_t *
+req_events(const struct opts *o, char **argv)
+{
+	json_t *r = req_plain("events");
+
+	(void)argv;
+	if (o->limit > 0)
+		json_object_set_new(r, "limit", json_integer(o->limit));
+	return r;
+}
+
+/* explain 'LINE' | explain --trap OID [OID TYPE VALUE]... | explain --event ID */
 static json_t *
 req_explain(const struct opts *o, char **argv)
 {
 	json_t *r = req_plain("explain"), *vars;
+	int64_t id;
 
+	if (o->event != NULL) {
+		if (o->argc != 0 || o->trap != NULL || parse_int64(o->event, 1, INT64_MAX, &id) < 0) {
+			json_decref(r);
+			return NULL;
+		}
+		json_object_set_new(r, "event", json_integer(id));
+		return r;
+	}
 	if (o->trap == NULL ? o->argc != 1 : o->argc % 3 != 0) {
 		json_decref(r);
 		return NULL;
@@ -501,6 +522,29 @@ print_show(const struct opts *o, json_t *r)
 }
 
 static void
+print_events(const struct opts *o, json_t *r)
+{
+	json_t *arr = json_object_get(r, "events"), *e;
+	char at[64], id[24];
+	size_t n;
+
+	if (json_array_size(arr) == 0) {
+		printf("no events in the raw-event log\n");
+		return;
+	}
+	printf("%8s %-8s %-7s %-15s %s\n", "ID", "AT", "TYPE", "SOURCE", "TEXT");
+	json_array_foreach(arr, n, e) {
+		snprintf(id, sizeof(id), "%8lld", jint(e, "id"));
+		when(o, jstr(e, "at"), true, at, sizeof(at));
+		cell(o, id, 8, false);
+		cell(o, at, 8, false);
+		cell(o, jstr(e, "type"), 7, false);
+		cell(o, jstr(e, "source"), 15, false);
+		cell(o, jstr(e, "text"), 38, true);
+	}
+}
+
+static void
 print_explain_event(const struct opts *o, json_t *ev)
 {
 	const char *k;
@@ -553,7 +597,10 @@ print_explain(const struct opts *o, json_t *r)
 
 static const struct verb verbs[] = {
 	{ "ack", "KEY", 1, req_ack, print_ok },
-	{ "explain", "[--listener NAME] [--from ADDR] 'LINE' | --trap OID [--] [OID TYPE VALUE]...",
+	{ "events", "[--limit N]", 0, req_events, print_events },
+	{ "explain",
+	    "[--listener NAME] [--from ADDR] 'LINE' | --trap OID [--] [OID TYPE VALUE]... | "
+	    "--event ID",
 	    -2, req_explain, print_explain },
 	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents },
 	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue },
@@ -573,7 +620,7 @@ usage(FILE *f)
 	fprintf(f, "       triagectl [-c CONFIG] replay [--since DURATION] [--config NEW.conf]\n");
 	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  -w/--wide  --utc\n"
 		   "         --state STATE  --limit N  --who NOTE  --all  --force\n"
-		   "         --trap OID  --listener NAME  --from ADDR  --since DURATION\n");
+		   "         --trap OID  --listener NAME  --from ADDR  --event ID  --since DURATION\n");
 }
 
 /*
@@ -645,7 +692,7 @@ take_new_config(int *argcp, char **argv)
 {
 	int argc = *argcp;
 	static const char *const with_arg[] = { "-s", "-c", "--socket", "--config", "--state",
-		"--limit", "--who", "--trap", "--listener", "--from", "--since" };
+		"--limit", "--who", "--trap", "--listener", "--from", "--since", "--event" };
 	const char *found = NULL;
 	int verb = 0;
 
@@ -703,7 +750,7 @@ main(int argc, char **argv)
 		{ "wide", no_argument, NULL, 'w' },	   { "utc", no_argument, NULL, 'U' },
 		{ "force", no_argument, NULL, 'F' },	   { "trap", required_argument, NULL, 'T' },
 		{ "listener", required_argument, NULL, 'N' }, { "from", required_argument, NULL, 'f' },
-		{ "since", required_argument, NULL, 'D' },
+		{ "since", required_argument, NULL, 'D' }, { "event", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .socket = getenv("TRIAGED_SOCKET") };
@@ -729,6 +776,7 @@ main(int argc, char **argv)
 		case 'N': o.listener = optarg; break;
 		case 'f': o.from = optarg; break;
 		case 'D': o.since = optarg; break;
+		case 'E': o.event = optarg; break;
 		case 'L':
 			if (parse_int64(optarg, 1, 1000000, &lim) < 0) {
 				fprintf(stderr, "triagectl: --limit wants a number from 1 to 1000000\n");

@@ -95,6 +95,18 @@ ctl explain --trap IF-MIB::linkUp IF-MIB::ifIndex.3 i 3 | grep -q 'resolves inci
 ctl explain --trap IF-MIB::linkDown IF-MIB::ifIndex.3 i 3 |
 	grep -q 'counts in open incident 127.0.0.1/if/3 (triggered, occurrence 2 after 1): nothing new is sent' ||
 	fail "a repeat of an open incident"
+# The raw-event log lists what came in, numbered; explain --event reads one again,
+# a trap with its fields (not only its text), as the running config sees it now.
+ctl events > "$T/events.txt" || fail "events failed"
+grep -q 'trap .*127.0.0.1 .*linkDown' "$T/events.txt" || fail "events: $(cat "$T/events.txt")"
+id=$(ctl --json events | json "[e['id'] for e in j['events'] if e['type'] == 'trap'][0]")
+ctl explain --event "$id" > "$T/ev.txt" || fail "explain --event failed"
+grep -q 'interface down .*match' "$T/ev.txt" || fail "explain --event $id: $(cat "$T/ev.txt")"
+grep -q 'counts in open incident 127.0.0.1/if/3' "$T/ev.txt" || fail "explain --event: $(cat "$T/ev.txt")"
+id=$(ctl --json events | json "[e['id'] for e in j['events'] if e['type'] == 'syslog'][0]")
+ctl explain --event "$id" | grep -q 'ssh failures .*match' || fail "explain --event of a line"
+if ctl explain --event 999999 2>"$T/err"; then fail "a missing event was explained"; fi
+grep -q 'no event 999999 in the raw-event log' "$T/err" || fail "missing event: $(cat "$T/err")"
 if ctl explain --trap IF-MIB::noSuchTrap 2>"$T/err"; then fail "an unknown trap OID was explained"; fi
 grep -q 'unknown trap OID IF-MIB::noSuchTrap' "$T/err" || fail "unknown OID: $(cat "$T/err")"
 if ctl explain --trap IF-MIB::linkDown IF-MIB::ifIndex.3 i 2>"$T/err"; then fail "two words taken"; fi

@@ -55,6 +55,7 @@ START_TEST(test_verbs)
 		bool acting;
 	} want[] = {
 		{ "ack", CONTROL_ACK, true },
+		{ "events", CONTROL_EVENTS, false },
 		{ "explain", CONTROL_EXPLAIN, false },
 		{ "incidents", CONTROL_INCIDENTS, false },
 		{ "queue", CONTROL_QUEUE, false },
@@ -160,8 +161,12 @@ START_TEST(test_explain)
 	control_request_clear(&rq);
 	ck_assert_ptr_null(rq.words);
 
-	parse_fails("{\"command\":\"explain\"}", "explain needs a \"line\" or a \"trap\"");
-	parse_fails("{\"command\":\"explain\",\"line\":\"x\",\"trap\":\"1.3\"}", "not both");
+	parse_ok("{\"command\":\"explain\",\"event\":42}", &rq);
+	ck_assert_uint_eq(rq.event, 42);
+	parse_fails("{\"command\":\"explain\"}", "explain needs one of a \"line\", a \"trap\"");
+	parse_fails("{\"command\":\"explain\",\"line\":\"x\",\"trap\":\"1.3\"}", "needs one of");
+	parse_fails("{\"command\":\"explain\",\"line\":\"x\",\"event\":3}", "needs one of");
+	parse_fails("{\"command\":\"explain\",\"event\":0}", "\"event\" must be an integer");
 	parse_fails("{\"command\":\"explain\",\"line\":\"x\",\"vars\":[\"a\",\"b\",\"c\"]}",
 	    "\"vars\" go with a \"trap\"");
 	parse_fails("{\"command\":\"explain\",\"trap\":\"1.3\",\"vars\":[\"a\",\"b\"]}",

@@ -539,6 +539,19 @@ packed_cb(const struct store_event *ev, void *arg)
 	return ++se->n == 3 ? 7 : 0; /* stop at the third: its answer comes back */
 }
 
+static int
+newest_cb(const struct store_event *ev, void *arg)
+{
+	struct seen_events *se = arg;
+
+	if (se->n++ == 0)
+		se->first = ev->seq;
+	else
+		ck_assert_uint_eq(ev->seq, se->last - 1);
+	se->last = ev->seq;
+	return 0;
+}
+
 /*
  * A trap's packed event rides along with its raw text; records without one
  * read as before.  A second, read-only handle reads the log in pieces
@@ -571,6 +584,16 @@ START_TEST(test_events_packed_and_read_only)
 	ck_assert_int_eq(store_events_read(ro, 5, 10, packed_cb, &se, &last), 0);
 	ck_assert_uint_eq(last, 5); /* nothing after the last */
 	store_events_close(ro);
+	/* One by its number, and the newest first, in the daemon's own transaction. */
+	t = begin(false);
+	struct store_event one;
+	ck_assert_int_eq(store_event_get(t, 2, &one), 0);
+	ck_assert(one.seq == 2 && one.packed_len == 4 && one.raw_len == 8);
+	ck_assert_int_eq(store_event_get(t, 6, &one), -ENOENT);
+	se = (struct seen_events){ 0 };
+	ck_assert_int_eq(store_event_recent(t, 2, newest_cb, &se), 0);
+	ck_assert(se.n == 2 && se.first == 5 && se.last == 4);
+	store_txn_abort(t);
 	ck_assert_int_lt(store_events_open("/nonexistent", &ro, &cause), 0);
 	ck_assert_ptr_nonnull(strstr(cause, "cannot read the raw-event log /nonexistent/events"));
 	free(cause);
