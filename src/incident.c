@@ -15,27 +15,35 @@
 #include "text.h"
 #include "util.h"
 
-static const char *const state_names[] = {
-	[INCIDENT_PENDING] = "pending",
-	[INCIDENT_TRIGGERED] = "triggered",
-	[INCIDENT_ACKNOWLEDGED] = "acknowledged",
-	[INCIDENT_RESOLVED] = "resolved",
-	[INCIDENT_EXPIRED] = "expired",
+/* Every state, by value; a value with no name is none (the order says nothing). */
+static const struct {
+	const char *name;
+	bool closed;
+} states[INCIDENT_NSTATES] = {
+	[INCIDENT_PENDING] = { "pending", false },
+	[INCIDENT_TRIGGERED] = { "triggered", false },
+	[INCIDENT_ACKNOWLEDGED] = { "acknowledged", false },
+	[INCIDENT_RESOLVED] = { "resolved", true },
+	[INCIDENT_EXPIRED] = { "expired", true },
 };
+
+bool
+incident_state_valid(unsigned s)
+{
+	return s < ARRAY_SIZE(states) && states[s].name != NULL;
+}
 
 const char *
 incident_state_name(enum incident_state s)
 {
-	if ((unsigned)s >= ARRAY_SIZE(state_names))
-		return "unknown";
-	return state_names[s];
+	return incident_state_valid((unsigned)s) ? states[s].name : "unknown";
 }
 
 int
 incident_state_from_name(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(state_names); i++)
-		if (strcmp(name, state_names[i]) == 0)
+	for (size_t i = 0; i < ARRAY_SIZE(states); i++)
+		if (states[i].name != NULL && strcmp(name, states[i].name) == 0)
 			return (int)i;
 	if (strcmp(name, "acked") == 0)
 		return INCIDENT_ACKNOWLEDGED;
@@ -43,9 +51,15 @@ incident_state_from_name(const char *name)
 }
 
 bool
+incident_state_closed(enum incident_state s)
+{
+	return incident_state_valid((unsigned)s) && states[s].closed;
+}
+
+bool
 incident_is_open(const struct incident *inc)
 {
-	return !INCIDENT_STATE_CLOSED(inc->state);
+	return !incident_state_closed(inc->state);
 }
 
 void
@@ -103,7 +117,7 @@ incident_repeat(struct incident *inc, uint32_t threshold, int64_t window, int64_
 int
 incident_ack(struct incident *inc, int64_t now)
 {
-	if (inc->state == INCIDENT_ACKNOWLEDGED || INCIDENT_STATE_CLOSED(inc->state))
+	if (inc->state == INCIDENT_ACKNOWLEDGED || incident_state_closed(inc->state))
 		return -EALREADY;
 	inc->state = INCIDENT_ACKNOWLEDGED;
 	inc->state_since = inc->acked_at = now;
@@ -113,7 +127,7 @@ incident_ack(struct incident *inc, int64_t now)
 int
 incident_resolve(struct incident *inc, int64_t now)
 {
-	if (INCIDENT_STATE_CLOSED(inc->state))
+	if (incident_state_closed(inc->state))
 		return -EALREADY;
 	inc->state = INCIDENT_RESOLVED;
 	inc->state_since = inc->resolved_at = now;

@@ -10,16 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Stored as numbers: a state keeps its value for good, and a value may be unused. */
 enum incident_state {
 	INCIDENT_PENDING = 0, /* below its threshold; not yet an alert */
-	INCIDENT_TRIGGERED,
-	INCIDENT_ACKNOWLEDGED,
-	INCIDENT_RESOLVED,
-	INCIDENT_EXPIRED, /* was pending and never reached its threshold: no alert ever */
+	INCIDENT_TRIGGERED = 1,
+	INCIDENT_ACKNOWLEDGED = 2,
+	INCIDENT_RESOLVED = 3,
+	INCIDENT_EXPIRED = 4, /* was pending and never reached its threshold: no alert ever */
 };
-#define INCIDENT_NSTATES (INCIDENT_EXPIRED + 1)
-/* Resolved and expired incidents are closed: kept for the record, pruned by retention. */
-#define INCIDENT_STATE_CLOSED(s) ((s) >= INCIDENT_RESOLVED)
+#define INCIDENT_NSTATES (INCIDENT_EXPIRED + 1) /* bound of the values, used or not */
 
 #define INCIDENT_KEY_MAX     255 /* PagerDuty's dedup_key limit; longer keys are hashed */
 #define INCIDENT_NAME_MAX    128
@@ -71,6 +70,13 @@ struct timeline_entry {
 
 const char *incident_state_name(enum incident_state s);
 int incident_state_from_name(const char *name); /* -1 when unknown */
+/* Whether s is the value of a state (a stored record's is checked with it). */
+bool incident_state_valid(unsigned s);
+/*
+ * Closed states (resolved, expired) are kept for the record and pruned by
+ * retention; an event for a closed incident's key opens a new incarnation.
+ */
+bool incident_state_closed(enum incident_state s);
 
 /* Not resolved: a matching event updates it instead of opening a new one. */
 bool incident_is_open(const struct incident *inc);

@@ -134,7 +134,7 @@ store_codec_encode_incident(uint8_t *buf, const struct incident *inc, size_t *le
 
 	if (inc->key[0] == '\0' || UNTERMINATED(inc->key) || UNTERMINATED(inc->rule) ||
 	    UNTERMINATED(inc->host) || UNTERMINATED(inc->summary) || UNTERMINATED(inc->route) ||
-	    (unsigned)inc->state > INCIDENT_EXPIRED || inc->nrecent > INCIDENT_RECENT_MAX)
+	    !incident_state_valid((unsigned)inc->state) || inc->nrecent > INCIDENT_RECENT_MAX)
 		return -EINVAL;
 	w_uint(&w, CODEC_VERSION, 1);
 	w_uint(&w, inc->id, 8);
@@ -179,7 +179,7 @@ store_codec_decode_incident(const void *p, size_t len, struct incident *out)
 	out->acked_at = (int64_t)r_uint(&r, 8);
 	out->resolved_at = (int64_t)r_uint(&r, 8);
 	out->nrecent = (uint32_t)r_uint(&r, 1);
-	if (r.bad || state > INCIDENT_EXPIRED || out->nrecent > INCIDENT_RECENT_MAX)
+	if (r.bad || !incident_state_valid(state) || out->nrecent > INCIDENT_RECENT_MAX)
 		return -EBADMSG;
 	out->state = (enum incident_state)state;
 	for (uint32_t i = 0; i < out->nrecent; i++)
@@ -194,7 +194,7 @@ store_codec_encode_timeline(uint8_t *buf, const struct timeline_entry *e, size_t
 	struct wbuf w = { buf, 0 };
 
 	if (UNTERMINATED(e->text) || (unsigned)e->kind > TIMELINE_NOTE ||
-	    (unsigned)e->state > INCIDENT_EXPIRED)
+	    !incident_state_valid((unsigned)e->state))
 		return -EINVAL;
 	w_uint(&w, CODEC_VERSION, 1);
 	w_uint(&w, (uint64_t)e->at, 8);
@@ -218,7 +218,7 @@ store_codec_decode_timeline(const void *p, size_t len, struct timeline_entry *ou
 	state = (unsigned)r_uint(&r, 1);
 	out->count = r_uint(&r, 8);
 	r_str(&r, out->text, sizeof out->text);
-	if (kind > TIMELINE_NOTE || state > INCIDENT_EXPIRED)
+	if (kind > TIMELINE_NOTE || !incident_state_valid(state))
 		return -EBADMSG;
 	out->kind = (enum timeline_kind)kind;
 	out->state = (enum incident_state)state;

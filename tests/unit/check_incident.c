@@ -179,9 +179,24 @@ END_TEST
 START_TEST(state_names)
 {
 	for (int s = INCIDENT_PENDING; s < INCIDENT_NSTATES; s++)
-		ck_assert_int_eq(incident_state_from_name(incident_state_name(s)), s);
+		if (incident_state_valid((unsigned)s))
+			ck_assert_int_eq(incident_state_from_name(incident_state_name(s)), s);
 	ck_assert_int_eq(incident_state_from_name("bogus"), -1);
 	ck_assert_str_eq(incident_state_name(INCIDENT_EXPIRED), "expired");
+	ck_assert(!incident_state_valid(INCIDENT_NSTATES));
+	ck_assert_str_eq(incident_state_name(INCIDENT_NSTATES), "unknown");
+}
+END_TEST
+
+/* Closed is said by a table, not by the order of the values. */
+START_TEST(closed_states)
+{
+	ck_assert(!incident_state_closed(INCIDENT_PENDING));
+	ck_assert(!incident_state_closed(INCIDENT_TRIGGERED));
+	ck_assert(!incident_state_closed(INCIDENT_ACKNOWLEDGED));
+	ck_assert(incident_state_closed(INCIDENT_RESOLVED));
+	ck_assert(incident_state_closed(INCIDENT_EXPIRED));
+	ck_assert(!incident_state_closed(INCIDENT_NSTATES));
 }
 END_TEST
 
@@ -227,6 +242,7 @@ main(void)
 	tcase_add_test(tc, long_keys_stay_utf8);
 	tcase_add_test(tc, notable_counts);
 	tcase_add_test(tc, state_names);
+	tcase_add_test(tc, closed_states);
 	tcase_add_test(tc, route_words);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -1154,7 +1154,7 @@ put_state(struct store_txn *t, uint64_t id, enum incident_state st)
 
 	snprintf(key, sizeof key, "k%llu", (unsigned long long)id);
 	make_incident(&inc, id, key, st);
-	inc.resolved_at = INCIDENT_STATE_CLOSED(st) ? 100 : 0;
+	inc.resolved_at = incident_state_closed(st) ? 100 : 0;
 	ck_assert_int_eq(store_incident_put(t, &inc), 0);
 }
 
