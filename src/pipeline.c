@@ -162,6 +162,7 @@ batch_redo(void *arg)
 	p->batch_events = 0;
 	p->replay.applied = 0;
 	p->nfired = 0;
+	sweep_rolled_back(p); /* its work is not among the events replayed */
 	if ((p->txn = batch_txn(p->d->batch, BATCH_URGENT)) != NULL)
 		apply_held(p);
 }
@@ -218,6 +219,8 @@ pipeline_deadline_save(struct pipeline *p, uint64_t id, int64_t when)
 	int r = store_deadline_set(p->txn, id, when);
 	if (r < 0)
 		pipeline_store_failed(p, r, "saving an incident deadline");
+	else
+		sweep_arm(p, when);
 }
 
 /*

@@ -49,6 +49,7 @@ struct pipeline {
 	size_t batch_events;	  /* events in the open batch */
 	struct replay replay;	  /* ... and their copies */
 	sd_event_source *sweep;	  /* auto-resolve and threshold expiry (sweep.c) */
+	int64_t sweep_at;	  /* when it is set to go off (realtime usec); INT64_MAX: off */
 	/*
 	 * After a reload that brought a deadline forward: every open incident
 	 * is filed again, SWEEP_MAX a tick, from the id after refile_after
@@ -85,6 +86,8 @@ void pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox
 /* sweep.c: the timer that expires incidents, started with the pipeline. */
 int sweep_start(struct pipeline *p);
 void sweep_stop(struct pipeline *p);
+/* A deadline was filed at when: the timer goes off no later than that. */
+void sweep_arm(struct pipeline *p, int64_t when);
 /* Refile every open incident's deadline, a few a tick: a reload shortened one. */
 void sweep_refile_all(struct pipeline *p);
 /* The configuration was old: refile when a rule now expires incidents sooner. */

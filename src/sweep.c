@@ -1,9 +1,11 @@
 /*
- * sweep.c - the pipeline's timed half: once a second, the incidents whose
- * deadline (auto-resolve, threshold window) has come are read from the
- * deadline index and expired or filed again; nothing scans every open
- * incident per tick.  After a reload that brings a deadline forward, every
- * open incident is filed again, SWEEP_MAX a tick.
+ * sweep.c - the pipeline's timed half: a timer set for the earliest
+ * deadline in the index (auto-resolve, threshold window) reads what is due
+ * and expires it or files it again; nothing scans every open incident.  A
+ * deadline filed earlier than the timer brings it forward, so one is met
+ * within a few milliseconds, not at the next tick of a clock.  After a
+ * reload that brings a deadline forward, every open incident is filed
+ * again, SWEEP_MAX a second.
  */
 #include "config.h"
 
@@ -17,8 +19,10 @@
 #include "store.h"
 #include "util.h"
 
-#define SWEEP_INTERVAL (1 * USEC_PER_SEC)
-#define SWEEP_MAX      256 /* deadlines (and refiles) handled per tick; the rest wait a second */
+#define SWEEP_MAX      256 /* deadlines (and refiles) handled per run; the rest at once after */
+#define SWEEP_ACCURACY (1 * USEC_PER_MSEC) /* how late sd-event may run the timer */
+#define SWEEP_RETRY    (1 * USEC_PER_SEC)  /* the store failed: look again after this */
+#define SWEEP_REFILE   (1 * USEC_PER_SEC)  /* between two refile chunks */
 
 /*
  * A deadline is due: expire the incident, or, when its rule now says
@@ -66,7 +70,6 @@ sweep_one(struct pipeline *p, uint64_t id, int64_t now)
 	pipeline_incident_save(p, &inc);
 }
 
-/* Only what is due is read: the cost of a tick does not depend on how many are open. */
 /* The next SWEEP_MAX open incidents, filed under what the current rules say. */
 static void
 refile(struct pipeline *p)
@@ -94,26 +97,43 @@ refile(struct pipeline *p)
 		p->refiling = false;
 }
 
-static void
+/*
+ * Handle what is due at now; returns when to run again: the next deadline
+ * filed, at once when more were due than one run takes, later after a
+ * failure (an entry the store could not move stays due).
+ */
+static int64_t
 sweep(struct pipeline *p, int64_t now)
 {
-	uint64_t ids[SWEEP_MAX];
+	uint64_t ids[SWEEP_MAX], errors = p->stats.store_errors;
+	int64_t next = STORE_NO_DEADLINE, when;
 	size_t n;
 	int r;
 
-	/* Opened, not counted as written until something is due: an idle tick commits nothing. */
+	/* Opened, not counted as written until something is due: an idle run commits nothing. */
 	if ((p->txn = batch_open(p->d->batch)) == NULL)
-		return;
+		return now + SWEEP_RETRY;
 	if ((r = store_deadline_due(p->txn, now, ids, SWEEP_MAX, &n)) < 0) {
 		pipeline_store_failed(p, r, "reading due deadlines");
-		return;
+		return now + SWEEP_RETRY;
 	}
 	if (n > 0)
 		batch_wrote(p->d->batch, BATCH_STATE);
 	for (size_t i = 0; i < n; i++)
 		sweep_one(p, ids[i], now);
-	if (p->refiling)
+	if (p->refiling) {
 		refile(p);
+		next = now + SWEEP_REFILE;
+	}
+	if (p->stats.store_errors != errors)
+		return now + SWEEP_RETRY;
+	if (n == SWEEP_MAX)
+		return now;
+	if ((r = store_deadline_next(p->txn, &when)) < 0) {
+		pipeline_store_failed(p, r, "reading the next deadline");
+		return now + SWEEP_RETRY;
+	}
+	return when < next ? when : next;
 }
 
 static int
@@ -121,22 +141,31 @@ sweep_cb(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct pipeline *p = userdata;
 
-	sweep(p, now_realtime_usec());
-	sd_event_source_set_time(s, usec + SWEEP_INTERVAL);
+	p->sweep_at = STORE_NO_DEADLINE; /* a one-shot: off until armed again */
+	sweep_arm(p, sweep(p, now_realtime_usec()));
 	return 0;
 }
 
+void
+sweep_arm(struct pipeline *p, int64_t when)
+{
+	if (p->sweep == NULL || when >= p->sweep_at)
+		return;
+	p->sweep_at = when;
+	sd_event_source_set_time(p->sweep, when > 0 ? (uint64_t)when : 0);
+	sd_event_source_set_enabled(p->sweep, SD_EVENT_ONESHOT);
+}
+
+/* Deadlines are wall-clock times: the timer is one too, and follows a clock that is set. */
 int
 sweep_start(struct pipeline *p)
 {
-	uint64_t now;
-	int r = sd_event_now(p->d->event, CLOCK_MONOTONIC, &now);
+	int r = sd_event_add_time(p->d->event, &p->sweep, CLOCK_REALTIME, 0, SWEEP_ACCURACY,
+	    sweep_cb, p);
 
+	p->sweep_at = 0; /* the first run finds the earliest deadline */
 	if (r >= 0)
-		r = sd_event_add_time(p->d->event, &p->sweep, CLOCK_MONOTONIC,
-		    now + SWEEP_INTERVAL, 100 * USEC_PER_MSEC, sweep_cb, p);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(p->sweep, SD_EVENT_ON);
+		r = sd_event_source_set_enabled(p->sweep, SD_EVENT_ONESHOT);
 	return r;
 }
 
@@ -151,6 +180,7 @@ sweep_refile_all(struct pipeline *p)
 {
 	p->refiling = true;
 	p->refile_after = p->refile_next = 0;
+	sweep_arm(p, now_realtime_usec());
 }
 
 /* Whether a rule's change can make an open incident's deadline come sooner. */
@@ -193,8 +223,10 @@ sweep_committed(struct pipeline *p)
 		p->refiling = false;
 }
 
+/* What the lost batch moved is due again in the store, and its refiles are done again. */
 void
 sweep_rolled_back(struct pipeline *p)
 {
-	p->refile_next = p->refile_after; /* the lost refiles are done again */
+	p->refile_next = p->refile_after;
+	sweep_arm(p, now_realtime_usec() + SWEEP_RETRY);
 }

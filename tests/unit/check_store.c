@@ -1354,12 +1354,26 @@ set_deadline(uint64_t id, int64_t when)
 	ck_assert_int_eq(store_txn_commit(t), 0);
 }
 
+/* The earliest deadline filed: when the sweep's timer goes off. */
+static int64_t
+next_deadline(void)
+{
+	struct store_txn *t = begin(false);
+	int64_t when;
+
+	ck_assert_int_eq(store_deadline_next(t, &when), 0);
+	store_txn_abort(t);
+	return when;
+}
+
 START_TEST(test_deadlines)
 {
 	uint64_t ids[8];
 
 	ck_assert_uint_eq(due(INT64_MAX - 1, ids, 8), 0);
+	ck_assert_int_eq(next_deadline(), STORE_NO_DEADLINE);
 	set_deadline(7, 300);
+	ck_assert_int_eq(next_deadline(), 300);
 	set_deadline(3, 100);
 	set_deadline(9, 100); /* a tie: by id */
 	set_deadline(5, 200);
@@ -1367,11 +1381,15 @@ START_TEST(test_deadlines)
 	ck_assert_uint_eq(due(100, ids, 8), 2);
 	ck_assert_uint_eq(ids[0], 3);
 	ck_assert_uint_eq(ids[1], 9);
+	ck_assert_int_eq(next_deadline(), 100);
 	ck_assert_uint_eq(due(1000, ids, 3), 3); /* bounded: the rest wait */
 	ck_assert_uint_eq(ids[2], 5);
 	/* Moving a deadline leaves no entry behind at the old one. */
 	set_deadline(3, 250);
 	set_deadline(3, 250);
+	set_deadline(9, 260);
+	ck_assert_int_eq(next_deadline(), 200);
+	set_deadline(9, 100);
 	ck_assert_uint_eq(due(200, ids, 8), 2);
 	ck_assert_uint_eq(ids[0], 9);
 	ck_assert_uint_eq(ids[1], 5);
