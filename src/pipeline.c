@@ -27,7 +27,6 @@
 #include "rules.h"
 #include "store.h"
 #include "text.h"
-#include "upstream_pagerduty.h"
 
 /* Commit at least this often under a flood that never lets the loop go idle. */
 #define BATCH_MAX_EVENTS 4096
@@ -174,8 +173,8 @@ pipeline_store_failed(struct pipeline *p, int r, const char *what)
 	log_ratelimited(&p->store_rl, "%s failed: %s", what, strerror(-r));
 }
 
-static void
-timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind kind,
+void
+pipeline_timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind kind,
     int64_t at, const char *text, size_t len)
 {
 	struct timeline_entry e;
@@ -199,7 +198,7 @@ pipeline_timeline_state(struct pipeline *p, const struct incident *inc, int64_t 
 	char text[TIMELINE_TEXT_MAX];
 	snprintf(text, sizeof(text), "%s: %s", incident_state_name(inc->state), why);
 	text_fix_tail(text); /* why may carry a person's note, cut anywhere */
-	timeline_add(p, inc, TIMELINE_STATE, at, text, strlen(text));
+	pipeline_timeline_add(p, inc, TIMELINE_STATE, at, text, strlen(text));
 }
 
 const struct rule *
@@ -307,142 +306,6 @@ event_summary(const struct rule *rule, struct event *ev, char *buf, size_t size)
 	    ev->program.p, ev->program.n ? ": " : "", (int)ev->message.n, ev->message.p);
 	text_fix_tail(buf);
 }
-
-static int
-first_event_cb(const struct timeline_entry *e, void *arg)
-{
-	if (e->kind != TIMELINE_EVENT)
-		return 0;
-	strlcpy_t(arg, e->text, TIMELINE_TEXT_MAX);
-	return 1;
-}
-
-static void
-expand_opt(const struct template *t, struct event *ev, char *buf, size_t size, const char **out)
-{
-	*out = NULL;
-	if (t != NULL) {
-		template_expand(t, ev, buf, size);
-		*out = buf;
-	}
-}
-
-/*
- * The outbox shed a trigger (the new one, or a pending one of another
- * incident) to stay within outbox-max: that upstream never hears of the
- * incident, so its acknowledge and resolve must not go there either.
- */
-static void
-unroute(struct pipeline *p, struct incident *cur, uint64_t id, const char *upstream)
-{
-	char text[TIMELINE_TEXT_MAX];
-	struct incident other, *inc = cur;
-	int r;
-
-	if (id != cur->id) {
-		if ((r = store_incident_get(p->txn, id, &other)) < 0) {
-			if (r != -ENOENT)
-				pipeline_store_failed(p, r, "reading an incident");
-			return;
-		}
-		inc = &other;
-	}
-	incident_route_del(inc, upstream);
-	snprintf(text, sizeof(text), "trigger to %s shed: the outbox is full (outbox-max)",
-	    upstream);
-	text_fix_tail(text);
-	timeline_add(p, inc, TIMELINE_NOTE, now_realtime_usec(), text, strlen(text));
-	if (inc == &other && (r = store_incident_put(p->txn, inc)) < 0)
-		pipeline_store_failed(p, r, "saving an incident");
-}
-
-/* Queue action for inc to upstream: 0 queued, 1 shed, 2 suppressed (outbox_push), -errno. */
-static int
-queue_one(struct pipeline *p, struct incident *inc, const char *upstream,
-    enum outbox_action action, const char *payload)
-{
-	struct outbox_shed shed;
-	int r = outbox_push(p->d->outbox, p->txn, upstream, inc, action, payload, &shed);
-
-	if (shed.upstream != NULL)
-		unroute(p, inc, shed.incident_id, shed.upstream);
-	if (r < 0)
-		pipeline_store_failed(p, r, "queueing a delivery");
-	if (r == 0) {
-		p->stats.queued++;
-		mark_dirty(p, BATCH_URGENT);
-	}
-	return r;
-}
-
-/* Queue the trigger to every upstream the rule (or the default) sends to. */
-static void
-queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc, struct event *ev)
-{
-	const struct conf *conf = p->d->conf;
-	const uint32_t *idx = rule ? rule->send : conf->default_send;
-	size_t n = rule ? rule->nsend : conf->ndefault_send;
-	char comp[256], grp[256], cls[256], first[TIMELINE_TEXT_MAX], last[TIMELINE_TEXT_MAX];
-	struct pagerduty_details det = { .agent_host = conf->hostname, .last_event = last };
-
-	if (p->d->outbox == NULL || n == 0)
-		return;
-	if (rule != NULL) {
-		expand_opt(rule->component, ev, comp, sizeof(comp), &det.component);
-		expand_opt(rule->group, ev, grp, sizeof(grp), &det.group);
-		expand_opt(rule->class_, ev, cls, sizeof(cls), &det.class_);
-	}
-	text_copy(last, sizeof(last), ev->message.p, ev->message.n);
-	det.first_event = last;
-	if (inc->count > 1 && store_timeline_foreach(p->txn, inc->id, first_event_cb, first) == 1)
-		det.first_event = first;
-	inc->route[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		const struct conf_upstream *cu = &conf->upstreams[idx[i]];
-		char *payload = pagerduty_payload(cu, inc, OUTBOX_TRIGGER, &det);
-		int r = queue_one(p, inc, cu->name, OUTBOX_TRIGGER, payload);
-		free(payload);
-		if (r == 0)
-			incident_route_add(inc, cu->name);
-		else if (r == 1)
-			unroute(p, inc, inc->id, cu->name); /* said on its timeline */
-	}
-}
-
-/* Its trigger had not reached upstream when it resolved: neither goes (outbox_stale.c). */
-static void
-note_unsent(struct pipeline *p, const struct incident *inc, const char *upstream)
-{
-	char text[TIMELINE_TEXT_MAX];
-
-	snprintf(text, sizeof(text), OUTBOX_UNSENT_NOTE, upstream);
-	text_fix_tail(text);
-	timeline_add(p, inc, TIMELINE_NOTE, now_realtime_usec(), text, strlen(text));
-}
-
-/* An acknowledge or resolve follows its trigger to where the trigger went. */
-void
-pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action)
-{
-	struct pagerduty_details det = { .agent_host = p->d->conf->hostname };
-	char route[INCIDENT_ROUTE_MAX], *name, *sp;
-
-	if (p->d->outbox == NULL)
-		return;
-	strlcpy_t(route, inc->route, sizeof(route));
-	for (name = route; *name != '\0'; name = sp ? sp + 1 : name + strlen(name)) {
-		if ((sp = strchr(name, ' ')) != NULL)
-			*sp = '\0';
-		if (!incident_routed(inc, name))
-			continue; /* its trigger was shed by an earlier push of this loop */
-		const struct conf_upstream *cu = conf_upstream_find(p->d->conf, name);
-		char *payload = pagerduty_payload(cu, inc, action, &det);
-		if (queue_one(p, inc, name, action, payload) == 2)
-			note_unsent(p, inc, name);
-		free(payload);
-	}
-}
-
 /*
  * A new key while the rule already has max-open incidents open goes to the
  * rule's overflow incident instead (key becomes "RULE/overflow"), so a key
@@ -518,7 +381,7 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 		pipeline_timeline_state(p, &inc, ev->recv_usec, fired ? "opened" : "opened, below threshold");
 	}
 	if (incident_count_notable(inc.count))
-		timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
+		pipeline_timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
 	if (fired) {
 		p->stats.triggered++;
 		mark_dirty(p, BATCH_FIRED);
@@ -526,7 +389,7 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 			p->fired_recv[p->nfired++] = ev->recv_usec;
 		if (inc.count > 1)
 			pipeline_timeline_state(p, &inc, ev->recv_usec, "threshold reached");
-		queue_trigger(p, rule, &inc, ev);
+		pipeline_queue_trigger(p, rule, &inc, ev);
 	}
 	pipeline_incident_save(p, &inc);
 }
@@ -548,7 +411,7 @@ on_resolve(struct pipeline *p, const struct rule *rule, struct event *ev)
 	if (incident_resolve(&inc, ev->recv_usec) < 0)
 		return; /* nothing open under this key: a stray "up" */
 	p->stats.resolved++;
-	timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
+	pipeline_timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
 	pipeline_timeline_state(p, &inc, ev->recv_usec, "resolve-on matched");
 	pipeline_queue_change(p, &inc, OUTBOX_RESOLVE);
 	pipeline_incident_save(p, &inc);
@@ -749,7 +612,7 @@ pipeline_note(struct pipeline *p, uint64_t incident_id, const char *text)
 	if (begin(p, "a timeline note is lost") == NULL ||
 	    store_incident_get(p->txn, incident_id, &inc) < 0)
 		return; /* the incident is gone (pruned): the note has nowhere to go */
-	timeline_add(p, &inc, TIMELINE_NOTE, now, text, strlen(text));
+	pipeline_timeline_add(p, &inc, TIMELINE_NOTE, now, text, strlen(text));
 }
 
 void

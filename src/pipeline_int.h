@@ -1,7 +1,8 @@
 /*
- * pipeline_int.h - what pipeline.c shares with sweep.c, its timed half:
- * the pipeline's state and the helpers both use to change an incident
- * inside the open batch.  Nothing else includes it.
+ * pipeline_int.h - what pipeline.c shares with sweep.c, its timed half,
+ * and pipeline_send.c, its deliveries: the pipeline's state and the
+ * helpers they use to change an incident inside the open batch.  Nothing
+ * else includes it.
  */
 #ifndef TRIAGED_PIPELINE_INT_H
 #define TRIAGED_PIPELINE_INT_H
@@ -19,6 +20,7 @@
 #include "pipeline.h"
 
 struct conf;
+struct event;
 struct rule;
 
 #define SWEEP_RULE_GONE (60 * USEC_PER_SEC) /* look again at incidents of a removed rule */
@@ -72,6 +74,8 @@ struct pipeline {
 
 /* Counted and logged (rate-limited): a write into the batch failed. */
 void pipeline_store_failed(struct pipeline *p, int r, const char *what);
+void pipeline_timeline_add(struct pipeline *p, const struct incident *inc,
+    enum timeline_kind kind, int64_t at, const char *text, size_t len);
 void pipeline_timeline_state(struct pipeline *p, const struct incident *inc, int64_t at,
     const char *why);
 const struct rule *pipeline_rule(const struct conf *conf, const char *name);
@@ -80,6 +84,9 @@ void pipeline_deadline_save(struct pipeline *p, uint64_t id, int64_t when);
 /* When the sweep must look at inc again, by its rule in conf. */
 int64_t pipeline_deadline_of(const struct conf *conf, const struct incident *inc);
 void pipeline_incident_save(struct pipeline *p, const struct incident *inc);
+/* pipeline_send.c: the trigger of inc, fired by ev, to every upstream its rule sends to. */
+void pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc,
+    struct event *ev);
 /* An acknowledge or resolve follows its trigger to where the trigger went. */
 void pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action);
 
