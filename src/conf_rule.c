@@ -37,12 +37,13 @@ enum rule_stmt {
 	RS_GROUP,
 	RS_CLASS,
 	RS_MAX_OPEN,
+	RS_HOLD,
 	RS_MAX,
 };
 
 static const char *const rule_stmt_names[RS_MAX] = {
 	"match", "resolve-on", "drop", "key", "summary", "severity", "threshold", "auto-resolve",
-	"send", "component", "group", "class", "max-open",
+	"send", "component", "group", "class", "max-open", "hold",
 };
 
 struct rule_build {
@@ -689,6 +690,17 @@ stmt_auto_resolve(struct lex *lx, void *ctx, char **cause)
 }
 
 static int
+stmt_hold(struct lex *lx, void *ctx, char **cause)
+{
+	struct rule_build *b = ctx;
+	int r;
+
+	if ((r = seen_once(b, lx, RS_HOLD, cause)) < 0)
+		return r;
+	return lex_expect_duration(lx, "hold", USEC_PER_SEC, &b->r->hold, cause);
+}
+
+static int
 stmt_max_open(struct lex *lx, void *ctx, char **cause)
 {
 	struct rule_build *b = ctx;
@@ -708,6 +720,7 @@ static const struct lex_keyword rule_keywords[] = {
 	{ "component", stmt_component },
 	{ "drop", stmt_drop },
 	{ "group", stmt_group },
+	{ "hold", stmt_hold },
 	{ "key", stmt_key },
 	{ "match", stmt_match },
 	{ "max-open", stmt_max_open },

@@ -116,12 +116,12 @@ incidents_summary(struct daemon *d)
 		store_txn_abort(t);
 	}
 	store_stats(d->store, &st);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "pending",
-	    (json_int_t)by_state[INCIDENT_PENDING], "triggered",
-	    (json_int_t)by_state[INCIDENT_TRIGGERED], "acknowledged",
-	    (json_int_t)by_state[INCIDENT_ACKNOWLEDGED], "resolved",
-	    (json_int_t)by_state[INCIDENT_RESOLVED], "expired",
-	    (json_int_t)by_state[INCIDENT_EXPIRED], "total", (json_int_t)st.incidents);
+	json_t *o = json_pack("{s:I}", "total", (json_int_t)st.incidents);
+	for (unsigned s = 0; s < INCIDENT_NSTATES; s++)
+		if (incident_state_valid(s))
+			json_object_set_new(o, incident_state_name(s),
+			    json_integer((json_int_t)by_state[s]));
+	return o;
 }
 
 static json_t *
@@ -136,6 +136,8 @@ events_json(const struct pipeline_stats *s)
 	    "batches", (json_int_t)s->batches, "store_errors", (json_int_t)s->store_errors,
 	    "folded", (json_int_t)s->folded);
 	json_object_set_new(o, "expired", json_integer((json_int_t)s->expired));
+	json_object_set_new(o, "held", json_integer((json_int_t)s->held));
+	json_object_set_new(o, "transient", json_integer((json_int_t)s->transient));
 	return o;
 }
 

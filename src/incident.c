@@ -1,6 +1,6 @@
 /*
- * incident.c - decisions on one incident: open, repeat, threshold, ack,
- * resolve, expiry.  Pure functions of the struct and an injected clock; the
+ * incident.c - decisions on one incident: open, repeat, threshold, hold,
+ * ack, resolve, expiry.  Pure functions of the struct and an injected clock; the
  * pipeline persists the results through store.c.
  */
 #include "config.h"
@@ -25,6 +25,7 @@ static const struct {
 	[INCIDENT_ACKNOWLEDGED] = { "acknowledged", false },
 	[INCIDENT_RESOLVED] = { "resolved", true },
 	[INCIDENT_EXPIRED] = { "expired", true },
+	[INCIDENT_TRANSIENT] = { "transient", true },
 };
 
 bool
@@ -102,7 +103,7 @@ incident_repeat(struct incident *inc, uint32_t threshold, int64_t window, int64_
 	inc->count++;
 	if (now > inc->last_seen)
 		inc->last_seen = now;
-	if (inc->state != INCIDENT_PENDING)
+	if (inc->state != INCIDENT_PENDING || inc->held_since != 0)
 		return false;
 	recent_push(inc, threshold, now);
 	if (threshold > 1 && inc->nrecent < threshold)
@@ -114,6 +115,33 @@ incident_repeat(struct incident *inc, uint32_t threshold, int64_t window, int64_
 	return true;
 }
 
+bool
+incident_hold(struct incident *inc, int64_t hold, int64_t now)
+{
+	if (hold <= 0 || inc->state != INCIDENT_TRIGGERED)
+		return false;
+	inc->state = INCIDENT_PENDING;
+	inc->state_since = inc->held_since = now;
+	return true;
+}
+
+bool
+incident_hold_over(const struct incident *inc, int64_t hold, int64_t now)
+{
+	return inc->held_since != 0 && now - inc->held_since >= hold;
+}
+
+int
+incident_release(struct incident *inc, int64_t now)
+{
+	if (inc->held_since == 0 || inc->state != INCIDENT_PENDING)
+		return -EALREADY;
+	inc->state = INCIDENT_TRIGGERED;
+	inc->state_since = now;
+	inc->held_since = 0;
+	return 0;
+}
+
 int
 incident_ack(struct incident *inc, int64_t now)
 {
@@ -121,6 +149,7 @@ incident_ack(struct incident *inc, int64_t now)
 		return -EALREADY;
 	inc->state = INCIDENT_ACKNOWLEDGED;
 	inc->state_since = inc->acked_at = now;
+	inc->held_since = 0;
 	return 0;
 }
 
@@ -129,7 +158,7 @@ incident_resolve(struct incident *inc, int64_t now)
 {
 	if (incident_state_closed(inc->state))
 		return -EALREADY;
-	inc->state = INCIDENT_RESOLVED;
+	inc->state = inc->held_since != 0 ? INCIDENT_TRANSIENT : INCIDENT_RESOLVED;
 	inc->state_since = inc->resolved_at = now;
 	return 0;
 }
@@ -144,29 +173,36 @@ incident_expire(struct incident *inc, int64_t now)
 	return 0;
 }
 
+/* Keep the earlier of a deadline and what was found so far; ties go to the one found first. */
+static void
+earliest(int64_t end, enum incident_expiry what, int64_t *when, enum incident_expiry *first)
+{
+	if (end < *when) {
+		*when = end;
+		*first = what;
+	}
+}
+
 enum incident_expiry
-incident_check_expiry(const struct incident *inc, int64_t auto_resolve, int64_t window,
+incident_check_expiry(const struct incident *inc, const struct incident_policy *pol,
     int64_t now, int64_t *deadline)
 {
+	enum incident_expiry first = INCIDENT_KEEP;
 	int64_t when = INT64_MAX;
 
 	*deadline = INT64_MAX;
 	if (!incident_is_open(inc))
 		return INCIDENT_KEEP;
-	if (inc->state == INCIDENT_PENDING && window > 0) {
+	/* A resolve at the very end of the hold finds it over: the hold goes first. */
+	if (inc->held_since != 0)
+		earliest(inc->held_since + pol->hold, INCIDENT_HOLD_OVER, &when, &first);
+	else if (inc->state == INCIDENT_PENDING && pol->threshold > 1 && pol->window > 0)
 		/* The newest occurrence can still start a full window of its own. */
-		int64_t end = inc->last_seen + window;
-		if (now >= end)
-			return INCIDENT_BELOW_THRESHOLD;
-		when = end;
-	}
-	if (auto_resolve > 0) {
-		int64_t end = inc->last_seen + auto_resolve;
-		if (now >= end)
-			return INCIDENT_QUIET;
-		if (end < when)
-			when = end;
-	}
+		earliest(inc->last_seen + pol->window, INCIDENT_BELOW_THRESHOLD, &when, &first);
+	if (pol->auto_resolve > 0)
+		earliest(inc->last_seen + pol->auto_resolve, INCIDENT_QUIET, &when, &first);
+	if (now >= when)
+		return first;
 	*deadline = when;
 	return INCIDENT_KEEP;
 }

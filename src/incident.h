@@ -1,7 +1,8 @@
 /*
  * incident.h - the incident record and the decisions taken on it: dedup by
- * key, threshold, resolve pairing, acknowledge, auto-resolve.  The decision
- * functions are pure (clock passed in, no I/O); store.c persists the structs.
+ * key, threshold, hold, resolve pairing, acknowledge, auto-resolve.  The
+ * decision functions are pure (clock passed in, no I/O); store.c persists
+ * the structs.
  */
 #ifndef TRIAGED_INCIDENT_H
 #define TRIAGED_INCIDENT_H
@@ -12,13 +13,14 @@
 
 /* Stored as numbers: a state keeps its value for good, and a value may be unused. */
 enum incident_state {
-	INCIDENT_PENDING = 0, /* below its threshold; not yet an alert */
+	INCIDENT_PENDING = 0, /* below its threshold, or in its hold; not yet an alert */
 	INCIDENT_TRIGGERED = 1,
 	INCIDENT_ACKNOWLEDGED = 2,
 	INCIDENT_RESOLVED = 3,
-	INCIDENT_EXPIRED = 4, /* was pending and never reached its threshold: no alert ever */
+	INCIDENT_EXPIRED = 4,	/* was pending and never reached its threshold: no alert ever */
+	INCIDENT_TRANSIENT = 5, /* resolved within its hold: never sent, never paged */
 };
-#define INCIDENT_NSTATES (INCIDENT_EXPIRED + 1) /* bound of the values, used or not */
+#define INCIDENT_NSTATES (INCIDENT_TRANSIENT + 1) /* bound of the values, used or not */
 
 #define INCIDENT_KEY_MAX     255 /* PagerDuty's dedup_key limit; longer keys are hashed */
 #define INCIDENT_NAME_MAX    128
@@ -26,6 +28,15 @@ enum incident_state {
 #define INCIDENT_SUMMARY_MAX 1024 /* PagerDuty's payload.summary limit */
 #define INCIDENT_RECENT_MAX  64	  /* largest threshold count */
 #define INCIDENT_ROUTE_MAX   256 /* upstream names its trigger was queued to */
+#define INCIDENT_FIELD_MAX   256 /* PagerDuty's 255 bytes of component, group, class */
+
+/* What a rule says about the timing of its incidents; 0 is "none". */
+struct incident_policy {
+	uint32_t threshold;   /* fire on the threshold-th occurrence within window; <= 1: at once */
+	int64_t window;	      /* usec */
+	int64_t hold;	      /* usec: once fired, wait this long for a resolve before alerting */
+	int64_t auto_resolve; /* usec: resolve after this long without an occurrence */
+};
 
 struct incident {
 	uint64_t id; /* unique and increasing; one per incarnation of a key */
@@ -40,6 +51,7 @@ struct incident {
 	int64_t first_seen, last_seen; /* usec, UTC, when received */
 	int64_t state_since;	       /* when the current state began */
 	int64_t acked_at, resolved_at; /* 0 until it happens; resolved_at: when closed (expired too) */
+	int64_t held_since; /* pending in its hold since (usec); 0: not held */
 
 	/* Arrival times of the last occurrences, oldest first, for `threshold N in T`. */
 	uint32_t nrecent;
@@ -50,6 +62,13 @@ struct incident {
 	 * acknowledge and resolve follow it there even after a reload.
 	 */
 	char route[INCIDENT_ROUTE_MAX];
+
+	/*
+	 * The rule's component, group and class templates, expanded with the
+	 * event that fired it (or began its hold): a trigger sent later, when
+	 * a hold ends, has no event to expand them with.
+	 */
+	char component[INCIDENT_FIELD_MAX], group[INCIDENT_FIELD_MAX], class_[INCIDENT_FIELD_MAX];
 };
 
 enum timeline_kind {
@@ -91,11 +110,27 @@ void incident_start(struct incident *inc, uint64_t id, const char *key, const ch
 
 /*
  * Record one more occurrence at now.  Returns true when this occurrence
- * moved a pending incident to triggered.
+ * moved a pending incident to triggered.  A held incident only counts it.
  */
 bool incident_repeat(struct incident *inc, uint32_t threshold, int64_t window, int64_t now);
 
-/* State changes on request; -EALREADY when it is already in (or past) that state. */
+/*
+ * Hold: an incident that just fired (opened triggered, or reached its
+ * threshold) goes back to pending for hold, from now, when hold > 0; then
+ * a resolve makes it transient, or the hold ends and it triggers.  Returns
+ * whether it is held.
+ */
+bool incident_hold(struct incident *inc, int64_t hold, int64_t now);
+/* Held and its hold over at now: [held_since, held_since + hold) is the hold. */
+bool incident_hold_over(const struct incident *inc, int64_t hold, int64_t now);
+/* The hold ended: trigger it; -EALREADY when it is not held. */
+int incident_release(struct incident *inc, int64_t now);
+
+/*
+ * State changes on request; -EALREADY when it is already in (or past) that
+ * state.  Resolving a held incident makes it transient; acknowledging one
+ * ends its hold (a person knows: it is never sent).
+ */
 int incident_ack(struct incident *inc, int64_t now);
 int incident_resolve(struct incident *inc, int64_t now);
 /* A pending incident whose window passed below its threshold; -EALREADY when not pending. */
@@ -105,14 +140,16 @@ enum incident_expiry {
 	INCIDENT_KEEP = 0,
 	INCIDENT_QUIET,	     /* no occurrence for auto_resolve: resolve it */
 	INCIDENT_BELOW_THRESHOLD, /* pending and its window passed: expire it */
+	INCIDENT_HOLD_OVER,	  /* held, and its hold ended without a resolve: trigger it */
 };
 
 /*
- * What the periodic sweep should do with an open incident.  auto_resolve
- * and window come from its rule (0 = none).  *deadline is when to ask again.
+ * What the sweep should do with an open incident under its rule's policy
+ * at now: of the deadlines that have come, the earliest (the hold's end
+ * on a tie).  *deadline is when to ask again.
  */
-enum incident_expiry incident_check_expiry(const struct incident *inc, int64_t auto_resolve,
-    int64_t window, int64_t now, int64_t *deadline);
+enum incident_expiry incident_check_expiry(const struct incident *inc,
+    const struct incident_policy *pol, int64_t now, int64_t *deadline);
 
 /*
  * Whether the count just reached deserves its own timeline line: the first

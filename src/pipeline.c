@@ -231,6 +231,7 @@ int64_t
 pipeline_deadline_of(const struct conf *conf, const struct incident *inc)
 {
 	const struct rule *r = pipeline_rule(conf, inc->rule);
+	struct incident_policy pol;
 	int64_t deadline;
 
 	if (r == NULL && !incident_is_open(inc))
@@ -238,9 +239,42 @@ pipeline_deadline_of(const struct conf *conf, const struct incident *inc)
 	if (r == NULL)
 		return now_realtime_usec() + SWEEP_RULE_GONE;
 	/* As of the earliest time nothing has expired, so this yields the deadline alone. */
-	incident_check_expiry(inc, r->auto_resolve, r->threshold > 1 ? r->threshold_window : 0,
-	    INT64_MIN, &deadline);
+	pipeline_policy(r, &pol);
+	incident_check_expiry(inc, &pol, INT64_MIN, &deadline);
 	return deadline;
+}
+
+void
+pipeline_policy(const struct rule *rule, struct incident_policy *pol)
+{
+	*pol = (struct incident_policy){ 0 };
+	if (rule == NULL)
+		return; /* default keep: at once, for good */
+	pol->threshold = rule->threshold;
+	pol->window = rule->threshold > 1 ? rule->threshold_window : 0;
+	pol->hold = rule->hold;
+	pol->auto_resolve = rule->auto_resolve;
+}
+
+/*
+ * inc was just resolved (by why): a held one is transient, never sent;
+ * another's resolve follows its trigger upstream.
+ */
+void
+pipeline_closed(struct pipeline *p, struct incident *inc, int64_t at, bool held, const char *why)
+{
+	char text[TIMELINE_TEXT_MAX];
+
+	if (!held) {
+		p->stats.resolved++;
+		pipeline_timeline_state(p, inc, at, why);
+		pipeline_queue_change(p, inc, OUTBOX_RESOLVE);
+		return;
+	}
+	p->stats.transient++;
+	snprintf(text, sizeof(text), "%s within its hold, never sent", why);
+	text_fix_tail(text);
+	pipeline_timeline_state(p, inc, at, text);
 }
 
 void
@@ -306,6 +340,7 @@ event_summary(const struct rule *rule, struct event *ev, char *buf, size_t size)
 	    ev->program.p, ev->program.n ? ": " : "", (int)ev->message.n, ev->message.p);
 	text_fix_tail(buf);
 }
+
 /*
  * A new key while the rule already has max-open incidents open goes to the
  * rule's overflow incident instead (key becomes "RULE/overflow"), so a key
@@ -333,19 +368,72 @@ fold_overflow(struct pipeline *p, const struct rule *rule, const char *name, cha
 	return 1;
 }
 
+/* A new incarnation of key for ev (folded: the rule's overflow incident); -errno. */
+static int
+open_incident(struct pipeline *p, const struct rule *rule, const char *key, bool folded,
+    const struct incident_policy *pol, struct event *ev, struct incident *inc)
+{
+	const char *name = rule ? rule->name : "default";
+	char summary[INCIDENT_SUMMARY_MAX + 1];
+	char host[INCIDENT_HOST_MAX];
+	uint64_t id;
+	int r;
+
+	if ((r = store_next_id(p->txn, &id)) < 0)
+		return r;
+	if (folded)
+		snprintf(summary, sizeof(summary),
+		    "%s: too many open incidents (max-open %" PRIu32 "), new keys folded into this one",
+		    name, rule ? rule->max_open : RULE_DEFAULT_MAX_OPEN);
+	else
+		event_summary(rule, ev, summary, sizeof(summary));
+	text_copy(host, sizeof(host), ev->host.p, ev->host.n);
+	int sev = rule && rule->severity >= 0 ? rule->severity : ev->severity;
+	incident_start(inc, id, key, name, host, summary, sev, pol->threshold, ev->recv_usec);
+	p->stats.opened++;
+	log_debug("opened incident %" PRIu64 " '%s' (rule %s)", id, inc->key, name);
+	return 0;
+}
+
+/* "held for 30s": what the timeline says when a hold begins. */
+static const char *
+held_text(const struct incident_policy *pol, const char *before, char *buf, size_t size)
+{
+	char d[32];
+
+	format_duration(pol->hold, d, sizeof(d));
+	snprintf(buf, size, "%sheld for %s, sent then unless resolved", before, d);
+	return buf;
+}
+
+/* inc fired on ev and was not held: its trigger goes now. */
+static void
+trigger(struct pipeline *p, const struct rule *rule, struct incident *inc, struct event *ev)
+{
+	p->stats.triggered++;
+	mark_dirty(p, BATCH_FIRED);
+	if (p->nfired < FIRED_TRACKED)
+		p->fired_recv[p->nfired++] = ev->recv_usec;
+	if (inc->count > 1)
+		pipeline_timeline_state(p, inc, ev->recv_usec, "threshold reached");
+	pipeline_queue_trigger(p, rule, inc, ev);
+}
+
 static void
 on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 {
 	const char *name = rule ? rule->name : "default";
-	uint32_t threshold = rule ? rule->threshold : 0;
-	int64_t window = rule ? rule->threshold_window : 0;
-	char key[INCIDENT_KEY_MAX + 64];
+	char key[INCIDENT_KEY_MAX + 64], why[128];
+	struct incident_policy pol;
 	struct incident inc;
-	bool fired;
+	bool fired, held = false;
 	int r, folded = 0;
 
+	pipeline_policy(rule, &pol);
 	event_key(rule, name, ev, key, sizeof(key));
 	r = store_incident_by_key(p->txn, key, &inc);
+	if (r == 0 && incident_is_open(&inc))
+		sweep_catch_up(p, &inc, ev->recv_usec);
 	if ((r == -ENOENT || (r == 0 && !incident_is_open(&inc))) &&
 	    (folded = fold_overflow(p, rule, name, key, sizeof(key))) > 0)
 		r = store_incident_by_key(p->txn, key, &inc);
@@ -354,43 +442,31 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 		return;
 	}
 	if (folded > 0)
-		threshold = 0; /* the overflow is news at once */
+		pol.threshold = 0, pol.hold = 0; /* the overflow is news at once */
 	if (r == 0 && incident_is_open(&inc)) {
-		fired = incident_repeat(&inc, threshold, window, ev->recv_usec);
+		fired = incident_repeat(&inc, pol.threshold, pol.window, ev->recv_usec);
+		held = fired && incident_hold(&inc, pol.hold, ev->recv_usec);
 	} else {
-		char summary[INCIDENT_SUMMARY_MAX + 1];
-		char host[INCIDENT_HOST_MAX];
-		uint64_t id;
-		if ((r = store_next_id(p->txn, &id)) < 0) {
+		if ((r = open_incident(p, rule, key, folded > 0, &pol, ev, &inc)) < 0) {
 			pipeline_store_failed(p, r, "allocating an incident id");
 			return;
 		}
-		if (folded > 0)
-			snprintf(summary, sizeof(summary),
-			    "%s: too many open incidents (max-open %" PRIu32
-			    "), new keys folded into this one",
-			    name, rule ? rule->max_open : RULE_DEFAULT_MAX_OPEN);
-		else
-			event_summary(rule, ev, summary, sizeof(summary));
-		text_copy(host, sizeof(host), ev->host.p, ev->host.n);
-		int sev = rule && rule->severity >= 0 ? rule->severity : ev->severity;
-		incident_start(&inc, id, key, name, host, summary, sev, threshold, ev->recv_usec);
 		fired = inc.state == INCIDENT_TRIGGERED;
-		p->stats.opened++;
-		log_debug("opened incident %" PRIu64 " '%s' (rule %s)", id, inc.key, name);
-		pipeline_timeline_state(p, &inc, ev->recv_usec, fired ? "opened" : "opened, below threshold");
+		held = fired && incident_hold(&inc, pol.hold, ev->recv_usec);
+		pipeline_timeline_state(p, &inc, ev->recv_usec, held ?
+		    held_text(&pol, "opened, ", why, sizeof(why)) :
+		    fired ? "opened" : "opened, below threshold");
 	}
 	if (incident_count_notable(inc.count))
 		pipeline_timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
-	if (fired) {
-		p->stats.triggered++;
-		mark_dirty(p, BATCH_FIRED);
-		if (p->nfired < FIRED_TRACKED)
-			p->fired_recv[p->nfired++] = ev->recv_usec;
+	if (held) {
+		p->stats.held++;
+		pipeline_payload_fields(rule, &inc, ev); /* the trigger, sent later, has no event */
 		if (inc.count > 1)
-			pipeline_timeline_state(p, &inc, ev->recv_usec, "threshold reached");
-		pipeline_queue_trigger(p, rule, &inc, ev);
-	}
+			pipeline_timeline_state(p, &inc, ev->recv_usec,
+			    held_text(&pol, "threshold reached, ", why, sizeof(why)));
+	} else if (fired)
+		trigger(p, rule, &inc, ev);
 	pipeline_incident_save(p, &inc);
 }
 
@@ -399,6 +475,7 @@ on_resolve(struct pipeline *p, const struct rule *rule, struct event *ev)
 {
 	char key[INCIDENT_KEY_MAX + 64];
 	struct incident inc;
+	bool held;
 	int r;
 
 	event_key(rule, rule->name, ev, key, sizeof(key));
@@ -408,12 +485,13 @@ on_resolve(struct pipeline *p, const struct rule *rule, struct event *ev)
 			pipeline_store_failed(p, r, "reading an incident");
 		return;
 	}
+	if (incident_is_open(&inc))
+		sweep_catch_up(p, &inc, ev->recv_usec);
+	held = inc.held_since != 0;
 	if (incident_resolve(&inc, ev->recv_usec) < 0)
 		return; /* nothing open under this key: a stray "up" */
-	p->stats.resolved++;
 	pipeline_timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
-	pipeline_timeline_state(p, &inc, ev->recv_usec, "resolve-on matched");
-	pipeline_queue_change(p, &inc, OUTBOX_RESOLVE);
+	pipeline_closed(p, &inc, ev->recv_usec, held, "resolve-on matched");
 	pipeline_incident_save(p, &inc);
 }
 
@@ -505,6 +583,7 @@ person_change(struct pipeline *p, const char *key, const char *actor, const char
 	char fitted[INCIDENT_KEY_MAX + 1];
 	struct incident inc;
 	char why[TIMELINE_TEXT_MAX];
+	bool held;
 	int r;
 
 	if (begin(p, "refusing a change by a person") == NULL) {
@@ -520,17 +599,21 @@ person_change(struct pipeline *p, const char *key, const char *actor, const char
 		xasprintf(cause, "reading the incident failed: %s", strerror(-r));
 		return r;
 	}
+	sweep_catch_up(p, &inc, now);
+	held = inc.held_since != 0;
 	r = resolve ? incident_resolve(&inc, now) : incident_ack(&inc, now);
 	if (r == -EALREADY) {
 		xasprintf(cause, "incident '%s' is already %s", key, incident_state_name(inc.state));
 		return r;
 	}
-	if (resolve)
-		p->stats.resolved++;
 	/* The note comes after the identity, so it cannot pass for one. */
 	snprintf(why, sizeof(why), "by %s%s%s", actor, note ? ": " : "", note ? note : "");
-	pipeline_timeline_state(p, &inc, now, why);
-	pipeline_queue_change(p, &inc, resolve ? OUTBOX_RESOLVE : OUTBOX_ACKNOWLEDGE);
+	if (resolve)
+		pipeline_closed(p, &inc, now, held, why);
+	else {
+		pipeline_timeline_state(p, &inc, now, why);
+		pipeline_queue_change(p, &inc, OUTBOX_ACKNOWLEDGE);
+	}
 	pipeline_incident_save(p, &inc);
 	return 0;
 }

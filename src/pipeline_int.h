@@ -83,10 +83,20 @@ const struct rule *pipeline_rule(const struct conf *conf, const char *name);
 void pipeline_deadline_save(struct pipeline *p, uint64_t id, int64_t when);
 /* When the sweep must look at inc again, by its rule in conf. */
 int64_t pipeline_deadline_of(const struct conf *conf, const struct incident *inc);
+/* What rule (NULL: default keep) says of its incidents' timing. */
+void pipeline_policy(const struct rule *rule, struct incident_policy *pol);
+/* inc was just resolved at at (by why); held: it was in its hold, so it is transient. */
+void pipeline_closed(struct pipeline *p, struct incident *inc, int64_t at, bool held,
+    const char *why);
 void pipeline_incident_save(struct pipeline *p, const struct incident *inc);
-/* pipeline_send.c: the trigger of inc, fired by ev, to every upstream its rule sends to. */
+/*
+ * pipeline_send.c: the trigger of inc, fired by ev (NULL: its hold ended),
+ * to every upstream its rule sends to.
+ */
 void pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc,
     struct event *ev);
+/* Keep in inc the rule's payload fields expanded with ev, for a trigger sent later. */
+void pipeline_payload_fields(const struct rule *rule, struct incident *inc, struct event *ev);
 /* An acknowledge or resolve follows its trigger to where the trigger went. */
 void pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action);
 
@@ -95,6 +105,12 @@ int sweep_start(struct pipeline *p);
 void sweep_stop(struct pipeline *p);
 /* A deadline was filed at when: the timer goes off no later than that. */
 void sweep_arm(struct pipeline *p, int64_t when);
+/*
+ * What the deadlines of inc that came by now say, done now (and saved) if
+ * the timer has not done it yet: what an event does next does not depend
+ * on how late the timer runs.
+ */
+void sweep_catch_up(struct pipeline *p, struct incident *inc, int64_t now);
 /* Refile every open incident's deadline, a few a tick: a reload shortened one. */
 void sweep_refile_all(struct pipeline *p);
 /* The configuration was old: refile when a rule now expires incidents sooner. */

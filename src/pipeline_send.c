@@ -22,23 +22,53 @@
 #include "text.h"
 #include "upstream_pagerduty.h"
 
+/* The first and the last event on a timeline; last NULL: the first is enough. */
+struct event_texts {
+	char *first, *last;
+	bool have_first;
+};
+
 static int
-first_event_cb(const struct timeline_entry *e, void *arg)
+event_texts_cb(const struct timeline_entry *e, void *arg)
 {
+	struct event_texts *tx = arg;
+
 	if (e->kind != TIMELINE_EVENT)
 		return 0;
-	strlcpy_t(arg, e->text, TIMELINE_TEXT_MAX);
-	return 1;
+	if (!tx->have_first) {
+		strlcpy_t(tx->first, e->text, TIMELINE_TEXT_MAX);
+		tx->have_first = true;
+	}
+	if (tx->last == NULL)
+		return 1;
+	strlcpy_t(tx->last, e->text, TIMELINE_TEXT_MAX);
+	return 0;
 }
 
 static void
-expand_opt(const struct template *t, struct event *ev, char *buf, size_t size, const char **out)
+expand_field(const struct template *t, struct event *ev, char *buf, size_t size)
 {
-	*out = NULL;
+	buf[0] = '\0';
 	if (t != NULL) {
 		template_expand(t, ev, buf, size);
-		*out = buf;
+		text_fix_tail(buf); /* cut anywhere, it must stay text */
 	}
+}
+
+void
+pipeline_payload_fields(const struct rule *rule, struct incident *inc, struct event *ev)
+{
+	if (rule == NULL)
+		return;
+	expand_field(rule->component, ev, inc->component, sizeof(inc->component));
+	expand_field(rule->group, ev, inc->group, sizeof(inc->group));
+	expand_field(rule->class_, ev, inc->class_, sizeof(inc->class_));
+}
+
+static const char *
+nonempty(const char *s)
+{
+	return *s != '\0' ? s : NULL;
 }
 
 /*
@@ -89,26 +119,35 @@ queue_one(struct pipeline *p, struct incident *inc, const char *upstream,
 	return r;
 }
 
-/* Queue the trigger to every upstream the rule (or the default) sends to. */
+/*
+ * Queue the trigger to every upstream the rule (or the default) sends to.
+ * Its fields come from ev, or, when its hold ended, from what inc kept and
+ * its timeline.
+ */
 void
-pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc, struct event *ev)
+pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc,
+    struct event *ev)
 {
 	const struct conf *conf = p->d->conf;
 	const uint32_t *idx = rule ? rule->send : conf->default_send;
 	size_t n = rule ? rule->nsend : conf->ndefault_send;
-	char comp[256], grp[256], cls[256], first[TIMELINE_TEXT_MAX], last[TIMELINE_TEXT_MAX];
+	char first[TIMELINE_TEXT_MAX], last[TIMELINE_TEXT_MAX];
+	struct event_texts tx = { first, ev == NULL ? last : NULL, false };
 	struct pagerduty_details det = { .agent_host = conf->hostname, .last_event = last };
 
 	if (p->d->outbox == NULL || n == 0)
 		return;
-	if (rule != NULL) {
-		expand_opt(rule->component, ev, comp, sizeof(comp), &det.component);
-		expand_opt(rule->group, ev, grp, sizeof(grp), &det.group);
-		expand_opt(rule->class_, ev, cls, sizeof(cls), &det.class_);
-	}
-	text_copy(last, sizeof(last), ev->message.p, ev->message.n);
+	if (ev != NULL) {
+		pipeline_payload_fields(rule, inc, ev);
+		text_copy(last, sizeof(last), ev->message.p, ev->message.n);
+	} else
+		last[0] = '\0';
+	det.component = nonempty(inc->component);
+	det.group = nonempty(inc->group);
+	det.class_ = nonempty(inc->class_);
 	det.first_event = last;
-	if (inc->count > 1 && store_timeline_foreach(p->txn, inc->id, first_event_cb, first) == 1)
+	if ((ev == NULL || inc->count > 1) &&
+	    store_timeline_foreach(p->txn, inc->id, event_texts_cb, &tx) >= 0 && tx.have_first)
 		det.first_event = first;
 	inc->route[0] = '\0';
 	for (size_t i = 0; i < n; i++) {

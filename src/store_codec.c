@@ -12,6 +12,11 @@
 #include "store_codec.h"
 
 #define CODEC_VERSION 1
+/*
+ * Incidents: version 2 adds the hold and the expanded payload fields at
+ * the end; a version 1 record reads as one with none of them.
+ */
+#define INCIDENT_VERSION 2
 
 /* Writer: with p == NULL it only counts, which sizes an MDB_RESERVE. */
 struct wbuf {
@@ -53,6 +58,7 @@ struct rbuf {
 	const uint8_t *p;
 	size_t len, off;
 	bool bad;
+	unsigned version;
 };
 
 static const uint8_t *
@@ -111,14 +117,22 @@ r_str(struct rbuf *r, char *dst, size_t size)
 	memcpy(dst, s, n + 1);
 }
 
+/* A record of a version from 1 up to newest. */
+static struct rbuf
+r_open_upto(const void *p, size_t len, unsigned newest)
+{
+	struct rbuf r = { p, len, 0, false, 0 };
+
+	r.version = (unsigned)r_uint(&r, 1);
+	if (r.version < 1 || r.version > newest)
+		r.bad = true;
+	return r;
+}
+
 static struct rbuf
 r_open(const void *p, size_t len)
 {
-	struct rbuf r = { p, len, 0, false };
-
-	if (r_uint(&r, 1) != CODEC_VERSION)
-		r.bad = true;
-	return r;
+	return r_open_upto(p, len, CODEC_VERSION);
 }
 
 static int
@@ -134,9 +148,10 @@ store_codec_encode_incident(uint8_t *buf, const struct incident *inc, size_t *le
 
 	if (inc->key[0] == '\0' || UNTERMINATED(inc->key) || UNTERMINATED(inc->rule) ||
 	    UNTERMINATED(inc->host) || UNTERMINATED(inc->summary) || UNTERMINATED(inc->route) ||
+	    UNTERMINATED(inc->component) || UNTERMINATED(inc->group) || UNTERMINATED(inc->class_) ||
 	    !incident_state_valid((unsigned)inc->state) || inc->nrecent > INCIDENT_RECENT_MAX)
 		return -EINVAL;
-	w_uint(&w, CODEC_VERSION, 1);
+	w_uint(&w, INCIDENT_VERSION, 1);
 	w_uint(&w, inc->id, 8);
 	W_FIELD(&w, inc->key);
 	W_FIELD(&w, inc->rule);
@@ -154,6 +169,10 @@ store_codec_encode_incident(uint8_t *buf, const struct incident *inc, size_t *le
 	for (uint32_t i = 0; i < inc->nrecent; i++)
 		w_uint(&w, (uint64_t)inc->recent[i], 8);
 	W_FIELD(&w, inc->route);
+	w_uint(&w, (uint64_t)inc->held_since, 8);
+	W_FIELD(&w, inc->component);
+	W_FIELD(&w, inc->group);
+	W_FIELD(&w, inc->class_);
 	*len = w.len;
 	return 0;
 }
@@ -161,7 +180,7 @@ store_codec_encode_incident(uint8_t *buf, const struct incident *inc, size_t *le
 int
 store_codec_decode_incident(const void *p, size_t len, struct incident *out)
 {
-	struct rbuf r = r_open(p, len);
+	struct rbuf r = r_open_upto(p, len, INCIDENT_VERSION);
 	unsigned state;
 
 	memset(out, 0, sizeof *out);
@@ -185,6 +204,12 @@ store_codec_decode_incident(const void *p, size_t len, struct incident *out)
 	for (uint32_t i = 0; i < out->nrecent; i++)
 		out->recent[i] = (int64_t)r_uint(&r, 8);
 	r_str(&r, out->route, sizeof out->route);
+	if (r.version >= 2) {
+		out->held_since = (int64_t)r_uint(&r, 8);
+		r_str(&r, out->component, sizeof out->component);
+		r_str(&r, out->group, sizeof out->group);
+		r_str(&r, out->class_, sizeof out->class_);
+	}
 	return r_done(&r);
 }
 

@@ -107,6 +107,7 @@ static const char *const state_counter[INCIDENT_NSTATES] = {
 	[INCIDENT_ACKNOWLEDGED] = "store.open.acknowledged",
 	[INCIDENT_RESOLVED] = "store.closed.resolved",
 	[INCIDENT_EXPIRED] = "store.closed.expired",
+	[INCIDENT_TRANSIENT] = "store.closed.transient",
 };
 
 /* How many incidents are in each state, kept with every change: status reads no incident. */

@@ -1,7 +1,8 @@
 /*
  * sweep.c - the pipeline's timed half: a timer set for the earliest
- * deadline in the index (auto-resolve, threshold window) reads what is due
- * and expires it or files it again; nothing scans every open incident.  A
+ * deadline in the index (auto-resolve, threshold window, hold) reads what
+ * is due and acts on it or files it again; nothing scans every open
+ * incident.  A
  * deadline filed earlier than the timer brings it forward, so one is met
  * within a few milliseconds, not at the next tick of a clock.  After a
  * reload that brings a deadline forward, every open incident is filed
@@ -10,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 #include "batch.h"
 #include "conf.h"
@@ -24,8 +26,55 @@
 #define SWEEP_RETRY    (1 * USEC_PER_SEC)  /* the store failed: look again after this */
 #define SWEEP_REFILE   (1 * USEC_PER_SEC)  /* between two refile chunks */
 
+/* Its hold ended without a resolve: it triggers, and is sent now. */
+static void
+release(struct pipeline *p, const struct rule *rule, int64_t hold, struct incident *inc,
+    int64_t now)
+{
+	char why[64], d[32];
+
+	if (incident_release(inc, now) < 0)
+		return;
+	p->stats.triggered++;
+	format_duration(hold, d, sizeof(d));
+	snprintf(why, sizeof(why), "not resolved within its hold of %s", d);
+	pipeline_timeline_state(p, inc, now, why);
+	batch_due(p->d->batch, BATCH_FIRED);
+	pipeline_queue_trigger(p, rule, inc, NULL);
+}
+
+/* Do what the deadline that came says; false when it changed nothing. */
+static bool
+sweep_apply(struct pipeline *p, const struct rule *rule, struct incident *inc, int64_t now)
+{
+	struct incident_policy pol;
+	int64_t deadline;
+	enum incident_expiry e;
+	bool held = inc->held_since != 0;
+
+	pipeline_policy(rule, &pol);
+	if ((e = incident_check_expiry(inc, &pol, now, &deadline)) == INCIDENT_KEEP)
+		return false;
+	if (e == INCIDENT_HOLD_OVER) {
+		release(p, rule, pol.hold, inc, now);
+		return true;
+	}
+	/* Pending below its threshold, it never alerted anyone: it expires, whatever ran out. */
+	if (inc->state == INCIDENT_PENDING && !held) {
+		if (incident_expire(inc, now) < 0)
+			return false;
+		p->stats.expired++;
+		pipeline_timeline_state(p, inc, now, "below its threshold");
+		return true;
+	}
+	if (incident_resolve(inc, now) < 0)
+		return false;
+	pipeline_closed(p, inc, now, held, "auto-resolved after a quiet period");
+	return true;
+}
+
 /*
- * A deadline is due: expire the incident, or, when its rule now says
+ * A deadline is due: act on the incident, or, when its rule now says
  * otherwise (a reload changed it, or the entry predates the index), file it
  * again under the deadline the current rule gives.
  */
@@ -34,8 +83,6 @@ sweep_one(struct pipeline *p, uint64_t id, int64_t now)
 {
 	const struct rule *rule;
 	struct incident inc;
-	enum incident_expiry e;
-	int64_t deadline;
 	int r = store_incident_get(p->txn, id, &inc);
 
 	if (r == -ENOENT) {
@@ -50,24 +97,19 @@ sweep_one(struct pipeline *p, uint64_t id, int64_t now)
 		pipeline_deadline_save(p, id, pipeline_deadline_of(p->d->conf, &inc));
 		return;
 	}
-	e = incident_check_expiry(&inc, rule->auto_resolve,
-	    rule->threshold > 1 ? rule->threshold_window : 0, now, &deadline);
-	/* A pending incident never alerted anyone: it expires, whatever ran out. */
-	bool pending = inc.state == INCIDENT_PENDING;
-	if (e == INCIDENT_KEEP ||
-	    (pending ? incident_expire(&inc, now) : incident_resolve(&inc, now)) < 0) {
-		pipeline_deadline_save(p, id, deadline);
-		return;
-	}
-	if (pending)
-		p->stats.expired++;
+	if (sweep_apply(p, rule, &inc, now))
+		pipeline_incident_save(p, &inc);
 	else
-		p->stats.resolved++;
-	pipeline_timeline_state(p, &inc, now, pending ? "below its threshold" :
-	    "auto-resolved after a quiet period");
-	if (!pending)
-		pipeline_queue_change(p, &inc, OUTBOX_RESOLVE);
-	pipeline_incident_save(p, &inc);
+		pipeline_deadline_save(p, id, pipeline_deadline_of(p->d->conf, &inc));
+}
+
+void
+sweep_catch_up(struct pipeline *p, struct incident *inc, int64_t now)
+{
+	const struct rule *rule = pipeline_rule(p->d->conf, inc->rule);
+
+	if (rule != NULL && sweep_apply(p, rule, inc, now))
+		pipeline_incident_save(p, inc);
 }
 
 /* The next SWEEP_MAX open incidents, filed under what the current rules say. */
@@ -194,6 +236,8 @@ sooner(const struct rule *old, const struct rule *fresh)
 	if (fresh->auto_resolve > 0 && (old->auto_resolve == 0 || fresh->auto_resolve <
 	    old->auto_resolve))
 		return true;
+	if (fresh->hold < old->hold)
+		return true; /* held ones end sooner (at once, with no hold at all) */
 	return window && (old->threshold <= 1 || fresh->threshold_window < old->threshold_window);
 }
 

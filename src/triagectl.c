@@ -357,9 +357,9 @@ print_status(const struct opts *o, json_t *r)
 		    jint(st, "writes_refused"));
 	}
 	printf("incidents: %lld pending, %lld triggered, %lld acknowledged\n"
-	       "  closed: %lld resolved, %lld expired\n",
+	       "  closed: %lld resolved, %lld expired, %lld transient\n",
 	    jint(inc, "pending"), jint(inc, "triggered"), jint(inc, "acknowledged"),
-	    jint(inc, "resolved"), jint(inc, "expired"));
+	    jint(inc, "resolved"), jint(inc, "expired"), jint(inc, "transient"));
 	print_latency(json_object_get(r, "latency"));
 	printf("control: %lld clients\n  refused: %lld busy, %lld not permitted, %lld too "
 	       "large\n  dropped: %lld slow, %lld idle\n",

@@ -512,7 +512,7 @@ START_TEST(test_rule_statements)
 	    "rule \"disk errors\" {\n"
 	    "  match syslog severity <= err and message ~ \"I/O error, dev (?<dev>\\S+)\"\n"
 	    "  key \"{host}/disk/{dev}\"; summary \"{host}: {{{dev}}} {rule} {sd.x.y} {seq}\"\n"
-	    "  severity crit\n  threshold 3 in 5m\n  auto-resolve 1h\n}\n"
+	    "  severity crit\n  threshold 3 in 5m\n  auto-resolve 1h\n  hold 30s\n}\n"
 	    "rule cron { match syslog program CRON; drop }\n"
 	    "rule all\n{\n match any\n}\n"
 	    "rule t { match trap }\n");
@@ -541,6 +541,7 @@ START_TEST(test_rule_statements)
 	ck_assert_uint_eq(r->threshold, 3);
 	ck_assert_int_eq(r->threshold_window, 300 * USEC_PER_SEC);
 	ck_assert_int_eq(r->auto_resolve, 3600 * USEC_PER_SEC);
+	ck_assert_int_eq(r->hold, 30 * USEC_PER_SEC);
 	ck_assert(!r->drop);
 
 	r = conf->rules[1];
@@ -624,6 +625,11 @@ START_TEST(test_rule_errors)
 	    "1: threshold must be between 1 and 64, got '0'");
 	load_err("rule x { match any; auto-resolve 10ms }\n",
 	    "1: auto-resolve must be at least 1s, got '10ms'");
+	load_err("rule x { match any; hold 500ms }\n", "1: hold must be at least 1s, got '500ms'");
+	load_err("rule x { match any; hold 30s; hold 1m }\n",
+	    "1: duplicate 'hold' in rule 'x' (first at line 1)");
+	load_err("rule x {\n match any\n drop\n hold 30s\n}\n",
+	    "4: rule 'x' drops what it matches, so it cannot have hold");
 	load_err("rule x {\n match message ~ \"(unclosed\"\n}\n",
 	    "2: bad regex \"(unclosed\": missing closing parenthesis at offset 9");
 	load_err("rule x {\n match message ~ \"a(?<n>b\" }\n",
@@ -662,7 +668,7 @@ START_TEST(test_rule_errors)
 	    "or debug");
 	load_err("rule x { match any; colour red }\n",
 	    "1: unknown keyword 'colour', expected one of: auto-resolve, class, component, drop, "
-	    "group, key, match, max-open, resolve-on, send, severity, summary, threshold");
+	    "group, hold, key, match, max-open, resolve-on, send, severity, summary, threshold");
 	load_err("rule \"\" { match any }\n", "1: a rule name must have 1 to 127 bytes");
 	load_err("rule x match any\n", "1: expected '{', got 'match'");
 	load_err("rule x {\n match any\n", "3: unexpected end of file in rule (opened at line 1), "
