@@ -80,13 +80,14 @@ char *
 pagerduty_payload(const struct conf_upstream *u, const struct incident *inc,
     enum outbox_action action, const struct pagerduty_details *det)
 {
-	static const char *const actions[] = { "trigger", "acknowledge", "resolve" };
+	/* An update is a trigger with the same dedup_key: PagerDuty folds it into the alert. */
+	static const char *const actions[] = { "trigger", "acknowledge", "resolve", "trigger" };
 	json_t *o = json_object();
 	char *s;
 
 	json_object_set_new(o, "event_action", json_string(actions[action]));
 	json_object_set_new(o, "dedup_key", json_cut(inc->key, INCIDENT_KEY_MAX));
-	if (action == OUTBOX_TRIGGER) {
+	if (action == OUTBOX_TRIGGER || action == OUTBOX_UPDATE) {
 		json_object_set_new(o, "payload", trigger_payload(inc, det));
 		set_opt(o, "client", u && u->client ? u->client : "triaged", 255);
 		set_opt(o, "client_url", u ? u->client_url : NULL, 1024);
