@@ -77,7 +77,7 @@ static json_t *
 incident_json(const struct incident *inc)
 {
 	/* Stored text may predate ingest's repair: json_text() takes any bytes. */
-	return json_pack("{s:I, s:o, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	json_t *o = json_pack("{s:I, s:o, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "id", (json_int_t)inc->id, "key", json_text(inc->key), "state",
 	    incident_state_name(inc->state), "severity", event_severity_name(inc->severity),
 	    "count", (json_int_t)inc->count, "rule", json_text(inc->rule), "host",
@@ -85,6 +85,10 @@ incident_json(const struct incident *inc)
 	    "first_seen", json_time(inc->first_seen), "last_seen", json_time(inc->last_seen),
 	    "state_since", json_time(inc->state_since), "acked_at", json_time(inc->acked_at),
 	    "resolved_at", json_time(inc->resolved_at));
+
+	/* Down/up cycles counted while it flapped (0: it never did). */
+	json_object_set_new(o, "cycles", json_integer((json_int_t)inc->flap.cycles));
+	return o;
 }
 
 static void
@@ -138,6 +142,7 @@ events_json(const struct pipeline_stats *s)
 	json_object_set_new(o, "expired", json_integer((json_int_t)s->expired));
 	json_object_set_new(o, "held", json_integer((json_int_t)s->held));
 	json_object_set_new(o, "transient", json_integer((json_int_t)s->transient));
+	json_object_set_new(o, "flapping", json_integer((json_int_t)s->flapping));
 	return o;
 }
 

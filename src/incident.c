@@ -26,6 +26,7 @@ static const struct {
 	[INCIDENT_RESOLVED] = { "resolved", true },
 	[INCIDENT_EXPIRED] = { "expired", true },
 	[INCIDENT_TRANSIENT] = { "transient", true },
+	[INCIDENT_FLAPPING] = { "flapping", false },
 };
 
 bool
@@ -160,6 +161,7 @@ incident_resolve(struct incident *inc, int64_t now)
 		return -EALREADY;
 	inc->state = inc->held_since != 0 ? INCIDENT_TRANSIENT : INCIDENT_RESOLVED;
 	inc->state_since = inc->resolved_at = now;
+	inc->flap.active = false;
 	return 0;
 }
 
@@ -193,13 +195,16 @@ incident_check_expiry(const struct incident *inc, const struct incident_policy *
 	*deadline = INT64_MAX;
 	if (!incident_is_open(inc))
 		return INCIDENT_KEEP;
+	if (inc->flap.active)
+		/* A rule that no longer flaps (a reload) has no quiet period: it settles now. */
+		earliest(inc->flap.changed + pol->flap_quiet, INCIDENT_FLAP_QUIET, &when, &first);
 	/* A resolve at the very end of the hold finds it over: the hold goes first. */
-	if (inc->held_since != 0)
+	else if (inc->held_since != 0)
 		earliest(inc->held_since + pol->hold, INCIDENT_HOLD_OVER, &when, &first);
 	else if (inc->state == INCIDENT_PENDING && pol->threshold > 1 && pol->window > 0)
 		/* The newest occurrence can still start a full window of its own. */
 		earliest(inc->last_seen + pol->window, INCIDENT_BELOW_THRESHOLD, &when, &first);
-	if (pol->auto_resolve > 0)
+	if (pol->auto_resolve > 0 && !inc->flap.active)
 		earliest(inc->last_seen + pol->auto_resolve, INCIDENT_QUIET, &when, &first);
 	if (now >= when)
 		return first;

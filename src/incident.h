@@ -19,8 +19,9 @@ enum incident_state {
 	INCIDENT_RESOLVED = 3,
 	INCIDENT_EXPIRED = 4,	/* was pending and never reached its threshold: no alert ever */
 	INCIDENT_TRANSIENT = 5, /* resolved within its hold: never sent, never paged */
+	INCIDENT_FLAPPING = 7,	/* its key went down and up too often: one alert, updated */
 };
-#define INCIDENT_NSTATES (INCIDENT_TRANSIENT + 1) /* bound of the values, used or not */
+#define INCIDENT_NSTATES (INCIDENT_FLAPPING + 1) /* bound of the values, used or not */
 
 #define INCIDENT_KEY_MAX     255 /* PagerDuty's dedup_key limit; longer keys are hashed */
 #define INCIDENT_NAME_MAX    128
@@ -29,6 +30,7 @@ enum incident_state {
 #define INCIDENT_RECENT_MAX  64	  /* largest threshold count */
 #define INCIDENT_ROUTE_MAX   256 /* upstream names its trigger was queued to */
 #define INCIDENT_FIELD_MAX   256 /* PagerDuty's 255 bytes of component, group, class */
+#define INCIDENT_FLAP_MAX    64  /* largest flap count */
 
 /* What a rule says about the timing of its incidents; 0 is "none". */
 struct incident_policy {
@@ -36,6 +38,20 @@ struct incident_policy {
 	int64_t window;	      /* usec */
 	int64_t hold;	      /* usec: once fired, wait this long for a resolve before alerting */
 	int64_t auto_resolve; /* usec: resolve after this long without an occurrence */
+	uint32_t flap_cycles; /* flapping at this many down/up cycles within flap_window */
+	int64_t flap_window;  /* usec */
+	int64_t flap_quiet;   /* usec: flapping ends after this long without a change */
+};
+
+/* What flap detection (flap.c) keeps of a key's downs and ups. */
+struct incident_flap {
+	uint32_t cycles; /* down/up cycles counted since it began flapping; 0: it never did */
+	bool active;	 /* flapping now */
+	bool down;	 /* the key's last word: down (its match) or up (its resolve-on) */
+	int64_t changed; /* when it last went down or up (usec), for the quiet period */
+	/* When the recent complete cycles began, oldest first, carried from incarnation to incarnation. */
+	uint32_t nstarts;
+	int64_t starts[INCIDENT_FLAP_MAX];
 };
 
 struct incident {
@@ -69,6 +85,8 @@ struct incident {
 	 * a hold ends, has no event to expand them with.
 	 */
 	char component[INCIDENT_FIELD_MAX], group[INCIDENT_FIELD_MAX], class_[INCIDENT_FIELD_MAX];
+
+	struct incident_flap flap;
 };
 
 enum timeline_kind {
@@ -141,12 +159,14 @@ enum incident_expiry {
 	INCIDENT_QUIET,	     /* no occurrence for auto_resolve: resolve it */
 	INCIDENT_BELOW_THRESHOLD, /* pending and its window passed: expire it */
 	INCIDENT_HOLD_OVER,	  /* held, and its hold ended without a resolve: trigger it */
+	INCIDENT_FLAP_QUIET,	  /* flapping, and no down or up for flap_quiet: settle it */
 };
 
 /*
  * What the sweep should do with an open incident under its rule's policy
  * at now: of the deadlines that have come, the earliest (the hold's end
- * on a tie).  *deadline is when to ask again.
+ * on a tie).  While it flaps, only its quiet period counts.  *deadline is
+ * when to ask again.
  */
 enum incident_expiry incident_check_expiry(const struct incident *inc,
     const struct incident_policy *pol, int64_t now, int64_t *deadline);

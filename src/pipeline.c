@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "event_pack.h"
+#include "flap.h"
 #include "hosts.h"
 #include "incident.h"
 #include "log.h"
@@ -254,6 +255,9 @@ pipeline_policy(const struct rule *rule, struct incident_policy *pol)
 	pol->window = rule->threshold > 1 ? rule->threshold_window : 0;
 	pol->hold = rule->hold;
 	pol->auto_resolve = rule->auto_resolve;
+	pol->flap_cycles = rule->flap_cycles;
+	pol->flap_window = rule->flap_window;
+	pol->flap_quiet = rule->flap_quiet;
 }
 
 /*
@@ -368,17 +372,24 @@ fold_overflow(struct pipeline *p, const struct rule *rule, const char *name, cha
 	return 1;
 }
 
-/* A new incarnation of key for ev (folded: the rule's overflow incident); -errno. */
+/*
+ * A new incarnation of key for ev (folded: the rule's overflow incident)
+ * in inc, which holds the key's last, closed one when had_last; -errno.
+ */
 static int
 open_incident(struct pipeline *p, const struct rule *rule, const char *key, bool folded,
-    const struct incident_policy *pol, struct event *ev, struct incident *inc)
+    const struct incident_policy *pol, struct event *ev, struct incident *inc, bool had_last)
 {
 	const char *name = rule ? rule->name : "default";
 	char summary[INCIDENT_SUMMARY_MAX + 1];
 	char host[INCIDENT_HOST_MAX];
+	struct incident_flap last;
+	bool carry = had_last && pol->flap_cycles > 0 && strcmp(inc->rule, name) == 0;
 	uint64_t id;
 	int r;
 
+	if (carry)
+		last = inc->flap; /* its cycles within the window count on */
 	if ((r = store_next_id(p->txn, &id)) < 0)
 		return r;
 	if (folded)
@@ -390,6 +401,8 @@ open_incident(struct pipeline *p, const struct rule *rule, const char *key, bool
 	text_copy(host, sizeof(host), ev->host.p, ev->host.n);
 	int sev = rule && rule->severity >= 0 ? rule->severity : ev->severity;
 	incident_start(inc, id, key, name, host, summary, sev, pol->threshold, ev->recv_usec);
+	if (pol->flap_cycles > 0)
+		flap_carry(inc, carry ? &last : NULL, pol, ev->recv_usec);
 	p->stats.opened++;
 	log_debug("opened incident %" PRIu64 " '%s' (rule %s)", id, inc->key, name);
 	return 0;
@@ -441,13 +454,14 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 		pipeline_store_failed(p, folded < 0 ? folded : r, "reading an incident");
 		return;
 	}
-	if (folded > 0)
-		pol.threshold = 0, pol.hold = 0; /* the overflow is news at once */
+	if (folded > 0) /* the overflow is news at once, and no key of its own to flap */
+		pol.threshold = 0, pol.hold = 0, pol.flap_cycles = 0;
 	if (r == 0 && incident_is_open(&inc)) {
 		fired = incident_repeat(&inc, pol.threshold, pol.window, ev->recv_usec);
 		held = fired && incident_hold(&inc, pol.hold, ev->recv_usec);
+		pipeline_flap_down(p, &inc, ev);
 	} else {
-		if ((r = open_incident(p, rule, key, folded > 0, &pol, ev, &inc)) < 0) {
+		if ((r = open_incident(p, rule, key, folded > 0, &pol, ev, &inc, r == 0)) < 0) {
 			pipeline_store_failed(p, r, "allocating an incident id");
 			return;
 		}
@@ -487,9 +501,14 @@ on_resolve(struct pipeline *p, const struct rule *rule, struct event *ev)
 	}
 	if (incident_is_open(&inc))
 		sweep_catch_up(p, &inc, ev->recv_usec);
-	held = inc.held_since != 0;
-	if (incident_resolve(&inc, ev->recv_usec) < 0)
+	if (!incident_is_open(&inc))
 		return; /* nothing open under this key: a stray "up" */
+	if (rule->flap_cycles > 0 && pipeline_flap_up(p, rule, &inc, ev)) {
+		pipeline_incident_save(p, &inc);
+		return;
+	}
+	held = inc.held_since != 0;
+	incident_resolve(&inc, ev->recv_usec);
 	pipeline_timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
 	pipeline_closed(p, &inc, ev->recv_usec, held, "resolve-on matched");
 	pipeline_incident_save(p, &inc);

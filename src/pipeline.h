@@ -28,6 +28,7 @@ struct pipeline_stats {
 	uint64_t expired;	  /* pending incidents closed below their threshold */
 	uint64_t held;		  /* incidents that fired into their rule's hold */
 	uint64_t transient;	  /* held incidents resolved within the hold: never sent */
+	uint64_t flapping;	  /* incidents that started flapping */
 	uint64_t batches;	  /* write transactions committed */
 	uint64_t store_errors;	  /* failed store operations (each logged) */
 	uint64_t queued;	  /* deliveries queued upstream */

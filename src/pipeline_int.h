@@ -99,6 +99,26 @@ void pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct 
 void pipeline_payload_fields(const struct rule *rule, struct incident *inc, struct event *ev);
 /* An acknowledge or resolve follows its trigger to where the trigger went. */
 void pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action);
+/*
+ * News of inc, already sent (a flapping one's cycles), follows its trigger
+ * as an update; ev's message is its last event (NULL: the timeline's).
+ */
+void pipeline_queue_update(struct pipeline *p, struct incident *inc, const struct event *ev);
+
+/*
+ * pipeline_flap.c: flap detection for a rule with flap.  A down for an
+ * open incident: a flapping one's new cycle, sent as an update.
+ */
+void pipeline_flap_down(struct pipeline *p, struct incident *inc, const struct event *ev);
+/*
+ * Its up: true when flap detection took it (flapping, or starting to:
+ * sent once); false for an ordinary resolve, left to the caller.
+ */
+bool pipeline_flap_up(struct pipeline *p, const struct rule *rule, struct incident *inc,
+    const struct event *ev);
+/* Its quiet period passed: resolved when last up, triggered again when last down. */
+void pipeline_flap_settle(struct pipeline *p, const struct rule *rule, struct incident *inc,
+    int64_t now);
 
 /* sweep.c: the timer that expires incidents, started with the pipeline. */
 int sweep_start(struct pipeline *p);

@@ -1,8 +1,8 @@
 /*
  * pipeline_send.c - what the pipeline queues to the outbox for an
  * incident: its trigger to the upstreams its rule sends to, then its
- * acknowledge and resolve to where the trigger went, and what a trigger
- * shed or a resolve before delivery says on its timeline.
+ * updates, acknowledge and resolve to where the trigger went, and what a
+ * trigger shed or a resolve before delivery says on its timeline.
  */
 #include "config.h"
 
@@ -119,6 +119,33 @@ queue_one(struct pipeline *p, struct incident *inc, const char *upstream,
 	return r;
 }
 
+/* What a trigger or an update of an incident says beside the incident itself. */
+struct trigger_details {
+	struct pagerduty_details det;
+	char first[TIMELINE_TEXT_MAX], last[TIMELINE_TEXT_MAX];
+};
+
+/*
+ * The fields inc kept, and its first and last event: the last is ev's
+ * message, or, without ev (its hold ended), the timeline's last event.
+ */
+static void
+details_of(struct pipeline *p, const struct incident *inc, const struct event *ev,
+    struct trigger_details *td)
+{
+	struct event_texts tx = { td->first, ev == NULL ? td->last : NULL, false };
+
+	td->det = (struct pagerduty_details){ .agent_host = p->d->conf->hostname,
+		.component = nonempty(inc->component), .group = nonempty(inc->group),
+		.class_ = nonempty(inc->class_), .first_event = td->last, .last_event = td->last };
+	td->last[0] = '\0';
+	if (ev != NULL)
+		text_copy(td->last, sizeof(td->last), ev->message.p, ev->message.n);
+	if ((ev == NULL || inc->count > 1) &&
+	    store_timeline_foreach(p->txn, inc->id, event_texts_cb, &tx) >= 0 && tx.have_first)
+		td->det.first_event = td->first;
+}
+
 /*
  * Queue the trigger to every upstream the rule (or the default) sends to.
  * Its fields come from ev, or, when its hold ended, from what inc kept and
@@ -131,28 +158,17 @@ pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incid
 	const struct conf *conf = p->d->conf;
 	const uint32_t *idx = rule ? rule->send : conf->default_send;
 	size_t n = rule ? rule->nsend : conf->ndefault_send;
-	char first[TIMELINE_TEXT_MAX], last[TIMELINE_TEXT_MAX];
-	struct event_texts tx = { first, ev == NULL ? last : NULL, false };
-	struct pagerduty_details det = { .agent_host = conf->hostname, .last_event = last };
+	struct trigger_details td;
 
 	if (p->d->outbox == NULL || n == 0)
 		return;
-	if (ev != NULL) {
+	if (ev != NULL)
 		pipeline_payload_fields(rule, inc, ev);
-		text_copy(last, sizeof(last), ev->message.p, ev->message.n);
-	} else
-		last[0] = '\0';
-	det.component = nonempty(inc->component);
-	det.group = nonempty(inc->group);
-	det.class_ = nonempty(inc->class_);
-	det.first_event = last;
-	if ((ev == NULL || inc->count > 1) &&
-	    store_timeline_foreach(p->txn, inc->id, event_texts_cb, &tx) >= 0 && tx.have_first)
-		det.first_event = first;
+	details_of(p, inc, ev, &td);
 	inc->route[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		const struct conf_upstream *cu = &conf->upstreams[idx[i]];
-		char *payload = pagerduty_payload(cu, inc, OUTBOX_TRIGGER, &det);
+		char *payload = pagerduty_payload(cu, inc, OUTBOX_TRIGGER, &td.det);
 		int r = queue_one(p, inc, cu->name, OUTBOX_TRIGGER, payload);
 		free(payload);
 		if (r == 0)
@@ -173,11 +189,11 @@ note_unsent(struct pipeline *p, const struct incident *inc, const char *upstream
 	pipeline_timeline_add(p, inc, TIMELINE_NOTE, now_realtime_usec(), text, strlen(text));
 }
 
-/* An acknowledge or resolve follows its trigger to where the trigger went. */
-void
-pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action)
+/* action, with det, to every upstream inc's trigger went to. */
+static void
+queue_routed(struct pipeline *p, struct incident *inc, enum outbox_action action,
+    const struct pagerduty_details *det)
 {
-	struct pagerduty_details det = { .agent_host = p->d->conf->hostname };
 	char route[INCIDENT_ROUTE_MAX], *name, *sp;
 
 	if (p->d->outbox == NULL)
@@ -189,9 +205,30 @@ pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_acti
 		if (!incident_routed(inc, name))
 			continue; /* its trigger was shed by an earlier push of this loop */
 		const struct conf_upstream *cu = conf_upstream_find(p->d->conf, name);
-		char *payload = pagerduty_payload(cu, inc, action, &det);
+		char *payload = pagerduty_payload(cu, inc, action, det);
 		if (queue_one(p, inc, name, action, payload) == 2)
 			note_unsent(p, inc, name);
 		free(payload);
 	}
+}
+
+/* An acknowledge or resolve follows its trigger to where the trigger went. */
+void
+pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action)
+{
+	struct pagerduty_details det = { .agent_host = p->d->conf->hostname };
+
+	queue_routed(p, inc, action, &det);
+}
+
+/* News of an incident already sent goes where its trigger went, as an update. */
+void
+pipeline_queue_update(struct pipeline *p, struct incident *inc, const struct event *ev)
+{
+	struct trigger_details td;
+
+	if (p->d->outbox == NULL || inc->route[0] == '\0')
+		return;
+	details_of(p, inc, ev, &td);
+	queue_routed(p, inc, OUTBOX_UPDATE, &td.det);
 }

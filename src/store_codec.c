@@ -13,8 +13,9 @@
 
 #define CODEC_VERSION 1
 /*
- * Incidents: version 2 adds the hold and the expanded payload fields at
- * the end; a version 1 record reads as one with none of them.
+ * Incidents: version 2 adds the hold, the expanded payload fields and
+ * flap detection's state at the end; a version 1 record reads as one with
+ * none of them.
  */
 #define INCIDENT_VERSION 2
 
@@ -141,6 +142,36 @@ r_done(const struct rbuf *r)
 	return r->bad || r->off != r->len ? -EBADMSG : 0;
 }
 
+static void
+w_flap(struct wbuf *w, const struct incident_flap *f)
+{
+	w_uint(w, f->cycles, 4);
+	w_uint(w, (uint64_t)f->active | (uint64_t)f->down << 1, 1);
+	w_uint(w, (uint64_t)f->changed, 8);
+	w_uint(w, f->nstarts, 1);
+	for (uint32_t i = 0; i < f->nstarts; i++)
+		w_uint(w, (uint64_t)f->starts[i], 8);
+}
+
+static void
+r_flap(struct rbuf *r, struct incident_flap *f)
+{
+	unsigned flags;
+
+	f->cycles = (uint32_t)r_uint(r, 4);
+	flags = (unsigned)r_uint(r, 1);
+	f->active = flags & 1;
+	f->down = flags & 2;
+	f->changed = (int64_t)r_uint(r, 8);
+	f->nstarts = (uint32_t)r_uint(r, 1);
+	if (flags > 3 || f->nstarts > INCIDENT_FLAP_MAX) {
+		r->bad = true;
+		f->nstarts = 0;
+	}
+	for (uint32_t i = 0; i < f->nstarts; i++)
+		f->starts[i] = (int64_t)r_uint(r, 8);
+}
+
 int
 store_codec_encode_incident(uint8_t *buf, const struct incident *inc, size_t *len)
 {
@@ -149,7 +180,8 @@ store_codec_encode_incident(uint8_t *buf, const struct incident *inc, size_t *le
 	if (inc->key[0] == '\0' || UNTERMINATED(inc->key) || UNTERMINATED(inc->rule) ||
 	    UNTERMINATED(inc->host) || UNTERMINATED(inc->summary) || UNTERMINATED(inc->route) ||
 	    UNTERMINATED(inc->component) || UNTERMINATED(inc->group) || UNTERMINATED(inc->class_) ||
-	    !incident_state_valid((unsigned)inc->state) || inc->nrecent > INCIDENT_RECENT_MAX)
+	    !incident_state_valid((unsigned)inc->state) || inc->nrecent > INCIDENT_RECENT_MAX ||
+	    inc->flap.nstarts > INCIDENT_FLAP_MAX)
 		return -EINVAL;
 	w_uint(&w, INCIDENT_VERSION, 1);
 	w_uint(&w, inc->id, 8);
@@ -173,6 +205,7 @@ store_codec_encode_incident(uint8_t *buf, const struct incident *inc, size_t *le
 	W_FIELD(&w, inc->component);
 	W_FIELD(&w, inc->group);
 	W_FIELD(&w, inc->class_);
+	w_flap(&w, &inc->flap);
 	*len = w.len;
 	return 0;
 }
@@ -209,6 +242,7 @@ store_codec_decode_incident(const void *p, size_t len, struct incident *out)
 		r_str(&r, out->component, sizeof out->component);
 		r_str(&r, out->group, sizeof out->group);
 		r_str(&r, out->class_, sizeof out->class_);
+		r_flap(&r, &out->flap);
 	}
 	return r_done(&r);
 }

@@ -108,6 +108,7 @@ static const char *const state_counter[INCIDENT_NSTATES] = {
 	[INCIDENT_RESOLVED] = "store.closed.resolved",
 	[INCIDENT_EXPIRED] = "store.closed.expired",
 	[INCIDENT_TRANSIENT] = "store.closed.transient",
+	[INCIDENT_FLAPPING] = "store.open.flapping",
 };
 
 /* How many incidents are in each state, kept with every change: status reads no incident. */

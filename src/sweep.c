@@ -1,7 +1,7 @@
 /*
  * sweep.c - the pipeline's timed half: a timer set for the earliest
- * deadline in the index (auto-resolve, threshold window, hold) reads what
- * is due and acts on it or files it again; nothing scans every open
+ * deadline in the index (auto-resolve, threshold window, hold, flapping's
+ * quiet period) reads what is due and acts on it or files it again; nothing scans every open
  * incident.  A
  * deadline filed earlier than the timer brings it forward, so one is met
  * within a few milliseconds, not at the next tick of a clock.  After a
@@ -57,6 +57,10 @@ sweep_apply(struct pipeline *p, const struct rule *rule, struct incident *inc, i
 		return false;
 	if (e == INCIDENT_HOLD_OVER) {
 		release(p, rule, pol.hold, inc, now);
+		return true;
+	}
+	if (e == INCIDENT_FLAP_QUIET) {
+		pipeline_flap_settle(p, rule, inc, now);
 		return true;
 	}
 	/* Pending below its threshold, it never alerted anyone: it expires, whatever ran out. */
@@ -236,8 +240,8 @@ sooner(const struct rule *old, const struct rule *fresh)
 	if (fresh->auto_resolve > 0 && (old->auto_resolve == 0 || fresh->auto_resolve <
 	    old->auto_resolve))
 		return true;
-	if (fresh->hold < old->hold)
-		return true; /* held ones end sooner (at once, with no hold at all) */
+	if (fresh->hold < old->hold || fresh->flap_quiet < old->flap_quiet)
+		return true; /* held or flapping ones end sooner (at once, with none at all) */
 	return window && (old->threshold <= 1 || fresh->threshold_window < old->threshold_window);
 }
 

@@ -23,10 +23,6 @@ rule "interface down" {
 }
 CONF
 start_triaged
-link() {
-	logger -n 127.0.0.1 -P "$PORT" -d --rfc3164 -t "%LINK-3-UPDOWN" \
-		"Interface $1, changed state to $2"
-}
 state_of() { ctl --json show "$H/if/$1" | json "j['incident']['state']"; }
 requests() {
 	pd GET /_requests | python3 -c "
@@ -48,7 +44,8 @@ link Gi0/1 down
 wait_incidents "[i['state'] for i in j['incidents'] if i['key'] == '$H/if/Gi0/1'] == ['pending']"
 link Gi0/1 up
 wait_incidents "[i['state'] for i in j['incidents'] if i['key'] == '$H/if/Gi0/1'] == ['transient']"
-ctl incidents --state transient | grep -q "$H/if/Gi0/1" || fail "not listed as transient"
+ctl --json incidents --state transient | json "[i['key'] for i in j['incidents']]" |
+	grep -qF "'$H/if/Gi0/1'" || fail "not listed as transient"
 ctl show "$H/if/Gi0/1" | grep -q "transient: resolve-on matched within its hold, never sent" ||
 	fail "the timeline does not say transient: $(ctl show "$H/if/Gi0/1")"
 

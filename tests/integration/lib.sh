@@ -160,6 +160,13 @@ upstream "pd" pagerduty {
 CONF
 }
 
+# link IFNAME down|up: a switch port's state change, as Cisco IOS words it,
+# by real logger over UDP to the scenario's port.
+link() {
+	logger -n 127.0.0.1 -P "$PORT" -d --rfc3164 -t "%LINK-3-UPDOWN" \
+		"Interface $1, changed state to $2"
+}
+
 # pd GET|POST PATH [JSON]: talk to the stand-in's control port.
 pd() {
 	python3 - "$PD_CTL" "$@" <<'PY'

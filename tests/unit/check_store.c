@@ -215,6 +215,12 @@ fill_incident(struct incident *inc, uint64_t id)
 	memset(inc->component, 'c', sizeof inc->component - 1);
 	memset(inc->group, 'g', sizeof inc->group - 1);
 	memset(inc->class_, 'l', sizeof inc->class_ - 1);
+	inc->flap.cycles = UINT32_MAX;
+	inc->flap.active = true;
+	inc->flap.changed = INT64_MIN + 1;
+	inc->flap.nstarts = INCIDENT_FLAP_MAX;
+	for (uint32_t i = 0; i < inc->flap.nstarts; i++)
+		inc->flap.starts[i] = (int64_t)i * 7000001;
 }
 
 START_TEST(test_incident_roundtrip)
@@ -259,8 +265,8 @@ START_TEST(test_incident_version1)
 	ck_assert_uint_eq(buf[0], 2);
 	buf[0] = 1;
 	ck_assert_int_eq(store_codec_decode_incident(buf, len, &out), -EBADMSG);
-	/* The version 2 tail: held_since, then three empty strings (length, NUL). */
-	ck_assert_int_eq(store_codec_decode_incident(buf, len - 8 - 3 * 3, &out), 0);
+	/* The version 2 tail: held_since, three empty strings (length, NUL), an empty flap state. */
+	ck_assert_int_eq(store_codec_decode_incident(buf, len - 8 - 3 * 3 - 14, &out), 0);
 	ck_assert_mem_eq(&inc, &out, sizeof inc);
 	buf[0] = 3;
 	ck_assert_int_eq(store_codec_decode_incident(buf, len, &out), -EBADMSG);
@@ -285,6 +291,9 @@ START_TEST(test_incident_invalid)
 	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
 	fill_incident(&inc, 1);
 	inc.class_[sizeof inc.class_ - 1] = 'l';
+	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
+	fill_incident(&inc, 1);
+	inc.flap.nstarts = INCIDENT_FLAP_MAX + 1;
 	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
 	store_txn_abort(t);
 }
@@ -1218,8 +1227,10 @@ START_TEST(test_state_counts)
 	put_state(t, 1, INCIDENT_RESOLVED);	/* triggered -> resolved, same batch */
 	put_state(t, 6, INCIDENT_PENDING);
 	put_state(t, 6, INCIDENT_TRANSIENT);	/* held -> transient */
+	put_state(t, 7, INCIDENT_FLAPPING);
 	ck_assert_int_eq(store_txn_commit(t), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_TRANSIENT), 1);
+	ck_assert_uint_eq(state_count(INCIDENT_FLAPPING), 1);
 	ck_assert_uint_eq(state_count(INCIDENT_PENDING), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_TRIGGERED), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_ACKNOWLEDGED), 1);
@@ -1236,7 +1247,9 @@ START_TEST(test_state_counts)
 	ck_assert_int_eq(store_incident_del(t, 2), 0); /* as retention prunes */
 	ck_assert_int_eq(store_incident_del(t, 4), 0);
 	ck_assert_int_eq(store_incident_del(t, 6), 0);
+	ck_assert_int_eq(store_incident_del(t, 7), 0);
 	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(state_count(INCIDENT_FLAPPING), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_ACKNOWLEDGED), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_EXPIRED), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_TRANSIENT), 0);
