@@ -1,12 +1,11 @@
 /*
  * sweep.c - the pipeline's timed half: a timer set for the earliest
  * deadline in the index (auto-resolve, threshold window, hold, flapping's
- * quiet period) reads what is due and acts on it or files it again; nothing scans every open
- * incident.  A
- * deadline filed earlier than the timer brings it forward, so one is met
- * within a few milliseconds, not at the next tick of a clock.  After a
- * reload that brings a deadline forward, every open incident is filed
- * again, SWEEP_MAX a second.
+ * quiet period) reads what is due and acts on it or files it again;
+ * nothing scans every open incident.  A deadline filed earlier than the
+ * timer brings it forward, so one is met within a few milliseconds, not
+ * at the next tick of a clock.  After a reload that brings a deadline
+ * forward, every open incident is filed again, SWEEP_MAX a second.
  */
 #include "config.h"
 
