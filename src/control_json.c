@@ -79,7 +79,7 @@ static json_t *
 incident_json(const struct incident *inc)
 {
 	/* Stored text may predate ingest's repair: json_text() takes any bytes. */
-	return json_pack("{s:I, s:o, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	json_t *o = json_pack("{s:I, s:o, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "id", (json_int_t)inc->id, "key", json_text(inc->key), "state",
 	    incident_state_name(inc->state), "severity", event_severity_name(inc->severity),
 	    "count", (json_int_t)inc->count, "rule", json_text(inc->rule), "host",
@@ -87,6 +87,10 @@ incident_json(const struct incident *inc)
 	    "first_seen", json_time(inc->first_seen), "last_seen", json_time(inc->last_seen),
 	    "state_since", json_time(inc->state_since), "acked_at", json_time(inc->acked_at),
 	    "resolved_at", json_time(inc->resolved_at));
+
+	/* Down/up cycles counted while it flapped (0: it never did). */
+	json_object_set_new(o, "cycles", json_integer((json_int_t)inc->flap.cycles));
+	return o;
 }
 
 static void
@@ -118,12 +122,12 @@ incidents_summary(struct daemon *d)
 		store_txn_abort(t);
 	}
 	store_stats(d->store, &st);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "pending",
-	    (json_int_t)by_state[INCIDENT_PENDING], "triggered",
-	    (json_int_t)by_state[INCIDENT_TRIGGERED], "acknowledged",
-	    (json_int_t)by_state[INCIDENT_ACKNOWLEDGED], "resolved",
-	    (json_int_t)by_state[INCIDENT_RESOLVED], "expired",
-	    (json_int_t)by_state[INCIDENT_EXPIRED], "total", (json_int_t)st.incidents);
+	json_t *o = json_pack("{s:I}", "total", (json_int_t)st.incidents);
+	for (unsigned s = 0; s < INCIDENT_NSTATES; s++)
+		if (incident_state_valid(s))
+			json_object_set_new(o, incident_state_name(s),
+			    json_integer((json_int_t)by_state[s]));
+	return o;
 }
 
 static json_t *
@@ -138,6 +142,9 @@ events_json(const struct pipeline_stats *s)
 	    "batches", (json_int_t)s->batches, "store_errors", (json_int_t)s->store_errors,
 	    "folded", (json_int_t)s->folded);
 	json_object_set_new(o, "expired", json_integer((json_int_t)s->expired));
+	json_object_set_new(o, "held", json_integer((json_int_t)s->held));
+	json_object_set_new(o, "transient", json_integer((json_int_t)s->transient));
+	json_object_set_new(o, "flapping", json_integer((json_int_t)s->flapping));
 	return o;
 }
 

@@ -181,7 +181,8 @@ parse_state(json_t *j, struct control_request *rq, char **cause)
 		rq->state = CONTROL_STATE_OPEN;
 	else if ((rq->state = incident_state_from_name(json_string_value(v))) < 0) {
 		xasprintf(cause,
-		    "unknown state; use pending, triggered, acknowledged, resolved, open or all");
+		    "unknown state; use pending, triggered, acknowledged, flapping, resolved, "
+		    "expired, transient, open or all");
 		return -EINVAL;
 	}
 	return 0;

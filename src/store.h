@@ -126,6 +126,8 @@ int store_prune_resolved(struct store_txn *t, int64_t before, uint64_t max_resol
 #define STORE_NO_DEADLINE INT64_MAX
 int store_deadline_set(struct store_txn *t, uint64_t id, int64_t when);
 int store_deadline_due(struct store_txn *t, int64_t now, uint64_t *ids, size_t max, size_t *n);
+/* The earliest deadline filed, STORE_NO_DEADLINE when none: when to sweep next. */
+int store_deadline_next(struct store_txn *t, int64_t *when);
 
 /*
  * The ids of open incidents above after, in order, at most max: a pass over

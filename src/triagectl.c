@@ -432,10 +432,11 @@ print_status(const struct opts *o, json_t *r)
 		    jstr(st, "last_commit_error"), jint(st, "commit_failures"),
 		    jint(st, "writes_refused"));
 	}
-	printf("incidents: %lld pending, %lld triggered, %lld acknowledged\n"
-	       "  closed: %lld resolved, %lld expired\n",
+	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld flapping\n"
+	       "  closed: %lld resolved, %lld expired, %lld transient\n",
 	    jint(inc, "pending"), jint(inc, "triggered"), jint(inc, "acknowledged"),
-	    jint(inc, "resolved"), jint(inc, "expired"));
+	    jint(inc, "flapping"), jint(inc, "resolved"), jint(inc, "expired"),
+	    jint(inc, "transient"));
 	print_latency(json_object_get(r, "latency"));
 	printf("control: %lld clients\n  refused: %lld busy, %lld not permitted, %lld too "
 	       "large\n  dropped: %lld slow, %lld idle\n",
@@ -510,6 +511,9 @@ print_show(const struct opts *o, json_t *r)
 	    jstr(i, "summary"), jstr(i, "state"), jstr(i, "severity"));
 	printf("count:      %lld\nrule:       %s\nhost:       %s\nfirst seen: %s\nlast seen:  %s\n",
 	    jint(i, "count"), jstr(i, "rule"), jstr(i, "host"), first, last);
+	if (jint(i, "cycles") > 0)
+		printf("cycles:     %lld down/up%s\n", jint(i, "cycles"),
+		    strcmp(jstr(i, "state"), "flapping") == 0 ? ", flapping" : "");
 	printf("\ntimeline:\n");
 	json_array_foreach(json_object_get(i, "timeline"), n, e) {
 		char head[160];

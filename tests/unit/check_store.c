@@ -211,6 +211,16 @@ fill_incident(struct incident *inc, uint64_t id)
 	inc->nrecent = INCIDENT_RECENT_MAX;
 	for (uint32_t i = 0; i < inc->nrecent; i++)
 		inc->recent[i] = (int64_t)i * -1000003;
+	inc->held_since = INT64_MAX - 1;
+	memset(inc->component, 'c', sizeof inc->component - 1);
+	memset(inc->group, 'g', sizeof inc->group - 1);
+	memset(inc->class_, 'l', sizeof inc->class_ - 1);
+	inc->flap.cycles = UINT32_MAX;
+	inc->flap.active = true;
+	inc->flap.changed = INT64_MIN + 1;
+	inc->flap.nstarts = INCIDENT_FLAP_MAX;
+	for (uint32_t i = 0; i < inc->flap.nstarts; i++)
+		inc->flap.starts[i] = (int64_t)i * 7000001;
 }
 
 START_TEST(test_incident_roundtrip)
@@ -238,6 +248,31 @@ START_TEST(test_incident_roundtrip)
 }
 END_TEST
 
+/*
+ * A record of the first version (before holds) reads as an incident with
+ * no hold and no payload fields; a version this build does not know, or
+ * a first-version record with the newer tail, does not read.
+ */
+START_TEST(test_incident_version1)
+{
+	struct incident inc, out;
+	uint8_t buf[4096];
+	size_t len;
+
+	make_incident(&inc, 3, "host/if/3", INCIDENT_TRIGGERED);
+	inc.count = 5;
+	ck_assert_int_eq(store_codec_encode_incident(buf, &inc, &len), 0);
+	ck_assert_uint_eq(buf[0], 2);
+	buf[0] = 1;
+	ck_assert_int_eq(store_codec_decode_incident(buf, len, &out), -EBADMSG);
+	/* The version 2 tail: held_since, three empty strings (length, NUL), an empty flap state. */
+	ck_assert_int_eq(store_codec_decode_incident(buf, len - 8 - 3 * 3 - 14, &out), 0);
+	ck_assert_mem_eq(&inc, &out, sizeof inc);
+	buf[0] = 3;
+	ck_assert_int_eq(store_codec_decode_incident(buf, len, &out), -EBADMSG);
+}
+END_TEST
+
 START_TEST(test_incident_invalid)
 {
 	struct store_txn *t = begin(true);
@@ -253,6 +288,12 @@ START_TEST(test_incident_invalid)
 	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
 	fill_incident(&inc, 1);
 	inc.state = (enum incident_state)9;
+	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
+	fill_incident(&inc, 1);
+	inc.class_[sizeof inc.class_ - 1] = 'l';
+	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
+	fill_incident(&inc, 1);
+	inc.flap.nstarts = INCIDENT_FLAP_MAX + 1;
 	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
 	store_txn_abort(t);
 }
@@ -1231,7 +1272,7 @@ put_state(struct store_txn *t, uint64_t id, enum incident_state st)
 
 	snprintf(key, sizeof key, "k%llu", (unsigned long long)id);
 	make_incident(&inc, id, key, st);
-	inc.resolved_at = INCIDENT_STATE_CLOSED(st) ? 100 : 0;
+	inc.resolved_at = incident_state_closed(st) ? 100 : 0;
 	ck_assert_int_eq(store_incident_put(t, &inc), 0);
 }
 
@@ -1261,7 +1302,12 @@ START_TEST(test_state_counts)
 	put_state(t, 2, INCIDENT_EXPIRED);	/* pending -> expired */
 	put_state(t, 2, INCIDENT_EXPIRED);
 	put_state(t, 1, INCIDENT_RESOLVED);	/* triggered -> resolved, same batch */
+	put_state(t, 6, INCIDENT_PENDING);
+	put_state(t, 6, INCIDENT_TRANSIENT);	/* held -> transient */
+	put_state(t, 7, INCIDENT_FLAPPING);
 	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(state_count(INCIDENT_TRANSIENT), 1);
+	ck_assert_uint_eq(state_count(INCIDENT_FLAPPING), 1);
 	ck_assert_uint_eq(state_count(INCIDENT_PENDING), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_TRIGGERED), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_ACKNOWLEDGED), 1);
@@ -1277,9 +1323,13 @@ START_TEST(test_state_counts)
 	ck_assert_int_eq(store_incident_del(t, 3), 0);
 	ck_assert_int_eq(store_incident_del(t, 2), 0); /* as retention prunes */
 	ck_assert_int_eq(store_incident_del(t, 4), 0);
+	ck_assert_int_eq(store_incident_del(t, 6), 0);
+	ck_assert_int_eq(store_incident_del(t, 7), 0);
 	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(state_count(INCIDENT_FLAPPING), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_ACKNOWLEDGED), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_EXPIRED), 0);
+	ck_assert_uint_eq(state_count(INCIDENT_TRANSIENT), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_RESOLVED), 1);
 }
 END_TEST
@@ -1431,12 +1481,26 @@ set_deadline(uint64_t id, int64_t when)
 	ck_assert_int_eq(store_txn_commit(t), 0);
 }
 
+/* The earliest deadline filed: when the sweep's timer goes off. */
+static int64_t
+next_deadline(void)
+{
+	struct store_txn *t = begin(false);
+	int64_t when;
+
+	ck_assert_int_eq(store_deadline_next(t, &when), 0);
+	store_txn_abort(t);
+	return when;
+}
+
 START_TEST(test_deadlines)
 {
 	uint64_t ids[8];
 
 	ck_assert_uint_eq(due(INT64_MAX - 1, ids, 8), 0);
+	ck_assert_int_eq(next_deadline(), STORE_NO_DEADLINE);
 	set_deadline(7, 300);
+	ck_assert_int_eq(next_deadline(), 300);
 	set_deadline(3, 100);
 	set_deadline(9, 100); /* a tie: by id */
 	set_deadline(5, 200);
@@ -1444,11 +1508,15 @@ START_TEST(test_deadlines)
 	ck_assert_uint_eq(due(100, ids, 8), 2);
 	ck_assert_uint_eq(ids[0], 3);
 	ck_assert_uint_eq(ids[1], 9);
+	ck_assert_int_eq(next_deadline(), 100);
 	ck_assert_uint_eq(due(1000, ids, 3), 3); /* bounded: the rest wait */
 	ck_assert_uint_eq(ids[2], 5);
 	/* Moving a deadline leaves no entry behind at the old one. */
 	set_deadline(3, 250);
 	set_deadline(3, 250);
+	set_deadline(9, 260);
+	ck_assert_int_eq(next_deadline(), 200);
+	set_deadline(9, 100);
 	ck_assert_uint_eq(due(200, ids, 8), 2);
 	ck_assert_uint_eq(ids[0], 9);
 	ck_assert_uint_eq(ids[1], 5);
@@ -1468,6 +1536,37 @@ START_TEST(test_deadlines)
 	ck_assert_uint_eq(ids[0], 5);
 	ck_assert_uint_eq(ids[1], 3);
 	ck_assert_uint_eq(ids[2], 7);
+}
+END_TEST
+
+/* A hold's end is in the deadline index: after a restart it comes due then, not before. */
+START_TEST(test_hold_survives_reopen)
+{
+	const int64_t start = 1700000000LL * USEC_PER_SEC, hold = 30 * USEC_PER_SEC;
+	struct incident_policy pol = { .hold = hold };
+	struct incident inc, out;
+	struct store_txn *t = begin(true);
+	int64_t deadline;
+	uint64_t ids[4];
+
+	make_incident(&inc, 4, "sw1/if/Gi0/1", INCIDENT_TRIGGERED);
+	ck_assert(incident_hold(&inc, hold, start));
+	ck_assert_int_eq(incident_check_expiry(&inc, &pol, INT64_MIN, &deadline), INCIDENT_KEEP);
+	ck_assert_int_eq(deadline, start + hold);
+	ck_assert_int_eq(store_incident_put(t, &inc), 0);
+	ck_assert_int_eq(store_deadline_set(t, inc.id, deadline), 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	reopen(&log_on); /* a restart in the middle of the hold */
+	ck_assert_uint_eq(due(start + hold - 1, ids, 4), 0);
+	ck_assert_uint_eq(due(start + hold, ids, 4), 1);
+	ck_assert_uint_eq(ids[0], 4);
+	t = begin(false);
+	ck_assert_int_eq(store_incident_get(t, 4, &out), 0);
+	store_txn_abort(t);
+	ck_assert_mem_eq(&inc, &out, sizeof inc);
+	ck_assert_int_eq(out.state, INCIDENT_PENDING);
+	ck_assert_int_eq(incident_check_expiry(&out, &pol, start + hold, &deadline),
+	    INCIDENT_HOLD_OVER);
 }
 END_TEST
 
@@ -1524,6 +1623,7 @@ store_suite(void)
 	tcase_add_test(tc, test_abort_discards);
 	tcase_add_test(tc, test_corrupt_store);
 	tcase_add_test(tc, test_corrupt_codec);
+	tcase_add_test(tc, test_incident_version1);
 	tcase_add_test(tc, test_codec_random);
 	tcase_add_test(tc, test_stale_reader);
 	tcase_add_test(tc, test_stats);
@@ -1535,6 +1635,7 @@ store_suite(void)
 	tcase_add_test(tc, test_index_build);
 	tcase_add_test(tc, test_deadlines);
 	tcase_add_test(tc, test_deadlines_built_at_open);
+	tcase_add_test(tc, test_hold_survives_reopen);
 	suite_add_tcase(su, tc);
 	/* Hundreds of MiB through the map: slow under valgrind. */
 	tcase_add_checked_fixture(big, setup, teardown);
