@@ -276,6 +276,12 @@ explain_new(struct explain *x, struct store_txn *t, const struct rule *rule, con
 		    x->key, threshold, (long long)(rule->threshold_window / USEC_PER_SEC));
 		return;
 	}
+	if (rule != NULL && rule->hold > 0) {
+		say(x, "opens incident %s, held for %llds: sent only if it is not resolved by then "
+		       "(else it is transient)", x->key, (long long)(rule->hold / USEC_PER_SEC));
+		say_sends(x, rule, "the trigger at the hold's end");
+		return;
+	}
 	say(x, "opens incident %s and triggers it", x->key);
 	say_sends(x, rule, "a trigger");
 }

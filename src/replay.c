@@ -70,7 +70,8 @@ static int
 triggered_cb(const struct timeline_entry *e, void *arg)
 {
 	(void)arg;
-	return e->kind == TIMELINE_STATE && e->state == INCIDENT_TRIGGERED;
+	return e->kind == TIMELINE_STATE &&
+	    (e->state == INCIDENT_TRIGGERED || e->state == INCIDENT_FLAPPING);
 }
 
 struct tally {

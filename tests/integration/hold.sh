@@ -6,7 +6,7 @@
 # the hold is transient too.  Real logger lines, Cisco's words.
 . "$(dirname "$0")/lib.sh"
 
-HOLD=3
+HOLD=5 # long enough for a kill -9 and an ASan restart on a loaded machine
 H=$(hostname)
 start_pd
 conf_head
