@@ -17,10 +17,15 @@
 #define CONTROL_MATCHER_MAX  1024 /* bytes of one silence matcher as sent (matcher.h bounds it after) */
 #define CONTROL_COMMENT_MAX  256  /* bytes of a silence's comment, after cleaning */
 #define CONTROL_TIME_MAX     (INT64_MAX / 1000000) /* seconds since 1970 */
+#define CONTROL_LINE_MAX  (60 * 1024) /* bytes of a line to explain (a request is <= 64 KiB) */
+#define CONTROL_WORDS_MAX (3 * 64)    /* explain --trap: OID TYPE VALUE words */
+#define CONTROL_WORD_MAX  1024	      /* bytes of one of them, and of the trap's OID */
 
 /* In name order; the reading verbs change nothing, the acting verbs do. */
 enum control_verb {
 	CONTROL_ACK = 0,
+	CONTROL_EVENTS,
+	CONTROL_EXPLAIN,
 	CONTROL_INCIDENTS,
 	CONTROL_QUEUE,
 	CONTROL_QUEUE_DROP,
@@ -60,6 +65,15 @@ struct control_request {
 	size_t nmatchers;
 	char *comment;
 	int64_t start, end, duration;
+	/* explain: exactly one of line, trap, event */
+	char *line;	/* a syslog line as sent, line_len bytes (may hold NUL) */
+	size_t line_len;
+	char *listener; /* read line as this listener would; NULL: the first syslog one */
+	char *from;	/* the sender's address, numeric; NULL: 127.0.0.1 */
+	char *trap;	/* a trap's OID, name or number */
+	char **words;	/* its varbinds: OID TYPE VALUE, nwords a multiple of 3 */
+	size_t nwords;
+	uint64_t event; /* a record of the raw-event log, by its number; 0: none */
 };
 
 /*

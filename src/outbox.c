@@ -59,7 +59,7 @@ rnd_next(struct outbox *o)
 const char *
 outbox_action_name(enum outbox_action a)
 {
-	static const char *const names[] = { "trigger", "acknowledge", "resolve" };
+	static const char *const names[] = { "trigger", "acknowledge", "resolve", "update" };
 	return (unsigned)a < ARRAY_SIZE(names) ? names[a] : "unknown";
 }
 

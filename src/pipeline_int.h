@@ -1,8 +1,9 @@
 /*
  * pipeline_int.h - what pipeline.c shares with sweep.c, its timed half,
- * suppress.c (silences and maintenance windows) and pipeline_person.c:
- * the pipeline's state and the helpers they use to change an incident
- * inside the open batch.  Nothing else includes it.
+ * pipeline_send.c, its deliveries, suppress.c (silences and maintenance
+ * windows) and pipeline_person.c: the pipeline's state and the helpers
+ * they use to change an incident inside the open batch.  Nothing else
+ * includes it.
  */
 #ifndef TRIAGED_PIPELINE_INT_H
 #define TRIAGED_PIPELINE_INT_H
@@ -22,6 +23,7 @@
 #include "suppress.h"
 
 struct conf;
+struct event;
 struct rule;
 
 #define SWEEP_RULE_GONE (60 * USEC_PER_SEC) /* look again at incidents of a removed rule */
@@ -52,6 +54,7 @@ struct pipeline {
 	size_t batch_events;	  /* events in the open batch */
 	struct replay replay;	  /* ... and their copies */
 	sd_event_source *sweep;	  /* auto-resolve and threshold expiry (sweep.c) */
+	int64_t sweep_at;	  /* when it is set to go off (realtime usec); INT64_MAX: off */
 	/*
 	 * After a reload that brought a deadline forward: every open incident
 	 * is filed again, SWEEP_MAX a tick, from the id after refile_after
@@ -82,6 +85,8 @@ struct pipeline {
 struct store_txn *pipeline_begin(struct pipeline *p, const char *dropping);
 /* Counted and logged (rate-limited): a write into the batch failed. */
 void pipeline_store_failed(struct pipeline *p, int r, const char *what);
+void pipeline_timeline_add(struct pipeline *p, const struct incident *inc,
+    enum timeline_kind kind, int64_t at, const char *text, size_t len);
 void pipeline_timeline_state(struct pipeline *p, const struct incident *inc, int64_t at,
     const char *why);
 const struct rule *pipeline_rule(const struct conf *conf, const char *name);
@@ -89,12 +94,42 @@ const struct rule *pipeline_rule(const struct conf *conf, const char *name);
 void pipeline_deadline_save(struct pipeline *p, uint64_t id, int64_t when);
 /* When the sweep must look at inc again, by its rule in conf. */
 int64_t pipeline_deadline_of(const struct conf *conf, const struct incident *inc);
+/* What rule (NULL: default keep) says of its incidents' timing. */
+void pipeline_policy(const struct rule *rule, struct incident_policy *pol);
+/* inc was just resolved at at (by why); held: it was in its hold, so it is transient. */
+void pipeline_closed(struct pipeline *p, struct incident *inc, int64_t at, bool held,
+    const char *why);
 void pipeline_incident_save(struct pipeline *p, const struct incident *inc);
-/* An acknowledge or resolve follows its trigger to where the trigger went. */
-void pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action);
-/* Queue inc's trigger to where rule (NULL: the default) sends, as ev fired it. */
+/*
+ * pipeline_send.c: the trigger of inc, fired by ev (NULL: its hold ended),
+ * to every upstream its rule sends to.
+ */
 void pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc,
     struct event *ev);
+/* Keep in inc the rule's payload fields expanded with ev, for a trigger sent later. */
+void pipeline_payload_fields(const struct rule *rule, struct incident *inc, struct event *ev);
+/* An acknowledge or resolve follows its trigger to where the trigger went. */
+void pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action);
+/*
+ * News of inc, already sent (a flapping one's cycles), follows its trigger
+ * as an update; ev's message is its last event (NULL: the timeline's).
+ */
+void pipeline_queue_update(struct pipeline *p, struct incident *inc, const struct event *ev);
+
+/*
+ * pipeline_flap.c: flap detection for a rule with flap.  A down for an
+ * open incident: a flapping one's new cycle, sent as an update.
+ */
+void pipeline_flap_down(struct pipeline *p, struct incident *inc, const struct event *ev);
+/*
+ * Its up: true when flap detection took it (flapping, or starting to:
+ * sent once); false for an ordinary resolve, left to the caller.
+ */
+bool pipeline_flap_up(struct pipeline *p, const struct rule *rule, struct incident *inc,
+    const struct event *ev);
+/* Its quiet period passed: resolved when last up, triggered again when last down. */
+void pipeline_flap_settle(struct pipeline *p, const struct rule *rule, struct incident *inc,
+    int64_t now);
 /* A change written into the open batch by fn, then committed at once; *cause says why not. */
 int pipeline_commit(struct pipeline *p, int (*fn)(struct pipeline *p, void *arg, char **cause),
     void *arg, char **cause);
@@ -116,6 +151,15 @@ void suppress_stop(struct pipeline *p);
  */
 bool suppress_hold(struct pipeline *p, struct incident *inc, const struct event *ev, int64_t now,
     char *why, size_t size);
+/* Keep ev, which fired inc into its hold, for suppress_hold_kept when the hold ends. */
+void suppress_keep(struct pipeline *p, const struct incident *inc, const struct event *ev);
+/*
+ * suppress_hold for inc, which would be sent now that its hold ended, with
+ * the event kept for it (or one made of the incident); when nothing holds
+ * it, what was kept is forgotten.
+ */
+bool suppress_hold_kept(struct pipeline *p, struct incident *inc, int64_t now, char *why,
+    size_t size);
 /* A holder's deadline came: release what it held, a few a tick, then prune it. */
 void suppress_due(struct pipeline *p, uint64_t holder, int64_t now);
 /* inc was closed: what was kept to send it is not needed. */
@@ -126,6 +170,14 @@ void suppress_reconfigured(struct pipeline *p, const struct conf *old);
 /* sweep.c: the timer that expires incidents, started with the pipeline. */
 int sweep_start(struct pipeline *p);
 void sweep_stop(struct pipeline *p);
+/* A deadline was filed at when: the timer goes off no later than that. */
+void sweep_arm(struct pipeline *p, int64_t when);
+/*
+ * What the deadlines of inc that came by now say, done now (and saved) if
+ * the timer has not done it yet: what an event does next does not depend
+ * on how late the timer runs.
+ */
+void sweep_catch_up(struct pipeline *p, struct incident *inc, int64_t now);
 /* Refile every open incident's deadline, a few a tick: a reload shortened one. */
 void sweep_refile_all(struct pipeline *p);
 /* The configuration was old: refile when a rule now expires incidents sooner. */

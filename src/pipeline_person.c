@@ -32,6 +32,7 @@ person_change(struct pipeline *p, void *arg, char **cause)
 	char fitted[INCIDENT_KEY_MAX + 1];
 	struct incident inc;
 	char why[TIMELINE_TEXT_MAX];
+	bool held;
 	int r;
 
 	r = store_incident_by_key(p->txn, incident_lookup_key(c->key, fitted), &inc);
@@ -43,18 +44,22 @@ person_change(struct pipeline *p, void *arg, char **cause)
 		xasprintf(cause, "reading the incident failed: %s", strerror(-r));
 		return r;
 	}
+	sweep_catch_up(p, &inc, now);
+	held = inc.held_since != 0;
 	r = c->resolve ? incident_resolve(&inc, now) : incident_ack(&inc, now);
 	if (r == -EALREADY) {
 		xasprintf(cause, "incident '%s' is already %s", c->key, incident_state_name(inc.state));
 		return r;
 	}
-	if (c->resolve)
-		p->stats.resolved++;
 	/* The note comes after the identity, so it cannot pass for one. */
 	snprintf(why, sizeof(why), "by %s%s%s", c->actor, c->note ? ": " : "",
 	    c->note ? c->note : "");
-	pipeline_timeline_state(p, &inc, now, why);
-	pipeline_queue_change(p, &inc, c->resolve ? OUTBOX_RESOLVE : OUTBOX_ACKNOWLEDGE);
+	if (c->resolve)
+		pipeline_closed(p, &inc, now, held, why);
+	else {
+		pipeline_timeline_state(p, &inc, now, why);
+		pipeline_queue_change(p, &inc, OUTBOX_ACKNOWLEDGE);
+	}
 	pipeline_incident_save(p, &inc);
 	return 0;
 }

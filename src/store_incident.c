@@ -100,6 +100,7 @@ store_rule_open_count(struct store_txn *t, const char *rule, uint64_t *n)
 	return store_u64_get(t->txn, t->s->rule_open, rule_key(rule), 0, n);
 }
 
+/* A value that names no state has no counter (NULL). */
 static const char *const state_counter[INCIDENT_NSTATES] = {
 	[INCIDENT_PENDING] = "store.open.pending",
 	[INCIDENT_TRIGGERED] = "store.open.triggered",
@@ -107,6 +108,8 @@ static const char *const state_counter[INCIDENT_NSTATES] = {
 	[INCIDENT_RESOLVED] = "store.closed.resolved",
 	[INCIDENT_EXPIRED] = "store.closed.expired",
 	[INCIDENT_SUPPRESSED] = "store.open.suppressed",
+	[INCIDENT_TRANSIENT] = "store.closed.transient",
+	[INCIDENT_FLAPPING] = "store.open.flapping",
 };
 
 /* How many incidents are in each state, kept with every change: status reads no incident. */
@@ -174,7 +177,7 @@ open_set_put(struct store_txn *t, const char *rule, MDB_val *k, enum incident_st
 	MDB_val v = { 1, &sb };
 	int rc;
 
-	if (INCIDENT_STATE_CLOSED(state)) {
+	if (incident_state_closed(state)) {
 		MDB_val old;
 		/* Closed now: it left the open set, or it is new (stored closed at once). */
 		if ((rc = open_set_del(t, rule, k)) == 0) {
@@ -261,7 +264,7 @@ resolved_index_set(struct store_txn *t, int64_t at, uint64_t id, bool present)
 static int
 resolved_index_put(struct store_txn *t, const struct incident *inc)
 {
-	bool closed = INCIDENT_STATE_CLOSED(inc->state);
+	bool closed = incident_state_closed(inc->state);
 
 	if (!closed && inc->resolved_at == 0)
 		return 0;
@@ -312,7 +315,7 @@ incident_del(struct store_txn *t, const struct incident *inc)
 
 	be_put(kb, inc->id, 8);
 	if ((rc = open_set_del(t, inc->rule, &k)) < 0 ||
-	    (INCIDENT_STATE_CLOSED(inc->state) && (rc = state_count_add(t, inc->state, false)) < 0) ||
+	    (incident_state_closed(inc->state) && (rc = state_count_add(t, inc->state, false)) < 0) ||
 	    (rc = resolved_index_set(t, inc->resolved_at, inc->id, false)) < 0 ||
 	    (rc = key_index_del(t, inc)) < 0 ||
 	    (rc = store_timeline_del(t, inc->id)) < 0)
@@ -371,7 +374,7 @@ prune_one(struct store_txn *t, int64_t at, uint64_t id, struct incident *inc, bo
 {
 	int rc = store_incident_get(t, id, inc);
 
-	*deleted = rc == 0 && INCIDENT_STATE_CLOSED(inc->state) &&
+	*deleted = rc == 0 && incident_state_closed(inc->state) &&
 	    (inc->resolved_at > 0 ? inc->resolved_at : 0) == at;
 	if (*deleted)
 		return incident_del(t, inc);
@@ -479,7 +482,7 @@ index_visit(const MDB_val *k, const MDB_val *v, void *arg)
 
 	if (incident_decode(k, v, &b->inc) < 0)
 		return 0;
-	if (INCIDENT_STATE_CLOSED(inc->state)) {
+	if (incident_state_closed(inc->state)) {
 		int rc = resolved_index_set(b->t, inc->resolved_at, inc->id, true);
 		return rc < 0 ? rc : state_count_add(b->t, inc->state, true);
 	}

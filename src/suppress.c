@@ -122,6 +122,23 @@ find_holder(struct pipeline *p, const struct subject *sj, int64_t now, uint64_t 
 	return *until > 0;
 }
 
+bool
+suppress_would_hold(struct pipeline *p, const struct incident *inc, const struct event *ev,
+    int64_t now, char *desc, size_t size)
+{
+	struct subject sj = { inc, ev };
+	char what[TIMELINE_TEXT_MAX / 2], until_s[40];
+	uint64_t holder;
+	int64_t until;
+
+	if (!find_holder(p, &sj, now, &holder, &until, what, sizeof(what)))
+		return false;
+	format_rfc3339(until, until_s, sizeof(until_s));
+	snprintf(desc, size, "%s until %s", what, until_s);
+	text_fix_tail(desc);
+	return true;
+}
+
 /* File inc under holder; a window's end becomes its deadline with the first it holds. */
 static void
 hold(struct pipeline *p, uint64_t holder, int64_t until, struct incident *inc, int64_t now)
@@ -156,8 +173,9 @@ keep_event(struct pipeline *p, uint64_t id, const struct event *ev)
 	free(buf);
 }
 
-bool
-suppress_hold(struct pipeline *p, struct incident *inc, const struct event *ev, int64_t now,
+/* Hold inc by what matches it (or ev) at now, if anything; why says by what. */
+static bool
+hold_subject(struct pipeline *p, struct incident *inc, const struct event *ev, int64_t now,
     char *why, size_t size)
 {
 	struct subject sj = { inc, ev };
@@ -168,7 +186,6 @@ suppress_hold(struct pipeline *p, struct incident *inc, const struct event *ev, 
 	if (!find_holder(p, &sj, now, &holder, &until, desc, sizeof(desc)))
 		return false;
 	hold(p, holder, until, inc, now);
-	keep_event(p, inc->id, ev);
 	p->stats.suppressed++;
 	format_rfc3339(until, until_s, sizeof(until_s));
 	snprintf(why, size, "held by %s until %s", desc, until_s);
@@ -176,8 +193,27 @@ suppress_hold(struct pipeline *p, struct incident *inc, const struct event *ev, 
 	return true;
 }
 
-/* The kept event of id into ev (*buf to free after), else one made of the incident. */
-static void
+bool
+suppress_hold(struct pipeline *p, struct incident *inc, const struct event *ev, int64_t now,
+    char *why, size_t size)
+{
+	if (!hold_subject(p, inc, ev, now, why, size))
+		return false;
+	keep_event(p, inc->id, ev);
+	return true;
+}
+
+void
+suppress_keep(struct pipeline *p, const struct incident *inc, const struct event *ev)
+{
+	keep_event(p, inc->id, ev);
+}
+
+/*
+ * The kept event of id into ev (*buf to free after), true; else one made
+ * of the incident, false.
+ */
+static bool
 held_event(struct pipeline *p, const struct incident *inc, struct event *ev, char **buf)
 {
 	const void *data;
@@ -192,7 +228,7 @@ held_event(struct pipeline *p, const struct incident *inc, struct event *ev, cha
 			*buf = xmalloc(len - sizeof(head));
 			memcpy(*buf, (const char *)data + sizeof(head), len - sizeof(head));
 			event_unpack(ev, *buf);
-			return;
+			return true;
 		}
 	}
 	memset(ev, 0, sizeof(*ev)); /* kept by an older build, or lost: made of the incident */
@@ -201,6 +237,32 @@ held_event(struct pipeline *p, const struct incident *inc, struct event *ev, cha
 	ev->message = str_make(inc->summary, strlen(inc->summary));
 	ev->severity = inc->severity;
 	ev->listener = "";
+	return false;
+}
+
+/* Forget what was kept to send id later. */
+static void
+forget_event(struct pipeline *p, uint64_t id)
+{
+	int r = store_held_event_del(p->txn, id);
+
+	if (r < 0)
+		pipeline_store_failed(p, r, "forgetting a held event");
+}
+
+bool
+suppress_hold_kept(struct pipeline *p, struct incident *inc, int64_t now, char *why,
+    size_t size)
+{
+	struct event ev;
+	char *buf;
+	bool kept = held_event(p, inc, &ev, &buf), held;
+
+	held = hold_subject(p, inc, &ev, now, why, size);
+	if (!held && kept)
+		forget_event(p, inc->id); /* sent now: nothing to keep */
+	free(buf);
+	return held;
 }
 
 /* "silence 3" or "maintenance "backup"" (or a window a reload removed or changed). */
@@ -218,14 +280,18 @@ holder_name(const struct pipeline *p, uint64_t holder, char *buf, size_t size)
 	text_fix_tail(buf);
 }
 
-/* Send inc now, as its kept event would have; it fires again. */
+/*
+ * Send inc now, as its kept event would have (ev NULL: none was kept, its
+ * trigger is made of what the incident kept); it fires again, as flapping
+ * when it started to while held.
+ */
 static void
 release(struct pipeline *p, struct incident *inc, struct event *ev, const char *ended,
     int64_t now)
 {
 	char why[TIMELINE_TEXT_MAX];
 
-	inc->state = INCIDENT_TRIGGERED;
+	inc->state = inc->flap.active ? INCIDENT_FLAPPING : INCIDENT_TRIGGERED;
 	inc->state_since = now;
 	snprintf(why, sizeof(why), "%s ended", ended);
 	pipeline_timeline_state(p, inc, now, why);
@@ -250,11 +316,11 @@ release_one(struct pipeline *p, uint64_t holder, uint64_t id, int64_t now)
 	if (r < 0 || inc.state != INCIDENT_SUPPRESSED) {
 		if (r < 0 && r != -ENOENT)
 			pipeline_store_failed(p, r, "reading a held incident");
-		else if ((r = store_held_event_del(p->txn, id)) < 0)
-			pipeline_store_failed(p, r, "forgetting a held event");
+		else
+			forget_event(p, id);
 		return; /* resolved (or acknowledged) while held: nothing to send */
 	}
-	held_event(p, &inc, &ev, &buf);
+	bool kept = held_event(p, &inc, &ev, &buf);
 	holder_name(p, holder, ended, sizeof(ended));
 	struct subject sj = { &inc, &ev };
 	if (find_holder(p, &sj, now, &next, &until, desc, sizeof(desc))) {
@@ -263,9 +329,8 @@ release_one(struct pipeline *p, uint64_t holder, uint64_t id, int64_t now)
 		snprintf(why, sizeof(why), "%s ended; held by %s until %s", ended, desc, until_s);
 		pipeline_timeline_state(p, &inc, now, why);
 	} else {
-		release(p, &inc, &ev, ended, now);
-		if ((r = store_held_event_del(p->txn, id)) < 0)
-			pipeline_store_failed(p, r, "forgetting a held event");
+		release(p, &inc, kept ? &ev : NULL, ended, now);
+		forget_event(p, id);
 	}
 	pipeline_incident_save(p, &inc);
 	free(buf);
@@ -324,10 +389,7 @@ suppress_due(struct pipeline *p, uint64_t holder, int64_t now)
 void
 suppress_closed(struct pipeline *p, const struct incident *inc)
 {
-	int r = store_held_event_del(p->txn, inc->id);
-
-	if (r < 0)
-		pipeline_store_failed(p, r, "forgetting a held event");
+	forget_event(p, inc->id);
 }
 
 static int

@@ -7,9 +7,12 @@
 #ifndef TRIAGED_SUPPRESS_H
 #define TRIAGED_SUPPRESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+struct event;
+struct incident;
 struct pipeline;
 struct silence_set;
 struct store_silence;
@@ -37,6 +40,13 @@ int suppress_silence_add(struct pipeline *p, struct store_silence *rec, char **c
 int suppress_silence_expire(struct pipeline *p, uint64_t id, char **cause);
 const struct silence_set *suppress_silences(const struct pipeline *p);
 const struct suppress_stats *suppress_get_stats(const struct pipeline *p);
+/*
+ * What would hold inc (fired by ev) if it were sent at now, said in desc
+ * ("silence 3 (disk swap) until ..."); false when nothing would.  Reads
+ * only: explain asks it.
+ */
+bool suppress_would_hold(struct pipeline *p, const struct incident *inc,
+    const struct event *ev, int64_t now, char *desc, size_t size);
 /* Window i of the running config: in force at now, or next; 0 or -ENOENT. */
 int suppress_window_next(struct pipeline *p, size_t i, int64_t now, int64_t *start,
     int64_t *end);

@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "ctl_format.h"
+#include "ctl_replay.h"
 #include "ctl_silence.h"
 #include "ctlclient.h"
 #include "jsonutil.h"
@@ -22,6 +23,7 @@
 #include "util.h"
 
 #define CALL_TIMEOUT_MS 30000
+#define DEFAULT_CONF	SYSCONFDIR "/triaged/triaged.conf"
 
 struct opts {
 	const char *socket;
@@ -35,12 +37,18 @@ struct opts {
 	long limit;
 	const char *who;
 	const char *comment, *start, *end; /* silence add */
+	const char *trap;     /* explain --trap OID */
+	const char *listener; /* explain --listener NAME */
+	const char *from;     /* explain --from ADDR */
+	const char *config;   /* -c: the running configuration, for replay */
+	const char *since;    /* replay --since DURATION */
+	const char *event;    /* explain --event ID */
 };
 
 struct verb {
 	const char *name;
 	const char *args; /* for usage */
-	int nargs; /* -1: 0 to 2, -2: 1 to VERB_ARGS_MAX; checked by the request builder */
+	int nargs; /* -1: 0 to 2, -2: any, -3: 1 to VERB_ARGS_MAX; checked by the request builder */
 	json_t *(*request)(const struct opts *o, char **argv);
 	void (*print)(const struct opts *o, json_t *reply);
 };
@@ -48,17 +56,17 @@ struct verb {
 #define TERM_WIDTH 80 /* every table fits, unless --wide */
 #define VERB_ARGS_MAX 32
 
+/* Short names: the printers below read many members. */
 static const char *
 jstr(json_t *o, const char *k)
 {
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "-";
+	return json_get_str(o, k);
 }
 
 static long long
 jint(json_t *o, const char *k)
 {
-	return (long long)json_integer_value(json_object_get(o, k));
+	return json_get_int(o, k);
 }
 
 static json_t *
@@ -106,6 +114,74 @@ req_keyed(const char *command, const struct opts *o, char **argv)
 	}
 	if (r == NULL)
 		fprintf(stderr, "triagectl: the key and --who must be UTF-8 text\n");
+	return r;
+}
+
+static void
+set_opt(json_t *r, const char *k, const char *v)
+{
+	if (v != NULL)
+		json_object_set_new(r, k, json_string(v));
+}
+
+/* A line as the shell gave it: as text when it is UTF-8, else byte for byte in hex. */
+static void
+set_line(json_t *r, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (text_is_utf8(line, n)) {
+		json_object_set_new(r, "line", json_stringn(line, n));
+		return;
+	}
+	char *hex = xmalloc(2 * n + 1);
+	for (size_t i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)line[i]);
+	json_object_set_new(r, "line_hex", json_string(hex));
+	free(hex);
+}
+
+static json_t *
+req_events(const struct opts *o, char **argv)
+{
+	json_t *r = req_plain("events");
+
+	(void)argv;
+	if (o->limit > 0)
+		json_object_set_new(r, "limit", json_integer(o->limit));
+	return r;
+}
+
+/* explain 'LINE' | explain --trap OID [OID TYPE VALUE]... | explain --event ID */
+static json_t *
+req_explain(const struct opts *o, char **argv)
+{
+	json_t *r = req_plain("explain"), *vars;
+	int64_t id;
+
+	if (o->event != NULL) {
+		if (o->argc != 0 || o->trap != NULL || parse_int64(o->event, 1, INT64_MAX, &id) < 0) {
+			json_decref(r);
+			return NULL;
+		}
+		json_object_set_new(r, "event", json_integer(id));
+		return r;
+	}
+	if (o->trap == NULL ? o->argc != 1 : o->argc % 3 != 0) {
+		json_decref(r);
+		return NULL;
+	}
+	set_opt(r, "from", o->from);
+	if (o->trap == NULL) {
+		set_line(r, argv[0]);
+		set_opt(r, "listener", o->listener);
+		return r;
+	}
+	set_opt(r, "trap", o->trap);
+	vars = json_array();
+	for (int i = 0; i < o->argc; i++)
+		json_array_append_new(vars, json_string(argv[i]));
+	json_object_set_new(r, "vars", vars);
 	return r;
 }
 
@@ -378,10 +454,12 @@ print_status(const struct opts *o, json_t *r)
 		    jstr(st, "last_commit_error"), jint(st, "commit_failures"),
 		    jint(st, "writes_refused"));
 	}
-	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld suppressed\n"
-	       "  closed: %lld resolved, %lld expired\n",
+	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld suppressed, "
+	       "%lld flapping\n"
+	       "  closed: %lld resolved, %lld expired, %lld transient\n",
 	    jint(inc, "pending"), jint(inc, "triggered"), jint(inc, "acknowledged"),
-	    jint(inc, "suppressed"), jint(inc, "resolved"), jint(inc, "expired"));
+	    jint(inc, "suppressed"), jint(inc, "flapping"), jint(inc, "resolved"),
+	    jint(inc, "expired"), jint(inc, "transient"));
 	print_silence_status(json_object_get(r, "silences"), ev);
 	print_latency(json_object_get(r, "latency"));
 	printf("control: %lld clients\n  refused: %lld busy, %lld not permitted, %lld too "
@@ -457,6 +535,9 @@ print_show(const struct opts *o, json_t *r)
 	    jstr(i, "summary"), jstr(i, "state"), jstr(i, "severity"));
 	printf("count:      %lld\nrule:       %s\nhost:       %s\nfirst seen: %s\nlast seen:  %s\n",
 	    jint(i, "count"), jstr(i, "rule"), jstr(i, "host"), first, last);
+	if (jint(i, "cycles") > 0)
+		printf("cycles:     %lld down/up%s\n", jint(i, "cycles"),
+		    strcmp(jstr(i, "state"), "flapping") == 0 ? ", flapping" : "");
 	printf("\ntimeline:\n");
 	json_array_foreach(json_object_get(i, "timeline"), n, e) {
 		char head[160];
@@ -548,6 +629,29 @@ print_windows(const struct opts *o, json_t *arr)
 }
 
 static void
+print_events(const struct opts *o, json_t *r)
+{
+	json_t *arr = json_object_get(r, "events"), *e;
+	char at[64], id[24];
+	size_t n;
+
+	if (json_array_size(arr) == 0) {
+		printf("no events in the raw-event log\n");
+		return;
+	}
+	printf("%8s %-8s %-7s %-15s %s\n", "ID", "AT", "TYPE", "SOURCE", "TEXT");
+	json_array_foreach(arr, n, e) {
+		snprintf(id, sizeof(id), "%8lld", jint(e, "id"));
+		when(o, jstr(e, "at"), true, at, sizeof(at));
+		cell(o, id, 8, false);
+		cell(o, at, 8, false);
+		cell(o, jstr(e, "type"), 7, false);
+		cell(o, jstr(e, "source"), 15, false);
+		cell(o, jstr(e, "text"), 38, true);
+	}
+}
+
+static void
 print_silence(const struct opts *o, json_t *r)
 {
 	if (json_object_get(r, "silences") == NULL) {
@@ -558,8 +662,64 @@ print_silence(const struct opts *o, json_t *r)
 	print_windows(o, json_object_get(r, "maintenance"));
 }
 
+static void
+print_explain_event(const struct opts *o, json_t *ev)
+{
+	const char *k;
+	json_t *v;
+
+	printf("event:      %s from %s on %s%s\n", jstr(ev, "type"), jstr(ev, "source"),
+	    jstr(ev, "listener"), json_is_true(json_object_get(ev, "malformed")) ?
+				       " (malformed: the whole line is the message)" : "");
+	printf("            facility %s, severity %s\n", jstr(ev, "facility"),
+	    jstr(ev, "severity"));
+	printf("host:       %s\nprogram:    %s\n", jstr(ev, "host"), jstr(ev, "program"));
+	printf("message:    ");
+	put_wrapped(o, jstr(ev, "message"), 12);
+	json_object_foreach(json_object_get(ev, "fields"), k, v) {
+		char head[160];
+		snprintf(head, sizeof(head), "  %s = ", k);
+		printf("%s", head);
+		put_wrapped(o, json_string_value(v) ? json_string_value(v) : "", ctl_text_width(head));
+	}
+}
+
+static void
+print_explain(const struct opts *o, json_t *r)
+{
+	json_t *e;
+	size_t i;
+
+	print_explain_event(o, json_object_get(r, "event"));
+	printf("\nrules, in order:\n");
+	json_array_foreach(json_object_get(r, "rules"), i, e) {
+		printf("  %-20s %s:%lld  %s\n", jstr(e, "rule"), jstr(e, "file"), jint(e, "line"),
+		    jstr(e, "result"));
+		if (json_object_get(e, "failed") == NULL)
+			continue;
+		printf("      failed: %s\n", jstr(e, "failed"));
+		if (json_object_get(e, "had") != NULL)
+			printf("      it had: %s\n", jstr(e, "had"));
+	}
+	if (json_array_size(json_object_get(r, "rules")) == 0)
+		printf("  (no rules)\n");
+	if (json_object_get(r, "key") != NULL)
+		printf("\nkey:        %s\n", jstr(r, "key"));
+	if (json_object_get(r, "summary") != NULL)
+		printf("summary:    %s\nseverity:   %s\n", jstr(r, "summary"), jstr(r, "severity"));
+	printf("\nwhat would happen now:\n");
+	/* Sentences of ours around a key: the terminal wraps them, nothing is cut. */
+	json_array_foreach(json_object_get(r, "outcome"), i, e)
+		printf("  - %s\n", json_string_value(e) ? json_string_value(e) : "");
+}
+
 static const struct verb verbs[] = {
 	{ "ack", "KEY", 1, req_ack, print_ok },
+	{ "events", "[--limit N]", 0, req_events, print_events },
+	{ "explain",
+	    "[--listener NAME] [--from ADDR] 'LINE' | --trap OID [--] [OID TYPE VALUE]... | "
+	    "--event ID",
+	    -2, req_explain, print_explain },
 	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents },
 	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue },
 	{ "reload", "", 0, req_reload, print_ok },
@@ -567,7 +727,7 @@ static const struct verb verbs[] = {
 	{ "send-test", "UPSTREAM", 1, req_send_test, print_ok },
 	{ "show", "KEY", 1, req_show, print_show },
 	{ "silence", "add MATCHER... for DURATION [--comment TEXT] [--start TIME] [--end TIME] | "
-		     "list | expire ID", -2, req_silence, print_silence },
+		     "list | expire ID", -3, req_silence, print_silence },
 	{ "status", "", 0, req_status, print_status },
 };
 
@@ -577,9 +737,11 @@ usage(FILE *f)
 	fprintf(f, "usage: triagectl [-j] [-s socket | -c config] VERB [ARGS]\n");
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "       triagectl %s %s\n", verbs[i].name, verbs[i].args);
+	fprintf(f, "       triagectl [-c CONFIG] replay [--since DURATION] [--config NEW.conf]\n");
 	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  -w/--wide  --utc\n"
 		   "         --state STATE  --limit N  --who NOTE  --all  --force\n"
-		   "         --comment TEXT  --start TIME  --end TIME\n");
+		   "         --comment TEXT  --start TIME  --end TIME\n"
+		   "         --trap OID  --listener NAME  --from ADDR  --event ID  --since DURATION\n");
 }
 
 /*
@@ -641,6 +803,63 @@ run(const struct verb *v, const struct opts *o, char **argv)
 	return okay ? 0 : 1;
 }
 
+/*
+ * `replay --config NEW`: after the verb, --config names the configuration
+ * to compare, not the one to read (that is -c before it).  Taken out of
+ * argv before getopt sees it; NULL when not there.
+ */
+static const char *
+take_new_config(int *argcp, char **argv)
+{
+	int argc = *argcp;
+	static const char *const with_arg[] = { "-s", "-c", "--socket", "--config", "--state",
+		"--limit", "--who", "--trap", "--listener", "--from", "--since", "--event" };
+	const char *found = NULL;
+	int verb = 0;
+
+	for (int i = 1; i < argc && verb == 0; i++) {
+		if (argv[i][0] != '-')
+			verb = i;
+		for (size_t k = 0; k < ARRAY_SIZE(with_arg) && verb == 0; k++)
+			if (strcmp(argv[i], with_arg[k]) == 0)
+				i++;
+	}
+	if (verb == 0 || strcmp(argv[verb], "replay") != 0)
+		return NULL;
+	for (int i = verb + 1; i < argc; i++) {
+		int drop = 0;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			found = argv[i + 1];
+			drop = 2;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			found = argv[i] + 9;
+			drop = 1;
+		}
+		if (drop > 0) {
+			memmove(&argv[i], &argv[i + drop], (size_t)(argc - i - drop + 1) * sizeof(*argv));
+			argc -= drop;
+			i--;
+		}
+	}
+	*argcp = argc;
+	return found;
+}
+
+static int
+replay(const struct opts *o, const char *new_conf)
+{
+	struct ctl_replay_opts ro = { .conf_path = o->config ? o->config : DEFAULT_CONF,
+		.new_path = new_conf, .since = 7 * 86400 * USEC_PER_SEC, .json = o->json,
+		.limit = o->limit > 0 ? (size_t)o->limit : 20 };
+
+	if (o->argc != 0 || (o->since && (parse_duration(o->since, &ro.since) < 0 || ro.since <= 0))) {
+		fprintf(stderr, "usage: triagectl [-c CONFIG] replay [--since DURATION] "
+				"[--config NEW.conf] [--limit N]\n");
+		return 2;
+	}
+	return ctl_replay(&ro);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -652,9 +871,13 @@ main(int argc, char **argv)
 		{ "wide", no_argument, NULL, 'w' },	   { "utc", no_argument, NULL, 'U' },
 		{ "force", no_argument, NULL, 'F' },	   { "comment", required_argument, NULL, 'C' },
 		{ "start", required_argument, NULL, 'B' }, { "end", required_argument, NULL, 'E' },
+		{ "trap", required_argument, NULL, 'T' },
+		{ "listener", required_argument, NULL, 'N' }, { "from", required_argument, NULL, 'f' },
+		{ "since", required_argument, NULL, 'D' }, { "event", required_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .socket = getenv("TRIAGED_SOCKET") };
+	const char *new_conf = take_new_config(&argc, argv);
 	int64_t lim;
 	int ch;
 
@@ -664,7 +887,10 @@ main(int argc, char **argv)
 		case 'w': o.wide = true; break;
 		case 'U': o.utc = true; break;
 		case 's': o.socket = optarg; break;
-		case 'c': o.socket = socket_from_config(optarg); break;
+		case 'c':
+			o.config = optarg;
+			o.socket = socket_from_config(optarg);
+			break;
 		case 'S': o.state = optarg; break;
 		case 'W': o.who = optarg; break;
 		case 'A': o.all = true; break;
@@ -672,6 +898,11 @@ main(int argc, char **argv)
 		case 'C': o.comment = optarg; break;
 		case 'B': o.start = optarg; break;
 		case 'E': o.end = optarg; break;
+		case 'T': o.trap = optarg; break;
+		case 'N': o.listener = optarg; break;
+		case 'f': o.from = optarg; break;
+		case 'D': o.since = optarg; break;
+		case 'V': o.event = optarg; break;
 		case 'L':
 			if (parse_int64(optarg, 1, 1000000, &lim) < 0) {
 				fprintf(stderr, "triagectl: --limit wants a number from 1 to 1000000\n");
@@ -689,12 +920,17 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (strcmp(argv[optind], "replay") == 0) {
+		o.argc = argc - optind - 1;
+		return replay(&o, new_conf);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
 		if (strcmp(verbs[i].name, argv[optind]) != 0)
 			continue;
 		o.argc = argc - optind - 1;
 		if (verbs[i].nargs >= 0 ? o.argc != verbs[i].nargs :
-		    verbs[i].nargs == -2 ? o.argc < 1 || o.argc > VERB_ARGS_MAX : o.argc > 2) {
+		    verbs[i].nargs == -1 ? o.argc > 2 :
+		    verbs[i].nargs == -3 && (o.argc < 1 || o.argc > VERB_ARGS_MAX)) {
 			fprintf(stderr, "usage: triagectl %s %s\n", verbs[i].name, verbs[i].args);
 			return 2;
 		}
