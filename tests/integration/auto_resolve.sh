@@ -16,7 +16,7 @@ rule "quiet" {
 rule "rare" {
 	match syslog message ~ "rare (?<n>\S+)"
 	key "rare/{n}"
-	threshold 3 in 4s
+	threshold 3 in 8s
 }
 CONF
 }
@@ -32,7 +32,7 @@ send "rare a"
 send "quiet b"
 wait_incidents "len(j['incidents']) == 3"
 [ "$(state_of rare/a)" = pending ] || fail "rare/a should be pending"
-wait_incidents "sorted(i['state'] for i in j['incidents']) == ['expired', 'resolved', 'resolved']" 10
+wait_incidents "sorted(i['state'] for i in j['incidents']) == ['expired', 'resolved', 'resolved']" 15
 ctl show quiet/a | grep -q "auto-resolved after a quiet period" || fail "no auto-resolve line"
 # The sweep's timer is set for the next deadline, not a 1 s tick: met within a few ms.
 late=$(ctl --json incidents --state resolved | json "round(1000 * max(

@@ -17,7 +17,7 @@ rule "interface down" {
 	resolve-on syslog message ~ "Interface (?<ifname>\S+), changed state to up"
 	key "{host}/if/{ifname}"
 	summary "{host}: interface {ifname} down"
-	hold 2s
+	hold 5s
 	flap 3 in 1m quiet 6s
 	send "pd"
 }
