@@ -17,7 +17,7 @@ rule "interface down" {
 	resolve-on syslog message ~ "Interface (?<ifname>\S+), changed state to up"
 	key "{host}/if/{ifname}"
 	summary "{host}: interface {ifname} down"
-	hold 2s
+	hold 5s
 	flap 3 in 1m quiet 1m
 	send "pd"
 }
@@ -54,7 +54,7 @@ while [ $n -lt 3 ]; do
 done
 wait_pd "s.get('$(key Gi0/3)', {}).get('triggers') == 1"
 wait_incidents "[i['state'] for i in j['incidents'] if i['key'] == '$(key Gi0/1)'] == ['suppressed']"
-last_state_line Gi0/1 | grep -q "^suppressed: not resolved within its hold of 2s, held by silence 1 (switch work) until " ||
+last_state_line Gi0/1 | grep -q "^suppressed: not resolved within its hold of 5s, held by silence 1 (switch work) until " ||
 	fail "Gi0/1's hold end: $(ctl show "$(key Gi0/1)")"
 wait_incidents "[i['state'] for i in j['incidents'] if i['key'] == '$(key Gi0/2)'][0] == 'suppressed'"
 last_state_line Gi0/2 | grep -q "^suppressed: 3 down/up cycles within 1m, held by silence 1 " ||
