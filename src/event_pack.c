@@ -65,6 +65,9 @@ event_pack(const struct event *src, char *buf)
 	}
 	memcpy(buf + off, listener, strlen(listener) + 1);
 	h->listener = (const char *)(uintptr_t)off;
+	off += strlen(listener) + 1;
+	/* The padding to the size promised: a record written to disk carries no stray bytes. */
+	memset(buf + off, 0, event_pack_size(src) - off);
 }
 
 void

@@ -21,8 +21,9 @@ CONF
 # appears, with LISTEN_PID naming triaged itself.
 cat > "$T/loop.sh" <<'SH'
 T=$1; shift
-while :; do
-	while [ ! -e "$T/go" ]; do sleep 0.05; done
+# Bounded: when the test's directory goes (it ended, even by failing), so does the loop.
+while [ -d "$T" ]; do
+	while [ ! -e "$T/go" ]; do [ -d "$T" ] || exit 0; sleep 0.05; done
 	rm -f "$T/go"
 	sh -c 'echo $$ > "$0/triaged.run"; LISTEN_PID=$$ exec "$@"' "$T" "$@" >>"$T/triaged.log" 2>&1
 done
