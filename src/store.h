@@ -126,6 +126,29 @@ int store_deadline_due(struct store_txn *t, int64_t now, uint64_t *ids, size_t m
  */
 int store_open_ids(struct store_txn *t, uint64_t after, uint64_t *ids, size_t max, size_t *n);
 
+/*
+ * The history indexes, kept with every put and delete (store_history.c).
+ * Earlier incarnations of key: ids below before (0: every one), newest
+ * first, at most max; *more when there are others past the last.
+ */
+int store_key_history(struct store_txn *t, const char *key, uint64_t before, uint64_t *ids,
+    size_t max, size_t *n, bool *more);
+/* Open incidents of host that opened within [from, to], oldest first, at most max. */
+int store_host_open(struct store_txn *t, const char *host, int64_t from, int64_t to,
+    uint64_t *ids, size_t max, size_t *n, bool *more);
+/*
+ * Incidents by when they opened, newest first, a page at a time: those
+ * before the cursor (first_seen, id) that opened at since or later, at
+ * most max; the cursor moves to the last one given.  Fewer than max: done.
+ * Begin with { INT64_MAX, 0 } for everything up to now.
+ */
+struct store_opened_cursor {
+	int64_t at;
+	uint64_t id;
+};
+int store_opened_before(struct store_txn *t, int64_t since, struct store_opened_cursor *cur,
+    uint64_t *ids, size_t max, size_t *n);
+
 /* Visit incidents, newest first; cb returns non-zero to stop (returned as is). */
 typedef int (*store_incident_cb)(const struct incident *inc, void *arg);
 int store_incident_foreach(struct store_txn *t, store_incident_cb cb, void *arg);

@@ -166,7 +166,8 @@ store_event_foreach(struct store_txn *t, int64_t since_usec, store_event_cb cb, 
 	if ((rc = ev_begin(t)) < 0)
 		return rc;
 	/* Clock steps leave recv_usec only roughly ordered: filter, don't seek. */
-	wk = (struct store_walk){ t->evtxn, t->s->events, false, NULL, 0, event_walk_fn, &ew };
+	wk = (struct store_walk){ t->evtxn, t->s->events, false, NULL, 0, event_walk_fn, &ew, NULL,
+		0 };
 	return store_walk(&wk);
 }
 

@@ -19,59 +19,18 @@
 
 #include "check_run.h"
 #include "store.h"
+#include "store_tmp.h"
 #include "store_codec.h"
 #include "util.h"
 
 #define MIB (1024UL * 1024)
 
-static char tmpdir[64];
-static char *state;
-static struct store *s;
 static const struct store_opts log_on = { true, 0, 0, 0 };
-
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void
-reopen(const struct store_opts *opts)
-{
-	char *cause = NULL;
-	int rc;
-
-	store_close(s);
-	s = NULL;
-	rc = store_open(state, opts, &s, &cause);
-	ck_assert_msg(rc == 0, "store_open: %s", cause ? cause : "?");
-}
 
 static void
 setup(void)
 {
-	strlcpy_t(tmpdir, "/tmp/check_store.XXXXXX", sizeof tmpdir);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	xasprintf(&state, "%s/state", tmpdir);
-	reopen(&log_on);
-}
-
-static void
-teardown(void)
-{
-	store_close(s);
-	s = NULL;
-	nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-	free(state);
-}
-
-static struct store_txn *
-begin(bool write)
-{
-	struct store_txn *t;
-
-	ck_assert_int_eq(store_txn_begin(s, write, &t), 0);
-	return t;
+	store_tmp_setup("check_store", &log_on);
 }
 
 static void
