@@ -164,6 +164,9 @@ store_json(struct daemon *d)
 	    json_integer((json_int_t)pipeline_get_stats(d->pipeline)->redone_events));
 	json_object_set_new(o, "last_commit_error",
 	    b->last_error ? json_string(strerror(-b->last_error)) : json_null());
+	/* Hours of counts kept for reports, and how many may be. */
+	json_object_set_new(o, "tally_hours", json_integer((json_int_t)st.tally_hours));
+	json_object_set_new(o, "tally_hours_max", json_integer(STORE_TALLY_HOURS));
 	return o;
 }
 
@@ -293,10 +296,8 @@ cmd_incidents(struct daemon *d, const struct control_request *rq, struct control
 static int
 timeline_visit(const struct timeline_entry *e, void *arg)
 {
-	static const char *const kinds[] = { "event", "state", "note" };
-
 	json_array_append_new(arg, json_pack("{s:o, s:s, s:s, s:I, s:o}", "at", json_time(e->at),
-	    "kind", kinds[e->kind <= TIMELINE_NOTE ? e->kind : TIMELINE_NOTE], "state",
+	    "kind", timeline_kind_name(e->kind), "state",
 	    incident_state_name(e->state), "count", (json_int_t)e->count, "text",
 	    json_text(e->text)));
 	return 0;

@@ -31,6 +31,19 @@ incident_state_name(enum incident_state s)
 	return state_names[s];
 }
 
+const char *
+timeline_kind_name(enum timeline_kind k)
+{
+	static const char *const names[TIMELINE_NKINDS] = {
+		[TIMELINE_EVENT] = "event",
+		[TIMELINE_STATE] = "state",
+		[TIMELINE_NOTE] = "note",
+		[TIMELINE_DELIVERY] = "delivery",
+	};
+
+	return (unsigned)k < ARRAY_SIZE(names) ? names[k] : "unknown";
+}
+
 int
 incident_state_from_name(const char *name)
 {

@@ -57,7 +57,9 @@ enum timeline_kind {
 	TIMELINE_EVENT = 0, /* an event that matched; text is its message */
 	TIMELINE_STATE,	    /* a state change; text says why */
 	TIMELINE_NOTE,	    /* anything else worth a line in a postmortem */
+	TIMELINE_DELIVERY,  /* an upstream took a delivery; state is what it was told */
 };
+#define TIMELINE_NKINDS (TIMELINE_DELIVERY + 1)
 
 #define TIMELINE_TEXT_MAX 1024
 
@@ -70,6 +72,7 @@ struct timeline_entry {
 };
 
 const char *incident_state_name(enum incident_state s);
+const char *timeline_kind_name(enum timeline_kind k); /* "event", "state", ... */
 int incident_state_from_name(const char *name); /* -1 when unknown */
 
 /* Not resolved: a matching event updates it instead of opening a new one. */

@@ -107,6 +107,14 @@ persist(struct outbox *o, struct item *it)
 	free(s);
 }
 
+/* What an upstream that took the item was told the incident is now. */
+static enum incident_state
+told_state(enum outbox_action a)
+{
+	return a == OUTBOX_TRIGGER ? INCIDENT_TRIGGERED :
+	    a == OUTBOX_ACKNOWLEDGE ? INCIDENT_ACKNOWLEDGED : INCIDENT_RESOLVED;
+}
+
 static void
 note_timeline(struct outbox *o, const struct item *it, const char *what, const char *why)
 {
@@ -115,7 +123,10 @@ note_timeline(struct outbox *o, const struct item *it, const char *what, const c
 	snprintf(text, sizeof(text), "%s %s to %s: %s", what, outbox_action_name(it->action),
 	    it->upstream, why);
 	text_fix_tail(text);
-	pipeline_note(o->d->pipeline, it->incident_id, text);
+	if (it->delivered)
+		pipeline_delivered(o->d->pipeline, it->incident_id, told_state(it->action), text);
+	else
+		pipeline_note(o->d->pipeline, it->incident_id, text);
 }
 
 /* Out of memory for good; a shed or dropped one is no longer counted pending already. */

@@ -40,8 +40,8 @@ mark_dirty(struct pipeline *p, int64_t within)
 }
 
 /* The batch's transaction for this call; NULL (counted, logged) when the store refuses. */
-static struct store_txn *
-begin(struct pipeline *p, const char *dropping)
+struct store_txn *
+pipeline_begin(struct pipeline *p, const char *dropping)
 {
 	p->txn = batch_txn(p->d->batch, BATCH_LOG_ONLY);
 	if (p->txn == NULL) {
@@ -121,6 +121,7 @@ batch_committed(void *arg)
 	p->stats.batches++;
 	p->batch_events = 0;
 	replay_clear(&p->replay);
+	pipeline_tally_forget(p);
 	sweep_committed(p);
 	for (size_t i = 0; i < p->nfired; i++)
 		latency_add(&p->fired_latency, now - p->fired_recv[i]);
@@ -137,20 +138,26 @@ batch_rolled_back(void *arg)
 	p->batch_events = 0;
 	p->replay.applied = 0;
 	p->nfired = 0; /* the events fire again in the next batch */
+	pipeline_tally_forget(p); /* ... and are counted again */
 	sweep_rolled_back(p);
 }
 
-/* A batch opened by someone else (or by the batch itself after a pause) takes the held events. */
+/*
+ * A batch opened by someone else (or by the batch itself after a pause)
+ * takes the held events; then the batch's counts go in.
+ */
 static int
 batch_prepare(struct store_txn *t, void *arg)
 {
 	struct pipeline *p = arg;
+	int wrote = 0;
 
-	if (p->replay.applied == p->replay.n)
-		return 0;
-	p->txn = t;
-	apply_held(p);
-	return 1;
+	if (p->replay.applied != p->replay.n) {
+		p->txn = t;
+		apply_held(p);
+		wrote = 1;
+	}
+	return pipeline_tally_write(p, t) || wrote;
 }
 
 /* The batch met a full map: process its events again in the grown one. */
@@ -162,6 +169,7 @@ batch_redo(void *arg)
 	p->batch_events = 0;
 	p->replay.applied = 0;
 	p->nfired = 0;
+	pipeline_tally_forget(p);
 	if ((p->txn = batch_txn(p->d->batch, BATCH_URGENT)) != NULL)
 		apply_held(p);
 }
@@ -190,6 +198,13 @@ timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind 
 	r = store_timeline_add(p->txn, inc->id, &e);
 	if (r < 0)
 		pipeline_store_failed(p, r, "adding to a timeline");
+}
+
+void
+pipeline_timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind kind,
+    int64_t at, const char *text)
+{
+	timeline_add(p, inc, kind, at, text, strlen(text));
 }
 
 void
@@ -511,6 +526,7 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 		incident_start(&inc, id, key, name, host, summary, sev, threshold, ev->recv_usec);
 		fired = inc.state == INCIDENT_TRIGGERED;
 		p->stats.opened++;
+		pipeline_tally(p, ev->recv_usec, &(struct store_tally){ .opened = 1 });
 		log_debug("opened incident %" PRIu64 " '%s' (rule %s)", id, inc.key, name);
 		pipeline_timeline_state(p, &inc, ev->recv_usec, fired ? "opened" : "opened, below threshold");
 	}
@@ -608,6 +624,7 @@ process(struct pipeline *p, struct event *ev)
 	const struct conf *conf = p->d->conf;
 	const struct rule *rule;
 	enum rules_verdict v;
+	bool dropped = false;
 
 	if (conf->event_log)
 		log_raw(p, ev);
@@ -618,6 +635,7 @@ process(struct pipeline *p, struct event *ev)
 		on_resolve(p, rule, ev);
 	} else if (v == RULES_MATCH && rule->drop) {
 		p->stats.dropped_rule++;
+		dropped = true;
 	} else if (v == RULES_MATCH) {
 		p->stats.matched++;
 		on_match(p, rule, ev);
@@ -626,7 +644,9 @@ process(struct pipeline *p, struct event *ev)
 		on_match(p, NULL, ev);
 	} else {
 		p->stats.dropped_default++;
+		dropped = true;
 	}
+	pipeline_tally(p, ev->recv_usec, &(struct store_tally){ .events = 1, .dropped = dropped });
 	p->batch_events++;
 }
 
@@ -641,7 +661,7 @@ person_change(struct pipeline *p, const char *key, const char *actor, const char
 	char why[TIMELINE_TEXT_MAX];
 	int r;
 
-	if (begin(p, "refusing a change by a person") == NULL) {
+	if (pipeline_begin(p, "refusing a change by a person") == NULL) {
 		xasprintf(cause, "the state database refuses writes (see triagectl status)");
 		return -EIO;
 	}
@@ -735,18 +755,6 @@ pipeline_free(struct pipeline *p)
 	free(p->replay.buf);
 	free(p->replay.offs);
 	free(p);
-}
-
-void
-pipeline_note(struct pipeline *p, uint64_t incident_id, const char *text)
-{
-	int64_t now = now_realtime_usec();
-	struct incident inc;
-
-	if (begin(p, "a timeline note is lost") == NULL ||
-	    store_incident_get(p->txn, incident_id, &inc) < 0)
-		return; /* the incident is gone (pruned): the note has nowhere to go */
-	timeline_add(p, &inc, TIMELINE_NOTE, now, text, strlen(text));
 }
 
 void

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "incident.h"
 
 struct daemon;
 struct pipeline;
@@ -43,8 +44,15 @@ void pipeline_free(struct pipeline *p); /* commits what is in flight first */
  */
 int pipeline_submit(struct pipeline *p, struct event *ev);
 
-/* Add a note to an incident's timeline in the open batch. */
+/* Add a note to an incident's timeline in the open batch (pipeline_notes.c). */
 void pipeline_note(struct pipeline *p, uint64_t incident_id, const char *text);
+/*
+ * An upstream took a delivery for the incident: a line of its timeline
+ * says so, with the state the upstream was told (triggered, acknowledged,
+ * resolved), and it is counted for reports, a trigger as a page.
+ */
+void pipeline_delivered(struct pipeline *p, uint64_t incident_id, enum incident_state told,
+    const char *text);
 
 /*
  * Acknowledge or resolve the open incident with this key, by a person: the

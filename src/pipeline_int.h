@@ -17,6 +17,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "pipeline.h"
+#include "store.h"
 
 struct conf;
 struct rule;
@@ -67,7 +68,27 @@ struct pipeline {
 	int64_t fired_recv[FIRED_TRACKED];
 	size_t nfired;
 	struct latency fired_latency;
+	/* The open batch's counts for reports, for one hour at a time (pipeline_tally.c). */
+	int64_t tally_at;
+	struct store_tally tally;
+	bool tallied;
 };
+
+/* The batch's transaction for this call; NULL (counted, logged) when the store refuses. */
+struct store_txn *pipeline_begin(struct pipeline *p, const char *dropping);
+/* A line on inc's timeline in the open batch. */
+void pipeline_timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind kind,
+    int64_t at, const char *text);
+
+/*
+ * pipeline_tally.c: add d to the open batch's counts for the hour at falls
+ * in; they are written when the batch commits (pipeline_tally_write: 1
+ * when it wrote) and forgotten when it is lost, as the events that made
+ * them are processed again.
+ */
+void pipeline_tally(struct pipeline *p, int64_t at, const struct store_tally *d);
+int pipeline_tally_write(struct pipeline *p, struct store_txn *t);
+void pipeline_tally_forget(struct pipeline *p);
 
 /* Counted and logged (rate-limited): a write into the batch failed. */
 void pipeline_store_failed(struct pipeline *p, int r, const char *what);

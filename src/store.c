@@ -223,6 +223,7 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 		{ "rule_open", &s->rule_open },	{ "deadlines", &s->deadlines },
 		{ "deadline_of", &s->deadline_of }, { "key_hist", &s->key_hist },
 		{ "opened", &s->opened },	{ "host_open", &s->host_open },
+		{ "tally", &s->tally },
 	};
 	const struct dbi_name evdbs[] = { { "events", &s->events }, { "meta", &s->evmeta } };
 	int rc;
@@ -497,7 +498,8 @@ store_stats(struct store *s, struct store_stats *st)
 	if ((rc = db_entries(txn, s->incidents, &st->incidents)) == 0 &&
 	    (rc = db_entries(txn, s->open, &st->open_incidents)) == 0 &&
 	    (rc = db_entries(txn, s->resolved, &st->resolved_incidents)) == 0 &&
-	    (rc = store_counter_get(txn, s->meta, META_PRUNED, 0, &st->pruned)) == 0)
+	    (rc = store_counter_get(txn, s->meta, META_PRUNED, 0, &st->pruned)) == 0 &&
+	    (rc = db_entries(txn, s->tally, &st->tally_hours)) == 0)
 		rc = db_entries(txn, s->timeline, &st->timeline_entries);
 	mdb_txn_abort(txn);
 	if (rc < 0)

@@ -29,6 +29,7 @@ struct store_opts {
 	int64_t event_log_max_age;   /* usec; older records are pruned; 0: no limit */
 	uint64_t event_log_max_size; /* bytes of records; oldest pruned first; 0: no limit */
 	uint64_t map_size;	     /* the state environment's first map; 0: 64 MiB */
+	uint32_t tally_hours;	     /* hourly counts kept; 0: STORE_TALLY_HOURS */
 };
 
 /* A raw event as received, for replay. */
@@ -49,6 +50,7 @@ struct store_stats {
 	uint64_t events, event_bytes; /* raw-event log */
 	uint64_t map_grows;
 	uint64_t event_log_errors; /* event-log commits that failed (state committed anyway) */
+	uint64_t tally_hours;	   /* hours with counts kept for reports */
 };
 
 /* Create dir if needed (mode 0750), clear stale readers, open both environments. */
@@ -164,6 +166,27 @@ int store_event_append(struct store_txn *t, struct store_event *ev);
 /* Records with recv_usec >= since_usec, oldest first; ev's strings live only during cb. */
 typedef int (*store_event_cb)(const struct store_event *ev, void *arg);
 int store_event_foreach(struct store_txn *t, int64_t since_usec, store_event_cb cb, void *arg);
+
+/*
+ * Hourly counts for reports (store_tally.c): what came in and what went
+ * out in each UTC hour, added in the caller's batch.  At most
+ * opts.tally_hours hours are kept; a new hour beyond them drops the oldest.
+ */
+#define STORE_TALLY_HOUR  (3600 * 1000000LL)
+#define STORE_TALLY_HOURS (24 * 400)
+struct store_tally {
+	uint64_t events;     /* events received */
+	uint64_t dropped;    /* of which a rule or the default dropped */
+	uint64_t opened;     /* incidents opened */
+	uint64_t deliveries; /* deliveries an upstream took */
+	uint64_t pages;	     /* of which triggers: someone was paged */
+};
+/* Add d to the hour at falls in. */
+int store_tally_add(struct store_txn *t, int64_t at, const struct store_tally *d);
+/* The hours that overlap [from, to], oldest first; hour is when each begins. */
+typedef int (*store_tally_cb)(int64_t hour, const struct store_tally *n, void *arg);
+int store_tally_foreach(struct store_txn *t, int64_t from, int64_t to, store_tally_cb cb,
+    void *arg);
 
 /*
  * Small named values (journal cursor, ...), written in the caller's batch.

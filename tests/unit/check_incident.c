@@ -185,6 +185,17 @@ START_TEST(state_names)
 }
 END_TEST
 
+/* Every kind has its own name; what a newer store wrote is "unknown", never a crash. */
+START_TEST(kind_names)
+{
+	for (int a = 0; a < TIMELINE_NKINDS; a++)
+		for (int b = a + 1; b < TIMELINE_NKINDS; b++)
+			ck_assert_str_ne(timeline_kind_name(a), timeline_kind_name(b));
+	ck_assert_str_eq(timeline_kind_name(TIMELINE_DELIVERY), "delivery");
+	ck_assert_str_eq(timeline_kind_name(TIMELINE_NKINDS), "unknown");
+}
+END_TEST
+
 /* An upstream whose trigger was shed leaves the route; a name inside another stays. */
 START_TEST(route_words)
 {
@@ -227,6 +238,7 @@ main(void)
 	tcase_add_test(tc, long_keys_stay_utf8);
 	tcase_add_test(tc, notable_counts);
 	tcase_add_test(tc, state_names);
+	tcase_add_test(tc, kind_names);
 	tcase_add_test(tc, route_words);
 	suite_add_tcase(s, tc);
 	return check_run(s);

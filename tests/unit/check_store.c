@@ -25,7 +25,7 @@
 
 #define MIB (1024UL * 1024)
 
-static const struct store_opts log_on = { true, 0, 0, 0 };
+static const struct store_opts log_on = { true, 0, 0, 0, 0 };
 
 static void
 setup(void)
@@ -518,7 +518,7 @@ END_TEST
 
 START_TEST(test_prune_size)
 {
-	struct store_opts opts = { true, 0, 5000, 0 };
+	struct store_opts opts = { true, 0, 5000, 0, 0 };
 	struct seen_events se = { 0 };
 	struct store_stats st;
 	struct store_txn *t;
@@ -542,7 +542,7 @@ END_TEST
 
 START_TEST(test_prune_age)
 {
-	struct store_opts opts = { true, 60 * USEC_PER_SEC, 0, 0 };
+	struct store_opts opts = { true, 60 * USEC_PER_SEC, 0, 0, 0 };
 	struct seen_events se = { 0 };
 	struct store_txn *t;
 
@@ -564,7 +564,7 @@ END_TEST
 
 START_TEST(test_prune_bounded)
 {
-	struct store_opts opts = { true, 0, 1, 0 };
+	struct store_opts opts = { true, 0, 1, 0, 0 };
 	struct store_stats st;
 	struct store_txn *t = begin(true);
 
@@ -587,7 +587,7 @@ END_TEST
 
 START_TEST(test_event_log_disabled)
 {
-	struct store_opts off = { false, 0, 0, 0 };
+	struct store_opts off = { false, 0, 0, 0, 0 };
 	struct store_stats st;
 	struct store_txn *t = begin(true);
 	size_t n = 0;

@@ -10,6 +10,7 @@
 
 #include <check.h>
 #include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "store.h"
