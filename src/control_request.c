@@ -25,6 +25,8 @@
 #define F_ALL	0x20
 #define F_FORCE 0x40
 #define F_UPSTREAM 0x80
+#define F_TEXT	   0x100
+#define F_INCARNATION 0x200
 
 #define VERB_ECHO_MAX 64 /* bytes of an unknown command echoed back */
 
@@ -35,13 +37,14 @@ static const struct {
 } verbs[CONTROL_NVERBS] = {
 	[CONTROL_ACK] = { "ack", true, F_KEY | F_NOTE },
 	[CONTROL_INCIDENTS] = { "incidents", false, F_STATE | F_LIMIT },
+	[CONTROL_NOTE] = { "note", true, F_KEY | F_TEXT },
 	[CONTROL_QUEUE] = { "queue", false, F_LIMIT },
 	[CONTROL_QUEUE_DROP] = { "queue-drop", true, F_ID | F_FORCE },
 	[CONTROL_QUEUE_RETRY] = { "queue-retry", true, F_ID | F_ALL },
 	[CONTROL_RELOAD] = { "reload", true, 0 },
 	[CONTROL_RESOLVE] = { "resolve", true, F_KEY | F_NOTE },
 	[CONTROL_SEND_TEST] = { "send-test", true, F_UPSTREAM },
-	[CONTROL_SHOW] = { "show", false, F_KEY },
+	[CONTROL_SHOW] = { "show", false, F_KEY | F_INCARNATION },
 	[CONTROL_STATUS] = { "status", false, 0 },
 };
 
@@ -164,6 +167,25 @@ parse_key_note(json_t *j, struct control_request *rq, char **cause)
 	return 0;
 }
 
+/* A note's text is kept, not cut: one longer than the bound is refused. */
+static int
+parse_text(json_t *j, struct control_request *rq, char **cause)
+{
+	char text[CONTROL_TEXT_MAX + 1];
+	json_t *v;
+	int r;
+
+	if ((r = get_string(j, "text", CONTROL_TEXT_MAX, &v, cause)) < 0)
+		return r;
+	if (v == NULL) {
+		xasprintf(cause, "%s needs a \"text\"", verbs[rq->verb].name);
+		return -EINVAL;
+	}
+	control_text_clean(json_string_value(v), json_string_length(v), text, sizeof(text));
+	rq->text = xstrdup(text);
+	return 0;
+}
+
 static int
 parse_state(json_t *j, struct control_request *rq, char **cause)
 {
@@ -238,6 +260,10 @@ parse_fields(json_t *j, struct control_request *rq, char **cause)
 		r = get_bool(j, "force", &rq->force, cause);
 	if (r == 0 && (f & F_UPSTREAM))
 		r = parse_upstream(j, rq, cause);
+	if (r == 0 && (f & F_TEXT))
+		r = parse_text(j, rq, cause);
+	if (r == 0 && (f & F_INCARNATION))
+		r = get_count(j, "id", INT64_MAX, &rq->id, cause);
 	return r;
 }
 
@@ -277,6 +303,7 @@ control_request_clear(struct control_request *rq)
 		return;
 	free(rq->key);
 	free(rq->note);
+	free(rq->text);
 	free(rq->upstream);
 	memset(rq, 0, sizeof(*rq));
 }

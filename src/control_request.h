@@ -14,11 +14,13 @@
 #define CONTROL_NOTE_MAX  200	  /* bytes of a --who note, after cleaning */
 #define CONTROL_LIMIT_MAX 1000000 /* incidents --limit */
 #define CONTROL_UPSTREAM_MAX 127  /* bytes of an upstream's name, as the config allows */
+#define CONTROL_TEXT_MAX  900	  /* bytes of a note's text, before and after cleaning */
 
 /* In name order; the reading verbs change nothing, the acting verbs do. */
 enum control_verb {
 	CONTROL_ACK = 0,
 	CONTROL_INCIDENTS,
+	CONTROL_NOTE,
 	CONTROL_QUEUE,
 	CONTROL_QUEUE_DROP,
 	CONTROL_QUEUE_RETRY,
@@ -41,11 +43,12 @@ enum control_verb {
  */
 struct control_request {
 	enum control_verb verb;
-	char *key;    /* show, ack, resolve: 1 to CONTROL_KEY_MAX bytes of UTF-8 */
+	char *key;    /* show, ack, resolve, note: 1 to CONTROL_KEY_MAX bytes of UTF-8 */
 	char *note;   /* ack, resolve: the client's "who", cleaned; NULL when none */
+	char *text;   /* note: 1 to CONTROL_TEXT_MAX bytes, cleaned */
 	int state;    /* incidents: an enum incident_state or CONTROL_STATE_*; default all */
 	size_t limit; /* incidents: 1 to CONTROL_LIMIT_MAX; 0 when not given */
-	uint64_t id;  /* queue-drop, queue-retry: the delivery; 0 when not given */
+	uint64_t id;  /* queue-drop, queue-retry: the delivery; show: the incarnation; 0: none */
 	bool all;     /* queue-retry: every dead or waiting delivery */
 	bool force;   /* queue-drop: even a resolve whose trigger was delivered */
 	char *upstream; /* send-test: 1 to CONTROL_UPSTREAM_MAX bytes */
@@ -61,7 +64,7 @@ int control_request_parse(const char *buf, size_t len, struct control_request *r
 void control_request_clear(struct control_request *rq); /* frees what rq owns; NULL-safe */
 
 const char *control_verb_name(enum control_verb v);
-/* True for verbs that change state (ack, resolve, reload, queue-retry, queue-drop, send-test). */
+/* True for verbs that change state (ack, note, resolve, reload, queue-*, send-test). */
 bool control_verb_acting(enum control_verb v);
 
 /*

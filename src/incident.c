@@ -39,6 +39,7 @@ timeline_kind_name(enum timeline_kind k)
 		[TIMELINE_STATE] = "state",
 		[TIMELINE_NOTE] = "note",
 		[TIMELINE_DELIVERY] = "delivery",
+		[TIMELINE_COMMENT] = "comment",
 	};
 
 	return (unsigned)k < ARRAY_SIZE(names) ? names[k] : "unknown";

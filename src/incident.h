@@ -58,8 +58,9 @@ enum timeline_kind {
 	TIMELINE_STATE,	    /* a state change; text says why */
 	TIMELINE_NOTE,	    /* anything else worth a line in a postmortem */
 	TIMELINE_DELIVERY,  /* an upstream took a delivery; state is what it was told */
+	TIMELINE_COMMENT,   /* a person's note (triagectl note): "by WHO: TEXT" */
 };
-#define TIMELINE_NKINDS (TIMELINE_DELIVERY + 1)
+#define TIMELINE_NKINDS (TIMELINE_COMMENT + 1)
 
 #define TIMELINE_TEXT_MAX 1024
 

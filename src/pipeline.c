@@ -650,11 +650,18 @@ process(struct pipeline *p, struct event *ev)
 	p->batch_events++;
 }
 
+struct person_change {
+	const char *key, *actor, *note;
+	bool resolve;
+};
+
 /* A person's ack or resolve, in the open batch. */
 static int
-person_change(struct pipeline *p, const char *key, const char *actor, const char *note,
-    bool resolve, char **cause)
+person_change(struct pipeline *p, void *arg, char **cause)
 {
+	const struct person_change *pc = arg;
+	const char *key = pc->key, *actor = pc->actor, *note = pc->note;
+	bool resolve = pc->resolve;
 	int64_t now = now_realtime_usec();
 	char fitted[INCIDENT_KEY_MAX + 1];
 	struct incident inc;
@@ -690,14 +697,13 @@ person_change(struct pipeline *p, const char *key, const char *actor, const char
 }
 
 /* Committed at once; a batch redone in a grown map replays events, not this: make it again. */
-static int
-by_person(struct pipeline *p, const char *key, const char *actor, const char *note,
-    bool resolve, char **cause)
+int
+pipeline_by_person(struct pipeline *p, pipeline_change_fn *change, void *arg, char **cause)
 {
 	int r;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if ((r = person_change(p, key, actor, note, resolve, cause)) < 0)
+		if ((r = change(p, arg, cause)) < 0)
 			return r;
 		if ((r = batch_flush(p->d->batch)) <= 0)
 			break;
@@ -712,14 +718,18 @@ int
 pipeline_ack(struct pipeline *p, const char *key, const char *actor, const char *note,
     char **cause)
 {
-	return by_person(p, key, actor, note, false, cause);
+	struct person_change pc = { key, actor, note, false };
+
+	return pipeline_by_person(p, person_change, &pc, cause);
 }
 
 int
 pipeline_resolve(struct pipeline *p, const char *key, const char *actor, const char *note,
     char **cause)
 {
-	return by_person(p, key, actor, note, true, cause);
+	struct person_change pc = { key, actor, note, true };
+
+	return pipeline_by_person(p, person_change, &pc, cause);
 }
 
 int

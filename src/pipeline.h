@@ -32,6 +32,8 @@ struct pipeline_stats {
 	uint64_t queued;	  /* deliveries queued upstream */
 	uint64_t redone_events;	  /* processed again in a batch redone after the map filled */
 	uint64_t folded;	  /* events a rule's max-open sent to its overflow incident */
+	uint64_t notes;		  /* notes people added (triagectl note) */
+	uint64_t notes_refused;	  /* ... refused: the incident had PIPELINE_NOTES_MAX */
 };
 
 int pipeline_new(struct daemon *d, struct pipeline **ret);
@@ -62,6 +64,15 @@ void pipeline_delivered(struct pipeline *p, uint64_t incident_id, enum incident_
 int pipeline_ack(struct pipeline *p, const char *key, const char *actor, const char *note,
     char **cause);
 int pipeline_resolve(struct pipeline *p, const char *key, const char *actor, const char *note,
+    char **cause);
+
+/*
+ * A person's note on the newest incident with this key, open or closed,
+ * committed before the answer: "by ACTOR: TEXT" on its timeline.  At most
+ * PIPELINE_NOTES_MAX an incident (-ENOSPC beyond, counted).
+ */
+#define PIPELINE_NOTES_MAX 100
+int pipeline_comment(struct pipeline *p, const char *key, const char *actor, const char *text,
     char **cause);
 
 /*

@@ -76,6 +76,12 @@ struct pipeline {
 
 /* The batch's transaction for this call; NULL (counted, logged) when the store refuses. */
 struct store_txn *pipeline_begin(struct pipeline *p, const char *dropping);
+/*
+ * A change by a person, made by change() in the open batch and committed
+ * before the answer: 0, or -errno with *cause saying why.
+ */
+typedef int pipeline_change_fn(struct pipeline *p, void *arg, char **cause);
+int pipeline_by_person(struct pipeline *p, pipeline_change_fn *change, void *arg, char **cause);
 /* A line on inc's timeline in the open batch. */
 void pipeline_timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind kind,
     int64_t at, const char *text);

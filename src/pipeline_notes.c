@@ -1,10 +1,13 @@
 /*
  * pipeline_notes.c - lines on an incident's timeline from outside the
- * pipeline's own path: the outbox's (a delivery, a failure), written in
- * the open batch like any other change.
+ * pipeline's own path: the outbox's (a delivery, a failure) and a
+ * person's (triagectl note), written in the open batch like any other
+ * change.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "incident.h"
@@ -47,4 +50,73 @@ pipeline_delivered(struct pipeline *p, uint64_t incident_id, enum incident_state
 		pipeline_store_failed(p, r, "adding to a timeline");
 	pipeline_tally(p, now, &(struct store_tally){ .deliveries = 1,
 	    .pages = told == INCIDENT_TRIGGERED });
+}
+
+struct comment {
+	const char *key, *actor, *text;
+};
+
+static int
+comment_count_cb(const struct timeline_entry *e, void *arg)
+{
+	*(size_t *)arg += e->kind == TIMELINE_COMMENT;
+	return 0;
+}
+
+/* The newest incarnation of c->key, read in the open batch, with how many notes it has. */
+static int
+comment_target(struct pipeline *p, const struct comment *c, struct incident *inc, size_t *n,
+    char **cause)
+{
+	char fitted[INCIDENT_KEY_MAX + 1];
+	int r;
+
+	if (pipeline_begin(p, "refusing a note") == NULL) {
+		xasprintf(cause, "the state database refuses writes (see triagectl status)");
+		return -EIO;
+	}
+	r = store_incident_by_key(p->txn, incident_lookup_key(c->key, fitted), inc);
+	if (r == 0)
+		r = store_timeline_foreach(p->txn, inc->id, comment_count_cb, n);
+	if (r == -ENOENT)
+		xasprintf(cause, "no incident with key '%s'", c->key);
+	else if (r < 0)
+		xasprintf(cause, "reading the incident failed: %s", strerror(-r));
+	return r;
+}
+
+static int
+comment_add(struct pipeline *p, void *arg, char **cause)
+{
+	const struct comment *c = arg;
+	char text[TIMELINE_TEXT_MAX];
+	struct incident inc;
+	size_t n = 0;
+	int r;
+
+	if ((r = comment_target(p, c, &inc, &n, cause)) < 0)
+		return r;
+	if (n >= PIPELINE_NOTES_MAX) {
+		p->stats.notes_refused++;
+		xasprintf(cause, "incident '%s' has %d notes, the most one keeps", c->key,
+		    PIPELINE_NOTES_MAX);
+		return -ENOSPC;
+	}
+	/* The text comes after the identity, so it cannot pass for one. */
+	snprintf(text, sizeof(text), "by %s: %s", c->actor, c->text);
+	text_fix_tail(text);
+	pipeline_timeline_add(p, &inc, TIMELINE_COMMENT, now_realtime_usec(), text);
+	return 0;
+}
+
+int
+pipeline_comment(struct pipeline *p, const char *key, const char *actor, const char *text,
+    char **cause)
+{
+	struct comment c = { key, actor, text };
+	int r = pipeline_by_person(p, comment_add, &c, cause);
+
+	if (r == 0)
+		p->stats.notes++;
+	return r;
 }

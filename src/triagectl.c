@@ -18,41 +18,17 @@
 #include "ctlclient.h"
 #include "jsonutil.h"
 #include "text.h"
+#include "triagectl.h"
 #include "util.h"
 
-#define CALL_TIMEOUT_MS 30000
-
-struct opts {
-	const char *socket;
-	bool json;
-	bool all;
-	bool force; /* queue drop: even a resolve whose trigger was delivered */
-	bool wide; /* no cell cut, absolute times */
-	bool utc;
-	int argc; /* the verb's own arguments */
-	const char *state;
-	long limit;
-	const char *who;
-};
-
-struct verb {
-	const char *name;
-	const char *args; /* for usage */
-	int nargs; /* -1: 0 to 2, checked by the request builder */
-	json_t *(*request)(const struct opts *o, char **argv);
-	void (*print)(const struct opts *o, json_t *reply);
-};
-
-#define TERM_WIDTH 80 /* every table fits, unless --wide */
-
-static const char *
+const char *
 jstr(json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
 	return s ? s : "-";
 }
 
-static long long
+long long
 jint(json_t *o, const char *k)
 {
 	return (long long)json_integer_value(json_object_get(o, k));
@@ -109,7 +85,22 @@ req_keyed(const char *command, const struct opts *o, char **argv)
 static json_t *
 req_show(const struct opts *o, char **argv)
 {
-	return req_keyed("show", o, argv);
+	json_t *r = req_keyed("show", o, argv);
+
+	if (r != NULL && o->id > 0)
+		json_object_set_new(r, "id", json_integer(o->id));
+	return r;
+}
+
+static json_t *
+req_note(const struct opts *o, char **argv)
+{
+	json_t *r = json_pack("{s:s, s:s, s:s}", "command", "note", "key", argv[0], "text",
+	    argv[1]);
+
+	if (r == NULL)
+		fprintf(stderr, "triagectl: the key and the text must be UTF-8 text\n");
+	return r;
 }
 
 static json_t *
@@ -159,16 +150,14 @@ req_queue(const struct opts *o, char **argv)
 	return o->all ? json_pack("{s:s, s:b}", "command", "queue-retry", "all", 1) : NULL;
 }
 
-/* A cell of a table: cut to width (unless --wide), padded unless it ends the row. */
-static void
+void
 cell(const struct opts *o, const char *s, size_t width, bool last)
 {
 	ctl_put_cell(stdout, s, o->wide ? CTL_NO_LIMIT : width, !last);
 	fputs(last ? "\n" : " ", stdout);
 }
 
-/* A time from a reply: relative in a table ("3m ago"), absolute with --wide or in detail. */
-static void
+void
 when(const struct opts *o, const char *rfc3339, bool relative, char *buf, size_t size)
 {
 	int64_t t = ctl_parse_time(rfc3339);
@@ -403,7 +392,7 @@ print_incidents(const struct opts *o, json_t *r)
  * else on lines of its own, indented, each within TERM_WIDTH.  Nothing is
  * cut: it is the detail view.
  */
-static void
+void
 put_wrapped(const struct opts *o, const char *s, size_t used)
 {
 	const size_t indent = 4, room = TERM_WIDTH - indent;
@@ -443,17 +432,20 @@ print_show(const struct opts *o, json_t *r)
 		printf("%s ", head);
 		put_wrapped(o, jstr(e, "text"), ctl_text_width(head) + 1);
 	}
+	print_relatives(o, i);
 }
 
 static const struct verb verbs[] = {
 	{ "ack", "KEY", 1, req_ack, print_ok },
 	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents },
+	{ "note", "KEY TEXT", 2, req_note, print_ok },
 	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue },
 	{ "reload", "", 0, req_reload, print_ok },
 	{ "resolve", "KEY", 1, req_resolve, print_ok },
 	{ "send-test", "UPSTREAM", 1, req_send_test, print_ok },
-	{ "show", "KEY", 1, req_show, print_show },
+	{ "show", "KEY [--id N]", 1, req_show, print_show },
 	{ "status", "", 0, req_status, print_status },
+	{ "timeline", "KEY [--id N] [--format table|md]", 1, req_timeline, print_timeline },
 };
 
 static void
@@ -463,7 +455,8 @@ usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "       triagectl %s %s\n", verbs[i].name, verbs[i].args);
 	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  -w/--wide  --utc\n"
-		   "         --state STATE  --limit N  --who NOTE  --all  --force\n");
+		   "         --state STATE  --limit N  --who NOTE  --all  --force  --id N\n"
+		   "         --format table|md\n");
 }
 
 /*
@@ -534,7 +527,8 @@ main(int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' }, { "limit", required_argument, NULL, 'L' },
 		{ "who", required_argument, NULL, 'W' },  { "all", no_argument, NULL, 'A' },
 		{ "wide", no_argument, NULL, 'w' },	   { "utc", no_argument, NULL, 'U' },
-		{ "force", no_argument, NULL, 'F' },
+		{ "force", no_argument, NULL, 'F' },	   { "id", required_argument, NULL, 'I' },
+		{ "format", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .socket = getenv("TRIAGED_SOCKET") };
@@ -552,6 +546,13 @@ main(int argc, char **argv)
 		case 'W': o.who = optarg; break;
 		case 'A': o.all = true; break;
 		case 'F': o.force = true; break;
+		case 'f': o.format = optarg; break;
+		case 'I':
+			if (parse_int64(optarg, 1, INT64_MAX, &o.id) < 0) {
+				fprintf(stderr, "triagectl: --id wants an incident id (a number)\n");
+				return 2;
+			}
+			break;
 		case 'L':
 			if (parse_int64(optarg, 1, 1000000, &lim) < 0) {
 				fprintf(stderr, "triagectl: --limit wants a number from 1 to 1000000\n");

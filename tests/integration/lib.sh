@@ -146,6 +146,16 @@ start_pd() {
 	echo "0123456789abcdef0123456789abcdef" > "$T/pd.key"
 }
 
+# Append the upstream "pd" of the stand-in start_pd started to the config.
+conf_pd() {
+	cat >> "$CONF" <<CONF
+upstream "pd" pagerduty {
+	url "http://127.0.0.1:$PD_PORT/v2/enqueue"
+	routing-key-file "$T/pd.key"
+}
+CONF
+}
+
 # pd GET|POST PATH [JSON]: talk to the stand-in's control port.
 pd() {
 	python3 - "$PD_CTL" "$@" <<'PY'

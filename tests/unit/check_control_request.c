@@ -56,6 +56,7 @@ START_TEST(test_verbs)
 	} want[] = {
 		{ "ack", CONTROL_ACK, true },
 		{ "incidents", CONTROL_INCIDENTS, false },
+		{ "note", CONTROL_NOTE, true },
 		{ "queue", CONTROL_QUEUE, false },
 		{ "queue-drop", CONTROL_QUEUE_DROP, true },
 		{ "queue-retry", CONTROL_QUEUE_RETRY, true },
@@ -69,8 +70,8 @@ START_TEST(test_verbs)
 	char *line;
 
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
-		xasprintf(&line, "{\"command\":\"%s\",\"key\":\"k\",\"id\":3,\"upstream\":\"pd\"}",
-		    want[i].name);
+		xasprintf(&line, "{\"command\":\"%s\",\"key\":\"k\",\"id\":3,\"upstream\":\"pd\","
+		    "\"text\":\"t\"}", want[i].name);
 		parse_ok(line, &rq);
 		ck_assert_int_eq(rq.verb, want[i].verb);
 		ck_assert_str_eq(control_verb_name(rq.verb), want[i].name);
@@ -119,6 +120,17 @@ START_TEST(test_fields)
 	ck_assert(!rq.force);
 	parse_ok("{\"command\":\"queue-drop\",\"id\":1,\"force\":true}", &rq);
 	ck_assert(rq.force);
+	/* show names one incarnation by its id, or the newest. */
+	parse_ok("{\"command\":\"show\",\"key\":\"k\",\"id\":12}", &rq);
+	ck_assert_uint_eq(rq.id, 12);
+	control_request_clear(&rq);
+	parse_ok("{\"command\":\"show\",\"key\":\"k\"}", &rq);
+	ck_assert_uint_eq(rq.id, 0);
+	control_request_clear(&rq);
+	parse_ok("{\"command\":\"note\",\"key\":\"k\",\"text\":\"swapped the optic\"}", &rq);
+	ck_assert_str_eq(rq.text, "swapped the optic");
+	control_request_clear(&rq);
+	ck_assert_ptr_null(rq.text);
 	parse_ok("{\"command\":\"send-test\",\"upstream\":\"pd\"}", &rq);
 	ck_assert_str_eq(rq.upstream, "pd");
 	control_request_clear(&rq);
@@ -163,6 +175,11 @@ START_TEST(test_errors)
 	parse_fails("{\"command\":\"queue-drop\",\"id\":1,\"force\":1}",
 	    "\"force\" must be true or false");
 	parse_fails("{\"command\":\"send-test\"}", "send-test needs an \"upstream\"");
+	parse_fails("{\"command\":\"note\",\"key\":\"k\"}", "note needs a \"text\"");
+	parse_fails("{\"command\":\"note\",\"text\":\"t\"}", "note needs a \"key\"");
+	parse_fails("{\"command\":\"note\",\"key\":\"k\",\"text\":\"\"}",
+	    "\"text\" must be a string of 1 to 900 bytes");
+	parse_fails("{\"command\":\"show\",\"key\":\"k\",\"id\":0}", "\"id\" must be an integer");
 	parse_fails("{\"command\":\"send-test\",\"upstream\":\"\"}",
 	    "\"upstream\" must be a string of 1 to 127 bytes");
 }
@@ -240,6 +257,38 @@ START_TEST(test_note)
 }
 END_TEST
 
+/* A note's text is refused over 900 bytes, not cut; what it holds is cleaned. */
+START_TEST(test_note_text)
+{
+	char line[4096], text[2048];
+	struct control_request rq;
+	char *cause = NULL;
+
+	memset(text, 'x', CONTROL_TEXT_MAX + 1);
+	text[CONTROL_TEXT_MAX + 1] = '\0';
+	snprintf(line, sizeof(line), "{\"command\":\"note\",\"key\":\"k\",\"text\":\"%s\"}", text);
+	ck_assert_int_eq(control_request_parse(line, strlen(line), &rq, &cause), -EMSGSIZE);
+	ck_assert_ptr_null(rq.text);
+	free(cause);
+	text[CONTROL_TEXT_MAX] = '\0';
+	snprintf(line, sizeof(line), "{\"command\":\"note\",\"key\":\"k\",\"text\":\"%s\"}", text);
+	parse_ok(line, &rq);
+	ck_assert_uint_eq(strlen(rq.text), CONTROL_TEXT_MAX);
+	control_request_clear(&rq);
+	/* Escaped for a terminal; text that escaping grows past the bound is cut. */
+	parse_ok("{\"command\":\"note\",\"key\":\"k\",\"text\":\"a\\u001b[31mb\\u009b\\n\"}", &rq);
+	ck_assert_str_eq(rq.text, "a#033[31mb#233#012");
+	control_request_clear(&rq);
+	memset(text, 0, sizeof(text));
+	for (int i = 0; i < 300; i++)
+		strcat(text, "\\u0007");
+	snprintf(line, sizeof(line), "{\"command\":\"note\",\"key\":\"k\",\"text\":\"%s\"}", text);
+	parse_ok(line, &rq);
+	ck_assert_uint_eq(strlen(rq.text), CONTROL_TEXT_MAX);
+	control_request_clear(&rq);
+}
+END_TEST
+
 START_TEST(test_text_clean)
 {
 	char out[32];
@@ -276,6 +325,7 @@ control_request_suite(void)
 	tcase_add_test(tc, test_error_messages_are_clean);
 	tcase_add_test(tc, test_key_bounds);
 	tcase_add_test(tc, test_note);
+	tcase_add_test(tc, test_note_text);
 	tcase_add_test(tc, test_text_clean);
 	suite_add_tcase(s, tc);
 	return s;

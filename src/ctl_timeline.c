@@ -1,0 +1,116 @@
+/*
+ * ctl_timeline.c - triagectl timeline: an incident's timeline as a table,
+ * each line with how long after the first event it came; and show's
+ * earlier incarnations and related incidents.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl_format.h"
+#include "triagectl.h"
+#include "util.h"
+
+json_t *
+req_timeline(const struct opts *o, char **argv)
+{
+	json_t *r;
+
+	if (o->format != NULL && strcmp(o->format, "table") != 0) {
+		fprintf(stderr, "triagectl: --format is table\n");
+		return NULL;
+	}
+	r = json_pack("{s:s, s:s}", "command", "show", "key", argv[0]);
+	if (r == NULL)
+		fprintf(stderr, "triagectl: the key must be UTF-8 text\n");
+	else if (o->id > 0)
+		json_object_set_new(r, "id", json_integer(o->id));
+	return r;
+}
+
+/*
+ * TIME +AFTER KIND TEXT: the text goes on, wrapped, after 43 columns (a
+ * state line's text begins with the state, a delivery's with what it told).
+ */
+static void
+print_table(const struct opts *o, json_t *inc)
+{
+	int64_t first = ctl_parse_time(jstr(inc, "first_seen"));
+	char at[64], after[32], head[160];
+	size_t n;
+	json_t *e;
+
+	printf("%-25s %-7s %-8s %s\n", "TIME", "+AFTER", "KIND", "TEXT");
+	json_array_foreach(json_object_get(inc, "timeline"), n, e) {
+		int64_t t = ctl_parse_time(jstr(e, "at"));
+		when(o, jstr(e, "at"), false, at, sizeof(at));
+		ctl_format_span(t >= first ? t - first : 0, after + 1, sizeof(after) - 1);
+		after[0] = '+';
+		snprintf(head, sizeof(head), "%-25s %-7s %-8s", at, after, jstr(e, "kind"));
+		printf("%s ", head);
+		put_wrapped(o, jstr(e, "text"), ctl_text_width(head) + 1);
+	}
+}
+
+void
+print_timeline(const struct opts *o, json_t *reply)
+{
+	json_t *inc = json_object_get(reply, "incident");
+
+	printf("incident %lld, key %s: %s\n", jint(inc, "id"), jstr(inc, "key"),
+	    jstr(inc, "state"));
+	print_table(o, inc);
+}
+
+/* #ID STATE OPENED LASTED COUNT: one line of an earlier incarnation. */
+static void
+print_past(const struct opts *o, json_t *p)
+{
+	int64_t first = ctl_parse_time(jstr(p, "first_seen"));
+	int64_t end = ctl_parse_time(jstr(p, "resolved_at"));
+	char id[32], opened[64], lasted[32], count[32];
+
+	snprintf(id, sizeof(id), "#%lld", jint(p, "id"));
+	when(o, jstr(p, "first_seen"), false, opened, sizeof(opened));
+	if (end >= first && first >= 0)
+		ctl_format_span(end - first, lasted, sizeof(lasted));
+	else
+		snprintf(lasted, sizeof(lasted), "-");
+	snprintf(count, sizeof(count), "%lld", jint(p, "count"));
+	fputs("  ", stdout);
+	cell(o, id, 8, false);
+	cell(o, jstr(p, "state"), 12, false);
+	cell(o, opened, 25, false);
+	cell(o, lasted, 7, false);
+	cell(o, count, 21, true);
+}
+
+/* Earlier incarnations of the key, then the host's open incidents of the same ten minutes. */
+void
+print_relatives(const struct opts *o, json_t *inc)
+{
+	json_t *past = json_object_get(inc, "past"), *rel = json_object_get(inc, "related"), *e;
+	size_t n;
+
+	if (json_array_size(past) > 0) {
+		printf("\npast incidents with this key, newest first:\n");
+		printf("  %-8s %-12s %-25s %-7s %s\n", "ID", "STATE", "OPENED", "LASTED", "COUNT");
+		json_array_foreach(past, n, e)
+			print_past(o, e);
+		if (json_is_true(json_object_get(inc, "past_more")))
+			printf("  (and earlier ones)\n");
+	}
+	if (json_array_size(rel) == 0)
+		return;
+	printf("\nrelated: open on %s, opened within 10 minutes of this one:\n",
+	    jstr(inc, "host"));
+	json_array_foreach(rel, n, e) {
+		fputs("  ", stdout);
+		cell(o, jstr(e, "state"), 12, false);
+		cell(o, jstr(e, "key"), 24, false);
+		cell(o, jstr(e, "summary"), 40, true);
+	}
+	if (json_is_true(json_object_get(inc, "related_more")))
+		printf("  (and more)\n");
+}
