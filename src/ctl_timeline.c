@@ -1,24 +1,33 @@
 /*
  * ctl_timeline.c - triagectl timeline: an incident's timeline as a table,
- * each line with how long after the first event it came; and show's
- * earlier incarnations and related incidents.
+ * each line with how long after the first event it came, or as a
+ * postmortem draft in Markdown (postmortem.c); and show's earlier
+ * incarnations and related incidents.
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl_format.h"
+#include "postmortem.h"
 #include "triagectl.h"
 #include "util.h"
+
+static bool
+format_md(const struct opts *o)
+{
+	return o->format != NULL && strcmp(o->format, "md") == 0;
+}
 
 json_t *
 req_timeline(const struct opts *o, char **argv)
 {
 	json_t *r;
 
-	if (o->format != NULL && strcmp(o->format, "table") != 0) {
-		fprintf(stderr, "triagectl: --format is table\n");
+	if (o->format != NULL && strcmp(o->format, "table") != 0 && !format_md(o)) {
+		fprintf(stderr, "triagectl: --format is table or md\n");
 		return NULL;
 	}
 	r = json_pack("{s:s, s:s}", "command", "show", "key", argv[0]);
@@ -53,11 +62,67 @@ print_table(const struct opts *o, json_t *inc)
 	}
 }
 
+/* An incident of a reply as the draft takes it; lines (n of them) owned by the caller. */
+static void
+pm_incident_of(json_t *j, struct pm_incident *pi, struct pm_line *lines)
+{
+	json_t *tl = json_object_get(j, "timeline"), *e;
+	size_t n;
+
+	*pi = (struct pm_incident){ .id = (uint64_t)jint(j, "id"), .key = jstr(j, "key"),
+		.summary = jstr(j, "summary"), .rule = jstr(j, "rule"), .host = jstr(j, "host"),
+		.severity = jstr(j, "severity"), .state = jstr(j, "state"),
+		.count = (uint64_t)jint(j, "count"),
+		.first_seen = ctl_parse_time(jstr(j, "first_seen")),
+		.acked_at = ctl_parse_time(jstr(j, "acked_at")),
+		.resolved_at = ctl_parse_time(jstr(j, "resolved_at")), .lines = lines };
+	if (lines == NULL)
+		return;
+	json_array_foreach(tl, n, e)
+		lines[pi->nlines++] = (struct pm_line){ ctl_parse_time(jstr(e, "at")),
+			jstr(e, "kind"), jstr(e, "state"), jstr(e, "text") };
+}
+
+/* The incidents of an array of the reply (past, related), without their lines. */
+static struct pm_incident *
+pm_list_of(json_t *arr, size_t *n)
+{
+	struct pm_incident *list = xcalloc(json_array_size(arr) + 1, sizeof(*list));
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(arr, i, e)
+		pm_incident_of(e, &list[i], NULL);
+	*n = json_array_size(arr);
+	return list;
+}
+
+static void
+print_draft(const struct opts *o, json_t *inc)
+{
+	struct pm_line *lines = xcalloc(json_array_size(json_object_get(inc, "timeline")) + 1,
+	    sizeof(*lines));
+	struct pm_incident pi;
+	struct pm_draft d = { .inc = &pi, .now = now_realtime_usec(), .utc = o->utc };
+
+	pm_incident_of(inc, &pi, lines);
+	d.past = pm_list_of(json_object_get(inc, "past"), &d.npast);
+	d.related = pm_list_of(json_object_get(inc, "related"), &d.nrelated);
+	postmortem_write(stdout, &d);
+	free((void *)d.past);
+	free((void *)d.related);
+	free(lines);
+}
+
 void
 print_timeline(const struct opts *o, json_t *reply)
 {
 	json_t *inc = json_object_get(reply, "incident");
 
+	if (format_md(o)) {
+		print_draft(o, inc);
+		return;
+	}
 	printf("incident %lld, key %s: %s\n", jint(inc, "id"), jstr(inc, "key"),
 	    jstr(inc, "state"));
 	print_table(o, inc);

@@ -23,7 +23,7 @@ struct opts {
 	const char *state;
 	long limit;
 	const char *who;
-	const char *format; /* timeline: "table" or "md" */
+	const char *format; /* timeline: "table" or "md" (a postmortem draft) */
 	int64_t id;	    /* show, timeline: one incarnation; 0: the newest */
 };
 
