@@ -53,6 +53,12 @@ fail_errno(const char *what, int r)
 	return fail(msg);
 }
 
+json_t *
+control_fail_errno(const char *what, int r)
+{
+	return fail_errno(what, r);
+}
+
 static json_t *
 ok(void)
 {
@@ -538,6 +544,7 @@ control_command_fn *const control_commands[CONTROL_NVERBS] = {
 	[CONTROL_QUEUE_DROP] = cmd_queue_drop,
 	[CONTROL_QUEUE_RETRY] = cmd_queue_retry,
 	[CONTROL_RELOAD] = cmd_reload,
+	[CONTROL_REPORT] = control_report,
 	[CONTROL_RESOLVE] = cmd_resolve,
 	[CONTROL_SEND_TEST] = cmd_send_test,
 	[CONTROL_SHOW] = cmd_show,

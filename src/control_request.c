@@ -27,6 +27,7 @@
 #define F_UPSTREAM 0x80
 #define F_TEXT	   0x100
 #define F_INCARNATION 0x200
+#define F_RANGE	   0x400
 
 #define VERB_ECHO_MAX 64 /* bytes of an unknown command echoed back */
 
@@ -42,6 +43,7 @@ static const struct {
 	[CONTROL_QUEUE_DROP] = { "queue-drop", true, F_ID | F_FORCE },
 	[CONTROL_QUEUE_RETRY] = { "queue-retry", true, F_ID | F_ALL },
 	[CONTROL_RELOAD] = { "reload", true, 0 },
+	[CONTROL_REPORT] = { "report", false, F_RANGE | F_LIMIT },
 	[CONTROL_RESOLVE] = { "resolve", true, F_KEY | F_NOTE },
 	[CONTROL_SEND_TEST] = { "send-test", true, F_UPSTREAM },
 	[CONTROL_SHOW] = { "show", false, F_KEY | F_INCARNATION },
@@ -123,6 +125,24 @@ get_count(json_t *j, const char *field, json_int_t max, uint64_t *ret, char **ca
 		return -EINVAL;
 	}
 	*ret = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+/* field as an integer from 0 to INT64_MAX; 0 when absent. */
+static int
+get_time(json_t *j, const char *field, int64_t *ret, char **cause)
+{
+	json_t *v = json_object_get(j, field);
+
+	*ret = 0;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		xasprintf(cause, "\"%s\" must be an integer from 0 (microseconds since 1970)",
+		    field);
+		return -EINVAL;
+	}
+	*ret = (int64_t)json_integer_value(v);
 	return 0;
 }
 
@@ -241,6 +261,26 @@ parse_upstream(json_t *j, struct control_request *rq, char **cause)
 }
 
 static int
+parse_range(json_t *j, struct control_request *rq, char **cause)
+{
+	int64_t id;
+	int r;
+
+	if ((r = get_time(j, "since", &rq->since, cause)) < 0 ||
+	    (r = get_time(j, "until", &rq->until, cause)) < 0 ||
+	    (r = get_time(j, "before_at", &rq->before_at, cause)) < 0 ||
+	    (r = get_time(j, "before_id", &id, cause)) < 0 ||
+	    (r = get_bool(j, "tally", &rq->tally, cause)) < 0)
+		return r;
+	rq->before_id = (uint64_t)id;
+	if (rq->until != 0 && rq->until < rq->since) {
+		xasprintf(cause, "\"until\" is before \"since\"");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
 parse_fields(json_t *j, struct control_request *rq, char **cause)
 {
 	unsigned f = verbs[rq->verb].fields;
@@ -264,6 +304,8 @@ parse_fields(json_t *j, struct control_request *rq, char **cause)
 		r = parse_text(j, rq, cause);
 	if (r == 0 && (f & F_INCARNATION))
 		r = get_count(j, "id", INT64_MAX, &rq->id, cause);
+	if (r == 0 && (f & F_RANGE))
+		r = parse_range(j, rq, cause);
 	return r;
 }
 

@@ -25,6 +25,7 @@ enum control_verb {
 	CONTROL_QUEUE_DROP,
 	CONTROL_QUEUE_RETRY,
 	CONTROL_RELOAD,
+	CONTROL_REPORT,
 	CONTROL_RESOLVE,
 	CONTROL_SEND_TEST,
 	CONTROL_SHOW,
@@ -52,6 +53,15 @@ struct control_request {
 	bool all;     /* queue-retry: every dead or waiting delivery */
 	bool force;   /* queue-drop: even a resolve whose trigger was delivered */
 	char *upstream; /* send-test: 1 to CONTROL_UPSTREAM_MAX bytes */
+	/*
+	 * report: the incidents that opened within [since, until] (usec, UTC;
+	 * until 0: now), a page of them before the cursor (before_at,
+	 * before_id; before_at 0: from until on); with tally, a page of the
+	 * hourly counts of the range instead.
+	 */
+	int64_t since, until, before_at;
+	uint64_t before_id;
+	bool tally;
 };
 
 /*

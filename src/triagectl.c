@@ -436,16 +436,18 @@ print_show(const struct opts *o, json_t *r)
 }
 
 static const struct verb verbs[] = {
-	{ "ack", "KEY", 1, req_ack, print_ok },
-	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents },
-	{ "note", "KEY TEXT", 2, req_note, print_ok },
-	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue },
-	{ "reload", "", 0, req_reload, print_ok },
-	{ "resolve", "KEY", 1, req_resolve, print_ok },
-	{ "send-test", "UPSTREAM", 1, req_send_test, print_ok },
-	{ "show", "KEY [--id N]", 1, req_show, print_show },
-	{ "status", "", 0, req_status, print_status },
-	{ "timeline", "KEY [--id N] [--format table|md]", 1, req_timeline, print_timeline },
+	{ "ack", "KEY", 1, req_ack, print_ok, NULL },
+	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents, NULL },
+	{ "note", "KEY TEXT", 2, req_note, print_ok, NULL },
+	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue,
+	    NULL },
+	{ "reload", "", 0, req_reload, print_ok, NULL },
+	{ "report", "[--since 30d] [--max N] [--html FILE]", 0, NULL, NULL, run_report },
+	{ "resolve", "KEY", 1, req_resolve, print_ok, NULL },
+	{ "send-test", "UPSTREAM", 1, req_send_test, print_ok, NULL },
+	{ "show", "KEY [--id N]", 1, req_show, print_show, NULL },
+	{ "status", "", 0, req_status, print_status, NULL },
+	{ "timeline", "KEY [--id N] [--format table|md]", 1, req_timeline, print_timeline, NULL },
 };
 
 static void
@@ -456,7 +458,7 @@ usage(FILE *f)
 		fprintf(f, "       triagectl %s %s\n", verbs[i].name, verbs[i].args);
 	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  -w/--wide  --utc\n"
 		   "         --state STATE  --limit N  --who NOTE  --all  --force  --id N\n"
-		   "         --format table|md\n");
+		   "         --format table|md  --since DURATION  --max N  --html FILE\n");
 }
 
 /*
@@ -528,10 +530,12 @@ main(int argc, char **argv)
 		{ "who", required_argument, NULL, 'W' },  { "all", no_argument, NULL, 'A' },
 		{ "wide", no_argument, NULL, 'w' },	   { "utc", no_argument, NULL, 'U' },
 		{ "force", no_argument, NULL, 'F' },	   { "id", required_argument, NULL, 'I' },
-		{ "format", required_argument, NULL, 'f' },
+		{ "format", required_argument, NULL, 'f' }, { "since", required_argument, NULL, 'D' },
+		{ "max", required_argument, NULL, 'M' }, { "html", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .socket = getenv("TRIAGED_SOCKET") };
+	struct opts o = { .socket = getenv("TRIAGED_SOCKET"), .since = 30 * 86400 * USEC_PER_SEC,
+		.max = REPORT_MAX_DEFAULT };
 	int64_t lim;
 	int ch;
 
@@ -547,6 +551,22 @@ main(int argc, char **argv)
 		case 'A': o.all = true; break;
 		case 'F': o.force = true; break;
 		case 'f': o.format = optarg; break;
+		case 'H': o.html = optarg; break;
+		case 'D':
+			if (parse_duration(optarg, &o.since) < 0 || o.since <= 0 ||
+			    o.since > REPORT_SINCE_MAX) {
+				fprintf(stderr, "triagectl: --since wants a duration up to 400d, "
+						"such as 30d or 12h\n");
+				return 2;
+			}
+			break;
+		case 'M':
+			if (parse_int64(optarg, 1, REPORT_MAX_MAX, &o.max) < 0) {
+				fprintf(stderr, "triagectl: --max wants a number from 1 to %d\n",
+				    REPORT_MAX_MAX);
+				return 2;
+			}
+			break;
 		case 'I':
 			if (parse_int64(optarg, 1, INT64_MAX, &o.id) < 0) {
 				fprintf(stderr, "triagectl: --id wants an incident id (a number)\n");
@@ -578,6 +598,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "usage: triagectl %s %s\n", verbs[i].name, verbs[i].args);
 			return 2;
 		}
+		if (verbs[i].run != NULL)
+			return verbs[i].run(&o);
 		return run(&verbs[i], &o, argv + optind + 1);
 	}
 	fprintf(stderr, "triagectl: unknown verb '%s'\n", argv[optind]);

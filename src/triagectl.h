@@ -25,6 +25,9 @@ struct opts {
 	const char *who;
 	const char *format; /* timeline: "table" or "md" (a postmortem draft) */
 	int64_t id;	    /* show, timeline: one incarnation; 0: the newest */
+	int64_t since;	    /* report: how far back, usec */
+	int64_t max;	    /* report: incidents walked at most */
+	const char *html;   /* report: the HTML file to write */
 };
 
 struct verb {
@@ -33,9 +36,13 @@ struct verb {
 	int nargs; /* -1: 0 to 2, checked by the request builder */
 	json_t *(*request)(const struct opts *o, char **argv);
 	void (*print)(const struct opts *o, json_t *reply);
+	int (*run)(const struct opts *o); /* instead of one request and its print */
 };
 
 #define TERM_WIDTH 80 /* every table fits, unless --wide */
+#define REPORT_MAX_DEFAULT 100000 /* incidents a report walks without --max */
+#define REPORT_MAX_MAX	   1000000
+#define REPORT_SINCE_MAX   (400 * 86400 * 1000000LL) /* the hourly counts kept */
 #define CALL_TIMEOUT_MS 30000
 
 /* A member of a reply object: its string ("-" when none), its integer. */
@@ -53,5 +60,8 @@ json_t *req_timeline(const struct opts *o, char **argv);
 void print_timeline(const struct opts *o, json_t *reply);
 /* show's past and related incidents, after its timeline. */
 void print_relatives(const struct opts *o, json_t *incident);
+
+/* ctl_report.c: triagectl report; its exit status. */
+int run_report(const struct opts *o);
 
 #endif

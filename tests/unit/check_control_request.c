@@ -61,6 +61,7 @@ START_TEST(test_verbs)
 		{ "queue-drop", CONTROL_QUEUE_DROP, true },
 		{ "queue-retry", CONTROL_QUEUE_RETRY, true },
 		{ "reload", CONTROL_RELOAD, true },
+		{ "report", CONTROL_REPORT, false },
 		{ "resolve", CONTROL_RESOLVE, true },
 		{ "send-test", CONTROL_SEND_TEST, true },
 		{ "show", CONTROL_SHOW, false },
@@ -131,6 +132,19 @@ START_TEST(test_fields)
 	ck_assert_str_eq(rq.text, "swapped the optic");
 	control_request_clear(&rq);
 	ck_assert_ptr_null(rq.text);
+	/* report: a range, a page's cursor and whether to add the hourly counts. */
+	parse_ok("{\"command\":\"report\",\"since\":1000,\"until\":2000,\"before_at\":1500,"
+		 "\"before_id\":7,\"limit\":500,\"tally\":true}", &rq);
+	ck_assert_int_eq(rq.since, 1000);
+	ck_assert_int_eq(rq.until, 2000);
+	ck_assert_int_eq(rq.before_at, 1500);
+	ck_assert_uint_eq(rq.before_id, 7);
+	ck_assert_uint_eq(rq.limit, 500);
+	ck_assert(rq.tally);
+	parse_ok("{\"command\":\"report\"}", &rq);
+	ck_assert_int_eq(rq.since, 0);
+	ck_assert_int_eq(rq.until, 0);
+	ck_assert(!rq.tally);
 	parse_ok("{\"command\":\"send-test\",\"upstream\":\"pd\"}", &rq);
 	ck_assert_str_eq(rq.upstream, "pd");
 	control_request_clear(&rq);
@@ -176,6 +190,12 @@ START_TEST(test_errors)
 	    "\"force\" must be true or false");
 	parse_fails("{\"command\":\"send-test\"}", "send-test needs an \"upstream\"");
 	parse_fails("{\"command\":\"note\",\"key\":\"k\"}", "note needs a \"text\"");
+	parse_fails("{\"command\":\"report\",\"since\":-1}", "\"since\" must be an integer from 0");
+	parse_fails("{\"command\":\"report\",\"until\":\"now\"}", "\"until\" must be an integer");
+	parse_fails("{\"command\":\"report\",\"since\":5,\"until\":4}",
+	    "\"until\" is before \"since\"");
+	parse_fails("{\"command\":\"report\",\"before_id\":1.5}", "\"before_id\" must be");
+	parse_fails("{\"command\":\"report\",\"tally\":1}", "\"tally\" must be true or false");
 	parse_fails("{\"command\":\"note\",\"text\":\"t\"}", "note needs a \"key\"");
 	parse_fails("{\"command\":\"note\",\"key\":\"k\",\"text\":\"\"}",
 	    "\"text\" must be a string of 1 to 900 bytes");
