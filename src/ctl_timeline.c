@@ -39,7 +39,7 @@ req_timeline(const struct opts *o, char **argv)
 }
 
 /*
- * TIME +AFTER KIND TEXT: the text goes on, wrapped, after 43 columns (a
+ * TIME +AFTER KIND TEXT: the text goes on, wrapped, after 41 columns (a
  * state line's text begins with the state, a delivery's with what it told).
  */
 static void
@@ -50,13 +50,13 @@ print_table(const struct opts *o, json_t *inc)
 	size_t n;
 	json_t *e;
 
-	printf("%-25s %-7s %-8s %s\n", "TIME", "+AFTER", "KIND", "TEXT");
+	printf("%-23s %-7s %-8s %s\n", "TIME", "+AFTER", "KIND", "TEXT");
 	json_array_foreach(json_object_get(inc, "timeline"), n, e) {
 		int64_t t = ctl_parse_time(jstr(e, "at"));
 		when(o, jstr(e, "at"), false, at, sizeof(at));
 		ctl_format_span(t >= first ? t - first : 0, after + 1, sizeof(after) - 1);
 		after[0] = '+';
-		snprintf(head, sizeof(head), "%-25s %-7s %-8s", at, after, jstr(e, "kind"));
+		snprintf(head, sizeof(head), "%-23s %-7s %-8s", at, after, jstr(e, "kind"));
 		printf("%s ", head);
 		put_wrapped(o, jstr(e, "text"), ctl_text_width(head) + 1);
 	}

@@ -61,6 +61,32 @@ print("history: %d incidents, %d requests" % (r["walked"], r["requests"]))
 PY
 echo "report of $(json "j['walked']" < "$T/r1.json") incidents in $(json "j['requests']" < "$T/r1.json") requests: $(python3 -c "print(round($t1 - $t0, 2))") s"
 
+# show's related incidents over the history: the same host's open ones that
+# opened within ten minutes of it, before or after, and no others.
+ctl --json incidents --state open --limit 100000 > "$T/open.json"
+python3 - "$T/open.json" > "$T/related.txt" <<'PY'
+import datetime, json, sys
+inc = json.load(open(sys.argv[1]))["incidents"]
+t = lambda s: datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+def apart(a, b):
+    return abs(t(a["first_seen"]) - t(b["first_seen"]))
+# One with an open neighbour just outside the ten minutes, and one inside when there is.
+best = None
+for i in inc:
+    same = [o for o in inc if o["host"] == i["host"] and o["id"] != i["id"]]
+    near = sorted(o["key"] for o in same if apart(o, i) <= 600)
+    if any(600 < apart(o, i) < 7200 for o in same) and len(near) <= 10:
+        if best is None or (near and not best[1]):
+            best = (i["key"], near)
+if best:
+    print(best[0])
+    print(json.dumps(best[1]))
+PY
+[ -s "$T/related.txt" ] || fail "the history has no open incident with a neighbour past ten minutes"
+rkey=$(sed -n 1p "$T/related.txt")
+ctl --json show "$rkey" | json "json.dumps(sorted(r['key'] for r in j['incident']['related']))" |
+	grep -qxF "$(sed -n 2p "$T/related.txt")" || fail "related of $rkey: $(ctl --json show "$rkey" | json "[r['key'] for r in j['incident']['related']]"), not $(sed -n 2p "$T/related.txt")"
+
 # Another zone: Tokyo has no DST, so its week is UTC's turned by nine hours.
 TZ=Asia/Tokyo ctl --json report --since 46d > "$T/tokyo.json"
 python3 - "$T/tokyo.json" "$T/expect.json" <<'PY' || fail "the Tokyo heat map is not UTC's moved by 9 hours"
