@@ -21,9 +21,9 @@
 #include "store.h"
 #include "util.h"
 
-#define REPORT_PAGE_DEFAULT 256
-#define REPORT_PAGE_MAX 1000
-#define REPORT_TALLY_PAGE 1000 /* hours of counts a page */
+#define REPORT_PAGE_DEFAULT 200
+#define REPORT_PAGE_MAX 500
+#define REPORT_TALLY_PAGE 500 /* hours of counts a page */
 
 /* What a report needs from a timeline: when the incident alerted, and what was delivered. */
 struct delivered {

@@ -22,7 +22,7 @@
 #include "triagectl.h"
 #include "util.h"
 
-#define REPORT_PAGE 500
+#define REPORT_PAGE 200
 #define SHADES " .:-=+*#%@"
 
 /* One request to the daemon: its reply (escaped for a terminal or a page), or NULL, said. */

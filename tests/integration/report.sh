@@ -4,8 +4,8 @@
 # daemon: MTTA and MTTR overall, per rule and per host, events in against
 # incidents and pages out, the heat map by hour of the week in UTC and in
 # another zone, the days; the same figures histgen counted on its own.
-# The walk is paged (one short request per 500 incidents, one per 1000
-# hours of counts: a 400-day history takes ten) and bounded by
+# The walk is paged (one short request per 200 incidents, one per 500
+# hours of counts) and bounded by
 # --max, which the report says; the HTML is one file with 168 heat-map
 # cells and a bar a day, no script, nothing fetched, hostile names escaped.
 . "$(dirname "$0")/lib.sh"
@@ -53,8 +53,8 @@ eq("noise reduction", round(r["noise_reduction_pct"], 6),
    round(100 * (e["events_in"] - e["pages"]) / e["events_in"], 6))
 eq("days", sum(d["incidents"] for d in r["days"]), e["incidents"])
 eq("events by day", sum(d["events_in"] for d in r["days"]), e["events_in"])
-# Two requests for 1,080 hours of counts (1000 a request), one per 500 incidents.
-eq("walked", (r["walked"], r["truncated"], r["requests"]), (e["incidents"], False, 2 + (e["incidents"] + 499) // 500))
+# Three requests for 1,080 hours of counts (500 a request), one per 200 incidents.
+eq("walked", (r["walked"], r["truncated"], r["requests"]), (e["incidents"], False, 3 + (e["incidents"] + 199) // 200))
 hosts = {g["name"] for g in r["hosts"]}
 assert "<script>alert(1)</script>" in hosts, hosts
 print("history: %d incidents, %d requests" % (r["walked"], r["requests"]))
@@ -127,7 +127,7 @@ PY
 
 # Bounded: --max stops the walk, and every output says so.
 ctl --utc --json report --since 46d --max 100 > "$T/cut.json"
-json "(j['walked'], j['truncated'], j['requests'])" < "$T/cut.json" | grep -qx "(100, True, 3)" ||
+json "(j['walked'], j['truncated'], j['requests'])" < "$T/cut.json" | grep -qx "(100, True, 4)" ||
 	fail "--max 100: $(head -c 400 "$T/cut.json")"
 ctl --utc report --since 46d --max 100 > "$T/cut.txt"
 grep -q "^(cut short: only the newest 100 incidents were counted, back to " "$T/cut.txt" ||
