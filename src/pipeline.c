@@ -121,7 +121,6 @@ batch_committed(void *arg)
 	p->stats.batches++;
 	p->batch_events = 0;
 	replay_clear(&p->replay);
-	pipeline_tally_forget(p);
 	sweep_committed(p);
 	for (size_t i = 0; i < p->nfired; i++)
 		latency_add(&p->fired_latency, now - p->fired_recv[i]);

@@ -88,8 +88,9 @@ void pipeline_timeline_add(struct pipeline *p, const struct incident *inc, enum 
 
 /*
  * pipeline_tally.c: add d to the open batch's counts for the hour at falls
- * in; they are written when the batch commits (pipeline_tally_write: 1
- * when it wrote) and forgotten when it is lost, as the events that made
+ * in; they are written when the batch commits (pipeline_tally_write, from
+ * its prepare: 1 when it wrote; what is counted after that waits for the
+ * next batch) and forgotten when it is lost, as the events that made
  * them are processed again.
  */
 void pipeline_tally(struct pipeline *p, int64_t at, const struct store_tally *d);

@@ -76,6 +76,9 @@ ctl --json show "$key" | json "[e['text'] for e in j['incident']['timeline'] if 
 	grep -qxF "by $me: red#033[31m#011bell#007 <b>|x|</b>" || fail "hostile note stored as: $(ctl --json show "$key")"
 ctl timeline "$key" > "$T/timeline"
 if grep -q "$(printf '\033')" "$T/timeline"; then fail "an escape reached the terminal"; fi
+ctl note "$key" -- "-32 dBm on the optic" >/dev/null || fail "a note that begins with -"
+ctl --json show "$key" | json "[e['text'] for e in j['incident']['timeline'] if e['kind'] == 'comment'][-1]" |
+	grep -qxF "by $me: -32 dBm on the optic" || fail "the note after --"
 ctl note "$key" "$(python3 -c "print('n' * 901)")" 2>"$T/err" && fail "a 901-byte note"
 grep -q '"text" must be a string of 1 to 900 bytes' "$T/err" || fail "unclear: $(cat "$T/err")"
 
