@@ -37,12 +37,14 @@ enum rule_stmt {
 	RS_GROUP,
 	RS_CLASS,
 	RS_MAX_OPEN,
+	RS_HOLD,
+	RS_FLAP,
 	RS_MAX,
 };
 
 static const char *const rule_stmt_names[RS_MAX] = {
 	"match", "resolve-on", "drop", "key", "summary", "severity", "threshold", "auto-resolve",
-	"send", "component", "group", "class", "max-open",
+	"send", "component", "group", "class", "max-open", "hold", "flap",
 };
 
 struct rule_build {
@@ -654,11 +656,25 @@ stmt_severity(struct lex *lx, void *ctx, char **cause)
 	    got);
 }
 
+/* "in" as the next word, as in the example given. */
+static int
+expect_in(struct lex *lx, const char *example, char **cause)
+{
+	char got[256];
+	int r;
+
+	if ((r = lex_next(lx, cause)) < 0)
+		return r;
+	if (tok_is_word(&lx->tok, "in"))
+		return 0;
+	tok_describe(&lx->tok, got, sizeof(got));
+	return lex_error(lx, lx->tok.line, cause, "expected 'in' as in \"%s\", got %s", example, got);
+}
+
 static int
 stmt_threshold(struct lex *lx, void *ctx, char **cause)
 {
 	struct rule_build *b = ctx;
-	char got[256];
 	int64_t n;
 	int r;
 
@@ -666,13 +682,8 @@ stmt_threshold(struct lex *lx, void *ctx, char **cause)
 	    (r = lex_expect_int(lx, "threshold", 1, INCIDENT_RECENT_MAX, &n, cause)) < 0)
 		return r;
 	b->r->threshold = (uint32_t)n;
-	if ((r = lex_next(lx, cause)) < 0)
+	if ((r = expect_in(lx, "threshold 3 in 5m", cause)) < 0)
 		return r;
-	if (!tok_is_word(&lx->tok, "in")) {
-		tok_describe(&lx->tok, got, sizeof(got));
-		return lex_error(lx, lx->tok.line, cause,
-		    "expected 'in' as in \"threshold 3 in 5m\", got %s", got);
-	}
 	return lex_expect_duration(lx, "the threshold window", USEC_PER_MSEC,
 	    &b->r->threshold_window, cause);
 }
@@ -686,6 +697,41 @@ stmt_auto_resolve(struct lex *lx, void *ctx, char **cause)
 	if ((r = seen_once(b, lx, RS_AUTO_RESOLVE, cause)) < 0)
 		return r;
 	return lex_expect_duration(lx, "auto-resolve", USEC_PER_SEC, &b->r->auto_resolve, cause);
+}
+
+/* flap N in T [quiet Q]: the quiet period is the window unless given. */
+static int
+stmt_flap(struct lex *lx, void *ctx, char **cause)
+{
+	struct rule_build *b = ctx;
+	const struct token *t;
+	int64_t n;
+	int r;
+
+	if ((r = seen_once(b, lx, RS_FLAP, cause)) < 0 ||
+	    (r = lex_expect_int(lx, "flap", 2, INCIDENT_FLAP_MAX, &n, cause)) < 0 ||
+	    (r = expect_in(lx, "flap 5 in 10m", cause)) < 0 ||
+	    (r = lex_expect_duration(lx, "the flap window", USEC_PER_SEC, &b->r->flap_window,
+	    cause)) < 0 || (r = lex_peek(lx, &t, cause)) < 0)
+		return r;
+	b->r->flap_cycles = (uint32_t)n;
+	b->r->flap_quiet = b->r->flap_window;
+	if (!tok_is_word(t, "quiet"))
+		return 0;
+	if ((r = lex_next(lx, cause)) < 0)
+		return r;
+	return lex_expect_duration(lx, "quiet", USEC_PER_SEC, &b->r->flap_quiet, cause);
+}
+
+static int
+stmt_hold(struct lex *lx, void *ctx, char **cause)
+{
+	struct rule_build *b = ctx;
+	int r;
+
+	if ((r = seen_once(b, lx, RS_HOLD, cause)) < 0)
+		return r;
+	return lex_expect_duration(lx, "hold", USEC_PER_SEC, &b->r->hold, cause);
 }
 
 static int
@@ -707,7 +753,9 @@ static const struct lex_keyword rule_keywords[] = {
 	{ "class", stmt_class },
 	{ "component", stmt_component },
 	{ "drop", stmt_drop },
+	{ "flap", stmt_flap },
 	{ "group", stmt_group },
+	{ "hold", stmt_hold },
 	{ "key", stmt_key },
 	{ "match", stmt_match },
 	{ "max-open", stmt_max_open },
@@ -780,6 +828,21 @@ check_resolve_key(struct rule_build *b, struct lex *lx, char **cause)
 	return r;
 }
 
+/* A cycle is a down and its up: flap needs resolve-on, and counts what threshold would. */
+static int
+check_flap(struct rule_build *b, struct lex *lx, char **cause)
+{
+	if (b->r->resolve_on == NULL)
+		return lex_error(lx, b->line[RS_FLAP], cause,
+		    "rule '%s' has flap but no resolve-on: a cycle is a down and its up",
+		    b->r->name);
+	if (b->line[RS_THRESHOLD] != 0)
+		return lex_error(lx, b->line[RS_FLAP], cause,
+		    "rule '%s' has both flap and threshold (line %d): flap counts a down with "
+		    "its up, threshold downs alone; use one", b->r->name, b->line[RS_THRESHOLD]);
+	return 0;
+}
+
 static int
 rule_check(struct rule_build *b, struct lex *lx, char **cause)
 {
@@ -801,6 +864,8 @@ rule_check(struct rule_build *b, struct lex *lx, char **cause)
 	free(known);
 	if (ret == 0 && r->resolve_on != NULL && r->key != NULL)
 		ret = check_resolve_key(b, lx, cause);
+	if (ret == 0 && b->line[RS_FLAP] != 0)
+		ret = check_flap(b, lx, cause);
 	return ret;
 }
 

@@ -23,6 +23,8 @@
 #include "jsonutil.h"
 #include "latency.h"
 #include "event.h"
+#include "event_record.h"
+#include "explain.h"
 #include "incident.h"
 #include "input_snmp.h"
 #include "input_syslog.h"
@@ -86,7 +88,7 @@ static json_t *
 incident_json(const struct incident *inc)
 {
 	/* Stored text may predate ingest's repair: json_text() takes any bytes. */
-	return json_pack("{s:I, s:o, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	json_t *o = json_pack("{s:I, s:o, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "id", (json_int_t)inc->id, "key", json_text(inc->key), "state",
 	    incident_state_name(inc->state), "severity", event_severity_name(inc->severity),
 	    "count", (json_int_t)inc->count, "rule", json_text(inc->rule), "host",
@@ -94,6 +96,10 @@ incident_json(const struct incident *inc)
 	    "first_seen", json_time(inc->first_seen), "last_seen", json_time(inc->last_seen),
 	    "state_since", json_time(inc->state_since), "acked_at", json_time(inc->acked_at),
 	    "resolved_at", json_time(inc->resolved_at));
+
+	/* Down/up cycles counted while it flapped (0: it never did). */
+	json_object_set_new(o, "cycles", json_integer((json_int_t)inc->flap.cycles));
+	return o;
 }
 
 static void
@@ -125,12 +131,12 @@ incidents_summary(struct daemon *d)
 		store_txn_abort(t);
 	}
 	store_stats(d->store, &st);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "pending",
-	    (json_int_t)by_state[INCIDENT_PENDING], "triggered",
-	    (json_int_t)by_state[INCIDENT_TRIGGERED], "acknowledged",
-	    (json_int_t)by_state[INCIDENT_ACKNOWLEDGED], "resolved",
-	    (json_int_t)by_state[INCIDENT_RESOLVED], "expired",
-	    (json_int_t)by_state[INCIDENT_EXPIRED], "total", (json_int_t)st.incidents);
+	json_t *o = json_pack("{s:I}", "total", (json_int_t)st.incidents);
+	for (unsigned s = 0; s < INCIDENT_NSTATES; s++)
+		if (incident_state_valid(s))
+			json_object_set_new(o, incident_state_name(s),
+			    json_integer((json_int_t)by_state[s]));
+	return o;
 }
 
 static json_t *
@@ -145,6 +151,9 @@ events_json(const struct pipeline_stats *s)
 	    "batches", (json_int_t)s->batches, "store_errors", (json_int_t)s->store_errors,
 	    "folded", (json_int_t)s->folded);
 	json_object_set_new(o, "expired", json_integer((json_int_t)s->expired));
+	json_object_set_new(o, "held", json_integer((json_int_t)s->held));
+	json_object_set_new(o, "transient", json_integer((json_int_t)s->transient));
+	json_object_set_new(o, "flapping", json_integer((json_int_t)s->flapping));
 	return o;
 }
 
@@ -536,8 +545,65 @@ cmd_send_test(struct daemon *d, const struct control_request *rq, struct control
 	return j;
 }
 
+#define EVENTS_DEFAULT_LIMIT 20
+#define EVENTS_MAX_LIMIT     1000
+
+static int
+event_visit(const struct store_event *se, void *arg)
+{
+	static const char *const types[] = { "syslog", "trap", "journal" };
+	struct event_record_buf b = { 0 };
+	struct event view;
+	const char *type = "syslog";
+
+	if (se->packed_len > 0) { /* its type is in the event */
+		if (event_from_record(NULL, se, NULL, &view, &b) == &view &&
+		    (size_t)view.type < ARRAY_SIZE(types))
+			type = types[view.type];
+		event_record_buf_free(&b);
+	}
+	json_array_append_new(arg, json_pack("{s:I, s:o, s:s, s:o, s:o, s:o}", "id",
+	    (json_int_t)se->seq, "at", json_time(se->recv_usec), "type", type, "listener",
+	    json_text(se->listener), "source", json_text(se->source), "text",
+	    json_textn(se->raw, se->raw_len)));
+	return 0;
+}
+
+/* The newest records of the raw-event log, with the numbers explain --event takes. */
+static json_t *
+cmd_events(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+{
+	size_t limit = rq->limit ? rq->limit : EVENTS_DEFAULT_LIMIT;
+	struct store_txn *t;
+	json_t *arr = json_array();
+	int r;
+
+	(void)peer;
+	if (!d->conf->event_log)
+		return fail("the raw-event log is off (event-log off)");
+	if ((r = store_txn_begin(d->store, false, &t)) < 0)
+		return fail_errno("reading the raw-event log", r);
+	r = store_event_recent(t, limit < EVENTS_MAX_LIMIT ? limit : EVENTS_MAX_LIMIT, event_visit,
+	    arr);
+	store_txn_abort(t);
+	if (r < 0) {
+		json_decref(arr);
+		return fail_errno("reading the raw-event log", r);
+	}
+	return json_pack("{s:b, s:o}", "ok", 1, "events", arr);
+}
+
+static json_t *
+cmd_explain(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+{
+	(void)peer;
+	return explain_request(d, rq);
+}
+
 control_command_fn *const control_commands[CONTROL_NVERBS] = {
 	[CONTROL_ACK] = cmd_ack,
+	[CONTROL_EVENTS] = cmd_events,
+	[CONTROL_EXPLAIN] = cmd_explain,
 	[CONTROL_INCIDENTS] = cmd_incidents,
 	[CONTROL_NOTE] = cmd_note,
 	[CONTROL_QUEUE] = cmd_queue,

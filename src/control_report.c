@@ -36,7 +36,7 @@ delivered_cb(const struct timeline_entry *e, void *arg)
 {
 	struct delivered *dv = arg;
 
-	if (e->kind == TIMELINE_STATE && e->state == INCIDENT_TRIGGERED && dv->alerted == 0)
+	if (e->kind == TIMELINE_STATE && incident_state_alerts(e->state) && dv->alerted == 0)
 		dv->alerted = e->at > 0 ? e->at : 1;
 	if (e->kind == TIMELINE_DELIVERY) {
 		dv->deliveries++;

@@ -25,9 +25,10 @@
 #define F_ALL	0x20
 #define F_FORCE 0x40
 #define F_UPSTREAM 0x80
-#define F_TEXT	   0x100
-#define F_INCARNATION 0x200
-#define F_RANGE	   0x400
+#define F_EXPLAIN  0x100
+#define F_TEXT	   0x200
+#define F_INCARNATION 0x400
+#define F_RANGE	   0x800
 
 #define VERB_ECHO_MAX 64 /* bytes of an unknown command echoed back */
 
@@ -37,6 +38,8 @@ static const struct {
 	unsigned fields;
 } verbs[CONTROL_NVERBS] = {
 	[CONTROL_ACK] = { "ack", true, F_KEY | F_NOTE },
+	[CONTROL_EVENTS] = { "events", false, F_LIMIT },
+	[CONTROL_EXPLAIN] = { "explain", false, F_EXPLAIN },
 	[CONTROL_INCIDENTS] = { "incidents", false, F_STATE | F_LIMIT },
 	[CONTROL_NOTE] = { "note", true, F_KEY | F_TEXT },
 	[CONTROL_QUEUE] = { "queue", false, F_LIMIT },
@@ -220,7 +223,8 @@ parse_state(json_t *j, struct control_request *rq, char **cause)
 		rq->state = CONTROL_STATE_OPEN;
 	else if ((rq->state = incident_state_from_name(json_string_value(v))) < 0) {
 		xasprintf(cause,
-		    "unknown state; use pending, triggered, acknowledged, resolved, open or all");
+		    "unknown state; use pending, triggered, acknowledged, flapping, resolved, "
+		    "expired, transient, open or all");
 		return -EINVAL;
 	}
 	return 0;
@@ -257,6 +261,110 @@ parse_upstream(json_t *j, struct control_request *rq, char **cause)
 		return -EINVAL;
 	}
 	rq->upstream = xstrndup(json_string_value(v), json_string_length(v));
+	return 0;
+}
+
+/* An optional string field copied out whole (NUL bytes and all); *len may be NULL. */
+static int
+take_string(json_t *j, const char *field, size_t max, char **out, size_t *len, char **cause)
+{
+	json_t *v;
+	int r;
+
+	if ((r = get_string(j, field, max, &v, cause)) < 0 || v == NULL)
+		return r;
+	*out = xmalloc(json_string_length(v) + 1);
+	memcpy(*out, json_string_value(v), json_string_length(v) + 1);
+	if (len != NULL)
+		*len = json_string_length(v);
+	return 0;
+}
+
+static int
+parse_words(json_t *j, struct control_request *rq, char **cause)
+{
+	json_t *a = json_object_get(j, "vars"), *w;
+	size_t i;
+
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) % 3 != 0 ||
+	    json_array_size(a) > CONTROL_WORDS_MAX) {
+		xasprintf(cause, "\"vars\" must be an array of OID TYPE VALUE strings, at most %d",
+		    CONTROL_WORDS_MAX);
+		return -EINVAL;
+	}
+	rq->words = xcalloc(json_array_size(a), sizeof(*rq->words));
+	json_array_foreach(a, i, w) {
+		if (!json_is_string(w) || json_string_length(w) > CONTROL_WORD_MAX ||
+		    strlen(json_string_value(w)) != json_string_length(w)) {
+			xasprintf(cause, "\"vars\" holds strings of at most %d bytes, without NUL",
+			    CONTROL_WORD_MAX);
+			return -EINVAL;
+		}
+		rq->words[rq->nwords++] = xstrdup(json_string_value(w));
+	}
+	return 0;
+}
+
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* "line_hex": a line that is not UTF-8 (a switch's Latin-1), byte for byte. */
+static int
+take_hex_line(json_t *j, struct control_request *rq, char **cause)
+{
+	char *hex = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = take_string(j, "line_hex", 2 * CONTROL_LINE_MAX, &hex, &n, cause)) < 0 ||
+	    hex == NULL)
+		return r;
+	rq->line = xmalloc(n / 2 + 1);
+	r = n % 2 == 0 ? 0 : -EINVAL;
+	for (size_t i = 0; r == 0 && i < n; i += 2) {
+		int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
+		if (hi < 0 || lo < 0)
+			r = -EINVAL;
+		else
+			rq->line[rq->line_len++] = (char)(hi << 4 | lo);
+	}
+	rq->line[rq->line_len] = '\0';
+	free(hex);
+	if (r < 0)
+		xasprintf(cause, "\"line_hex\" must be pairs of hex digits");
+	return r;
+}
+
+/* explain: a "line" (with an optional "listener"), or a "trap" and its "vars"; "from" for both. */
+static int
+parse_explain(json_t *j, struct control_request *rq, char **cause)
+{
+	int r;
+
+	if ((r = take_string(j, "line", CONTROL_LINE_MAX, &rq->line, &rq->line_len, cause)) < 0 ||
+	    (rq->line == NULL && (r = take_hex_line(j, rq, cause)) < 0) ||
+	    (r = take_string(j, "listener", CONTROL_WORD_MAX, &rq->listener, NULL, cause)) < 0 ||
+	    (r = take_string(j, "from", 64, &rq->from, NULL, cause)) < 0 ||
+	    (r = take_string(j, "trap", CONTROL_WORD_MAX, &rq->trap, NULL, cause)) < 0 ||
+	    (r = parse_words(j, rq, cause)) < 0 ||
+	    (r = get_count(j, "event", INT64_MAX, &rq->event, cause)) < 0)
+		return r;
+	if ((rq->line != NULL) + (rq->trap != NULL) + (rq->event != 0) != 1) {
+		xasprintf(cause, "explain needs one of a \"line\", a \"trap\" or an \"event\"");
+		return -EINVAL;
+	}
+	if (rq->trap == NULL && rq->nwords > 0) {
+		xasprintf(cause, "\"vars\" go with a \"trap\"");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -300,6 +408,8 @@ parse_fields(json_t *j, struct control_request *rq, char **cause)
 		r = get_bool(j, "force", &rq->force, cause);
 	if (r == 0 && (f & F_UPSTREAM))
 		r = parse_upstream(j, rq, cause);
+	if (r == 0 && (f & F_EXPLAIN))
+		r = parse_explain(j, rq, cause);
 	if (r == 0 && (f & F_TEXT))
 		r = parse_text(j, rq, cause);
 	if (r == 0 && (f & F_INCARNATION))
@@ -347,5 +457,12 @@ control_request_clear(struct control_request *rq)
 	free(rq->note);
 	free(rq->text);
 	free(rq->upstream);
+	free(rq->line);
+	free(rq->listener);
+	free(rq->from);
+	free(rq->trap);
+	for (size_t i = 0; i < rq->nwords; i++)
+		free(rq->words[i]);
+	free(rq->words);
 	memset(rq, 0, sizeof(*rq));
 }

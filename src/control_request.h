@@ -15,10 +15,15 @@
 #define CONTROL_LIMIT_MAX 1000000 /* incidents --limit */
 #define CONTROL_UPSTREAM_MAX 127  /* bytes of an upstream's name, as the config allows */
 #define CONTROL_TEXT_MAX  900	  /* bytes of a note's text, before and after cleaning */
+#define CONTROL_LINE_MAX  (60 * 1024) /* bytes of a line to explain (a request is <= 64 KiB) */
+#define CONTROL_WORDS_MAX (3 * 64)    /* explain --trap: OID TYPE VALUE words */
+#define CONTROL_WORD_MAX  1024	      /* bytes of one of them, and of the trap's OID */
 
 /* In name order; the reading verbs change nothing, the acting verbs do. */
 enum control_verb {
 	CONTROL_ACK = 0,
+	CONTROL_EVENTS,
+	CONTROL_EXPLAIN,
 	CONTROL_INCIDENTS,
 	CONTROL_NOTE,
 	CONTROL_QUEUE,
@@ -62,6 +67,15 @@ struct control_request {
 	int64_t since, until, before_at;
 	uint64_t before_id;
 	bool tally;
+	/* explain: exactly one of line, trap, event */
+	char *line;	/* a syslog line as sent, line_len bytes (may hold NUL) */
+	size_t line_len;
+	char *listener; /* read line as this listener would; NULL: the first syslog one */
+	char *from;	/* the sender's address, numeric; NULL: 127.0.0.1 */
+	char *trap;	/* a trap's OID, name or number */
+	char **words;	/* its varbinds: OID TYPE VALUE, nwords a multiple of 3 */
+	size_t nwords;
+	uint64_t event; /* a record of the raw-event log, by its number; 0: none */
 };
 
 /*

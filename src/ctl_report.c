@@ -359,13 +359,19 @@ write_html(const char *path, const struct report *r)
 int
 run_report(const struct opts *o)
 {
-	struct report *r = xmalloc(sizeof(*r));
-	int64_t now = now_realtime_usec();
-	size_t pages;
+	int64_t now = now_realtime_usec(), since = 30 * 86400 * USEC_PER_SEC;
+	struct report *r;
+	size_t pages = 0;
 	int rc;
 
-	report_init(r, now - o->since, now, o->utc);
-	pages = 0;
+	if (o->since != NULL && (parse_duration(o->since, &since) < 0 || since <= 0 ||
+	    since > REPORT_SINCE_MAX)) {
+		fprintf(stderr, "triagectl: --since wants a duration up to 400d, such as 30d or "
+				"12h\n");
+		return 2;
+	}
+	r = xmalloc(sizeof(*r));
+	report_init(r, now - since, now, o->utc);
 	rc = fetch_tally(o, r, &pages);
 	if (rc == 0)
 		rc = fetch_incidents(o, r, (size_t)o->max, &pages);

@@ -1,6 +1,6 @@
 /*
- * incident.c - decisions on one incident: open, repeat, threshold, ack,
- * resolve, expiry.  Pure functions of the struct and an injected clock; the
+ * incident.c - decisions on one incident: open, repeat, threshold, hold,
+ * ack, resolve, expiry.  Pure functions of the struct and an injected clock; the
  * pipeline persists the results through store.c.
  */
 #include "config.h"
@@ -15,20 +15,33 @@
 #include "text.h"
 #include "util.h"
 
-static const char *const state_names[] = {
-	[INCIDENT_PENDING] = "pending",
-	[INCIDENT_TRIGGERED] = "triggered",
-	[INCIDENT_ACKNOWLEDGED] = "acknowledged",
-	[INCIDENT_RESOLVED] = "resolved",
-	[INCIDENT_EXPIRED] = "expired",
+/*
+ * Every state, by value; a value with no name is none (the order says
+ * nothing).  alerts: an incident entering it has alerted someone.
+ */
+static const struct {
+	const char *name;
+	bool closed, alerts;
+} states[INCIDENT_NSTATES] = {
+	[INCIDENT_PENDING] = { "pending", false, false },
+	[INCIDENT_TRIGGERED] = { "triggered", false, true },
+	[INCIDENT_ACKNOWLEDGED] = { "acknowledged", false, false },
+	[INCIDENT_RESOLVED] = { "resolved", true, false },
+	[INCIDENT_EXPIRED] = { "expired", true, false },
+	[INCIDENT_TRANSIENT] = { "transient", true, false },
+	[INCIDENT_FLAPPING] = { "flapping", false, true },
 };
+
+bool
+incident_state_valid(unsigned s)
+{
+	return s < ARRAY_SIZE(states) && states[s].name != NULL;
+}
 
 const char *
 incident_state_name(enum incident_state s)
 {
-	if ((unsigned)s >= ARRAY_SIZE(state_names))
-		return "unknown";
-	return state_names[s];
+	return incident_state_valid((unsigned)s) ? states[s].name : "unknown";
 }
 
 const char *
@@ -48,8 +61,8 @@ timeline_kind_name(enum timeline_kind k)
 int
 incident_state_from_name(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(state_names); i++)
-		if (strcmp(name, state_names[i]) == 0)
+	for (size_t i = 0; i < ARRAY_SIZE(states); i++)
+		if (states[i].name != NULL && strcmp(name, states[i].name) == 0)
 			return (int)i;
 	if (strcmp(name, "acked") == 0)
 		return INCIDENT_ACKNOWLEDGED;
@@ -57,9 +70,21 @@ incident_state_from_name(const char *name)
 }
 
 bool
+incident_state_closed(enum incident_state s)
+{
+	return incident_state_valid((unsigned)s) && states[s].closed;
+}
+
+bool
+incident_state_alerts(enum incident_state s)
+{
+	return incident_state_valid((unsigned)s) && states[s].alerts;
+}
+
+bool
 incident_is_open(const struct incident *inc)
 {
-	return !INCIDENT_STATE_CLOSED(inc->state);
+	return !incident_state_closed(inc->state);
 }
 
 void
@@ -102,7 +127,7 @@ incident_repeat(struct incident *inc, uint32_t threshold, int64_t window, int64_
 	inc->count++;
 	if (now > inc->last_seen)
 		inc->last_seen = now;
-	if (inc->state != INCIDENT_PENDING)
+	if (inc->state != INCIDENT_PENDING || inc->held_since != 0)
 		return false;
 	recent_push(inc, threshold, now);
 	if (threshold > 1 && inc->nrecent < threshold)
@@ -114,23 +139,52 @@ incident_repeat(struct incident *inc, uint32_t threshold, int64_t window, int64_
 	return true;
 }
 
+bool
+incident_hold(struct incident *inc, int64_t hold, int64_t now)
+{
+	if (hold <= 0 || inc->state != INCIDENT_TRIGGERED)
+		return false;
+	inc->state = INCIDENT_PENDING;
+	inc->state_since = inc->held_since = now;
+	return true;
+}
+
+bool
+incident_hold_over(const struct incident *inc, int64_t hold, int64_t now)
+{
+	return inc->held_since != 0 && now - inc->held_since >= hold;
+}
+
+int
+incident_release(struct incident *inc, int64_t now)
+{
+	if (inc->held_since == 0 || inc->state != INCIDENT_PENDING)
+		return -EALREADY;
+	inc->state = INCIDENT_TRIGGERED;
+	inc->state_since = now;
+	inc->held_since = 0;
+	return 0;
+}
+
 int
 incident_ack(struct incident *inc, int64_t now)
 {
-	if (inc->state == INCIDENT_ACKNOWLEDGED || INCIDENT_STATE_CLOSED(inc->state))
+	if (inc->state == INCIDENT_ACKNOWLEDGED || incident_state_closed(inc->state))
 		return -EALREADY;
 	inc->state = INCIDENT_ACKNOWLEDGED;
 	inc->state_since = inc->acked_at = now;
+	inc->held_since = 0;
 	return 0;
 }
 
 int
 incident_resolve(struct incident *inc, int64_t now)
 {
-	if (INCIDENT_STATE_CLOSED(inc->state))
+	if (incident_state_closed(inc->state))
 		return -EALREADY;
-	inc->state = INCIDENT_RESOLVED;
+	inc->state = inc->held_since != 0 ? INCIDENT_TRANSIENT : INCIDENT_RESOLVED;
 	inc->state_since = inc->resolved_at = now;
+	inc->flap.active = false;
 	return 0;
 }
 
@@ -144,29 +198,39 @@ incident_expire(struct incident *inc, int64_t now)
 	return 0;
 }
 
+/* Keep the earlier of a deadline and what was found so far; ties go to the one found first. */
+static void
+earliest(int64_t end, enum incident_expiry what, int64_t *when, enum incident_expiry *first)
+{
+	if (end < *when) {
+		*when = end;
+		*first = what;
+	}
+}
+
 enum incident_expiry
-incident_check_expiry(const struct incident *inc, int64_t auto_resolve, int64_t window,
+incident_check_expiry(const struct incident *inc, const struct incident_policy *pol,
     int64_t now, int64_t *deadline)
 {
+	enum incident_expiry first = INCIDENT_KEEP;
 	int64_t when = INT64_MAX;
 
 	*deadline = INT64_MAX;
 	if (!incident_is_open(inc))
 		return INCIDENT_KEEP;
-	if (inc->state == INCIDENT_PENDING && window > 0) {
+	if (inc->flap.active)
+		/* A rule that no longer flaps (a reload) has no quiet period: it settles now. */
+		earliest(inc->flap.changed + pol->flap_quiet, INCIDENT_FLAP_QUIET, &when, &first);
+	/* A resolve at the very end of the hold finds it over: the hold goes first. */
+	else if (inc->held_since != 0)
+		earliest(inc->held_since + pol->hold, INCIDENT_HOLD_OVER, &when, &first);
+	else if (inc->state == INCIDENT_PENDING && pol->threshold > 1 && pol->window > 0)
 		/* The newest occurrence can still start a full window of its own. */
-		int64_t end = inc->last_seen + window;
-		if (now >= end)
-			return INCIDENT_BELOW_THRESHOLD;
-		when = end;
-	}
-	if (auto_resolve > 0) {
-		int64_t end = inc->last_seen + auto_resolve;
-		if (now >= end)
-			return INCIDENT_QUIET;
-		if (end < when)
-			when = end;
-	}
+		earliest(inc->last_seen + pol->window, INCIDENT_BELOW_THRESHOLD, &when, &first);
+	if (pol->auto_resolve > 0 && !inc->flap.active)
+		earliest(inc->last_seen + pol->auto_resolve, INCIDENT_QUIET, &when, &first);
+	if (now >= when)
+		return first;
 	*deadline = when;
 	return INCIDENT_KEEP;
 }

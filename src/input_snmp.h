@@ -51,4 +51,13 @@ int snmp_input_resolve_oid_nostate(const struct conf *conf, const char *name, ch
  */
 int snmp_input_parse_packet(const uint8_t *data, size_t len, struct event *ev);
 
+/*
+ * A v2c trap as snmptrap's command line gives it, into ev (reset by the
+ * caller with SNMP_EVENT_SCRATCH bytes, 64 KiB): trap_oid, then nwords
+ * words, OID TYPE VALUE for each varbind (snmptrap's type letters), names
+ * through the loaded MIBs.  0, or -EINVAL with *cause saying which word.
+ */
+int snmp_event_from_words(const char *trap_oid, char *const *words, size_t nwords,
+    struct event *ev, char **cause);
+
 #endif

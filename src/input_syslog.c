@@ -47,13 +47,6 @@ info_init(struct listener *l)
 	l->info.address = l->c.address;
 }
 
-static int32_t
-local_offset(time_t t)
-{
-	struct tm tm;
-	return localtime_r(&t, &tm) ? (int32_t)tm.tm_gmtoff : 0;
-}
-
 void
 input_syslog_deliver(struct listener *l, const char *msg, size_t len, bool cut,
     const struct sockaddr_storage *src, socklen_t srclen, const char *source, int64_t now)
@@ -424,7 +417,7 @@ inputs_apply(struct inputs *in, const struct conf *conf, char **cause)
 	for (l = fresh; l != NULL; l = l->next)
 		log_info("listening on %s %s%s", l->info.proto, l->c.address,
 		    l->adopted ? " (socket passed by the service manager)" : "");
-	in->pctx.local_tz_offset_sec = local_offset(time(NULL));
+	in->pctx.local_tz_offset_sec = local_tz_offset(now_realtime_usec());
 	return 0;
 }
 
@@ -436,7 +429,7 @@ inputs_new(struct daemon *d, struct inputs **ret)
 	in->d = d;
 	in->rl.interval_usec = 10 * USEC_PER_SEC;
 	input_tcp_init(in);
-	in->pctx.local_tz_offset_sec = local_offset(time(NULL));
+	in->pctx.local_tz_offset_sec = local_tz_offset(now_realtime_usec());
 	*ret = in;
 	return 0;
 }

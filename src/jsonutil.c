@@ -108,3 +108,16 @@ json_escape_c1(const char *s)
 	out[o] = '\0';
 	return out;
 }
+
+const char *
+json_get_str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "-";
+}
+
+long long
+json_get_int(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}

@@ -59,7 +59,7 @@ rnd_next(struct outbox *o)
 const char *
 outbox_action_name(enum outbox_action a)
 {
-	static const char *const names[] = { "trigger", "acknowledge", "resolve" };
+	static const char *const names[] = { "trigger", "acknowledge", "resolve", "update" };
 	return (unsigned)a < ARRAY_SIZE(names) ? names[a] : "unknown";
 }
 
@@ -107,12 +107,21 @@ persist(struct outbox *o, struct item *it)
 	free(s);
 }
 
-/* What an upstream that took the item was told the incident is now. */
+/*
+ * What an upstream that took the item was told the incident is now: a
+ * trigger pages (triggered); an update is news of a flapping incident
+ * already sent, which pages nobody.
+ */
 static enum incident_state
 told_state(enum outbox_action a)
 {
-	return a == OUTBOX_TRIGGER ? INCIDENT_TRIGGERED :
-	    a == OUTBOX_ACKNOWLEDGE ? INCIDENT_ACKNOWLEDGED : INCIDENT_RESOLVED;
+	switch (a) {
+	case OUTBOX_TRIGGER: return INCIDENT_TRIGGERED;
+	case OUTBOX_ACKNOWLEDGE: return INCIDENT_ACKNOWLEDGED;
+	case OUTBOX_UPDATE: return INCIDENT_FLAPPING;
+	case OUTBOX_RESOLVE: break;
+	}
+	return INCIDENT_RESOLVED;
 }
 
 static void

@@ -27,6 +27,15 @@ enum outbox_action {
 	OUTBOX_TRIGGER = 0,
 	OUTBOX_ACKNOWLEDGE,
 	OUTBOX_RESOLVE,
+	/*
+	 * The trigger again, with news (a flapping incident's cycle count),
+	 * for an incident already sent: PagerDuty adds it to the open alert
+	 * and pages nobody.  It never counts as the incident's trigger (a
+	 * resolve behind it still goes), is never shed and sheds nothing
+	 * (turned away when the outbox is full), and replaces an update of
+	 * the same incident still waiting: one at most per incident waits.
+	 */
+	OUTBOX_UPDATE,
 };
 
 enum outbox_verdict {
@@ -86,7 +95,8 @@ struct outbox_shed {
  * acknowledge or resolve whose own trigger was shed; 2 when a resolve
  * found its own trigger queued and never delivered: neither is sent, nor
  * the acknowledges between (unless the upstream says
- * send-resolved-undelivered yes); -errno when the store refused it.
+ * send-resolved-undelivered yes); -errno when the store refused it.  An
+ * update is 1 when the outbox is full and none waits for it to replace.
  * Sheds, suppressions and queues take effect in memory when t commits.
  */
 int outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,

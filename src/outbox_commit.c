@@ -211,6 +211,54 @@ stage(struct outbox *o, struct store_txn *t, const char *upstream, const struct 
 	return 0;
 }
 
+/* The update of inc for upstream waiting to be sent, queued or pushed in this batch, or NULL. */
+static struct item *
+waiting_update(struct outbox *o, const char *name, const struct incident *inc, bool *staged)
+{
+	struct keyq *q = keyq_find(o->buckets, name, inc->key);
+
+	*staged = false;
+	for (struct item *it = q ? q->head : NULL; it != NULL; it = it->qnext)
+		if (it->incident_id == inc->id && it->action == OUTBOX_UPDATE && !item_busy(it) &&
+		    it->pend == PEND_NONE)
+			return it;
+	for (struct item *it = o->staged_changes; it != NULL; it = it->qnext)
+		if (it->incident_id == inc->id && it->action == OUTBOX_UPDATE &&
+		    it->upstream == name && !item_leaving(it)) {
+			*staged = true;
+			return it;
+		}
+	return NULL;
+}
+
+/*
+ * An update takes the place of the one still waiting (which leaves at
+ * commit, so a failed commit keeps it); with none and the outbox full it
+ * is turned away, shedding nothing: it is news, not an alert.
+ */
+static int
+push_update(struct outbox *o, struct store_txn *t, const char *upstream,
+    const struct incident *inc, const char *payload)
+{
+	struct item *old;
+	bool staged;
+	int r;
+
+	if (payload == NULL)
+		return -EINVAL;
+	old = waiting_update(o, outbox_upstream_get(o, upstream)->name, inc, &staged);
+	if (old == NULL && o->npending >= o->d->conf->outbox_max) {
+		o->shed_new++;
+		log_ratelimited(&o->rl, "outbox: full (%zu pending, outbox-max), not queueing an "
+		    "update of '%s'", o->npending, inc->key);
+		return 1;
+	}
+	if (old != NULL && (r = staged ? outbox_unstage_mark(o, t, old, PEND_DROP) :
+	    outbox_leave_mark(o, t, old, PEND_DROP)) < 0)
+		return r;
+	return stage(o, t, upstream, inc, OUTBOX_UPDATE, payload, false);
+}
+
 int
 outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
     const struct incident *inc, enum outbox_action action, const char *payload,
@@ -219,6 +267,8 @@ outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
 	int r;
 
 	*shed = (struct outbox_shed){ 0 };
+	if (action == OUTBOX_UPDATE)
+		return push_update(o, t, upstream, inc, payload);
 	/* First: what it takes out of the outbox makes room without shedding. */
 	if (action == OUTBOX_RESOLVE && (r = outbox_stale_on_resolve(o, t, upstream, inc)) != 0)
 		return r < 0 ? r : 2;

@@ -120,7 +120,7 @@ item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len, char *
 	    "severity", &severity, "attempts", &attempts, "created", &created, "next_try",
 	    &next_try, "last_try", &last_try, "dead", &dead, "payload", &payload, "last_error",
 	    &err, "maybe_sent", &maybe_sent, "test", &test) == 0 &&
-	    action >= OUTBOX_TRIGGER && action <= OUTBOX_RESOLVE) {
+	    action >= OUTBOX_TRIGGER && action <= OUTBOX_UPDATE) {
 		it = xcalloc(1, sizeof(*it));
 		it->o = o;
 		it->seq = seq;

@@ -18,9 +18,10 @@ struct store_txn;
 struct keyq;
 
 /*
- * Shed to stay within outbox-max; dropped by a person; retried by a person;
- * suppressed: a trigger never delivered whose own resolve came (with what
- * lies between), so nobody is paged for what fixed itself.
+ * Shed to stay within outbox-max; dropped by a person, or an update
+ * replaced by a newer one; retried by a person; suppressed: a trigger
+ * never delivered whose own resolve came (with what lies between), so
+ * nobody is paged for what fixed itself.
  */
 enum item_pend { PEND_NONE = 0, PEND_SHED, PEND_DROP, PEND_RETRY, PEND_SUPPRESS };
 

@@ -18,8 +18,10 @@
 #include "conf.h"
 #include "daemon.h"
 #include "event_pack.h"
+#include "flap.h"
 #include "hosts.h"
 #include "incident.h"
+#include "incident_key.h"
 #include "log.h"
 #include "outbox.h"
 #include "pipeline.h"
@@ -27,7 +29,6 @@
 #include "rules.h"
 #include "store.h"
 #include "text.h"
-#include "upstream_pagerduty.h"
 
 /* Commit at least this often under a flood that never lets the loop go idle. */
 #define BATCH_MAX_EVENTS 4096
@@ -169,6 +170,7 @@ batch_redo(void *arg)
 	p->replay.applied = 0;
 	p->nfired = 0;
 	pipeline_tally_forget(p);
+	sweep_rolled_back(p); /* its work is not among the events replayed */
 	if ((p->txn = batch_txn(p->d->batch, BATCH_URGENT)) != NULL)
 		apply_held(p);
 }
@@ -180,8 +182,8 @@ pipeline_store_failed(struct pipeline *p, int r, const char *what)
 	log_ratelimited(&p->store_rl, "%s failed: %s", what, strerror(-r));
 }
 
-static void
-timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind kind,
+void
+pipeline_timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind kind,
     int64_t at, const char *text, size_t len)
 {
 	struct timeline_entry e;
@@ -200,19 +202,12 @@ timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind 
 }
 
 void
-pipeline_timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind kind,
-    int64_t at, const char *text)
-{
-	timeline_add(p, inc, kind, at, text, strlen(text));
-}
-
-void
 pipeline_timeline_state(struct pipeline *p, const struct incident *inc, int64_t at, const char *why)
 {
 	char text[TIMELINE_TEXT_MAX];
 	snprintf(text, sizeof(text), "%s: %s", incident_state_name(inc->state), why);
 	text_fix_tail(text); /* why may carry a person's note, cut anywhere */
-	timeline_add(p, inc, TIMELINE_STATE, at, text, strlen(text));
+	pipeline_timeline_add(p, inc, TIMELINE_STATE, at, text, strlen(text));
 }
 
 const struct rule *
@@ -232,6 +227,8 @@ pipeline_deadline_save(struct pipeline *p, uint64_t id, int64_t when)
 	int r = store_deadline_set(p->txn, id, when);
 	if (r < 0)
 		pipeline_store_failed(p, r, "saving an incident deadline");
+	else
+		sweep_arm(p, when);
 }
 
 /*
@@ -243,6 +240,7 @@ int64_t
 pipeline_deadline_of(const struct conf *conf, const struct incident *inc)
 {
 	const struct rule *r = pipeline_rule(conf, inc->rule);
+	struct incident_policy pol;
 	int64_t deadline;
 
 	if (r == NULL && !incident_is_open(inc))
@@ -250,9 +248,45 @@ pipeline_deadline_of(const struct conf *conf, const struct incident *inc)
 	if (r == NULL)
 		return now_realtime_usec() + SWEEP_RULE_GONE;
 	/* As of the earliest time nothing has expired, so this yields the deadline alone. */
-	incident_check_expiry(inc, r->auto_resolve, r->threshold > 1 ? r->threshold_window : 0,
-	    INT64_MIN, &deadline);
+	pipeline_policy(r, &pol);
+	incident_check_expiry(inc, &pol, INT64_MIN, &deadline);
 	return deadline;
+}
+
+void
+pipeline_policy(const struct rule *rule, struct incident_policy *pol)
+{
+	*pol = (struct incident_policy){ 0 };
+	if (rule == NULL)
+		return; /* default keep: at once, for good */
+	pol->threshold = rule->threshold;
+	pol->window = rule->threshold > 1 ? rule->threshold_window : 0;
+	pol->hold = rule->hold;
+	pol->auto_resolve = rule->auto_resolve;
+	pol->flap_cycles = rule->flap_cycles;
+	pol->flap_window = rule->flap_window;
+	pol->flap_quiet = rule->flap_quiet;
+}
+
+/*
+ * inc was just resolved (by why): a held one is transient, never sent;
+ * another's resolve follows its trigger upstream.
+ */
+void
+pipeline_closed(struct pipeline *p, struct incident *inc, int64_t at, bool held, const char *why)
+{
+	char text[TIMELINE_TEXT_MAX];
+
+	if (!held) {
+		p->stats.resolved++;
+		pipeline_timeline_state(p, inc, at, why);
+		pipeline_queue_change(p, inc, OUTBOX_RESOLVE);
+		return;
+	}
+	p->stats.transient++;
+	snprintf(text, sizeof(text), "%s within its hold, never sent", why);
+	text_fix_tail(text);
+	pipeline_timeline_state(p, inc, at, text);
 }
 
 void
@@ -264,194 +298,6 @@ pipeline_incident_save(struct pipeline *p, const struct incident *inc)
 		pipeline_store_failed(p, r, "saving an incident");
 	else
 		pipeline_deadline_save(p, inc->id, pipeline_deadline_of(p->d->conf, inc));
-}
-
-/*
- * A key template expanded whole, however long the sender made it, then fit
- * to INCIDENT_KEY_MAX (a prefix and a hash of the whole: keys that differ
- * anywhere stay apart).  An empty expansion is the rule's name and "/", as
- * LMDB has no empty keys.
- */
-static void
-template_key(const struct template *t, const char *rule_name, struct event *ev, char *key,
-    size_t size)
-{
-	char buf[1024], *s = buf;
-	size_t n = template_expand(t, ev, buf, sizeof(buf));
-
-	if (n >= sizeof(buf)) {
-		s = xmalloc(n + 1);
-		template_expand(t, ev, s, n + 1);
-	}
-	if (n == 0)
-		snprintf(key, size, "%s/", rule_name);
-	else {
-		incident_fit_key(s, n);
-		text_copy(key, size, s, strlen(s));
-	}
-	if (s != buf)
-		free(s);
-}
-
-/* The key: the rule's template, else a stable hash (without the message when it must pair with resolve-on). */
-static void
-event_key(const struct rule *rule, const char *rule_name, struct event *ev, char *key, size_t size)
-{
-	if (rule != NULL && rule->key != NULL) {
-		template_key(rule->key, rule_name, ev, key, size);
-	} else if (rule != NULL && rule->resolve_on != NULL) {
-		incident_default_key(key, size, rule_name, ev->host.p, ev->host.n, "", 0, "", 0);
-	} else {
-		incident_default_key(key, size, rule_name, ev->host.p, ev->host.n, ev->program.p,
-		    ev->program.n, ev->message.p, ev->message.n);
-	}
-}
-
-static void
-event_summary(const struct rule *rule, struct event *ev, char *buf, size_t size)
-{
-	if (rule != NULL && rule->summary != NULL) {
-		template_expand(rule->summary, ev, buf, size);
-		return;
-	}
-	snprintf(buf, size, "%.*s %.*s%s%.*s", (int)ev->host.n, ev->host.p, (int)ev->program.n,
-	    ev->program.p, ev->program.n ? ": " : "", (int)ev->message.n, ev->message.p);
-	text_fix_tail(buf);
-}
-
-static int
-first_event_cb(const struct timeline_entry *e, void *arg)
-{
-	if (e->kind != TIMELINE_EVENT)
-		return 0;
-	strlcpy_t(arg, e->text, TIMELINE_TEXT_MAX);
-	return 1;
-}
-
-static void
-expand_opt(const struct template *t, struct event *ev, char *buf, size_t size, const char **out)
-{
-	*out = NULL;
-	if (t != NULL) {
-		template_expand(t, ev, buf, size);
-		*out = buf;
-	}
-}
-
-/*
- * The outbox shed a trigger (the new one, or a pending one of another
- * incident) to stay within outbox-max: that upstream never hears of the
- * incident, so its acknowledge and resolve must not go there either.
- */
-static void
-unroute(struct pipeline *p, struct incident *cur, uint64_t id, const char *upstream)
-{
-	char text[TIMELINE_TEXT_MAX];
-	struct incident other, *inc = cur;
-	int r;
-
-	if (id != cur->id) {
-		if ((r = store_incident_get(p->txn, id, &other)) < 0) {
-			if (r != -ENOENT)
-				pipeline_store_failed(p, r, "reading an incident");
-			return;
-		}
-		inc = &other;
-	}
-	incident_route_del(inc, upstream);
-	snprintf(text, sizeof(text), "trigger to %s shed: the outbox is full (outbox-max)",
-	    upstream);
-	text_fix_tail(text);
-	timeline_add(p, inc, TIMELINE_NOTE, now_realtime_usec(), text, strlen(text));
-	if (inc == &other && (r = store_incident_put(p->txn, inc)) < 0)
-		pipeline_store_failed(p, r, "saving an incident");
-}
-
-/* Queue action for inc to upstream: 0 queued, 1 shed, 2 suppressed (outbox_push), -errno. */
-static int
-queue_one(struct pipeline *p, struct incident *inc, const char *upstream,
-    enum outbox_action action, const char *payload)
-{
-	struct outbox_shed shed;
-	int r = outbox_push(p->d->outbox, p->txn, upstream, inc, action, payload, &shed);
-
-	if (shed.upstream != NULL)
-		unroute(p, inc, shed.incident_id, shed.upstream);
-	if (r < 0)
-		pipeline_store_failed(p, r, "queueing a delivery");
-	if (r == 0) {
-		p->stats.queued++;
-		mark_dirty(p, BATCH_URGENT);
-	}
-	return r;
-}
-
-/* Queue the trigger to every upstream the rule (or the default) sends to. */
-static void
-queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc, struct event *ev)
-{
-	const struct conf *conf = p->d->conf;
-	const uint32_t *idx = rule ? rule->send : conf->default_send;
-	size_t n = rule ? rule->nsend : conf->ndefault_send;
-	char comp[256], grp[256], cls[256], first[TIMELINE_TEXT_MAX], last[TIMELINE_TEXT_MAX];
-	struct pagerduty_details det = { .agent_host = conf->hostname, .last_event = last };
-
-	if (p->d->outbox == NULL || n == 0)
-		return;
-	if (rule != NULL) {
-		expand_opt(rule->component, ev, comp, sizeof(comp), &det.component);
-		expand_opt(rule->group, ev, grp, sizeof(grp), &det.group);
-		expand_opt(rule->class_, ev, cls, sizeof(cls), &det.class_);
-	}
-	text_copy(last, sizeof(last), ev->message.p, ev->message.n);
-	det.first_event = last;
-	if (inc->count > 1 && store_timeline_foreach(p->txn, inc->id, first_event_cb, first) == 1)
-		det.first_event = first;
-	inc->route[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		const struct conf_upstream *cu = &conf->upstreams[idx[i]];
-		char *payload = pagerduty_payload(cu, inc, OUTBOX_TRIGGER, &det);
-		int r = queue_one(p, inc, cu->name, OUTBOX_TRIGGER, payload);
-		free(payload);
-		if (r == 0)
-			incident_route_add(inc, cu->name);
-		else if (r == 1)
-			unroute(p, inc, inc->id, cu->name); /* said on its timeline */
-	}
-}
-
-/* Its trigger had not reached upstream when it resolved: neither goes (outbox_stale.c). */
-static void
-note_unsent(struct pipeline *p, const struct incident *inc, const char *upstream)
-{
-	char text[TIMELINE_TEXT_MAX];
-
-	snprintf(text, sizeof(text), OUTBOX_UNSENT_NOTE, upstream);
-	text_fix_tail(text);
-	timeline_add(p, inc, TIMELINE_NOTE, now_realtime_usec(), text, strlen(text));
-}
-
-/* An acknowledge or resolve follows its trigger to where the trigger went. */
-void
-pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action)
-{
-	struct pagerduty_details det = { .agent_host = p->d->conf->hostname };
-	char route[INCIDENT_ROUTE_MAX], *name, *sp;
-
-	if (p->d->outbox == NULL)
-		return;
-	strlcpy_t(route, inc->route, sizeof(route));
-	for (name = route; *name != '\0'; name = sp ? sp + 1 : name + strlen(name)) {
-		if ((sp = strchr(name, ' ')) != NULL)
-			*sp = '\0';
-		if (!incident_routed(inc, name))
-			continue; /* its trigger was shed by an earlier push of this loop */
-		const struct conf_upstream *cu = conf_upstream_find(p->d->conf, name);
-		char *payload = pagerduty_payload(cu, inc, action, &det);
-		if (queue_one(p, inc, name, action, payload) == 2)
-			note_unsent(p, inc, name);
-		free(payload);
-	}
 }
 
 /*
@@ -481,19 +327,82 @@ fold_overflow(struct pipeline *p, const struct rule *rule, const char *name, cha
 	return 1;
 }
 
+/*
+ * A new incarnation of key for ev (folded: the rule's overflow incident)
+ * in inc, which holds the key's last, closed one when had_last; -errno.
+ */
+static int
+open_incident(struct pipeline *p, const struct rule *rule, const char *key, bool folded,
+    const struct incident_policy *pol, struct event *ev, struct incident *inc, bool had_last)
+{
+	const char *name = rule ? rule->name : "default";
+	char summary[INCIDENT_SUMMARY_MAX + 1];
+	char host[INCIDENT_HOST_MAX];
+	struct incident_flap last;
+	bool carry = had_last && pol->flap_cycles > 0 && strcmp(inc->rule, name) == 0;
+	uint64_t id;
+	int r;
+
+	if (carry)
+		last = inc->flap; /* its cycles within the window count on */
+	if ((r = store_next_id(p->txn, &id)) < 0)
+		return r;
+	if (folded)
+		snprintf(summary, sizeof(summary),
+		    "%s: too many open incidents (max-open %" PRIu32 "), new keys folded into this one",
+		    name, rule ? rule->max_open : RULE_DEFAULT_MAX_OPEN);
+	else
+		incident_summary_of(rule, ev, summary, sizeof(summary));
+	text_copy(host, sizeof(host), ev->host.p, ev->host.n);
+	int sev = rule && rule->severity >= 0 ? rule->severity : ev->severity;
+	incident_start(inc, id, key, name, host, summary, sev, pol->threshold, ev->recv_usec);
+	if (pol->flap_cycles > 0)
+		flap_carry(inc, carry ? &last : NULL, pol, ev->recv_usec);
+	p->stats.opened++;
+	pipeline_tally(p, ev->recv_usec, &(struct store_tally){ .opened = 1 });
+	log_debug("opened incident %" PRIu64 " '%s' (rule %s)", id, inc->key, name);
+	return 0;
+}
+
+/* "held for 30s": what the timeline says when a hold begins. */
+static const char *
+held_text(const struct incident_policy *pol, const char *before, char *buf, size_t size)
+{
+	char d[32];
+
+	format_duration(pol->hold, d, sizeof(d));
+	snprintf(buf, size, "%sheld for %s, sent then unless resolved", before, d);
+	return buf;
+}
+
+/* inc fired on ev and was not held: its trigger goes now. */
+static void
+trigger(struct pipeline *p, const struct rule *rule, struct incident *inc, struct event *ev)
+{
+	p->stats.triggered++;
+	mark_dirty(p, BATCH_FIRED);
+	if (p->nfired < FIRED_TRACKED)
+		p->fired_recv[p->nfired++] = ev->recv_usec;
+	if (inc->count > 1)
+		pipeline_timeline_state(p, inc, ev->recv_usec, "threshold reached");
+	pipeline_queue_trigger(p, rule, inc, ev);
+}
+
 static void
 on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 {
 	const char *name = rule ? rule->name : "default";
-	uint32_t threshold = rule ? rule->threshold : 0;
-	int64_t window = rule ? rule->threshold_window : 0;
-	char key[INCIDENT_KEY_MAX + 64];
+	char key[INCIDENT_KEY_MAX + 64], why[128];
+	struct incident_policy pol;
 	struct incident inc;
-	bool fired;
+	bool fired, held = false;
 	int r, folded = 0;
 
-	event_key(rule, name, ev, key, sizeof(key));
+	pipeline_policy(rule, &pol);
+	incident_key_of(rule, name, ev, key, sizeof(key));
 	r = store_incident_by_key(p->txn, key, &inc);
+	if (r == 0 && incident_is_open(&inc))
+		sweep_catch_up(p, &inc, ev->recv_usec);
 	if ((r == -ENOENT || (r == 0 && !incident_is_open(&inc))) &&
 	    (folded = fold_overflow(p, rule, name, key, sizeof(key))) > 0)
 		r = store_incident_by_key(p->txn, key, &inc);
@@ -501,45 +410,33 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 		pipeline_store_failed(p, folded < 0 ? folded : r, "reading an incident");
 		return;
 	}
-	if (folded > 0)
-		threshold = 0; /* the overflow is news at once */
+	if (folded > 0) /* the overflow is news at once, and no key of its own to flap */
+		pol.threshold = 0, pol.hold = 0, pol.flap_cycles = 0;
 	if (r == 0 && incident_is_open(&inc)) {
-		fired = incident_repeat(&inc, threshold, window, ev->recv_usec);
+		fired = incident_repeat(&inc, pol.threshold, pol.window, ev->recv_usec);
+		held = fired && incident_hold(&inc, pol.hold, ev->recv_usec);
+		pipeline_flap_down(p, &inc, ev);
 	} else {
-		char summary[INCIDENT_SUMMARY_MAX + 1];
-		char host[INCIDENT_HOST_MAX];
-		uint64_t id;
-		if ((r = store_next_id(p->txn, &id)) < 0) {
+		if ((r = open_incident(p, rule, key, folded > 0, &pol, ev, &inc, r == 0)) < 0) {
 			pipeline_store_failed(p, r, "allocating an incident id");
 			return;
 		}
-		if (folded > 0)
-			snprintf(summary, sizeof(summary),
-			    "%s: too many open incidents (max-open %" PRIu32
-			    "), new keys folded into this one",
-			    name, rule ? rule->max_open : RULE_DEFAULT_MAX_OPEN);
-		else
-			event_summary(rule, ev, summary, sizeof(summary));
-		text_copy(host, sizeof(host), ev->host.p, ev->host.n);
-		int sev = rule && rule->severity >= 0 ? rule->severity : ev->severity;
-		incident_start(&inc, id, key, name, host, summary, sev, threshold, ev->recv_usec);
 		fired = inc.state == INCIDENT_TRIGGERED;
-		p->stats.opened++;
-		pipeline_tally(p, ev->recv_usec, &(struct store_tally){ .opened = 1 });
-		log_debug("opened incident %" PRIu64 " '%s' (rule %s)", id, inc.key, name);
-		pipeline_timeline_state(p, &inc, ev->recv_usec, fired ? "opened" : "opened, below threshold");
+		held = fired && incident_hold(&inc, pol.hold, ev->recv_usec);
+		pipeline_timeline_state(p, &inc, ev->recv_usec, held ?
+		    held_text(&pol, "opened, ", why, sizeof(why)) :
+		    fired ? "opened" : "opened, below threshold");
 	}
 	if (incident_count_notable(inc.count))
-		timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
-	if (fired) {
-		p->stats.triggered++;
-		mark_dirty(p, BATCH_FIRED);
-		if (p->nfired < FIRED_TRACKED)
-			p->fired_recv[p->nfired++] = ev->recv_usec;
+		pipeline_timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
+	if (held) {
+		p->stats.held++;
+		pipeline_payload_fields(rule, &inc, ev); /* the trigger, sent later, has no event */
 		if (inc.count > 1)
-			pipeline_timeline_state(p, &inc, ev->recv_usec, "threshold reached");
-		queue_trigger(p, rule, &inc, ev);
-	}
+			pipeline_timeline_state(p, &inc, ev->recv_usec,
+			    held_text(&pol, "threshold reached, ", why, sizeof(why)));
+	} else if (fired)
+		trigger(p, rule, &inc, ev);
 	pipeline_incident_save(p, &inc);
 }
 
@@ -548,21 +445,28 @@ on_resolve(struct pipeline *p, const struct rule *rule, struct event *ev)
 {
 	char key[INCIDENT_KEY_MAX + 64];
 	struct incident inc;
+	bool held;
 	int r;
 
-	event_key(rule, rule->name, ev, key, sizeof(key));
+	incident_key_of(rule, rule->name, ev, key, sizeof(key));
 	r = store_incident_by_key(p->txn, key, &inc);
 	if (r < 0) {
 		if (r != -ENOENT)
 			pipeline_store_failed(p, r, "reading an incident");
 		return;
 	}
-	if (incident_resolve(&inc, ev->recv_usec) < 0)
+	if (incident_is_open(&inc))
+		sweep_catch_up(p, &inc, ev->recv_usec);
+	if (!incident_is_open(&inc))
 		return; /* nothing open under this key: a stray "up" */
-	p->stats.resolved++;
-	timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
-	pipeline_timeline_state(p, &inc, ev->recv_usec, "resolve-on matched");
-	pipeline_queue_change(p, &inc, OUTBOX_RESOLVE);
+	if (rule->flap_cycles > 0 && pipeline_flap_up(p, rule, &inc, ev)) {
+		pipeline_incident_save(p, &inc);
+		return;
+	}
+	held = inc.held_since != 0;
+	incident_resolve(&inc, ev->recv_usec);
+	pipeline_timeline_add(p, &inc, TIMELINE_EVENT, ev->recv_usec, ev->message.p, ev->message.n);
+	pipeline_closed(p, &inc, ev->recv_usec, held, "resolve-on matched");
 	pipeline_incident_save(p, &inc);
 }
 
@@ -577,8 +481,17 @@ log_raw(struct pipeline *p, const struct event *ev)
 		.raw = ev->raw.p,
 		.raw_len = ev->raw.n,
 	};
+	char *packed = NULL;
+
 	snprintf(source, sizeof(source), "%.*s", (int)ev->source.n, ev->source.p);
+	/* A trap's or journal entry's raw text is a rendering: keep its fields for replay. */
+	if (ev->type != EVENT_SYSLOG) {
+		se.packed_len = event_pack_size(ev);
+		se.packed = packed = xmalloc(se.packed_len);
+		event_pack(ev, packed);
+	}
 	int r = store_event_append(p->txn, &se);
+	free(packed);
 	if (r < 0)
 		pipeline_store_failed(p, r, "appending to the event log");
 }
@@ -665,6 +578,7 @@ person_change(struct pipeline *p, void *arg, char **cause)
 	char fitted[INCIDENT_KEY_MAX + 1];
 	struct incident inc;
 	char why[TIMELINE_TEXT_MAX];
+	bool held;
 	int r;
 
 	if (pipeline_begin(p, "refusing a change by a person") == NULL) {
@@ -680,17 +594,21 @@ person_change(struct pipeline *p, void *arg, char **cause)
 		xasprintf(cause, "reading the incident failed: %s", strerror(-r));
 		return r;
 	}
+	sweep_catch_up(p, &inc, now);
+	held = inc.held_since != 0;
 	r = resolve ? incident_resolve(&inc, now) : incident_ack(&inc, now);
 	if (r == -EALREADY) {
 		xasprintf(cause, "incident '%s' is already %s", key, incident_state_name(inc.state));
 		return r;
 	}
-	if (resolve)
-		p->stats.resolved++;
 	/* The note comes after the identity, so it cannot pass for one. */
 	snprintf(why, sizeof(why), "by %s%s%s", actor, note ? ": " : "", note ? note : "");
-	pipeline_timeline_state(p, &inc, now, why);
-	pipeline_queue_change(p, &inc, resolve ? OUTBOX_RESOLVE : OUTBOX_ACKNOWLEDGE);
+	if (resolve)
+		pipeline_closed(p, &inc, now, held, why);
+	else {
+		pipeline_timeline_state(p, &inc, now, why);
+		pipeline_queue_change(p, &inc, OUTBOX_ACKNOWLEDGE);
+	}
 	pipeline_incident_save(p, &inc);
 	return 0;
 }

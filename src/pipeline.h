@@ -25,8 +25,11 @@ struct pipeline_stats {
 	uint64_t resolving;	  /* matched a rule's resolve-on */
 	uint64_t opened;	  /* incidents opened (new incarnations) */
 	uint64_t triggered;	  /* pending -> triggered, or opened triggered */
-	uint64_t resolved;	  /* incidents resolved by any means */
+	uint64_t resolved;	  /* incidents resolved by any means (transient ones apart) */
 	uint64_t expired;	  /* pending incidents closed below their threshold */
+	uint64_t held;		  /* incidents that fired into their rule's hold */
+	uint64_t transient;	  /* held incidents resolved within the hold: never sent */
+	uint64_t flapping;	  /* incidents that started flapping */
 	uint64_t batches;	  /* write transactions committed */
 	uint64_t store_errors;	  /* failed store operations (each logged) */
 	uint64_t queued;	  /* deliveries queued upstream */
@@ -38,6 +41,8 @@ struct pipeline_stats {
 
 int pipeline_new(struct daemon *d, struct pipeline **ret);
 void pipeline_free(struct pipeline *p); /* commits what is in flight first */
+/* Run what is due by now (usec, UTC) at once: replay's clock, not the timer's. */
+void pipeline_sweep_due(struct pipeline *p, int64_t now);
 
 /*
  * Process one event now; its durable effects commit with the open batch.

@@ -1,7 +1,8 @@
 /*
- * pipeline_int.h - what pipeline.c shares with sweep.c, its timed half:
- * the pipeline's state and the helpers both use to change an incident
- * inside the open batch.  Nothing else includes it.
+ * pipeline_int.h - what pipeline.c shares with sweep.c, its timed half,
+ * and pipeline_send.c, its deliveries: the pipeline's state and the
+ * helpers they use to change an incident inside the open batch.  Nothing
+ * else includes it.
  */
 #ifndef TRIAGED_PIPELINE_INT_H
 #define TRIAGED_PIPELINE_INT_H
@@ -20,6 +21,7 @@
 #include "store.h"
 
 struct conf;
+struct event;
 struct rule;
 
 #define SWEEP_RULE_GONE (60 * USEC_PER_SEC) /* look again at incidents of a removed rule */
@@ -50,6 +52,7 @@ struct pipeline {
 	size_t batch_events;	  /* events in the open batch */
 	struct replay replay;	  /* ... and their copies */
 	sd_event_source *sweep;	  /* auto-resolve and threshold expiry (sweep.c) */
+	int64_t sweep_at;	  /* when it is set to go off (realtime usec); INT64_MAX: off */
 	/*
 	 * After a reload that brought a deadline forward: every open incident
 	 * is filed again, SWEEP_MAX a tick, from the id after refile_after
@@ -82,9 +85,6 @@ struct store_txn *pipeline_begin(struct pipeline *p, const char *dropping);
  */
 typedef int pipeline_change_fn(struct pipeline *p, void *arg, char **cause);
 int pipeline_by_person(struct pipeline *p, pipeline_change_fn *change, void *arg, char **cause);
-/* A line on inc's timeline in the open batch. */
-void pipeline_timeline_add(struct pipeline *p, const struct incident *inc, enum timeline_kind kind,
-    int64_t at, const char *text);
 
 /*
  * pipeline_tally.c: add d to the open batch's counts for the hour at falls
@@ -99,6 +99,8 @@ void pipeline_tally_forget(struct pipeline *p);
 
 /* Counted and logged (rate-limited): a write into the batch failed. */
 void pipeline_store_failed(struct pipeline *p, int r, const char *what);
+void pipeline_timeline_add(struct pipeline *p, const struct incident *inc,
+    enum timeline_kind kind, int64_t at, const char *text, size_t len);
 void pipeline_timeline_state(struct pipeline *p, const struct incident *inc, int64_t at,
     const char *why);
 const struct rule *pipeline_rule(const struct conf *conf, const char *name);
@@ -106,13 +108,54 @@ const struct rule *pipeline_rule(const struct conf *conf, const char *name);
 void pipeline_deadline_save(struct pipeline *p, uint64_t id, int64_t when);
 /* When the sweep must look at inc again, by its rule in conf. */
 int64_t pipeline_deadline_of(const struct conf *conf, const struct incident *inc);
+/* What rule (NULL: default keep) says of its incidents' timing. */
+void pipeline_policy(const struct rule *rule, struct incident_policy *pol);
+/* inc was just resolved at at (by why); held: it was in its hold, so it is transient. */
+void pipeline_closed(struct pipeline *p, struct incident *inc, int64_t at, bool held,
+    const char *why);
 void pipeline_incident_save(struct pipeline *p, const struct incident *inc);
+/*
+ * pipeline_send.c: the trigger of inc, fired by ev (NULL: its hold ended),
+ * to every upstream its rule sends to.
+ */
+void pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc,
+    struct event *ev);
+/* Keep in inc the rule's payload fields expanded with ev, for a trigger sent later. */
+void pipeline_payload_fields(const struct rule *rule, struct incident *inc, struct event *ev);
 /* An acknowledge or resolve follows its trigger to where the trigger went. */
 void pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action);
+/*
+ * News of inc, already sent (a flapping one's cycles), follows its trigger
+ * as an update; ev's message is its last event (NULL: the timeline's).
+ */
+void pipeline_queue_update(struct pipeline *p, struct incident *inc, const struct event *ev);
+
+/*
+ * pipeline_flap.c: flap detection for a rule with flap.  A down for an
+ * open incident: a flapping one's new cycle, sent as an update.
+ */
+void pipeline_flap_down(struct pipeline *p, struct incident *inc, const struct event *ev);
+/*
+ * Its up: true when flap detection took it (flapping, or starting to:
+ * sent once); false for an ordinary resolve, left to the caller.
+ */
+bool pipeline_flap_up(struct pipeline *p, const struct rule *rule, struct incident *inc,
+    const struct event *ev);
+/* Its quiet period passed: resolved when last up, triggered again when last down. */
+void pipeline_flap_settle(struct pipeline *p, const struct rule *rule, struct incident *inc,
+    int64_t now);
 
 /* sweep.c: the timer that expires incidents, started with the pipeline. */
 int sweep_start(struct pipeline *p);
 void sweep_stop(struct pipeline *p);
+/* A deadline was filed at when: the timer goes off no later than that. */
+void sweep_arm(struct pipeline *p, int64_t when);
+/*
+ * What the deadlines of inc that came by now say, done now (and saved) if
+ * the timer has not done it yet: what an event does next does not depend
+ * on how late the timer runs.
+ */
+void sweep_catch_up(struct pipeline *p, struct incident *inc, int64_t now);
 /* Refile every open incident's deadline, a few a tick: a reload shortened one. */
 void sweep_refile_all(struct pipeline *p);
 /* The configuration was old: refile when a rule now expires incidents sooner. */

@@ -30,7 +30,8 @@ pipeline_note(struct pipeline *p, uint64_t incident_id, const char *text)
 	struct incident inc;
 
 	if (note_target(p, incident_id, "a timeline note is lost", &inc))
-		pipeline_timeline_add(p, &inc, TIMELINE_NOTE, now_realtime_usec(), text);
+		pipeline_timeline_add(p, &inc, TIMELINE_NOTE, now_realtime_usec(), text,
+		    strlen(text));
 }
 
 void
@@ -105,7 +106,7 @@ comment_add(struct pipeline *p, void *arg, char **cause)
 	/* The text comes after the identity, so it cannot pass for one. */
 	snprintf(text, sizeof(text), "by %s: %s", c->actor, c->text);
 	text_fix_tail(text);
-	pipeline_timeline_add(p, &inc, TIMELINE_COMMENT, now_realtime_usec(), text);
+	pipeline_timeline_add(p, &inc, TIMELINE_COMMENT, now_realtime_usec(), text, strlen(text));
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctl_format.h"
+#include "incident.h"
 #include "markup.h"
 #include "postmortem.h"
 #include "util.h"
@@ -50,10 +51,11 @@ void
 postmortem_durations(const struct pm_incident *inc, int64_t now, struct pm_durations *out)
 {
 	out->alerted = out->to_ack = out->to_resolve = -1;
-	for (size_t i = 0; i < inc->nlines && out->alerted < 0; i++)
-		if (strcmp(inc->lines[i].kind, "state") == 0 &&
-		    strcmp(inc->lines[i].state, "triggered") == 0)
+	for (size_t i = 0; i < inc->nlines && out->alerted < 0; i++) {
+		int st = incident_state_from_name(inc->lines[i].state);
+		if (strcmp(inc->lines[i].kind, "state") == 0 && st >= 0 && incident_state_alerts(st))
 			out->alerted = inc->lines[i].at;
+	}
 	if (out->alerted >= 0 && inc->acked_at > 0)
 		out->to_ack = elapsed(out->alerted, inc->acked_at);
 	if (out->alerted >= 0 && inc->resolved_at > 0)

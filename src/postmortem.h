@@ -43,7 +43,8 @@ struct pm_draft {
 
 /*
  * What the durations are measured from: when it alerted (its first state
- * line to "triggered"; -1 when it never did), and how long from then to
+ * line to a state that alerts, incident_state_alerts(); -1 when it never
+ * did), and how long from then to
  * the acknowledgement and to the resolution (-1 when it was not); the
  * impact window from the first event to the resolution or, while open, to now.
  */

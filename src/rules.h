@@ -93,6 +93,10 @@ struct rule {
 	uint32_t threshold;	  /* 0 or 1: fire at once; N: on the Nth within threshold_window */
 	int64_t threshold_window; /* usec */
 	int64_t auto_resolve;	  /* usec; 0 = never */
+	int64_t hold;		  /* usec; 0 = none: a fired incident waits this long for its resolve */
+	/* `flap N in T quiet Q`: N down/up cycles within T flap, until Q without one; N 0: none */
+	uint32_t flap_cycles;
+	int64_t flap_window, flap_quiet; /* usec */
 	/* `max-open N`: new keys beyond N open incidents fold into "RULE/overflow" */
 	uint32_t max_open;
 

@@ -40,6 +40,13 @@ struct store_event {
 	const char *source; /* sender address as text */
 	const char *raw;
 	size_t raw_len;
+	/*
+	 * A trap's or journal entry's event whole (event_pack.h): its raw text
+	 * alone cannot give its fields back for explain and replay.  NULL, 0
+	 * for syslog, which is parsed again from raw.
+	 */
+	const char *packed;
+	size_t packed_len;
 };
 
 struct store_stats {
@@ -121,6 +128,8 @@ int store_prune_resolved(struct store_txn *t, int64_t before, uint64_t max_resol
 #define STORE_NO_DEADLINE INT64_MAX
 int store_deadline_set(struct store_txn *t, uint64_t id, int64_t when);
 int store_deadline_due(struct store_txn *t, int64_t now, uint64_t *ids, size_t max, size_t *n);
+/* The earliest deadline filed, STORE_NO_DEADLINE when none: when to sweep next. */
+int store_deadline_next(struct store_txn *t, int64_t *when);
 
 /*
  * The ids of open incidents above after, in order, at most max: a pass over
@@ -166,6 +175,26 @@ int store_event_append(struct store_txn *t, struct store_event *ev);
 /* Records with recv_usec >= since_usec, oldest first; ev's strings live only during cb. */
 typedef int (*store_event_cb)(const struct store_event *ev, void *arg);
 int store_event_foreach(struct store_txn *t, int64_t since_usec, store_event_cb cb, void *arg);
+/* One record by seq (its strings live as long as t); -ENOENT when pruned or never written. */
+int store_event_get(struct store_txn *t, uint64_t seq, struct store_event *out);
+/* The newest max records, newest first. */
+int store_event_recent(struct store_txn *t, size_t max, store_event_cb cb, void *arg);
+
+/*
+ * The raw-event log of the state directory dir, read-only, for `triagectl
+ * replay` beside a running daemon (it needs read access to dir and write
+ * access to its lock file, as LMDB readers do).
+ */
+struct store_events;
+int store_events_open(const char *dir, struct store_events **ret, char **cause);
+void store_events_close(struct store_events *e); /* NULL-safe */
+/*
+ * Visit at most max records after seq `after`, oldest first, in one short
+ * read transaction (the daemon can reuse pages between calls); *last is
+ * the last seq visited, `after` when none.  cb's strings live only during it.
+ */
+int store_events_read(struct store_events *e, uint64_t after, size_t max, store_event_cb cb,
+    void *arg, uint64_t *last);
 
 /*
  * Hourly counts for reports (store_tally.c): what came in and what went

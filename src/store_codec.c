@@ -12,6 +12,12 @@
 #include "store_codec.h"
 
 #define CODEC_VERSION 1
+/*
+ * Incidents: version 2 adds the hold, the expanded payload fields and
+ * flap detection's state at the end; a version 1 record reads as one with
+ * none of them.
+ */
+#define INCIDENT_VERSION 2
 
 /* Writer: with p == NULL it only counts, which sizes an MDB_RESERVE. */
 struct wbuf {
@@ -53,6 +59,7 @@ struct rbuf {
 	const uint8_t *p;
 	size_t len, off;
 	bool bad;
+	unsigned version;
 };
 
 static const uint8_t *
@@ -111,20 +118,58 @@ r_str(struct rbuf *r, char *dst, size_t size)
 	memcpy(dst, s, n + 1);
 }
 
+/* A record of a version from 1 up to newest. */
+static struct rbuf
+r_open_upto(const void *p, size_t len, unsigned newest)
+{
+	struct rbuf r = { p, len, 0, false, 0 };
+
+	r.version = (unsigned)r_uint(&r, 1);
+	if (r.version < 1 || r.version > newest)
+		r.bad = true;
+	return r;
+}
+
 static struct rbuf
 r_open(const void *p, size_t len)
 {
-	struct rbuf r = { p, len, 0, false };
-
-	if (r_uint(&r, 1) != CODEC_VERSION)
-		r.bad = true;
-	return r;
+	return r_open_upto(p, len, CODEC_VERSION);
 }
 
 static int
 r_done(const struct rbuf *r)
 {
 	return r->bad || r->off != r->len ? -EBADMSG : 0;
+}
+
+static void
+w_flap(struct wbuf *w, const struct incident_flap *f)
+{
+	w_uint(w, f->cycles, 4);
+	w_uint(w, (uint64_t)f->active | (uint64_t)f->down << 1, 1);
+	w_uint(w, (uint64_t)f->changed, 8);
+	w_uint(w, f->nstarts, 1);
+	for (uint32_t i = 0; i < f->nstarts; i++)
+		w_uint(w, (uint64_t)f->starts[i], 8);
+}
+
+static void
+r_flap(struct rbuf *r, struct incident_flap *f)
+{
+	unsigned flags;
+
+	f->cycles = (uint32_t)r_uint(r, 4);
+	flags = (unsigned)r_uint(r, 1);
+	f->active = flags & 1;
+	f->down = flags & 2;
+	f->changed = (int64_t)r_uint(r, 8);
+	f->nstarts = (uint32_t)r_uint(r, 1);
+	if (flags > 3 || f->nstarts > INCIDENT_FLAP_MAX) {
+		r->bad = true;
+		f->nstarts = 0;
+	}
+	for (uint32_t i = 0; i < f->nstarts; i++)
+		f->starts[i] = (int64_t)r_uint(r, 8);
 }
 
 int
@@ -134,9 +179,11 @@ store_codec_encode_incident(uint8_t *buf, const struct incident *inc, size_t *le
 
 	if (inc->key[0] == '\0' || UNTERMINATED(inc->key) || UNTERMINATED(inc->rule) ||
 	    UNTERMINATED(inc->host) || UNTERMINATED(inc->summary) || UNTERMINATED(inc->route) ||
-	    (unsigned)inc->state > INCIDENT_EXPIRED || inc->nrecent > INCIDENT_RECENT_MAX)
+	    UNTERMINATED(inc->component) || UNTERMINATED(inc->group) || UNTERMINATED(inc->class_) ||
+	    !incident_state_valid((unsigned)inc->state) || inc->nrecent > INCIDENT_RECENT_MAX ||
+	    inc->flap.nstarts > INCIDENT_FLAP_MAX)
 		return -EINVAL;
-	w_uint(&w, CODEC_VERSION, 1);
+	w_uint(&w, INCIDENT_VERSION, 1);
 	w_uint(&w, inc->id, 8);
 	W_FIELD(&w, inc->key);
 	W_FIELD(&w, inc->rule);
@@ -154,6 +201,11 @@ store_codec_encode_incident(uint8_t *buf, const struct incident *inc, size_t *le
 	for (uint32_t i = 0; i < inc->nrecent; i++)
 		w_uint(&w, (uint64_t)inc->recent[i], 8);
 	W_FIELD(&w, inc->route);
+	w_uint(&w, (uint64_t)inc->held_since, 8);
+	W_FIELD(&w, inc->component);
+	W_FIELD(&w, inc->group);
+	W_FIELD(&w, inc->class_);
+	w_flap(&w, &inc->flap);
 	*len = w.len;
 	return 0;
 }
@@ -161,7 +213,7 @@ store_codec_encode_incident(uint8_t *buf, const struct incident *inc, size_t *le
 int
 store_codec_decode_incident(const void *p, size_t len, struct incident *out)
 {
-	struct rbuf r = r_open(p, len);
+	struct rbuf r = r_open_upto(p, len, INCIDENT_VERSION);
 	unsigned state;
 
 	memset(out, 0, sizeof *out);
@@ -179,12 +231,19 @@ store_codec_decode_incident(const void *p, size_t len, struct incident *out)
 	out->acked_at = (int64_t)r_uint(&r, 8);
 	out->resolved_at = (int64_t)r_uint(&r, 8);
 	out->nrecent = (uint32_t)r_uint(&r, 1);
-	if (r.bad || state > INCIDENT_EXPIRED || out->nrecent > INCIDENT_RECENT_MAX)
+	if (r.bad || !incident_state_valid(state) || out->nrecent > INCIDENT_RECENT_MAX)
 		return -EBADMSG;
 	out->state = (enum incident_state)state;
 	for (uint32_t i = 0; i < out->nrecent; i++)
 		out->recent[i] = (int64_t)r_uint(&r, 8);
 	r_str(&r, out->route, sizeof out->route);
+	if (r.version >= 2) {
+		out->held_since = (int64_t)r_uint(&r, 8);
+		r_str(&r, out->component, sizeof out->component);
+		r_str(&r, out->group, sizeof out->group);
+		r_str(&r, out->class_, sizeof out->class_);
+		r_flap(&r, &out->flap);
+	}
 	return r_done(&r);
 }
 
@@ -194,7 +253,7 @@ store_codec_encode_timeline(uint8_t *buf, const struct timeline_entry *e, size_t
 	struct wbuf w = { buf, 0 };
 
 	if (UNTERMINATED(e->text) || (unsigned)e->kind >= TIMELINE_NKINDS ||
-	    (unsigned)e->state > INCIDENT_EXPIRED)
+	    !incident_state_valid((unsigned)e->state))
 		return -EINVAL;
 	w_uint(&w, CODEC_VERSION, 1);
 	w_uint(&w, (uint64_t)e->at, 8);
@@ -218,7 +277,7 @@ store_codec_decode_timeline(const void *p, size_t len, struct timeline_entry *ou
 	state = (unsigned)r_uint(&r, 1);
 	out->count = r_uint(&r, 8);
 	r_str(&r, out->text, sizeof out->text);
-	if (kind >= TIMELINE_NKINDS || state > INCIDENT_EXPIRED)
+	if (kind >= TIMELINE_NKINDS || !incident_state_valid(state))
 		return -EBADMSG;
 	out->kind = (enum timeline_kind)kind;
 	out->state = (enum incident_state)state;
@@ -234,13 +293,16 @@ store_codec_encode_event(uint8_t *buf, const struct store_event *ev, size_t *len
 	size_t llen = strlen(l), slen = strlen(s);
 
 	if (llen > UINT16_MAX || slen > UINT16_MAX || ev->raw_len > UINT32_MAX ||
-	    (ev->raw == NULL && ev->raw_len > 0))
+	    ev->packed_len > UINT32_MAX || (ev->raw == NULL && ev->raw_len > 0) ||
+	    (ev->packed == NULL && ev->packed_len > 0))
 		return -EINVAL;
 	w_uint(&w, CODEC_VERSION, 1);
 	w_uint(&w, (uint64_t)ev->recv_usec, 8);
 	w_str(&w, l, llen, 2);
 	w_str(&w, s, slen, 2);
 	w_str(&w, ev->raw != NULL ? ev->raw : "", ev->raw_len, 4);
+	if (ev->packed_len > 0) /* absent in records written before it existed */
+		w_str(&w, ev->packed, ev->packed_len, 4);
 	*len = w.len;
 	return 0;
 }
@@ -254,6 +316,10 @@ store_codec_decode_event(const void *p, size_t len, struct store_event *ev)
 	ev->listener = r_cstr(&r, 2, true, NULL);
 	ev->source = r_cstr(&r, 2, true, NULL);
 	ev->raw = r_cstr(&r, 4, false, &ev->raw_len);
+	ev->packed = NULL;
+	ev->packed_len = 0;
+	if (!r.bad && r.off < r.len)
+		ev->packed = r_cstr(&r, 4, false, &ev->packed_len);
 	return r_done(&r);
 }
 

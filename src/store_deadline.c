@@ -86,6 +86,25 @@ store_deadline_due(struct store_txn *t, int64_t now, uint64_t *ids, size_t max, 
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb_errno(rc);
 }
 
+int
+store_deadline_next(struct store_txn *t, int64_t *when)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	*when = STORE_NO_DEADLINE;
+	if ((rc = mdb_cursor_open(t->txn, t->s->deadlines, &c)) != 0)
+		return store_mdb_errno(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	if (rc == 0 && k.mv_size != 16)
+		rc = MDB_CORRUPTED;
+	if (rc == 0)
+		*when = (int64_t)be_get(k.mv_data, 8);
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_mdb_errno(rc);
+}
+
 static int
 deadline_build_fn(const MDB_val *k, const MDB_val *v, void *arg)
 {

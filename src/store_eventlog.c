@@ -172,7 +172,145 @@ store_event_foreach(struct store_txn *t, int64_t since_usec, store_event_cb cb, 
 }
 
 int
+store_event_get(struct store_txn *t, uint64_t seq, struct store_event *out)
+{
+	uint8_t kb[8];
+	MDB_val k = { sizeof kb, kb }, v;
+	int rc;
+
+	if (!t->s->opts.event_log)
+		return -ENOENT;
+	if ((rc = ev_begin(t)) < 0)
+		return rc;
+	be_put(kb, seq, 8);
+	if ((rc = mdb_get(t->evtxn, t->s->events, &k, &v)) != 0)
+		return store_mdb_errno(rc);
+	if ((rc = store_codec_decode_event(v.mv_data, v.mv_size, out)) < 0)
+		return rc;
+	out->seq = seq;
+	return 0;
+}
+
+struct recent_walk {
+	size_t left;
+	store_event_cb cb;
+	void *arg;
+};
+
+static int
+recent_fn(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct recent_walk *rw = arg;
+	struct store_event ev;
+	int rc = k->mv_size != 8 ? -EBADMSG : store_codec_decode_event(v->mv_data, v->mv_size, &ev);
+
+	if (rc < 0)
+		return rc;
+	ev.seq = be_get(k->mv_data, 8);
+	if ((rc = rw->cb(&ev, rw->arg)) != 0)
+		return rc;
+	return --rw->left == 0 ? 1 : 0;
+}
+
+int
+store_event_recent(struct store_txn *t, size_t max, store_event_cb cb, void *arg)
+{
+	struct recent_walk rw = { max, cb, arg };
+	struct store_walk wk;
+	int rc;
+
+	if (!t->s->opts.event_log || max == 0)
+		return 0;
+	if ((rc = ev_begin(t)) < 0)
+		return rc;
+	wk = (struct store_walk){ t->evtxn, t->s->events, true, NULL, 0, recent_fn, &rw, NULL, 0 };
+	rc = store_walk(&wk);
+	return rc == 1 ? 0 : rc;
+}
+
+int
 store_sync(struct store *s)
 {
 	return store_mdb_errno(mdb_env_sync(s->ev.env, 1));
+}
+
+struct store_events {
+	MDB_env *env;
+	MDB_dbi events;
+};
+
+void
+store_events_close(struct store_events *e)
+{
+	if (e == NULL)
+		return;
+	if (e->env != NULL)
+		mdb_env_close(e->env);
+	free(e);
+}
+
+int
+store_events_open(const char *dir, struct store_events **ret, char **cause)
+{
+	struct store_events *e = xcalloc(1, sizeof(*e));
+	MDB_txn *txn = NULL;
+	char *path;
+	int rc;
+
+	*ret = NULL;
+	xasprintf(&path, "%s/events", dir);
+	/* The daemon sets the map size; a reader takes the file's. */
+	if ((rc = mdb_env_create(&e->env)) != 0 || (rc = mdb_env_set_maxdbs(e->env, 8)) != 0 ||
+	    (rc = mdb_env_open(e->env, path, MDB_RDONLY | MDB_NOTLS, 0)) != 0 ||
+	    (rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "events", 0, &e->events)) != 0)
+		xasprintf(cause, "cannot read the raw-event log %s: %s", path, mdb_strerror(rc));
+	/* The handle outlives its transaction only when that commits. */
+	if (txn != NULL && rc == 0)
+		rc = mdb_txn_commit(txn);
+	else if (txn != NULL)
+		mdb_txn_abort(txn);
+	free(path);
+	if (rc != 0) {
+		store_events_close(e);
+		return store_mdb_errno(rc);
+	}
+	*ret = e;
+	return 0;
+}
+
+int
+store_events_read(struct store_events *e, uint64_t after, size_t max, store_event_cb cb,
+    void *arg, uint64_t *last)
+{
+	uint8_t kb[8];
+	MDB_val k = { sizeof kb, kb }, v;
+	MDB_txn *txn;
+	MDB_cursor *c = NULL;
+	struct store_event ev;
+	int rc, stop = 0;
+
+	*last = after;
+	if (after == UINT64_MAX)
+		return 0;
+	be_put(kb, after + 1, 8);
+	if ((rc = mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_mdb_errno(rc);
+	if ((rc = mdb_cursor_open(txn, e->events, &c)) == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	for (size_t n = 0; rc == 0 && stop == 0 && n < max; n++) {
+		if (k.mv_size != 8 || store_codec_decode_event(v.mv_data, v.mv_size, &ev) < 0) {
+			stop = -EBADMSG;
+			break;
+		}
+		ev.seq = *last = be_get(k.mv_data, 8);
+		if ((stop = cb(&ev, arg)) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	if (c != NULL)
+		mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	if (stop != 0)
+		return stop;
+	return rc == MDB_NOTFOUND ? 0 : store_mdb_errno(rc);
 }

@@ -199,7 +199,7 @@ build_visit(const MDB_val *k, const MDB_val *v, void *arg)
 
 	if (store_codec_decode_incident(v->mv_data, v->mv_size, &b->inc) < 0)
 		return 0;
-	if ((rc = store_history_add(b->t, &b->inc)) < 0 || INCIDENT_STATE_CLOSED(b->inc.state))
+	if ((rc = store_history_add(b->t, &b->inc)) < 0 || incident_state_closed(b->inc.state))
 		return rc;
 	return store_host_open_set(b->t, &b->inc, true);
 }

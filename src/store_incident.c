@@ -104,12 +104,15 @@ store_rule_open_count(struct store_txn *t, const char *rule, uint64_t *n)
 	return store_u64_get(t->txn, t->s->rule_open, rule_key(rule), 0, n);
 }
 
+/* A value that names no state has no counter (NULL). */
 static const char *const state_counter[INCIDENT_NSTATES] = {
 	[INCIDENT_PENDING] = "store.open.pending",
 	[INCIDENT_TRIGGERED] = "store.open.triggered",
 	[INCIDENT_ACKNOWLEDGED] = "store.open.acknowledged",
 	[INCIDENT_RESOLVED] = "store.closed.resolved",
 	[INCIDENT_EXPIRED] = "store.closed.expired",
+	[INCIDENT_TRANSIENT] = "store.closed.transient",
+	[INCIDENT_FLAPPING] = "store.open.flapping",
 };
 
 /* How many incidents are in each state, kept with every change: status reads no incident. */
@@ -121,7 +124,8 @@ store_state_counts(struct store_txn *t, uint64_t *by_state, size_t n)
 	for (size_t i = 0; i < n; i++)
 		by_state[i] = 0;
 	for (size_t i = 0; rc == 0 && i < n && i < ARRAY_SIZE(state_counter); i++)
-		rc = store_counter_get(t->txn, t->s->meta, state_counter[i], 0, &by_state[i]);
+		if (state_counter[i] != NULL)
+			rc = store_counter_get(t->txn, t->s->meta, state_counter[i], 0, &by_state[i]);
 	return rc;
 }
 
@@ -131,7 +135,7 @@ state_count_add(struct store_txn *t, unsigned state, bool up)
 	uint64_t n;
 	int rc;
 
-	if (state >= ARRAY_SIZE(state_counter))
+	if (state >= ARRAY_SIZE(state_counter) || state_counter[state] == NULL)
 		return 0;
 	if ((rc = store_counter_get(t->txn, t->s->meta, state_counter[state], 0, &n)) < 0)
 		return rc;
@@ -179,7 +183,7 @@ open_set_put(struct store_txn *t, const struct incident *inc, MDB_val *k)
 	MDB_val v = { 1, &sb };
 	int rc;
 
-	if (INCIDENT_STATE_CLOSED(state)) {
+	if (incident_state_closed(state)) {
 		MDB_val old;
 		/* Closed now: it left the open set, or it is new (stored closed at once). */
 		if ((rc = open_set_del(t, inc, k)) == 0) {
@@ -267,7 +271,7 @@ resolved_index_set(struct store_txn *t, int64_t at, uint64_t id, bool present)
 static int
 resolved_index_put(struct store_txn *t, const struct incident *inc)
 {
-	bool closed = INCIDENT_STATE_CLOSED(inc->state);
+	bool closed = incident_state_closed(inc->state);
 
 	if (!closed && inc->resolved_at == 0)
 		return 0;
@@ -318,7 +322,7 @@ incident_del(struct store_txn *t, const struct incident *inc)
 
 	be_put(kb, inc->id, 8);
 	if ((rc = open_set_del(t, inc, &k)) < 0 ||
-	    (INCIDENT_STATE_CLOSED(inc->state) && (rc = state_count_add(t, inc->state, false)) < 0) ||
+	    (incident_state_closed(inc->state) && (rc = state_count_add(t, inc->state, false)) < 0) ||
 	    (rc = resolved_index_set(t, inc->resolved_at, inc->id, false)) < 0 ||
 	    (rc = key_index_del(t, inc)) < 0 || (rc = store_history_del(t, inc)) < 0 ||
 	    (rc = store_timeline_del(t, inc->id)) < 0)
@@ -377,7 +381,7 @@ prune_one(struct store_txn *t, int64_t at, uint64_t id, struct incident *inc, bo
 {
 	int rc = store_incident_get(t, id, inc);
 
-	*deleted = rc == 0 && INCIDENT_STATE_CLOSED(inc->state) &&
+	*deleted = rc == 0 && incident_state_closed(inc->state) &&
 	    (inc->resolved_at > 0 ? inc->resolved_at : 0) == at;
 	if (*deleted)
 		return incident_del(t, inc);
@@ -485,7 +489,7 @@ index_visit(const MDB_val *k, const MDB_val *v, void *arg)
 
 	if (incident_decode(k, v, &b->inc) < 0)
 		return 0;
-	if (INCIDENT_STATE_CLOSED(inc->state)) {
+	if (incident_state_closed(inc->state)) {
 		int rc = resolved_index_set(b->t, inc->resolved_at, inc->id, true);
 		return rc < 0 ? rc : state_count_add(b->t, inc->state, true);
 	}
@@ -508,7 +512,7 @@ indexes_drop(struct store_txn *t)
 	    (rc = mdb_drop(t->txn, t->s->host_open, 0)) != 0) /* filled again with the open set */
 		return store_mdb_errno(rc);
 	for (size_t i = 0; i < ARRAY_SIZE(state_counter); i++)
-		if ((rc = store_counter_set(t, state_counter[i], 0)) < 0)
+		if (state_counter[i] != NULL && (rc = store_counter_set(t, state_counter[i], 0)) < 0)
 			return rc;
 	return 0;
 }

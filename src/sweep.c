@@ -1,13 +1,16 @@
 /*
- * sweep.c - the pipeline's timed half: once a second, the incidents whose
- * deadline (auto-resolve, threshold window) has come are read from the
- * deadline index and expired or filed again; nothing scans every open
- * incident per tick.  After a reload that brings a deadline forward, every
- * open incident is filed again, SWEEP_MAX a tick.
+ * sweep.c - the pipeline's timed half: a timer set for the earliest
+ * deadline in the index (auto-resolve, threshold window, hold, flapping's
+ * quiet period) reads what is due and acts on it or files it again;
+ * nothing scans every open incident.  A deadline filed earlier than the
+ * timer brings it forward, so one is met within a few milliseconds, not
+ * at the next tick of a clock.  After a reload that brings a deadline
+ * forward, every open incident is filed again, SWEEP_MAX a second.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 #include "batch.h"
 #include "conf.h"
@@ -17,11 +20,64 @@
 #include "store.h"
 #include "util.h"
 
-#define SWEEP_INTERVAL (1 * USEC_PER_SEC)
-#define SWEEP_MAX      256 /* deadlines (and refiles) handled per tick; the rest wait a second */
+#define SWEEP_MAX      256 /* deadlines (and refiles) handled per run; the rest at once after */
+#define SWEEP_ACCURACY (1 * USEC_PER_MSEC) /* how late sd-event may run the timer */
+#define SWEEP_RETRY    (1 * USEC_PER_SEC)  /* the store failed: look again after this */
+#define SWEEP_REFILE   (1 * USEC_PER_SEC)  /* between two refile chunks */
+
+/* Its hold ended without a resolve: it triggers, and is sent now. */
+static void
+release(struct pipeline *p, const struct rule *rule, int64_t hold, struct incident *inc,
+    int64_t now)
+{
+	char why[64], d[32];
+
+	if (incident_release(inc, now) < 0)
+		return;
+	p->stats.triggered++;
+	format_duration(hold, d, sizeof(d));
+	snprintf(why, sizeof(why), "not resolved within its hold of %s", d);
+	pipeline_timeline_state(p, inc, now, why);
+	batch_due(p->d->batch, BATCH_FIRED);
+	pipeline_queue_trigger(p, rule, inc, NULL);
+}
+
+/* Do what the deadline that came says; false when it changed nothing. */
+static bool
+sweep_apply(struct pipeline *p, const struct rule *rule, struct incident *inc, int64_t now)
+{
+	struct incident_policy pol;
+	int64_t deadline;
+	enum incident_expiry e;
+	bool held = inc->held_since != 0;
+
+	pipeline_policy(rule, &pol);
+	if ((e = incident_check_expiry(inc, &pol, now, &deadline)) == INCIDENT_KEEP)
+		return false;
+	if (e == INCIDENT_HOLD_OVER) {
+		release(p, rule, pol.hold, inc, now);
+		return true;
+	}
+	if (e == INCIDENT_FLAP_QUIET) {
+		pipeline_flap_settle(p, rule, inc, now);
+		return true;
+	}
+	/* Pending below its threshold, it never alerted anyone: it expires, whatever ran out. */
+	if (inc->state == INCIDENT_PENDING && !held) {
+		if (incident_expire(inc, now) < 0)
+			return false;
+		p->stats.expired++;
+		pipeline_timeline_state(p, inc, now, "below its threshold");
+		return true;
+	}
+	if (incident_resolve(inc, now) < 0)
+		return false;
+	pipeline_closed(p, inc, now, held, "auto-resolved after a quiet period");
+	return true;
+}
 
 /*
- * A deadline is due: expire the incident, or, when its rule now says
+ * A deadline is due: act on the incident, or, when its rule now says
  * otherwise (a reload changed it, or the entry predates the index), file it
  * again under the deadline the current rule gives.
  */
@@ -30,8 +86,6 @@ sweep_one(struct pipeline *p, uint64_t id, int64_t now)
 {
 	const struct rule *rule;
 	struct incident inc;
-	enum incident_expiry e;
-	int64_t deadline;
 	int r = store_incident_get(p->txn, id, &inc);
 
 	if (r == -ENOENT) {
@@ -46,27 +100,21 @@ sweep_one(struct pipeline *p, uint64_t id, int64_t now)
 		pipeline_deadline_save(p, id, pipeline_deadline_of(p->d->conf, &inc));
 		return;
 	}
-	e = incident_check_expiry(&inc, rule->auto_resolve,
-	    rule->threshold > 1 ? rule->threshold_window : 0, now, &deadline);
-	/* A pending incident never alerted anyone: it expires, whatever ran out. */
-	bool pending = inc.state == INCIDENT_PENDING;
-	if (e == INCIDENT_KEEP ||
-	    (pending ? incident_expire(&inc, now) : incident_resolve(&inc, now)) < 0) {
-		pipeline_deadline_save(p, id, deadline);
-		return;
-	}
-	if (pending)
-		p->stats.expired++;
+	if (sweep_apply(p, rule, &inc, now))
+		pipeline_incident_save(p, &inc);
 	else
-		p->stats.resolved++;
-	pipeline_timeline_state(p, &inc, now, pending ? "below its threshold" :
-	    "auto-resolved after a quiet period");
-	if (!pending)
-		pipeline_queue_change(p, &inc, OUTBOX_RESOLVE);
-	pipeline_incident_save(p, &inc);
+		pipeline_deadline_save(p, id, pipeline_deadline_of(p->d->conf, &inc));
 }
 
-/* Only what is due is read: the cost of a tick does not depend on how many are open. */
+void
+sweep_catch_up(struct pipeline *p, struct incident *inc, int64_t now)
+{
+	const struct rule *rule = pipeline_rule(p->d->conf, inc->rule);
+
+	if (rule != NULL && sweep_apply(p, rule, inc, now))
+		pipeline_incident_save(p, inc);
+}
+
 /* The next SWEEP_MAX open incidents, filed under what the current rules say. */
 static void
 refile(struct pipeline *p)
@@ -94,26 +142,43 @@ refile(struct pipeline *p)
 		p->refiling = false;
 }
 
-static void
+/*
+ * Handle what is due at now; returns when to run again: the next deadline
+ * filed, at once when more were due than one run takes, later after a
+ * failure (an entry the store could not move stays due).
+ */
+static int64_t
 sweep(struct pipeline *p, int64_t now)
 {
-	uint64_t ids[SWEEP_MAX];
+	uint64_t ids[SWEEP_MAX], errors = p->stats.store_errors;
+	int64_t next = STORE_NO_DEADLINE, when;
 	size_t n;
 	int r;
 
-	/* Opened, not counted as written until something is due: an idle tick commits nothing. */
+	/* Opened, not counted as written until something is due: an idle run commits nothing. */
 	if ((p->txn = batch_open(p->d->batch)) == NULL)
-		return;
+		return now + SWEEP_RETRY;
 	if ((r = store_deadline_due(p->txn, now, ids, SWEEP_MAX, &n)) < 0) {
 		pipeline_store_failed(p, r, "reading due deadlines");
-		return;
+		return now + SWEEP_RETRY;
 	}
 	if (n > 0)
 		batch_wrote(p->d->batch, BATCH_STATE);
 	for (size_t i = 0; i < n; i++)
 		sweep_one(p, ids[i], now);
-	if (p->refiling)
+	if (p->refiling) {
 		refile(p);
+		next = now + SWEEP_REFILE;
+	}
+	if (p->stats.store_errors != errors)
+		return now + SWEEP_RETRY;
+	if (n == SWEEP_MAX)
+		return now;
+	if ((r = store_deadline_next(p->txn, &when)) < 0) {
+		pipeline_store_failed(p, r, "reading the next deadline");
+		return now + SWEEP_RETRY;
+	}
+	return when < next ? when : next;
 }
 
 static int
@@ -121,22 +186,31 @@ sweep_cb(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct pipeline *p = userdata;
 
-	sweep(p, now_realtime_usec());
-	sd_event_source_set_time(s, usec + SWEEP_INTERVAL);
+	p->sweep_at = STORE_NO_DEADLINE; /* a one-shot: off until armed again */
+	sweep_arm(p, sweep(p, now_realtime_usec()));
 	return 0;
 }
 
+void
+sweep_arm(struct pipeline *p, int64_t when)
+{
+	if (p->sweep == NULL || when >= p->sweep_at)
+		return;
+	p->sweep_at = when;
+	sd_event_source_set_time(p->sweep, when > 0 ? (uint64_t)when : 0);
+	sd_event_source_set_enabled(p->sweep, SD_EVENT_ONESHOT);
+}
+
+/* Deadlines are wall-clock times: the timer is one too, and follows a clock that is set. */
 int
 sweep_start(struct pipeline *p)
 {
-	uint64_t now;
-	int r = sd_event_now(p->d->event, CLOCK_MONOTONIC, &now);
+	int r = sd_event_add_time(p->d->event, &p->sweep, CLOCK_REALTIME, 0, SWEEP_ACCURACY,
+	    sweep_cb, p);
 
+	p->sweep_at = 0; /* the first run finds the earliest deadline */
 	if (r >= 0)
-		r = sd_event_add_time(p->d->event, &p->sweep, CLOCK_MONOTONIC,
-		    now + SWEEP_INTERVAL, 100 * USEC_PER_MSEC, sweep_cb, p);
-	if (r >= 0)
-		r = sd_event_source_set_enabled(p->sweep, SD_EVENT_ON);
+		r = sd_event_source_set_enabled(p->sweep, SD_EVENT_ONESHOT);
 	return r;
 }
 
@@ -151,6 +225,7 @@ sweep_refile_all(struct pipeline *p)
 {
 	p->refiling = true;
 	p->refile_after = p->refile_next = 0;
+	sweep_arm(p, now_realtime_usec());
 }
 
 /* Whether a rule's change can make an open incident's deadline come sooner. */
@@ -164,6 +239,8 @@ sooner(const struct rule *old, const struct rule *fresh)
 	if (fresh->auto_resolve > 0 && (old->auto_resolve == 0 || fresh->auto_resolve <
 	    old->auto_resolve))
 		return true;
+	if (fresh->hold < old->hold || fresh->flap_quiet < old->flap_quiet)
+		return true; /* held or flapping ones end sooner (at once, with none at all) */
 	return window && (old->threshold <= 1 || fresh->threshold_window < old->threshold_window);
 }
 
@@ -193,8 +270,29 @@ sweep_committed(struct pipeline *p)
 		p->refiling = false;
 }
 
+/* What the lost batch moved is due again in the store, and its refiles are done again. */
 void
 sweep_rolled_back(struct pipeline *p)
 {
-	p->refile_next = p->refile_after; /* the lost refiles are done again */
+	p->refile_next = p->refile_after;
+	sweep_arm(p, now_realtime_usec() + SWEEP_RETRY);
+}
+
+/*
+ * Replay's clock: everything due by now, at once, as the timer would have
+ * done by then.  Bounded, like a run of the timer, though a replay has no
+ * loop to give back to: a deadline filed again as due keeps no one waiting.
+ */
+void
+pipeline_sweep_due(struct pipeline *p, int64_t now)
+{
+	uint64_t id;
+	size_t n = 1;
+
+	for (int i = 0; i < 1024 && n > 0; i++) {
+		sweep(p, now);
+		if ((p->txn = batch_open(p->d->batch)) == NULL ||
+		    store_deadline_due(p->txn, now, &id, 1, &n) < 0)
+			return;
+	}
 }

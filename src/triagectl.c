@@ -15,23 +15,26 @@
 
 #include "conf.h"
 #include "ctl_format.h"
+#include "ctl_replay.h"
 #include "ctlclient.h"
 #include "jsonutil.h"
 #include "text.h"
 #include "triagectl.h"
 #include "util.h"
 
+#define DEFAULT_CONF SYSCONFDIR "/triaged/triaged.conf"
+
+/* Short names: the printers read many members. */
 const char *
 jstr(json_t *o, const char *k)
 {
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "-";
+	return json_get_str(o, k);
 }
 
 long long
 jint(json_t *o, const char *k)
 {
-	return (long long)json_integer_value(json_object_get(o, k));
+	return json_get_int(o, k);
 }
 
 static json_t *
@@ -79,6 +82,74 @@ req_keyed(const char *command, const struct opts *o, char **argv)
 	}
 	if (r == NULL)
 		fprintf(stderr, "triagectl: the key and --who must be UTF-8 text\n");
+	return r;
+}
+
+static void
+set_opt(json_t *r, const char *k, const char *v)
+{
+	if (v != NULL)
+		json_object_set_new(r, k, json_string(v));
+}
+
+/* A line as the shell gave it: as text when it is UTF-8, else byte for byte in hex. */
+static void
+set_line(json_t *r, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (text_is_utf8(line, n)) {
+		json_object_set_new(r, "line", json_stringn(line, n));
+		return;
+	}
+	char *hex = xmalloc(2 * n + 1);
+	for (size_t i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)line[i]);
+	json_object_set_new(r, "line_hex", json_string(hex));
+	free(hex);
+}
+
+static json_t *
+req_events(const struct opts *o, char **argv)
+{
+	json_t *r = req_plain("events");
+
+	(void)argv;
+	if (o->limit > 0)
+		json_object_set_new(r, "limit", json_integer(o->limit));
+	return r;
+}
+
+/* explain 'LINE' | explain --trap OID [OID TYPE VALUE]... | explain --event ID */
+static json_t *
+req_explain(const struct opts *o, char **argv)
+{
+	json_t *r = req_plain("explain"), *vars;
+	int64_t id;
+
+	if (o->event != NULL) {
+		if (o->argc != 0 || o->trap != NULL || parse_int64(o->event, 1, INT64_MAX, &id) < 0) {
+			json_decref(r);
+			return NULL;
+		}
+		json_object_set_new(r, "event", json_integer(id));
+		return r;
+	}
+	if (o->trap == NULL ? o->argc != 1 : o->argc % 3 != 0) {
+		json_decref(r);
+		return NULL;
+	}
+	set_opt(r, "from", o->from);
+	if (o->trap == NULL) {
+		set_line(r, argv[0]);
+		set_opt(r, "listener", o->listener);
+		return r;
+	}
+	set_opt(r, "trap", o->trap);
+	vars = json_array();
+	for (int i = 0; i < o->argc; i++)
+		json_array_append_new(vars, json_string(argv[i]));
+	json_object_set_new(r, "vars", vars);
 	return r;
 }
 
@@ -345,10 +416,11 @@ print_status(const struct opts *o, json_t *r)
 		    jstr(st, "last_commit_error"), jint(st, "commit_failures"),
 		    jint(st, "writes_refused"));
 	}
-	printf("incidents: %lld pending, %lld triggered, %lld acknowledged\n"
-	       "  closed: %lld resolved, %lld expired\n",
+	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld flapping\n"
+	       "  closed: %lld resolved, %lld expired, %lld transient\n",
 	    jint(inc, "pending"), jint(inc, "triggered"), jint(inc, "acknowledged"),
-	    jint(inc, "resolved"), jint(inc, "expired"));
+	    jint(inc, "flapping"), jint(inc, "resolved"), jint(inc, "expired"),
+	    jint(inc, "transient"));
 	print_latency(json_object_get(r, "latency"));
 	printf("control: %lld clients\n  refused: %lld busy, %lld not permitted, %lld too "
 	       "large\n  dropped: %lld slow, %lld idle\n",
@@ -423,6 +495,9 @@ print_show(const struct opts *o, json_t *r)
 	    jstr(i, "summary"), jstr(i, "state"), jstr(i, "severity"));
 	printf("count:      %lld\nrule:       %s\nhost:       %s\nfirst seen: %s\nlast seen:  %s\n",
 	    jint(i, "count"), jstr(i, "rule"), jstr(i, "host"), first, last);
+	if (jint(i, "cycles") > 0)
+		printf("cycles:     %lld down/up%s\n", jint(i, "cycles"),
+		    strcmp(jstr(i, "state"), "flapping") == 0 ? ", flapping" : "");
 	printf("\ntimeline:\n");
 	json_array_foreach(json_object_get(i, "timeline"), n, e) {
 		char head[160];
@@ -435,8 +510,87 @@ print_show(const struct opts *o, json_t *r)
 	print_relatives(o, i);
 }
 
+static void
+print_events(const struct opts *o, json_t *r)
+{
+	json_t *arr = json_object_get(r, "events"), *e;
+	char at[64], id[24];
+	size_t n;
+
+	if (json_array_size(arr) == 0) {
+		printf("no events in the raw-event log\n");
+		return;
+	}
+	printf("%8s %-8s %-7s %-15s %s\n", "ID", "AT", "TYPE", "SOURCE", "TEXT");
+	json_array_foreach(arr, n, e) {
+		snprintf(id, sizeof(id), "%8lld", jint(e, "id"));
+		when(o, jstr(e, "at"), true, at, sizeof(at));
+		cell(o, id, 8, false);
+		cell(o, at, 8, false);
+		cell(o, jstr(e, "type"), 7, false);
+		cell(o, jstr(e, "source"), 15, false);
+		cell(o, jstr(e, "text"), 38, true);
+	}
+}
+
+static void
+print_explain_event(const struct opts *o, json_t *ev)
+{
+	const char *k;
+	json_t *v;
+
+	printf("event:      %s from %s on %s%s\n", jstr(ev, "type"), jstr(ev, "source"),
+	    jstr(ev, "listener"), json_is_true(json_object_get(ev, "malformed")) ?
+				       " (malformed: the whole line is the message)" : "");
+	printf("            facility %s, severity %s\n", jstr(ev, "facility"),
+	    jstr(ev, "severity"));
+	printf("host:       %s\nprogram:    %s\n", jstr(ev, "host"), jstr(ev, "program"));
+	printf("message:    ");
+	put_wrapped(o, jstr(ev, "message"), 12);
+	json_object_foreach(json_object_get(ev, "fields"), k, v) {
+		char head[160];
+		snprintf(head, sizeof(head), "  %s = ", k);
+		printf("%s", head);
+		put_wrapped(o, json_string_value(v) ? json_string_value(v) : "", ctl_text_width(head));
+	}
+}
+
+static void
+print_explain(const struct opts *o, json_t *r)
+{
+	json_t *e;
+	size_t i;
+
+	print_explain_event(o, json_object_get(r, "event"));
+	printf("\nrules, in order:\n");
+	json_array_foreach(json_object_get(r, "rules"), i, e) {
+		printf("  %-20s %s:%lld  %s\n", jstr(e, "rule"), jstr(e, "file"), jint(e, "line"),
+		    jstr(e, "result"));
+		if (json_object_get(e, "failed") == NULL)
+			continue;
+		printf("      failed: %s\n", jstr(e, "failed"));
+		if (json_object_get(e, "had") != NULL)
+			printf("      it had: %s\n", jstr(e, "had"));
+	}
+	if (json_array_size(json_object_get(r, "rules")) == 0)
+		printf("  (no rules)\n");
+	if (json_object_get(r, "key") != NULL)
+		printf("\nkey:        %s\n", jstr(r, "key"));
+	if (json_object_get(r, "summary") != NULL)
+		printf("summary:    %s\nseverity:   %s\n", jstr(r, "summary"), jstr(r, "severity"));
+	printf("\nwhat would happen now:\n");
+	/* Sentences of ours around a key: the terminal wraps them, nothing is cut. */
+	json_array_foreach(json_object_get(r, "outcome"), i, e)
+		printf("  - %s\n", json_string_value(e) ? json_string_value(e) : "");
+}
+
 static const struct verb verbs[] = {
 	{ "ack", "KEY", 1, req_ack, print_ok, NULL },
+	{ "events", "[--limit N]", 0, req_events, print_events, NULL },
+	{ "explain",
+	    "[--listener NAME] [--from ADDR] 'LINE' | --trap OID [--] [OID TYPE VALUE]... | "
+	    "--event ID",
+	    -2, req_explain, print_explain, NULL },
 	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents, NULL },
 	{ "note", "KEY TEXT", 2, req_note, print_ok, NULL },
 	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue,
@@ -456,9 +610,11 @@ usage(FILE *f)
 	fprintf(f, "usage: triagectl [-j] [-s socket | -c config] VERB [ARGS]\n");
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		fprintf(f, "       triagectl %s %s\n", verbs[i].name, verbs[i].args);
+	fprintf(f, "       triagectl [-c CONFIG] replay [--since DURATION] [--config NEW.conf]\n");
 	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  -w/--wide  --utc\n"
 		   "         --state STATE  --limit N  --who NOTE  --all  --force  --id N\n"
-		   "         --format table|md  --since DURATION  --max N  --html FILE\n");
+		   "         --trap OID  --listener NAME  --from ADDR  --event ID  --since DURATION\n"
+		   "         --format table|md  --max N  --html FILE\n");
 }
 
 /*
@@ -520,6 +676,64 @@ run(const struct verb *v, const struct opts *o, char **argv)
 	return okay ? 0 : 1;
 }
 
+/*
+ * `replay --config NEW`: after the verb, --config names the configuration
+ * to compare, not the one to read (that is -c before it).  Taken out of
+ * argv before getopt sees it; NULL when not there.
+ */
+static const char *
+take_new_config(int *argcp, char **argv)
+{
+	int argc = *argcp;
+	static const char *const with_arg[] = { "-s", "-c", "--socket", "--config", "--state",
+		"--limit", "--who", "--trap", "--listener", "--from", "--since", "--event", "--id",
+		"--format", "--max", "--html" };
+	const char *found = NULL;
+	int verb = 0;
+
+	for (int i = 1; i < argc && verb == 0; i++) {
+		if (argv[i][0] != '-')
+			verb = i;
+		for (size_t k = 0; k < ARRAY_SIZE(with_arg) && verb == 0; k++)
+			if (strcmp(argv[i], with_arg[k]) == 0)
+				i++;
+	}
+	if (verb == 0 || strcmp(argv[verb], "replay") != 0)
+		return NULL;
+	for (int i = verb + 1; i < argc; i++) {
+		int drop = 0;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			found = argv[i + 1];
+			drop = 2;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			found = argv[i] + 9;
+			drop = 1;
+		}
+		if (drop > 0) {
+			memmove(&argv[i], &argv[i + drop], (size_t)(argc - i - drop + 1) * sizeof(*argv));
+			argc -= drop;
+			i--;
+		}
+	}
+	*argcp = argc;
+	return found;
+}
+
+static int
+replay(const struct opts *o, const char *new_conf)
+{
+	struct ctl_replay_opts ro = { .conf_path = o->config ? o->config : DEFAULT_CONF,
+		.new_path = new_conf, .since = 7 * 86400 * USEC_PER_SEC, .json = o->json,
+		.limit = o->limit > 0 ? (size_t)o->limit : 20 };
+
+	if (o->argc != 0 || (o->since && (parse_duration(o->since, &ro.since) < 0 || ro.since <= 0))) {
+		fprintf(stderr, "usage: triagectl [-c CONFIG] replay [--since DURATION] "
+				"[--config NEW.conf] [--limit N]\n");
+		return 2;
+	}
+	return ctl_replay(&ro);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -529,13 +743,15 @@ main(int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' }, { "limit", required_argument, NULL, 'L' },
 		{ "who", required_argument, NULL, 'W' },  { "all", no_argument, NULL, 'A' },
 		{ "wide", no_argument, NULL, 'w' },	   { "utc", no_argument, NULL, 'U' },
-		{ "force", no_argument, NULL, 'F' },	   { "id", required_argument, NULL, 'I' },
-		{ "format", required_argument, NULL, 'f' }, { "since", required_argument, NULL, 'D' },
-		{ "max", required_argument, NULL, 'M' }, { "html", required_argument, NULL, 'H' },
+		{ "force", no_argument, NULL, 'F' },	   { "trap", required_argument, NULL, 'T' },
+		{ "listener", required_argument, NULL, 'N' }, { "from", required_argument, NULL, 'f' },
+		{ "since", required_argument, NULL, 'D' }, { "event", required_argument, NULL, 'E' },
+		{ "id", required_argument, NULL, 'I' },	{ "format", required_argument, NULL, 'O' },
+		{ "max", required_argument, NULL, 'M' },	{ "html", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .socket = getenv("TRIAGED_SOCKET"), .since = 30 * 86400 * USEC_PER_SEC,
-		.max = REPORT_MAX_DEFAULT };
+	struct opts o = { .socket = getenv("TRIAGED_SOCKET"), .max = REPORT_MAX_DEFAULT };
+	const char *new_conf = take_new_config(&argc, argv);
 	int64_t lim;
 	int ch;
 
@@ -545,21 +761,21 @@ main(int argc, char **argv)
 		case 'w': o.wide = true; break;
 		case 'U': o.utc = true; break;
 		case 's': o.socket = optarg; break;
-		case 'c': o.socket = socket_from_config(optarg); break;
+		case 'c':
+			o.config = optarg;
+			o.socket = socket_from_config(optarg);
+			break;
 		case 'S': o.state = optarg; break;
 		case 'W': o.who = optarg; break;
 		case 'A': o.all = true; break;
 		case 'F': o.force = true; break;
-		case 'f': o.format = optarg; break;
+		case 'T': o.trap = optarg; break;
+		case 'N': o.listener = optarg; break;
+		case 'f': o.from = optarg; break;
+		case 'D': o.since = optarg; break;
+		case 'E': o.event = optarg; break;
+		case 'O': o.format = optarg; break;
 		case 'H': o.html = optarg; break;
-		case 'D':
-			if (parse_duration(optarg, &o.since) < 0 || o.since <= 0 ||
-			    o.since > REPORT_SINCE_MAX) {
-				fprintf(stderr, "triagectl: --since wants a duration up to 400d, "
-						"such as 30d or 12h\n");
-				return 2;
-			}
-			break;
 		case 'M':
 			if (parse_int64(optarg, 1, REPORT_MAX_MAX, &o.max) < 0) {
 				fprintf(stderr, "triagectl: --max wants a number from 1 to %d\n",
@@ -590,11 +806,16 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (strcmp(argv[optind], "replay") == 0) {
+		o.argc = argc - optind - 1;
+		return replay(&o, new_conf);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
 		if (strcmp(verbs[i].name, argv[optind]) != 0)
 			continue;
 		o.argc = argc - optind - 1;
-		if (verbs[i].nargs >= 0 ? o.argc != verbs[i].nargs : o.argc > 2) {
+		if (verbs[i].nargs >= 0 ? o.argc != verbs[i].nargs :
+					  verbs[i].nargs == -1 && o.argc > 2) {
 			fprintf(stderr, "usage: triagectl %s %s\n", verbs[i].name, verbs[i].args);
 			return 2;
 		}

@@ -23,17 +23,22 @@ struct opts {
 	const char *state;
 	long limit;
 	const char *who;
-	const char *format; /* timeline: "table" or "md" (a postmortem draft) */
-	int64_t id;	    /* show, timeline: one incarnation; 0: the newest */
-	int64_t since;	    /* report: how far back, usec */
-	int64_t max;	    /* report: incidents walked at most */
-	const char *html;   /* report: the HTML file to write */
+	const char *trap;     /* explain --trap OID */
+	const char *listener; /* explain --listener NAME */
+	const char *from;     /* explain --from ADDR */
+	const char *config;   /* -c: the running configuration, for replay */
+	const char *since;    /* replay, report --since DURATION */
+	const char *event;    /* explain --event ID */
+	const char *format;   /* timeline: "table" or "md" (a postmortem draft) */
+	int64_t id;	      /* show, timeline: one incarnation; 0: the newest */
+	int64_t max;	      /* report: incidents walked at most */
+	const char *html;     /* report: the HTML file to write */
 };
 
 struct verb {
 	const char *name;
 	const char *args; /* for usage */
-	int nargs; /* -1: 0 to 2, checked by the request builder */
+	int nargs; /* -1: 0 to 2, -2: any; checked by the request builder */
 	json_t *(*request)(const struct opts *o, char **argv);
 	void (*print)(const struct opts *o, json_t *reply);
 	int (*run)(const struct opts *o); /* instead of one request and its print */

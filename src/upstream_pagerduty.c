@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,22 @@ set_opt(json_t *o, const char *name, const char *value, size_t max)
 		json_object_set_new(o, name, json_cut(value, max));
 }
 
+/* The incident's summary; a flapping one says so first, as a page is read from its summary. */
+static json_t *
+summary(const struct incident *inc)
+{
+	const char *s = inc->summary[0] ? inc->summary : inc->key;
+	char *text;
+	json_t *j;
+
+	if (!inc->flap.active)
+		return json_cut(s, PD_SUMMARY_MAX);
+	xasprintf(&text, "flapping (%" PRIu32 " cycles): %s", inc->flap.cycles, s);
+	j = json_cut(text, PD_SUMMARY_MAX);
+	free(text);
+	return j;
+}
+
 static json_t *
 trigger_payload(const struct incident *inc, const struct pagerduty_details *det)
 {
@@ -57,8 +74,7 @@ trigger_payload(const struct incident *inc, const struct pagerduty_details *det)
 	json_t *details = json_object(), *p = json_object();
 
 	format_rfc3339(inc->first_seen, ts, sizeof(ts));
-	json_object_set_new(p, "summary", json_cut(inc->summary[0] ? inc->summary : inc->key,
-	    PD_SUMMARY_MAX));
+	json_object_set_new(p, "summary", summary(inc));
 	json_object_set_new(p, "source", json_cut(inc->host[0] ? inc->host : "unknown", 255));
 	json_object_set_new(p, "severity", json_string(pagerduty_severity(inc->severity)));
 	json_object_set_new(p, "timestamp", json_string(ts));
@@ -72,6 +88,10 @@ trigger_payload(const struct incident *inc, const struct pagerduty_details *det)
 	set_opt(details, "host", det->agent_host, 255);
 	format_rfc3339(inc->last_seen, ts, sizeof(ts));
 	json_object_set_new(details, "last_seen", json_string(ts));
+	if (inc->flap.cycles > 0) {
+		json_object_set_new(details, "cycles", json_integer((json_int_t)inc->flap.cycles));
+		json_object_set_new(details, "flapping", json_boolean(inc->flap.active));
+	}
 	json_object_set_new(p, "custom_details", details);
 	return p;
 }
@@ -80,13 +100,14 @@ char *
 pagerduty_payload(const struct conf_upstream *u, const struct incident *inc,
     enum outbox_action action, const struct pagerduty_details *det)
 {
-	static const char *const actions[] = { "trigger", "acknowledge", "resolve" };
+	/* An update is a trigger with the same dedup_key: PagerDuty folds it into the alert. */
+	static const char *const actions[] = { "trigger", "acknowledge", "resolve", "trigger" };
 	json_t *o = json_object();
 	char *s;
 
 	json_object_set_new(o, "event_action", json_string(actions[action]));
 	json_object_set_new(o, "dedup_key", json_cut(inc->key, INCIDENT_KEY_MAX));
-	if (action == OUTBOX_TRIGGER) {
+	if (action == OUTBOX_TRIGGER || action == OUTBOX_UPDATE) {
 		json_object_set_new(o, "payload", trigger_payload(inc, det));
 		set_opt(o, "client", u && u->client ? u->client : "triaged", 255);
 		set_opt(o, "client_url", u ? u->client_url : NULL, 1024);

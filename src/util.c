@@ -308,3 +308,12 @@ sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t size)
 	if (a == NULL || inet_ntop(ss->ss_family, a, buf, (socklen_t)size) == NULL)
 		strlcpy_t(buf, "unknown", size);
 }
+
+int32_t
+local_tz_offset(int64_t usec)
+{
+	time_t t = (time_t)(usec / USEC_PER_SEC);
+	struct tm tm;
+
+	return localtime_r(&t, &tm) ? (int32_t)tm.tm_gmtoff : 0;
+}

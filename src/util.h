@@ -50,6 +50,8 @@ size_t strlcpy_t(char *dst, const char *src, size_t size);
  */
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 int parse_duration(const char *s, int64_t *usec);
+/* The local zone's offset from UTC, in seconds, at usec (UTC): for times without a zone. */
+int32_t local_tz_offset(int64_t usec);
 int parse_size(const char *s, uint64_t *bytes);
 
 /* Format a duration in microseconds as "1h30m", "250ms", "0s". */

@@ -146,14 +146,25 @@ start_pd() {
 	echo "0123456789abcdef0123456789abcdef" > "$T/pd.key"
 }
 
-# Append the upstream "pd" of the stand-in start_pd started to the config.
+# Append upstream "pd" for the stand-in (after start_pd) to the config:
+# quick retries, no rate limit.
 conf_pd() {
 	cat >> "$CONF" <<CONF
 upstream "pd" pagerduty {
 	url "http://127.0.0.1:$PD_PORT/v2/enqueue"
 	routing-key-file "$T/pd.key"
+	backoff-initial 100ms
+	backoff-max 300ms
+	rate-limit off
 }
 CONF
+}
+
+# link IFNAME down|up: a switch port's state change, as Cisco IOS words it,
+# by real logger over UDP to the scenario's port.
+link() {
+	logger -n 127.0.0.1 -P "$PORT" -d --rfc3164 -t "%LINK-3-UPDOWN" \
+		"Interface $1, changed state to $2"
 }
 
 # pd GET|POST PATH [JSON]: talk to the stand-in's control port.

@@ -8,14 +8,8 @@
 
 start_pd --fault '{"mode":"refuse","for_seconds":600}'
 conf_head
+conf_pd
 cat >> "$CONF" <<CONF
-upstream "pd" pagerduty {
-	url "http://127.0.0.1:$PD_PORT/v2/enqueue"
-	routing-key-file "$T/pd.key"
-	backoff-initial 100ms
-	backoff-max 300ms
-	rate-limit off
-}
 rule "svc" {
 	match syslog message ~ "svc (?<n>[0-9]+) down"
 	key "svc-{n}"

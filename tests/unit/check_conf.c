@@ -512,7 +512,7 @@ START_TEST(test_rule_statements)
 	    "rule \"disk errors\" {\n"
 	    "  match syslog severity <= err and message ~ \"I/O error, dev (?<dev>\\S+)\"\n"
 	    "  key \"{host}/disk/{dev}\"; summary \"{host}: {{{dev}}} {rule} {sd.x.y} {seq}\"\n"
-	    "  severity crit\n  threshold 3 in 5m\n  auto-resolve 1h\n}\n"
+	    "  severity crit\n  threshold 3 in 5m\n  auto-resolve 1h\n  hold 30s\n}\n"
 	    "rule cron { match syslog program CRON; drop }\n"
 	    "rule all\n{\n match any\n}\n"
 	    "rule t { match trap }\n");
@@ -541,6 +541,8 @@ START_TEST(test_rule_statements)
 	ck_assert_uint_eq(r->threshold, 3);
 	ck_assert_int_eq(r->threshold_window, 300 * USEC_PER_SEC);
 	ck_assert_int_eq(r->auto_resolve, 3600 * USEC_PER_SEC);
+	ck_assert_int_eq(r->hold, 30 * USEC_PER_SEC);
+	ck_assert_uint_eq(r->flap_cycles, 0);
 	ck_assert(!r->drop);
 
 	r = conf->rules[1];
@@ -552,6 +554,23 @@ START_TEST(test_rule_statements)
 	ck_assert_int_eq(conf->rules[2]->match->kind, COND_TRUE);
 	ck_assert_int_eq(conf->rules[3]->match->kind, COND_SOURCE_TYPE);
 	ck_assert_int_eq(conf->rules[3]->match->num, EVENT_TRAP);
+	conf_free(conf);
+}
+END_TEST
+
+START_TEST(test_flap_statement)
+{
+	struct conf *conf = load_ok(
+	    "rule a { match message ~ down; resolve-on message ~ up; flap 5 in 10m quiet 2m\n"
+	    " hold 30s }\n"
+	    "rule b {\n match any\n resolve-on any\n flap 3 in 1m\n}\n");
+
+	ck_assert_uint_eq(conf->rules[0]->flap_cycles, 5);
+	ck_assert_int_eq(conf->rules[0]->flap_window, 600 * USEC_PER_SEC);
+	ck_assert_int_eq(conf->rules[0]->flap_quiet, 120 * USEC_PER_SEC);
+	ck_assert_int_eq(conf->rules[0]->hold, 30 * USEC_PER_SEC);
+	ck_assert_uint_eq(conf->rules[1]->flap_cycles, 3);
+	ck_assert_int_eq(conf->rules[1]->flap_quiet, 60 * USEC_PER_SEC); /* the window by default */
 	conf_free(conf);
 }
 END_TEST
@@ -624,6 +643,28 @@ START_TEST(test_rule_errors)
 	    "1: threshold must be between 1 and 64, got '0'");
 	load_err("rule x { match any; auto-resolve 10ms }\n",
 	    "1: auto-resolve must be at least 1s, got '10ms'");
+	load_err("rule x { match any; hold 500ms }\n", "1: hold must be at least 1s, got '500ms'");
+	load_err("rule x { match any; resolve-on any; flap 1 in 5m }\n",
+	    "1: flap must be between 2 and 64, got '1'");
+	load_err("rule x { match any; resolve-on any; flap 65 in 5m }\n",
+	    "1: flap must be between 2 and 64, got '65'");
+	load_err("rule x { match any; resolve-on any; flap 5 5m }\n",
+	    "1: expected 'in' as in \"flap 5 in 10m\", got '5m'");
+	load_err("rule x { match any; resolve-on any; flap 5 in 10ms }\n",
+	    "1: the flap window must be at least 1s, got '10ms'");
+	load_err("rule x { match any; resolve-on any; flap 5 in 5m quiet }\n",
+	    "1: expected a duration like 30s, got '}'");
+	load_err("rule x { match any; resolve-on any; flap 5 in 5m loud 1m }\n",
+	    "1: expected end of statement, got 'loud'");
+	load_err("rule x {\n match any\n flap 5 in 5m\n}\n",
+	    "3: rule 'x' has flap but no resolve-on: a cycle is a down and its up");
+	load_err("rule x {\n match any\n resolve-on any\n threshold 2 in 1m\n flap 5 in 5m\n}\n",
+	    "5: rule 'x' has both flap and threshold (line 4): flap counts a down with its up, "
+	    "threshold downs alone; use one");
+	load_err("rule x { match any; hold 30s; hold 1m }\n",
+	    "1: duplicate 'hold' in rule 'x' (first at line 1)");
+	load_err("rule x {\n match any\n drop\n hold 30s\n}\n",
+	    "4: rule 'x' drops what it matches, so it cannot have hold");
 	load_err("rule x {\n match message ~ \"(unclosed\"\n}\n",
 	    "2: bad regex \"(unclosed\": missing closing parenthesis at offset 9");
 	load_err("rule x {\n match message ~ \"a(?<n>b\" }\n",
@@ -662,7 +703,8 @@ START_TEST(test_rule_errors)
 	    "or debug");
 	load_err("rule x { match any; colour red }\n",
 	    "1: unknown keyword 'colour', expected one of: auto-resolve, class, component, drop, "
-	    "group, key, match, max-open, resolve-on, send, severity, summary, threshold");
+	    "flap, group, hold, key, match, max-open, resolve-on, send, severity, summary, "
+	    "threshold");
 	load_err("rule \"\" { match any }\n", "1: a rule name must have 1 to 127 bytes");
 	load_err("rule x match any\n", "1: expected '{', got 'match'");
 	load_err("rule x {\n match any\n", "3: unexpected end of file in rule (opened at line 1), "
@@ -1237,6 +1279,8 @@ START_TEST(test_example_config)
 	ck_assert(conf->rules[0]->drop);
 	ck_assert_str_eq(conf->rules[2]->name, "interface down");
 	ck_assert_ptr_nonnull(conf->rules[2]->resolve_on);
+	ck_assert_int_eq(conf->rules[2]->hold, 30 * USEC_PER_SEC);
+	ck_assert_uint_eq(conf->rules[2]->flap_cycles, 3);
 	ck_assert_uint_eq(conf->rules[1]->threshold, 5);
 	ck_assert_int_eq(conf->default_action, CONF_DEFAULT_DROP);
 	conf_free(conf);
@@ -1321,6 +1365,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_setting_errors);
 	tcase_add_test(tc, test_control_groups);
 	tcase_add_test(tc, test_rule_statements);
+	tcase_add_test(tc, test_flap_statement);
 	tcase_add_test(tc, test_retention);
 	tcase_add_test(tc, test_expressions);
 	tcase_add_test(tc, test_rule_errors);

@@ -55,6 +55,8 @@ START_TEST(test_verbs)
 		bool acting;
 	} want[] = {
 		{ "ack", CONTROL_ACK, true },
+		{ "events", CONTROL_EVENTS, false },
+		{ "explain", CONTROL_EXPLAIN, false },
 		{ "incidents", CONTROL_INCIDENTS, false },
 		{ "note", CONTROL_NOTE, true },
 		{ "queue", CONTROL_QUEUE, false },
@@ -72,7 +74,7 @@ START_TEST(test_verbs)
 
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		xasprintf(&line, "{\"command\":\"%s\",\"key\":\"k\",\"id\":3,\"upstream\":\"pd\","
-		    "\"text\":\"t\"}", want[i].name);
+		    "\"text\":\"t\",\"line\":\"x\"}", want[i].name);
 		parse_ok(line, &rq);
 		ck_assert_int_eq(rq.verb, want[i].verb);
 		ck_assert_str_eq(control_verb_name(rq.verb), want[i].name);
@@ -153,6 +155,52 @@ START_TEST(test_fields)
 	parse_ok("{\"command\":\"status\",\"key\":5,\"limit\":\"x\",\"extra\":[1]}", &rq);
 	ck_assert_ptr_null(rq.key);
 	parse_ok(" {\"command\":\"status\"} \r", &rq);
+}
+END_TEST
+
+/* explain: a line (as text, or its bytes in hex), or a trap with OID TYPE VALUE words. */
+START_TEST(test_explain)
+{
+	static const char nul[] = "{\"command\":\"explain\",\"line_hex\":\"610062\"}";
+	struct control_request rq;
+
+	parse_ok("{\"command\":\"explain\",\"line\":\"<13>x\",\"listener\":\"l\",\"from\":\"::1\"}",
+	    &rq);
+	ck_assert_str_eq(rq.line, "<13>x");
+	ck_assert_uint_eq(rq.line_len, 5);
+	ck_assert_str_eq(rq.listener, "l");
+	ck_assert_str_eq(rq.from, "::1");
+	control_request_clear(&rq);
+	parse_ok(nul, &rq);
+	ck_assert_uint_eq(rq.line_len, 3);
+	ck_assert_int_eq(memcmp(rq.line, "a\0b", 3), 0);
+	control_request_clear(&rq);
+	parse_ok("{\"command\":\"explain\",\"line_hex\":\"3c31333e6361E9\"}", &rq);
+	ck_assert_uint_eq(rq.line_len, 7);
+	ck_assert_int_eq(memcmp(rq.line, "<13>ca\xe9", 7), 0);
+	control_request_clear(&rq);
+	parse_ok("{\"command\":\"explain\",\"trap\":\"IF-MIB::linkDown\","
+		 "\"vars\":[\"IF-MIB::ifIndex.3\",\"i\",\"3\"]}", &rq);
+	ck_assert_str_eq(rq.trap, "IF-MIB::linkDown");
+	ck_assert_uint_eq(rq.nwords, 3);
+	ck_assert_str_eq(rq.words[2], "3");
+	control_request_clear(&rq);
+	ck_assert_ptr_null(rq.words);
+
+	parse_ok("{\"command\":\"explain\",\"event\":42}", &rq);
+	ck_assert_uint_eq(rq.event, 42);
+	parse_fails("{\"command\":\"explain\"}", "explain needs one of a \"line\", a \"trap\"");
+	parse_fails("{\"command\":\"explain\",\"line\":\"x\",\"trap\":\"1.3\"}", "needs one of");
+	parse_fails("{\"command\":\"explain\",\"line\":\"x\",\"event\":3}", "needs one of");
+	parse_fails("{\"command\":\"explain\",\"event\":0}", "\"event\" must be an integer");
+	parse_fails("{\"command\":\"explain\",\"line\":\"x\",\"vars\":[\"a\",\"b\",\"c\"]}",
+	    "\"vars\" go with a \"trap\"");
+	parse_fails("{\"command\":\"explain\",\"trap\":\"1.3\",\"vars\":[\"a\",\"b\"]}",
+	    "OID TYPE VALUE");
+	parse_fails("{\"command\":\"explain\",\"trap\":\"1.3\",\"vars\":[\"a\",\"b\",3]}",
+	    "without NUL");
+	parse_fails("{\"command\":\"explain\",\"line_hex\":\"3c3\"}", "pairs of hex digits");
+	parse_fails("{\"command\":\"explain\",\"line_hex\":\"zz\"}", "pairs of hex digits");
 }
 END_TEST
 
@@ -341,6 +389,7 @@ control_request_suite(void)
 
 	tcase_add_test(tc, test_verbs);
 	tcase_add_test(tc, test_fields);
+	tcase_add_test(tc, test_explain);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_error_messages_are_clean);
 	tcase_add_test(tc, test_key_bounds);

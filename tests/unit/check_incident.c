@@ -1,6 +1,7 @@
 /*
  * check_incident.c - incident decisions with an injected clock: threshold
- * windows, ack/resolve transitions, expiry, keys and timeline sampling.
+ * windows, holds, ack/resolve transitions, expiry, keys and timeline
+ * sampling.
  */
 #include "config.h"
 
@@ -82,26 +83,30 @@ START_TEST(ack_and_resolve)
 }
 END_TEST
 
+static enum incident_expiry
+check(const struct incident *inc, const struct incident_policy *pol, int64_t now, int64_t *deadline)
+{
+	return incident_check_expiry(inc, pol, now, deadline);
+}
+
 START_TEST(expiry)
 {
+	struct incident_policy quiet = { .auto_resolve = 3600 * S }, none = { 0 };
+	struct incident_policy window = { .threshold = 5, .window = 60 * S };
+	struct incident_policy tiny = { .threshold = 2, .window = 1, .auto_resolve = 1 };
 	struct incident inc;
 	int64_t deadline;
 
 	incident_start(&inc, 1, "k", "r", "h", "s", 3, 0, T0);
-	ck_assert_int_eq(incident_check_expiry(&inc, 3600 * S, 0, T0 + 10 * S, &deadline),
-	    INCIDENT_KEEP);
+	ck_assert_int_eq(check(&inc, &quiet, T0 + 10 * S, &deadline), INCIDENT_KEEP);
 	ck_assert_int_eq(deadline, T0 + 3600 * S);
-	ck_assert_int_eq(incident_check_expiry(&inc, 3600 * S, 0, T0 + 3600 * S, &deadline),
-	    INCIDENT_QUIET);
-	ck_assert_int_eq(incident_check_expiry(&inc, 0, 0, T0 + 99999 * S, &deadline),
-	    INCIDENT_KEEP);
+	ck_assert_int_eq(check(&inc, &quiet, T0 + 3600 * S, &deadline), INCIDENT_QUIET);
+	ck_assert_int_eq(check(&inc, &none, T0 + 99999 * S, &deadline), INCIDENT_KEEP);
 	ck_assert_int_eq(deadline, INT64_MAX);
 
 	incident_start(&inc, 2, "k", "r", "h", "s", 3, 5, T0);
-	ck_assert_int_eq(incident_check_expiry(&inc, 0, 60 * S, T0 + 59 * S, &deadline),
-	    INCIDENT_KEEP);
-	ck_assert_int_eq(incident_check_expiry(&inc, 0, 60 * S, T0 + 60 * S, &deadline),
-	    INCIDENT_BELOW_THRESHOLD);
+	ck_assert_int_eq(check(&inc, &window, T0 + 59 * S, &deadline), INCIDENT_KEEP);
+	ck_assert_int_eq(check(&inc, &window, T0 + 60 * S, &deadline), INCIDENT_BELOW_THRESHOLD);
 	ck_assert_int_eq(incident_expire(&inc, T0 + 60 * S), 0);
 	ck_assert_int_eq(inc.state, INCIDENT_EXPIRED);
 	ck_assert_int_eq(inc.resolved_at, T0 + 60 * S);
@@ -109,10 +114,110 @@ START_TEST(expiry)
 	ck_assert_int_eq(incident_expire(&inc, T0 + 61 * S), -EALREADY);
 	ck_assert_int_eq(incident_resolve(&inc, T0 + 61 * S), -EALREADY);
 	ck_assert_int_eq(incident_ack(&inc, T0 + 61 * S), -EALREADY);
-	ck_assert_int_eq(incident_check_expiry(&inc, 1, 1, T0 + 99 * S, &deadline), INCIDENT_KEEP);
+	ck_assert_int_eq(check(&inc, &tiny, T0 + 99 * S, &deadline), INCIDENT_KEEP);
 	/* Only a pending incident expires. */
 	incident_start(&inc, 3, "k", "r", "h", "s", 3, 0, T0);
 	ck_assert_int_eq(incident_expire(&inc, T0), -EALREADY);
+}
+END_TEST
+
+/* A fired incident waits out its hold as pending; [start, start + hold) is the hold. */
+START_TEST(hold_then_trigger)
+{
+	struct incident_policy pol = { .hold = 30 * S };
+	struct incident inc;
+	int64_t deadline;
+
+	incident_start(&inc, 1, "k", "r", "h", "s", 3, 0, T0);
+	ck_assert(!incident_hold(&inc, 0, T0)); /* no hold: it stays triggered */
+	ck_assert_int_eq(inc.state, INCIDENT_TRIGGERED);
+	ck_assert(incident_hold(&inc, 30 * S, T0));
+	ck_assert_int_eq(inc.state, INCIDENT_PENDING);
+	ck_assert_int_eq(inc.held_since, T0);
+	ck_assert(incident_is_open(&inc));
+	ck_assert(!incident_hold(&inc, 30 * S, T0)); /* only a fired one is held */
+	ck_assert_int_eq(check(&inc, &pol, T0 + 30 * S - 1, &deadline), INCIDENT_KEEP);
+	ck_assert_int_eq(deadline, T0 + 30 * S);
+	ck_assert(!incident_hold_over(&inc, 30 * S, T0 + 30 * S - 1));
+	/* Repeats in the hold count, and neither fire nor move it. */
+	ck_assert(!incident_repeat(&inc, 0, 0, T0 + 10 * S));
+	ck_assert_uint_eq(inc.count, 2);
+	ck_assert_int_eq(check(&inc, &pol, T0 + 20 * S, &deadline), INCIDENT_KEEP);
+	ck_assert_int_eq(deadline, T0 + 30 * S);
+	ck_assert(incident_hold_over(&inc, 30 * S, T0 + 30 * S));
+	ck_assert_int_eq(check(&inc, &pol, T0 + 30 * S, &deadline), INCIDENT_HOLD_OVER);
+	ck_assert_int_eq(incident_release(&inc, T0 + 30 * S), 0);
+	ck_assert_int_eq(inc.state, INCIDENT_TRIGGERED);
+	ck_assert_int_eq(inc.state_since, T0 + 30 * S);
+	ck_assert_int_eq(inc.held_since, 0);
+	ck_assert_int_eq(incident_release(&inc, T0 + 31 * S), -EALREADY);
+	ck_assert_int_eq(check(&inc, &pol, T0 + 9999 * S, &deadline), INCIDENT_KEEP);
+	ck_assert_int_eq(deadline, INT64_MAX);
+	/* Its resolve now is an ordinary one. */
+	ck_assert_int_eq(incident_resolve(&inc, T0 + 40 * S), 0);
+	ck_assert_int_eq(inc.state, INCIDENT_RESOLVED);
+}
+END_TEST
+
+/* A resolve within the hold makes it transient: closed, never sent. */
+START_TEST(hold_resolved_is_transient)
+{
+	struct incident_policy pol = { .hold = 30 * S };
+	struct incident inc;
+	int64_t deadline;
+
+	incident_start(&inc, 1, "k", "r", "h", "s", 3, 0, T0);
+	incident_hold(&inc, 30 * S, T0);
+	ck_assert_int_eq(incident_resolve(&inc, T0 + 30 * S - 1), 0);
+	ck_assert_int_eq(inc.state, INCIDENT_TRANSIENT);
+	ck_assert_int_eq(inc.resolved_at, T0 + 30 * S - 1);
+	ck_assert(!incident_is_open(&inc));
+	ck_assert(incident_state_closed(INCIDENT_TRANSIENT));
+	ck_assert_int_eq(check(&inc, &pol, T0 + 31 * S, &deadline), INCIDENT_KEEP);
+	ck_assert_int_eq(deadline, INT64_MAX);
+	ck_assert_int_eq(incident_resolve(&inc, T0 + 31 * S), -EALREADY);
+	ck_assert_int_eq(incident_release(&inc, T0 + 31 * S), -EALREADY);
+	ck_assert_str_eq(incident_state_name(inc.state), "transient");
+	/* A person's ack ends the hold: it is never sent, and no longer transient on resolve. */
+	incident_start(&inc, 2, "k", "r", "h", "s", 3, 0, T0);
+	incident_hold(&inc, 30 * S, T0);
+	ck_assert_int_eq(incident_ack(&inc, T0 + S), 0);
+	ck_assert_int_eq(inc.held_since, 0);
+	ck_assert_int_eq(check(&inc, &pol, T0 + 60 * S, &deadline), INCIDENT_KEEP);
+	ck_assert_int_eq(incident_resolve(&inc, T0 + 2 * S), 0);
+	ck_assert_int_eq(inc.state, INCIDENT_RESOLVED);
+}
+END_TEST
+
+/*
+ * With a threshold, the hold begins at the occurrence that reaches it; the
+ * window no longer expires it; auto-resolve within the hold makes it
+ * transient (the earlier deadline wins, the hold on a tie).
+ */
+START_TEST(hold_with_threshold_and_quiet)
+{
+	struct incident_policy pol = { .threshold = 3, .window = 10 * S, .hold = 30 * S };
+	struct incident inc;
+	int64_t deadline;
+
+	incident_start(&inc, 1, "k", "r", "h", "s", 3, 3, T0);
+	ck_assert(!incident_hold(&inc, pol.hold, T0)); /* below its threshold: not fired */
+	ck_assert(!incident_repeat(&inc, 3, 10 * S, T0 + S));
+	ck_assert(incident_repeat(&inc, 3, 10 * S, T0 + 2 * S));
+	ck_assert(incident_hold(&inc, pol.hold, T0 + 2 * S));
+	ck_assert_int_eq(check(&inc, &pol, T0 + 20 * S, &deadline), INCIDENT_KEEP);
+	ck_assert_int_eq(deadline, T0 + 32 * S);
+	ck_assert(!incident_repeat(&inc, 3, 10 * S, T0 + 3 * S)); /* no second firing */
+	ck_assert_int_eq(check(&inc, &pol, T0 + 32 * S, &deadline), INCIDENT_HOLD_OVER);
+
+	pol.auto_resolve = 10 * S; /* quiet from T0 + 3s: T0 + 13s, inside the hold */
+	ck_assert_int_eq(check(&inc, &pol, T0 + 12 * S, &deadline), INCIDENT_KEEP);
+	ck_assert_int_eq(deadline, T0 + 13 * S);
+	ck_assert_int_eq(check(&inc, &pol, T0 + 40 * S, &deadline), INCIDENT_QUIET);
+	pol.auto_resolve = 29 * S; /* quiet at T0 + 32s, with the hold's end: the hold wins */
+	ck_assert_int_eq(check(&inc, &pol, T0 + 40 * S, &deadline), INCIDENT_HOLD_OVER);
+	ck_assert_int_eq(incident_resolve(&inc, T0 + 13 * S), 0);
+	ck_assert_int_eq(inc.state, INCIDENT_TRANSIENT);
 }
 END_TEST
 
@@ -179,13 +284,43 @@ END_TEST
 START_TEST(state_names)
 {
 	for (int s = INCIDENT_PENDING; s < INCIDENT_NSTATES; s++)
-		ck_assert_int_eq(incident_state_from_name(incident_state_name(s)), s);
+		if (incident_state_valid((unsigned)s))
+			ck_assert_int_eq(incident_state_from_name(incident_state_name(s)), s);
 	ck_assert_int_eq(incident_state_from_name("bogus"), -1);
 	ck_assert_str_eq(incident_state_name(INCIDENT_EXPIRED), "expired");
+	ck_assert(!incident_state_valid(INCIDENT_NSTATES));
+	ck_assert_str_eq(incident_state_name(INCIDENT_NSTATES), "unknown");
+}
+END_TEST
+
+/* Closed is said by a table, not by the order of the values. */
+START_TEST(closed_states)
+{
+	ck_assert(!incident_state_closed(INCIDENT_PENDING));
+	ck_assert(!incident_state_closed(INCIDENT_TRIGGERED));
+	ck_assert(!incident_state_closed(INCIDENT_ACKNOWLEDGED));
+	ck_assert(incident_state_closed(INCIDENT_RESOLVED));
+	ck_assert(incident_state_closed(INCIDENT_EXPIRED));
+	ck_assert(!incident_state_closed(INCIDENT_NSTATES));
 }
 END_TEST
 
 /* Every kind has its own name; what a newer store wrote is "unknown", never a crash. */
+/* Which states alert someone: the ones a time to acknowledge is counted from. */
+START_TEST(alerting_states)
+{
+	ck_assert(incident_state_alerts(INCIDENT_TRIGGERED));
+	ck_assert(incident_state_alerts(INCIDENT_FLAPPING));
+	ck_assert(!incident_state_alerts(INCIDENT_PENDING));
+	ck_assert(!incident_state_alerts(INCIDENT_ACKNOWLEDGED));
+	ck_assert(!incident_state_alerts(INCIDENT_RESOLVED));
+	ck_assert(!incident_state_alerts(INCIDENT_EXPIRED));
+	ck_assert(!incident_state_alerts(INCIDENT_TRANSIENT));
+	ck_assert(!incident_state_alerts((enum incident_state)6)); /* no state (yet) */
+	ck_assert(!incident_state_alerts((enum incident_state)INCIDENT_NSTATES));
+}
+END_TEST
+
 START_TEST(kind_names)
 {
 	for (int a = 0; a < TIMELINE_NKINDS; a++)
@@ -233,12 +368,17 @@ main(void)
 	tcase_add_test(tc, threshold_slides);
 	tcase_add_test(tc, ack_and_resolve);
 	tcase_add_test(tc, expiry);
+	tcase_add_test(tc, hold_then_trigger);
+	tcase_add_test(tc, hold_resolved_is_transient);
+	tcase_add_test(tc, hold_with_threshold_and_quiet);
 	tcase_add_test(tc, default_key_folds_digits_and_is_stable);
 	tcase_add_test(tc, long_keys_are_hashed_to_fit);
 	tcase_add_test(tc, long_keys_stay_utf8);
 	tcase_add_test(tc, notable_counts);
 	tcase_add_test(tc, state_names);
 	tcase_add_test(tc, kind_names);
+	tcase_add_test(tc, alerting_states);
+	tcase_add_test(tc, closed_states);
 	tcase_add_test(tc, route_words);
 	suite_add_tcase(s, tc);
 	return check_run(s);

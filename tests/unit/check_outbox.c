@@ -151,6 +151,15 @@ START_TEST(pagerduty_limits_and_changes)
 	json_decref(j);
 	free(s);
 
+	/* An update is the trigger again, with the same dedup_key. */
+	s = pagerduty_payload(NULL, &inc, OUTBOX_UPDATE, &det);
+	j = json_loads(s, 0, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "event_action")), "trigger");
+	ck_assert_ptr_nonnull(json_object_get(j, "payload"));
+	json_decref(j);
+	free(s);
+	ck_assert_str_eq(outbox_action_name(OUTBOX_UPDATE), "update");
+
 	s = pagerduty_payload(NULL, &inc, OUTBOX_RESOLVE, &det);
 	j = json_loads(s, 0, NULL);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "event_action")), "resolve");

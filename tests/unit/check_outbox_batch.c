@@ -172,16 +172,23 @@ incident(uint64_t id, int severity)
 	return &inc[id];
 }
 
-/* Push into the open batch; the outbox's answer, with what it shed. */
+/* Push payload into the open batch; the outbox's answer, with what it shed. */
 static int
-push(uint64_t id, int severity, enum outbox_action a, struct outbox_shed *shed)
+push_payload(uint64_t id, int severity, enum outbox_action a, const char *payload,
+    struct outbox_shed *shed)
 {
 	struct store_txn *t = batch_txn(d.batch, BATCH_URGENT);
 	struct outbox_shed ignored;
 
 	ck_assert_ptr_nonnull(t);
-	return outbox_push(d.outbox, t, "pd", incident(id, severity), a, "{}",
+	return outbox_push(d.outbox, t, "pd", incident(id, severity), a, payload,
 	    shed ? shed : &ignored);
+}
+
+static int
+push(uint64_t id, int severity, enum outbox_action a, struct outbox_shed *shed)
+{
+	return push_payload(id, severity, a, "{}", shed);
 }
 
 /* The outbox as triagectl queue shows it: "id:key:action:state[:attempts]" each, by seq. */
@@ -744,6 +751,75 @@ START_TEST(health_leaves_dead_letters_aside)
 }
 END_TEST
 
+/*
+ * An update replaces the one still waiting, queued or pushed in the same
+ * batch, so one at most waits per incident; a failed commit keeps the old.
+ */
+START_TEST(an_update_replaces_the_waiting_one)
+{
+	char *p;
+
+	ck_assert_int_eq(push(1, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(push_payload(1, 3, OUTBOX_UPDATE, "{\"n\":2}", NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_str_eq(queue(false), "1:k1:trigger:pending 2:k1:update:pending");
+	fake.fail_once = true;
+	ck_assert_int_eq(push_payload(1, 3, OUTBOX_UPDATE, "{\"n\":3}", NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), -EIO);
+	EXPECT("1:k1:trigger:pending 2:k1:update:pending", 2, 0);
+	run_for(300); /* the failed batch's pause */
+	ck_assert_int_eq(push_payload(1, 3, OUTBOX_UPDATE, "{\"n\":3}", NULL), 0);
+	ck_assert_int_eq(push_payload(1, 3, OUTBOX_UPDATE, "{\"n\":4}", NULL), 0);
+	ck_assert_uint_eq(stats().pending, 2);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	EXPECT("1:k1:trigger:pending 4:k1:update:pending", 2, 0);
+	ck_assert_ptr_nonnull(p = stored_payload(4));
+	ck_assert_str_eq(p, "{\"n\":4}");
+	free(p);
+}
+END_TEST
+
+/* A full outbox turns an update away, shedding no one's trigger; a waiting one is still replaced. */
+START_TEST(updates_shed_nothing)
+{
+	ck_assert_int_eq(push(1, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(push(2, 7, OUTBOX_TRIGGER, NULL), 0); /* the fixture's outbox-max: 2 */
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(push(1, 0, OUTBOX_UPDATE, NULL), 1);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	EXPECT("1:k1:trigger:pending 2:k2:trigger:pending", 2, 1);
+	ck_assert_int_eq(outbox_drop(d.outbox, 2, false), 0);
+	ck_assert_int_eq(push(1, 3, OUTBOX_UPDATE, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(push(1, 3, OUTBOX_UPDATE, NULL), 0); /* full, but it takes the old one's place */
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	EXPECT("1:k1:trigger:pending 4:k1:update:pending", 2, 0);
+}
+END_TEST
+
+/*
+ * Updates go with a trigger that resolved before delivery; behind a
+ * delivered trigger (no longer queued), an update is not the trigger: the
+ * resolve after it is sent.
+ */
+START_TEST(updates_and_stale_pages)
+{
+	use_conf(2);
+	ck_assert_int_eq(push(1, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(push(1, 3, OUTBOX_UPDATE, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(push(1, 3, OUTBOX_RESOLVE, NULL), 2);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	EXPECT("", 0, 0);
+	ck_assert_int_eq(push(2, 3, OUTBOX_UPDATE, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(push(2, 3, OUTBOX_RESOLVE, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	EXPECT("3:k2:update:pending 4:k2:resolve:pending", 2, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -771,6 +847,9 @@ main(void)
 	tcase_add_test(tc, dropping_a_delivered_triggers_resolve_needs_force);
 	tcase_add_test(tc, health_counts_and_oldest);
 	tcase_add_test(tc, health_leaves_dead_letters_aside);
+	tcase_add_test(tc, an_update_replaces_the_waiting_one);
+	tcase_add_test(tc, updates_shed_nothing);
+	tcase_add_test(tc, updates_and_stale_pages);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -73,6 +73,14 @@ START_TEST(test_durations)
 	postmortem_durations(&inc, T0 + 100 * MIN, &du);
 	ck_assert_int_eq(du.alerted, T0 + MIN);
 	ck_assert_int_eq(du.to_ack, 4 * MIN);
+	/* Held, then flapping: it alerted when it began to flap. */
+	struct pm_line flapped[] = { { T0, "state", "pending", "pending: opened, held for 30s" },
+		{ T0 + 2 * MIN, "state", "flapping", "flapping: 5 down/up cycles within 10m" } };
+	inc.lines = flapped;
+	postmortem_durations(&inc, T0 + 100 * MIN, &du);
+	ck_assert_int_eq(du.alerted, T0 + 2 * MIN);
+	ck_assert_int_eq(du.to_ack, 3 * MIN);
+	inc.lines = late;
 	/* Open and unacknowledged: the window runs to now. */
 	inc.acked_at = inc.resolved_at = 0;
 	postmortem_durations(&inc, T0 + 100 * MIN, &du);

@@ -170,6 +170,16 @@ fill_incident(struct incident *inc, uint64_t id)
 	inc->nrecent = INCIDENT_RECENT_MAX;
 	for (uint32_t i = 0; i < inc->nrecent; i++)
 		inc->recent[i] = (int64_t)i * -1000003;
+	inc->held_since = INT64_MAX - 1;
+	memset(inc->component, 'c', sizeof inc->component - 1);
+	memset(inc->group, 'g', sizeof inc->group - 1);
+	memset(inc->class_, 'l', sizeof inc->class_ - 1);
+	inc->flap.cycles = UINT32_MAX;
+	inc->flap.active = true;
+	inc->flap.changed = INT64_MIN + 1;
+	inc->flap.nstarts = INCIDENT_FLAP_MAX;
+	for (uint32_t i = 0; i < inc->flap.nstarts; i++)
+		inc->flap.starts[i] = (int64_t)i * 7000001;
 }
 
 START_TEST(test_incident_roundtrip)
@@ -197,6 +207,31 @@ START_TEST(test_incident_roundtrip)
 }
 END_TEST
 
+/*
+ * A record of the first version (before holds) reads as an incident with
+ * no hold and no payload fields; a version this build does not know, or
+ * a first-version record with the newer tail, does not read.
+ */
+START_TEST(test_incident_version1)
+{
+	struct incident inc, out;
+	uint8_t buf[4096];
+	size_t len;
+
+	make_incident(&inc, 3, "host/if/3", INCIDENT_TRIGGERED);
+	inc.count = 5;
+	ck_assert_int_eq(store_codec_encode_incident(buf, &inc, &len), 0);
+	ck_assert_uint_eq(buf[0], 2);
+	buf[0] = 1;
+	ck_assert_int_eq(store_codec_decode_incident(buf, len, &out), -EBADMSG);
+	/* The version 2 tail: held_since, three empty strings (length, NUL), an empty flap state. */
+	ck_assert_int_eq(store_codec_decode_incident(buf, len - 8 - 3 * 3 - 14, &out), 0);
+	ck_assert_mem_eq(&inc, &out, sizeof inc);
+	buf[0] = 3;
+	ck_assert_int_eq(store_codec_decode_incident(buf, len, &out), -EBADMSG);
+}
+END_TEST
+
 START_TEST(test_incident_invalid)
 {
 	struct store_txn *t = begin(true);
@@ -212,6 +247,12 @@ START_TEST(test_incident_invalid)
 	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
 	fill_incident(&inc, 1);
 	inc.state = (enum incident_state)9;
+	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
+	fill_incident(&inc, 1);
+	inc.class_[sizeof inc.class_ - 1] = 'l';
+	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
+	fill_incident(&inc, 1);
+	inc.flap.nstarts = INCIDENT_FLAP_MAX + 1;
 	ck_assert_int_eq(store_incident_put(t, &inc), -EINVAL);
 	store_txn_abort(t);
 }
@@ -442,7 +483,8 @@ END_TEST
 static void
 append(struct store_txn *t, int64_t recv, const char *raw, size_t raw_len, uint64_t want_seq)
 {
-	struct store_event ev = { 0, recv, "udp", "192.0.2.1", raw, raw_len };
+	struct store_event ev = { .recv_usec = recv, .listener = "udp", .source = "192.0.2.1",
+		.raw = raw, .raw_len = raw_len };
 
 	ck_assert_int_eq(store_event_append(t, &ev), 0);
 	if (want_seq != 0)
@@ -483,9 +525,84 @@ check_event_cb(const struct store_event *ev, void *arg)
 	return 0;
 }
 
+static int
+packed_cb(const struct store_event *ev, void *arg)
+{
+	struct seen_events *se = arg;
+
+	ck_assert_uint_eq(ev->seq, se->n + 1);
+	if (ev->seq == 2)
+		ck_assert(ev->packed_len == 4 && memcmp(ev->packed, "\0p\1k", 4) == 0);
+	else
+		ck_assert(ev->packed == NULL && ev->packed_len == 0);
+	se->last = ev->seq;
+	return ++se->n == 3 ? 7 : 0; /* stop at the third: its answer comes back */
+}
+
+static int
+newest_cb(const struct store_event *ev, void *arg)
+{
+	struct seen_events *se = arg;
+
+	if (se->n++ == 0)
+		se->first = ev->seq;
+	else
+		ck_assert_uint_eq(ev->seq, se->last - 1);
+	se->last = ev->seq;
+	return 0;
+}
+
+/*
+ * A trap's packed event rides along with its raw text; records without one
+ * read as before.  A second, read-only handle reads the log in pieces
+ * beside the writer, as triagectl replay does beside the daemon.
+ */
+START_TEST(test_events_packed_and_read_only)
+{
+	struct store_event trap = { .recv_usec = 2, .raw = "linkDown", .raw_len = 8,
+		.packed = "\0p\1k", .packed_len = 4 };
+	struct seen_events se = { 0 };
+	struct store_events *ro;
+	struct store_txn *t = begin(true);
+	char *cause = NULL;
+	uint64_t last;
+
+	append(t, 1, "<13>a", 5, 1);
+	ck_assert_int_eq(store_event_append(t, &trap), 0);
+	for (int i = 3; i <= 5; i++)
+		append(t, i, "<13>b", 5, (uint64_t)i);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_int_eq(store_events_open(state, &ro, &cause), 0);
+	ck_assert_int_eq(store_events_read(ro, 0, 2, packed_cb, &se, &last), 0);
+	ck_assert(se.n == 2 && last == 2);
+	ck_assert_int_eq(store_events_read(ro, last, 10, packed_cb, &se, &last), 7);
+	ck_assert(se.n == 3 && last == 3);
+	se.n = 3;
+	ck_assert_int_eq(store_events_read(ro, 4, 10, packed_cb, &(struct seen_events){ .n = 4 },
+	    &last), 0);
+	ck_assert_uint_eq(last, 5);
+	ck_assert_int_eq(store_events_read(ro, 5, 10, packed_cb, &se, &last), 0);
+	ck_assert_uint_eq(last, 5); /* nothing after the last */
+	store_events_close(ro);
+	/* One by its number, and the newest first, in the daemon's own transaction. */
+	t = begin(false);
+	struct store_event one;
+	ck_assert_int_eq(store_event_get(t, 2, &one), 0);
+	ck_assert(one.seq == 2 && one.packed_len == 4 && one.raw_len == 8);
+	ck_assert_int_eq(store_event_get(t, 6, &one), -ENOENT);
+	se = (struct seen_events){ 0 };
+	ck_assert_int_eq(store_event_recent(t, 2, newest_cb, &se), 0);
+	ck_assert(se.n == 2 && se.first == 5 && se.last == 4);
+	store_txn_abort(t);
+	ck_assert_int_lt(store_events_open("/nonexistent", &ro, &cause), 0);
+	ck_assert_ptr_nonnull(strstr(cause, "cannot read the raw-event log /nonexistent/events"));
+	free(cause);
+}
+END_TEST
+
 START_TEST(test_events)
 {
-	struct store_event odd = { 0, 2000, NULL, NULL, "a\0b\nc", 5 };
+	struct store_event odd = { .recv_usec = 2000, .raw = "a\0b\nc", .raw_len = 5 };
 	struct seen_events se = { 0 };
 	struct store_txn *t = begin(true);
 	struct store_stats st;
@@ -848,7 +965,8 @@ START_TEST(test_corrupt_codec)
 {
 	struct incident inc, out;
 	struct timeline_entry te;
-	struct store_event ev = { 0, 1, "l", "s", "raw", 3 };
+	struct store_event ev = { .recv_usec = 1, .listener = "l", .source = "s", .raw = "raw",
+	    .raw_len = 3 };
 	uint8_t buf[4096];
 	size_t len;
 
@@ -1113,7 +1231,7 @@ put_state(struct store_txn *t, uint64_t id, enum incident_state st)
 
 	snprintf(key, sizeof key, "k%llu", (unsigned long long)id);
 	make_incident(&inc, id, key, st);
-	inc.resolved_at = INCIDENT_STATE_CLOSED(st) ? 100 : 0;
+	inc.resolved_at = incident_state_closed(st) ? 100 : 0;
 	ck_assert_int_eq(store_incident_put(t, &inc), 0);
 }
 
@@ -1143,7 +1261,12 @@ START_TEST(test_state_counts)
 	put_state(t, 2, INCIDENT_EXPIRED);	/* pending -> expired */
 	put_state(t, 2, INCIDENT_EXPIRED);
 	put_state(t, 1, INCIDENT_RESOLVED);	/* triggered -> resolved, same batch */
+	put_state(t, 6, INCIDENT_PENDING);
+	put_state(t, 6, INCIDENT_TRANSIENT);	/* held -> transient */
+	put_state(t, 7, INCIDENT_FLAPPING);
 	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(state_count(INCIDENT_TRANSIENT), 1);
+	ck_assert_uint_eq(state_count(INCIDENT_FLAPPING), 1);
 	ck_assert_uint_eq(state_count(INCIDENT_PENDING), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_TRIGGERED), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_ACKNOWLEDGED), 1);
@@ -1159,9 +1282,13 @@ START_TEST(test_state_counts)
 	ck_assert_int_eq(store_incident_del(t, 3), 0);
 	ck_assert_int_eq(store_incident_del(t, 2), 0); /* as retention prunes */
 	ck_assert_int_eq(store_incident_del(t, 4), 0);
+	ck_assert_int_eq(store_incident_del(t, 6), 0);
+	ck_assert_int_eq(store_incident_del(t, 7), 0);
 	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(state_count(INCIDENT_FLAPPING), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_ACKNOWLEDGED), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_EXPIRED), 0);
+	ck_assert_uint_eq(state_count(INCIDENT_TRANSIENT), 0);
 	ck_assert_uint_eq(state_count(INCIDENT_RESOLVED), 1);
 }
 END_TEST
@@ -1313,12 +1440,26 @@ set_deadline(uint64_t id, int64_t when)
 	ck_assert_int_eq(store_txn_commit(t), 0);
 }
 
+/* The earliest deadline filed: when the sweep's timer goes off. */
+static int64_t
+next_deadline(void)
+{
+	struct store_txn *t = begin(false);
+	int64_t when;
+
+	ck_assert_int_eq(store_deadline_next(t, &when), 0);
+	store_txn_abort(t);
+	return when;
+}
+
 START_TEST(test_deadlines)
 {
 	uint64_t ids[8];
 
 	ck_assert_uint_eq(due(INT64_MAX - 1, ids, 8), 0);
+	ck_assert_int_eq(next_deadline(), STORE_NO_DEADLINE);
 	set_deadline(7, 300);
+	ck_assert_int_eq(next_deadline(), 300);
 	set_deadline(3, 100);
 	set_deadline(9, 100); /* a tie: by id */
 	set_deadline(5, 200);
@@ -1326,11 +1467,15 @@ START_TEST(test_deadlines)
 	ck_assert_uint_eq(due(100, ids, 8), 2);
 	ck_assert_uint_eq(ids[0], 3);
 	ck_assert_uint_eq(ids[1], 9);
+	ck_assert_int_eq(next_deadline(), 100);
 	ck_assert_uint_eq(due(1000, ids, 3), 3); /* bounded: the rest wait */
 	ck_assert_uint_eq(ids[2], 5);
 	/* Moving a deadline leaves no entry behind at the old one. */
 	set_deadline(3, 250);
 	set_deadline(3, 250);
+	set_deadline(9, 260);
+	ck_assert_int_eq(next_deadline(), 200);
+	set_deadline(9, 100);
 	ck_assert_uint_eq(due(200, ids, 8), 2);
 	ck_assert_uint_eq(ids[0], 9);
 	ck_assert_uint_eq(ids[1], 5);
@@ -1350,6 +1495,37 @@ START_TEST(test_deadlines)
 	ck_assert_uint_eq(ids[0], 5);
 	ck_assert_uint_eq(ids[1], 3);
 	ck_assert_uint_eq(ids[2], 7);
+}
+END_TEST
+
+/* A hold's end is in the deadline index: after a restart it comes due then, not before. */
+START_TEST(test_hold_survives_reopen)
+{
+	const int64_t start = 1700000000LL * USEC_PER_SEC, hold = 30 * USEC_PER_SEC;
+	struct incident_policy pol = { .hold = hold };
+	struct incident inc, out;
+	struct store_txn *t = begin(true);
+	int64_t deadline;
+	uint64_t ids[4];
+
+	make_incident(&inc, 4, "sw1/if/Gi0/1", INCIDENT_TRIGGERED);
+	ck_assert(incident_hold(&inc, hold, start));
+	ck_assert_int_eq(incident_check_expiry(&inc, &pol, INT64_MIN, &deadline), INCIDENT_KEEP);
+	ck_assert_int_eq(deadline, start + hold);
+	ck_assert_int_eq(store_incident_put(t, &inc), 0);
+	ck_assert_int_eq(store_deadline_set(t, inc.id, deadline), 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	reopen(&log_on); /* a restart in the middle of the hold */
+	ck_assert_uint_eq(due(start + hold - 1, ids, 4), 0);
+	ck_assert_uint_eq(due(start + hold, ids, 4), 1);
+	ck_assert_uint_eq(ids[0], 4);
+	t = begin(false);
+	ck_assert_int_eq(store_incident_get(t, 4, &out), 0);
+	store_txn_abort(t);
+	ck_assert_mem_eq(&inc, &out, sizeof inc);
+	ck_assert_int_eq(out.state, INCIDENT_PENDING);
+	ck_assert_int_eq(incident_check_expiry(&out, &pol, start + hold, &deadline),
+	    INCIDENT_HOLD_OVER);
 }
 END_TEST
 
@@ -1398,6 +1574,7 @@ store_suite(void)
 	tcase_add_test(tc, test_meta);
 	tcase_add_test(tc, test_outbox_get);
 	tcase_add_test(tc, test_events);
+	tcase_add_test(tc, test_events_packed_and_read_only);
 	tcase_add_test(tc, test_prune_size);
 	tcase_add_test(tc, test_prune_age);
 	tcase_add_test(tc, test_event_log_disabled);
@@ -1405,6 +1582,7 @@ store_suite(void)
 	tcase_add_test(tc, test_abort_discards);
 	tcase_add_test(tc, test_corrupt_store);
 	tcase_add_test(tc, test_corrupt_codec);
+	tcase_add_test(tc, test_incident_version1);
 	tcase_add_test(tc, test_codec_random);
 	tcase_add_test(tc, test_stale_reader);
 	tcase_add_test(tc, test_stats);
@@ -1416,6 +1594,7 @@ store_suite(void)
 	tcase_add_test(tc, test_index_build);
 	tcase_add_test(tc, test_deadlines);
 	tcase_add_test(tc, test_deadlines_built_at_open);
+	tcase_add_test(tc, test_hold_survives_reopen);
 	suite_add_tcase(su, tc);
 	/* Hundreds of MiB through the map: slow under valgrind. */
 	tcase_add_checked_fixture(big, setup, teardown);

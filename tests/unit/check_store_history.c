@@ -40,7 +40,7 @@ put(uint64_t id, const char *key, const char *host, int64_t first_seen, enum inc
 	strlcpy_t(inc.rule, "r", sizeof inc.rule);
 	inc.first_seen = inc.last_seen = first_seen;
 	inc.state = st;
-	inc.resolved_at = INCIDENT_STATE_CLOSED(st) ? first_seen + 10 : 0;
+	inc.resolved_at = incident_state_closed(st) ? first_seen + 10 : 0;
 	ck_assert_int_eq(store_incident_put(t, &inc), 0);
 	ck_assert_int_eq(store_txn_commit(t), 0);
 }
