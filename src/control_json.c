@@ -40,6 +40,9 @@
 
 #define QUEUE_DEFAULT_LIMIT 1000 /* deliveries listed by queue without --limit */
 #define INCIDENTS_DEFAULT_LIMIT 1000
+#define SHOW_PAST_MAX	 10		       /* earlier incarnations show lists */
+#define SHOW_RELATED_MAX 10		       /* open incidents of the same host it lists */
+#define SHOW_RELATED_WITHIN (10 * 60 * USEC_PER_SEC) /* of opening, before or after */
 
 /* Messages may quote a key or a file name: never let them make the reply fail. */
 static json_t *
@@ -54,6 +57,12 @@ fail_errno(const char *what, int r)
 	char msg[256];
 	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(-r));
 	return fail(msg);
+}
+
+json_t *
+control_fail_errno(const char *what, int r)
+{
+	return fail_errno(what, r);
 }
 
 static json_t *
@@ -179,6 +188,9 @@ store_json(struct daemon *d)
 	    json_integer((json_int_t)pipeline_get_stats(d->pipeline)->redone_events));
 	json_object_set_new(o, "last_commit_error",
 	    b->last_error ? json_string(strerror(-b->last_error)) : json_null());
+	/* Hours of counts kept for reports, and how many may be. */
+	json_object_set_new(o, "tally_hours", json_integer((json_int_t)st.tally_hours));
+	json_object_set_new(o, "tally_hours_max", json_integer(STORE_TALLY_HOURS));
 	return o;
 }
 
@@ -277,6 +289,10 @@ cmd_status(struct daemon *d, const struct control_request *rq, struct control_pe
 	    "store", store_json(d), "control", control_json(d), "latency", latencies_json(d));
 	json_object_set_new(j, "upstreams", upstreams_json(d));
 	json_object_set_new(j, "silences", silences_json(d));
+	json_object_set_new(j, "notes", json_pack("{s:I, s:I, s:i}", "added",
+	    (json_int_t)pipeline_get_stats(d->pipeline)->notes, "refused",
+	    (json_int_t)pipeline_get_stats(d->pipeline)->notes_refused, "max_per_incident",
+	    PIPELINE_NOTES_MAX));
 	json_object_set_new(j, "outbox", json_pack("{s:I, s:I, s:I, s:I}", "pending",
 	    (json_int_t)st.pending, "delivered", (json_int_t)st.delivered, "dead",
 	    (json_int_t)st.dead, "suppressed", (json_int_t)st.suppressed));
@@ -327,37 +343,114 @@ cmd_incidents(struct daemon *d, const struct control_request *rq, struct control
 static int
 timeline_visit(const struct timeline_entry *e, void *arg)
 {
-	static const char *const kinds[] = { "event", "state", "note" };
-
 	json_array_append_new(arg, json_pack("{s:o, s:s, s:s, s:I, s:o}", "at", json_time(e->at),
-	    "kind", kinds[e->kind <= TIMELINE_NOTE ? e->kind : TIMELINE_NOTE], "state",
+	    "kind", timeline_kind_name(e->kind), "state",
 	    incident_state_name(e->state), "count", (json_int_t)e->count, "text",
 	    json_text(e->text)));
 	return 0;
 }
 
+/* Incidents by id, as an array; one that is gone meanwhile is left out. */
+static json_t *
+incidents_by_id(struct store_txn *t, const uint64_t *ids, size_t n, uint64_t skip)
+{
+	json_t *arr = json_array();
+	struct incident inc;
+
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] != skip && store_incident_get(t, ids[i], &inc) == 0)
+			json_array_append_new(arr, incident_json(&inc));
+	return arr;
+}
+
+/*
+ * What show lists beside an incident, each from an index and bounded:
+ * the earlier incarnations of its key, newest first ("past"), and the
+ * open incidents of its host that opened within ten minutes of it
+ * ("related").  "past_more" and "related_more" say when there are more.
+ */
+static int
+show_relatives(struct store_txn *t, const struct incident *inc, json_t *ij)
+{
+	uint64_t ids[SHOW_RELATED_MAX + 1];
+	bool more;
+	size_t n;
+	int r;
+
+	if ((r = store_key_history(t, inc->key, inc->id, ids, SHOW_PAST_MAX, &n, &more)) < 0)
+		return r;
+	json_object_set_new(ij, "past", incidents_by_id(t, ids, n, 0));
+	json_object_set_new(ij, "past_more", json_boolean(more));
+	/* One more than listed: the incident itself is among them when open. */
+	if ((r = store_host_open(t, inc->host, inc->first_seen - SHOW_RELATED_WITHIN,
+	    inc->first_seen + SHOW_RELATED_WITHIN, ids, ARRAY_SIZE(ids), &n, &more)) < 0)
+		return r;
+	json_t *rel = incidents_by_id(t, ids, n, inc->id);
+	while (json_array_size(rel) > SHOW_RELATED_MAX) {
+		json_array_remove(rel, SHOW_RELATED_MAX);
+		more = true;
+	}
+	json_object_set_new(ij, "related", rel);
+	json_object_set_new(ij, "related_more", json_boolean(more));
+	return 0;
+}
+
+/* The newest incarnation of the key, or the one with rq->id when it has that key. */
+static int
+show_target(struct store_txn *t, const struct control_request *rq, struct incident *inc)
+{
+	char fitted[INCIDENT_KEY_MAX + 1];
+	const char *key = incident_lookup_key(rq->key, fitted);
+	int r;
+
+	if (rq->id == 0)
+		return store_incident_by_key(t, key, inc);
+	if ((r = store_incident_get(t, rq->id, inc)) == 0 && strcmp(inc->key, key) != 0)
+		r = -ENOENT;
+	return r;
+}
+
 static json_t *
 cmd_show(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
-	char fitted[INCIDENT_KEY_MAX + 1];
 	struct incident inc;
 	struct store_txn *t;
-	json_t *tl;
+	json_t *tl, *ij;
 	int r;
 
 	if ((r = store_txn_begin(d->store, false, &t)) < 0)
 		return fail_errno("reading the state database", r);
-	r = store_incident_by_key(t, incident_lookup_key(rq->key, fitted), &inc);
-	if (r < 0) {
+	if ((r = show_target(t, rq, &inc)) < 0) {
 		store_txn_abort(t);
-		return r == -ENOENT ? fail("no incident with that key") : fail_errno("reading", r);
+		if (r != -ENOENT)
+			return fail_errno("reading", r);
+		return fail(rq->id ? "no incident with that key and id" : "no incident with that key");
 	}
 	tl = json_array();
-	r = store_timeline_foreach(t, inc.id, timeline_visit, tl);
+	ij = incident_json(&inc);
+	if ((r = store_timeline_foreach(t, inc.id, timeline_visit, tl)) == 0)
+		r = show_relatives(t, &inc, ij);
 	store_txn_abort(t);
-	json_t *ij = incident_json(&inc);
 	json_object_set_new(ij, "timeline", tl);
+	if (r < 0) {
+		json_decref(ij);
+		return fail_errno("reading", r);
+	}
 	return json_pack("{s:b, s:o}", "ok", 1, "incident", ij);
+}
+
+/* A person's note on the newest incident with the key, in the person's name. */
+static json_t *
+cmd_note(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+{
+	char *cause = NULL;
+
+	if (pipeline_comment(d->pipeline, rq->key, control_peer_actor(peer), rq->text, &cause) < 0) {
+		json_t *j = fail(cause ? cause : "failed");
+		free(cause);
+		return j;
+	}
+	return ok_done("noted on %s", rq->key);
 }
 
 /* ack or resolve in the name of the person the kernel says asked; --who is only a note. */
@@ -648,10 +741,12 @@ control_command_fn *const control_commands[CONTROL_NVERBS] = {
 	[CONTROL_EVENTS] = cmd_events,
 	[CONTROL_EXPLAIN] = cmd_explain,
 	[CONTROL_INCIDENTS] = cmd_incidents,
+	[CONTROL_NOTE] = cmd_note,
 	[CONTROL_QUEUE] = cmd_queue,
 	[CONTROL_QUEUE_DROP] = cmd_queue_drop,
 	[CONTROL_QUEUE_RETRY] = cmd_queue_retry,
 	[CONTROL_RELOAD] = cmd_reload,
+	[CONTROL_REPORT] = control_report,
 	[CONTROL_RESOLVE] = cmd_resolve,
 	[CONTROL_SEND_TEST] = cmd_send_test,
 	[CONTROL_SHOW] = cmd_show,

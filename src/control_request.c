@@ -29,6 +29,9 @@
 #define F_SILENCE  0x100 /* matchers, comment, start, end, duration */
 #define F_SILENCE_ID 0x200
 #define F_EXPLAIN  0x400
+#define F_TEXT	   0x800
+#define F_INCARNATION 0x1000
+#define F_RANGE	   0x2000
 
 #define VERB_ECHO_MAX 64 /* bytes of an unknown command echoed back */
 
@@ -41,13 +44,15 @@ static const struct {
 	[CONTROL_EVENTS] = { "events", false, F_LIMIT },
 	[CONTROL_EXPLAIN] = { "explain", false, F_EXPLAIN },
 	[CONTROL_INCIDENTS] = { "incidents", false, F_STATE | F_LIMIT },
+	[CONTROL_NOTE] = { "note", true, F_KEY | F_TEXT },
 	[CONTROL_QUEUE] = { "queue", false, F_LIMIT },
 	[CONTROL_QUEUE_DROP] = { "queue-drop", true, F_ID | F_FORCE },
 	[CONTROL_QUEUE_RETRY] = { "queue-retry", true, F_ID | F_ALL },
 	[CONTROL_RELOAD] = { "reload", true, 0 },
+	[CONTROL_REPORT] = { "report", false, F_RANGE | F_LIMIT },
 	[CONTROL_RESOLVE] = { "resolve", true, F_KEY | F_NOTE },
 	[CONTROL_SEND_TEST] = { "send-test", true, F_UPSTREAM },
-	[CONTROL_SHOW] = { "show", false, F_KEY },
+	[CONTROL_SHOW] = { "show", false, F_KEY | F_INCARNATION },
 	[CONTROL_SILENCE_ADD] = { "silence-add", true, F_SILENCE },
 	[CONTROL_SILENCE_EXPIRE] = { "silence-expire", true, F_SILENCE_ID },
 	[CONTROL_SILENCE_LIST] = { "silence-list", false, 0 },
@@ -132,6 +137,24 @@ get_count(json_t *j, const char *field, json_int_t max, uint64_t *ret, char **ca
 	return 0;
 }
 
+/* field as an integer from 0 to INT64_MAX; 0 when absent. */
+static int
+get_time(json_t *j, const char *field, int64_t *ret, char **cause)
+{
+	json_t *v = json_object_get(j, field);
+
+	*ret = 0;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		xasprintf(cause, "\"%s\" must be an integer from 0 (microseconds since 1970)",
+		    field);
+		return -EINVAL;
+	}
+	*ret = (int64_t)json_integer_value(v);
+	return 0;
+}
+
 /* A boolean field, false when absent. */
 static int
 get_bool(json_t *j, const char *field, bool *ret, char **cause)
@@ -170,6 +193,25 @@ parse_key_note(json_t *j, struct control_request *rq, char **cause)
 	if (who != NULL && control_text_clean(json_string_value(who), json_string_length(who), note,
 		sizeof(note)) > 0)
 		rq->note = xstrdup(note);
+	return 0;
+}
+
+/* A note's text is kept, not cut: one longer than the bound is refused. */
+static int
+parse_text(json_t *j, struct control_request *rq, char **cause)
+{
+	char text[CONTROL_TEXT_MAX + 1];
+	json_t *v;
+	int r;
+
+	if ((r = get_string(j, "text", CONTROL_TEXT_MAX, &v, cause)) < 0)
+		return r;
+	if (v == NULL) {
+		xasprintf(cause, "%s needs a \"text\"", verbs[rq->verb].name);
+		return -EINVAL;
+	}
+	control_text_clean(json_string_value(v), json_string_length(v), text, sizeof(text));
+	rq->text = xstrdup(text);
 	return 0;
 }
 
@@ -409,6 +451,26 @@ parse_explain(json_t *j, struct control_request *rq, char **cause)
 }
 
 static int
+parse_range(json_t *j, struct control_request *rq, char **cause)
+{
+	int64_t id;
+	int r;
+
+	if ((r = get_time(j, "since", &rq->since, cause)) < 0 ||
+	    (r = get_time(j, "until", &rq->until, cause)) < 0 ||
+	    (r = get_time(j, "before_at", &rq->before_at, cause)) < 0 ||
+	    (r = get_time(j, "before_id", &id, cause)) < 0 ||
+	    (r = get_bool(j, "tally", &rq->tally, cause)) < 0)
+		return r;
+	rq->before_id = (uint64_t)id;
+	if (rq->until != 0 && rq->until < rq->since) {
+		xasprintf(cause, "\"until\" is before \"since\"");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
 parse_fields(json_t *j, struct control_request *rq, char **cause)
 {
 	unsigned f = verbs[rq->verb].fields;
@@ -434,6 +496,12 @@ parse_fields(json_t *j, struct control_request *rq, char **cause)
 		r = parse_silence_id(j, rq, cause);
 	if (r == 0 && (f & F_EXPLAIN))
 		r = parse_explain(j, rq, cause);
+	if (r == 0 && (f & F_TEXT))
+		r = parse_text(j, rq, cause);
+	if (r == 0 && (f & F_INCARNATION))
+		r = get_count(j, "id", INT64_MAX, &rq->id, cause);
+	if (r == 0 && (f & F_RANGE))
+		r = parse_range(j, rq, cause);
 	return r;
 }
 
@@ -473,6 +541,7 @@ control_request_clear(struct control_request *rq)
 		return;
 	free(rq->key);
 	free(rq->note);
+	free(rq->text);
 	free(rq->upstream);
 	for (size_t i = 0; i < rq->nmatchers; i++)
 		free(rq->matchers[i]);

@@ -17,6 +17,7 @@
 #define CONTROL_MATCHER_MAX  1024 /* bytes of one silence matcher as sent (matcher.h bounds it after) */
 #define CONTROL_COMMENT_MAX  256  /* bytes of a silence's comment, after cleaning */
 #define CONTROL_TIME_MAX     (INT64_MAX / 1000000) /* seconds since 1970 */
+#define CONTROL_TEXT_MAX  900	  /* bytes of a note's text, before and after cleaning */
 #define CONTROL_LINE_MAX  (60 * 1024) /* bytes of a line to explain (a request is <= 64 KiB) */
 #define CONTROL_WORDS_MAX (3 * 64)    /* explain --trap: OID TYPE VALUE words */
 #define CONTROL_WORD_MAX  1024	      /* bytes of one of them, and of the trap's OID */
@@ -27,10 +28,12 @@ enum control_verb {
 	CONTROL_EVENTS,
 	CONTROL_EXPLAIN,
 	CONTROL_INCIDENTS,
+	CONTROL_NOTE,
 	CONTROL_QUEUE,
 	CONTROL_QUEUE_DROP,
 	CONTROL_QUEUE_RETRY,
 	CONTROL_RELOAD,
+	CONTROL_REPORT,
 	CONTROL_RESOLVE,
 	CONTROL_SEND_TEST,
 	CONTROL_SHOW,
@@ -52,11 +55,12 @@ enum control_verb {
  */
 struct control_request {
 	enum control_verb verb;
-	char *key;    /* show, ack, resolve: 1 to CONTROL_KEY_MAX bytes of UTF-8 */
+	char *key;    /* show, ack, resolve, note: 1 to CONTROL_KEY_MAX bytes of UTF-8 */
 	char *note;   /* ack, resolve: the client's "who", cleaned; NULL when none */
+	char *text;   /* note: 1 to CONTROL_TEXT_MAX bytes, cleaned */
 	int state;    /* incidents: an enum incident_state or CONTROL_STATE_*; default all */
 	size_t limit; /* incidents: 1 to CONTROL_LIMIT_MAX; 0 when not given */
-	uint64_t id;  /* queue-drop, queue-retry: the delivery; 0 when not given */
+	uint64_t id;  /* queue-drop, queue-retry: the delivery; show: the incarnation; 0: none */
 	bool all;     /* queue-retry: every dead or waiting delivery */
 	bool force;   /* queue-drop: even a resolve whose trigger was delivered */
 	char *upstream; /* send-test: 1 to CONTROL_UPSTREAM_MAX bytes */
@@ -65,6 +69,15 @@ struct control_request {
 	size_t nmatchers;
 	char *comment;
 	int64_t start, end, duration;
+	/*
+	 * report: the incidents that opened within [since, until] (usec, UTC;
+	 * until 0: now), a page of them before the cursor (before_at,
+	 * before_id; before_at 0: from until on); with tally, a page of the
+	 * hourly counts of the range instead.
+	 */
+	int64_t since, until, before_at;
+	uint64_t before_id;
+	bool tally;
 	/* explain: exactly one of line, trap, event */
 	char *line;	/* a syslog line as sent, line_len bytes (may hold NUL) */
 	size_t line_len;
@@ -87,7 +100,7 @@ void control_request_clear(struct control_request *rq); /* frees what rq owns; N
 
 const char *control_verb_name(enum control_verb v);
 /*
- * True for verbs that change state (ack, resolve, reload, queue-retry,
+ * True for verbs that change state (ack, note, resolve, reload, queue-retry,
  * queue-drop, send-test, silence-add, silence-expire).
  */
 bool control_verb_acting(enum control_verb v);

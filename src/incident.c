@@ -15,19 +15,22 @@
 #include "text.h"
 #include "util.h"
 
-/* Every state, by value; a value with no name is none (the order says nothing). */
+/*
+ * Every state, by value; a value with no name is none (the order says
+ * nothing).  alerts: an incident entering it has alerted someone.
+ */
 static const struct {
 	const char *name;
-	bool closed;
+	bool closed, alerts;
 } states[INCIDENT_NSTATES] = {
-	[INCIDENT_PENDING] = { "pending", false },
-	[INCIDENT_TRIGGERED] = { "triggered", false },
-	[INCIDENT_ACKNOWLEDGED] = { "acknowledged", false },
-	[INCIDENT_RESOLVED] = { "resolved", true },
-	[INCIDENT_EXPIRED] = { "expired", true },
-	[INCIDENT_TRANSIENT] = { "transient", true },
-	[INCIDENT_SUPPRESSED] = { "suppressed", false },
-	[INCIDENT_FLAPPING] = { "flapping", false },
+	[INCIDENT_PENDING] = { "pending", false, false },
+	[INCIDENT_TRIGGERED] = { "triggered", false, true },
+	[INCIDENT_ACKNOWLEDGED] = { "acknowledged", false, false },
+	[INCIDENT_RESOLVED] = { "resolved", true, false },
+	[INCIDENT_EXPIRED] = { "expired", true, false },
+	[INCIDENT_TRANSIENT] = { "transient", true, false },
+	[INCIDENT_SUPPRESSED] = { "suppressed", false, false },
+	[INCIDENT_FLAPPING] = { "flapping", false, true },
 };
 
 bool
@@ -40,6 +43,20 @@ const char *
 incident_state_name(enum incident_state s)
 {
 	return incident_state_valid((unsigned)s) ? states[s].name : "unknown";
+}
+
+const char *
+timeline_kind_name(enum timeline_kind k)
+{
+	static const char *const names[TIMELINE_NKINDS] = {
+		[TIMELINE_EVENT] = "event",
+		[TIMELINE_STATE] = "state",
+		[TIMELINE_NOTE] = "note",
+		[TIMELINE_DELIVERY] = "delivery",
+		[TIMELINE_COMMENT] = "comment",
+	};
+
+	return (unsigned)k < ARRAY_SIZE(names) ? names[k] : "unknown";
 }
 
 int
@@ -57,6 +74,12 @@ bool
 incident_state_closed(enum incident_state s)
 {
 	return incident_state_valid((unsigned)s) && states[s].closed;
+}
+
+bool
+incident_state_alerts(enum incident_state s)
+{
+	return incident_state_valid((unsigned)s) && states[s].alerts;
 }
 
 bool

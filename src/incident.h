@@ -98,7 +98,10 @@ enum timeline_kind {
 	TIMELINE_EVENT = 0, /* an event that matched; text is its message */
 	TIMELINE_STATE,	    /* a state change; text says why */
 	TIMELINE_NOTE,	    /* anything else worth a line in a postmortem */
+	TIMELINE_DELIVERY,  /* an upstream took a delivery; state is what it was told */
+	TIMELINE_COMMENT,   /* a person's note (triagectl note): "by WHO: TEXT" */
 };
+#define TIMELINE_NKINDS (TIMELINE_COMMENT + 1)
 
 #define TIMELINE_TEXT_MAX 1024
 
@@ -111,6 +114,7 @@ struct timeline_entry {
 };
 
 const char *incident_state_name(enum incident_state s);
+const char *timeline_kind_name(enum timeline_kind k); /* "event", "state", ... */
 int incident_state_from_name(const char *name); /* -1 when unknown */
 /* Whether s is the value of a state (a stored record's is checked with it). */
 bool incident_state_valid(unsigned s);
@@ -120,6 +124,12 @@ bool incident_state_valid(unsigned s);
  * incarnation.
  */
 bool incident_state_closed(enum incident_state s);
+/*
+ * States that alert a person (triggered, flapping): an incident alerted
+ * when its timeline first changed to one, which is what the times to
+ * acknowledge and to resolve are counted from (postmortems, reports).
+ */
+bool incident_state_alerts(enum incident_state s);
 
 /* Not resolved: a matching event updates it instead of opening a new one. */
 bool incident_is_open(const struct incident *inc);

@@ -107,6 +107,23 @@ persist(struct outbox *o, struct item *it)
 	free(s);
 }
 
+/*
+ * What an upstream that took the item was told the incident is now: a
+ * trigger pages (triggered); an update is news of a flapping incident
+ * already sent, which pages nobody.
+ */
+static enum incident_state
+told_state(enum outbox_action a)
+{
+	switch (a) {
+	case OUTBOX_TRIGGER: return INCIDENT_TRIGGERED;
+	case OUTBOX_ACKNOWLEDGE: return INCIDENT_ACKNOWLEDGED;
+	case OUTBOX_UPDATE: return INCIDENT_FLAPPING;
+	case OUTBOX_RESOLVE: break;
+	}
+	return INCIDENT_RESOLVED;
+}
+
 static void
 note_timeline(struct outbox *o, const struct item *it, const char *what, const char *why)
 {
@@ -115,7 +132,10 @@ note_timeline(struct outbox *o, const struct item *it, const char *what, const c
 	snprintf(text, sizeof(text), "%s %s to %s: %s", what, outbox_action_name(it->action),
 	    it->upstream, why);
 	text_fix_tail(text);
-	pipeline_note(o->d->pipeline, it->incident_id, text);
+	if (it->delivered)
+		pipeline_delivered(o->d->pipeline, it->incident_id, told_state(it->action), text);
+	else
+		pipeline_note(o->d->pipeline, it->incident_id, text);
 }
 
 /* Out of memory for good; a shed or dropped one is no longer counted pending already. */

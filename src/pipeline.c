@@ -137,20 +137,26 @@ batch_rolled_back(void *arg)
 	p->batch_events = 0;
 	p->replay.applied = 0;
 	p->nfired = 0; /* the events fire again in the next batch */
+	pipeline_tally_forget(p); /* ... and are counted again */
 	sweep_rolled_back(p);
 }
 
-/* A batch opened by someone else (or by the batch itself after a pause) takes the held events. */
+/*
+ * A batch opened by someone else (or by the batch itself after a pause)
+ * takes the held events; then the batch's counts go in.
+ */
 static int
 batch_prepare(struct store_txn *t, void *arg)
 {
 	struct pipeline *p = arg;
+	int wrote = 0;
 
-	if (p->replay.applied == p->replay.n)
-		return 0;
-	p->txn = t;
-	apply_held(p);
-	return 1;
+	if (p->replay.applied != p->replay.n) {
+		p->txn = t;
+		apply_held(p);
+		wrote = 1;
+	}
+	return pipeline_tally_write(p, t) || wrote;
 }
 
 /* The batch met a full map: process its events again in the grown one. */
@@ -162,6 +168,7 @@ batch_redo(void *arg)
 	p->batch_events = 0;
 	p->replay.applied = 0;
 	p->nfired = 0;
+	pipeline_tally_forget(p);
 	sweep_rolled_back(p); /* its work is not among the events replayed */
 	if ((p->txn = batch_txn(p->d->batch, BATCH_URGENT)) != NULL)
 		apply_held(p);
@@ -353,6 +360,7 @@ open_incident(struct pipeline *p, const struct rule *rule, const char *key, bool
 	if (pol->flap_cycles > 0)
 		flap_carry(inc, carry ? &last : NULL, pol, ev->recv_usec);
 	p->stats.opened++;
+	pipeline_tally(p, ev->recv_usec, &(struct store_tally){ .opened = 1 });
 	log_debug("opened incident %" PRIu64 " '%s' (rule %s)", id, inc->key, name);
 	return 0;
 }
@@ -552,6 +560,7 @@ process(struct pipeline *p, struct event *ev)
 	const struct conf *conf = p->d->conf;
 	const struct rule *rule;
 	enum rules_verdict v;
+	bool dropped = false;
 
 	if (conf->event_log)
 		log_raw(p, ev);
@@ -562,6 +571,7 @@ process(struct pipeline *p, struct event *ev)
 		on_resolve(p, rule, ev);
 	} else if (v == RULES_MATCH && rule->drop) {
 		p->stats.dropped_rule++;
+		dropped = true;
 	} else if (v == RULES_MATCH) {
 		p->stats.matched++;
 		on_match(p, rule, ev);
@@ -570,7 +580,9 @@ process(struct pipeline *p, struct event *ev)
 		on_match(p, NULL, ev);
 	} else {
 		p->stats.dropped_default++;
+		dropped = true;
 	}
+	pipeline_tally(p, ev->recv_usec, &(struct store_tally){ .events = 1, .dropped = dropped });
 	p->batch_events++;
 }
 
@@ -610,18 +622,6 @@ pipeline_free(struct pipeline *p)
 	free(p->replay.buf);
 	free(p->replay.offs);
 	free(p);
-}
-
-void
-pipeline_note(struct pipeline *p, uint64_t incident_id, const char *text)
-{
-	int64_t now = now_realtime_usec();
-	struct incident inc;
-
-	if (pipeline_begin(p, "a timeline note is lost") == NULL ||
-	    store_incident_get(p->txn, incident_id, &inc) < 0)
-		return; /* the incident is gone (pruned): the note has nowhere to go */
-	pipeline_timeline_add(p, &inc, TIMELINE_NOTE, now, text, strlen(text));
 }
 
 void

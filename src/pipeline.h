@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "incident.h"
 
 struct daemon;
 struct pipeline;
@@ -36,6 +37,8 @@ struct pipeline_stats {
 	uint64_t folded;	  /* events a rule's max-open sent to its overflow incident */
 	uint64_t suppressed;	  /* incidents a silence or maintenance window held */
 	uint64_t released;	  /* held incidents sent when what held them ended */
+	uint64_t notes;		  /* notes people added (triagectl note) */
+	uint64_t notes_refused;	  /* ... refused: the incident had PIPELINE_NOTES_MAX */
 };
 
 int pipeline_new(struct daemon *d, struct pipeline **ret);
@@ -50,8 +53,15 @@ void pipeline_sweep_due(struct pipeline *p, int64_t now);
  */
 int pipeline_submit(struct pipeline *p, struct event *ev);
 
-/* Add a note to an incident's timeline in the open batch. */
+/* Add a note to an incident's timeline in the open batch (pipeline_notes.c). */
 void pipeline_note(struct pipeline *p, uint64_t incident_id, const char *text);
+/*
+ * An upstream took a delivery for the incident: a line of its timeline
+ * says so, with the state the upstream was told (triggered, acknowledged,
+ * resolved), and it is counted for reports, a trigger as a page.
+ */
+void pipeline_delivered(struct pipeline *p, uint64_t incident_id, enum incident_state told,
+    const char *text);
 
 /*
  * Acknowledge or resolve the open incident with this key, by a person: the
@@ -61,6 +71,15 @@ void pipeline_note(struct pipeline *p, uint64_t incident_id, const char *text);
 int pipeline_ack(struct pipeline *p, const char *key, const char *actor, const char *note,
     char **cause);
 int pipeline_resolve(struct pipeline *p, const char *key, const char *actor, const char *note,
+    char **cause);
+
+/*
+ * A person's note on the newest incident with this key, open or closed,
+ * committed before the answer: "by ACTOR: TEXT" on its timeline.  At most
+ * PIPELINE_NOTES_MAX an incident (-ENOSPC beyond, counted).
+ */
+#define PIPELINE_NOTES_MAX 100
+int pipeline_comment(struct pipeline *p, const char *key, const char *actor, const char *text,
     char **cause);
 
 /*

@@ -1,7 +1,8 @@
 /*
  * pipeline_int.h - what pipeline.c shares with sweep.c, its timed half,
  * pipeline_send.c, its deliveries, suppress.c (silences and maintenance
- * windows) and pipeline_person.c: the pipeline's state and the helpers
+ * windows), pipeline_person.c and pipeline_notes.c (what people do) and
+ * pipeline_tally.c (report counts): the pipeline's state and the helpers
  * they use to change an incident inside the open batch.  Nothing else
  * includes it.
  */
@@ -20,6 +21,7 @@
 #include "outbox.h"
 #include "pipeline.h"
 #include "silence.h"
+#include "store.h"
 #include "suppress.h"
 
 struct conf;
@@ -79,10 +81,25 @@ struct pipeline {
 	size_t nwindows;
 	size_t release_budget; /* held incidents a sweep tick may still release */
 	struct suppress_stats sstats;
+	/* The open batch's counts for reports, for one hour at a time (pipeline_tally.c). */
+	int64_t tally_at;
+	struct store_tally tally;
+	bool tallied;
 };
 
 /* The batch's transaction for this call; NULL (counted, logged) when the store refuses. */
 struct store_txn *pipeline_begin(struct pipeline *p, const char *dropping);
+/*
+ * pipeline_tally.c: add d to the open batch's counts for the hour at falls
+ * in; they are written when the batch commits (pipeline_tally_write, from
+ * its prepare: 1 when it wrote; what is counted after that waits for the
+ * next batch) and forgotten when it is lost, as the events that made
+ * them are processed again.
+ */
+void pipeline_tally(struct pipeline *p, int64_t at, const struct store_tally *d);
+int pipeline_tally_write(struct pipeline *p, struct store_txn *t);
+void pipeline_tally_forget(struct pipeline *p);
+
 /* Counted and logged (rate-limited): a write into the batch failed. */
 void pipeline_store_failed(struct pipeline *p, int r, const char *what);
 void pipeline_timeline_add(struct pipeline *p, const struct incident *inc,

@@ -18,7 +18,7 @@
 #include "util.h"
 
 #define STORE_MAP_INITIAL (64UL * 1024 * 1024)
-#define STORE_MAXDBS	  16
+#define STORE_MAXDBS	  32
 
 int
 store_mdb_errno(int rc)
@@ -223,6 +223,8 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 		{ "rule_open", &s->rule_open },	{ "deadlines", &s->deadlines },
 		{ "deadline_of", &s->deadline_of }, { "silences", &s->silences },
 		{ "held", &s->held },		{ "held_events", &s->held_events },
+		{ "key_hist", &s->key_hist },	{ "opened", &s->opened },
+		{ "host_open", &s->host_open },	{ "tally", &s->tally },
 	};
 	const struct dbi_name evdbs[] = { { "events", &s->events }, { "meta", &s->evmeta } };
 	int rc;
@@ -247,6 +249,10 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 	}
 	if ((rc = store_deadlines_build(s)) < 0) {
 		xasprintf(cause, "cannot build the deadline index in %s: %s", dir, strerror(-rc));
+		goto fail;
+	}
+	if ((rc = store_history_build(s)) < 0) {
+		xasprintf(cause, "cannot build the history indexes in %s: %s", dir, strerror(-rc));
 		goto fail;
 	}
 	*ret = s;
@@ -436,17 +442,35 @@ store_next_id(struct store_txn *t, uint64_t *id)
 	return store_counter_next(t, META_NEXT_ID, id);
 }
 
+/* Where a walk begins: forward, the first key >= from; backward, the last key < from. */
+static int
+walk_first(MDB_cursor *c, const struct store_walk *wk, MDB_val *k, MDB_val *v)
+{
+	size_t flen = wk->from != NULL ? wk->flen : wk->plen;
+	int rc;
+
+	if (flen == 0)
+		return mdb_cursor_get(c, k, v, wk->reverse ? MDB_LAST : MDB_FIRST);
+	*k = (MDB_val){ flen, (void *)(wk->from != NULL ? wk->from : wk->prefix) };
+	rc = mdb_cursor_get(c, k, v, MDB_SET_RANGE);
+	if (!wk->reverse)
+		return rc;
+	if (rc == MDB_NOTFOUND)
+		return mdb_cursor_get(c, k, v, MDB_LAST);
+	return rc == 0 ? mdb_cursor_get(c, k, v, MDB_PREV) : rc;
+}
+
 int
 store_walk(const struct store_walk *wk)
 {
 	MDB_cursor *c;
-	MDB_val k = { wk->plen, (void *)wk->prefix }, v;
-	MDB_cursor_op op = wk->plen > 0 ? MDB_SET_RANGE : wk->reverse ? MDB_LAST : MDB_FIRST;
+	MDB_val k, v;
 	int rc, r = 0;
 
 	if ((rc = mdb_cursor_open(wk->txn, wk->dbi, &c)) != 0)
 		return store_mdb_errno(rc);
-	for (; (rc = mdb_cursor_get(c, &k, &v, op)) == 0; op = wk->reverse ? MDB_PREV : MDB_NEXT) {
+	for (rc = walk_first(c, wk, &k, &v); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, wk->reverse ? MDB_PREV : MDB_NEXT)) {
 		if (wk->plen > 0 &&
 		    (k.mv_size < wk->plen || memcmp(k.mv_data, wk->prefix, wk->plen) != 0))
 			break;
@@ -490,7 +514,8 @@ store_stats(struct store *s, struct store_stats *st)
 	if ((rc = db_entries(txn, s->incidents, &st->incidents)) == 0 &&
 	    (rc = db_entries(txn, s->open, &st->open_incidents)) == 0 &&
 	    (rc = db_entries(txn, s->resolved, &st->resolved_incidents)) == 0 &&
-	    (rc = store_counter_get(txn, s->meta, META_PRUNED, 0, &st->pruned)) == 0)
+	    (rc = store_counter_get(txn, s->meta, META_PRUNED, 0, &st->pruned)) == 0 &&
+	    (rc = db_entries(txn, s->tally, &st->tally_hours)) == 0)
 		rc = db_entries(txn, s->timeline, &st->timeline_entries);
 	mdb_txn_abort(txn);
 	if (rc < 0)

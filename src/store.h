@@ -30,6 +30,7 @@ struct store_opts {
 	int64_t event_log_max_age;   /* usec; older records are pruned; 0: no limit */
 	uint64_t event_log_max_size; /* bytes of records; oldest pruned first; 0: no limit */
 	uint64_t map_size;	     /* the state environment's first map; 0: 64 MiB */
+	uint32_t tally_hours;	     /* hourly counts kept; 0: STORE_TALLY_HOURS */
 };
 
 /* A raw event as received, for replay. */
@@ -57,6 +58,7 @@ struct store_stats {
 	uint64_t events, event_bytes; /* raw-event log */
 	uint64_t map_grows;
 	uint64_t event_log_errors; /* event-log commits that failed (state committed anyway) */
+	uint64_t tally_hours;	   /* hours with counts kept for reports */
 };
 
 /* Create dir if needed (mode 0750), clear stale readers, open both environments. */
@@ -136,6 +138,29 @@ int store_deadline_next(struct store_txn *t, int64_t *when);
  */
 int store_open_ids(struct store_txn *t, uint64_t after, uint64_t *ids, size_t max, size_t *n);
 
+/*
+ * The history indexes, kept with every put and delete (store_history.c).
+ * Earlier incarnations of key: ids below before (0: every one), newest
+ * first, at most max; *more when there are others past the last.
+ */
+int store_key_history(struct store_txn *t, const char *key, uint64_t before, uint64_t *ids,
+    size_t max, size_t *n, bool *more);
+/* Open incidents of host that opened within [from, to], oldest first, at most max. */
+int store_host_open(struct store_txn *t, const char *host, int64_t from, int64_t to,
+    uint64_t *ids, size_t max, size_t *n, bool *more);
+/*
+ * Incidents by when they opened, newest first, a page at a time: those
+ * before the cursor (first_seen, id) that opened at since or later, at
+ * most max; the cursor moves to the last one given.  Fewer than max: done.
+ * Begin with { INT64_MAX, 0 } for everything up to now.
+ */
+struct store_opened_cursor {
+	int64_t at;
+	uint64_t id;
+};
+int store_opened_before(struct store_txn *t, int64_t since, struct store_opened_cursor *cur,
+    uint64_t *ids, size_t max, size_t *n);
+
 /* Visit incidents, newest first; cb returns non-zero to stop (returned as is). */
 typedef int (*store_incident_cb)(const struct incident *inc, void *arg);
 int store_incident_foreach(struct store_txn *t, store_incident_cb cb, void *arg);
@@ -171,6 +196,27 @@ void store_events_close(struct store_events *e); /* NULL-safe */
  */
 int store_events_read(struct store_events *e, uint64_t after, size_t max, store_event_cb cb,
     void *arg, uint64_t *last);
+
+/*
+ * Hourly counts for reports (store_tally.c): what came in and what went
+ * out in each UTC hour, added in the caller's batch.  At most
+ * opts.tally_hours hours are kept; a new hour beyond them drops the oldest.
+ */
+#define STORE_TALLY_HOUR  (3600 * 1000000LL)
+#define STORE_TALLY_HOURS (24 * 400)
+struct store_tally {
+	uint64_t events;     /* events received */
+	uint64_t dropped;    /* of which a rule or the default dropped */
+	uint64_t opened;     /* incidents opened */
+	uint64_t deliveries; /* deliveries an upstream took */
+	uint64_t pages;	     /* of which triggers: someone was paged */
+};
+/* Add d to the hour at falls in. */
+int store_tally_add(struct store_txn *t, int64_t at, const struct store_tally *d);
+/* The hours that overlap [from, to], oldest first; hour is when each begins. */
+typedef int (*store_tally_cb)(int64_t hour, const struct store_tally *n, void *arg);
+int store_tally_foreach(struct store_txn *t, int64_t from, int64_t to, store_tally_cb cb,
+    void *arg);
 
 /*
  * Small named values (journal cursor, ...), written in the caller's batch.

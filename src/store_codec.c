@@ -296,7 +296,7 @@ store_codec_encode_timeline(uint8_t *buf, const struct timeline_entry *e, size_t
 {
 	struct wbuf w = { buf, 0 };
 
-	if (UNTERMINATED(e->text) || (unsigned)e->kind > TIMELINE_NOTE ||
+	if (UNTERMINATED(e->text) || (unsigned)e->kind >= TIMELINE_NKINDS ||
 	    !incident_state_valid((unsigned)e->state))
 		return -EINVAL;
 	w_uint(&w, CODEC_VERSION, 1);
@@ -321,7 +321,7 @@ store_codec_decode_timeline(const void *p, size_t len, struct timeline_entry *ou
 	state = (unsigned)r_uint(&r, 1);
 	out->count = r_uint(&r, 8);
 	r_str(&r, out->text, sizeof out->text);
-	if (kind > TIMELINE_NOTE || !incident_state_valid(state))
+	if (kind >= TIMELINE_NKINDS || !incident_state_valid(state))
 		return -EBADMSG;
 	out->kind = (enum timeline_kind)kind;
 	out->state = (enum incident_state)state;
@@ -396,5 +396,31 @@ store_codec_decode_evstate(const void *p, size_t len, struct store_codec_evstate
 	st->next_seq = r_uint(&r, 8);
 	st->count = r_uint(&r, 8);
 	st->bytes = r_uint(&r, 8);
+	return r_done(&r);
+}
+
+void
+store_codec_encode_tally(uint8_t buf[STORE_CODEC_TALLY_LEN], const struct store_tally *n)
+{
+	struct wbuf w = { buf, 0 };
+
+	w_uint(&w, CODEC_VERSION, 1);
+	w_uint(&w, n->events, 8);
+	w_uint(&w, n->dropped, 8);
+	w_uint(&w, n->opened, 8);
+	w_uint(&w, n->deliveries, 8);
+	w_uint(&w, n->pages, 8);
+}
+
+int
+store_codec_decode_tally(const void *p, size_t len, struct store_tally *n)
+{
+	struct rbuf r = r_open(p, len);
+
+	n->events = r_uint(&r, 8);
+	n->dropped = r_uint(&r, 8);
+	n->opened = r_uint(&r, 8);
+	n->deliveries = r_uint(&r, 8);
+	n->pages = r_uint(&r, 8);
 	return r_done(&r);
 }

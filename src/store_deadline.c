@@ -128,7 +128,7 @@ store_deadlines_build(struct store *s)
 		store_txn_abort(t);
 		return rc == -ENOBUFS ? 0 : rc;
 	}
-	struct store_walk wk = { t->txn, s->open, false, NULL, 0, deadline_build_fn, t };
+	struct store_walk wk = { t->txn, s->open, false, NULL, 0, deadline_build_fn, t, NULL, 0 };
 	if ((rc = store_walk(&wk)) < 0 || (rc = store_meta_put(t, META_DEADLINES, "1", 1)) < 0) {
 		store_txn_abort(t);
 		return rc;

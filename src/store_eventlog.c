@@ -166,7 +166,8 @@ store_event_foreach(struct store_txn *t, int64_t since_usec, store_event_cb cb, 
 	if ((rc = ev_begin(t)) < 0)
 		return rc;
 	/* Clock steps leave recv_usec only roughly ordered: filter, don't seek. */
-	wk = (struct store_walk){ t->evtxn, t->s->events, false, NULL, 0, event_walk_fn, &ew };
+	wk = (struct store_walk){ t->evtxn, t->s->events, false, NULL, 0, event_walk_fn, &ew, NULL,
+		0 };
 	return store_walk(&wk);
 }
 
@@ -222,7 +223,7 @@ store_event_recent(struct store_txn *t, size_t max, store_event_cb cb, void *arg
 		return 0;
 	if ((rc = ev_begin(t)) < 0)
 		return rc;
-	wk = (struct store_walk){ t->evtxn, t->s->events, true, NULL, 0, recent_fn, &rw };
+	wk = (struct store_walk){ t->evtxn, t->s->events, true, NULL, 0, recent_fn, &rw, NULL, 0 };
 	rc = store_walk(&wk);
 	return rc == 1 ? 0 : rc;
 }

@@ -36,6 +36,7 @@
 #define INDEX_VERSION  3
 #define META_DEADLINES "store.deadlines" /* present once the deadline index is built */
 #define META_SILENCE_ID "store.silence_id"
+#define META_HISTORY   "store.history"	 /* present once the history indexes are built */
 
 #define be_put store_codec_be_put
 #define be_get store_codec_be_get
@@ -57,6 +58,10 @@ struct store {
 	MDB_dbi rule_open; /* rule name and NUL -> be(count of its open incidents) */
 	MDB_dbi deadlines, deadline_of; /* in db */
 	MDB_dbi silences, held, held_events; /* in db (store_silence.c) */
+	MDB_dbi key_hist;  /* key NUL be(id) -> "": every incarnation of a key */
+	MDB_dbi opened;	   /* be(first_seen) be(id) -> "": incidents by when they opened */
+	MDB_dbi host_open; /* host NUL be(first_seen) be(id) -> "": open incidents by host */
+	MDB_dbi tally;	   /* be(hour since the epoch) -> counts (store_codec) */
 	MDB_dbi events, evmeta;		/* in ev */
 	unsigned ntxn; /* live store_txns; resizing unmaps, so only at 0 */
 	bool writing;  /* a second writer would deadlock on LMDB's writer lock */
@@ -93,17 +98,31 @@ int store_counter_get(MDB_txn *txn, MDB_dbi meta, const char *name, uint64_t def
 int store_counter_set(struct store_txn *t, const char *name, uint64_t val);
 int store_counter_next(struct store_txn *t, const char *name, uint64_t *out);
 
-/* One cursor walk serves every foreach: a direction and an optional key prefix. */
+/*
+ * One cursor walk serves every foreach: a direction, an optional key
+ * prefix to stay within, and an optional key to begin from.  Forward it
+ * begins at the first key >= from (or the prefix); backward at the last
+ * key < from, so a backward walk within a prefix needs a from.
+ */
 struct store_walk {
 	MDB_txn *txn;
 	MDB_dbi dbi;
 	bool reverse;
-	const void *prefix; /* start at, and stay within, keys beginning with it */
+	const void *prefix; /* stay within keys beginning with it */
 	size_t plen;
 	int (*fn)(const MDB_val *k, const MDB_val *v, void *arg); /* non-zero stops */
 	void *arg;
+	const void *from; /* NULL: the prefix, or an end */
+	size_t flen;
 };
 int store_walk(const struct store_walk *wk);
+
+/* store_history.c: the indexes that find an incident's relatives (see store.h). */
+int store_history_add(struct store_txn *t, const struct incident *inc); /* a new incarnation */
+int store_history_del(struct store_txn *t, const struct incident *inc);
+/* inc entered the open set (open) or left it. */
+int store_host_open_set(struct store_txn *t, const struct incident *inc, bool open);
+int store_history_build(struct store *s);
 
 /* store_fault.c: 0, or the LMDB result an injected failure of this operation returns. */
 int store_fault_hit(struct store_fault *f, enum store_fault_op op);

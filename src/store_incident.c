@@ -50,7 +50,10 @@ store_incident_by_key(struct store_txn *t, const char *key, struct incident *out
 	return store_incident_get(t, be_get(v.mv_data, 8), out);
 }
 
-/* Point the key at inc unless a newer incarnation already holds it. */
+/*
+ * Point the key at inc unless it or a newer incarnation already holds it.
+ * Pointing it at inc is a new incarnation: the history indexes learn of it.
+ */
 static int
 key_index_put(struct store_txn *t, const struct incident *inc)
 {
@@ -58,13 +61,14 @@ key_index_put(struct store_txn *t, const struct incident *inc)
 	MDB_val k = { strlen(inc->key), (void *)inc->key }, v;
 	int rc = mdb_get(t->txn, t->s->keys, &k, &v);
 
-	if (rc == 0 && v.mv_size == 8 && be_get(v.mv_data, 8) > inc->id)
+	if (rc == 0 && v.mv_size == 8 && be_get(v.mv_data, 8) >= inc->id)
 		return 0;
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return store_mdb_errno(rc);
 	be_put(idb, inc->id, 8);
 	v = (MDB_val){ sizeof idb, idb };
-	return store_env_rc(&t->s->db, store_mdb_put(&t->s->db, t->txn, t->s->keys, &k, &v, 0));
+	rc = store_env_rc(&t->s->db, store_mdb_put(&t->s->db, t->txn, t->s->keys, &k, &v, 0));
+	return rc < 0 ? rc : store_history_add(t, inc);
 }
 
 /* The key of a rule's open count: its name and the NUL, as LMDB has no empty keys. */
@@ -148,7 +152,7 @@ open_state(const MDB_val *v)
 
 /* Take k out of the open set: 1 when it was there, 0 when not. */
 static int
-open_set_del(struct store_txn *t, const char *rule, MDB_val *k)
+open_set_del(struct store_txn *t, const struct incident *inc, MDB_val *k)
 {
 	MDB_val old;
 	int rc = mdb_get(t->txn, t->s->open, k, &old);
@@ -160,7 +164,9 @@ open_set_del(struct store_txn *t, const char *rule, MDB_val *k)
 		rc = store_mdb_del(&t->s->db, t->txn, t->s->open, k);
 	if (rc != 0)
 		return store_env_rc(&t->s->db, rc);
-	if ((rc = state_count_add(t, was, false)) < 0 || (rc = rule_open_add(t, rule, false)) < 0)
+	if ((rc = state_count_add(t, was, false)) < 0 ||
+	    (rc = rule_open_add(t, inc->rule, false)) < 0 ||
+	    (rc = store_host_open_set(t, inc, false)) < 0)
 		return rc;
 	return 1;
 }
@@ -171,8 +177,9 @@ open_set_del(struct store_txn *t, const char *rule, MDB_val *k)
  * incident is counted in its closed state when it leaves the open set.
  */
 static int
-open_set_put(struct store_txn *t, const char *rule, MDB_val *k, enum incident_state state)
+open_set_put(struct store_txn *t, const struct incident *inc, MDB_val *k)
 {
+	enum incident_state state = inc->state;
 	uint8_t sb = (uint8_t)state;
 	MDB_val v = { 1, &sb };
 	int rc;
@@ -180,7 +187,7 @@ open_set_put(struct store_txn *t, const char *rule, MDB_val *k, enum incident_st
 	if (incident_state_closed(state)) {
 		MDB_val old;
 		/* Closed now: it left the open set, or it is new (stored closed at once). */
-		if ((rc = open_set_del(t, rule, k)) == 0) {
+		if ((rc = open_set_del(t, inc, k)) == 0) {
 			rc = mdb_get(t->txn, t->s->incidents, k, &old);
 			if (rc != 0 && rc != MDB_NOTFOUND)
 				return store_env_rc(&t->s->db, rc);
@@ -209,9 +216,10 @@ open_set_put(struct store_txn *t, const char *rule, MDB_val *k, enum incident_st
 	}
 	if (rc != 0)
 		return store_env_rc(&t->s->db, rc);
-	if ((rc = state_count_add(t, state, true)) < 0)
+	if ((rc = state_count_add(t, state, true)) < 0 ||
+	    (rc = rule_open_add(t, inc->rule, true)) < 0)
 		return rc;
-	return rule_open_add(t, rule, true);
+	return store_host_open_set(t, inc, true);
 }
 
 int
@@ -282,7 +290,7 @@ store_incident_put(struct store_txn *t, const struct incident *inc)
 		return rc;
 	be_put(kb, inc->id, 8);
 	/* The open set first: it looks at whether the record is new. */
-	if ((rc = open_set_put(t, inc->rule, &k, inc->state)) < 0 ||
+	if ((rc = open_set_put(t, inc, &k)) < 0 ||
 	    (rc = store_put_reserve(&t->s->db, t->txn, t->s->incidents, &k, &v, MDB_APPEND)) < 0)
 		return rc;
 	store_codec_encode_incident(v.mv_data, inc, &v.mv_size);
@@ -314,10 +322,10 @@ incident_del(struct store_txn *t, const struct incident *inc)
 	int rc;
 
 	be_put(kb, inc->id, 8);
-	if ((rc = open_set_del(t, inc->rule, &k)) < 0 ||
+	if ((rc = open_set_del(t, inc, &k)) < 0 ||
 	    (incident_state_closed(inc->state) && (rc = state_count_add(t, inc->state, false)) < 0) ||
 	    (rc = resolved_index_set(t, inc->resolved_at, inc->id, false)) < 0 ||
-	    (rc = key_index_del(t, inc)) < 0 ||
+	    (rc = key_index_del(t, inc)) < 0 || (rc = store_history_del(t, inc)) < 0 ||
 	    (rc = store_timeline_del(t, inc->id)) < 0)
 		return rc;
 	return store_env_rc(&t->s->db, store_mdb_del(&t->s->db, t->txn, t->s->incidents, &k));
@@ -445,7 +453,7 @@ incidents_walk(struct store_txn *t, bool open, store_incident_cb cb, void *arg)
 	/* On the heap: a struct incident is 2.5 KiB and callbacks may nest walks. */
 	struct incident_walk *iw = xmalloc(sizeof *iw);
 	struct store_walk wk = { t->txn, open ? t->s->open : t->s->incidents, !open, NULL, 0,
-		open ? open_walk_fn : incident_walk_fn, iw };
+		open ? open_walk_fn : incident_walk_fn, iw, NULL, 0 };
 	int rc;
 
 	iw->t = t;
@@ -487,7 +495,7 @@ index_visit(const MDB_val *k, const MDB_val *v, void *arg)
 		return rc < 0 ? rc : state_count_add(b->t, inc->state, true);
 	}
 	MDB_val key = *k;
-	return open_set_put(b->t, inc->rule, &key, inc->state);
+	return open_set_put(b->t, inc, &key);
 }
 
 /*
@@ -501,7 +509,8 @@ indexes_drop(struct store_txn *t)
 
 	if ((rc = mdb_drop(t->txn, t->s->resolved, 0)) != 0 ||
 	    (rc = mdb_drop(t->txn, t->s->rule_open, 0)) != 0 ||
-	    (rc = mdb_drop(t->txn, t->s->open, 0)) != 0)
+	    (rc = mdb_drop(t->txn, t->s->open, 0)) != 0 ||
+	    (rc = mdb_drop(t->txn, t->s->host_open, 0)) != 0) /* filled again with the open set */
 		return store_mdb_errno(rc);
 	for (size_t i = 0; i < ARRAY_SIZE(state_counter); i++)
 		if (state_counter[i] != NULL && (rc = store_counter_set(t, state_counter[i], 0)) < 0)
@@ -531,7 +540,7 @@ store_indexes_build(struct store *s)
 	}
 	b = xmalloc(sizeof *b);
 	b->t = t;
-	wk = (struct store_walk){ t->txn, s->incidents, false, NULL, 0, index_visit, b };
+	wk = (struct store_walk){ t->txn, s->incidents, false, NULL, 0, index_visit, b, NULL, 0 };
 	if ((rc = indexes_drop(t)) == 0 && (rc = store_walk(&wk)) == 0)
 		rc = store_counter_set(t, META_INDEXED, INDEX_VERSION);
 	free(b);

@@ -66,7 +66,8 @@ int
 store_outbox_foreach(struct store_txn *t, store_outbox_cb cb, void *arg)
 {
 	struct outbox_walk ow = { cb, arg };
-	struct store_walk wk = { t->txn, t->s->outbox, false, NULL, 0, outbox_walk_fn, &ow };
+	struct store_walk wk = { t->txn, t->s->outbox, false, NULL, 0, outbox_walk_fn, &ow, NULL,
+		0 };
 
 	return store_walk(&wk);
 }

@@ -61,7 +61,7 @@ int
 store_silence_foreach(struct store_txn *t, store_silence_cb cb, void *arg)
 {
 	struct silence_walk *sw = xcalloc(1, sizeof(*sw)); /* a record is ~5 KiB */
-	struct store_walk wk = { t->txn, t->s->silences, false, NULL, 0, silence_walk_fn, sw };
+	struct store_walk wk = { .txn = t->txn, .dbi = t->s->silences, .fn = silence_walk_fn, .arg = sw };
 	int rc;
 
 	sw->cb = cb;
@@ -120,8 +120,8 @@ store_held_first(struct store_txn *t, uint64_t holder, uint64_t *ids, size_t max
 {
 	uint8_t prefix[8];
 	struct held_walk hw = { ids, max, n };
-	struct store_walk wk = { t->txn, t->s->held, false, prefix, sizeof prefix, held_walk_fn,
-		&hw };
+	struct store_walk wk = { .txn = t->txn, .dbi = t->s->held, .prefix = prefix,
+		.plen = sizeof prefix, .fn = held_walk_fn, .arg = &hw };
 	int rc;
 
 	*n = 0;

@@ -85,7 +85,8 @@ store_timeline_foreach(struct store_txn *t, uint64_t id, store_timeline_cb cb, v
 {
 	uint8_t kb[8];
 	struct timeline_walk *tw = xmalloc(sizeof *tw);
-	struct store_walk wk = { t->txn, t->s->timeline, false, kb, sizeof kb, timeline_walk_fn, tw };
+	struct store_walk wk = { t->txn, t->s->timeline, false, kb, sizeof kb, timeline_walk_fn, tw,
+		NULL, 0 };
 	int rc;
 
 	be_put(kb, id, 8);

@@ -20,50 +20,19 @@
 #include "ctlclient.h"
 #include "jsonutil.h"
 #include "text.h"
+#include "triagectl.h"
 #include "util.h"
 
-#define CALL_TIMEOUT_MS 30000
-#define DEFAULT_CONF	SYSCONFDIR "/triaged/triaged.conf"
+#define DEFAULT_CONF SYSCONFDIR "/triaged/triaged.conf"
 
-struct opts {
-	const char *socket;
-	bool json;
-	bool all;
-	bool force; /* queue drop: even a resolve whose trigger was delivered */
-	bool wide; /* no cell cut, absolute times */
-	bool utc;
-	int argc; /* the verb's own arguments */
-	const char *state;
-	long limit;
-	const char *who;
-	const char *comment, *start, *end; /* silence add */
-	const char *trap;     /* explain --trap OID */
-	const char *listener; /* explain --listener NAME */
-	const char *from;     /* explain --from ADDR */
-	const char *config;   /* -c: the running configuration, for replay */
-	const char *since;    /* replay --since DURATION */
-	const char *event;    /* explain --event ID */
-};
-
-struct verb {
-	const char *name;
-	const char *args; /* for usage */
-	int nargs; /* -1: 0 to 2, -2: any, -3: 1 to VERB_ARGS_MAX; checked by the request builder */
-	json_t *(*request)(const struct opts *o, char **argv);
-	void (*print)(const struct opts *o, json_t *reply);
-};
-
-#define TERM_WIDTH 80 /* every table fits, unless --wide */
-#define VERB_ARGS_MAX 32
-
-/* Short names: the printers below read many members. */
-static const char *
+/* Short names: the printers read many members. */
+const char *
 jstr(json_t *o, const char *k)
 {
 	return json_get_str(o, k);
 }
 
-static long long
+long long
 jint(json_t *o, const char *k)
 {
 	return json_get_int(o, k);
@@ -188,7 +157,22 @@ req_explain(const struct opts *o, char **argv)
 static json_t *
 req_show(const struct opts *o, char **argv)
 {
-	return req_keyed("show", o, argv);
+	json_t *r = req_keyed("show", o, argv);
+
+	if (r != NULL && o->id > 0)
+		json_object_set_new(r, "id", json_integer(o->id));
+	return r;
+}
+
+static json_t *
+req_note(const struct opts *o, char **argv)
+{
+	json_t *r = json_pack("{s:s, s:s, s:s}", "command", "note", "key", argv[0], "text",
+	    argv[1]);
+
+	if (r == NULL)
+		fprintf(stderr, "triagectl: the key and the text must be UTF-8 text\n");
+	return r;
 }
 
 static json_t *
@@ -247,16 +231,14 @@ req_silence(const struct opts *o, char **argv)
 	return ctl_silence_request(o->argc, argv, &so);
 }
 
-/* A cell of a table: cut to width (unless --wide), padded unless it ends the row. */
-static void
+void
 cell(const struct opts *o, const char *s, size_t width, bool last)
 {
 	ctl_put_cell(stdout, s, o->wide ? CTL_NO_LIMIT : width, !last);
 	fputs(last ? "\n" : " ", stdout);
 }
 
-/* A time from a reply: relative in a table ("3m ago"), absolute with --wide or in detail. */
-static void
+void
 when(const struct opts *o, const char *rfc3339, bool relative, char *buf, size_t size)
 {
 	int64_t t = ctl_parse_time(rfc3339);
@@ -504,7 +486,7 @@ print_incidents(const struct opts *o, json_t *r)
  * else on lines of its own, indented, each within TERM_WIDTH.  Nothing is
  * cut: it is the detail view.
  */
-static void
+void
 put_wrapped(const struct opts *o, const char *s, size_t used)
 {
 	const size_t indent = 4, room = TERM_WIDTH - indent;
@@ -547,6 +529,7 @@ print_show(const struct opts *o, json_t *r)
 		printf("%s ", head);
 		put_wrapped(o, jstr(e, "text"), ctl_text_width(head) + 1);
 	}
+	print_relatives(o, i);
 }
 
 /* The strings of a JSON array, joined with sep. */
@@ -714,21 +697,25 @@ print_explain(const struct opts *o, json_t *r)
 }
 
 static const struct verb verbs[] = {
-	{ "ack", "KEY", 1, req_ack, print_ok },
-	{ "events", "[--limit N]", 0, req_events, print_events },
+	{ "ack", "KEY", 1, req_ack, print_ok, NULL },
+	{ "events", "[--limit N]", 0, req_events, print_events, NULL },
 	{ "explain",
 	    "[--listener NAME] [--from ADDR] 'LINE' | --trap OID [--] [OID TYPE VALUE]... | "
 	    "--event ID",
-	    -2, req_explain, print_explain },
-	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents },
-	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue },
-	{ "reload", "", 0, req_reload, print_ok },
-	{ "resolve", "KEY", 1, req_resolve, print_ok },
-	{ "send-test", "UPSTREAM", 1, req_send_test, print_ok },
-	{ "show", "KEY", 1, req_show, print_show },
+	    -2, req_explain, print_explain, NULL },
+	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents, NULL },
+	{ "note", "KEY TEXT", 2, req_note, print_ok, NULL },
+	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue,
+	    NULL },
+	{ "reload", "", 0, req_reload, print_ok, NULL },
+	{ "report", "[--since 30d] [--max N] [--html FILE]", 0, NULL, NULL, run_report },
+	{ "resolve", "KEY", 1, req_resolve, print_ok, NULL },
+	{ "send-test", "UPSTREAM", 1, req_send_test, print_ok, NULL },
+	{ "show", "KEY [--id N]", 1, req_show, print_show, NULL },
 	{ "silence", "add MATCHER... for DURATION [--comment TEXT] [--start TIME] [--end TIME] | "
-		     "list | expire ID", -3, req_silence, print_silence },
-	{ "status", "", 0, req_status, print_status },
+		     "list | expire ID", -3, req_silence, print_silence, NULL },
+	{ "status", "", 0, req_status, print_status, NULL },
+	{ "timeline", "KEY [--id N] [--format table|md]", 1, req_timeline, print_timeline, NULL },
 };
 
 static void
@@ -739,9 +726,10 @@ usage(FILE *f)
 		fprintf(f, "       triagectl %s %s\n", verbs[i].name, verbs[i].args);
 	fprintf(f, "       triagectl [-c CONFIG] replay [--since DURATION] [--config NEW.conf]\n");
 	fprintf(f, "options: -j/--json  -s/--socket PATH  -c/--config FILE  -w/--wide  --utc\n"
-		   "         --state STATE  --limit N  --who NOTE  --all  --force\n"
+		   "         --state STATE  --limit N  --who NOTE  --all  --force  --id N\n"
 		   "         --comment TEXT  --start TIME  --end TIME\n"
-		   "         --trap OID  --listener NAME  --from ADDR  --event ID  --since DURATION\n");
+		   "         --trap OID  --listener NAME  --from ADDR  --event ID  --since DURATION\n"
+		   "         --format table|md  --max N  --html FILE\n");
 }
 
 /*
@@ -813,7 +801,8 @@ take_new_config(int *argcp, char **argv)
 {
 	int argc = *argcp;
 	static const char *const with_arg[] = { "-s", "-c", "--socket", "--config", "--state",
-		"--limit", "--who", "--trap", "--listener", "--from", "--since", "--event" };
+		"--limit", "--who", "--trap", "--listener", "--from", "--since", "--event", "--id",
+		"--format", "--max", "--html" };
 	const char *found = NULL;
 	int verb = 0;
 
@@ -874,9 +863,11 @@ main(int argc, char **argv)
 		{ "trap", required_argument, NULL, 'T' },
 		{ "listener", required_argument, NULL, 'N' }, { "from", required_argument, NULL, 'f' },
 		{ "since", required_argument, NULL, 'D' }, { "event", required_argument, NULL, 'V' },
+		{ "id", required_argument, NULL, 'I' },	{ "format", required_argument, NULL, 'O' },
+		{ "max", required_argument, NULL, 'M' },	{ "html", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .socket = getenv("TRIAGED_SOCKET") };
+	struct opts o = { .socket = getenv("TRIAGED_SOCKET"), .max = REPORT_MAX_DEFAULT };
 	const char *new_conf = take_new_config(&argc, argv);
 	int64_t lim;
 	int ch;
@@ -903,6 +894,21 @@ main(int argc, char **argv)
 		case 'f': o.from = optarg; break;
 		case 'D': o.since = optarg; break;
 		case 'V': o.event = optarg; break;
+		case 'O': o.format = optarg; break;
+		case 'H': o.html = optarg; break;
+		case 'M':
+			if (parse_int64(optarg, 1, REPORT_MAX_MAX, &o.max) < 0) {
+				fprintf(stderr, "triagectl: --max wants a number from 1 to %d\n",
+				    REPORT_MAX_MAX);
+				return 2;
+			}
+			break;
+		case 'I':
+			if (parse_int64(optarg, 1, INT64_MAX, &o.id) < 0) {
+				fprintf(stderr, "triagectl: --id wants an incident id (a number)\n");
+				return 2;
+			}
+			break;
 		case 'L':
 			if (parse_int64(optarg, 1, 1000000, &lim) < 0) {
 				fprintf(stderr, "triagectl: --limit wants a number from 1 to 1000000\n");
@@ -934,6 +940,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "usage: triagectl %s %s\n", verbs[i].name, verbs[i].args);
 			return 2;
 		}
+		if (verbs[i].run != NULL)
+			return verbs[i].run(&o);
 		return run(&verbs[i], &o, argv + optind + 1);
 	}
 	fprintf(stderr, "triagectl: unknown verb '%s'\n", argv[optind]);

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The control socket takes who asks from the kernel: an unprivileged member
 # of control-group may read (incidents, show, status, queue, silence list)
-# but not act (ack, resolve, reload, queue retry/drop, send-test, silence
-# add/expire) until it joins
+# but not act (ack, note, resolve, reload, queue retry/drop, send-test,
+# silence add/expire) until it joins
 # control-admin-group; the timeline names the real user and --who is only
 # a note after it; someone outside control-group cannot connect.  A request
 # over 64 KiB is refused, a client that never reads its replies is dropped
@@ -128,9 +128,12 @@ grep -q "you are $U (uid $uid)" "$T/err" || fail "the refusal does not say who: 
 refused send-test send-test pd
 refused silence-add silence add 'dev=sd1' for 1h
 refused silence-expire silence expire 1
+refused note note disk/sd1 "a note"
 ctl --json show disk/sd1 | json "j['incident']['state']" | grep -qx triggered ||
 	fail "a refused ack changed the incident"
-ctl --json status | json "j['control']['refused_permission']" | grep -qx 8 ||
+ctl --json show disk/sd1 | json "[e for e in j['incident']['timeline'] if e['kind'] == 'comment']" |
+	grep -qx "\[\]" || fail "a refused note reached the timeline"
+ctl --json status | json "j['control']['refused_permission']" | grep -qx 9 ||
 	fail "refusals not counted"
 
 # Outside control-group there is no connecting at all.
@@ -148,6 +151,10 @@ usermod -aG "$ADMIN" "$U" || fail "usermod"
 uctl ack disk/sd1 || fail "ack as a member of $ADMIN"
 [ "$(last_state disk/sd1)" = "acknowledged: by $U (uid $uid)" ] ||
 	fail "timeline: $(last_state disk/sd1)"
+uctl note disk/sd1 "by root: it was me" || fail "note as a member of $ADMIN"
+ctl --json show disk/sd1 |
+	json "[e['text'] for e in j['incident']['timeline'] if e['kind'] == 'comment'][-1]" |
+	grep -qx "by $U (uid $uid): by root: it was me" || fail "a note does not name its writer"
 uctl --who "root" resolve disk/sd1 || fail "resolve with --who"
 [ "$(last_state disk/sd1)" = "resolved: by $U (uid $uid): root" ] ||
 	fail "--who is not a note: $(last_state disk/sd1)"

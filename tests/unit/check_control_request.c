@@ -58,10 +58,12 @@ START_TEST(test_verbs)
 		{ "events", CONTROL_EVENTS, false },
 		{ "explain", CONTROL_EXPLAIN, false },
 		{ "incidents", CONTROL_INCIDENTS, false },
+		{ "note", CONTROL_NOTE, true },
 		{ "queue", CONTROL_QUEUE, false },
 		{ "queue-drop", CONTROL_QUEUE_DROP, true },
 		{ "queue-retry", CONTROL_QUEUE_RETRY, true },
 		{ "reload", CONTROL_RELOAD, true },
+		{ "report", CONTROL_REPORT, false },
 		{ "resolve", CONTROL_RESOLVE, true },
 		{ "send-test", CONTROL_SEND_TEST, true },
 		{ "show", CONTROL_SHOW, false },
@@ -75,7 +77,8 @@ START_TEST(test_verbs)
 
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		xasprintf(&line, "{\"command\":\"%s\",\"key\":\"k\",\"id\":3,\"upstream\":\"pd\","
-				 "\"matchers\":[\"host=a\"],\"duration\":60,\"line\":\"x\"}", want[i].name);
+				 "\"matchers\":[\"host=a\"],\"duration\":60,\"text\":\"t\",\"line\":\"x\"}",
+		    want[i].name);
 		parse_ok(line, &rq);
 		ck_assert_int_eq(rq.verb, want[i].verb);
 		ck_assert_str_eq(control_verb_name(rq.verb), want[i].name);
@@ -124,6 +127,30 @@ START_TEST(test_fields)
 	ck_assert(!rq.force);
 	parse_ok("{\"command\":\"queue-drop\",\"id\":1,\"force\":true}", &rq);
 	ck_assert(rq.force);
+	/* show names one incarnation by its id, or the newest. */
+	parse_ok("{\"command\":\"show\",\"key\":\"k\",\"id\":12}", &rq);
+	ck_assert_uint_eq(rq.id, 12);
+	control_request_clear(&rq);
+	parse_ok("{\"command\":\"show\",\"key\":\"k\"}", &rq);
+	ck_assert_uint_eq(rq.id, 0);
+	control_request_clear(&rq);
+	parse_ok("{\"command\":\"note\",\"key\":\"k\",\"text\":\"swapped the optic\"}", &rq);
+	ck_assert_str_eq(rq.text, "swapped the optic");
+	control_request_clear(&rq);
+	ck_assert_ptr_null(rq.text);
+	/* report: a range, a page's cursor and whether to add the hourly counts. */
+	parse_ok("{\"command\":\"report\",\"since\":1000,\"until\":2000,\"before_at\":1500,"
+		 "\"before_id\":7,\"limit\":500,\"tally\":true}", &rq);
+	ck_assert_int_eq(rq.since, 1000);
+	ck_assert_int_eq(rq.until, 2000);
+	ck_assert_int_eq(rq.before_at, 1500);
+	ck_assert_uint_eq(rq.before_id, 7);
+	ck_assert_uint_eq(rq.limit, 500);
+	ck_assert(rq.tally);
+	parse_ok("{\"command\":\"report\"}", &rq);
+	ck_assert_int_eq(rq.since, 0);
+	ck_assert_int_eq(rq.until, 0);
+	ck_assert(!rq.tally);
 	parse_ok("{\"command\":\"send-test\",\"upstream\":\"pd\"}", &rq);
 	ck_assert_str_eq(rq.upstream, "pd");
 	control_request_clear(&rq);
@@ -257,6 +284,17 @@ START_TEST(test_errors)
 	parse_fails("{\"command\":\"queue-drop\",\"id\":1,\"force\":1}",
 	    "\"force\" must be true or false");
 	parse_fails("{\"command\":\"send-test\"}", "send-test needs an \"upstream\"");
+	parse_fails("{\"command\":\"note\",\"key\":\"k\"}", "note needs a \"text\"");
+	parse_fails("{\"command\":\"report\",\"since\":-1}", "\"since\" must be an integer from 0");
+	parse_fails("{\"command\":\"report\",\"until\":\"now\"}", "\"until\" must be an integer");
+	parse_fails("{\"command\":\"report\",\"since\":5,\"until\":4}",
+	    "\"until\" is before \"since\"");
+	parse_fails("{\"command\":\"report\",\"before_id\":1.5}", "\"before_id\" must be");
+	parse_fails("{\"command\":\"report\",\"tally\":1}", "\"tally\" must be true or false");
+	parse_fails("{\"command\":\"note\",\"text\":\"t\"}", "note needs a \"key\"");
+	parse_fails("{\"command\":\"note\",\"key\":\"k\",\"text\":\"\"}",
+	    "\"text\" must be a string of 1 to 900 bytes");
+	parse_fails("{\"command\":\"show\",\"key\":\"k\",\"id\":0}", "\"id\" must be an integer");
 	parse_fails("{\"command\":\"send-test\",\"upstream\":\"\"}",
 	    "\"upstream\" must be a string of 1 to 127 bytes");
 }
@@ -334,6 +372,38 @@ START_TEST(test_note)
 }
 END_TEST
 
+/* A note's text is refused over 900 bytes, not cut; what it holds is cleaned. */
+START_TEST(test_note_text)
+{
+	char line[4096], text[2048];
+	struct control_request rq;
+	char *cause = NULL;
+
+	memset(text, 'x', CONTROL_TEXT_MAX + 1);
+	text[CONTROL_TEXT_MAX + 1] = '\0';
+	snprintf(line, sizeof(line), "{\"command\":\"note\",\"key\":\"k\",\"text\":\"%s\"}", text);
+	ck_assert_int_eq(control_request_parse(line, strlen(line), &rq, &cause), -EMSGSIZE);
+	ck_assert_ptr_null(rq.text);
+	free(cause);
+	text[CONTROL_TEXT_MAX] = '\0';
+	snprintf(line, sizeof(line), "{\"command\":\"note\",\"key\":\"k\",\"text\":\"%s\"}", text);
+	parse_ok(line, &rq);
+	ck_assert_uint_eq(strlen(rq.text), CONTROL_TEXT_MAX);
+	control_request_clear(&rq);
+	/* Escaped for a terminal; text that escaping grows past the bound is cut. */
+	parse_ok("{\"command\":\"note\",\"key\":\"k\",\"text\":\"a\\u001b[31mb\\u009b\\n\"}", &rq);
+	ck_assert_str_eq(rq.text, "a#033[31mb#233#012");
+	control_request_clear(&rq);
+	memset(text, 0, sizeof(text));
+	for (int i = 0; i < 300; i++)
+		strcat(text, "\\u0007");
+	snprintf(line, sizeof(line), "{\"command\":\"note\",\"key\":\"k\",\"text\":\"%s\"}", text);
+	parse_ok(line, &rq);
+	ck_assert_uint_eq(strlen(rq.text), CONTROL_TEXT_MAX);
+	control_request_clear(&rq);
+}
+END_TEST
+
 START_TEST(test_text_clean)
 {
 	char out[32];
@@ -372,6 +442,7 @@ control_request_suite(void)
 	tcase_add_test(tc, test_error_messages_are_clean);
 	tcase_add_test(tc, test_key_bounds);
 	tcase_add_test(tc, test_note);
+	tcase_add_test(tc, test_note_text);
 	tcase_add_test(tc, test_text_clean);
 	suite_add_tcase(s, tc);
 	return s;

@@ -309,6 +309,32 @@ START_TEST(closed_states)
 }
 END_TEST
 
+/* Every kind has its own name; what a newer store wrote is "unknown", never a crash. */
+/* Which states alert someone: the ones a time to acknowledge is counted from. */
+START_TEST(alerting_states)
+{
+	ck_assert(incident_state_alerts(INCIDENT_TRIGGERED));
+	ck_assert(incident_state_alerts(INCIDENT_FLAPPING));
+	ck_assert(!incident_state_alerts(INCIDENT_PENDING));
+	ck_assert(!incident_state_alerts(INCIDENT_ACKNOWLEDGED));
+	ck_assert(!incident_state_alerts(INCIDENT_RESOLVED));
+	ck_assert(!incident_state_alerts(INCIDENT_EXPIRED));
+	ck_assert(!incident_state_alerts(INCIDENT_TRANSIENT));
+	ck_assert(!incident_state_alerts((enum incident_state)6)); /* no state (yet) */
+	ck_assert(!incident_state_alerts((enum incident_state)INCIDENT_NSTATES));
+}
+END_TEST
+
+START_TEST(kind_names)
+{
+	for (int a = 0; a < TIMELINE_NKINDS; a++)
+		for (int b = a + 1; b < TIMELINE_NKINDS; b++)
+			ck_assert_str_ne(timeline_kind_name(a), timeline_kind_name(b));
+	ck_assert_str_eq(timeline_kind_name(TIMELINE_DELIVERY), "delivery");
+	ck_assert_str_eq(timeline_kind_name(TIMELINE_NKINDS), "unknown");
+}
+END_TEST
+
 /* An upstream whose trigger was shed leaves the route; a name inside another stays. */
 START_TEST(route_words)
 {
@@ -354,6 +380,8 @@ main(void)
 	tcase_add_test(tc, long_keys_stay_utf8);
 	tcase_add_test(tc, notable_counts);
 	tcase_add_test(tc, state_names);
+	tcase_add_test(tc, kind_names);
+	tcase_add_test(tc, alerting_states);
 	tcase_add_test(tc, closed_states);
 	tcase_add_test(tc, route_words);
 	suite_add_tcase(s, tc);

@@ -19,13 +19,14 @@
 
 #include "check_run.h"
 #include "store.h"
+#include "store_tmp.h"
 #include "store_codec.h"
 #include "store_tmp.h"
 #include "util.h"
 
 #define MIB (1024UL * 1024)
 
-static const struct store_opts log_on = { true, 0, 0, 0 };
+static const struct store_opts log_on = { true, 0, 0, 0, 0 };
 
 static void
 setup(void)
@@ -635,7 +636,7 @@ END_TEST
 
 START_TEST(test_prune_size)
 {
-	struct store_opts opts = { true, 0, 5000, 0 };
+	struct store_opts opts = { true, 0, 5000, 0, 0 };
 	struct seen_events se = { 0 };
 	struct store_stats st;
 	struct store_txn *t;
@@ -659,7 +660,7 @@ END_TEST
 
 START_TEST(test_prune_age)
 {
-	struct store_opts opts = { true, 60 * USEC_PER_SEC, 0, 0 };
+	struct store_opts opts = { true, 60 * USEC_PER_SEC, 0, 0, 0 };
 	struct seen_events se = { 0 };
 	struct store_txn *t;
 
@@ -681,7 +682,7 @@ END_TEST
 
 START_TEST(test_prune_bounded)
 {
-	struct store_opts opts = { true, 0, 1, 0 };
+	struct store_opts opts = { true, 0, 1, 0, 0 };
 	struct store_stats st;
 	struct store_txn *t = begin(true);
 
@@ -704,7 +705,7 @@ END_TEST
 
 START_TEST(test_event_log_disabled)
 {
-	struct store_opts off = { false, 0, 0, 0 };
+	struct store_opts off = { false, 0, 0, 0, 0 };
 	struct store_stats st;
 	struct store_txn *t = begin(true);
 	size_t n = 0;
