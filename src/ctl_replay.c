@@ -6,7 +6,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <ftw.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "ctl_replay.h"
 #include "input_snmp.h"
 #include "jsonutil.h"
+#include "log.h"
 #include "replay.h"
 #include "store.h"
 #include "util.h"
@@ -237,7 +240,8 @@ emit(json_t *j, const struct ctl_replay_opts *o)
 static int
 compare(struct side *cur, struct side *fresh, const struct ctl_replay_opts *o)
 {
-	char scratch[] = "/tmp/triagectl-replay.XXXXXX";
+	const char *dir = getenv("TMPDIR");
+	char scratch[PATH_MAX];
 	int64_t until = now_realtime_usec(), since = until - o->since;
 	struct store_events *log = NULL;
 	char *cause = NULL;
@@ -248,8 +252,12 @@ compare(struct side *cur, struct side *fresh, const struct ctl_replay_opts *o)
 		free(cause);
 		return 1;
 	}
+	/* The scratch stores may be large: in the place the person chose for such things. */
+	if (dir == NULL || dir[0] != '/' || strlen(dir) > PATH_MAX - 32)
+		dir = "/tmp";
+	snprintf(scratch, sizeof(scratch), "%s/triagectl-replay.XXXXXX", dir);
 	if (mkdtemp(scratch) == NULL) {
-		perror("triagectl: a scratch directory");
+		fprintf(stderr, "triagectl: a scratch directory in %s: %s\n", dir, strerror(errno));
 		store_events_close(log);
 		return 1;
 	}
@@ -271,6 +279,8 @@ ctl_replay(const struct ctl_replay_opts *o)
 	struct side cur = { 0 }, fresh = { 0 };
 	int r = 1;
 
+	/* The daemon's code runs here: what it logs is the replay's, not the daemon's. */
+	log_set_name("triagectl replay");
 	/* MIB names in either config, read without touching the daemon's net-snmp state. */
 	conf_set_oid_resolver(snmp_input_resolve_oid_nostate);
 	if (load(&cur, o->conf_path) == 0

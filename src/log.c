@@ -15,12 +15,19 @@
 
 static bool log_debug_on;
 static bool log_prefix;
+static const char *log_name = "triaged";
 
 void
 log_init(bool debug, bool journal_prefix)
 {
 	log_debug_on = debug;
 	log_prefix = journal_prefix;
+}
+
+void
+log_set_name(const char *name)
+{
+	log_name = name;
 }
 
 /*
@@ -43,7 +50,7 @@ log_vemit(int level, const char *suffix, const char *fmt, va_list ap)
 	if (log_prefix)
 		fprintf(stderr, "<%d>%s%s\n", level, line, suffix ? suffix : "");
 	else
-		fprintf(stderr, "triaged: %s%s\n", line, suffix ? suffix : "");
+		fprintf(stderr, "%s: %s%s\n", log_name, line, suffix ? suffix : "");
 }
 
 #define LOG_BODY(level, suffix)                 \

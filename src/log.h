@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 void log_init(bool debug, bool journal_prefix);
+/* Who lines on a terminal are from: "triaged" unless a tool running daemon code says so. */
+void log_set_name(const char *name);
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

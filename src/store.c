@@ -9,10 +9,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store_impl.h"
 #include "util.h"
@@ -167,6 +169,37 @@ make_dir(const char *path, char **cause)
 	return rc;
 }
 
+/*
+ * LMDB writes its reader table through a shared map of lock.mdb, which it
+ * makes with ftruncate: on a full disk the first write to that hole kills
+ * the process with SIGBUS.  Allocating the file's blocks first turns that
+ * into ENOSPC here.  A lock file that exists keeps its size, which every
+ * process sharing it reads its reader count from; a new one is given room
+ * for about 500 readers.
+ */
+#define LOCK_FILE_NEW (32 * 1024)
+
+static int
+lock_reserve(const char *path, char **cause)
+{
+	char *lock;
+	struct stat st;
+	int fd, rc = 0;
+
+	xasprintf(&lock, "%s/lock.mdb", path);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		rc = -errno;
+	else
+		rc = -posix_fallocate(fd, 0, st.st_size > 0 ? st.st_size : LOCK_FILE_NEW);
+	if (rc < 0)
+		xasprintf(cause, "cannot make room for %s: %s", lock, strerror(-rc));
+	if (fd >= 0)
+		close(fd);
+	free(lock);
+	return rc;
+}
+
 struct dbi_name {
 	const char *name;
 	MDB_dbi *dbi;
@@ -196,7 +229,7 @@ env_open(struct store_env *e, const char *dir, const char *name, unsigned flags,
 	int rc, dead;
 
 	xasprintf(&path, "%s/%s", dir, name);
-	if ((rc = make_dir(path, cause)) < 0)
+	if ((rc = make_dir(path, cause)) < 0 || (rc = lock_reserve(path, cause)) < 0)
 		goto out;
 	if ((rc = mdb_env_create(&e->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(e->env, STORE_MAXDBS)) != 0 ||

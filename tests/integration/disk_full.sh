@@ -90,4 +90,21 @@ assert missing <= drops, "%d lines sent during the fault are missing, kernel dro
 print("held through the fault: %d of 2501 lines (kernel drops %d)" % (2501 - missing, drops))
 PY
 stop_triaged
+
+# Starting on a full disk: LMDB maps a hole in its new lock file, which a
+# write on a full tmpfs answers with SIGBUS; triaged must refuse to start
+# with a message instead.
+dd if=/dev/zero of="$T/state/filler" bs=64k 2>/dev/null || true
+sed "s|^state-dir .*|state-dir \"$T/state/fresh\"|" "$CONF" > "$T/fresh.conf"
+grep -q "^state-dir \"$T/state/fresh\"" "$T/fresh.conf" || fail "no state-dir to change in $CONF"
+rc=0
+timeout 20 "$TRIAGED" -c "$T/fresh.conf" >"$T/fresh.log" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -lt 124 ] || fail "triaged on a full disk: exit $rc: $(cat "$T/fresh.log")"
+grep -q "No space left on device" "$T/fresh.log" || fail "no reason given: $(cat "$T/fresh.log")"
+# The same for a replay's scratch stores, in TMPDIR on the full disk.
+rc=0
+TMPDIR="$T/state" "$TRIAGECTL" -c "$CONF" replay --since 1h >/dev/null 2>"$T/replay.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "replay with a full scratch disk: exit $rc: $(cat "$T/replay.err")"
+grep -q "No space left on device" "$T/replay.err" || fail "replay: $(cat "$T/replay.err")"
+[ -z "$(ls -d "$T"/state/triagectl-replay.* 2>/dev/null)" ] || fail "replay left its scratch behind"
 pass "disk full: degraded once ($failures failed commits, $refused writes deferred), recovered, $n incidents, nothing accepted lost"

@@ -127,6 +127,29 @@ j = json.load(open(sys.argv[2]))
 assert "red" in j["event"]["message"], j["event"]
 assert j["outcome"], j
 PY
+# The same bytes received for real: listed by events, explained by --event, both clean.
+python3 - "$PORT" <<'PY' || fail "the raw line was not sent"
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"<27>Dec  4 10:00:00 sw1 port: Gi0/1 ca\xe9 \x1b[31mred\xc2\x9b No space left", ("127.0.0.1", int(sys.argv[1])))
+PY
+i=0
+until ctl --json events | json "[e['id'] for e in j['events'] if 'red' in e.get('text', '')]" | grep -q '[0-9]'; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "the hostile line is not in the raw-event log"; sleep 0.1
+done
+ctl --wide events > "$T/hevents.txt" || fail "events failed"
+ctl --json events > "$T/hevents.json" || fail "events --json failed"
+id=$(json "[e['id'] for e in j['events'] if 'red' in e.get('text', '')][0]" < "$T/hevents.json")
+ctl explain --event "$id" > "$T/hev.txt" || fail "explain --event of the hostile line failed"
+python3 - "$T/hevents.txt" "$T/hevents.json" "$T/hev.txt" <<'PY' || fail "raw control bytes reached events"
+import sys
+for p in sys.argv[1:]:
+    b = open(p, "rb").read()
+    bad = [c for c in b if (c < 0x20 and c != 0x0a) or c == 0x7f]
+    assert not bad, (p, bad[:5])
+    assert "\x9b" not in b.decode("utf-8"), p
+    assert "red" in b.decode("utf-8"), p
+PY
 if ctl explain --listener nope 'x' 2>"$T/err"; then fail "an unknown listener was taken"; fi
 grep -q 'no listener named nope' "$T/err" || fail "unknown listener: $(cat "$T/err")"
 pass "explain: rules, failing conditions, keys and outcomes for lines and traps; nothing written"

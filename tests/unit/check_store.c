@@ -144,8 +144,8 @@ START_TEST(test_open_errors)
 	cause = NULL;
 	*strrchr(path, '/') = '\0';
 	ck_assert_int_eq(store_open(path, NULL, &s2, &cause), -ENOTDIR);
-	ck_assert_ptr_nonnull(strstr(cause, "cannot open LMDB environment "));
-	ck_assert_ptr_nonnull(strstr(cause, "/half/events: Not a directory"));
+	ck_assert_msg(strstr(cause, "cannot make room for ") != NULL, "%s", cause);
+	ck_assert_msg(strstr(cause, "/half/events/lock.mdb: Not a directory") != NULL, "%s", cause);
 	free(cause);
 	free(path);
 }
