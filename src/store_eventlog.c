@@ -133,6 +133,17 @@ store_event_append(struct store_txn *t, struct store_event *ev)
 	return 0;
 }
 
+/* A record of the log and its number, as walks and gets hand them out. */
+static int
+record_of(const MDB_val *k, const MDB_val *v, struct store_event *ev)
+{
+	int rc = k->mv_size != 8 ? -EBADMSG : store_codec_decode_event(v->mv_data, v->mv_size, ev);
+
+	if (rc == 0)
+		ev->seq = be_get(k->mv_data, 8);
+	return rc;
+}
+
 struct event_walk {
 	int64_t since;
 	store_event_cb cb;
@@ -144,13 +155,10 @@ event_walk_fn(const MDB_val *k, const MDB_val *v, void *arg)
 {
 	struct event_walk *ew = arg;
 	struct store_event ev;
-	int rc = store_codec_decode_event(v->mv_data, v->mv_size, &ev);
+	int rc = record_of(k, v, &ev);
 
-	if (rc == 0 && k->mv_size != 8)
-		rc = -EBADMSG;
 	if (rc < 0)
 		return rc;
-	ev.seq = be_get(k->mv_data, 8);
 	return ev.recv_usec >= ew->since ? ew->cb(&ev, ew->arg) : 0;
 }
 
@@ -185,10 +193,7 @@ store_event_get(struct store_txn *t, uint64_t seq, struct store_event *out)
 	be_put(kb, seq, 8);
 	if ((rc = mdb_get(t->evtxn, t->s->events, &k, &v)) != 0)
 		return store_mdb_errno(rc);
-	if ((rc = store_codec_decode_event(v.mv_data, v.mv_size, out)) < 0)
-		return rc;
-	out->seq = seq;
-	return 0;
+	return record_of(&k, &v, out);
 }
 
 struct recent_walk {
@@ -202,11 +207,10 @@ recent_fn(const MDB_val *k, const MDB_val *v, void *arg)
 {
 	struct recent_walk *rw = arg;
 	struct store_event ev;
-	int rc = k->mv_size != 8 ? -EBADMSG : store_codec_decode_event(v->mv_data, v->mv_size, &ev);
+	int rc = record_of(k, v, &ev);
 
 	if (rc < 0)
 		return rc;
-	ev.seq = be_get(k->mv_data, 8);
 	if ((rc = rw->cb(&ev, rw->arg)) != 0)
 		return rc;
 	return --rw->left == 0 ? 1 : 0;
@@ -299,11 +303,9 @@ store_events_read(struct store_events *e, uint64_t after, size_t max, store_even
 	if ((rc = mdb_cursor_open(txn, e->events, &c)) == 0)
 		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	for (size_t n = 0; rc == 0 && stop == 0 && n < max; n++) {
-		if (k.mv_size != 8 || store_codec_decode_event(v.mv_data, v.mv_size, &ev) < 0) {
-			stop = -EBADMSG;
+		if ((stop = record_of(&k, &v, &ev)) < 0)
 			break;
-		}
-		ev.seq = *last = be_get(k.mv_data, 8);
+		*last = ev.seq;
 		if ((stop = cb(&ev, arg)) == 0)
 			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
