@@ -234,14 +234,17 @@ dispatch(struct client *cl, const char *line, size_t len)
 	return reply;
 }
 
-static void
-client_answer(struct client *cl, const char *line, size_t len, uint64_t now)
+/* Answer one request; the time after, when the client's time to read starts. */
+static uint64_t
+client_answer(struct client *cl, const char *line, size_t len)
 {
 	json_t *reply = dispatch(cl, line, len);
 
 	client_reply(cl, reply);
 	json_decref(reply);
-	cl->last_request = cl->last_progress = now;
+	/* Not the loop's time: making a big listing may have taken seconds. */
+	cl->last_request = cl->last_progress = (uint64_t)now_monotonic_usec();
+	return cl->last_progress;
 }
 
 /* Send what is queued: 0 (all sent, or the socket is full), or -errno to drop the client. */
@@ -294,7 +297,7 @@ client_process(struct client *cl, uint64_t now)
 
 	while (r == 0 && !pending(cl) &&
 	    (nl = memchr(cl->in + off, '\n', cl->inlen - off)) != NULL) {
-		client_answer(cl, cl->in + off, (size_t)(nl - (cl->in + off)), now);
+		now = client_answer(cl, cl->in + off, (size_t)(nl - (cl->in + off)));
 		off = (size_t)(nl - cl->in) + 1;
 		r = client_flush(cl, now);
 	}

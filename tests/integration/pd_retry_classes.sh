@@ -4,7 +4,8 @@
 # the attempts and last error show in triagectl queue meanwhile.
 . "$(dirname "$0")/lib.sh"
 
-start_pd --fault '{"mode":"status","status":500,"for_seconds":3}'
+# The first ten answers are 500s, however long triaged takes to start.
+start_pd --fault '{"mode":"status","status":500,"count":10}'
 conf_head
 cat >> "$CONF" <<CONF
 upstream "pd" pagerduty {
@@ -27,7 +28,7 @@ until ctl --json queue | json "[d['attempts'] for d in j['deliveries']]" | grep 
 	i=$((i + 1)); [ $i -lt 50 ] || fail "no retry after 500"; sleep 0.1
 done
 ctl queue | grep -q "HTTP 500" || fail "queue lacks the 500: $(ctl queue)"
-wait_pd "s.get('app/five-hundred', {}).get('triggers') == 1" 20
+wait_pd "s.get('app/five-hundred', {}).get('triggers') == 1" 40
 
 pd POST /_faults '{"mode":"delay","seconds":2,"for_seconds":3}' >/dev/null
 logger -n 127.0.0.1 -P "$PORT" -d -t app "slow"
