@@ -1,0 +1,164 @@
+/*
+ * check_pipeline_inhibit.c - inhibit statements in the pipeline over a
+ * real store, batch and outbox, with events made by the syslog parser: a
+ * source holds the targets with its host, not another host's; a target
+ * resolved while held is never queued; the source's resolve queues the
+ * rest at the next sweep, and leaves nothing of it in the index; a field
+ * the source lacks never matches; 300 targets of one source are let go
+ * over several sweep ticks.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check_run.h"
+#include "inhibit.h"
+#include "pipeline_fixture.h"
+#include "pipeline_inhibit.h"
+
+static int64_t t0;
+
+static void
+setup(void)
+{
+	fixture_open("inhibit host suppresses if equal host\n"
+		     "inhibit rack suppresses shelf equal site\n"
+		     "rule host {\n match message ~ \"^host down\"\n resolve-on message ~ \"^host up\"\n"
+		     " key \"{host}/host\"\n send \"pd\"\n}\n"
+		     "rule if {\n match message ~ \"^if (?<i>\\\\S+) down\"\n"
+		     " resolve-on message ~ \"^if (?<i>\\\\S+) up\"\n key \"{host}/if/{i}\"\n"
+		     " send \"pd\"\n}\n"
+		     "rule rack {\n match message ~ \"^rack down\"\n key \"{host}/rack\"\n"
+		     " send \"pd\"\n}\n"
+		     "rule shelf {\n match message ~ \"^shelf at (?<site>\\\\S+) down\"\n"
+		     " key \"{host}/shelf\"\n send \"pd\"\n}\n");
+	/* An hour ahead: the loop's own timer never runs before the test sweeps. */
+	t0 = now_realtime_usec() + 3600 * USEC_PER_SEC;
+}
+
+/* A syslog line from host, received at t0 + sec seconds. */
+static void
+submit(const char *host, const char *msg, int sec)
+{
+	char line[160];
+
+	snprintf(line, sizeof(line), "<29>Nov 26 09:00:00 %s mon: %s", host, msg);
+	fixture_submit(line, t0 + sec * USEC_PER_SEC);
+}
+
+static const char *
+state(const char *key)
+{
+	return incident_state_name(incident(key).state);
+}
+
+/* How many entries the held index has under key. */
+static size_t
+held(uint64_t key)
+{
+	struct store_txn *t;
+	uint64_t ids[512];
+	size_t n;
+
+	ck_assert_int_eq(store_txn_begin(d.store, false, &t), 0);
+	ck_assert_int_eq(store_held_first(t, key, ids, 512, &n), 0);
+	store_txn_abort(t);
+	return n;
+}
+
+START_TEST(held_and_released)
+{
+	uint64_t src;
+
+	submit("sw1", "host down", 0);
+	submit("sw1", "if a down", 1);
+	submit("sw1", "if b down", 1);
+	submit("sw2", "if a down", 1);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	src = incident("sw1/host").id;
+	ck_assert_str_eq(state("sw1/if/a"), "suppressed");
+	ck_assert_str_eq(state("sw1/if/b"), "suppressed");
+	ck_assert_str_eq(state("sw2/if/a"), "triggered");
+	ck_assert_str_eq(queued("sw1/host"), "sw1/host:trigger");
+	ck_assert_str_eq(queued("sw1/if/a"), "");
+	ck_assert_str_eq(queued("sw2/if/a"), "sw2/if/a:trigger");
+	ck_assert_uint_eq(held(INHIBIT_TAG_OF | src), 2); /* its key and its statement */
+	ck_assert_uint_eq(held(inhibit_rule_id(&d.conf->inhibits[0])), 1);
+
+	submit("sw1", "if b up", 2);
+	submit("sw1", "host up", 3);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_str_eq(state("sw1/host"), "resolved");
+	ck_assert_str_eq(state("sw1/if/a"), "suppressed"); /* until the sweep */
+	pipeline_sweep_due(d.pipeline, t0 + 3 * USEC_PER_SEC);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_str_eq(state("sw1/if/a"), "triggered");
+	ck_assert_str_eq(state("sw1/if/b"), "resolved");
+	ck_assert_str_eq(queued("sw1/if/a"), "sw1/if/a:trigger");
+	ck_assert_str_eq(queued("sw1/if/b"), "");
+	/* Nothing of the closed source is left in the index. */
+	ck_assert_uint_eq(held(INHIBIT_TAG_OF | src), 0);
+	ck_assert_uint_eq(held(inhibit_rule_id(&d.conf->inhibits[0])), 0);
+
+	/* A target of a closed source is not held. */
+	submit("sw1", "if c down", 4);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_str_eq(state("sw1/if/c"), "triggered");
+}
+END_TEST
+
+/* The rack's event has no "site": no shelf is held by it, whatever its site. */
+START_TEST(missing_field_never_matches)
+{
+	submit("sw1", "rack down", 0);
+	submit("sw1", "shelf at x down", 1);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_str_eq(state("sw1/rack"), "triggered");
+	ck_assert_str_eq(state("sw1/shelf"), "triggered");
+	ck_assert_uint_eq(held(INHIBIT_TAG_OF | incident("sw1/rack").id), 0);
+}
+END_TEST
+
+/* 300 targets of one source: let go SWEEP_MAX (256) a tick, all of them in the end. */
+START_TEST(many_targets)
+{
+	char msg[32], key[32];
+
+	submit("sw1", "host down", 0);
+	for (int i = 0; i < 300; i++) {
+		snprintf(msg, sizeof(msg), "if p%d down", i);
+		submit("sw1", msg, 1);
+	}
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_str_eq(state("sw1/if/p299"), "suppressed");
+	submit("sw1", "host up", 2);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	pipeline_sweep_due(d.pipeline, t0 + 2 * USEC_PER_SEC);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	for (int i = 0; i < 300; i++) {
+		snprintf(key, sizeof(key), "sw1/if/p%d", i);
+		ck_assert_str_eq(state(key), "triggered");
+	}
+	ck_assert_uint_eq(pipeline_get_stats(d.pipeline)->released, 300);
+	ck_assert_uint_eq(inhibit_get_stats(d.pipeline)->inhibited, 300);
+	ck_assert_uint_eq(inhibit_get_stats(d.pipeline)->released, 300);
+	ck_assert_uint_eq(inhibit_get_stats(d.pipeline)->unfiled, 1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("pipeline_inhibit");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, fixture_close);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, held_and_released);
+	tcase_add_test(tc, missing_field_never_matches);
+	tcase_add_test(tc, many_targets);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
