@@ -21,6 +21,7 @@
 #include "conf_journal.h"
 #include "conf_lex.h"
 #include "conf_listen.h"
+#include "conf_inhibit.h"
 #include "conf_maintenance.h"
 #include "conf_rule.h"
 #include "conf_snmp.h"
@@ -463,6 +464,14 @@ stmt_maintenance(struct lex *lx, void *ctx, char **cause)
 }
 
 static int
+stmt_inhibit(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+
+	return conf_inhibit_parse(lx, p->conf, cause);
+}
+
+static int
 stmt_host(struct lex *lx, void *ctx, char **cause)
 {
 	struct parse *p = ctx;
@@ -479,6 +488,7 @@ static const struct lex_keyword top_keywords[] = {
 	{ "host", stmt_host },
 	{ "hostname", stmt_hostname },
 	{ "include", stmt_include },
+	{ "inhibit", stmt_inhibit },
 	{ "journal", stmt_journal },
 	{ "listen", stmt_listen },
 	{ "maintenance", stmt_maintenance },
@@ -560,6 +570,8 @@ conf_run(int r, struct lex *lx, struct parse *p, struct conf **ret, char **cause
 	/* Sends may name upstreams declared after them; their messages borrow p->files. */
 	if (r == 0)
 		r = conf_sends_resolve(&p->sends, p->conf, cause);
+	if (r == 0) /* rules may be declared after the inhibit statements that name them */
+		r = conf_inhibit_resolve(p->conf, cause);
 	conf_sends_free(&p->sends);
 	lex_close(lx);
 	for (size_t i = 0; i < p->nfiles; i++)
@@ -621,6 +633,7 @@ conf_free(struct conf *conf)
 	for (size_t i = 0; i < conf->nmaintenance; i++)
 		conf_maintenance_clear(&conf->maintenance[i]);
 	free(conf->maintenance);
+	conf_inhibit_free(conf);
 	free(conf->default_send);
 	free(conf->default_file);
 	free(conf->path);

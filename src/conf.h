@@ -18,6 +18,7 @@
 #include "matcher.h"
 #include "text.h"
 
+struct inhibit_rule;
 struct rule;
 
 enum listen_kind {
@@ -264,6 +265,8 @@ struct conf {
 	struct conf_maintenance *maintenance; /* in file order */
 	size_t nmaintenance;
 	uint32_t silence_max; /* `silence-max N`: silences kept (expired ones too), default 1000 */
+	struct inhibit_rule *inhibits; /* `inhibit` statements, in file order (inhibit.h) */
+	size_t ninhibits;
 	/* `retention { max-age D; max-resolved N }`: when resolved incidents are pruned */
 	int64_t retention_max_age;	 /* usec since resolved */
 	uint64_t retention_max_resolved; /* resolved incidents kept */

@@ -5,7 +5,8 @@
  * of the later rule's, nested severity or facility ranges, a CIDR within a
  * CIDR and a trap OID under another.  What it cannot show it stays silent
  * about, so every warning it gives is true.  It also finds host tests
- * against a name that a host block turns into another.
+ * against a name that a host block turns into another, and inhibit
+ * statements whose source never holds or never lets go by itself.
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 #include "conf.h"
 #include "conf_lint.h"
 #include "hosts.h"
+#include "inhibit.h"
 #include "rules.h"
 #include "util.h"
 
@@ -398,6 +400,32 @@ lint_upstreams(struct lint *l)
 	}
 }
 
+/*
+ * An inhibit statement whose source drops its events never holds anything;
+ * one whose source never closes by itself holds its targets until a person
+ * resolves it.
+ */
+static void
+lint_inhibits(struct lint *l)
+{
+	const struct conf *conf = l->conf;
+
+	for (size_t i = 0; i < conf->ninhibits; i++) {
+		const struct inhibit_rule *ir = &conf->inhibits[i];
+		const struct rule *r = NULL;
+		for (size_t j = 0; j < conf->nrules && r == NULL; j++)
+			if (strcmp(conf->rules[j]->name, ir->source) == 0)
+				r = conf->rules[j];
+		if (r != NULL && r->drop)
+			report(l, ir->file, ir->line, "inhibit never holds anything: rule '%s' "
+			    "drops what it matches", r->name);
+		else if (r != NULL && r->resolve_on == NULL && r->auto_resolve == 0)
+			report(l, ir->file, ir->line, "rule '%s' has neither resolve-on nor "
+			    "auto-resolve: what it inhibits stays held until a person resolves it",
+			    r->name);
+	}
+}
+
 size_t
 conf_lint(const struct conf *conf, conf_lint_cb cb, void *arg)
 {
@@ -405,5 +433,6 @@ conf_lint(const struct conf *conf, conf_lint_cb cb, void *arg)
 
 	lint_default(&l, lint_rules(&l));
 	lint_upstreams(&l);
+	lint_inhibits(&l);
 	return l.count;
 }

@@ -3,7 +3,8 @@
  * what its author most likely meant: a rule that can never match because
  * an earlier rule takes every event it would (the first rule that holds
  * wins, see rules_eval()), a resolve-on that never applies, a default that
- * is never reached, an upstream nothing sends to.  Pure: it reads a loaded
+ * is never reached, an upstream nothing sends to, an inhibit whose source
+ * drops its events or never closes by itself.  Pure: it reads a loaded
  * struct conf and reports through a callback; the caller decides whether a
  * warning is printed, logged or an error (triaged -t -W).
  */

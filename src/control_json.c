@@ -34,6 +34,7 @@
 #include "send_test.h"
 #include "silence.h"
 #include "store.h"
+#include "pipeline_inhibit.h"
 #include "suppress.h"
 #include "text.h"
 #include "util.h"
@@ -269,6 +270,17 @@ silences_json(struct daemon *d)
 	    (json_int_t)d->conf->nmaintenance);
 }
 
+/* Inhibit statements, and what the incidents they name held and let go. */
+static json_t *
+inhibit_json(struct daemon *d)
+{
+	const struct inhibit_stats *st = inhibit_get_stats(d->pipeline);
+
+	return json_pack("{s:I, s:I, s:I, s:I}", "statements", (json_int_t)d->conf->ninhibits,
+	    "inhibited", (json_int_t)st->inhibited, "released", (json_int_t)st->released,
+	    "sources_closed", (json_int_t)st->unfiled);
+}
+
 static json_t *
 cmd_status(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
@@ -293,6 +305,7 @@ cmd_status(struct daemon *d, const struct control_request *rq, struct control_pe
 	    (json_int_t)pipeline_get_stats(d->pipeline)->notes, "refused",
 	    (json_int_t)pipeline_get_stats(d->pipeline)->notes_refused, "max_per_incident",
 	    PIPELINE_NOTES_MAX));
+	json_object_set_new(j, "inhibit", inhibit_json(d));
 	json_object_set_new(j, "outbox", json_pack("{s:I, s:I, s:I, s:I}", "pending",
 	    (json_int_t)st.pending, "delivered", (json_int_t)st.delivered, "dead",
 	    (json_int_t)st.dead, "suppressed", (json_int_t)st.suppressed));

@@ -39,6 +39,7 @@ struct explain {
 	struct daemon *d;
 	struct event ev;
 	struct store_txn *logtxn; /* explain --event: the record ev borrows from */
+	struct store_txn *txn;	  /* the state read for the outcome */
 	struct event_record_buf buf;
 	json_t *reply;
 	json_t *outcome; /* sentences, in order */
@@ -240,7 +241,8 @@ say_sends(struct explain *x, const struct rule *rule, const char *what)
 
 /*
  * A trigger for inc that would go at when: held instead when an active
- * silence or maintenance window matches it then (suppress.c), else sent.
+ * silence or maintenance window matches it then, or an alerting incident
+ * inhibits it (suppress.c), else sent.
  */
 static void
 say_trigger(struct explain *x, const struct rule *rule, const struct incident *inc, int64_t when,
@@ -248,11 +250,11 @@ say_trigger(struct explain *x, const struct rule *rule, const struct incident *i
 {
 	char desc[512];
 
-	if (!suppress_would_hold(x->d->pipeline, inc, &x->ev, when, desc, sizeof(desc))) {
+	if (!suppress_would_hold(x->d->pipeline, x->txn, inc, &x->ev, when, desc, sizeof(desc))) {
 		say_sends(x, rule, what);
 		return;
 	}
-	say(x, "held by %s: recorded as suppressed, nothing sent until then", desc);
+	say(x, "%s: recorded as suppressed, nothing sent until then", desc);
 	say_sends(x, rule, "the trigger when that ends, if it still fires");
 }
 
@@ -373,6 +375,7 @@ explain_outcome(struct explain *x, const struct rule *rule, enum rules_verdict v
 		say(x, "the state database could not be read: %s", strerror(-r));
 		return;
 	}
+	x->txn = t;
 	if (v == RULES_RESOLVE)
 		explain_resolve(x, t, rule);
 	else

@@ -1,10 +1,10 @@
 /*
  * pipeline_int.h - what pipeline.c shares with sweep.c, its timed half,
  * pipeline_send.c, its deliveries, suppress.c (silences and maintenance
- * windows), pipeline_person.c and pipeline_notes.c (what people do) and
- * pipeline_tally.c (report counts): the pipeline's state and the helpers
- * they use to change an incident inside the open batch.  Nothing else
- * includes it.
+ * windows; pipeline_inhibit.c, inhibit rules), pipeline_person.c and
+ * pipeline_notes.c (what people do) and pipeline_tally.c (report counts):
+ * the pipeline's state and the helpers they use to change an incident
+ * inside the open batch.  Nothing else includes it.
  */
 #ifndef TRIAGED_PIPELINE_INT_H
 #define TRIAGED_PIPELINE_INT_H
@@ -20,6 +20,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "pipeline.h"
+#include "pipeline_inhibit.h"
 #include "silence.h"
 #include "store.h"
 #include "suppress.h"
@@ -27,6 +28,7 @@
 struct conf;
 struct event;
 struct rule;
+struct str;
 
 #define SWEEP_RULE_GONE (60 * USEC_PER_SEC) /* look again at incidents of a removed rule */
 #define FIRED_TRACKED	64 /* per batch */
@@ -85,6 +87,7 @@ struct pipeline {
 	int64_t tally_at;
 	struct store_tally tally;
 	bool tallied;
+	struct inhibit_stats istats; /* inhibit statements (pipeline_inhibit.c) */
 };
 
 /* The batch's transaction for this call; NULL (counted, logged) when the store refuses. */
@@ -158,7 +161,15 @@ int pipeline_commit(struct pipeline *p, int (*fn)(struct pipeline *p, void *arg,
  */
 #define SUPPRESS_SILENCE (1ULL << 63) /* | the silence's id */
 #define SUPPRESS_WINDOW	 (1ULL << 62) /* | a hash of the window's name */
-#define SUPPRESS_HOLDER(id) (((id) & (SUPPRESS_SILENCE | SUPPRESS_WINDOW)) != 0)
+#define SUPPRESS_INHIBIT (SUPPRESS_SILENCE | SUPPRESS_WINDOW) /* | the inhibiting incident's id */
+#define SUPPRESS_KIND(id)   ((id) & SUPPRESS_INHIBIT)
+#define SUPPRESS_HOLDER(id) (SUPPRESS_KIND(id) != 0)
+/* What matchers and inhibit keys are looked up in: the incident's fields, then its event's. */
+struct suppress_subject {
+	const struct incident *inc;
+	const struct event *ev;
+};
+bool suppress_subject_lookup(const char *field, struct str *v, void *arg);
 int suppress_start(struct pipeline *p);
 void suppress_stop(struct pipeline *p);
 /*
@@ -183,6 +194,22 @@ void suppress_due(struct pipeline *p, uint64_t holder, int64_t now);
 void suppress_closed(struct pipeline *p, const struct incident *inc);
 /* Windows that changed or went look at what they held again. */
 void suppress_reconfigured(struct pipeline *p, const struct conf *old);
+
+/*
+ * pipeline_inhibit.c, the index of inhibiting incidents.  inc, fired by
+ * ev, alerts: filed under each inhibit statement whose source it is.
+ */
+void inhibit_file(struct pipeline *p, const struct incident *inc, const struct event *ev);
+/*
+ * The alerting incident that inhibits inc (fired by ev), read in t: its
+ * holder id and "inhibited by incident 5 (KEY) of rule ..."; false when none.
+ */
+bool inhibit_find(struct pipeline *p, struct store_txn *t, const struct incident *inc,
+    const struct event *ev, uint64_t *holder, char *desc, size_t size);
+/* inc closed: out of the index; what it held is due at the next sweep. */
+void inhibit_unfile(struct pipeline *p, const struct incident *inc);
+/* Statements a reload removed or changed let go of what their sources held. */
+void inhibit_reconfigured(struct pipeline *p, const struct conf *old);
 
 /* sweep.c: the timer that expires incidents, started with the pipeline. */
 int sweep_start(struct pipeline *p);

@@ -5,8 +5,9 @@
  * and it is filed in the held index under that holder.  The holder's end
  * is a deadline like any other (sweep.c): then its held incidents are
  * read from the index, a budget a tick, and each is held by what else
- * matches or sent as its event would have sent it.  Nothing here scans
- * incidents.
+ * matches or sent as its event would have sent it.  An alerting incident
+ * that inhibits another holds it the same way (pipeline_inhibit.c), until
+ * it closes.  Nothing here scans incidents.
  */
 #include "config.h"
 
@@ -29,16 +30,10 @@
 
 #define HELD_MAGIC 0x48455631u /* "HEV1": a packed event follows */
 
-/* What matchers are tested against: the incident's fields, then its event's. */
-struct subject {
-	const struct incident *inc;
-	const struct event *ev;
-};
-
-static bool
-subject_lookup(const char *field, struct str *v, void *arg)
+bool
+suppress_subject_lookup(const char *field, struct str *v, void *arg)
 {
-	const struct subject *sj = arg;
+	const struct suppress_subject *sj = arg;
 	const char *s = NULL;
 
 	if (strcmp(field, "key") == 0)
@@ -92,51 +87,58 @@ suppress_window_next(struct pipeline *p, size_t i, int64_t now, int64_t *start, 
 	return w->end > 0 ? 0 : -ENOENT;
 }
 
-/* What holds sj at now and until when, described for a timeline; false when nothing does. */
+/*
+ * What holds sj at now (read in t), and until when (0: as long as an
+ * inhibiting incident alerts), said for a timeline: "held by silence 3
+ * until ..."; false when nothing does.  An inhibition, which has no known
+ * end, holds before a silence or window.
+ */
 static bool
-find_holder(struct pipeline *p, const struct subject *sj, int64_t now, uint64_t *holder,
-    int64_t *until, char *desc, size_t size)
+find_holder(struct pipeline *p, struct store_txn *t, const struct suppress_subject *sj,
+    int64_t now, uint64_t *holder, int64_t *until, char *desc, size_t size)
 {
 	const struct conf *conf = p->d->conf;
-	const struct silence *s = silence_set_match(&p->silences, now, subject_lookup, (void *)sj);
+	const struct silence *s = silence_set_match(&p->silences, now, suppress_subject_lookup,
+	    (void *)sj);
+	char what[TIMELINE_TEXT_MAX / 2] = "", until_s[40];
 	int64_t b, e;
 
 	*until = 0;
-	desc[0] = '\0';
+	if (inhibit_find(p, t, sj->inc, sj->ev, holder, desc, size))
+		return true;
 	if (s != NULL) {
 		*holder = SUPPRESS_SILENCE | s->rec.id;
 		*until = s->rec.end;
-		snprintf(desc, size, "silence %" PRIu64 "%s%s%s", s->rec.id,
+		snprintf(what, sizeof(what), "silence %" PRIu64 "%s%s%s", s->rec.id,
 		    s->rec.comment[0] ? " (" : "", s->rec.comment, s->rec.comment[0] ? ")" : "");
 	}
 	for (size_t i = 0; i < conf->nmaintenance; i++) {
 		const struct conf_maintenance *w = &conf->maintenance[i];
 		if (suppress_window_next(p, i, now, &b, &e) < 0 || b > now || e <= *until ||
-		    !matcher_all(w->m, w->nmatchers, subject_lookup, (void *)sj))
+		    !matcher_all(w->m, w->nmatchers, suppress_subject_lookup, (void *)sj))
 			continue;
 		*holder = window_holder(w);
 		*until = e;
-		snprintf(desc, size, "maintenance \"%s\"", w->name);
+		snprintf(what, sizeof(what), "maintenance \"%s\"", w->name);
 	}
+	if (*until == 0)
+		return false; /* desc untouched: callers tell "held" by it */
+	text_fix_tail(what);
+	format_rfc3339(*until, until_s, sizeof(until_s));
+	snprintf(desc, size, "held by %s until %s", what, until_s);
 	text_fix_tail(desc);
-	return *until > 0;
+	return true;
 }
 
 bool
-suppress_would_hold(struct pipeline *p, const struct incident *inc, const struct event *ev,
-    int64_t now, char *desc, size_t size)
+suppress_would_hold(struct pipeline *p, struct store_txn *t, const struct incident *inc,
+    const struct event *ev, int64_t now, char *desc, size_t size)
 {
-	struct subject sj = { inc, ev };
-	char what[TIMELINE_TEXT_MAX / 2], until_s[40];
+	struct suppress_subject sj = { inc, ev };
 	uint64_t holder;
 	int64_t until;
 
-	if (!find_holder(p, &sj, now, &holder, &until, what, sizeof(what)))
-		return false;
-	format_rfc3339(until, until_s, sizeof(until_s));
-	snprintf(desc, size, "%s until %s", what, until_s);
-	text_fix_tail(desc);
-	return true;
+	return find_holder(p, t, &sj, now, &holder, &until, desc, size);
 }
 
 /* File inc under holder; a window's end becomes its deadline with the first it holds. */
@@ -147,7 +149,7 @@ hold(struct pipeline *p, uint64_t holder, int64_t until, struct incident *inc, i
 
 	if (r < 0)
 		pipeline_store_failed(p, r, "holding an incident");
-	if (holder & SUPPRESS_WINDOW)
+	if (SUPPRESS_KIND(holder) == SUPPRESS_WINDOW)
 		pipeline_deadline_save(p, holder, until);
 	inc->state = INCIDENT_SUPPRESSED;
 	inc->state_since = now;
@@ -173,23 +175,25 @@ keep_event(struct pipeline *p, uint64_t id, const struct event *ev)
 	free(buf);
 }
 
-/* Hold inc by what matches it (or ev) at now, if anything; why says by what. */
+/*
+ * inc fires now: filed as an inhibiting incident if it is one (a held one
+ * inhibits too, as in Alertmanager), then held by what matches it (or ev),
+ * if anything; why says by what.
+ */
 static bool
 hold_subject(struct pipeline *p, struct incident *inc, const struct event *ev, int64_t now,
     char *why, size_t size)
 {
-	struct subject sj = { inc, ev };
-	char desc[TIMELINE_TEXT_MAX / 2], until_s[40];
+	struct suppress_subject sj = { inc, ev };
 	uint64_t holder;
 	int64_t until;
 
-	if (!find_holder(p, &sj, now, &holder, &until, desc, sizeof(desc)))
+	inhibit_file(p, inc, ev);
+	if (!find_holder(p, p->txn, &sj, now, &holder, &until, why, size))
 		return false;
 	hold(p, holder, until, inc, now);
 	p->stats.suppressed++;
-	format_rfc3339(until, until_s, sizeof(until_s));
-	snprintf(why, size, "held by %s until %s", desc, until_s);
-	text_fix_tail(why);
+	p->istats.inhibited += SUPPRESS_KIND(holder) == SUPPRESS_INHIBIT;
 	return true;
 }
 
@@ -265,16 +269,22 @@ suppress_hold_kept(struct pipeline *p, struct incident *inc, int64_t now, char *
 	return held;
 }
 
-/* "silence 3" or "maintenance "backup"" (or a window a reload removed or changed). */
+/*
+ * "silence 3", "inhibition by incident 5" or "maintenance "backup"" (or a
+ * window a reload removed or changed).
+ */
 static void
 holder_name(const struct pipeline *p, uint64_t holder, char *buf, size_t size)
 {
 	const struct conf *conf = p->d->conf;
+	uint64_t kind = SUPPRESS_KIND(holder), id = holder & ~SUPPRESS_INHIBIT;
 
 	snprintf(buf, size, "a maintenance window (removed or changed by a reload)");
-	if (holder & SUPPRESS_SILENCE)
-		snprintf(buf, size, "silence %" PRIu64, (uint64_t)(holder & ~SUPPRESS_SILENCE));
-	for (size_t i = 0; !(holder & SUPPRESS_SILENCE) && i < conf->nmaintenance; i++)
+	if (kind == SUPPRESS_SILENCE)
+		snprintf(buf, size, "silence %" PRIu64, id);
+	else if (kind == SUPPRESS_INHIBIT)
+		snprintf(buf, size, "inhibition by incident %" PRIu64, id);
+	for (size_t i = 0; kind == SUPPRESS_WINDOW && i < conf->nmaintenance; i++)
 		if (window_holder(&conf->maintenance[i]) == holder)
 			snprintf(buf, size, "maintenance \"%s\"", conf->maintenance[i].name);
 	text_fix_tail(buf);
@@ -301,15 +311,19 @@ release(struct pipeline *p, struct incident *inc, struct event *ev, const char *
 	batch_due(p->d->batch, BATCH_FIRED);
 }
 
-/* holder, which held incident id, has ended: hold it by what else matches, or send it. */
-static void
+/*
+ * holder, which held incident id, has ended: hold it by what else matches,
+ * or send it.  True when the same holder holds it again (a reload looked
+ * at what an inhibiting incident held, and it still does).
+ */
+static bool
 release_one(struct pipeline *p, uint64_t holder, uint64_t id, int64_t now)
 {
 	struct incident inc;
 	struct event ev;
 	char *buf, ended[CONF_MAINTENANCE_NAME_MAX + 64], desc[TIMELINE_TEXT_MAX / 2];
-	char why[TIMELINE_TEXT_MAX], until_s[40];
-	uint64_t next;
+	char why[TIMELINE_TEXT_MAX];
+	uint64_t next = 0;
 	int64_t until;
 	int r = store_incident_get(p->txn, id, &inc);
 
@@ -318,22 +332,24 @@ release_one(struct pipeline *p, uint64_t holder, uint64_t id, int64_t now)
 			pipeline_store_failed(p, r, "reading a held incident");
 		else
 			forget_event(p, id);
-		return; /* resolved (or acknowledged) while held: nothing to send */
+		return false; /* resolved (or acknowledged) while held: nothing to send */
 	}
 	bool kept = held_event(p, &inc, &ev, &buf);
 	holder_name(p, holder, ended, sizeof(ended));
-	struct subject sj = { &inc, &ev };
-	if (find_holder(p, &sj, now, &next, &until, desc, sizeof(desc))) {
+	struct suppress_subject sj = { &inc, &ev };
+	if (find_holder(p, p->txn, &sj, now, &next, &until, desc, sizeof(desc))) {
 		hold(p, next, until, &inc, now);
-		format_rfc3339(until, until_s, sizeof(until_s));
-		snprintf(why, sizeof(why), "%s ended; held by %s until %s", ended, desc, until_s);
+		snprintf(why, sizeof(why), "%s ended; %s", ended, desc);
+		text_fix_tail(why);
 		pipeline_timeline_state(p, &inc, now, why);
 	} else {
 		release(p, &inc, kept ? &ev : NULL, ended, now);
+		p->istats.released += SUPPRESS_KIND(holder) == SUPPRESS_INHIBIT;
 		forget_event(p, id);
 	}
 	pipeline_incident_save(p, &inc);
 	free(buf);
+	return next == holder;
 }
 
 /* A silence with nothing left to release: looked at again later, or pruned. */
@@ -365,7 +381,7 @@ void
 suppress_due(struct pipeline *p, uint64_t holder, int64_t now)
 {
 	uint64_t ids[256];
-	size_t n, max = p->release_budget < 256 ? p->release_budget : 256;
+	size_t n, again = 0, max = p->release_budget < 256 ? p->release_budget : 256;
 	int r;
 
 	if ((r = store_held_first(p->txn, holder, ids, max, &n)) < 0) {
@@ -376,11 +392,12 @@ suppress_due(struct pipeline *p, uint64_t holder, int64_t now)
 	for (size_t i = 0; i < n; i++) {
 		if ((r = store_held_del(p->txn, holder, ids[i])) < 0)
 			pipeline_store_failed(p, r, "releasing a held incident");
-		release_one(p, holder, ids[i], now);
+		again += release_one(p, holder, ids[i], now);
 	}
-	if (n == max) /* more may wait: the next tick goes on */
+	/* More may wait: the next tick goes on, unless a whole tick's were held again. */
+	if (n == max && again < n)
 		pipeline_deadline_save(p, holder, now);
-	else if (holder & SUPPRESS_SILENCE)
+	else if (SUPPRESS_KIND(holder) == SUPPRESS_SILENCE)
 		silence_done(p, holder, now);
 	else
 		pipeline_deadline_save(p, holder, STORE_NO_DEADLINE);
@@ -390,6 +407,7 @@ void
 suppress_closed(struct pipeline *p, const struct incident *inc)
 {
 	forget_event(p, inc->id);
+	inhibit_unfile(p, inc);
 }
 
 static int
@@ -444,6 +462,7 @@ void
 suppress_reconfigured(struct pipeline *p, const struct conf *old)
 {
 	windows_reset(p);
+	inhibit_reconfigured(p, old);
 	for (size_t i = 0; i < old->nmaintenance; i++) {
 		const struct conf_maintenance *w = conf_maintenance_find(p->d->conf,
 		    old->maintenance[i].name);

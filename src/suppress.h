@@ -16,6 +16,7 @@ struct incident;
 struct pipeline;
 struct silence_set;
 struct store_silence;
+struct store_txn;
 
 struct suppress_stats {
 	uint64_t added;	  /* silences added */
@@ -41,11 +42,12 @@ int suppress_silence_expire(struct pipeline *p, uint64_t id, char **cause);
 const struct silence_set *suppress_silences(const struct pipeline *p);
 const struct suppress_stats *suppress_get_stats(const struct pipeline *p);
 /*
- * What would hold inc (fired by ev) if it were sent at now, said in desc
- * ("silence 3 (disk swap) until ..."); false when nothing would.  Reads
- * only: explain asks it.
+ * What would hold inc (fired by ev) if it were sent at now, read in t and
+ * said in desc ("held by silence 3 (disk swap) until ...", "inhibited by
+ * incident 5 (KEY) of rule ..."); false when nothing would.  Reads only:
+ * explain asks it.
  */
-bool suppress_would_hold(struct pipeline *p, const struct incident *inc,
+bool suppress_would_hold(struct pipeline *p, struct store_txn *t, const struct incident *inc,
     const struct event *ev, int64_t now, char *desc, size_t size);
 /* Window i of the running config: in force at now, or next; 0 or -ENOENT. */
 int suppress_window_next(struct pipeline *p, size_t i, int64_t now, int64_t *start,

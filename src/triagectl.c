@@ -411,6 +411,14 @@ print_silence_status(json_t *sl, json_t *ev)
 	    jint(sl, "maintenance_windows"), jint(ev, "suppressed"), jint(ev, "released"));
 }
 
+/* Inhibit statements, and what the incidents they name held and let go. */
+static void
+print_inhibit_status(json_t *in)
+{
+	printf("inhibit: %lld statements; held %lld incidents, sent %lld when their source ended\n",
+	    jint(in, "statements"), jint(in, "inhibited"), jint(in, "released"));
+}
+
 static void
 print_status(const struct opts *o, json_t *r)
 {
@@ -443,6 +451,7 @@ print_status(const struct opts *o, json_t *r)
 	    jint(inc, "suppressed"), jint(inc, "flapping"), jint(inc, "resolved"),
 	    jint(inc, "expired"), jint(inc, "transient"));
 	print_silence_status(json_object_get(r, "silences"), ev);
+	print_inhibit_status(json_object_get(r, "inhibit"));
 	print_latency(json_object_get(r, "latency"));
 	printf("control: %lld clients\n  refused: %lld busy, %lld not permitted, %lld too "
 	       "large\n  dropped: %lld slow, %lld idle\n",

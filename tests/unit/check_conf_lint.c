@@ -230,6 +230,25 @@ START_TEST(test_upstreams)
 }
 END_TEST
 
+START_TEST(test_inhibit)
+{
+	expect("rule \"a\" {\n match program \"a\"\n drop\n}\n"
+	       "rule \"b\" { match program \"b\" }\n"
+	       "inhibit a suppresses b equal host\n"
+	       "inhibit b suppresses a equal host\n",
+	    "t.conf:6: inhibit never holds anything: rule 'a' drops what it matches",
+	    "t.conf:7: rule 'b' has neither resolve-on nor auto-resolve: what it inhibits "
+	    "stays held until a person resolves it",
+	    NULL);
+	/* A source that closes by itself, either way: no warning. */
+	expect("rule \"a\" {\n match program \"a\" and message ~ \"down\"\n"
+	       " resolve-on program \"a\" and message ~ \"up\"\n}\n"
+	       "rule \"b\" {\n match program \"b\"\n auto-resolve 1h\n}\n"
+	       "rule \"c\" { match program \"c\" }\n"
+	       "inhibit a suppresses c equal host\ninhibit b suppresses c equal host\n", NULL);
+}
+END_TEST
+
 START_TEST(test_no_false_warnings)
 {
 	/* A narrower rule on another field after a broader one. */
@@ -337,6 +356,7 @@ main(void)
 	tcase_add_test(tc, test_resolve_on);
 	tcase_add_test(tc, test_default_unreached);
 	tcase_add_test(tc, test_upstreams);
+	tcase_add_test(tc, test_inhibit);
 	tcase_add_test(tc, test_no_false_warnings);
 	tcase_add_test(tc, test_host_alias);
 	tcase_add_test(tc, test_other_file);

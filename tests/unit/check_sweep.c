@@ -16,17 +16,7 @@
 #include <string.h>
 
 #include "check_run.h"
-#include "batch.h"
-#include "conf.h"
-#include "daemon.h"
-#include "event.h"
-#include "incident.h"
-#include "log.h"
-#include "outbox.h"
-#include "parse_syslog.h"
-#include "pipeline.h"
-#include "store.h"
-#include "util.h"
+#include "pipeline_fixture.h"
 
 #define HOLD (1 * USEC_PER_SEC)
 
@@ -42,39 +32,13 @@ fake_prepare(struct store_txn *t, void *arg)
 	return -EIO;
 }
 
-static char dir[] = "/tmp/check_sweep.XXXXXX";
-static struct daemon d;
-
 static void
 setup(void)
 {
-	struct store_opts so = { 0 };
-	char *cause = NULL, *text, path[128];
-	FILE *f;
-
-	log_init(false, false);
-	memset(&d, 0, sizeof(d));
+	fixture_open("rule \"link\" {\n match message ~ \"Interface (?<i>[^,]+), changed state to down\"\n"
+		     " resolve-on message ~ \"Interface (?<i>[^,]+), changed state to up\"\n"
+		     " key \"if/{i}\"\n hold 1s\n send \"pd\"\n}\n");
 	fail_once = false;
-	ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/check_sweep.XXXXXX")));
-	snprintf(path, sizeof(path), "%s/pd.key", dir);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	fputs("0123456789abcdef0123456789abcdef\n", f);
-	fclose(f);
-	/* Port 1 on loopback refuses: a trigger waits in the outbox, where it can be counted. */
-	xasprintf(&text, "upstream \"pd\" pagerduty {\n url \"http://127.0.0.1:1/v2/enqueue\"\n"
-	    " routing-key-file \"%s\"\n backoff-initial 10s\n backoff-max 10s\n}\n"
-	    "rule \"link\" {\n match message ~ \"Interface (?<i>[^,]+), changed state to down\"\n"
-	    " resolve-on message ~ \"Interface (?<i>[^,]+), changed state to up\"\n"
-	    " key \"if/{i}\"\n hold 1s\n send \"pd\"\n}\n",
-	    path);
-	if (conf_load_buffer("t.conf", text, strlen(text), &d.conf, &cause) < 0)
-		ck_abort_msg("load failed: %s", cause);
-	free(text);
-	ck_assert_int_ge(sd_event_new(&d.event), 0);
-	ck_assert_int_eq(store_open(dir, &so, &d.store, &cause), 0);
-	ck_assert_int_eq(batch_new(d.event, d.store, &d.batch), 0);
-	ck_assert_int_eq(pipeline_new(&d, &d.pipeline), 0);
-	ck_assert_int_eq(outbox_new(&d, &d.outbox), 0);
 	ck_assert_int_eq(batch_join(d.batch, &(struct batch_participant){ .name = "fake",
 	    .prepare = fake_prepare, .arg = &fail_once }), 0);
 }
@@ -82,47 +46,18 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[64];
-
 	batch_leave(d.batch, &fail_once);
-	outbox_free(d.outbox);
-	pipeline_free(d.pipeline);
-	batch_free(d.batch);
-	store_close(d.store);
-	sd_event_unref(d.event);
-	conf_free(d.conf);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	fixture_close();
 }
 
-/* A syslog line received at recv, through the parser and the pipeline. */
+/* A Cisco line received at recv. */
 static void
 submit(const char *msg, int64_t recv)
 {
-	struct parse_ctx ctx = { .now_usec = recv };
-	struct event ev = { 0 };
 	char line[128];
-	int n = snprintf(line, sizeof(line), "<187>Nov 26 09:00:00 sw1 %%LINK-3-UPDOWN: %s", msg);
 
-	event_reset(&ev, (size_t)n + 64);
-	ev.recv_usec = recv;
-	ev.source = ev.host = STR_LIT("127.0.0.1");
-	ev.raw = str_make(line, (size_t)n);
-	parse_syslog(&ev, line, (size_t)n, &ctx);
-	ck_assert_int_eq(pipeline_submit(d.pipeline, &ev), 0);
-	event_free(&ev);
-}
-
-static struct incident
-incident(const char *key)
-{
-	struct incident inc;
-	struct store_txn *t;
-
-	ck_assert_int_eq(store_txn_begin(d.store, false, &t), 0);
-	ck_assert_int_eq(store_incident_by_key(t, key, &inc), 0);
-	store_txn_abort(t);
-	return inc;
+	snprintf(line, sizeof(line), "<187>Nov 26 09:00:00 sw1 %%LINK-3-UPDOWN: %s", msg);
+	fixture_submit(line, recv);
 }
 
 /* Run the loop until key is in state st, for at most ms milliseconds. */
@@ -134,24 +69,6 @@ run_until(const char *key, enum incident_state st, int ms)
 	while (incident(key).state != st && now_monotonic_usec() < end)
 		ck_assert_int_ge(sd_event_run(d.event, 5 * USEC_PER_MSEC), 0);
 	ck_assert_str_eq(incident_state_name(incident(key).state), incident_state_name(st));
-}
-
-/* Deliveries waiting, as "key:action" each. */
-static const char *
-queue(void)
-{
-	static char buf[256];
-	bool more;
-	json_t *arr = outbox_list_json(d.outbox, 16, &more), *v;
-	size_t i, n = 0;
-
-	buf[0] = '\0';
-	json_array_foreach(arr, i, v)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s:%s", n ? " " : "",
-		    json_string_value(json_object_get(v, "key")),
-		    json_string_value(json_object_get(v, "action")));
-	json_decref(arr);
-	return buf;
 }
 
 static int
@@ -186,12 +103,12 @@ START_TEST(hold_ends_on_its_deadline)
 	inc = incident("if/Gi0/1");
 	ck_assert_int_eq(inc.state, INCIDENT_PENDING);
 	ck_assert_int_eq(inc.held_since, t0);
-	ck_assert_str_eq(queue(), "");
+	ck_assert_str_eq(queued(NULL), "");
 	run_until("if/Gi0/1", INCIDENT_TRIGGERED, 3000);
 	inc = incident("if/Gi0/1");
 	ck_assert_int_ge(inc.state_since, t0 + HOLD);
 	ck_assert_int_lt(inc.state_since, t0 + HOLD + 500 * USEC_PER_MSEC);
-	ck_assert_str_eq(queue(), "if/Gi0/1:trigger");
+	ck_assert_str_eq(queued(NULL), "if/Gi0/1:trigger");
 	ck_assert_int_eq(hold_ends("if/Gi0/1"), 1);
 }
 END_TEST
@@ -206,7 +123,7 @@ START_TEST(failed_commit_at_the_hold_end)
 	fail_once = true;
 	run_until("if/Gi0/2", INCIDENT_TRIGGERED, 5000);
 	ck_assert(!fail_once); /* it did fail one */
-	ck_assert_str_eq(queue(), "if/Gi0/2:trigger");
+	ck_assert_str_eq(queued(NULL), "if/Gi0/2:trigger");
 	ck_assert_int_eq(hold_ends("if/Gi0/2"), 1);
 }
 END_TEST
@@ -233,7 +150,7 @@ START_TEST(resolve_at_the_edges_of_the_hold)
 	ck_assert_int_eq(inc.state, INCIDENT_RESOLVED);
 	ck_assert_int_eq(inc.resolved_at, t0 + HOLD);
 	ck_assert_int_eq(hold_ends("if/Gi0/4"), 1);
-	ck_assert_str_eq(queue(), "");
+	ck_assert_str_eq(queued(NULL), "");
 }
 END_TEST
 
