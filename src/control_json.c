@@ -17,6 +17,7 @@
 #include "batch.h"
 #include "conf.h"
 #include "control.h"
+#include "control_group.h"
 #include "control_json.h"
 #include "control_peer.h"
 #include "control_request.h"
@@ -277,6 +278,7 @@ cmd_status(struct daemon *d, const struct control_request *rq, struct control_pe
 	    "store", store_json(d), "control", control_json(d), "latency", latencies_json(d));
 	json_object_set_new(j, "upstreams", upstreams_json(d));
 	json_object_set_new(j, "silences", silences_json(d));
+	json_object_set_new(j, "groups", control_group_status(d));
 	json_object_set_new(j, "outbox", json_pack("{s:I, s:I, s:I, s:I}", "pending",
 	    (json_int_t)st.pending, "delivered", (json_int_t)st.delivered, "dead",
 	    (json_int_t)st.dead, "suppressed", (json_int_t)st.suppressed));
@@ -354,8 +356,9 @@ cmd_show(struct daemon *d, const struct control_request *rq, struct control_peer
 	}
 	tl = json_array();
 	r = store_timeline_foreach(t, inc.id, timeline_visit, tl);
-	store_txn_abort(t);
 	json_t *ij = incident_json(&inc);
+	control_group_show(d, t, &inc, ij);
+	store_txn_abort(t);
 	json_object_set_new(ij, "timeline", tl);
 	return json_pack("{s:b, s:o}", "ok", 1, "incident", ij);
 }

@@ -27,6 +27,7 @@
 #include "input_snmp.h"
 #include "jsonutil.h"
 #include "parse_syslog.h"
+#include "pipeline.h"
 #include "rules_explain.h"
 #include "store.h"
 #include "suppress.h"
@@ -42,6 +43,7 @@ struct explain {
 	struct event_record_buf buf;
 	json_t *reply;
 	json_t *outcome; /* sentences, in order */
+	struct store_txn *t; /* the state, read while the outcome is worked out */
 	char key[INCIDENT_KEY_MAX + 64];
 };
 
@@ -239,6 +241,36 @@ say_sends(struct explain *x, const struct rule *rule, const char *what)
 }
 
 /*
+ * A rule with group-by: inc, firing at when, would join the open parent of
+ * its values, or open one, whose page goes at the end of its wait.
+ */
+static void
+say_grouped(struct explain *x, const struct rule *rule, const struct incident *inc, int64_t when)
+{
+	char key[INCIDENT_KEY_MAX + 1], at[40];
+	struct incident parent;
+	struct group_state g;
+
+	pipeline_group_key(rule, inc, &x->ev, key);
+	if (store_incident_by_key(x->t, key, &parent) == 0 && incident_is_open(&parent) &&
+	    store_group_get(x->t, parent.id, &g) == 0) {
+		format_rfc3339(g.opened + rule->group_by.wait, at, sizeof(at));
+		if (g.sent_at == 0)
+			say(x, "grouped into %s (%llu members; its page goes at %s)", key,
+			    (unsigned long long)g.members + 1, at);
+		else
+			say(x, "grouped into %s (%llu members; its page was sent, %s)", key,
+			    (unsigned long long)g.members + 1,
+			    parent.route[0] ? "an update follows within its interval" :
+					      "nothing went upstream");
+		return;
+	}
+	format_rfc3339(when + rule->group_by.wait, at, sizeof(at));
+	say(x, "grouped into %s (a new group, 1 member; its page goes at %s)", key, at);
+	say_sends(x, rule, "the group's trigger then");
+}
+
+/*
  * A trigger for inc that would go at when: held instead when an active
  * silence or maintenance window matches it then (suppress.c), else sent.
  */
@@ -248,6 +280,10 @@ say_trigger(struct explain *x, const struct rule *rule, const struct incident *i
 {
 	char desc[512];
 
+	if (rule != NULL && rule->group_by.nfields > 0) {
+		say_grouped(x, rule, inc, when);
+		return;
+	}
 	if (!suppress_would_hold(x->d->pipeline, inc, &x->ev, when, desc, sizeof(desc))) {
 		say_sends(x, rule, what);
 		return;
@@ -373,6 +409,7 @@ explain_outcome(struct explain *x, const struct rule *rule, enum rules_verdict v
 		say(x, "the state database could not be read: %s", strerror(-r));
 		return;
 	}
+	x->t = t;
 	if (v == RULES_RESOLVE)
 		explain_resolve(x, t, rule);
 	else

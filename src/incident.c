@@ -28,6 +28,7 @@ static const struct {
 	[INCIDENT_TRANSIENT] = { "transient", true },
 	[INCIDENT_SUPPRESSED] = { "suppressed", false },
 	[INCIDENT_FLAPPING] = { "flapping", false },
+	[INCIDENT_GROUPED] = { "grouped", false },
 };
 
 bool

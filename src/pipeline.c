@@ -290,6 +290,8 @@ pipeline_incident_save(struct pipeline *p, const struct incident *inc)
 		pipeline_store_failed(p, r, "saving an incident");
 	else
 		pipeline_deadline_save(p, inc->id, pipeline_deadline_of(p->d->conf, inc));
+	if (r == 0)
+		pipeline_group_saved(p, inc);
 	if (r == 0 && !incident_is_open(inc))
 		suppress_closed(p, inc);
 }
@@ -432,9 +434,15 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 		held = fired && incident_hold(&inc, pol.hold, ev->recv_usec);
 		opened = true;
 	}
-	/* Held by a silence or maintenance window: recorded, not sent (suppress.c). */
+	/*
+	 * A member of its group (pipeline_group.c), whose parent is sent; or
+	 * held by a silence or maintenance window: recorded, not sent (suppress.c).
+	 */
 	sup[0] = '\0';
-	if (fired && !held && suppress_hold(p, &inc, ev, ev->recv_usec, sup, sizeof(sup)))
+	if (fired && !held && folded == 0 && rule != NULL && rule->group_by.nfields > 0 &&
+	    pipeline_group_join(p, rule, &inc, ev, ev->recv_usec, sup, sizeof(sup)))
+		fired = false;
+	else if (fired && !held && suppress_hold(p, &inc, ev, ev->recv_usec, sup, sizeof(sup)))
 		fired = false;
 	if (opened)
 		pipeline_timeline_state(p, &inc, ev->recv_usec, opened_text(&pol, held, fired, sup,

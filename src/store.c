@@ -223,6 +223,7 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 		{ "rule_open", &s->rule_open },	{ "deadlines", &s->deadlines },
 		{ "deadline_of", &s->deadline_of }, { "silences", &s->silences },
 		{ "held", &s->held },		{ "held_events", &s->held_events },
+		{ "groups", &s->groups },
 	};
 	const struct dbi_name evdbs[] = { { "events", &s->events }, { "meta", &s->evmeta } };
 	int rc;

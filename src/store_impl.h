@@ -57,6 +57,7 @@ struct store {
 	MDB_dbi rule_open; /* rule name and NUL -> be(count of its open incidents) */
 	MDB_dbi deadlines, deadline_of; /* in db */
 	MDB_dbi silences, held, held_events; /* in db (store_silence.c) */
+	MDB_dbi groups;			     /* in db (store_group.c) */
 	MDB_dbi events, evmeta;		/* in ev */
 	unsigned ntxn; /* live store_txns; resizing unmaps, so only at 0 */
 	bool writing;  /* a second writer would deadlock on LMDB's writer lock */
