@@ -56,14 +56,22 @@ START_TEST(keys)
 }
 END_TEST
 
+/* A group opened at T0 with n members, all listed under max. */
+static void
+opened(struct group_state *g, int n, uint32_t max)
+{
+	group_start(g, T0);
+	for (int i = 0; i < n; i++)
+		ck_assert(group_join(g, max));
+	ck_assert_uint_eq(g->open, (uint64_t)n);
+}
+
 START_TEST(wait_edges)
 {
 	struct group_state g;
 	int64_t dl;
 
-	group_start(&g, T0);
-	ck_assert(group_join(&g, 10));
-	ck_assert(group_join(&g, 10));
+	opened(&g, 2, 10);
 	ck_assert_int_eq(group_check(&g, 30 * S, 300 * S, T0 + 30 * S - 1, &dl), GROUP_WAIT);
 	ck_assert_int_eq(dl, T0 + 30 * S);
 	ck_assert_int_eq(group_check(&g, 30 * S, 300 * S, T0 + 30 * S, &dl), GROUP_TRIGGER);
@@ -84,8 +92,7 @@ START_TEST(interval_edges)
 	struct group_state g;
 	int64_t dl;
 
-	group_start(&g, T0);
-	group_join(&g, 10);
+	opened(&g, 1, 10);
 	group_sent(&g, T0 + 30 * S);
 	group_join(&g, 10); /* soon after: waits for the interval */
 	ck_assert_uint_eq(g.unsent, 1);
@@ -107,9 +114,7 @@ START_TEST(resolve_and_max)
 	struct group_state g;
 	int64_t dl;
 
-	group_start(&g, T0);
-	ck_assert(group_join(&g, 2));
-	ck_assert(group_join(&g, 2));
+	opened(&g, 2, 2);
 	ck_assert(!group_join(&g, 2)); /* at max: counted, not listed */
 	ck_assert_uint_eq(g.members, 3);
 	ck_assert_uint_eq(g.listed, 2);
