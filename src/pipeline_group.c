@@ -193,6 +193,8 @@ pipeline_group_due(struct pipeline *p, struct incident *inc, int64_t now)
 		return true;
 	}
 	e = group_check(&g, rule->group_by.wait, rule->group_by.interval, now, &deadline);
+	/* When it was due: replay's clock, or a restart, may be well past it. */
+	now = deadline < now ? deadline : now;
 	if (e == GROUP_TRIGGER)
 		send_parent(p, rule, inc, &g, now);
 	else if (e == GROUP_UPDATE)

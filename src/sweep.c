@@ -54,11 +54,12 @@ release(struct pipeline *p, const struct rule *rule, int64_t hold, struct incide
     int64_t now)
 {
 	char why[TIMELINE_TEXT_MAX], sup[TIMELINE_TEXT_MAX / 2], d[32];
+	int64_t ended = inc->held_since + hold; /* replay's clock may be well past it */
 
 	if (incident_release(inc, now) < 0)
 		return;
 	format_duration(hold, d, sizeof(d));
-	if (group_kept(p, rule, inc, now, sup, sizeof(sup)) ||
+	if (group_kept(p, rule, inc, ended < now ? ended : now, sup, sizeof(sup)) ||
 	    suppress_hold_kept(p, inc, now, sup, sizeof(sup))) {
 		snprintf(why, sizeof(why), "not resolved within its hold of %s, %s", d, sup);
 		text_fix_tail(why);
@@ -163,9 +164,10 @@ refile(struct pipeline *p)
 	if (n > 0)
 		batch_wrote(p->d->batch, BATCH_STATE);
 	for (size_t i = 0; i < n; i++) {
-		if ((r = store_incident_get(p->txn, ids[i], &inc)) == 0)
+		if ((r = store_incident_get(p->txn, ids[i], &inc)) == 0) {
 			pipeline_deadline_save(p, ids[i], pipeline_deadline_of(p->d->conf, &inc));
-		else if (r != -ENOENT)
+			pipeline_group_saved(p, &inc); /* a parent's is its group's */
+		} else if (r != -ENOENT)
 			pipeline_store_failed(p, r, "reading an incident");
 	}
 	/* Done when the last ones were read; the cursor moves on only at commit. */
@@ -279,6 +281,9 @@ sooner(const struct rule *old, const struct rule *fresh)
 		return true;
 	if (fresh->hold < old->hold || fresh->flap_quiet < old->flap_quiet)
 		return true; /* held or flapping ones end sooner (at once, with none at all) */
+	if (fresh->group_by.wait < old->group_by.wait ||
+	    fresh->group_by.interval < old->group_by.interval)
+		return true; /* groups' pages go sooner */
 	return window && (old->threshold <= 1 || fresh->threshold_window < old->threshold_window);
 }
 

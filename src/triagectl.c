@@ -454,17 +454,17 @@ print_status(const struct opts *o, json_t *r)
 		    jstr(st, "last_commit_error"), jint(st, "commit_failures"),
 		    jint(st, "writes_refused"));
 	}
-	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld suppressed, "
-	       "%lld flapping, %lld grouped\n"
-	       "  closed: %lld resolved, %lld expired, %lld transient\n",
+	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld suppressed\n"
+	       "  %lld flapping, %lld grouped; closed: %lld resolved, %lld expired, %lld transient\n",
 	    jint(inc, "pending"), jint(inc, "triggered"), jint(inc, "acknowledged"),
 	    jint(inc, "suppressed"), jint(inc, "flapping"), jint(inc, "grouped"), jint(inc, "resolved"),
 	    jint(inc, "expired"), jint(inc, "transient"));
 	print_silence_status(json_object_get(r, "silences"), ev);
 	json_t *g = json_object_get(r, "groups");
-	printf("groups: %lld opened, %lld members joined (%lld beyond group-by max), %lld sent, "
-	       "%lld updates, %lld resolved\n", jint(g, "opened"), jint(g, "joined"),
-	    jint(g, "unlisted"), jint(g, "sent"), jint(g, "updates"), jint(g, "resolved"));
+	printf("groups: %lld opened, %lld sent, %lld updates, %lld resolved\n"
+	       "  %lld members joined, %lld beyond group-by max\n", jint(g, "opened"),
+	    jint(g, "sent"), jint(g, "updates"), jint(g, "resolved"), jint(g, "joined"),
+	    jint(g, "unlisted"));
 	print_latency(json_object_get(r, "latency"));
 	printf("control: %lld clients\n  refused: %lld busy, %lld not permitted, %lld too "
 	       "large\n  dropped: %lld slow, %lld idle\n",

@@ -35,6 +35,14 @@ rule "link down (syslog)" {
 	group-by host ifname wait 1s
 	send "pd"
 }
+rule "service down" {
+	match syslog program = "svc" and message ~ "^(?<svc>\\S+) down"
+	resolve-on syslog program = "svc" and message ~ "^(?<svc>\\S+) up"
+	key "{host}/svc/{svc}"
+	hold 2s
+	group-by host wait 1s
+	send "pd"
+}
 CONF
 start_triaged
 
@@ -98,10 +106,17 @@ pd_triggers "$P1" | json "[x['payload']['custom_details']['count'] for x in j]" 
 trap_if down 1 5
 wait_status "j['groups']['unlisted'] == 1"
 ctl show "$P1" | grep -q "^(4 listed of 5)" || fail "unlisted: $(ctl show "$P1")"
+ctl status | grep -q "^  5 members joined, 1 beyond group-by max" || fail "status: $(ctl status)"
+ctl status | grep -q "^groups: 1 opened, 1 sent, [12] updates, 0 resolved" || fail "status: $(ctl status)"
 
 # Another switch: its own group.
 trap_if down 2 1
 wait_pd "s.get('$P2', {}).get('triggers') == 1" 20
+# explain names the group a port would join, and that its page went.
+ctl explain --trap 1.3.6.1.6.3.1.1.5.3 1.3.6.1.2.1.2.2.1.1.9 i 9 1.3.6.1.2.1.2.2.1.2.9 s Gi0/9 \
+	1.3.6.1.6.3.18.1.3.0 a 192.0.2.12 > "$T/explain" || fail "explain: $(cat "$T/explain")"
+grep -qF "grouped into $P2 (2 members; its page was sent, an update follows within its interval)" \
+	"$T/explain" || fail "explain: $(cat "$T/explain")"
 [ "$(pd GET /_state | json "j['$P1']['triggers']")" -le 3 ] || fail "sw2 re-sent sw1"
 
 # All of sw1's members up: the parent resolves, its resolve sent once.
@@ -119,6 +134,9 @@ wait_pd "s['$P1']['incidents'] == 2" 20
 t0=$(now)
 trap_if down 3 1
 wait_incidents "[i['state'] for i in j['incidents'] if i['key'] == '$P3'] == ['pending']"
+ctl explain --trap 1.3.6.1.6.3.1.1.5.3 1.3.6.1.2.1.2.2.1.1.9 i 9 1.3.6.1.2.1.2.2.1.2.9 s Gi0/9 \
+	1.3.6.1.6.3.18.1.3.0 a 192.0.2.13 | grep -q "grouped into $P3 (2 members; its page goes at " ||
+	fail "explain in the wait"
 kill -9 "$TRIAGED_PID"
 wait "$TRIAGED_PID" 2>/dev/null || true
 start_triaged
@@ -142,4 +160,33 @@ grep -q "$(printf '\033')" "$T/hostile" && fail "a raw ESC reached the terminal"
 grep -q "$(printf '\302\233')" "$T/hostile" && fail "a raw C1 CSI reached the terminal"
 grep -q "^members: *1" "$T/hostile" || fail "hostile show: $(cat "$T/hostile")"
 ctl --json show "$key" | grep -q "$(printf '\033')" && fail "a raw ESC in JSON"
+
+# With hold: a service back within its hold is transient and joins no
+# group; one still down when its hold ends joins (real logger).
+H=$(hostname)
+svc() { logger -n 127.0.0.1 -P "$PORT" -d --rfc3164 -t svc "$1 $2"; }
+svc nginx down
+svc nginx up
+svc postgres down
+wait_incidents "[i['state'] for i in j['incidents'] if i['key'] == 'service down/group:$H'] == ['triggered']" 20
+wait_incidents "[i['state'] for i in j['incidents'] if i['key'] == '$H/svc/nginx'] == ['transient']"
+ctl --json show "service down/group:$H" | json "[m['key'] for m in j['incident']['group']['list']]" |
+	grep -qF "['$H/svc/postgres']" || fail "hold and group: $(ctl show "service down/group:$H")"
+ctl --json show "$H/svc/nginx" | json "'parent' in j['incident']" | grep -q False ||
+	fail "a transient member joined"
+
+# replay counts one page per group, none for its members, as it went live.
+wait_incidents "[i for i in j['incidents'] if i['key'].startswith('link down (syslog)/group:') and i['state'] == 'triggered']"
+ctl --json incidents --state all > "$T/live.json"
+"$TRIAGECTL" -c "$CONF" --json replay --since 1h > "$T/replay.json" || fail "replay: $(cat "$T/replay.json")"
+python3 - "$T" <<'PY' || fail "replay does not agree with what went live"
+import json, sys
+t = sys.argv[1]
+r = json.load(open(t + "/replay.json"))
+live = json.load(open(t + "/live.json"))["incidents"]
+parents = [i for i in live if "/group:" in i["key"]]
+paged = [i for i in parents if i["state"] not in ("pending",)]
+assert r["current"]["pages"] == len(paged), (r["current"], [(i["key"], i["state"]) for i in parents])
+assert r["current"]["incidents"] == len(live), (r["current"], len(live))
+PY
 pass "three downs one page, one update, own group per switch, resolve with the last member, restart keeps the wait"
