@@ -29,17 +29,26 @@ member_json(struct store_txn *t, uint64_t id)
 	    incident_state_name(m.state), "host", json_text(m.host), "count", (json_int_t)m.count);
 }
 
-/* When its page goes (pending through its wait), or went. */
-static json_t *
-page_at(struct daemon *d, const struct incident *inc, const struct group_state *g)
+/*
+ * Its page: "goes" at the end of its wait, "sent" (its wait ended then),
+ * "held" by a silence or maintenance window, or "none" (a person took it,
+ * or its rule sends nowhere); *at when, or 0.
+ */
+static const char *
+page_of(struct daemon *d, const struct incident *inc, const struct group_state *g, int64_t *at)
 {
 	const struct rule *r = pipeline_rule(d->conf, inc->rule);
 
-	if (g->sent_at != 0)
-		return json_time(g->sent_at);
-	if (r == NULL || r->group_by.nfields == 0 || inc->state != INCIDENT_PENDING)
-		return json_null();
-	return json_time(g->opened + r->group_by.wait);
+	*at = g->sent_at;
+	if (inc->state == INCIDENT_SUPPRESSED)
+		return "held";
+	if (inc->route[0] != '\0')
+		return "sent";
+	*at = 0;
+	if (inc->state != INCIDENT_PENDING || r == NULL || r->group_by.nfields == 0)
+		return "none";
+	*at = g->opened + r->group_by.wait;
+	return "goes";
 }
 
 static void
@@ -48,6 +57,8 @@ parent_json(struct daemon *d, struct store_txn *t, const struct incident *inc,
 {
 	uint64_t ids[CONTROL_GROUP_SHOW_MAX];
 	json_t *arr = json_array(), *m;
+	const char *page;
+	int64_t at;
 	size_t n = 0;
 
 	if (store_group_members(t, inc->id, ids, ARRAY_SIZE(ids), &n) < 0)
@@ -55,9 +66,10 @@ parent_json(struct daemon *d, struct store_txn *t, const struct incident *inc,
 	for (size_t i = 0; i < n; i++)
 		if ((m = member_json(t, ids[i])) != NULL)
 			json_array_append_new(arr, m);
-	json_object_set_new(o, "group", json_pack("{s:I, s:I, s:I, s:o, s:o, s:o}", "members",
+	page = page_of(d, inc, g, &at);
+	json_object_set_new(o, "group", json_pack("{s:I, s:I, s:I, s:s, s:o, s:o}", "members",
 	    (json_int_t)g->members, "open", (json_int_t)g->open, "listed", (json_int_t)g->listed,
-	    "page_at", page_at(d, inc, g), "sent", json_boolean(g->sent_at != 0), "list", arr));
+	    "page", page, "page_at", at != 0 ? json_time(at) : json_null(), "list", arr));
 }
 
 void

@@ -100,12 +100,14 @@ apply_held(struct pipeline *p)
 	while (rp->applied < rp->n) {
 		size_t i = rp->applied++;
 		struct pipeline_stats before = p->stats;
+		struct group_stats gbefore = p->gstats;
 		event_unpack(&ev, rp->buf + rp->offs[i]);
 		process(p, &ev);
 		if (i < rp->counted) {
 			before.redone_events++;
 			before.store_errors = p->stats.store_errors;
 			p->stats = before;
+			p->gstats = gbefore;
 		} else
 			rp->counted = i + 1;
 	}

@@ -139,8 +139,8 @@ send_parent(struct pipeline *p, const struct rule *rule, struct incident *parent
 	parent->state = INCIDENT_TRIGGERED;
 	parent->state_since = now;
 	format_duration(rule->group_by.wait, d, sizeof(d));
-	n = snprintf(why, sizeof(why), "its wait of %s ended with %" PRIu64 " members", d,
-	    g->members);
+	n = snprintf(why, sizeof(why), "its wait of %s ended with %" PRIu64 " member%s", d,
+	    g->members, g->members == 1 ? "" : "s");
 	if (suppress_hold_kept(p, parent, now, sup, sizeof(sup))) {
 		snprintf(why + n, sizeof(why) - (size_t)n, ", %s", sup);
 		text_fix_tail(why);

@@ -538,9 +538,11 @@ print_group(const struct opts *o, json_t *i)
 		    jstr(json_object_get(i, "parent"), "state"));
 	if (!json_is_object(g))
 		return;
-	when(o, jstr(g, "page_at"), false, at, sizeof(at));
-	printf("members:    %lld, %lld open; page %s %s\n", jint(g, "members"), jint(g, "open"),
-	    json_is_true(json_object_get(g, "sent")) ? "sent" : "goes", at);
+	at[0] = '\0';
+	if (json_is_string(json_object_get(g, "page_at")))
+		when(o, jstr(g, "page_at"), false, at, sizeof(at));
+	printf("members:    %lld, %lld open; page %s%s%s\n", jint(g, "members"), jint(g, "open"),
+	    jstr(g, "page"), at[0] ? " " : "", at);
 	printf("\n%-40s %-12s %-20s %s\n", "MEMBER", "STATE", "HOST", "COUNT");
 	json_array_foreach(json_object_get(g, "list"), n, m) {
 		char count[24];

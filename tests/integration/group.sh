@@ -20,6 +20,8 @@ snmp { community "public" from 127.0.0.0/8 }
 host "sw1" { address 192.0.2.11 }
 host "sw2" { address 192.0.2.12 }
 host "sw3" { address 192.0.2.13 }
+host "sw4" { address 192.0.2.14 }
+host "sw5" { address 192.0.2.15 }
 rule "interface down" {
 	match trap IF-MIB::linkDown
 	resolve-on trap IF-MIB::linkUp
@@ -160,6 +162,29 @@ grep -q "$(printf '\033')" "$T/hostile" && fail "a raw ESC reached the terminal"
 grep -q "$(printf '\302\233')" "$T/hostile" && fail "a raw C1 CSI reached the terminal"
 grep -q "^members: *1" "$T/hostile" || fail "hostile show: $(cat "$T/hostile")"
 ctl --json show "$key" | grep -q "$(printf '\033')" && fail "a raw ESC in JSON"
+
+# A silence on the parent's host holds it at the end of its wait; expired,
+# the parent goes then.
+ctl silence add 'host=sw4' for 1h --comment "line card swap" >/dev/null || fail "silence add"
+trap_if down 4 1
+wait_incidents "[i['state'] for i in j['incidents'] if i['key'] == 'interface down/group:sw4'] == ['suppressed']" 20
+ctl --json show "interface down/group:sw4" | json "j['incident']['timeline'][-1]['text']" |
+	grep -q "^suppressed: its wait of 5s ended with 1 member, held by silence 1 (line card swap) until " ||
+	fail "silence: $(ctl show "interface down/group:sw4")"
+ctl show "interface down/group:sw4" | grep -q "^members: *1, 1 open; page held " ||
+	fail "silence: $(ctl show "interface down/group:sw4")"
+pd GET /_state | json "sorted(j)" | grep -q "sw4" && fail "a silenced group was sent"
+ctl silence expire 1 >/dev/null || fail "silence expire"
+wait_pd "s.get('interface down/group:sw4', {}).get('triggers') == 1" 20
+
+# A reload that shortens the wait: a group in its wait is sent sooner.
+sed 's/group-by host wait 5s/group-by host wait 10m/' "$CONF" > "$T/long.conf" && cp "$T/long.conf" "$CONF"
+ctl reload >/dev/null || fail "reload (10m)"
+trap_if down 5 1
+wait_incidents "[i['state'] for i in j['incidents'] if i['key'] == 'interface down/group:sw5'] == ['pending']"
+sed 's/group-by host wait 10m/group-by host wait 1s/' "$CONF" > "$T/short.conf" && cp "$T/short.conf" "$CONF"
+ctl reload >/dev/null || fail "reload (1s)"
+wait_pd "s.get('interface down/group:sw5', {}).get('triggers') == 1" 20
 
 # With hold: a service back within its hold is transient and joins no
 # group; one still down when its hold ends joins (real logger).
