@@ -16,6 +16,7 @@
 #include "conf_lex.h"
 #include "conf_rule.h"
 #include "conf_upstream.h"
+#include "group.h"
 #include "incident.h"
 #include "rules.h"
 
@@ -39,12 +40,14 @@ enum rule_stmt {
 	RS_MAX_OPEN,
 	RS_HOLD,
 	RS_FLAP,
+	RS_GROUP_BY,
 	RS_MAX,
 };
 
 static const char *const rule_stmt_names[RS_MAX] = {
 	"match", "resolve-on", "drop", "key", "summary", "severity", "threshold", "auto-resolve",
 	"send", "component", "group", "class", "max-open", "hold", "flap",
+	"group-by",
 };
 
 struct rule_build {
@@ -748,6 +751,81 @@ stmt_max_open(struct lex *lx, void *ctx, char **cause)
 	return 0;
 }
 
+/* One field name of group-by: a word or a string (for a name such as "wait"). */
+static int
+group_field(struct rule_build *b, struct lex *lx, char **cause)
+{
+	struct rule_group *g = &b->r->group_by;
+	int r;
+
+	if (g->nfields == GROUP_FIELDS_MAX)
+		return lex_error(lx, lx->tok.line, cause, "group-by takes at most %d fields",
+		    GROUP_FIELDS_MAX);
+	if ((r = lex_next(lx, cause)) < 0)
+		return r;
+	if (lx->tok.len == 0)
+		return lex_error(lx, lx->tok.line, cause, "an empty group-by field name");
+	g->fields = xreallocarray(g->fields, g->nfields + 1, sizeof(*g->fields));
+	g->fields[g->nfields++] = xstrndup(lx->tok.text, lx->tok.len);
+	return 0;
+}
+
+/* wait W, interval I or max N after group-by's fields. */
+static int
+group_option(struct rule_build *b, struct lex *lx, char **cause)
+{
+	struct rule_group *g = &b->r->group_by;
+	char got[256];
+	int64_t n;
+	int r;
+
+	if ((r = lex_next(lx, cause)) < 0)
+		return r;
+	if (tok_is_word(&lx->tok, "wait"))
+		return lex_expect_duration(lx, "wait", 0, &g->wait, cause);
+	if (tok_is_word(&lx->tok, "interval"))
+		return lex_expect_duration(lx, "interval", USEC_PER_SEC, &g->interval, cause);
+	if (tok_is_word(&lx->tok, "max")) {
+		if ((r = lex_expect_int(lx, "group-by max", 1, GROUP_MAX_MAX, &n, cause)) < 0)
+			return r;
+		g->max = (uint32_t)n;
+		return 0;
+	}
+	tok_describe(&lx->tok, got, sizeof(got));
+	return lex_error(lx, lx->tok.line, cause,
+	    "expected wait, interval or max after the group-by fields, got %s", got);
+}
+
+/* group-by FIELD... [wait W] [interval I] [max N] */
+static int
+stmt_group_by(struct lex *lx, void *ctx, char **cause)
+{
+	struct rule_build *b = ctx;
+	struct rule_group *g = &b->r->group_by;
+	const struct token *t;
+	bool options = false; /* begun: no more fields */
+	int r;
+
+	if ((r = seen_once(b, lx, RS_GROUP_BY, cause)) < 0)
+		return r;
+	g->wait = GROUP_DEFAULT_WAIT;
+	g->interval = GROUP_DEFAULT_INTERVAL;
+	g->max = GROUP_DEFAULT_MAX;
+	while ((r = lex_peek(lx, &t, cause)) == 0 && (t->type == TOK_WORD || t->type == TOK_STRING)) {
+		options = options || (t->type == TOK_WORD && (tok_is_word(t, "wait") ||
+		    tok_is_word(t, "interval") || tok_is_word(t, "max")));
+		if (g->nfields == 0 && options)
+			break;
+		r = options ? group_option(b, lx, cause) : group_field(b, lx, cause);
+		if (r < 0)
+			return r;
+	}
+	if (r == 0 && g->nfields == 0)
+		return lex_error(lx, b->line[RS_GROUP_BY], cause,
+		    "group-by needs at least one field, as in \"group-by host\"");
+	return r;
+}
+
 static const struct lex_keyword rule_keywords[] = {
 	{ "auto-resolve", stmt_auto_resolve },
 	{ "class", stmt_class },
@@ -755,6 +833,7 @@ static const struct lex_keyword rule_keywords[] = {
 	{ "drop", stmt_drop },
 	{ "flap", stmt_flap },
 	{ "group", stmt_group },
+	{ "group-by", stmt_group_by },
 	{ "hold", stmt_hold },
 	{ "key", stmt_key },
 	{ "match", stmt_match },
@@ -843,6 +922,34 @@ check_flap(struct rule_build *b, struct lex *lx, char **cause)
 	return 0;
 }
 
+/*
+ * group-by's fields must be ones its incidents have: the incident's own
+ * (key, rule, summary, severity, host) or the event's, as templates know
+ * them.  Flap decides alone when its key is sent: one or the other.
+ */
+static int
+check_group_by(struct rule_build *b, struct lex *lx, const char *const *known, size_t n,
+    char **cause)
+{
+	static const char *const own[] = { "key", "rule", "summary", "severity", "host" };
+	const struct rule_group *g = &b->r->group_by;
+
+	if (b->line[RS_FLAP] != 0)
+		return lex_error(lx, b->line[RS_GROUP_BY], cause,
+		    "rule '%s' has both group-by and flap (line %d): a flapping key is paged "
+		    "alone; use one", b->r->name, b->line[RS_FLAP]);
+	for (size_t i = 0; i < g->nfields; i++) {
+		struct str f = str_make(g->fields[i], strlen(g->fields[i]));
+		bool ok = template_field_known(f, known, n);
+		for (size_t j = 0; j < ARRAY_SIZE(own) && !ok; j++)
+			ok = strcmp(g->fields[i], own[j]) == 0;
+		if (!ok)
+			return lex_error(lx, b->line[RS_GROUP_BY], cause,
+			    "group-by uses '%s', which is no field of this rule's events", g->fields[i]);
+	}
+	return 0;
+}
+
 static int
 rule_check(struct rule_build *b, struct lex *lx, char **cause)
 {
@@ -861,6 +968,8 @@ rule_check(struct rule_build *b, struct lex *lx, char **cause)
 	collect_captures(r->match, true, &known, &n);
 	for (int s = 0; s < RS_MAX && ret == 0; s++)
 		ret = compile_template(b, lx, (enum rule_stmt)s, known, n, cause);
+	if (ret == 0 && b->line[RS_GROUP_BY] != 0)
+		ret = check_group_by(b, lx, known, n, cause);
 	free(known);
 	if (ret == 0 && r->resolve_on != NULL && r->key != NULL)
 		ret = check_resolve_key(b, lx, cause);

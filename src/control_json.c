@@ -17,6 +17,7 @@
 #include "batch.h"
 #include "conf.h"
 #include "control.h"
+#include "control_group.h"
 #include "control_json.h"
 #include "control_peer.h"
 #include "control_request.h"
@@ -306,6 +307,7 @@ cmd_status(struct daemon *d, const struct control_request *rq, struct control_pe
 	    (json_int_t)pipeline_get_stats(d->pipeline)->notes_refused, "max_per_incident",
 	    PIPELINE_NOTES_MAX));
 	json_object_set_new(j, "inhibit", inhibit_json(d));
+	json_object_set_new(j, "groups", control_group_status(d));
 	json_object_set_new(j, "outbox", json_pack("{s:I, s:I, s:I, s:I}", "pending",
 	    (json_int_t)st.pending, "delivered", (json_int_t)st.delivered, "dead",
 	    (json_int_t)st.dead, "suppressed", (json_int_t)st.suppressed));
@@ -443,6 +445,7 @@ cmd_show(struct daemon *d, const struct control_request *rq, struct control_peer
 	ij = incident_json(&inc);
 	if ((r = store_timeline_foreach(t, inc.id, timeline_visit, tl)) == 0)
 		r = show_relatives(t, &inc, ij);
+	control_group_show(d, t, &inc, ij);
 	store_txn_abort(t);
 	json_object_set_new(ij, "timeline", tl);
 	if (r < 0) {

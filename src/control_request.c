@@ -230,7 +230,7 @@ parse_state(json_t *j, struct control_request *rq, char **cause)
 	else if ((rq->state = incident_state_from_name(json_string_value(v))) < 0) {
 		xasprintf(cause,
 		    "unknown state; use pending, triggered, acknowledged, suppressed, flapping, "
-		    "resolved, expired, transient, open or all");
+		    "grouped, resolved, expired, transient, open or all");
 		return -EINVAL;
 	}
 	return 0;

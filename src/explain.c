@@ -27,6 +27,7 @@
 #include "input_snmp.h"
 #include "jsonutil.h"
 #include "parse_syslog.h"
+#include "pipeline.h"
 #include "rules_explain.h"
 #include "store.h"
 #include "suppress.h"
@@ -240,6 +241,36 @@ say_sends(struct explain *x, const struct rule *rule, const char *what)
 }
 
 /*
+ * A rule with group-by: inc, firing at when, would join the open parent of
+ * its values, or open one, whose page goes at the end of its wait.
+ */
+static void
+say_grouped(struct explain *x, const struct rule *rule, const struct incident *inc, int64_t when)
+{
+	char key[INCIDENT_KEY_MAX + 1], at[40];
+	struct incident parent;
+	struct group_state g;
+
+	pipeline_group_key(rule, inc, &x->ev, key);
+	if (store_incident_by_key(x->txn, key, &parent) == 0 && incident_is_open(&parent) &&
+	    store_group_get(x->txn, parent.id, &g) == 0) {
+		format_rfc3339(g.opened + rule->group_by.wait, at, sizeof(at));
+		if (g.sent_at == 0)
+			say(x, "grouped into %s (%llu members; its page goes at %s)", key,
+			    (unsigned long long)g.members + 1, at);
+		else
+			say(x, "grouped into %s (%llu members; its page was sent, %s)", key,
+			    (unsigned long long)g.members + 1,
+			    parent.route[0] ? "an update follows within its interval" :
+					      "nothing went upstream");
+		return;
+	}
+	format_rfc3339(when + rule->group_by.wait, at, sizeof(at));
+	say(x, "grouped into %s (a new group, 1 member; its page goes at %s)", key, at);
+	say_sends(x, rule, "the group's trigger then");
+}
+
+/*
  * A trigger for inc that would go at when: held instead when an active
  * silence or maintenance window matches it then, or an alerting incident
  * inhibits it (suppress.c), else sent.
@@ -250,6 +281,10 @@ say_trigger(struct explain *x, const struct rule *rule, const struct incident *i
 {
 	char desc[512];
 
+	if (rule != NULL && rule->group_by.nfields > 0) {
+		say_grouped(x, rule, inc, when);
+		return;
+	}
 	if (!suppress_would_hold(x->d->pipeline, x->txn, inc, &x->ev, when, desc, sizeof(desc))) {
 		say_sends(x, rule, what);
 		return;

@@ -31,6 +31,7 @@ static const struct {
 	[INCIDENT_TRANSIENT] = { "transient", true, false },
 	[INCIDENT_SUPPRESSED] = { "suppressed", false, false },
 	[INCIDENT_FLAPPING] = { "flapping", false, true },
+	[INCIDENT_GROUPED] = { "grouped", false, false },
 };
 
 bool

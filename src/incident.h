@@ -25,8 +25,10 @@ enum incident_state {
 	 */
 	INCIDENT_SUPPRESSED = 6,
 	INCIDENT_FLAPPING = 7, /* its key went down and up too often: one alert, updated */
+	/* Fired as a member of its rule's group (group-by): never sent, its group's parent is. */
+	INCIDENT_GROUPED = 8,
 };
-#define INCIDENT_NSTATES (INCIDENT_FLAPPING + 1) /* bound of the values, used or not */
+#define INCIDENT_NSTATES (INCIDENT_GROUPED + 1) /* bound of the values, used or not */
 
 #define INCIDENT_KEY_MAX     255 /* PagerDuty's dedup_key limit; longer keys are hashed */
 #define INCIDENT_NAME_MAX    128

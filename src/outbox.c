@@ -109,8 +109,9 @@ persist(struct outbox *o, struct item *it)
 
 /*
  * What an upstream that took the item was told the incident is now: a
- * trigger pages (triggered); an update is news of a flapping incident
- * already sent, which pages nobody.
+ * trigger pages (triggered); an update is news of an incident already
+ * sent (a flap's cycles, a group's new members), which pages nobody, and
+ * is recorded as flapping.
  */
 static enum incident_state
 told_state(enum outbox_action a)

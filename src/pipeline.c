@@ -100,12 +100,14 @@ apply_held(struct pipeline *p)
 	while (rp->applied < rp->n) {
 		size_t i = rp->applied++;
 		struct pipeline_stats before = p->stats;
+		struct group_stats gbefore = p->gstats;
 		event_unpack(&ev, rp->buf + rp->offs[i]);
 		process(p, &ev);
 		if (i < rp->counted) {
 			before.redone_events++;
 			before.store_errors = p->stats.store_errors;
 			p->stats = before;
+			p->gstats = gbefore;
 		} else
 			rp->counted = i + 1;
 	}
@@ -297,6 +299,8 @@ pipeline_incident_save(struct pipeline *p, const struct incident *inc)
 		pipeline_store_failed(p, r, "saving an incident");
 	else
 		pipeline_deadline_save(p, inc->id, pipeline_deadline_of(p->d->conf, inc));
+	if (r == 0)
+		pipeline_group_saved(p, inc);
 	if (r == 0 && !incident_is_open(inc))
 		suppress_closed(p, inc);
 }
@@ -440,9 +444,15 @@ on_match(struct pipeline *p, const struct rule *rule, struct event *ev)
 		held = fired && incident_hold(&inc, pol.hold, ev->recv_usec);
 		opened = true;
 	}
-	/* Held by a silence or maintenance window: recorded, not sent (suppress.c). */
+	/*
+	 * A member of its group (pipeline_group.c), whose parent is sent; or
+	 * held by a silence or maintenance window: recorded, not sent (suppress.c).
+	 */
 	sup[0] = '\0';
-	if (fired && !held && suppress_hold(p, &inc, ev, ev->recv_usec, sup, sizeof(sup)))
+	if (fired && !held && folded == 0 && rule != NULL && rule->group_by.nfields > 0 &&
+	    pipeline_group_join(p, rule, &inc, ev, ev->recv_usec, sup, sizeof(sup)))
+		fired = false;
+	else if (fired && !held && suppress_hold(p, &inc, ev, ev->recv_usec, sup, sizeof(sup)))
 		fired = false;
 	if (opened)
 		pipeline_timeline_state(p, &inc, ev->recv_usec, opened_text(&pol, held, fired, sup,

@@ -88,6 +88,16 @@ int pipeline_comment(struct pipeline *p, const char *key, const char *actor, con
  */
 void pipeline_reconfigured(struct pipeline *p, const struct conf *old);
 const struct pipeline_stats *pipeline_get_stats(const struct pipeline *p);
+/* conf's rule of that name, NULL when there is none. */
+struct rule;
+const struct rule *pipeline_rule(const struct conf *conf, const char *name);
+struct group_stats;
+const struct group_stats *pipeline_group_stats(const struct pipeline *p);
+/* The key of the parent incident inc, fired by ev, joins under rule's group-by (INCIDENT_KEY_MAX + 1 bytes). */
+struct incident;
+struct rule;
+void pipeline_group_key(const struct rule *rule, const struct incident *inc,
+    const struct event *ev, char *key);
 /* From receiving the line that fired an incident to that incident being durable. */
 struct latency_summary;
 void pipeline_fired_latency(const struct pipeline *p, struct latency_summary *out);

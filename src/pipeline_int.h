@@ -15,6 +15,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "group.h"
 #include "incident.h"
 #include "latency.h"
 #include "log.h"
@@ -88,6 +89,7 @@ struct pipeline {
 	struct store_tally tally;
 	bool tallied;
 	struct inhibit_stats istats; /* inhibit statements (pipeline_inhibit.c) */
+	struct group_stats gstats; /* pipeline_group.c */
 };
 
 /* The batch's transaction for this call; NULL (counted, logged) when the store refuses. */
@@ -109,7 +111,6 @@ void pipeline_timeline_add(struct pipeline *p, const struct incident *inc,
     enum timeline_kind kind, int64_t at, const char *text, size_t len);
 void pipeline_timeline_state(struct pipeline *p, const struct incident *inc, int64_t at,
     const char *why);
-const struct rule *pipeline_rule(const struct conf *conf, const char *name);
 /* File id in the deadline index at when (STORE_NO_DEADLINE: take it out). */
 void pipeline_deadline_save(struct pipeline *p, uint64_t id, int64_t when);
 /* When the sweep must look at inc again, by its rule in conf. */
@@ -150,6 +151,24 @@ bool pipeline_flap_up(struct pipeline *p, const struct rule *rule, struct incide
 /* Its quiet period passed: resolved when last up, triggered again when last down. */
 void pipeline_flap_settle(struct pipeline *p, const struct rule *rule, struct incident *inc,
     int64_t now);
+/*
+ * pipeline_group.c: grouping for a rule with group-by (group.h).  inc
+ * fired (ev: the event that fired it, or the one kept for its hold): it
+ * joins the open parent of its values, or opens one, and is grouped, never
+ * sent itself; why says into what.  False when it cannot join (the store
+ * failed, or the parent's key names an incident that is no parent): then
+ * it is sent as any incident.
+ */
+bool pipeline_group_join(struct pipeline *p, const struct rule *rule, struct incident *inc,
+    struct event *ev, int64_t now, char *why, size_t size);
+/* A deadline of id came: true when it is a parent, whose wait or interval is dealt with. */
+bool pipeline_group_due(struct pipeline *p, struct incident *inc, int64_t now);
+/*
+ * inc was saved: a closed member tells its parent (which resolves with its
+ * last one); an open parent files its group's deadline.
+ */
+void pipeline_group_saved(struct pipeline *p, const struct incident *inc);
+
 /* A change written into the open batch by fn, then committed at once; *cause says why not. */
 int pipeline_commit(struct pipeline *p, int (*fn)(struct pipeline *p, void *arg, char **cause),
     void *arg, char **cause);
@@ -190,6 +209,18 @@ bool suppress_hold_kept(struct pipeline *p, struct incident *inc, int64_t now, c
     size_t size);
 /* A holder's deadline came: release what it held, a few a tick, then prune it. */
 void suppress_due(struct pipeline *p, uint64_t holder, int64_t now);
+/*
+ * The value of field for inc fired by ev, as silence matchers see it: the
+ * incident's key, rule, host, summary, severity, else the event's field.
+ */
+bool suppress_field(const struct incident *inc, const struct event *ev, const char *field,
+    struct str *v);
+/*
+ * The event kept for held inc into ev (*buf to free after), true; else one
+ * made of the incident, false.
+ */
+bool suppress_kept_event(struct pipeline *p, const struct incident *inc, struct event *ev,
+    char **buf);
 /* inc was closed: what was kept to send it is not needed. */
 void suppress_closed(struct pipeline *p, const struct incident *inc);
 /* Windows that changed or went look at what they held again. */

@@ -458,6 +458,9 @@ rule_free(struct rule *r)
 	template_free(r->component);
 	template_free(r->group);
 	template_free(r->class_);
+	for (size_t i = 0; i < r->group_by.nfields; i++)
+		free(r->group_by.fields[i]);
+	free(r->group_by.fields);
 	free(r->send);
 	free(r);
 }

@@ -99,6 +99,17 @@ struct rule {
 	int64_t flap_window, flap_quiet; /* usec */
 	/* `max-open N`: new keys beyond N open incidents fold into "RULE/overflow" */
 	uint32_t max_open;
+	/*
+	 * `group-by F ... [wait W] [interval I] [max N]`: incidents that fire
+	 * with the same values of fields join one parent incident (group.h);
+	 * nfields 0: none.
+	 */
+	struct rule_group {
+		char **fields;
+		size_t nfields;
+		int64_t wait, interval; /* usec */
+		uint32_t max;		/* members listed per parent */
+	} group_by;
 
 	/* `send "NAME" ...`: indices into conf->upstreams (resolved at load) */
 	uint32_t *send;

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "group.h"
 #include "incident.h"
 #include "matcher.h"
 
@@ -278,6 +279,22 @@ int store_held_first(struct store_txn *t, uint64_t holder, uint64_t *ids, size_t
 int store_held_event_put(struct store_txn *t, uint64_t incident, const void *data, size_t len);
 int store_held_event_get(struct store_txn *t, uint64_t incident, const void **data, size_t *len);
 int store_held_event_del(struct store_txn *t, uint64_t incident);
+
+/*
+ * Groups (group.h, store_group.c): a parent incident's group state, its
+ * listed members in the order they joined (first fills ids with at most
+ * max), and each member's parent with whether the member is still open.
+ * forget takes out what an incident pruned leaves (store_incident_del
+ * does it).  get and parent: -ENOENT when there is none.
+ */
+int store_group_get(struct store_txn *t, uint64_t parent, struct group_state *g);
+int store_group_put(struct store_txn *t, uint64_t parent, const struct group_state *g);
+int store_group_member_add(struct store_txn *t, uint64_t parent, uint64_t member);
+int store_group_members(struct store_txn *t, uint64_t parent, uint64_t *ids, size_t max,
+    size_t *n);
+int store_group_link(struct store_txn *t, uint64_t member, uint64_t parent, bool open);
+int store_group_parent(struct store_txn *t, uint64_t member, uint64_t *parent, bool *open);
+int store_group_forget(struct store_txn *t, uint64_t id);
 
 int store_stats(struct store *s, struct store_stats *st);
 /*

@@ -62,6 +62,7 @@ struct store {
 	MDB_dbi opened;	   /* be(first_seen) be(id) -> "": incidents by when they opened */
 	MDB_dbi host_open; /* host NUL be(first_seen) be(id) -> "": open incidents by host */
 	MDB_dbi tally;	   /* be(hour since the epoch) -> counts (store_codec) */
+	MDB_dbi groups;	   /* in db (store_group.c) */
 	MDB_dbi events, evmeta;		/* in ev */
 	unsigned ntxn; /* live store_txns; resizing unmaps, so only at 0 */
 	bool writing;  /* a second writer would deadlock on LMDB's writer lock */

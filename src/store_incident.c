@@ -114,6 +114,7 @@ static const char *const state_counter[INCIDENT_NSTATES] = {
 	[INCIDENT_SUPPRESSED] = "store.open.suppressed",
 	[INCIDENT_TRANSIENT] = "store.closed.transient",
 	[INCIDENT_FLAPPING] = "store.open.flapping",
+	[INCIDENT_GROUPED] = "store.open.grouped",
 };
 
 /* How many incidents are in each state, kept with every change: status reads no incident. */
@@ -326,7 +327,7 @@ incident_del(struct store_txn *t, const struct incident *inc)
 	    (incident_state_closed(inc->state) && (rc = state_count_add(t, inc->state, false)) < 0) ||
 	    (rc = resolved_index_set(t, inc->resolved_at, inc->id, false)) < 0 ||
 	    (rc = key_index_del(t, inc)) < 0 || (rc = store_history_del(t, inc)) < 0 ||
-	    (rc = store_timeline_del(t, inc->id)) < 0)
+	    (rc = store_timeline_del(t, inc->id)) < 0 || (rc = store_group_forget(t, inc->id)) < 0)
 		return rc;
 	return store_env_rc(&t->s->db, store_mdb_del(&t->s->db, t->txn, t->s->incidents, &k));
 }

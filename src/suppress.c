@@ -244,6 +244,22 @@ held_event(struct pipeline *p, const struct incident *inc, struct event *ev, cha
 	return false;
 }
 
+bool
+suppress_field(const struct incident *inc, const struct event *ev, const char *field,
+    struct str *v)
+{
+	struct suppress_subject sj = { inc, ev };
+
+	return suppress_subject_lookup(field, v, &sj);
+}
+
+bool
+suppress_kept_event(struct pipeline *p, const struct incident *inc, struct event *ev,
+    char **buf)
+{
+	return held_event(p, inc, ev, buf);
+}
+
 /* Forget what was kept to send id later. */
 static void
 forget_event(struct pipeline *p, uint64_t id)

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "batch.h"
 #include "conf.h"
@@ -27,6 +28,23 @@
 #define SWEEP_RETRY    (1 * USEC_PER_SEC)  /* the store failed: look again after this */
 #define SWEEP_REFILE   (1 * USEC_PER_SEC)  /* between two refile chunks */
 
+/* Its hold ended: a member of a group joins it with the event kept for its hold. */
+static bool
+group_kept(struct pipeline *p, const struct rule *rule, struct incident *inc, int64_t now,
+    char *why, size_t size)
+{
+	struct event ev;
+	char *buf;
+	bool joined;
+
+	if (rule->group_by.nfields == 0)
+		return false;
+	suppress_kept_event(p, inc, &ev, &buf);
+	joined = pipeline_group_join(p, rule, inc, &ev, now, why, size);
+	free(buf);
+	return joined;
+}
+
 /*
  * Its hold ended without a resolve: it triggers, and is sent now, unless a
  * silence or maintenance window holds it (suppress.c) and sends it later.
@@ -36,11 +54,13 @@ release(struct pipeline *p, const struct rule *rule, int64_t hold, struct incide
     int64_t now)
 {
 	char why[TIMELINE_TEXT_MAX], sup[TIMELINE_TEXT_MAX / 2], d[32];
+	int64_t ended = inc->held_since + hold; /* replay's clock may be well past it */
 
 	if (incident_release(inc, now) < 0)
 		return;
 	format_duration(hold, d, sizeof(d));
-	if (suppress_hold_kept(p, inc, now, sup, sizeof(sup))) {
+	if (group_kept(p, rule, inc, ended < now ? ended : now, sup, sizeof(sup)) ||
+	    suppress_hold_kept(p, inc, now, sup, sizeof(sup))) {
 		snprintf(why, sizeof(why), "not resolved within its hold of %s, %s", d, sup);
 		text_fix_tail(why);
 		pipeline_timeline_state(p, inc, now, why);
@@ -107,6 +127,8 @@ sweep_one(struct pipeline *p, uint64_t id, int64_t now)
 		pipeline_store_failed(p, r, "reading an incident");
 		return;
 	}
+	if (pipeline_group_due(p, &inc, now))
+		return; /* a group's parent: its wait or interval (pipeline_group.c) */
 	if ((rule = pipeline_rule(p->d->conf, inc.rule)) == NULL) {
 		pipeline_deadline_save(p, id, pipeline_deadline_of(p->d->conf, &inc));
 		return;
@@ -142,9 +164,10 @@ refile(struct pipeline *p)
 	if (n > 0)
 		batch_wrote(p->d->batch, BATCH_STATE);
 	for (size_t i = 0; i < n; i++) {
-		if ((r = store_incident_get(p->txn, ids[i], &inc)) == 0)
+		if ((r = store_incident_get(p->txn, ids[i], &inc)) == 0) {
 			pipeline_deadline_save(p, ids[i], pipeline_deadline_of(p->d->conf, &inc));
-		else if (r != -ENOENT)
+			pipeline_group_saved(p, &inc); /* a parent's is its group's */
+		} else if (r != -ENOENT)
 			pipeline_store_failed(p, r, "reading an incident");
 	}
 	/* Done when the last ones were read; the cursor moves on only at commit. */
@@ -258,6 +281,9 @@ sooner(const struct rule *old, const struct rule *fresh)
 		return true;
 	if (fresh->hold < old->hold || fresh->flap_quiet < old->flap_quiet)
 		return true; /* held or flapping ones end sooner (at once, with none at all) */
+	if (fresh->group_by.wait < old->group_by.wait ||
+	    fresh->group_by.interval < old->group_by.interval)
+		return true; /* groups' pages go sooner */
 	return window && (old->threshold <= 1 || fresh->threshold_window < old->threshold_window);
 }
 

@@ -444,14 +444,18 @@ print_status(const struct opts *o, json_t *r)
 		    jstr(st, "last_commit_error"), jint(st, "commit_failures"),
 		    jint(st, "writes_refused"));
 	}
-	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld suppressed, "
-	       "%lld flapping\n"
-	       "  closed: %lld resolved, %lld expired, %lld transient\n",
+	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld suppressed\n"
+	       "  %lld flapping, %lld grouped; closed: %lld resolved, %lld expired, %lld transient\n",
 	    jint(inc, "pending"), jint(inc, "triggered"), jint(inc, "acknowledged"),
-	    jint(inc, "suppressed"), jint(inc, "flapping"), jint(inc, "resolved"),
+	    jint(inc, "suppressed"), jint(inc, "flapping"), jint(inc, "grouped"), jint(inc, "resolved"),
 	    jint(inc, "expired"), jint(inc, "transient"));
 	print_silence_status(json_object_get(r, "silences"), ev);
 	print_inhibit_status(json_object_get(r, "inhibit"));
+	json_t *g = json_object_get(r, "groups");
+	printf("groups: %lld opened, %lld sent, %lld updates, %lld resolved\n"
+	       "  %lld members joined, %lld beyond group-by max\n", jint(g, "opened"),
+	    jint(g, "sent"), jint(g, "updates"), jint(g, "resolved"), jint(g, "joined"),
+	    jint(g, "unlisted"));
 	print_latency(json_object_get(r, "latency"));
 	printf("control: %lld clients\n  refused: %lld busy, %lld not permitted, %lld too "
 	       "large\n  dropped: %lld slow, %lld idle\n",
@@ -512,6 +516,38 @@ put_wrapped(const struct opts *o, const char *s, size_t used)
 	putchar('\n');
 }
 
+/* A parent's members (group-by), or a member's parent. */
+static void
+print_group(const struct opts *o, json_t *i)
+{
+	json_t *g = json_object_get(i, "group"), *m;
+	char at[64];
+	size_t n;
+
+	if (json_is_object(json_object_get(i, "parent")))
+		printf("group:      %s (%s)\n", jstr(json_object_get(i, "parent"), "key"),
+		    jstr(json_object_get(i, "parent"), "state"));
+	if (!json_is_object(g))
+		return;
+	at[0] = '\0';
+	if (json_is_string(json_object_get(g, "page_at")))
+		when(o, jstr(g, "page_at"), false, at, sizeof(at));
+	printf("members:    %lld, %lld open; page %s%s%s\n", jint(g, "members"), jint(g, "open"),
+	    jstr(g, "page"), at[0] ? " " : "", at);
+	printf("\n%-40s %-12s %-20s %s\n", "MEMBER", "STATE", "HOST", "COUNT");
+	json_array_foreach(json_object_get(g, "list"), n, m) {
+		char count[24];
+		snprintf(count, sizeof(count), "%lld", jint(m, "count"));
+		cell(o, jstr(m, "key"), 40, false);
+		cell(o, jstr(m, "state"), 12, false);
+		cell(o, jstr(m, "host"), 20, false);
+		cell(o, count, 8, true);
+	}
+	if (jint(g, "members") > (long long)json_array_size(json_object_get(g, "list")))
+		printf("(%zu listed of %lld)\n", json_array_size(json_object_get(g, "list")),
+		    jint(g, "members"));
+}
+
 /* Details are not cut; a long timeline text goes on lines of its own. */
 static void
 print_show(const struct opts *o, json_t *r)
@@ -529,6 +565,7 @@ print_show(const struct opts *o, json_t *r)
 	if (jint(i, "cycles") > 0)
 		printf("cycles:     %lld down/up%s\n", jint(i, "cycles"),
 		    strcmp(jstr(i, "state"), "flapping") == 0 ? ", flapping" : "");
+	print_group(o, i);
 	printf("\ntimeline:\n");
 	json_array_foreach(json_object_get(i, "timeline"), n, e) {
 		char head[160];

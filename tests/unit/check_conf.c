@@ -576,6 +576,36 @@ START_TEST(test_flap_statement)
 }
 END_TEST
 
+START_TEST(test_group_by_statement)
+{
+	struct conf *conf = load_ok(
+	    "rule a { match message ~ \"(?<ifname>\\S+) down\"; group-by host ifname }\n"
+	    "rule b { match trap IF-MIB::linkDown\n"
+	    " group-by host severity IF-MIB::ifIndex \"IF-MIB::ifDescr\" wait 0s interval 1m max 3\n}\n"
+	    "rule c { match any; group-by key max 1 wait 2m }\n");
+	const struct rule_group *g = &conf->rules[0]->group_by;
+
+	ck_assert_uint_eq(g->nfields, 2);
+	ck_assert_str_eq(g->fields[0], "host");
+	ck_assert_str_eq(g->fields[1], "ifname");
+	ck_assert_int_eq(g->wait, 30 * USEC_PER_SEC); /* Alertmanager's defaults */
+	ck_assert_int_eq(g->interval, 300 * USEC_PER_SEC);
+	ck_assert_uint_eq(g->max, 1000);
+	g = &conf->rules[1]->group_by;
+	ck_assert_uint_eq(g->nfields, 4);
+	ck_assert_str_eq(g->fields[3], "IF-MIB::ifDescr");
+	ck_assert_int_eq(g->wait, 0);
+	ck_assert_int_eq(g->interval, 60 * USEC_PER_SEC);
+	ck_assert_uint_eq(g->max, 3);
+	g = &conf->rules[2]->group_by;
+	ck_assert_uint_eq(g->max, 1);
+	ck_assert_int_eq(g->wait, 120 * USEC_PER_SEC);
+	ck_assert_uint_eq(conf->rules[2]->group_by.nfields, 1);
+	ck_assert_uint_eq(conf->rules[2]->flap_cycles, 0);
+	conf_free(conf);
+}
+END_TEST
+
 START_TEST(test_expressions)
 {
 	struct conf *conf = load_ok(
@@ -662,6 +692,31 @@ START_TEST(test_rule_errors)
 	load_err("rule x {\n match any\n resolve-on any\n threshold 2 in 1m\n flap 5 in 5m\n}\n",
 	    "5: rule 'x' has both flap and threshold (line 4): flap counts a down with its up, "
 	    "threshold downs alone; use one");
+	load_err("rule x { match any; group-by }\n",
+	    "1: group-by needs at least one field, as in \"group-by host\"");
+	load_err("rule x { match any; group-by wait 10s }\n",
+	    "1: group-by needs at least one field, as in \"group-by host\"");
+	load_err("rule x { match any; group-by host wait 10s colour }\n",
+	    "1: expected wait, interval or max after the group-by fields, got 'colour'");
+	load_err("rule x { match any; group-by host wait soon }\n",
+	    "1: expected a duration like 30s, got 'soon'");
+	load_err("rule x { match any; group-by host interval 10ms }\n",
+	    "1: interval must be at least 1s, got '10ms'");
+	load_err("rule x { match any; group-by host max 0 }\n",
+	    "1: group-by max must be between 1 and 10000, got '0'");
+	load_err("rule x { match any; group-by host max 10001 }\n",
+	    "1: group-by max must be between 1 and 10000, got '10001'");
+	load_err("rule x { match any; group-by a b c d e f g h i }\n",
+	    "1: group-by takes at most 8 fields");
+	load_err("rule x {\n match message ~ \"(?<ifname>\\S+)\"\n group-by host ifnmae\n}\n",
+	    "3: group-by uses 'ifnmae', which is no field of this rule's events");
+	load_err("rule x {\n match any\n resolve-on any\n flap 3 in 1m\n group-by host\n}\n",
+	    "5: rule 'x' has both group-by and flap (line 4): a flapping key is paged alone; "
+	    "use one");
+	load_err("rule x {\n match any\n drop\n group-by host\n}\n",
+	    "4: rule 'x' drops what it matches, so it cannot have group-by");
+	load_err("rule x { match any; group-by host; group-by key }\n",
+	    "1: duplicate 'group-by' in rule 'x' (first at line 1)");
 	load_err("rule x { match any; hold 30s; hold 1m }\n",
 	    "1: duplicate 'hold' in rule 'x' (first at line 1)");
 	load_err("rule x {\n match any\n drop\n hold 30s\n}\n",
@@ -704,8 +759,8 @@ START_TEST(test_rule_errors)
 	    "or debug");
 	load_err("rule x { match any; colour red }\n",
 	    "1: unknown keyword 'colour', expected one of: auto-resolve, class, component, drop, "
-	    "flap, group, hold, key, match, max-open, resolve-on, send, severity, summary, "
-	    "threshold");
+	    "flap, group, group-by, hold, key, match, max-open, resolve-on, send, severity, "
+	    "summary, threshold");
 	load_err("rule \"\" { match any }\n", "1: a rule name must have 1 to 127 bytes");
 	load_err("rule x match any\n", "1: expected '{', got 'match'");
 	load_err("rule x {\n match any\n", "3: unexpected end of file in rule (opened at line 1), "
@@ -1367,6 +1422,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_control_groups);
 	tcase_add_test(tc, test_rule_statements);
 	tcase_add_test(tc, test_flap_statement);
+	tcase_add_test(tc, test_group_by_statement);
 	tcase_add_test(tc, test_retention);
 	tcase_add_test(tc, test_expressions);
 	tcase_add_test(tc, test_rule_errors);

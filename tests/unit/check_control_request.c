@@ -267,7 +267,7 @@ START_TEST(test_errors)
 	parse_fails("{\"command\":\"show\",\"key\":null}", "\"key\" must be a string");
 	parse_fails("{\"command\":\"ack\",\"key\":\"k\",\"who\":1}", "\"who\" must be a string");
 	parse_fails("{\"command\":\"incidents\",\"state\":\"sleeping\"}", "unknown state; use pending, triggered, acknowledged, suppressed, flapping, "
-	    "resolved, expired, transient, open or all");
+	    "grouped, resolved, expired, transient, open or all");
 	parse_fails("{\"command\":\"incidents\",\"state\":3}", "\"state\" must be a string");
 	parse_fails("{\"command\":\"incidents\",\"limit\":0}",
 	    "\"limit\" must be an integer from 1 to 1000000");
