@@ -22,6 +22,7 @@
 #include "conf_lex.h"
 #include "conf_listen.h"
 #include "conf_maintenance.h"
+#include "conf_oncall.h"
 #include "conf_rule.h"
 #include "conf_snmp.h"
 #include "conf_upstream.h"
@@ -463,6 +464,22 @@ stmt_maintenance(struct lex *lx, void *ctx, char **cause)
 }
 
 static int
+stmt_contact(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+
+	return conf_contact_parse(lx, p->conf, cause);
+}
+
+static int
+stmt_schedule(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+
+	return conf_schedule_parse(lx, p->conf, cause);
+}
+
+static int
 stmt_host(struct lex *lx, void *ctx, char **cause)
 {
 	struct parse *p = ctx;
@@ -471,6 +488,7 @@ stmt_host(struct lex *lx, void *ctx, char **cause)
 }
 
 static const struct lex_keyword top_keywords[] = {
+	{ "contact", stmt_contact },
 	{ "control-admin-group", stmt_control_group },
 	{ "control-group", stmt_control_group },
 	{ "control-socket", stmt_control_socket },
@@ -487,6 +505,7 @@ static const struct lex_keyword top_keywords[] = {
 	{ "outbox-max", stmt_outbox_max },
 	{ "retention", stmt_retention },
 	{ "rule", stmt_rule },
+	{ "schedule", stmt_schedule },
 	{ "silence-max", stmt_silence_max },
 	{ "snmp", stmt_snmp },
 	{ "state-dir", stmt_state_dir },
@@ -560,6 +579,8 @@ conf_run(int r, struct lex *lx, struct parse *p, struct conf **ret, char **cause
 	/* Sends may name upstreams declared after them; their messages borrow p->files. */
 	if (r == 0)
 		r = conf_sends_resolve(&p->sends, p->conf, cause);
+	if (r == 0)
+		r = conf_oncall_resolve(p->conf, cause);
 	conf_sends_free(&p->sends);
 	lex_close(lx);
 	for (size_t i = 0; i < p->nfiles; i++)
@@ -621,6 +642,7 @@ conf_free(struct conf *conf)
 	for (size_t i = 0; i < conf->nmaintenance; i++)
 		conf_maintenance_clear(&conf->maintenance[i]);
 	free(conf->maintenance);
+	conf_oncall_free(conf);
 	free(conf->default_send);
 	free(conf->default_file);
 	free(conf->path);

@@ -18,6 +18,8 @@
 #include "matcher.h"
 #include "text.h"
 
+struct conf_contact; /* conf_oncall.h */
+struct conf_schedule;
 struct rule;
 
 enum listen_kind {
@@ -267,6 +269,10 @@ struct conf {
 	/* `retention { max-age D; max-resolved N }`: when resolved incidents are pruned */
 	int64_t retention_max_age;	 /* usec since resolved */
 	uint64_t retention_max_resolved; /* resolved incidents kept */
+	struct conf_contact *contacts;	 /* `contact` blocks, in file order */
+	size_t ncontacts;
+	struct conf_schedule *schedules; /* `schedule` blocks, in file order */
+	size_t nschedules;
 };
 
 /* The upstream with this name, or NULL. */

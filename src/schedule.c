@@ -279,14 +279,16 @@ civil_seconds(const char *s, bool with_time, int64_t *secs)
 {
 	struct tm tm;
 	const char *end;
+	int mday;
 
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(s, with_time ? "%Y-%m-%d %H:%M" : "%Y-%m-%d", &tm);
 	if (end == NULL || *end != '\0' || strlen(s) != (with_time ? 16u : 10u) ||
 	    tm.tm_year < 70 || tm.tm_year > 1100)
 		return -EINVAL;
+	mday = tm.tm_mday;
 	*secs = (int64_t)timegm(&tm);
-	return 0;
+	return tm.tm_mday == mday ? 0 : -EINVAL; /* 2026-02-30 is no day */
 }
 
 int

@@ -336,6 +336,9 @@ START_TEST(parsers)
 	ck_assert_int_eq(d, utc("2026-01-05T00:00") / (86400 * USEC_PER_SEC));
 	ck_assert_int_eq(schedule_parse_date("2026-13-05", &d, &cause), -EINVAL);
 	free(cause);
+	ck_assert_int_eq(schedule_parse_date("2026-02-29", &d, &cause), -EINVAL);
+	free(cause);
+	ck_assert_int_eq(schedule_parse_date("2028-02-29", &d, &cause), 0);
 	ck_assert_int_eq(schedule_parse_date("2026-01-05x", &d, &cause), -EINVAL);
 	free(cause);
 	ck_assert_int_eq(schedule_parse_local("Europe/Berlin", "2026-12-24 00:00", &t, &cause), 0);
