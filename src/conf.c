@@ -27,6 +27,7 @@
 #include "conf_snmp.h"
 #include "conf_upstream.h"
 #include "hosts.h"
+#include "oncall.h"
 #include "rules.h"
 #include "silence.h"
 
@@ -57,6 +58,7 @@ enum setting {
 	SET_JOURNAL,
 	SET_RETENTION,
 	SET_SILENCE_MAX,
+	SET_OVERRIDE_MAX,
 	SET_MAX,
 };
 
@@ -190,6 +192,20 @@ stmt_silence_max(struct lex *lx, void *ctx, char **cause)
 	    (r = lex_expect_int(lx, "silence-max", 1, SILENCE_MAX_MAX, &n, cause)) < 0)
 		return r;
 	p->conf->silence_max = (uint32_t)n;
+	return 0;
+}
+
+static int
+stmt_override_max(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+	int64_t n;
+	int r;
+
+	if ((r = set_once(p, lx, SET_OVERRIDE_MAX, cause)) < 0 ||
+	    (r = lex_expect_int(lx, "override-max", 1, ONCALL_OVERRIDE_MAX_MAX, &n, cause)) < 0)
+		return r;
+	p->conf->override_max = (uint64_t)n;
 	return 0;
 }
 
@@ -503,6 +519,7 @@ static const struct lex_keyword top_keywords[] = {
 	{ "map-size", stmt_map_size },
 	{ "max-message", stmt_max_message },
 	{ "outbox-max", stmt_outbox_max },
+	{ "override-max", stmt_override_max },
 	{ "retention", stmt_retention },
 	{ "rule", stmt_rule },
 	{ "schedule", stmt_schedule },
@@ -542,6 +559,7 @@ conf_new(const char *path)
 	conf->default_action = CONF_DEFAULT_DROP;
 	conf->outbox_max = 100000;
 	conf->silence_max = SILENCE_DEFAULT_MAX;
+	conf->override_max = ONCALL_OVERRIDE_DEFAULT_MAX;
 	conf->map_size = 64 * 1024 * 1024;
 	conf->retention_max_age = CONF_DEFAULT_RETENTION_AGE;
 	conf->retention_max_resolved = CONF_DEFAULT_RETENTION_RESOLVED;

@@ -273,6 +273,7 @@ struct conf {
 	size_t ncontacts;
 	struct conf_schedule *schedules; /* `schedule` blocks, in file order */
 	size_t nschedules;
+	uint64_t override_max; /* `override-max N`: overrides triagectl may keep, default 1000 */
 };
 
 /* The upstream with this name, or NULL. */

@@ -258,6 +258,7 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 		{ "held", &s->held },		{ "held_events", &s->held_events },
 		{ "key_hist", &s->key_hist },	{ "opened", &s->opened },
 		{ "host_open", &s->host_open },	{ "tally", &s->tally },
+		{ "overrides", &s->overrides },
 	};
 	const struct dbi_name evdbs[] = { { "events", &s->events }, { "meta", &s->evmeta } };
 	int rc;

@@ -219,8 +219,8 @@ START_TEST(test_lex_limits)
 	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: contact, "
 			 "control-admin-group, control-group, control-socket, default, event-log, "
 			 "host, hostname, include, journal, listen, maintenance, map-size, "
-			 "max-message, outbox-max, retention, rule, schedule, silence-max, snmp, "
-			 "state-dir, upstream",
+			 "max-message, outbox-max, override-max, retention, rule, schedule, "
+			 "silence-max, snmp, state-dir, upstream",
 	    LEX_MAX_FILE - 4);
 	big[LEX_MAX_FILE] = '\0';
 	load_err(big, want);
@@ -429,8 +429,9 @@ START_TEST(test_setting_errors)
 	load_err("\n\nfoo bar\n", "3: unknown keyword 'foo', expected one of: contact, "
 				  "control-admin-group, control-group, control-socket, default, "
 				  "event-log, host, hostname, include, journal, listen, "
-				  "maintenance, map-size, max-message, outbox-max, retention, rule, "
-				  "schedule, silence-max, snmp, state-dir, upstream");
+				  "maintenance, map-size, max-message, outbox-max, override-max, "
+				  "retention, rule, schedule, silence-max, snmp, state-dir, "
+				  "upstream");
 	load_err("\"hostname\" x\n", "1: expected a keyword, got \"hostname\"");
 	load_err("}\n", "1: expected a keyword, got '}'");
 	load_err("hostname a $\n", "1: unexpected character '$'");
