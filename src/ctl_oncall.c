@@ -75,7 +75,7 @@ print_rota(const struct opts *o, json_t *s)
 		cell(o, jstr(sh, "by"), 15, true);
 	}
 	if (json_is_true(json_object_get(s, "cut")))
-		printf("(cut short: a rota has at most 1000 shifts)\n");
+		printf("(cut short: at most 1000 shifts, 10000 changes a request)\n");
 }
 
 /* SCHEDULE ON-CALL UNTIL BY, then each schedule's rota when asked for. */
@@ -93,7 +93,8 @@ print_oncall(const struct opts *o, json_t *r)
 	printf("%-14s %-16s %-23s %s\n", "SCHEDULE", "ON CALL", "UNTIL", "BY");
 	json_array_foreach(arr, i, s) {
 		if (json_is_null(json_object_get(s, "until")))
-			strlcpy_t(until, "(90 days or more)", sizeof(until));
+			strlcpy_t(until, json_is_true(json_object_get(s, "cut")) ?
+			    "(too many changes)" : "(90 days or more)", sizeof(until));
 		else
 			when(o, jstr(s, "until"), false, until, sizeof(until));
 		cell(o, jstr(s, "name"), 14, false);

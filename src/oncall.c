@@ -98,34 +98,38 @@ overrides_of(const struct conf *conf, const struct conf_schedule *s,
 	return v;
 }
 
-/* Who is on at at and until when (null: no change within the horizon); the rota for next. */
+/*
+ * Who is on at at and until when (null: no change within the horizon);
+ * the rota for next.  *steps is the request's budget (schedule.h).
+ */
 static json_t *
 schedule_json(const struct conf *conf, const struct conf_schedule *s,
-    const struct override_list *l, int64_t at, int64_t next)
+    const struct override_list *l, int64_t at, int64_t next, int *steps)
 {
-	struct schedule_shift *sh = xcalloc(SCHEDULE_SHIFTS_MAX, sizeof(*sh));
+	struct schedule_rows r = { xcalloc(SCHEDULE_SHIFTS_MAX, sizeof(*r.v)),
+		next > 0 ? SCHEDULE_SHIFTS_MAX : 2, 0, *steps, false };
 	int64_t to = at + (next > 0 ? next : SCHEDULE_HORIZON_MAX);
-	size_t nextra, n;
+	size_t nextra;
 	struct schedule_override *extra = overrides_of(conf, s, l, at, &nextra);
-	bool cut;
 	json_t *j, *rota = json_array();
 
-	schedule_rota(&s->sched, extra, nextra, at, to, sh, next > 0 ? SCHEDULE_SHIFTS_MAX : 2, &n,
-	    &cut);
+	schedule_rota(&s->sched, extra, nextra, at, to, &r);
+	*steps = r.steps;
 	j = json_pack("{s:o, s:o, s:o, s:o, s:o}", "name", json_text(s->name), "tz",
 	    json_text(s->sched.tz[0] ? s->sched.tz : "local"), "oncall",
-	    contact_json(conf, sh[0].contact), "by",
-	    json_text(sh[0].layer >= 0 ? s->layer_names[sh[0].layer] : "override"), "until",
-	    n == 1 && sh[0].end == to ? json_null() : json_time(sh[0].end));
-	for (size_t i = 0; next > 0 && i < n; i++)
-		json_array_append_new(rota, shift_json(conf, s, &sh[i]));
-	if (next > 0) {
+	    contact_json(conf, r.v[0].contact), "by",
+	    json_text(r.v[0].layer >= 0 ? s->layer_names[r.v[0].layer] : "override"), "until",
+	    r.n == 1 && (r.v[0].end == to || r.cut) ? json_null() : json_time(r.v[0].end));
+	for (size_t i = 0; next > 0 && i < r.n; i++)
+		json_array_append_new(rota, shift_json(conf, s, &r.v[i]));
+	/* Without a rota, only the steps running out cut it: until is then unknown. */
+	json_object_set_new(j, "cut", json_boolean(next > 0 ? r.cut : r.cut && r.n == 1));
+	if (next > 0)
 		json_object_set_new(j, "rota", rota);
-		json_object_set_new(j, "cut", json_boolean(cut));
-	} else
+	else
 		json_decref(rota);
 	free(extra);
-	free(sh);
+	free(r.v);
 	return j;
 }
 
@@ -134,8 +138,8 @@ oncall_show(struct daemon *d, const struct control_request *rq, struct control_p
 {
 	int64_t at = rq->at > 0 ? rq->at : now_realtime_usec();
 	struct override_list l;
+	int r, steps = SCHEDULE_STEPS_MAX;
 	json_t *arr;
-	int r;
 
 	(void)peer;
 	if (rq->schedule != NULL && conf_schedule_find(d->conf, rq->schedule) == NULL)
@@ -146,7 +150,8 @@ oncall_show(struct daemon *d, const struct control_request *rq, struct control_p
 	for (size_t i = 0; i < d->conf->nschedules; i++) {
 		const struct conf_schedule *s = &d->conf->schedules[i];
 		if (rq->schedule == NULL || strcmp(rq->schedule, s->name) == 0)
-			json_array_append_new(arr, schedule_json(d->conf, s, &l, at, rq->next));
+			json_array_append_new(arr, schedule_json(d->conf, s, &l, at, rq->next,
+			    &steps));
 	}
 	free(l.v);
 	return json_pack("{s:b, s:o, s:o}", "ok", 1, "at", json_time(at), "schedules", arr);

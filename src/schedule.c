@@ -87,8 +87,14 @@ layer_active(const struct schedule_layer *l, int64_t t, int64_t *edge)
 	bool active = l->nrestricts == 0;
 
 	*edge = INT64_MAX;
-	/* A window starts at most a week after any day, or ran on from yesterday. */
+	/*
+	 * A window starts at most a week after any day, or ran on from
+	 * yesterday; no window of a day that begins after the edge found
+	 * can come before it.
+	 */
 	for (int64_t d = today - 1; d <= today + 8 && l->nrestricts > 0; d++) {
+		if (d > today && *edge != INT64_MAX && local_usec(d, 0) > *edge)
+			break;
 		for (size_t i = 0; i < l->nrestricts; i++) {
 			const struct schedule_restrict *r = &l->restricts[i];
 			if (!(r->days & (1u << maintenance_weekday(d))))
@@ -165,31 +171,28 @@ who_at(const struct schedule *s, const struct schedule_override *extra, size_t n
 
 void
 schedule_rota(const struct schedule *s, const struct schedule_override *extra,
-    size_t nextra, int64_t from, int64_t to, struct schedule_shift *out, size_t max,
-    size_t *n, bool *cut)
+    size_t nextra, int64_t from, int64_t to, struct schedule_rows *r)
 {
 	struct layer_state st[SCHEDULE_LAYERS_MAX];
 	struct maintenance_zone z;
 	struct schedule_shift piece;
-	int steps = 0;
 
-	*n = 0;
-	*cut = false;
+	r->n = 0;
+	r->cut = false;
 	to = min64(to, from + SCHEDULE_HORIZON_MAX);
 	for (size_t i = 0; i < s->nlayers; i++)
 		st[i].until = INT64_MIN;
 	maintenance_zone_enter(s->tz, &z);
-	for (int64_t t = from; t < to && !*cut; steps++) {
+	for (int64_t t = from; t < to && !r->cut; r->steps--) {
 		int64_t next = min64(who_at(s, extra, nextra, st, t, &piece), to);
-		if (*n > 0 && out[*n - 1].contact == piece.contact) {
-			out[*n - 1].end = next;
-		} else if (*n < max) {
+		if (r->n > 0 && r->v[r->n - 1].contact == piece.contact) {
+			r->v[r->n - 1].end = next;
+		} else if (r->n < r->max) {
 			piece.start = t;
 			piece.end = next;
-			out[(*n)++] = piece;
+			r->v[r->n++] = piece;
 		}
-		*cut = *n == max && out[*n - 1].contact != piece.contact;
-		*cut = *cut || (steps + 1 >= SCHEDULE_STEPS_MAX && next < to);
+		r->cut = r->v[r->n - 1].contact != piece.contact || (r->steps <= 1 && next < to);
 		t = next;
 	}
 	maintenance_zone_leave(&z);

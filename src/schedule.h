@@ -31,7 +31,7 @@
 #define SCHEDULE_MEMBERS_MAX  64   /* members of one layer */
 #define SCHEDULE_RESTRICT_MAX 8	   /* restrict statements of one layer */
 #define SCHEDULE_SHIFTS_MAX   1000 /* rows of one rota */
-#define SCHEDULE_STEPS_MAX    20000 /* changes one computation looks at */
+#define SCHEDULE_STEPS_MAX    10000 /* changes one request looks at: ~100 ms at worst */
 #define SCHEDULE_HORIZON_MAX  (90 * 86400 * 1000000LL) /* the longest rota, and "until" */
 #define SCHEDULE_EVERY_MIN    (3600 * 1000000LL)       /* `every`: 1h ... */
 #define SCHEDULE_EVERY_MAX    (366 * 86400 * 1000000LL) /* ... to 366d */
@@ -87,16 +87,27 @@ struct schedule_shift {
 };
 
 /*
+ * Where a rota goes: at most max rows (at least 1) into v, the caller's;
+ * steps, on the way in the changes it may look at (SCHEDULE_STEPS_MAX, or
+ * what is left of a budget several rotas share: each takes at least one,
+ * for who is on at its start), on the way out what is left.
+ */
+struct schedule_rows {
+	struct schedule_shift *v;
+	size_t max, n;
+	int steps;
+	bool cut; /* it stopped before `to`: max rows, or no steps left */
+};
+
+/*
  * The shifts from `from` to `to` (at most SCHEDULE_HORIZON_MAX later),
- * into out (max rows, consecutive pieces of one contact joined); extra
- * are overrides besides the schedule's (triagectl's, they come after the
- * config's).  *cut is set when the rota stops before `to`: max rows or
- * SCHEDULE_STEPS_MAX changes.  The first row is who is on at `from`; its
- * end, until when (`to` when nothing changes before).
+ * consecutive pieces of one contact joined; extra are overrides besides
+ * the schedule's (triagectl's, they come after the config's).  The first
+ * row is who is on at `from`; its end, until when (`to` when nothing
+ * changes before).
  */
 void schedule_rota(const struct schedule *s, const struct schedule_override *extra,
-    size_t nextra, int64_t from, int64_t to, struct schedule_shift *out, size_t max,
-    size_t *n, bool *cut);
+    size_t nextra, int64_t from, int64_t to, struct schedule_rows *r);
 
 /*
  * Parsers for the config's words; -EINVAL with *cause a phrase.  Days:

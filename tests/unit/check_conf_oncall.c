@@ -233,20 +233,18 @@ START_TEST(test_follow_the_sun)
 	static const char *const weeks[2][3] = { { "carol", "alice", "erin" },
 		{ "dave", "bob", "frank" } };
 	int64_t from = utc("2026-12-07T00:00");
-	size_t n;
-	bool cut;
+	struct schedule_rows r = { out, SCHEDULE_SHIFTS_MAX, 0, SCHEDULE_STEPS_MAX, false };
 
-	schedule_rota(&s->sched, NULL, 0, from, from + 14 * 86400 * USEC_PER_SEC, out,
-	    SCHEDULE_SHIFTS_MAX, &n, &cut);
-	ck_assert(!cut);
-	ck_assert_uint_eq(n, 42);
-	for (size_t i = 0; i < n; i++) {
+	schedule_rota(&s->sched, NULL, 0, from, from + 14 * 86400 * USEC_PER_SEC, &r);
+	ck_assert(!r.cut);
+	ck_assert_uint_eq(r.n, 42);
+	for (size_t i = 0; i < r.n; i++) {
 		ck_assert_str_eq(c->contacts[out[i].contact].name, weeks[i / 21][i % 3]);
 		ck_assert_int_eq(out[i].start, from + (int64_t)i * 8 * 3600 * USEC_PER_SEC);
 	}
 	/* The override: bob from Christmas Eve, in UTC. */
-	schedule_rota(&s->sched, NULL, 0, utc("2026-12-23T23:00"), utc("2026-12-28T00:00"), out,
-	    SCHEDULE_SHIFTS_MAX, &n, &cut);
+	r.steps = SCHEDULE_STEPS_MAX;
+	schedule_rota(&s->sched, NULL, 0, utc("2026-12-23T23:00"), utc("2026-12-28T00:00"), &r);
 	ck_assert_str_eq(c->contacts[out[1].contact].name, "bob");
 	ck_assert_int_eq(out[1].start, utc("2026-12-24T00:00"));
 	ck_assert_int_eq(out[1].end, utc("2026-12-27T00:00"));

@@ -60,11 +60,10 @@ static struct schedule_shift
 on_at(const struct schedule *s, const struct schedule_override *extra, size_t nextra, int64_t at)
 {
 	struct schedule_shift out[2];
-	size_t n;
-	bool cut;
+	struct schedule_rows r = { out, 2, 0, SCHEDULE_STEPS_MAX, false };
 
-	schedule_rota(s, extra, nextra, at, at + 30 * 86400 * USEC_PER_SEC, out, 2, &n, &cut);
-	ck_assert_uint_ge(n, 1);
+	schedule_rota(s, extra, nextra, at, at + 30 * 86400 * USEC_PER_SEC, &r);
+	ck_assert_uint_ge(r.n, 1);
 	return out[0];
 }
 
@@ -246,17 +245,17 @@ START_TEST(follow_the_sun_rota)
 	};
 	struct schedule s = { .tz = "UTC", .layers = l, .nlayers = 3 };
 	struct schedule_shift out[SCHEDULE_SHIFTS_MAX];
-	size_t n;
-	bool cut;
+	struct schedule_rows r = { out, SCHEDULE_SHIFTS_MAX, 0, SCHEDULE_STEPS_MAX, false };
 
 	restrict_to(&l[0], NULL, "00:00-08:00");
 	restrict_to(&l[1], NULL, "08:00-16:00");
 	restrict_to(&l[2], NULL, "16:00-24:00");
-	schedule_rota(&s, NULL, 0, utc("2026-12-07T00:00"), utc("2026-12-21T00:00"), out,
-	    SCHEDULE_SHIFTS_MAX, &n, &cut);
-	ck_assert(!cut);
-	ck_assert_uint_eq(n, 42);
-	for (size_t i = 0; i < n; i++) {
+	schedule_rota(&s, NULL, 0, utc("2026-12-07T00:00"), utc("2026-12-21T00:00"), &r);
+	ck_assert(!r.cut);
+	ck_assert_uint_eq(r.n, 42);
+	/* Changes at the three edges of each day, and where the rota ends. */
+	ck_assert_int_eq(r.steps, SCHEDULE_STEPS_MAX - 42);
+	for (size_t i = 0; i < r.n; i++) {
 		int day = (int)(i / 3), region = (int)(i % 3);
 		static const int first[3] = { CAROL, ALICE, ERIN };
 		ck_assert_int_eq(out[i].contact, first[region] + day % 2);
@@ -272,24 +271,22 @@ START_TEST(rota_bounds)
 	struct schedule_layer l[SCHEDULE_LAYERS_MAX];
 	struct schedule s = { .tz = "UTC", .layers = l, .nlayers = 1 };
 	static struct schedule_shift out[SCHEDULE_SHIFTS_MAX];
+	struct schedule_rows r = { out, SCHEDULE_SHIFTS_MAX, 0, SCHEDULE_STEPS_MAX, false };
 	int64_t from = utc("2026-12-01T00:00");
-	size_t n;
-	bool cut;
 
 	l[0] = layer(SCHEDULE_EVERY, "00:00", "2026-12-01", ALICE, BOB);
 	l[0].length = SCHEDULE_EVERY_MIN;
 	/* 90 days of hourly shifts are 2160: the rota stops at its last row. */
-	schedule_rota(&s, NULL, 0, from, from + SCHEDULE_HORIZON_MAX, out, SCHEDULE_SHIFTS_MAX,
-	    &n, &cut);
-	ck_assert(cut);
-	ck_assert_uint_eq(n, SCHEDULE_SHIFTS_MAX);
-	ck_assert_int_eq(out[n - 1].end, from + 1000 * 3600 * USEC_PER_SEC);
+	schedule_rota(&s, NULL, 0, from, from + SCHEDULE_HORIZON_MAX, &r);
+	ck_assert(r.cut);
+	ck_assert_uint_eq(r.n, SCHEDULE_SHIFTS_MAX);
+	ck_assert_int_eq(out[r.n - 1].end, from + 1000 * 3600 * USEC_PER_SEC);
 	/* Asked for longer than the horizon, it ends there. */
 	l[0].nmembers = 1;
-	schedule_rota(&s, NULL, 0, from, from + 2 * SCHEDULE_HORIZON_MAX, out,
-	    SCHEDULE_SHIFTS_MAX, &n, &cut);
-	ck_assert(!cut);
-	ck_assert_uint_eq(n, 1);
+	r.steps = SCHEDULE_STEPS_MAX;
+	schedule_rota(&s, NULL, 0, from, from + 2 * SCHEDULE_HORIZON_MAX, &r);
+	ck_assert(!r.cut);
+	ck_assert_uint_eq(r.n, 1);
 	ck_assert_int_eq(out[0].end, from + SCHEDULE_HORIZON_MAX);
 	/* Every layer at its limit, handing off at different minutes: the steps run out. */
 	for (int i = 0; i < SCHEDULE_LAYERS_MAX; i++) {
@@ -297,11 +294,18 @@ START_TEST(rota_bounds)
 		l[i].handoff_minute = i;
 	}
 	s.nlayers = SCHEDULE_LAYERS_MAX;
-	schedule_rota(&s, NULL, 0, from, from + SCHEDULE_HORIZON_MAX, out, SCHEDULE_SHIFTS_MAX,
-	    &n, &cut);
-	ck_assert(cut);
-	ck_assert_uint_eq(n, 1);
+	r.steps = SCHEDULE_STEPS_MAX;
+	schedule_rota(&s, NULL, 0, from, from + SCHEDULE_HORIZON_MAX, &r);
+	ck_assert(r.cut);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_int_eq(r.steps, 0);
 	ck_assert_int_lt(out[0].end, from + SCHEDULE_HORIZON_MAX);
+	/* With the budget spent, a rota still says who is on at its start, and no more. */
+	schedule_rota(&s, NULL, 0, from, from + SCHEDULE_HORIZON_MAX, &r);
+	ck_assert(r.cut);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_int_eq(out[0].contact, ALICE);
+	ck_assert_int_eq(out[0].end, from + 60 * USEC_PER_SEC);
 }
 END_TEST
 
