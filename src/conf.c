@@ -23,10 +23,12 @@
 #include "conf_listen.h"
 #include "conf_inhibit.h"
 #include "conf_maintenance.h"
+#include "conf_oncall.h"
 #include "conf_rule.h"
 #include "conf_snmp.h"
 #include "conf_upstream.h"
 #include "hosts.h"
+#include "oncall.h"
 #include "rules.h"
 #include "silence.h"
 
@@ -57,6 +59,7 @@ enum setting {
 	SET_JOURNAL,
 	SET_RETENTION,
 	SET_SILENCE_MAX,
+	SET_OVERRIDE_MAX,
 	SET_MAX,
 };
 
@@ -190,6 +193,20 @@ stmt_silence_max(struct lex *lx, void *ctx, char **cause)
 	    (r = lex_expect_int(lx, "silence-max", 1, SILENCE_MAX_MAX, &n, cause)) < 0)
 		return r;
 	p->conf->silence_max = (uint32_t)n;
+	return 0;
+}
+
+static int
+stmt_override_max(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+	int64_t n;
+	int r;
+
+	if ((r = set_once(p, lx, SET_OVERRIDE_MAX, cause)) < 0 ||
+	    (r = lex_expect_int(lx, "override-max", 1, ONCALL_OVERRIDE_MAX_MAX, &n, cause)) < 0)
+		return r;
+	p->conf->override_max = (uint64_t)n;
 	return 0;
 }
 
@@ -472,6 +489,22 @@ stmt_inhibit(struct lex *lx, void *ctx, char **cause)
 }
 
 static int
+stmt_contact(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+
+	return conf_contact_parse(lx, p->conf, cause);
+}
+
+static int
+stmt_schedule(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+
+	return conf_schedule_parse(lx, p->conf, cause);
+}
+
+static int
 stmt_host(struct lex *lx, void *ctx, char **cause)
 {
 	struct parse *p = ctx;
@@ -480,6 +513,7 @@ stmt_host(struct lex *lx, void *ctx, char **cause)
 }
 
 static const struct lex_keyword top_keywords[] = {
+	{ "contact", stmt_contact },
 	{ "control-admin-group", stmt_control_group },
 	{ "control-group", stmt_control_group },
 	{ "control-socket", stmt_control_socket },
@@ -495,8 +529,10 @@ static const struct lex_keyword top_keywords[] = {
 	{ "map-size", stmt_map_size },
 	{ "max-message", stmt_max_message },
 	{ "outbox-max", stmt_outbox_max },
+	{ "override-max", stmt_override_max },
 	{ "retention", stmt_retention },
 	{ "rule", stmt_rule },
+	{ "schedule", stmt_schedule },
 	{ "silence-max", stmt_silence_max },
 	{ "snmp", stmt_snmp },
 	{ "state-dir", stmt_state_dir },
@@ -533,6 +569,7 @@ conf_new(const char *path)
 	conf->default_action = CONF_DEFAULT_DROP;
 	conf->outbox_max = 100000;
 	conf->silence_max = SILENCE_DEFAULT_MAX;
+	conf->override_max = ONCALL_OVERRIDE_DEFAULT_MAX;
 	conf->map_size = 64 * 1024 * 1024;
 	conf->retention_max_age = CONF_DEFAULT_RETENTION_AGE;
 	conf->retention_max_resolved = CONF_DEFAULT_RETENTION_RESOLVED;
@@ -572,6 +609,8 @@ conf_run(int r, struct lex *lx, struct parse *p, struct conf **ret, char **cause
 		r = conf_sends_resolve(&p->sends, p->conf, cause);
 	if (r == 0) /* rules may be declared after the inhibit statements that name them */
 		r = conf_inhibit_resolve(p->conf, cause);
+	if (r == 0)
+		r = conf_oncall_resolve(p->conf, cause);
 	conf_sends_free(&p->sends);
 	lex_close(lx);
 	for (size_t i = 0; i < p->nfiles; i++)
@@ -634,6 +673,7 @@ conf_free(struct conf *conf)
 		conf_maintenance_clear(&conf->maintenance[i]);
 	free(conf->maintenance);
 	conf_inhibit_free(conf);
+	conf_oncall_free(conf);
 	free(conf->default_send);
 	free(conf->default_file);
 	free(conf->path);

@@ -19,6 +19,8 @@
 #include "text.h"
 
 struct inhibit_rule;
+struct conf_contact; /* conf_oncall.h */
+struct conf_schedule;
 struct rule;
 
 enum listen_kind {
@@ -270,6 +272,11 @@ struct conf {
 	/* `retention { max-age D; max-resolved N }`: when resolved incidents are pruned */
 	int64_t retention_max_age;	 /* usec since resolved */
 	uint64_t retention_max_resolved; /* resolved incidents kept */
+	struct conf_contact *contacts;	 /* `contact` blocks, in file order */
+	size_t ncontacts;
+	struct conf_schedule *schedules; /* `schedule` blocks, in file order */
+	size_t nschedules;
+	uint64_t override_max; /* `override-max N`: overrides triagectl may keep, default 1000 */
 };
 
 /* The upstream with this name, or NULL. */

@@ -676,3 +676,14 @@ lex_expect_path(struct lex *lx, const char *what, size_t max, char **ret, char *
 	}
 	return r;
 }
+
+int
+lex_placed(struct lex *lx, int r, char **why, char **cause)
+{
+	if (r < 0) {
+		lex_error(lx, lx->tok.line, cause, "%s", *why);
+		free(*why);
+		*why = NULL;
+	}
+	return r;
+}

@@ -116,6 +116,12 @@ int lex_statement(struct lex *lx, const struct lex_keyword *kw, size_t n, void *
 int lex_block(struct lex *lx, const struct lex_keyword *kw, size_t n, void *ctx,
     const char *what, char **cause);
 
+/*
+ * r as it is; when it is an error, *why (a phrase from a parser of words,
+ * such as maintenance.c's) becomes *cause at the current token, and is freed.
+ */
+int lex_placed(struct lex *lx, int r, char **why, char **cause);
+
 /* A path argument resolved as lex_resolve_path(); max bounds the result (0: none). */
 int lex_expect_path(struct lex *lx, const char *what, size_t max, char **ret, char **cause);
 

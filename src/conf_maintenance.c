@@ -26,18 +26,6 @@ struct mparse {
 	bool every;
 };
 
-/* A phrase from maintenance.c or matcher.c, placed at the current token. */
-static int
-placed(struct lex *lx, int r, char **why, char **cause)
-{
-	if (r < 0) {
-		lex_error(lx, lx->tok.line, cause, "%s", *why);
-		free(*why);
-		*why = NULL;
-	}
-	return r;
-}
-
 /* The day part of `every`: day | mon,wed | month 1,15 (the first word read). */
 static int
 every_days(struct lex *lx, struct maintenance_schedule *s, char **cause)
@@ -51,13 +39,13 @@ every_days(struct lex *lx, struct maintenance_schedule *s, char **cause)
 	}
 	if (!tok_is_word(&lx->tok, "month")) {
 		s->every = MAINTENANCE_WEEKLY;
-		return placed(lx, maintenance_parse_weekdays(lx->tok.text, &s->days, &why), &why,
+		return lex_placed(lx, maintenance_parse_weekdays(lx->tok.text, &s->days, &why), &why,
 		    cause);
 	}
 	s->every = MAINTENANCE_MONTHLY;
 	if ((r = lex_expect(lx, TOK_WORD, cause)) < 0)
 		return r;
-	return placed(lx, maintenance_parse_monthdays(lx->tok.text, &s->days, &why), &why, cause);
+	return lex_placed(lx, maintenance_parse_monthdays(lx->tok.text, &s->days, &why), &why, cause);
 }
 
 /* every DAYS HH:MM for DURATION [tz ZONE] */
@@ -75,7 +63,7 @@ stmt_every(struct lex *lx, void *ctx, char **cause)
 	p->every = true;
 	if ((r = lex_expect(lx, TOK_WORD, cause)) < 0 || (r = every_days(lx, s, cause)) < 0 ||
 	    (r = lex_expect(lx, TOK_WORD, cause)) < 0 ||
-	    (r = placed(lx, maintenance_parse_time(lx->tok.text, &s->minute, &why), &why,
+	    (r = lex_placed(lx, maintenance_parse_time(lx->tok.text, &s->minute, &why), &why,
 		 cause)) < 0 ||
 	    (r = lex_expect(lx, TOK_WORD, cause)) < 0)
 		return r;
@@ -91,7 +79,7 @@ stmt_every(struct lex *lx, void *ctx, char **cause)
 	if ((r = lex_next(lx, cause)) < 0 || (r = lex_expect_string(lx, "a time zone", &tz,
 	    cause)) < 0)
 		return r;
-	r = placed(lx, maintenance_check_tz(tz, &why), &why, cause);
+	r = lex_placed(lx, maintenance_check_tz(tz, &why), &why, cause);
 	strlcpy_t(s->tz, tz, sizeof(s->tz));
 	free(tz);
 	return r;
@@ -120,7 +108,7 @@ stmt_match(struct lex *lx, void *ctx, char **cause)
 		return lex_error(lx, lx->tok.line, cause, "expected =, !=, ~ or !~ after the field");
 	if ((r = lex_expect_string(lx, "a value", &value, cause)) < 0)
 		return r;
-	r = placed(lx, matcher_init(&w->m[w->nmatchers], field, ops[op], value, &why), &why, cause);
+	r = lex_placed(lx, matcher_init(&w->m[w->nmatchers], field, ops[op], value, &why), &why, cause);
 	free(value);
 	if (r == 0)
 		w->nmatchers++;

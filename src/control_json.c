@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "jsonutil.h"
 #include "latency.h"
+#include "oncall.h"
 #include "event.h"
 #include "event_record.h"
 #include "explain.h"
@@ -65,6 +66,12 @@ json_t *
 control_fail_errno(const char *what, int r)
 {
 	return fail_errno(what, r);
+}
+
+json_t *
+control_fail(const char *msg)
+{
+	return fail(msg);
 }
 
 static json_t *
@@ -302,6 +309,7 @@ cmd_status(struct daemon *d, const struct control_request *rq, struct control_pe
 	    "store", store_json(d), "control", control_json(d), "latency", latencies_json(d));
 	json_object_set_new(j, "upstreams", upstreams_json(d));
 	json_object_set_new(j, "silences", silences_json(d));
+	json_object_set_new(j, "oncall", oncall_status_json(d));
 	json_object_set_new(j, "notes", json_pack("{s:I, s:I, s:i}", "added",
 	    (json_int_t)pipeline_get_stats(d->pipeline)->notes, "refused",
 	    (json_int_t)pipeline_get_stats(d->pipeline)->notes_refused, "max_per_incident",
@@ -758,6 +766,10 @@ control_command_fn *const control_commands[CONTROL_NVERBS] = {
 	[CONTROL_EXPLAIN] = cmd_explain,
 	[CONTROL_INCIDENTS] = cmd_incidents,
 	[CONTROL_NOTE] = cmd_note,
+	[CONTROL_ONCALL] = oncall_show,
+	[CONTROL_OVERRIDE_ADD] = oncall_override_add,
+	[CONTROL_OVERRIDE_LIST] = oncall_override_list,
+	[CONTROL_OVERRIDE_REMOVE] = oncall_override_remove,
 	[CONTROL_QUEUE] = cmd_queue,
 	[CONTROL_QUEUE_DROP] = cmd_queue_drop,
 	[CONTROL_QUEUE_RETRY] = cmd_queue_retry,

@@ -18,8 +18,9 @@ typedef json_t *control_command_fn(struct daemon *d, const struct control_reques
 
 extern control_command_fn *const control_commands[]; /* indexed by enum control_verb */
 
-/* A failure reply: "WHAT: strerror(-r)". */
+/* A failure reply: "WHAT: strerror(-r)"; or msg (any bytes). */
 json_t *control_fail_errno(const char *what, int r);
+json_t *control_fail(const char *msg);
 
 /* control_report.c: a page of a report's incidents and its hourly counts. */
 control_command_fn control_report;

@@ -14,6 +14,7 @@
 #include "control_request.h"
 #include "incident.h"
 #include "matcher.h"
+#include "schedule.h"
 #include "text.h"
 #include "util.h"
 
@@ -32,6 +33,8 @@
 #define F_TEXT	   0x800
 #define F_INCARNATION 0x1000
 #define F_RANGE	   0x2000
+#define F_ONCALL   0x4000 /* schedule, at, next */
+#define F_OVERRIDE 0x8000 /* schedule, contact, start, end */
 
 #define VERB_ECHO_MAX 64 /* bytes of an unknown command echoed back */
 
@@ -45,6 +48,10 @@ static const struct {
 	[CONTROL_EXPLAIN] = { "explain", false, F_EXPLAIN },
 	[CONTROL_INCIDENTS] = { "incidents", false, F_STATE | F_LIMIT },
 	[CONTROL_NOTE] = { "note", true, F_KEY | F_TEXT },
+	[CONTROL_ONCALL] = { "oncall", false, F_ONCALL },
+	[CONTROL_OVERRIDE_ADD] = { "override-add", true, F_OVERRIDE },
+	[CONTROL_OVERRIDE_LIST] = { "override-list", false, 0 },
+	[CONTROL_OVERRIDE_REMOVE] = { "override-remove", true, F_SILENCE_ID },
 	[CONTROL_QUEUE] = { "queue", false, F_LIMIT },
 	[CONTROL_QUEUE_DROP] = { "queue-drop", true, F_ID | F_FORCE },
 	[CONTROL_QUEUE_RETRY] = { "queue-retry", true, F_ID | F_ALL },
@@ -356,7 +363,7 @@ parse_silence_id(json_t *j, struct control_request *rq, char **cause)
 	int r = get_count(j, "id", INT64_MAX, &rq->id, cause);
 
 	if (r == 0 && rq->id == 0) {
-		xasprintf(cause, "silence-expire needs an \"id\"");
+		xasprintf(cause, "%s needs an \"id\"", verbs[rq->verb].name);
 		return -EINVAL;
 	}
 	return r;
@@ -470,6 +477,53 @@ parse_range(json_t *j, struct control_request *rq, char **cause)
 	return 0;
 }
 
+/* A schedule's or contact's name, required or not, into *out. */
+static int
+take_name(json_t *j, const struct control_request *rq, const char *field, bool required,
+    char **out, char **cause)
+{
+	int r = take_string(j, field, CONTROL_NAME_MAX, out, NULL, cause);
+
+	if (r == 0 && required && *out == NULL) {
+		xasprintf(cause, "%s needs a \"%s\"", verbs[rq->verb].name, field);
+		return -EINVAL;
+	}
+	return r;
+}
+
+static int
+parse_oncall(json_t *j, struct control_request *rq, char **cause)
+{
+	int r;
+
+	if ((r = take_name(j, rq, "schedule", false, &rq->schedule, cause)) < 0 ||
+	    (r = get_time(j, "at", &rq->at, cause)) < 0 || (r = get_time(j, "next", &rq->next,
+	    cause)) < 0)
+		return r;
+	if (rq->next > SCHEDULE_HORIZON_MAX) {
+		xasprintf(cause, "\"next\" is at most 90 days");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+parse_override(json_t *j, struct control_request *rq, char **cause)
+{
+	int r;
+
+	if ((r = take_name(j, rq, "schedule", true, &rq->schedule, cause)) < 0 ||
+	    (r = take_name(j, rq, "contact", true, &rq->contact, cause)) < 0 ||
+	    (r = get_seconds(j, "start", &rq->start, cause)) < 0 ||
+	    (r = get_seconds(j, "end", &rq->end, cause)) < 0)
+		return r;
+	if (rq->end == 0) {
+		xasprintf(cause, "override-add needs an \"end\"");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 parse_fields(json_t *j, struct control_request *rq, char **cause)
 {
@@ -502,6 +556,10 @@ parse_fields(json_t *j, struct control_request *rq, char **cause)
 		r = get_count(j, "id", INT64_MAX, &rq->id, cause);
 	if (r == 0 && (f & F_RANGE))
 		r = parse_range(j, rq, cause);
+	if (r == 0 && (f & F_ONCALL))
+		r = parse_oncall(j, rq, cause);
+	if (r == 0 && (f & F_OVERRIDE))
+		r = parse_override(j, rq, cause);
 	return r;
 }
 
@@ -554,5 +612,7 @@ control_request_clear(struct control_request *rq)
 	for (size_t i = 0; i < rq->nwords; i++)
 		free(rq->words[i]);
 	free(rq->words);
+	free(rq->schedule);
+	free(rq->contact);
 	memset(rq, 0, sizeof(*rq));
 }

@@ -21,6 +21,7 @@
 #define CONTROL_LINE_MAX  (60 * 1024) /* bytes of a line to explain (a request is <= 64 KiB) */
 #define CONTROL_WORDS_MAX (3 * 64)    /* explain --trap: OID TYPE VALUE words */
 #define CONTROL_WORD_MAX  1024	      /* bytes of one of them, and of the trap's OID */
+#define CONTROL_NAME_MAX  64	      /* bytes of a schedule's or contact's name, as the config allows */
 
 /* In name order; the reading verbs change nothing, the acting verbs do. */
 enum control_verb {
@@ -29,6 +30,10 @@ enum control_verb {
 	CONTROL_EXPLAIN,
 	CONTROL_INCIDENTS,
 	CONTROL_NOTE,
+	CONTROL_ONCALL,
+	CONTROL_OVERRIDE_ADD,
+	CONTROL_OVERRIDE_LIST,
+	CONTROL_OVERRIDE_REMOVE,
 	CONTROL_QUEUE,
 	CONTROL_QUEUE_DROP,
 	CONTROL_QUEUE_RETRY,
@@ -87,6 +92,15 @@ struct control_request {
 	char **words;	/* its varbinds: OID TYPE VALUE, nwords a multiple of 3 */
 	size_t nwords;
 	uint64_t event; /* a record of the raw-event log, by its number; 0: none */
+	/*
+	 * oncall: the schedule (NULL: all), at (usec; 0: now), next (usec, up
+	 * to SCHEDULE_HORIZON_MAX; 0: no rota).  override-add: schedule and
+	 * contact, from start to end (seconds, above; start 0: now);
+	 * override-remove: id.
+	 */
+	char *schedule;
+	char *contact;
+	int64_t at, next;
 };
 
 /*
@@ -101,7 +115,8 @@ void control_request_clear(struct control_request *rq); /* frees what rq owns; N
 const char *control_verb_name(enum control_verb v);
 /*
  * True for verbs that change state (ack, note, resolve, reload, queue-retry,
- * queue-drop, send-test, silence-add, silence-expire).
+ * queue-drop, send-test, silence-add, silence-expire, override-add,
+ * override-remove).
  */
 bool control_verb_acting(enum control_verb v);
 

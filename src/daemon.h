@@ -10,6 +10,8 @@
 
 #include <systemd/sd-event.h>
 
+#include "oncall.h"
+
 struct conf;
 struct store;
 struct batch;
@@ -45,6 +47,7 @@ struct daemon {
 	int64_t started_usec; /* realtime */
 	uint64_t reloads, reload_failures;
 	char *last_reload_error; /* why the last reload was refused, for status */
+	struct oncall_stats oncall; /* on-call overrides added, removed ... (oncall.c) */
 };
 
 /*

@@ -34,8 +34,8 @@ day_of_month(int64_t z)
 	return doy - (153 * mp + 2) / 5 + 1;
 }
 
-static unsigned
-weekday(int64_t z)
+unsigned
+maintenance_weekday(int64_t z)
 {
 	return (unsigned)(z >= -4 ? (z + 4) % 7 : (z + 5) % 7 + 6);
 }
@@ -46,14 +46,8 @@ floor_div(int64_t a, int64_t b)
 	return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
-/* The zone in force while the schedule is computed; the one thread's TZ is put back after. */
-struct tz_saved {
-	bool changed;
-	char *old;
-};
-
-static void
-tz_enter(const char *tz, struct tz_saved *sv)
+void
+maintenance_zone_enter(const char *tz, struct maintenance_zone *sv)
 {
 	const char *old = getenv("TZ");
 
@@ -66,8 +60,8 @@ tz_enter(const char *tz, struct tz_saved *sv)
 	tzset();
 }
 
-static void
-tz_leave(struct tz_saved *sv)
+void
+maintenance_zone_leave(struct maintenance_zone *sv)
 {
 	if (!sv->changed)
 		return;
@@ -98,12 +92,18 @@ offset_at(int64_t t)
 	return localtime_r(&tt, &tm) ? tm.tm_gmtoff : 0;
 }
 
+int64_t
+maintenance_local_day(int64_t t)
+{
+	return floor_div(t + offset_at(t), DAY);
+}
+
 /*
  * The UTC second a local wall time names: the earlier of two in a repeated
  * hour; in a skipped hour, the moment the clocks changed.
  */
-static int64_t
-local_to_utc(int64_t day, int minute)
+int64_t
+maintenance_local_to_utc(int64_t day, int minute)
 {
 	int64_t t0 = day * DAY + minute * 60LL;
 	long before = offset_at(t0 - DAY), after = offset_at(t0 + DAY);
@@ -133,7 +133,7 @@ selected(const struct maintenance_schedule *s, int64_t day)
 	case MAINTENANCE_DAILY:
 		return true;
 	case MAINTENANCE_WEEKLY:
-		return s->days & (1u << weekday(day));
+		return s->days & (1u << maintenance_weekday(day));
 	case MAINTENANCE_MONTHLY:
 		return s->days & (1u << day_of_month(day));
 	}
@@ -143,15 +143,14 @@ selected(const struct maintenance_schedule *s, int64_t day)
 static int
 next_in_zone(const struct maintenance_schedule *s, int64_t now, int64_t *start, int64_t *end)
 {
-	int64_t now_s = floor_div(now, USEC_PER_SEC);
-	int64_t today = floor_div(now_s + offset_at(now_s), DAY);
+	int64_t today = maintenance_local_day(floor_div(now, USEC_PER_SEC));
 	bool found = false;
 
 	/* From as far back as a window that is still in force can have started. */
 	for (int64_t d = today - s->length / (DAY * USEC_PER_SEC) - 2; d <= today + LOOK_AHEAD; d++) {
 		if (!selected(s, d))
 			continue;
-		int64_t b = local_to_utc(d, s->minute) * USEC_PER_SEC, e = b + s->length;
+		int64_t b = maintenance_local_to_utc(d, s->minute) * USEC_PER_SEC, e = b + s->length;
 		if (e <= now)
 			continue;
 		if (found && b > *end)
@@ -173,12 +172,12 @@ int
 maintenance_next(const struct maintenance_schedule *s, int64_t now, int64_t *start,
     int64_t *end)
 {
-	struct tz_saved sv;
+	struct maintenance_zone sv;
 	int r;
 
-	tz_enter(s->tz, &sv);
+	maintenance_zone_enter(s->tz, &sv);
 	r = next_in_zone(s, now, start, end);
-	tz_leave(&sv);
+	maintenance_zone_leave(&sv);
 	return r;
 }
 

@@ -63,6 +63,23 @@ int maintenance_next(const struct maintenance_schedule *s, int64_t now, int64_t 
  */
 void maintenance_tz_init(void);
 
+/*
+ * The zone arithmetic, for schedule.c as well: enter a zone ("": the
+ * host's) for one computation and leave it after.  Under it, the local
+ * day (days from 1970-01-01) of a UTC second; the UTC second of a local
+ * day's minute, by the rule above for skipped and repeated hours; the
+ * weekday of a day, 0 Sunday ... 6 Saturday.
+ */
+struct maintenance_zone {
+	bool changed;
+	char *old;
+};
+void maintenance_zone_enter(const char *tz, struct maintenance_zone *z);
+void maintenance_zone_leave(struct maintenance_zone *z);
+int64_t maintenance_local_day(int64_t t);
+int64_t maintenance_local_to_utc(int64_t day, int minute);
+unsigned maintenance_weekday(int64_t day);
+
 /* "every mon,wed 22:00 for 2h tz Europe/Berlin", as the config says it. */
 void maintenance_format(const struct maintenance_schedule *s, char *buf, size_t size);
 

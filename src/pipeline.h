@@ -83,6 +83,15 @@ int pipeline_comment(struct pipeline *p, const char *key, const char *actor, con
     char **cause);
 
 /*
+ * A person's change to state of its own (an on-call override), written by
+ * fn into the open batch's transaction and committed before the answer,
+ * as silences are; *cause says why not.
+ */
+struct store_txn;
+int pipeline_commit_store(struct pipeline *p,
+    int (*fn)(struct store_txn *t, void *arg, char **cause), void *arg, char **cause);
+
+/*
  * The daemon's configuration was old and is now d->conf: incidents whose
  * rule now expires them sooner are filed again under their new deadline.
  */

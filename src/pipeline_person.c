@@ -87,6 +87,28 @@ pipeline_commit(struct pipeline *p, int (*fn)(struct pipeline *p, void *arg, cha
 	return r;
 }
 
+struct store_change {
+	int (*fn)(struct store_txn *t, void *arg, char **cause);
+	void *arg;
+};
+
+static int
+store_change(struct pipeline *p, void *arg, char **cause)
+{
+	struct store_change *c = arg;
+
+	return c->fn(p->txn, c->arg, cause);
+}
+
+int
+pipeline_commit_store(struct pipeline *p,
+    int (*fn)(struct store_txn *t, void *arg, char **cause), void *arg, char **cause)
+{
+	struct store_change c = { fn, arg };
+
+	return pipeline_commit(p, store_change, &c, cause);
+}
+
 static int
 by_person(struct pipeline *p, const char *key, const char *actor, const char *note,
     bool resolve, char **cause)

@@ -36,6 +36,7 @@
 #define INDEX_VERSION  3
 #define META_DEADLINES "store.deadlines" /* present once the deadline index is built */
 #define META_SILENCE_ID "store.silence_id"
+#define META_OVERRIDE_ID "store.override_id"
 #define META_HISTORY   "store.history"	 /* present once the history indexes are built */
 
 #define be_put store_codec_be_put
@@ -63,6 +64,7 @@ struct store {
 	MDB_dbi host_open; /* host NUL be(first_seen) be(id) -> "": open incidents by host */
 	MDB_dbi tally;	   /* be(hour since the epoch) -> counts (store_codec) */
 	MDB_dbi groups;	   /* in db (store_group.c) */
+	MDB_dbi overrides; /* be(id) -> an on-call override (store_override.c) */
 	MDB_dbi events, evmeta;		/* in ev */
 	unsigned ntxn; /* live store_txns; resizing unmaps, so only at 0 */
 	bool writing;  /* a second writer would deadlock on LMDB's writer lock */

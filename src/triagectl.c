@@ -456,6 +456,7 @@ print_status(const struct opts *o, json_t *r)
 	       "  %lld members joined, %lld beyond group-by max\n", jint(g, "opened"),
 	    jint(g, "sent"), jint(g, "updates"), jint(g, "resolved"), jint(g, "joined"),
 	    jint(g, "unlisted"));
+	print_oncall_status(json_object_get(r, "oncall"));
 	print_latency(json_object_get(r, "latency"));
 	printf("control: %lld clients\n  refused: %lld busy, %lld not permitted, %lld too "
 	       "large\n  dropped: %lld slow, %lld idle\n",
@@ -751,6 +752,10 @@ static const struct verb verbs[] = {
 	    -2, req_explain, print_explain, NULL },
 	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents, NULL },
 	{ "note", "KEY TEXT", 2, req_note, print_ok, NULL },
+	{ "oncall", "[SCHEDULE] [--at TIME] [--next DURATION]", -1, req_oncall, print_oncall,
+	    NULL },
+	{ "override", "add SCHEDULE CONTACT FROM|now TO|DURATION | list | remove ID", -3,
+	    req_override, print_override, NULL },
 	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue,
 	    NULL },
 	{ "reload", "", 0, req_reload, print_ok, NULL },
@@ -775,7 +780,7 @@ usage(FILE *f)
 		   "         --state STATE  --limit N  --who NOTE  --all  --force  --id N\n"
 		   "         --comment TEXT  --start TIME  --end TIME\n"
 		   "         --trap OID  --listener NAME  --from ADDR  --event ID  --since DURATION\n"
-		   "         --format table|md  --max N  --html FILE\n");
+		   "         --format table|md  --max N  --html FILE  --at TIME  --next DURATION\n");
 }
 
 /*
@@ -911,6 +916,7 @@ main(int argc, char **argv)
 		{ "since", required_argument, NULL, 'D' }, { "event", required_argument, NULL, 'V' },
 		{ "id", required_argument, NULL, 'I' },	{ "format", required_argument, NULL, 'O' },
 		{ "max", required_argument, NULL, 'M' },	{ "html", required_argument, NULL, 'H' },
+		{ "at", required_argument, NULL, 'a' },	{ "next", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .socket = getenv("TRIAGED_SOCKET"), .max = REPORT_MAX_DEFAULT };
@@ -942,6 +948,8 @@ main(int argc, char **argv)
 		case 'V': o.event = optarg; break;
 		case 'O': o.format = optarg; break;
 		case 'H': o.html = optarg; break;
+		case 'a': o.at = optarg; break;
+		case 'X': o.next = optarg; break;
 		case 'M':
 			if (parse_int64(optarg, 1, REPORT_MAX_MAX, &o.max) < 0) {
 				fprintf(stderr, "triagectl: --max wants a number from 1 to %d\n",

@@ -2,7 +2,8 @@
  * triagectl.h - what triagectl's files share: the options of a run, the
  * verb table's entry, and the helpers that put reply values in tables.
  * triagectl.c has the common verbs and the command line, ctl_timeline.c
- * the timeline and the postmortem draft, ctl_report.c the report.
+ * the timeline and the postmortem draft, ctl_report.c the report,
+ * ctl_oncall.c who is on call and the overrides.
  */
 #ifndef TRIAGED_TRIAGECTL_H
 #define TRIAGED_TRIAGECTL_H
@@ -34,6 +35,7 @@ struct opts {
 	int64_t id;	      /* show, timeline: one incarnation; 0: the newest */
 	int64_t max;	      /* report: incidents walked at most */
 	const char *html;     /* report: the HTML file to write */
+	const char *at, *next; /* oncall --at TIME --next DURATION */
 };
 
 struct verb {
@@ -67,6 +69,13 @@ json_t *req_timeline(const struct opts *o, char **argv);
 void print_timeline(const struct opts *o, json_t *reply);
 /* show's past and related incidents, after its timeline. */
 void print_relatives(const struct opts *o, json_t *incident);
+
+/* ctl_oncall.c: oncall and override. */
+json_t *req_oncall(const struct opts *o, char **argv);
+void print_oncall(const struct opts *o, json_t *reply);
+json_t *req_override(const struct opts *o, char **argv);
+void print_override(const struct opts *o, json_t *reply);
+void print_oncall_status(json_t *oncall); /* in status */
 
 /* ctl_report.c: triagectl report; its exit status. */
 int run_report(const struct opts *o);

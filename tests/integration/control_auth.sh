@@ -1,8 +1,8 @@
 #!/bin/sh
 # The control socket takes who asks from the kernel: an unprivileged member
-# of control-group may read (incidents, show, status, queue, silence list)
-# but not act (ack, note, resolve, reload, queue retry/drop, send-test,
-# silence add/expire) until it joins
+# of control-group may read (incidents, show, status, queue, silence list,
+# oncall, override list) but not act (ack, note, resolve, reload, queue
+# retry/drop, send-test, silence add/expire, override add/remove) until it joins
 # control-admin-group; the timeline names the real user and --who is only
 # a note after it; someone outside control-group cannot connect.  A request
 # over 64 KiB is refused, a client that never reads its replies is dropped
@@ -66,6 +66,9 @@ hostname "it-host"
 control-group "$VIEW"
 $1
 listen syslog udp 127.0.0.1:$PORT
+contact "alice" {}
+contact "bob" {}
+schedule "ops" { layer "all" { members "alice" } }
 rule "disk" {
 	match syslog message ~ "I/O error, dev (?<dev>\S+)"
 	key "disk/{dev}"
@@ -106,6 +109,8 @@ uctl --json show disk/sd1 | json "j['incident']['key']" | grep -qx disk/sd1 || f
 uctl --json status | json "j['control']['clients'] >= 1" | grep -qx True || fail "--json status"
 uctl --json queue | json "j['ok']" | grep -qx True || fail "--json queue"
 uctl silence list | grep -qx "no silences" || fail "silence list as $U"
+uctl oncall | grep -q "^ops  *alice " || fail "oncall as $U: $(uctl oncall)"
+uctl override list | grep -qx "no overrides" || fail "override list as $U"
 
 # -c finds the socket in a config it can read although the key file it
 # names cannot be read by this user and a rule in it has a typo.
@@ -129,11 +134,13 @@ refused send-test send-test pd
 refused silence-add silence add 'dev=sd1' for 1h
 refused silence-expire silence expire 1
 refused note note disk/sd1 "a note"
+refused override-add override add ops bob now 1h
+refused override-remove override remove 1
 ctl --json show disk/sd1 | json "j['incident']['state']" | grep -qx triggered ||
 	fail "a refused ack changed the incident"
 ctl --json show disk/sd1 | json "[e for e in j['incident']['timeline'] if e['kind'] == 'comment']" |
 	grep -qx "\[\]" || fail "a refused note reached the timeline"
-ctl --json status | json "j['control']['refused_permission']" | grep -qx 9 ||
+ctl --json status | json "j['control']['refused_permission']" | grep -qx 11 ||
 	fail "refusals not counted"
 
 # Outside control-group there is no connecting at all.
@@ -167,6 +174,9 @@ uctl reload || fail "reload as a member of $ADMIN"
 uctl silence add 'dev=sd9' for 1h --comment "as $U" >/dev/null || fail "silence add as a member of $ADMIN"
 ctl --json silence list | json "j['silences'][-1]['creator']" | grep -qx "$U (uid $uid)" ||
 	fail "the silence's creator: $(ctl --json silence list)"
+uctl override add ops bob now 1h >/dev/null || fail "override add as a member of $ADMIN"
+ctl --json override list | json "j['overrides'][-1]['creator']" | grep -qx "$U (uid $uid)" ||
+	fail "the override's creator: $(ctl --json override list)"
 
 # control-admin-group takes effect at reload.
 write_conf ""

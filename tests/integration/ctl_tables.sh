@@ -1,7 +1,8 @@
 #!/bin/sh
 # Every triagectl table fits 80 columns with long keys, summaries, listener
 # names, upstream names and errors (queue and status), silences and
-# maintenance windows (silence list), cut between
+# maintenance windows (silence list), who is on call, the rota and the
+# overrides (oncall, override list), cut between
 # characters with an ellipsis; --wide shows them whole; times are local with their zone, or UTC with
 # --utc, and ages in tables; every acting verb says what it did.
 . "$(dirname "$0")/lib.sh"
@@ -19,6 +20,14 @@ maintenance "a-rather-long-maintenance-window-name" {
 	every mon,tue,wed,thu,fri 22:00 for 2h tz "America/Argentina/Buenos_Aires"
 	match host ~ "^(db|web|cache)-[0-9]+[.]example[.]net$"
 	match severity != debug
+}
+contact "a-contact-with-a-rather-long-name-of-sixty-four-bytes-xxxxxxxxxx" {}
+schedule "a-schedule-with-a-long-name-too" {
+	tz "America/Argentina/Buenos_Aires"
+	layer "a-layer-with-a-name-that-is-long-as-well" {
+		rotation every 12h
+		members "a-contact-with-a-rather-long-name-of-sixty-four-bytes-xxxxxxxxxx"
+	}
 }
 rule "svc" {
 	match syslog message ~ "service (?<name>\S+) is down"
@@ -59,6 +68,12 @@ ctl silence add 'host~^(db|web|cache)-[0-9]+[.]example[.]net$' 'program!=cron' '
 ctl silence list > "$T/silences"; fits "$T/silences" "silence list"
 ctl --wide silence list | grep -q "see the change ticket$" || fail "--wide cuts the comment"
 ctl --wide silence list | grep -q "tz America/Argentina/Buenos_Aires$" || fail "--wide cuts the schedule"
+ctl oncall --next 3d > "$T/oncall"; fits "$T/oncall" "oncall --next"
+ctl --wide oncall | grep -q "a-layer-with-a-name-that-is-long-as-well$" || fail "--wide cuts the layer"
+ctl override add a-schedule-with-a-long-name-too \
+	a-contact-with-a-rather-long-name-of-sixty-four-bytes-xxxxxxxxxx now 1h >/dev/null ||
+	fail "override add"
+ctl override list > "$T/overrides"; fits "$T/overrides" "override list"
 # Each of the 3 incidents' line-to-durable time, and the commits', measured by triaged.
 ctl --json status | json "j['latency']['incident']['samples'] == 3 and j['latency']['commit']['samples'] >= 1 and 0 < j['latency']['incident']['max_usec'] < 10**7" | grep -qx True || fail "latency: $(ctl --json status | json "j['latency']")"
 grep -q "line to durable incident: p50" "$T/status" || fail "status lacks the latency"

@@ -216,10 +216,11 @@ START_TEST(test_lex_limits)
 	free(cause);
 	/* Exactly the limit is fine, and line numbers keep counting. */
 	memcpy(big + LEX_MAX_FILE - 5, "foo\n", 4);
-	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: control-admin-group, "
-			 "control-group, control-socket, default, event-log, host, hostname, "
-			 "include, inhibit, journal, listen, maintenance, map-size, max-message, "
-			 "outbox-max, retention, rule, silence-max, snmp, state-dir, upstream",
+	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: contact, "
+			 "control-admin-group, control-group, control-socket, default, event-log, "
+			 "host, hostname, include, inhibit, journal, listen, maintenance, map-size, "
+			 "max-message, outbox-max, override-max, retention, rule, schedule, "
+			 "silence-max, snmp, state-dir, upstream",
 	    LEX_MAX_FILE - 4);
 	big[LEX_MAX_FILE] = '\0';
 	load_err(big, want);
@@ -425,11 +426,12 @@ START_TEST(test_setting_errors)
 	load_err("state-dir \"\"\n", "1: state-dir must not be empty");
 	load_err("hostname\n", "1: expected a host name, got end of line");
 	load_err("hostname a b\n", "1: expected end of statement, got 'b'");
-	load_err("\n\nfoo bar\n", "3: unknown keyword 'foo', expected one of: control-admin-group, "
-				  "control-group, control-socket, default, event-log, host, "
-				  "hostname, include, inhibit, journal, listen, maintenance, "
-				  "map-size, max-message, outbox-max, retention, rule, silence-max, "
-				  "snmp, state-dir, upstream");
+	load_err("\n\nfoo bar\n", "3: unknown keyword 'foo', expected one of: contact, "
+				  "control-admin-group, control-group, control-socket, default, "
+				  "event-log, host, hostname, include, inhibit, journal, listen, "
+				  "maintenance, map-size, max-message, outbox-max, override-max, "
+				  "retention, rule, schedule, silence-max, snmp, state-dir, "
+				  "upstream");
 	load_err("\"hostname\" x\n", "1: expected a keyword, got \"hostname\"");
 	load_err("}\n", "1: expected a keyword, got '}'");
 	load_err("hostname a $\n", "1: unexpected character '$'");

@@ -59,6 +59,10 @@ START_TEST(test_verbs)
 		{ "explain", CONTROL_EXPLAIN, false },
 		{ "incidents", CONTROL_INCIDENTS, false },
 		{ "note", CONTROL_NOTE, true },
+		{ "oncall", CONTROL_ONCALL, false },
+		{ "override-add", CONTROL_OVERRIDE_ADD, true },
+		{ "override-list", CONTROL_OVERRIDE_LIST, false },
+		{ "override-remove", CONTROL_OVERRIDE_REMOVE, true },
 		{ "queue", CONTROL_QUEUE, false },
 		{ "queue-drop", CONTROL_QUEUE_DROP, true },
 		{ "queue-retry", CONTROL_QUEUE_RETRY, true },
@@ -77,8 +81,9 @@ START_TEST(test_verbs)
 
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		xasprintf(&line, "{\"command\":\"%s\",\"key\":\"k\",\"id\":3,\"upstream\":\"pd\","
-				 "\"matchers\":[\"host=a\"],\"duration\":60,\"text\":\"t\",\"line\":\"x\"}",
-		    want[i].name);
+				 "\"matchers\":[\"host=a\"],\"duration\":60,\"text\":\"t\",\"line\":\"x\","
+				 "\"schedule\":\"s\",\"contact\":\"c\"%s}",
+		    want[i].name, want[i].verb == CONTROL_OVERRIDE_ADD ? ",\"end\":1800000000" : "");
 		parse_ok(line, &rq);
 		ck_assert_int_eq(rq.verb, want[i].verb);
 		ck_assert_str_eq(control_verb_name(rq.verb), want[i].name);
@@ -201,6 +206,48 @@ START_TEST(test_silence)
 	parse_fails("{\"command\":\"silence-add\",\"matchers\":[\"a=1\"],\"duration\":1,"
 		    "\"comment\":3}", "\"comment\" must be a string");
 	parse_fails("{\"command\":\"silence-expire\"}", "silence-expire needs an \"id\"");
+}
+END_TEST
+
+/* oncall and the overrides: names bounded, times, the rota's length. */
+START_TEST(test_oncall)
+{
+	struct control_request rq;
+
+	parse_ok("{\"command\":\"oncall\"}", &rq);
+	ck_assert_ptr_null(rq.schedule);
+	ck_assert_int_eq(rq.at, 0);
+	ck_assert_int_eq(rq.next, 0);
+	control_request_clear(&rq);
+	parse_ok("{\"command\":\"oncall\",\"schedule\":\"ops\",\"at\":1800000000000000,"
+		 "\"next\":7776000000000}", &rq);
+	ck_assert_str_eq(rq.schedule, "ops");
+	ck_assert_int_eq(rq.at, 1800000000000000LL);
+	ck_assert_int_eq(rq.next, 90 * 86400 * USEC_PER_SEC);
+	control_request_clear(&rq);
+	parse_fails("{\"command\":\"oncall\",\"next\":7776000000001}", "\"next\" is at most 90 days");
+	parse_fails("{\"command\":\"oncall\",\"at\":-1}", "\"at\" must be an integer");
+	parse_fails("{\"command\":\"oncall\",\"schedule\":\"\"}", "\"schedule\" must be a string of "
+	    "1 to 64 bytes");
+	parse_ok("{\"command\":\"override-add\",\"schedule\":\"ops\",\"contact\":\"carol\","
+		 "\"end\":1800000000}", &rq);
+	ck_assert_str_eq(rq.contact, "carol");
+	ck_assert_int_eq(rq.start, 0);
+	ck_assert_int_eq(rq.end, 1800000000);
+	control_request_clear(&rq);
+	parse_fails("{\"command\":\"override-add\",\"schedule\":\"ops\",\"end\":1}",
+	    "override-add needs a \"contact\"");
+	parse_fails("{\"command\":\"override-add\",\"contact\":\"c\",\"end\":1}",
+	    "override-add needs a \"schedule\"");
+	parse_fails("{\"command\":\"override-add\",\"schedule\":\"ops\",\"contact\":\"c\"}",
+	    "override-add needs an \"end\"");
+	parse_fails("{\"command\":\"override-add\",\"schedule\":\"ops\",\"contact\":"
+		    "\"01234567890123456789012345678901234567890123456789012345678901234\",\"end\":1}",
+	    "\"contact\" must be a string of 1 to 64 bytes");
+	parse_ok("{\"command\":\"override-remove\",\"id\":4}", &rq);
+	ck_assert_uint_eq(rq.id, 4);
+	control_request_clear(&rq);
+	parse_fails("{\"command\":\"override-remove\"}", "override-remove needs an \"id\"");
 }
 END_TEST
 
@@ -438,6 +485,7 @@ control_request_suite(void)
 	tcase_add_test(tc, test_fields);
 	tcase_add_test(tc, test_silence);
 	tcase_add_test(tc, test_explain);
+	tcase_add_test(tc, test_oncall);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_error_messages_are_clean);
 	tcase_add_test(tc, test_key_bounds);

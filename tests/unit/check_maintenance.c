@@ -15,17 +15,7 @@
 #include "check_run.h"
 #include "maintenance.h"
 #include "util.h"
-
-/* "2026-12-04T16:30" UTC in usec. */
-static int64_t
-utc(const char *s)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	ck_assert_ptr_nonnull(strptime(s, "%Y-%m-%dT%H:%M", &tm));
-	return (int64_t)timegm(&tm) * USEC_PER_SEC;
-}
+#include "utc_time.h"
 
 static struct maintenance_schedule
 sched(enum maintenance_every every, uint32_t days, const char *at, int64_t minutes,
