@@ -9,14 +9,11 @@
 # reach show and JSON escaped.
 . "$(dirname "$0")/lib.sh"
 
-command -v snmptrap >/dev/null || { echo "skip $SCENARIO: no snmptrap (package snmp)"; exit 77; }
-SNMP_PORT=$(free_port)
 start_pd
 conf_head
 conf_pd
+conf_snmp
 cat >> "$CONF" <<CONF
-listen snmp udp 127.0.0.1:$SNMP_PORT
-snmp { community "public" from 127.0.0.0/8 }
 host "sw1" { address 192.0.2.11 }
 host "sw2" { address 192.0.2.12 }
 host "sw3" { address 192.0.2.13 }

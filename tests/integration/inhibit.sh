@@ -10,15 +10,10 @@
 # escaped.
 . "$(dirname "$0")/lib.sh"
 
-command -v snmptrap >/dev/null || { echo "skip $SCENARIO: no snmptrap (package snmp)"; exit 77; }
-SNMP_PORT=$(free_port)
 start_pd
 conf_head
 conf_pd
-cat >> "$CONF" <<CONF
-listen snmp udp 127.0.0.1:$SNMP_PORT
-snmp { community "public" from 127.0.0.0/8 }
-CONF
+conf_snmp
 cat >> "$CONF" <<'CONF'
 inhibit "host down" suppresses "interface down" equal host
 inhibit "rack down" suppresses "shelf down" equal rack

@@ -160,6 +160,18 @@ upstream "pd" pagerduty {
 CONF
 }
 
+# Append a trap listener on a free loopback port, $SNMP_PORT, taking v2c
+# community "public" from loopback (after conf_head); skip the scenario
+# when there is no snmptrap to send with.
+conf_snmp() {
+	command -v snmptrap >/dev/null || { echo "skip $SCENARIO: no snmptrap (package snmp)"; exit 77; }
+	SNMP_PORT=$(free_port)
+	cat >> "$CONF" <<CONF
+listen snmp udp 127.0.0.1:$SNMP_PORT
+snmp { community "public" from 127.0.0.0/8 }
+CONF
+}
+
 # link IFNAME down|up: a switch port's state change, as Cisco IOS words it,
 # by real logger over UDP to the scenario's port.
 link() {

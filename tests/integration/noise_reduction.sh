@@ -8,14 +8,11 @@
 # per real problem, and at least 95% of the noise pages no one.
 . "$(dirname "$0")/lib.sh"
 
-command -v snmptrap >/dev/null || { echo "skip $SCENARIO: no snmptrap (package snmp)"; exit 77; }
 SPEED=30
-SNMP_PORT=$(free_port)
 start_pd
 conf_head
+conf_snmp
 cat >> "$CONF" <<CONF
-listen snmp udp 127.0.0.1:$SNMP_PORT
-snmp { community "public" from 127.0.0.0/8 }
 upstream "pd" pagerduty {
 	url "http://127.0.0.1:$PD_PORT/v2/enqueue"
 	routing-key-file "$T/pd.key"
