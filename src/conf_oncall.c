@@ -106,9 +106,12 @@ valid_email(const char *s)
 static bool
 valid_sms(const char *s)
 {
-	size_t digits = strspn(s + 1, "0123456789");
+	size_t digits;
 
-	return s[0] == '+' && s[1 + digits] == '\0' && digits >= 6 && digits <= 15;
+	if (s[0] != '+') /* s + 1 is past the end of "" */
+		return false;
+	digits = strspn(s + 1, "0123456789");
+	return s[1 + digits] == '\0' && digits >= 6 && digits <= 15;
 }
 
 static bool

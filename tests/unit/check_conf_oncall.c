@@ -135,6 +135,9 @@ START_TEST(test_errors)
 		{ "contact bob {\n email \"bob@x\\n.com\"\n}\n", "t.conf:2: expected an e-mail" },
 		{ "contact bob {\n sms \"5550100\"\n}\n",
 		    "t.conf:2: expected a phone number in E.164 form like +15550100" },
+		/* The empty string: the fuzzer found it read past the end. */
+		{ "contact bob {\n sms \"\"\n}\n",
+		    "t.conf:2: expected a phone number in E.164 form like +15550100" },
 		{ "contact bob {\n chat \"ftp://x\"\n}\n", "t.conf:2: expected a webhook URL" },
 		{ "contact bob {\n sms \"+15550100\"\n sms \"+15550101\"\n}\n",
 		    "t.conf:3: sms given twice" },
