@@ -4,7 +4,9 @@
  * participants.  A failed commit (disk full, I/O error) puts the daemon in
  * a degraded state that is said once when entered and once when left, and
  * new batches are refused for a growing pause instead of failing at the
- * rate events arrive.
+ * rate events arrive.  With a sync thread (syncer.c) a commit returns
+ * after its pwrites, and the participants hear it is durable when the
+ * thread says so; a failed sync degrades the same way and is retried.
  */
 #include "config.h"
 
@@ -15,6 +17,7 @@
 #include "batch.h"
 #include "log.h"
 #include "store.h"
+#include "syncer.h"
 #include "util.h"
 
 #define BACKOFF_FIRST (100 * USEC_PER_MSEC)
@@ -27,6 +30,7 @@
 #define RECOVER_QUIET (5 * USEC_PER_SEC)
 /* Doubling the map this many times in a row and still full is a disk problem, not a map. */
 #define MAX_REDOS 8
+#define COMMIT_FAILED "what was not committed is lost"
 
 struct batch {
 	sd_event *event;
@@ -43,7 +47,14 @@ struct batch {
 	struct batch_participant parts[BATCH_MAX_PARTICIPANTS];
 	size_t nparts;
 	struct batch_stats stats;
-	struct latency commit_latency; /* of the last commits, fsyncs included */
+	struct latency commit_latency; /* of the last commits */
+	struct syncer *syncer; /* NULL: the store syncs every commit itself */
+	sd_event_source *sync_retry; /* asks for a failed sync again */
+	uint64_t gen;	  /* commits so far */
+	uint64_t durable; /* of which durable */
+	bool sync_failing; /* the last sync failed: not recovered, whatever commits do */
+	int64_t undurable_since; /* CLOCK_MONOTONIC of the oldest commit not durable, or 0 */
+	struct latency durable_latency; /* from a commit to its sync */
 };
 
 /* Not the loop's cached time: a batch may be judged long after its iteration began. */
@@ -79,7 +90,7 @@ state_changed(struct batch *b)
 
 /* Said once on the way in, once on the way out, and to systemd (status_line.c). */
 static void
-degrade(struct batch *b, int err)
+degrade(struct batch *b, int err, const char *consequence)
 {
 	b->stats.failures++;
 	b->stats.last_error = err;
@@ -92,9 +103,8 @@ degrade(struct batch *b, int err)
 		return;
 	b->stats.degraded = true;
 	b->stats.degraded_since = now_realtime_usec();
-	log_error("DEGRADED: the state database refuses writes (%s); what was not committed "
-	    "is lost, retrying with backoff up to %llds", strerror(-err),
-	    (long long)(BACKOFF_MAX / USEC_PER_SEC));
+	log_error("DEGRADED: the state database refuses writes (%s); %s, retrying with backoff "
+	    "up to %llds", strerror(-err), consequence, (long long)(BACKOFF_MAX / USEC_PER_SEC));
 	state_changed(b);
 }
 
@@ -103,6 +113,8 @@ static void
 recover(struct batch *b)
 {
 	b->retry_at = 0;
+	if (b->sync_failing)
+		return;
 	if (!b->stats.degraded) {
 		b->backoff = 0;
 		return;
@@ -139,7 +151,7 @@ open_batch(struct batch *b, int64_t within)
 		}
 		if ((r = store_txn_begin(b->store, true, &b->txn)) < 0) {
 			b->txn = NULL;
-			degrade(b, r);
+			degrade(b, r, COMMIT_FAILED);
 			want_later(b);
 			return NULL;
 		}
@@ -171,6 +183,95 @@ batch_txn(struct batch *b, int64_t within)
 	if (t != NULL)
 		b->written = true;
 	return t;
+}
+
+/* Commits up to gen are durable: tell those waiting to send or answer. */
+static void
+durable_to(struct batch *b, uint64_t gen)
+{
+	int64_t now = now_monotonic_usec();
+
+	if (gen <= b->durable)
+		return;
+	b->durable = gen;
+	if (b->syncer != NULL) {
+		b->stats.syncs++;
+		latency_add(&b->durable_latency, now - b->undurable_since);
+	}
+	/* A later commit's own time is not kept: the next one is measured from now. */
+	b->undurable_since = gen < b->gen ? now : 0;
+	for (size_t i = 0; i < b->nparts; i++)
+		if (b->parts[i].durable != NULL)
+			b->parts[i].durable(b->parts[i].arg);
+}
+
+/*
+ * From the sync thread, on the loop.  A failed sync leaves the commits
+ * visible but not durable: nothing waiting on them leaves, the daemon is
+ * degraded, and the sync is asked for again after the backoff.
+ */
+static void
+sync_done(uint64_t gen, int err, void *arg)
+{
+	struct batch *b = arg;
+
+	if (err == 0) {
+		b->sync_failing = false;
+		durable_to(b, gen);
+		recover(b);
+		if (b->stats.degraded) { /* said recovered after the quiet spell, commits or not */
+			sd_event_source_set_time(b->sync_retry, b->failed_at + RECOVER_QUIET);
+			sd_event_source_set_enabled(b->sync_retry, SD_EVENT_ONESHOT);
+		}
+		return;
+	}
+	b->sync_failing = true;
+	b->stats.sync_failures++;
+	degrade(b, err, "commits are not made durable, and nothing that waits on them is sent "
+	    "or answered");
+	b->retry_at = 0; /* commits go on: only their durability waits */
+	sd_event_source_set_time_relative(b->sync_retry, (uint64_t)b->backoff);
+	sd_event_source_set_enabled(b->sync_retry, SD_EVENT_ONESHOT);
+}
+
+static int
+sync_retry_cb(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct batch *b = userdata;
+
+	if (b->durable < b->gen)
+		syncer_request(b->syncer, b->gen);
+	else if (!b->sync_failing)
+		recover(b);
+	return 0;
+}
+
+int
+batch_sync(struct batch *b)
+{
+	int r = batch_flush(b);
+
+	if (r < 0)
+		return r;
+	if (b->syncer == NULL || b->durable == b->gen)
+		return 0;
+	if ((r = syncer_wait(b->syncer, b->gen)) < 0)
+		return r; /* the thread reports it too, and the retry follows */
+	b->sync_failing = false;
+	durable_to(b, b->gen);
+	return 0;
+}
+
+uint64_t
+batch_gen(const struct batch *b)
+{
+	return b->gen;
+}
+
+bool
+batch_is_durable(const struct batch *b, uint64_t gen)
+{
+	return gen <= b->durable;
 }
 
 static void
@@ -245,17 +346,24 @@ batch_flush(struct batch *b)
 	}
 	b->redos = 0;
 	if (r < 0) {
-		degrade(b, r);
+		degrade(b, r, COMMIT_FAILED);
 		rolled_back(b);
 		if (!b->wanted)
 			want_later(b); /* what prepare hooks hold is written by the next batch */
 		return r;
 	}
 	b->stats.commits++;
+	b->gen++;
+	if (b->undurable_since == 0)
+		b->undurable_since = now_monotonic_usec();
 	recover(b);
 	for (size_t i = 0; i < b->nparts; i++)
 		if (b->parts[i].committed != NULL)
 			b->parts[i].committed(b->parts[i].arg);
+	if (b->syncer != NULL)
+		syncer_request(b->syncer, b->gen);
+	else
+		durable_to(b, b->gen); /* LMDB synced it in the commit */
 	return 0;
 }
 
@@ -305,6 +413,20 @@ batch_new(sd_event *event, struct store *store, struct batch **ret)
 	r = sd_event_add_time(event, &b->timer, CLOCK_MONOTONIC, UINT64_MAX, 1, timer_cb, b);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(b->timer, SD_EVENT_OFF);
+	/*
+	 * A due commit goes before whatever else is pending (a drain's curl
+	 * completions): a new incident is visible, and what waits on the
+	 * commit leaves, a few milliseconds sooner under load.
+	 */
+	if (r >= 0)
+		r = sd_event_source_set_priority(b->timer, SD_EVENT_PRIORITY_IMPORTANT);
+	if (r >= 0 && store_commit_nosync(store))
+		r = syncer_new(event, store, sync_done, b, &b->syncer);
+	if (r >= 0)
+		r = sd_event_add_time(event, &b->sync_retry, CLOCK_MONOTONIC, UINT64_MAX, 1,
+		    sync_retry_cb, b);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(b->sync_retry, SD_EVENT_OFF);
 	if (r < 0) {
 		batch_free(b);
 		return r;
@@ -318,7 +440,10 @@ batch_free(struct batch *b)
 {
 	if (b == NULL)
 		return;
-	batch_flush(b);
+	if (b->txn != NULL || b->durable < b->gen)
+		batch_sync(b);
+	syncer_free(b->syncer);
+	sd_event_source_disable_unref(b->sync_retry);
 	sd_event_source_disable_unref(b->timer);
 	sd_event_unref(b->event);
 	free(b);
@@ -328,6 +453,12 @@ void
 batch_commit_latency(const struct batch *b, struct latency_summary *out)
 {
 	latency_summarize(&b->commit_latency, out);
+}
+
+void
+batch_durable_latency(const struct batch *b, struct latency_summary *out)
+{
+	latency_summarize(&b->durable_latency, out);
 }
 
 const struct batch_stats *

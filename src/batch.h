@@ -2,10 +2,15 @@
  * batch.h - the one owner of the LMDB write transaction.  Everything that
  * changes durable state writes into the open batch; the batch commits when
  * the earliest deadline any writer asked for comes (or at once when asked),
- * and then tells every participant: committed (what waited on durability
- * may leave the process: an outbox request, an inform's answer) or rolled
- * back (memory must be made to equal the store again).  Participants never
- * call each other to learn of a commit.
+ * and then tells every participant: committed (memory may now take what
+ * the store holds: it will not be undone) or rolled back (memory must be
+ * made to equal the store again); later, durable (what waited on
+ * durability may leave the process: an outbox request, an inform's
+ * answer).  Participants never call each other to learn of a commit.
+ *
+ * Commits are numbered (generations).  With a sync thread (syncer.h) a
+ * commit is visible at once and durable when the thread has synced it;
+ * with `commit-sync inline` it is durable when committed.
  */
 #ifndef TRIAGED_BATCH_H
 #define TRIAGED_BATCH_H
@@ -30,8 +35,10 @@ struct batch_participant {
 	 * the whole batch back.  May be NULL.
 	 */
 	int (*prepare)(struct store_txn *t, void *arg);
-	/* The batch is durable. May be NULL. */
+	/* The batch is in the store (batch_gen() numbers it); not yet durable. May be NULL. */
 	void (*committed)(void *arg);
+	/* Commits up to batch_durable_gen() are durable. May be NULL. */
+	void (*durable)(void *arg);
 	/* The batch is lost: forget what it held, ask again for what must still happen. */
 	void (*rolled_back)(void *arg);
 	/*
@@ -62,7 +69,9 @@ struct batch_participant {
 #define BATCH_LOG_ONLY (100 * 1000LL)
 
 struct batch_stats {
-	uint64_t commits;	  /* batches made durable */
+	uint64_t commits;	  /* batches committed */
+	uint64_t syncs;		  /* syncs that made commits durable (one may cover several) */
+	uint64_t sync_failures;	  /* syncs that failed (the commits stay not durable) */
 	uint64_t failures;	  /* commits (or begins) that failed */
 	uint64_t refused;	  /* batch_txn() calls turned away while backing off */
 	uint64_t redone;	  /* batches redone in a grown map after MDB_MAP_FULL */
@@ -71,8 +80,9 @@ struct batch_stats {
 	int64_t degraded_since;	  /* realtime usec */
 };
 
+/* With a sync thread when the store commits without fsync (store_opts.commit_nosync). */
 int batch_new(sd_event *event, struct store *store, struct batch **ret);
-void batch_free(struct batch *b); /* commits what is open first; NULL-safe */
+void batch_free(struct batch *b); /* commits what is open and syncs it first; NULL-safe */
 
 /* Add a participant (copied) / remove the one with this arg. */
 int batch_join(struct batch *b, const struct batch_participant *p);
@@ -104,8 +114,21 @@ void batch_due(struct batch *b, int64_t within);
  */
 int batch_flush(struct batch *b);
 
+/*
+ * Commit the open batch and wait until every commit is durable, for what
+ * must not return before (a person's change, shutdown): 0 or -errno.
+ */
+int batch_sync(struct batch *b);
+
+/* The number of the last commit; what a participant tags what it committed with. */
+uint64_t batch_gen(const struct batch *b);
+/* Whether commit gen is durable (0, what was durable before, always is). */
+bool batch_is_durable(const struct batch *b, uint64_t gen);
+
 const struct batch_stats *batch_get_stats(const struct batch *b);
-/* How long the last commits took (the fsyncs included). */
+/* How long the last commits took (their fsyncs included only with commit-sync inline). */
 void batch_commit_latency(const struct batch *b, struct latency_summary *out);
+/* How long commits waited to be durable (the sync thread's fsyncs). */
+void batch_durable_latency(const struct batch *b, struct latency_summary *out);
 
 #endif

@@ -56,6 +56,7 @@ enum setting {
 	SET_DEFAULT,
 	SET_OUTBOX_MAX,
 	SET_MAP_SIZE,
+	SET_COMMIT_SYNC,
 	SET_JOURNAL,
 	SET_RETENTION,
 	SET_SILENCE_MAX,
@@ -221,6 +222,28 @@ stmt_map_size(struct lex *lx, void *ctx, char **cause)
 		return r;
 	return lex_expect_size(lx, "map-size", 64 * 1024, (uint64_t)1 << 40, &p->conf->map_size,
 	    cause);
+}
+
+/*
+ * commit-sync thread | inline: who waits for the fsync of a commit, the
+ * sync thread (the loop never does) or the loop itself (every commit
+ * durable before the loop goes on, LMDB's own safe default).
+ */
+static int
+stmt_commit_sync(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+	char got[256];
+	int r;
+
+	if ((r = set_once(p, lx, SET_COMMIT_SYNC, cause)) < 0 || (r = lex_next(lx, cause)) < 0)
+		return r;
+	if (tok_is_word(&lx->tok, "thread") || tok_is_word(&lx->tok, "inline")) {
+		p->conf->commit_sync_inline = tok_is_word(&lx->tok, "inline");
+		return 0;
+	}
+	tok_describe(&lx->tok, got, sizeof(got));
+	return lex_error(lx, lx->tok.line, cause, "expected 'thread' or 'inline', got %s", got);
 }
 
 /* default drop | keep | send "A" ["B" ...]; send implies keep. */
@@ -513,6 +536,7 @@ stmt_host(struct lex *lx, void *ctx, char **cause)
 }
 
 static const struct lex_keyword top_keywords[] = {
+	{ "commit-sync", stmt_commit_sync },
 	{ "contact", stmt_contact },
 	{ "control-admin-group", stmt_control_group },
 	{ "control-group", stmt_control_group },

@@ -264,6 +264,7 @@ struct conf {
 	struct host_map *hosts;
 	uint64_t outbox_max; /* `outbox-max N`: pending deliveries kept, default 100000 */
 	uint64_t map_size;   /* `map-size SIZE`: the state database's first LMDB map, default 64M */
+	bool commit_sync_inline; /* `commit-sync inline`: the loop waits for each fsync */
 	struct conf_maintenance *maintenance; /* in file order */
 	size_t nmaintenance;
 	uint32_t silence_max; /* `silence-max N`: silences kept (expired ones too), default 1000 */

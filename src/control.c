@@ -209,6 +209,7 @@ dispatch(struct client *cl, const char *line, size_t len)
 	struct control_request rq;
 	char *cause = NULL;
 	json_t *reply;
+	int r;
 
 	if (control_request_parse(line, len, &rq, &cause) < 0) {
 		reply = reply_error(cause);
@@ -229,6 +230,10 @@ dispatch(struct client *cl, const char *line, size_t len)
 			batch_flush(ctl->d->batch);
 		}
 		reply = control_commands[rq.verb](ctl->d, &rq, &cl->peer);
+		/* A person is told it is done when it is durable, as an inform's sender is. */
+		if (control_verb_acting(rq.verb) && (r = batch_sync(ctl->d->batch)) < 0)
+			log_warnx("control: %s by %s: not made durable yet (%s), retrying",
+			    control_verb_name(rq.verb), control_peer_actor(&cl->peer), strerror(-r));
 	}
 	control_request_clear(&rq);
 	return reply;

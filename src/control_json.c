@@ -191,6 +191,8 @@ store_json(struct daemon *d)
 	json_object_set_new(o, "degraded_since", json_time(b->degraded ? b->degraded_since : 0));
 	json_object_set_new(o, "commits", json_integer((json_int_t)b->commits));
 	json_object_set_new(o, "commit_failures", json_integer((json_int_t)b->failures));
+	json_object_set_new(o, "syncs", json_integer((json_int_t)b->syncs));
+	json_object_set_new(o, "sync_failures", json_integer((json_int_t)b->sync_failures));
 	json_object_set_new(o, "writes_refused", json_integer((json_int_t)b->refused));
 	json_object_set_new(o, "batches_redone", json_integer((json_int_t)b->redone));
 	json_object_set_new(o, "events_redone",
@@ -248,16 +250,21 @@ latency_json(const struct latency_summary *l)
 	    "max_usec", (json_int_t)l->max);
 }
 
-/* Of the last commits, and of the last lines that fired an incident until it was durable. */
+/*
+ * Of the last commits, of their wait to be durable (the sync thread's
+ * fsyncs), and of the last lines that fired an incident until it was
+ * committed (visible to triagectl).
+ */
 static json_t *
 latencies_json(struct daemon *d)
 {
-	struct latency_summary commit, fired;
+	struct latency_summary commit, durable, fired;
 
 	batch_commit_latency(d->batch, &commit);
+	batch_durable_latency(d->batch, &durable);
 	pipeline_fired_latency(d->pipeline, &fired);
-	return json_pack("{s:o, s:o}", "commit", latency_json(&commit), "incident",
-	    latency_json(&fired));
+	return json_pack("{s:o, s:o, s:o}", "commit", latency_json(&commit), "durable",
+	    latency_json(&durable), "incident", latency_json(&fired));
 }
 
 /* Silences kept (against silence-max), active now, and what happened to them. */
@@ -289,6 +296,24 @@ inhibit_json(struct daemon *d)
 	    "sources_closed", (json_int_t)st->unfiled);
 }
 
+/*
+ * How long dispatches held the event loop: a log2 histogram, each bucket
+ * with its exclusive upper bound, and the longest with when it was.
+ */
+static json_t *
+loop_json(const struct loop_stats *st)
+{
+	json_t *b = json_array();
+
+	for (unsigned i = 0; i < LOOP_BUCKETS; i++)
+		json_array_append_new(b, json_pack("{s:I, s:I}", "lt_usec", (json_int_t)1 << i,
+		    "count", (json_int_t)st->buckets[i]));
+	return json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}", "dispatches",
+	    (json_int_t)st->iterations, "p50_lt_usec", (json_int_t)loop_stats_quantile(st, 0.5),
+	    "p99_lt_usec", (json_int_t)loop_stats_quantile(st, 0.99), "max_usec",
+	    (json_int_t)st->max_usec, "max_at", json_time(st->max_at), "buckets", b);
+}
+
 static json_t *
 cmd_status(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
@@ -307,6 +332,7 @@ cmd_status(struct daemon *d, const struct control_request *rq, struct control_pe
 	    "events",
 	    events_json(pipeline_get_stats(d->pipeline)), "incidents", incidents_summary(d),
 	    "store", store_json(d), "control", control_json(d), "latency", latencies_json(d));
+	json_object_set_new(j, "loop", loop_json(&d->loop));
 	json_object_set_new(j, "upstreams", upstreams_json(d));
 	json_object_set_new(j, "silences", silences_json(d));
 	json_object_set_new(j, "oncall", oncall_status_json(d));

@@ -49,6 +49,7 @@ store_opts_from(const struct conf *c, struct store_opts *o)
 	o->event_log_max_age = c->event_log_max_age;
 	o->event_log_max_size = c->event_log_max_size;
 	o->map_size = c->map_size;
+	o->commit_nosync = !c->commit_sync_inline;
 }
 
 static void
@@ -90,8 +91,10 @@ daemon_reload(struct daemon *d, char **cause)
 		return r;
 	}
 	if (strcmp(fresh->state_dir, old->state_dir) != 0 ||
-	    strcmp(fresh->control_socket, old->control_socket) != 0)
-		log_warnx("state-dir and control-socket changes take effect at the next restart");
+	    strcmp(fresh->control_socket, old->control_socket) != 0 ||
+	    fresh->commit_sync_inline != old->commit_sync_inline)
+		log_warnx("state-dir, control-socket and commit-sync changes take effect at the next "
+			  "restart");
 	/* The socket file keeps its group until restarted; control-admin-group applies now. */
 	if (!streq_null(fresh->control_group, old->control_group))
 		log_warnx("control-group changes take effect at the next restart");
@@ -258,7 +261,11 @@ daemon_start(struct daemon *d, char **cause)
 
 	if ((r = lock_and_read(d, cause)) < 0)
 		return r;
-	if ((r = sd_event_default(&d->event)) < 0 || (r = setup_signals(d)) < 0) {
+	/*
+	 * A loop of its own, not sd_event_default(): libsystemd checks the
+	 * default loop's thread with a gettid() system call every iteration.
+	 */
+	if ((r = sd_event_new(&d->event)) < 0 || (r = setup_signals(d)) < 0) {
 		xasprintf(cause, "cannot set up the event loop: %s", strerror(-r));
 		return r;
 	}
@@ -308,7 +315,7 @@ daemon_stop(struct daemon *d)
 	journal_input_free(d->journal); /* commits its cursor with the batch in flight */
 	d->journal = NULL;
 	if (d->batch)
-		batch_flush(d->batch); /* answers the informs it commits */
+		batch_sync(d->batch); /* answers the informs it commits */
 	snmp_input_free(d->snmp);
 	d->snmp = NULL;
 	control_free(d->control);

@@ -10,6 +10,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "loop_stats.h"
 #include "oncall.h"
 
 struct conf;
@@ -48,6 +49,7 @@ struct daemon {
 	uint64_t reloads, reload_failures;
 	char *last_reload_error; /* why the last reload was refused, for status */
 	struct oncall_stats oncall; /* on-call overrides added, removed ... (oncall.c) */
+	struct loop_stats loop; /* how long each dispatch held the event loop */
 };
 
 /*

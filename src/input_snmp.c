@@ -59,6 +59,7 @@ struct snmp_listener {
 struct pending {
 	struct snmp_listener *l;
 	netsnmp_pdu *reply;
+	uint64_t gen; /* the commit that holds its trap; 0 while in the open batch */
 };
 
 struct snmp_input {
@@ -151,6 +152,7 @@ queue_reply(struct snmp_listener *l, netsnmp_pdu *pdu)
 		si->pending = xreallocarray(si->pending, si->cap, sizeof(*si->pending));
 	}
 	si->pending[si->npending].l = l;
+	si->pending[si->npending].gen = 0;
 	si->pending[si->npending++].reply = reply;
 	/* Make the batch commit within a millisecond, not at the log-only pace. */
 	if (si->batch != NULL)
@@ -726,24 +728,46 @@ snmp_input_apply(struct snmp_input *si, const struct conf *conf, char **cause)
 	return 0;
 }
 
+/* Its trap is in the store now: the answer waits for that commit to be durable. */
 static void
 batch_committed(void *arg)
 {
 	struct snmp_input *si = arg;
 
+	for (size_t i = si->npending; i-- > 0 && si->pending[i].gen == 0;)
+		si->pending[i].gen = batch_gen(si->batch);
+}
+
+static void
+answer(struct snmp_input *si, struct pending *p)
+{
+	void *ref = p->reply->securityStateRef;
+	int model = p->reply->securityModel;
+
+	if (snmp_sess_send(p->l->sp, p->reply) != 0) {
+		free_state_ref(model, ref); /* the library freed the PDU, not this */
+	} else {
+		reply_free(p->reply);
+		log_ratelimited(&si->rl, "%s: cannot answer an inform from %s, "
+		    "the sender will retry", p->l->name, p->l->peer_text);
+	}
+}
+
+/* Answer the informs whose traps are durable; the others keep their order. */
+static void
+batch_durable(void *arg)
+{
+	struct snmp_input *si = arg;
+	size_t k = 0;
+
 	for (size_t i = 0; i < si->npending; i++) {
 		struct pending *p = &si->pending[i];
-		void *ref = p->reply->securityStateRef;
-		int model = p->reply->securityModel;
-		if (snmp_sess_send(p->l->sp, p->reply) != 0) {
-			free_state_ref(model, ref); /* the library freed the PDU, not this */
-		} else {
-			reply_free(p->reply);
-			log_ratelimited(&si->rl, "%s: cannot answer an inform from %s, "
-			    "the sender will retry", p->l->name, p->l->peer_text);
-		}
+		if (p->gen != 0 && batch_is_durable(si->batch, p->gen))
+			answer(si, p);
+		else
+			si->pending[k++] = *p;
 	}
-	si->npending = 0;
+	si->npending = k;
 }
 
 /*
@@ -761,8 +785,8 @@ snmp_input_join(struct snmp_input *si, struct batch *b)
 {
 	si->batch = b;
 	return batch_join(b, &(struct batch_participant){ .name = "snmp",
-	    .committed = batch_committed, .rolled_back = batch_kept, .redo = batch_kept,
-	    .arg = si });
+	    .committed = batch_committed, .durable = batch_durable, .rolled_back = batch_kept,
+	    .redo = batch_kept, .arg = si });
 }
 
 int

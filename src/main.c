@@ -117,7 +117,7 @@ main(int argc, char **argv)
 	}
 	log_info("started, %zu rules, state in %s", d.conf->nrules, d.conf->state_dir);
 	status_line_notify(d.status, "READY=1");
-	r = sd_event_loop(d.event);
+	r = loop_run(d.event, &d.loop);
 	daemon_stop(&d);
 	return r < 0 ? 1 : 0;
 }

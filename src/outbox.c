@@ -416,6 +416,12 @@ run_upstream(struct outbox *o, struct upstream_state *u, int64_t now)
 			return w; /* paused, held or rate-limited: parked until then */
 		if (q->head->next_try > now)
 			return q->head->next_try;
+		/*
+		 * Queued by a commit not yet durable: the sync is a few
+		 * milliseconds away, and its durable hook runs the queues again.
+		 */
+		if (!batch_is_durable(o->d->batch, q->head->gen))
+			return INT64_MAX;
 		/* Its resolve came while it was in flight: suppressed now, out of the heap. */
 		if (outbox_stale_on_send(o, q->head))
 			continue;
@@ -460,9 +466,17 @@ timer_cb(sd_event_source *s, uint64_t usec, void *userdata)
 	return kick_cb(NULL, userdata);
 }
 
+/* What waited for its commit to be durable may go now. */
+static void
+outbox_durable(void *arg)
+{
+	outbox_schedule(arg);
+}
+
 void
 outbox_append(struct outbox *o, struct item *it)
 {
+	it->gen = batch_gen(o->d->batch);
 	it->prev = o->tail;
 	it->next = NULL;
 	if (o->tail)
@@ -557,7 +571,8 @@ outbox_new(struct daemon *d, struct outbox **ret)
 	    (r = sd_event_source_set_enabled(o->timer, SD_EVENT_OFF)) < 0 || (r = load(o)) < 0 ||
 	    (r = batch_join(d->batch, &(struct batch_participant){ .name = "outbox",
 		 .prepare = outbox_commit_prepare, .committed = outbox_commit_committed,
-		 .rolled_back = outbox_commit_rolled_back, .arg = o })) < 0) {
+		 .durable = outbox_durable, .rolled_back = outbox_commit_rolled_back,
+		 .arg = o })) < 0) {
 		outbox_free(o);
 		return r;
 	}

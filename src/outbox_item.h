@@ -56,6 +56,7 @@ struct item {
 	struct item *sprev, *snext; /* its shed list, while a pending trigger */
 	struct item *pnext;	    /* the outbox's list of pending changes */
 	uint64_t seq;		    /* 0 until stored */
+	uint64_t gen;		    /* the commit that queued it (batch_gen); sent once durable */
 	uint64_t incident_id;
 	int64_t created, next_try, last_try;
 	/* Not owned: the outbox's upstream state's name, which outlives its items. */

@@ -102,6 +102,24 @@ store_mdb_commit(struct store_env *e, MDB_txn *txn)
 	return rc;
 }
 
+bool
+store_commit_nosync(const struct store *s)
+{
+	return s->opts.commit_nosync;
+}
+
+int
+store_state_sync(struct store *s)
+{
+#ifdef TRIAGED_FAULT_INJECTION
+	int rc;
+
+	if (s->db.fault != NULL && (rc = store_fault_hit(s->db.fault, STORE_FAULT_SYNC)) != 0)
+		return store_mdb_errno(rc);
+#endif
+	return store_mdb_errno(mdb_env_sync(s->db.env, 1));
+}
+
 void
 store_mdb_abort(struct store_env *e, MDB_txn *txn)
 {
@@ -268,11 +286,21 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 	if (opts != NULL)
 		s->opts = *opts;
 	if ((rc = make_dir(dir, cause)) < 0 ||
-	    (rc = env_open(&s->db, dir, "db", 0, (size_t)s->opts.map_size, dbs, ARRAY_SIZE(dbs),
+	    (rc = env_open(&s->db, dir, "db",
+		 s->opts.commit_nosync ? MDB_NOSYNC : 0, (size_t)s->opts.map_size, dbs, ARRAY_SIZE(dbs),
 		 cause)) < 0 ||
 	    (rc = env_open(&s->ev, dir, "events", MDB_NOSYNC, 0, evdbs, ARRAY_SIZE(evdbs),
 		 cause)) < 0)
 		goto fail;
+	/*
+	 * What a killed daemon committed without sync is in the page cache,
+	 * visible but perhaps not durable: sync it before anything read here
+	 * is sent or answered.
+	 */
+	if (s->opts.commit_nosync && (rc = store_state_sync(s)) < 0) {
+		xasprintf(cause, "cannot sync the state database in %s: %s", dir, strerror(-rc));
+		goto fail;
+	}
 	/* A grown store reopens with a map just its used size: make room now. */
 	if ((rc = env_grow(s, &s->db)) < 0 || (rc = env_grow(s, &s->ev)) < 0) {
 		xasprintf(cause, "cannot grow LMDB map in %s: %s", dir, strerror(-rc));
@@ -313,7 +341,10 @@ store_close(struct store *s)
 void
 store_set_opts(struct store *s, const struct store_opts *opts)
 {
+	bool nosync = s->opts.commit_nosync; /* how the environment was opened stays */
+
 	s->opts = *opts;
+	s->opts.commit_nosync = nosync;
 }
 
 int

@@ -2,9 +2,11 @@
  * store.h - durable state in LMDB.  Only store*.c include <lmdb.h>
  * (store_impl.h says what they share).
  *
- * Layout: STATE_DIR/db is an LMDB environment opened with LMDB's safe
- * (synchronous) defaults holding incidents, their timelines and small
- * named values (cursors, counters).  STATE_DIR/events is a second
+ * Layout: STATE_DIR/db is an LMDB environment holding incidents, their
+ * timelines and small named values (cursors, counters).  Its commits are
+ * synchronous (LMDB's safe default) unless opts.commit_nosync: then a
+ * commit is visible at once and durable after store_state_sync (the
+ * daemon's sync thread, syncer.c).  STATE_DIR/events is a second
  * environment for the raw-event log; it is written with MDB_NOSYNC and
  * flushed by store_sync(), because it is an aid for replay, not state.
  *
@@ -32,6 +34,7 @@ struct store_opts {
 	uint64_t event_log_max_size; /* bytes of records; oldest pruned first; 0: no limit */
 	uint64_t map_size;	     /* the state environment's first map; 0: 64 MiB */
 	uint32_t tally_hours;	     /* hourly counts kept; 0: STORE_TALLY_HOURS */
+	bool commit_nosync;	     /* commits do not fsync: the caller calls store_state_sync */
 };
 
 /* A raw event as received, for replay. */
@@ -304,5 +307,13 @@ int store_stats(struct store *s, struct store_stats *st);
 bool store_map_full(const struct store *s);
 /* Flush the event log's environment (it is written without sync). */
 int store_sync(struct store *s);
+/*
+ * Make every commit of the state environment so far durable (fdatasync).
+ * Safe to call from another thread while the loop commits: it touches
+ * nothing but the file descriptor (and the fault rules' sync counter).
+ */
+int store_state_sync(struct store *s);
+/* Whether commits leave the fsync to store_state_sync (opened with opts.commit_nosync). */
+bool store_commit_nosync(const struct store *s);
 
 #endif

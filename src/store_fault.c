@@ -30,7 +30,11 @@ const bool store_fault_compiled = true;
 struct store_fault {
 	struct store_fault_rule rules[STORE_FAULT_MAX];
 	size_t n;
-	uint64_t seen[2]; /* puts and commits so far, by enum store_fault_op */
+	/*
+	 * Puts, commits and syncs so far, by enum store_fault_op.  Syncs are
+	 * counted on the sync thread only: no counter is shared.
+	 */
+	uint64_t seen[3];
 };
 
 static const char *const kind_names[] = { "map_full", "enospc", "eio" };
@@ -119,6 +123,8 @@ item_parse(char *item, struct store_fault_rule *r)
 		r->op = STORE_FAULT_PUT;
 	else if (strcmp(f[0], "commit") == 0)
 		r->op = STORE_FAULT_COMMIT;
+	else if (strcmp(f[0], "sync") == 0)
+		r->op = STORE_FAULT_SYNC;
 	else
 		return -EINVAL;
 	for (k = 0; k < ARRAY_SIZE(kind_names) && strcmp(f[n - 1], kind_names[k]) != 0; k++)

@@ -1,10 +1,12 @@
 /*
- * store_fault.h - make the store fail on purpose, for tests: the Nth put
- * or commit of the state database returns what a full map (MDB_MAP_FULL),
- * a full disk (ENOSPC) or an I/O error (EIO) returns, with the same
+ * store_fault.h - make the store fail on purpose, for tests: the Nth put,
+ * commit or sync (store_state_sync) of the state database returns what a
+ * full map (MDB_MAP_FULL), a full disk (ENOSPC) or an I/O error (EIO)
+ * returns, with the same
  * consequences: a failed put poisons the write transaction as LMDB's own
  * does (later puts and the commit fail; the caller must abort, and a full
- * map grows at the next write begin), and a failed commit aborts it.
+ * map grows at the next write begin), a failed commit aborts it, and a
+ * failed sync leaves what it was to make durable not durable.
  *
  * Compiled in only with ./configure --enable-fault-injection (which
  * defines TRIAGED_FAULT_INJECTION); otherwise store_fault_add and
@@ -19,7 +21,7 @@
 
 struct store;
 
-enum store_fault_op { STORE_FAULT_PUT, STORE_FAULT_COMMIT };
+enum store_fault_op { STORE_FAULT_PUT, STORE_FAULT_COMMIT, STORE_FAULT_SYNC };
 enum store_fault_kind { STORE_FAULT_MAP_FULL, STORE_FAULT_ENOSPC, STORE_FAULT_EIO };
 
 /*
@@ -42,7 +44,7 @@ extern const bool store_fault_compiled;
 int store_fault_add(struct store *s, const struct store_fault_rule *r);
 /*
  * Rules from text, comma-separated: OP:N:KIND (the Nth), OP:N-M:KIND
- * (N to M) or OP:every:N:KIND; OP is put or commit, KIND map_full,
+ * (N to M) or OP:every:N:KIND; OP is put, commit or sync, KIND map_full,
  * enospc or eio.  "put:50:map_full,commit:10-20:eio".  Fills *cause on
  * a syntax error; adds nothing then.
  */

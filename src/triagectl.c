@@ -369,8 +369,24 @@ static void
 print_latency(json_t *lat)
 {
 	printf("latency:\n");
-	print_quantiles("line to durable incident", json_object_get(lat, "incident"));
+	print_quantiles("line to incident", json_object_get(lat, "incident"));
 	print_quantiles("commit", json_object_get(lat, "commit"));
+	print_quantiles("durable", json_object_get(lat, "durable"));
+}
+
+/* "loop: 123 dispatches, p50 under 0.001 ms, p99 under 0.128 ms", then the longest. */
+static void
+print_loop(const struct opts *o, json_t *l)
+{
+	char at[64];
+
+	if (jint(l, "dispatches") == 0)
+		return;
+	when(o, jstr(l, "max_at"), false, at, sizeof(at));
+	printf("loop: %lld dispatches, p50 under %.3f ms, p99 under %.3f ms\n"
+	       "  longest %.1f ms at %s\n",
+	    jint(l, "dispatches"), (double)jint(l, "p50_lt_usec") / 1000,
+	    (double)jint(l, "p99_lt_usec") / 1000, (double)jint(l, "max_usec") / 1000, at);
 }
 
 /*
@@ -440,9 +456,9 @@ print_status(const struct opts *o, json_t *r)
 	if (json_is_true(json_object_get(st, "degraded"))) {
 		when(o, jstr(st, "degraded_since"), false, since, sizeof(since));
 		printf("DEGRADED since %s: the state database refuses writes\n  (%s); %lld "
-		       "commits failed, %lld writes refused\n", since,
+		       "commits failed, %lld syncs failed, %lld writes refused\n", since,
 		    jstr(st, "last_commit_error"), jint(st, "commit_failures"),
-		    jint(st, "writes_refused"));
+		    jint(st, "sync_failures"), jint(st, "writes_refused"));
 	}
 	printf("incidents: %lld pending, %lld triggered, %lld acknowledged, %lld suppressed\n"
 	       "  %lld flapping, %lld grouped; closed: %lld resolved, %lld expired, %lld transient\n",
@@ -458,6 +474,7 @@ print_status(const struct opts *o, json_t *r)
 	    jint(g, "unlisted"));
 	print_oncall_status(json_object_get(r, "oncall"));
 	print_latency(json_object_get(r, "latency"));
+	print_loop(o, json_object_get(r, "loop"));
 	printf("control: %lld clients\n  refused: %lld busy, %lld not permitted, %lld too "
 	       "large\n  dropped: %lld slow, %lld idle\n",
 	    jint(c, "clients"), jint(c, "refused_busy"), jint(c, "refused_permission"),

@@ -76,7 +76,12 @@ ctl override add a-schedule-with-a-long-name-too \
 ctl override list > "$T/overrides"; fits "$T/overrides" "override list"
 # Each of the 3 incidents' line-to-durable time, and the commits', measured by triaged.
 ctl --json status | json "j['latency']['incident']['samples'] == 3 and j['latency']['commit']['samples'] >= 1 and 0 < j['latency']['incident']['max_usec'] < 10**7" | grep -qx True || fail "latency: $(ctl --json status | json "j['latency']")"
-grep -q "line to durable incident: p50" "$T/status" || fail "status lacks the latency"
+grep -q "line to incident: p50" "$T/status" || fail "status lacks the latency"
+# The loop's dispatches, timed: a histogram whose counts add up, and its longest.
+ctl --json status | json "sum(b['count'] for b in j['loop']['buckets']) == j['loop']['dispatches'] > 0 and j['loop']['max_usec'] > 0 and j['loop']['p99_lt_usec'] >= j['loop']['p50_lt_usec']" | grep -qx True ||
+	fail "loop: $(ctl --json status | json "j['loop']")"
+grep -Eq "^loop: [0-9]+ dispatches, p50 under [0-9.]+ ms, p99 under [0-9.]+ ms$" "$T/status" ||
+	fail "status lacks the loop's figures: $(cat "$T/status")"
 grep -Eq "^pagerduty-pri… failing +[0-9]+ +[0-9]+s ago +- +.*…$" "$T/status" ||
 	fail "status lacks the failing upstream, cut to fit: $(cat "$T/status")"
 ctl --wide status | grep -Eq "^pagerduty-primary failing +[0-9]+ .*(onnect|refused)" ||

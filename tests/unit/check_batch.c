@@ -4,7 +4,10 @@
  * inside the batch and committed after it; a failed batch tells everyone
  * rolled_back, refuses writes for a growing pause instead of failing at
  * the rate they come, opens a batch by itself when the pause ends for what
- * prepare hooks still hold, and says it recovered.
+ * prepare hooks still hold, and says it recovered.  With a store that
+ * commits without fsync, a commit is heard at once and its durability
+ * later, from the sync thread; a failed sync holds what waits on it and
+ * is tried again.
  */
 #include "config.h"
 
@@ -19,13 +22,14 @@
 #include "batch.h"
 #include "log.h"
 #include "store.h"
+#include "store_fault.h"
 #include "util.h"
 
 struct fake {
-	int prepared, committed, rolled_back;
+	int prepared, committed, rolled_back, durable;
 	int fail_prepares; /* the next N prepares fail with -EIO */
 	bool write_meta;   /* prepare writes "fake" = "1" */
-	char order[32];	   /* "p", "c", "r" in the order heard */
+	char order[32];	   /* "p", "c", "r", "d" in the order heard */
 };
 
 static void
@@ -63,6 +67,15 @@ fake_committed(void *arg)
 }
 
 static void
+fake_durable(void *arg)
+{
+	struct fake *f = arg;
+
+	f->durable++;
+	heard(f, 'd');
+}
+
+static void
 fake_rolled_back(void *arg)
 {
 	struct fake *f = arg;
@@ -76,15 +89,27 @@ static sd_event *loop;
 static struct store *store;
 
 static void
-setup(void)
+open_store(bool nosync)
 {
-	struct store_opts so = { .event_log = false };
+	struct store_opts so = { .event_log = false, .commit_nosync = nosync };
 	char *cause = NULL;
 
 	log_init(false, false);
 	ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/check_batch.XXXXXX")));
 	ck_assert_int_eq(store_open(dir, &so, &store, &cause), 0);
 	ck_assert_int_ge(sd_event_new(&loop), 0);
+}
+
+static void
+setup(void)
+{
+	open_store(false);
+}
+
+static void
+setup_nosync(void)
+{
+	open_store(true);
 }
 
 static void
@@ -105,7 +130,7 @@ new_batch(struct fake *f)
 
 	ck_assert_int_eq(batch_new(loop, store, &b), 0);
 	ck_assert_int_eq(batch_join(b, &(struct batch_participant){ .name = "fake",
-	    .prepare = fake_prepare, .committed = fake_committed,
+	    .prepare = fake_prepare, .committed = fake_committed, .durable = fake_durable,
 	    .rolled_back = fake_rolled_back, .arg = f }), 0);
 	return b;
 }
@@ -140,7 +165,7 @@ START_TEST(prepare_then_commit_then_committed)
 	ck_assert_ptr_nonnull(batch_txn(b, BATCH_STATE));
 	ck_assert(!meta_is_set());
 	ck_assert_int_eq(batch_flush(b), 0);
-	ck_assert_str_eq(f.order, "pc");
+	ck_assert_str_eq(f.order, "pcd");
 	ck_assert(meta_is_set()); /* what prepare wrote is in the commit */
 	ck_assert_uint_eq(batch_get_stats(b)->commits, 1);
 	batch_free(b);
@@ -180,7 +205,7 @@ START_TEST(failure_rolls_back_backs_off_and_recovers)
 	ck_assert_uint_eq(st->refused, 2);
 	/* When the pause ends a batch opens by itself; the prepare hook gets its write in. */
 	RUN_UNTIL(f.committed == 1, 2000);
-	ck_assert_str_eq(f.order, "prpc");
+	ck_assert_str_eq(f.order, "prpcd");
 	ck_assert(meta_is_set());
 	ck_assert_uint_eq(st->failures, 1);
 	ck_assert_ptr_nonnull(batch_txn(b, BATCH_STATE)); /* and takes writes again */
@@ -259,6 +284,113 @@ START_TEST(leave_and_limits)
 }
 END_TEST
 
+
+/* Inline: LMDB synced the commit, so it is durable when heard committed. */
+START_TEST(inline_commit_is_durable_at_once)
+{
+	struct fake f = { .write_meta = true };
+	struct batch *b = new_batch(&f);
+
+	ck_assert_ptr_nonnull(batch_txn(b, BATCH_STATE));
+	ck_assert_int_eq(batch_flush(b), 0);
+	ck_assert_str_eq(f.order, "pcd");
+	ck_assert(batch_is_durable(b, batch_gen(b)));
+	ck_assert_uint_eq(batch_get_stats(b)->syncs, 0);
+	batch_free(b);
+}
+END_TEST
+
+/* The sync thread: committed (visible) at once, durable when the loop hears the thread. */
+START_TEST(thread_commit_visible_then_durable)
+{
+	struct fake f = { .write_meta = true };
+	struct batch *b = new_batch(&f);
+
+	ck_assert_ptr_nonnull(batch_txn(b, BATCH_STATE));
+	ck_assert_int_eq(batch_flush(b), 0);
+	ck_assert_str_eq(f.order, "pc");
+	ck_assert(meta_is_set());
+	ck_assert_uint_eq(batch_gen(b), 1);
+	ck_assert(!batch_is_durable(b, 1));
+	ck_assert(batch_is_durable(b, 0));
+	RUN_UNTIL(f.durable == 1, 2000);
+	ck_assert_str_eq(f.order, "pcd");
+	ck_assert(batch_is_durable(b, 1));
+	ck_assert_uint_eq(batch_get_stats(b)->syncs, 1);
+	batch_free(b);
+}
+END_TEST
+
+/* Commits made while a sync runs are made durable together, none forgotten. */
+START_TEST(thread_groups_commits)
+{
+	struct fake f = { .write_meta = true };
+	struct batch *b = new_batch(&f);
+
+	for (int i = 0; i < 50; i++) {
+		ck_assert_ptr_nonnull(batch_txn(b, BATCH_STATE));
+		ck_assert_int_eq(batch_flush(b), 0);
+	}
+	ck_assert_int_eq(f.committed, 50);
+	RUN_UNTIL(batch_is_durable(b, 50), 3000);
+	ck_assert(batch_is_durable(b, 50));
+	ck_assert_int_ge(f.durable, 1);
+	ck_assert_int_le(f.durable, 50);
+	ck_assert_uint_eq(batch_get_stats(b)->syncs, (uint64_t)f.durable);
+	batch_free(b);
+}
+END_TEST
+
+/* batch_sync returns when all is durable, and has told the participants. */
+START_TEST(thread_sync_waits)
+{
+	struct fake f = { .write_meta = true };
+	struct batch *b = new_batch(&f);
+
+	ck_assert_ptr_nonnull(batch_txn(b, BATCH_STATE));
+	ck_assert_int_eq(batch_sync(b), 0);
+	ck_assert_str_eq(f.order, "pcd");
+	ck_assert(batch_is_durable(b, batch_gen(b)));
+	/* The thread's own report of that sync comes later and tells nobody twice. */
+	for (int i = 0; i < 50; i++)
+		ck_assert_int_ge(sd_event_run(loop, 1000), 0);
+	ck_assert_int_eq(f.durable, 1);
+	batch_free(b);
+}
+END_TEST
+
+/*
+ * A failed sync: the commit stays visible, nothing hears it durable, the
+ * daemon is degraded, and the sync is tried again by itself.
+ */
+START_TEST(thread_sync_failure_holds_and_retries)
+{
+	struct fake f = { .write_meta = true };
+	struct batch *b;
+	char *cause = NULL;
+
+	ck_assert_int_eq(store_fault_parse(store, "sync:1-2:eio", &cause), 0);
+	b = new_batch(&f);
+	ck_assert_ptr_nonnull(batch_txn(b, BATCH_STATE));
+	ck_assert_int_eq(batch_flush(b), 0);
+	RUN_UNTIL(batch_get_stats(b)->sync_failures == 1, 2000);
+	ck_assert_uint_eq(batch_get_stats(b)->sync_failures, 1);
+	ck_assert(batch_get_stats(b)->degraded);
+	ck_assert_int_eq(batch_get_stats(b)->last_error, -EIO);
+	ck_assert_int_eq(f.durable, 0);
+	ck_assert(meta_is_set());
+	/* batch_sync meets the second failure and says so. */
+	ck_assert_int_eq(batch_sync(b), -EIO);
+	ck_assert_int_eq(f.durable, 0);
+	/* The third sync, after the backoff, goes through. */
+	RUN_UNTIL(f.durable == 1, 5000);
+	ck_assert_int_eq(f.durable, 1);
+	ck_assert(batch_is_durable(b, batch_gen(b)));
+	ck_assert_uint_eq(batch_get_stats(b)->sync_failures, 2);
+	batch_free(b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -273,6 +405,16 @@ main(void)
 	tcase_add_test(tc, backoff_grows_while_failing);
 	tcase_add_test(tc, empty_batches_prove_nothing);
 	tcase_add_test(tc, leave_and_limits);
+	tcase_add_test(tc, inline_commit_is_durable_at_once);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sync thread");
+	tcase_add_checked_fixture(tc, setup_nosync, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, thread_commit_visible_then_durable);
+	tcase_add_test(tc, thread_groups_commits);
+	tcase_add_test(tc, thread_sync_waits);
+	if (store_fault_compiled)
+		tcase_add_test(tc, thread_sync_failure_holds_and_retries);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -216,7 +216,7 @@ START_TEST(test_lex_limits)
 	free(cause);
 	/* Exactly the limit is fine, and line numbers keep counting. */
 	memcpy(big + LEX_MAX_FILE - 5, "foo\n", 4);
-	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: contact, "
+	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: commit-sync, contact, "
 			 "control-admin-group, control-group, control-socket, default, event-log, "
 			 "host, hostname, include, inhibit, journal, listen, maintenance, map-size, "
 			 "max-message, outbox-max, override-max, retention, rule, schedule, "
@@ -236,6 +236,7 @@ START_TEST(test_defaults)
 
 	gethostname(host, sizeof(host));
 	ck_assert_str_eq(conf->hostname, host);
+	ck_assert(!conf->commit_sync_inline); /* the sync thread */
 	ck_assert_str_eq(conf->path, "test.conf");
 	ck_assert_str_eq(conf->state_dir, LOCALSTATEDIR "/lib/triaged");
 	ck_assert_str_eq(conf->control_socket, RUNSTATEDIR "/triaged/control.sock");
@@ -290,6 +291,13 @@ START_TEST(test_settings)
 	conf_free(conf);
 	conf = load_ok("outbox-max 10000000\n");
 	ck_assert_uint_eq(conf->outbox_max, 10000000);
+	conf_free(conf);
+
+	conf = load_ok("commit-sync inline\n");
+	ck_assert(conf->commit_sync_inline);
+	conf_free(conf);
+	conf = load_ok("commit-sync thread\n");
+	ck_assert(!conf->commit_sync_inline);
 	conf_free(conf);
 
 	conf = load_ok("event-log off\nstate-dir \"/srv/t\"\ndefault drop");
@@ -418,6 +426,10 @@ START_TEST(test_setting_errors)
 	load_err("default send\n", "1: expected an upstream name, got end of line");
 	load_err("default sometimes\n", "1: expected 'drop', 'keep' or 'send', got 'sometimes'");
 	load_err("default keep\n\ndefault send a\n", "3: default already set at test.conf:1");
+	load_err("commit-sync\n", "1: expected 'thread' or 'inline', got end of line");
+	load_err("commit-sync async\n", "1: expected 'thread' or 'inline', got 'async'");
+	load_err("commit-sync inline\ncommit-sync inline\n",
+	    "2: commit-sync already set at test.conf:1");
 	load_err("outbox-max 0\n", "1: outbox-max must be between 1 and 10000000, got '0'");
 	load_err("outbox-max 10000001\n",
 	    "1: outbox-max must be between 1 and 10000000, got '10000001'");
@@ -426,7 +438,7 @@ START_TEST(test_setting_errors)
 	load_err("state-dir \"\"\n", "1: state-dir must not be empty");
 	load_err("hostname\n", "1: expected a host name, got end of line");
 	load_err("hostname a b\n", "1: expected end of statement, got 'b'");
-	load_err("\n\nfoo bar\n", "3: unknown keyword 'foo', expected one of: contact, "
+	load_err("\n\nfoo bar\n", "3: unknown keyword 'foo', expected one of: commit-sync, contact, "
 				  "control-admin-group, control-group, control-socket, default, "
 				  "event-log, host, hostname, include, inhibit, journal, listen, "
 				  "maintenance, map-size, max-message, outbox-max, override-max, "

@@ -26,7 +26,7 @@
 
 #define MIB (1024UL * 1024)
 
-static const struct store_opts log_on = { true, 0, 0, 0, 0 };
+static const struct store_opts log_on = { .event_log = true };
 
 static void
 setup(void)
@@ -636,7 +636,7 @@ END_TEST
 
 START_TEST(test_prune_size)
 {
-	struct store_opts opts = { true, 0, 5000, 0, 0 };
+	struct store_opts opts = { .event_log = true, .event_log_max_size = 5000 };
 	struct seen_events se = { 0 };
 	struct store_stats st;
 	struct store_txn *t;
@@ -660,7 +660,7 @@ END_TEST
 
 START_TEST(test_prune_age)
 {
-	struct store_opts opts = { true, 60 * USEC_PER_SEC, 0, 0, 0 };
+	struct store_opts opts = { .event_log = true, .event_log_max_age = 60 * USEC_PER_SEC };
 	struct seen_events se = { 0 };
 	struct store_txn *t;
 
@@ -682,7 +682,7 @@ END_TEST
 
 START_TEST(test_prune_bounded)
 {
-	struct store_opts opts = { true, 0, 1, 0, 0 };
+	struct store_opts opts = { .event_log = true, .event_log_max_size = 1 };
 	struct store_stats st;
 	struct store_txn *t = begin(true);
 
@@ -705,7 +705,7 @@ END_TEST
 
 START_TEST(test_event_log_disabled)
 {
-	struct store_opts off = { false, 0, 0, 0, 0 };
+	struct store_opts off = { .event_log = false };
 	struct store_stats st;
 	struct store_txn *t = begin(true);
 	size_t n = 0;
