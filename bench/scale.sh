@@ -21,7 +21,8 @@
 #                        after the upstream returns shows it as a slow drain
 #   REFUSE_MIN           seconds the stand-in refuses at least [5]
 #   TIMEOUT              longest wait for queueing or for the drain, s [600]
-#   PIN [0]              1: triaged on CPU 0, stand-in and sender on CPU 1
+#   PIN [0]              1: triaged's loop on CPU 0; its sync thread, the
+#                        stand-in and the senders on CPU 1
 #   UDP_RATE [20000]     lines/s of UDP chatter during each drain (0: none)
 #   STORED [1000000]     incidents stored for the RSS run (0: no such run)
 #   PERF                 a file prefix: `perf record -g` of triaged over each
@@ -107,11 +108,23 @@ CONF
 	$(pin 0) "$TRIAGED" -c "$T/triaged.conf" >"$T/triaged.log" 2>&1 &
 	TRIAGED_PID=$!
 	for _ in $(seq 100); do
-		ctl status >/dev/null 2>&1 && return 0
+		ctl status >/dev/null 2>&1 && { pin_sync_thread; return 0; }
 		kill -0 "$TRIAGED_PID" 2>/dev/null || break
 		sleep 0.1
 	done
 	die "triaged did not start: $(cat "$T/triaged.log")"
+}
+
+# PIN=1: the event loop keeps CPU 0 to itself; the sync thread, which
+# mostly sleeps in fdatasync, goes with the stand-in to CPU 1, as an
+# unpinned scheduler would put it beside the loop, not on top of it.
+pin_sync_thread() {
+	[ "$PIN" = 1 ] || return 0
+	local task
+	for task in /proc/"$TRIAGED_PID"/task/*; do
+		[ "$(cat "$task/comm")" = triaged-sync ] && taskset -p -c 1 "${task##*/}" >/dev/null
+	done
+	return 0
 }
 
 # N distinct "I/O error" lines over TCP (no loss), one sector each.
@@ -234,6 +247,8 @@ for i, c in enumerate(b):
         break
 print(f(l["incident"]), "|", f(l["commit"]), "|", f(l["durable"]), "| %d / %.3f / %.1f" % (
     n, p99 / 1000, j["loop"]["max_usec"] / 1000))
+print("dispatches over the drain by duration: " + ", ".join(
+    "<%gms: %d" % (2 ** i / 1000, c) for i, c in enumerate(b) if c and 2 ** i >= 512), file=sys.stderr)
 print("longest dispatch %.1f ms at %s; before the drain %.1f ms at %s" % (
     j["loop"]["max_usec"] / 1000, j["loop"]["max_at"], j0["loop"]["max_usec"] / 1000,
     j0["loop"]["max_at"]), file=sys.stderr)' "$T/status0.json" > "$T/own.txt"

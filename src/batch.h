@@ -64,7 +64,7 @@ struct batch_participant {
  * fsync per few dozen lines into a few dozen a second.
  */
 #define BATCH_URGENT   (1 * 1000LL)
-#define BATCH_FIRED    (2 * 1000LL)
+#define BATCH_FIRED    (1 * 1000LL)
 #define BATCH_STATE    (20 * 1000LL)
 #define BATCH_LOG_ONLY (100 * 1000LL)
 

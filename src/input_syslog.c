@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "event.h"
 #include "input_syslog.h"
+#include "input_priority.h"
 #include "input_syslog_int.h"
 #include "input_tcp.h"
 #include "listenfds.h"
@@ -107,16 +108,30 @@ note_drops(struct listener *l, uint32_t v)
 	l->kernel_drops = v;
 }
 
-static void
-note_kernel_drops(struct listener *l, struct msghdr *mh)
+/*
+ * The kernel's drop count, and when the datagram arrived: its time in the
+ * socket's queue counts towards a line's latency, so it is the kernel's
+ * time, not the read's (which stays when the kernel gives none).
+ */
+static int64_t
+read_cmsgs(struct listener *l, struct msghdr *mh, int64_t read_at)
 {
+	int64_t at = read_at;
+
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
 			uint32_t v;
 			memcpy(&v, CMSG_DATA(c), sizeof(v));
 			note_drops(l, v);
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMP) {
+			struct timeval tv;
+			memcpy(&tv, CMSG_DATA(c), sizeof(tv));
+			int64_t t = (int64_t)tv.tv_sec * USEC_PER_SEC + tv.tv_usec;
+			if (t > 0 && t <= read_at)
+				at = t;
 		}
 	}
+	return at;
 }
 
 static void
@@ -140,13 +155,19 @@ dgram_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct listener *l = userdata;
 
-	for (int round = 0; round < UDP_ROUNDS; round++) {
+	int64_t start = now_monotonic_usec();
+	bool drained = false;
+
+	for (int round = 0; round < UDP_ROUNDS && !drained; round++) {
+		if (round > 0 && now_monotonic_usec() - start >= INPUT_DISPATCH_USEC)
+			break;
 		for (int i = 0; i < UDP_VLEN; i++)
 			dgram_prepare(l, i);
 		int n = recvmmsg(fd, l->msgs, UDP_VLEN, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_ratelimited(&l->in->rl, "%s: recvmmsg: %s", l->c.name, strerror(errno));
+			drained = true;
 			break;
 		}
 		int64_t now = now_realtime_usec();
@@ -159,13 +180,13 @@ dgram_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 				ss = &l->addrs[i];
 				source = source_text(l, ss, mh->msg_namelen);
 			}
-			note_kernel_drops(l, mh);
+			int64_t at = read_cmsgs(l, mh, now);
 			input_syslog_deliver(l, l->iov[i].iov_base, l->msgs[i].msg_len, cut, ss,
-			    mh->msg_namelen, source, now);
+			    mh->msg_namelen, source, at);
 		}
-		if (n < UDP_VLEN)
-			break;
+		drained = n < UDP_VLEN;
 	}
+	input_priority_after(s, drained, &l->info.backlogged);
 	return 0;
 }
 
@@ -190,6 +211,7 @@ sock_options(struct listener *l, int fd)
 	}
 	if (l->c.proto != LISTEN_TCP) {
 		setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof(one));
 		if (l->c.rcvbuf > 0) {
 			int v = l->c.rcvbuf > INT32_MAX ? INT32_MAX : (int)l->c.rcvbuf;
 			if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0 &&
@@ -352,6 +374,8 @@ listener_open(struct inputs *in, const struct conf_listen *c, struct listener **
 	else {
 		dgram_alloc(l);
 		r = sd_event_add_io(in->d->event, &l->src, l->fd, EPOLLIN, dgram_cb, l);
+		if (r >= 0)
+			r = sd_event_source_set_priority(l->src, INPUT_PRIORITY);
 	}
 	if (r < 0) {
 		xasprintf(cause, "cannot watch %s: %s", c->name, strerror(-r));

@@ -26,6 +26,7 @@ struct listener_info {
 	uint64_t refused_per_source; /* TCP: over max-connections-per-source */
 	uint64_t idle_closed; /* TCP: connections closed after idle-timeout */
 	uint64_t unauthorized; /* SNMP: bad community, source or v3 credentials */
+	uint64_t backlogged;  /* reads that left more waiting: the input was behind (input_priority.h) */
 };
 
 int inputs_new(struct daemon *d, struct inputs **ret);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <systemd/sd-event.h>
 
@@ -35,7 +36,8 @@ struct listener {
 	struct iovec *iov;
 	char *bufs;
 	struct sockaddr_storage *addrs;
-	char (*cmsgs)[CMSG_SPACE(sizeof(uint32_t))];
+	/* SO_RXQ_OVFL's drop count and SO_TIMESTAMP's time of arrival */
+	char (*cmsgs)[CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(struct timeval))];
 	uint32_t kernel_drops; /* last SO_RXQ_OVFL value seen */
 	struct sockaddr_storage last_src;
 	char last_source[INET6_ADDRSTRLEN];

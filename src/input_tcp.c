@@ -20,13 +20,14 @@
 #include "conn_limit.h"
 #include "daemon.h"
 #include "framing.h"
+#include "input_priority.h"
 #include "input_syslog_int.h"
 #include "input_tcp.h"
 #include "log.h"
 #include "util.h"
 
-#define TCP_READ_SIZE (64 * 1024)
-#define TCP_READS     16 /* reads per wakeup per connection */
+#define TCP_READ_SIZE (16 * 1024)
+#define TCP_READS     64 /* reads per wakeup per connection, within INPUT_DISPATCH_USEC */
 /* Idle timeouts are minutes; a coarse timer lets the loop batch the closes. */
 #define IDLE_ACCURACY_USEC USEC_PER_SEC
 /* How long accepting pauses when even the reserve descriptor is gone. */
@@ -201,10 +202,16 @@ conn_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	struct frame_ctx fc = { .c = c };
 	char *buf = c->l->in->tcpbuf;
 
+	int64_t start = now_monotonic_usec();
+
 	for (int i = 0; i < TCP_READS; i++) {
+		if (i > 0 && now_monotonic_usec() - start >= INPUT_DISPATCH_USEC)
+			break;
 		ssize_t n = read(fd, buf, TCP_READ_SIZE);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			input_priority_after(s, true, &c->l->info.backlogged);
 			return 0;
+		}
 		if (n <= 0) {
 			conn_end(c);
 			return 0;
@@ -219,6 +226,7 @@ conn_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 			return 0;
 		}
 	}
+	input_priority_after(s, false, &c->l->info.backlogged); /* its share read, more may wait */
 	return 0;
 }
 
@@ -271,7 +279,9 @@ conn_accept(struct listener *l, int fd, const struct sockaddr_storage *ss, sockl
 	c->peerlen = len;
 	sockaddr_text(ss, c->source, sizeof(c->source));
 	framer_init(&c->fr, l->c.max_message);
-	if (sd_event_add_io(l->in->d->event, &c->src, fd, EPOLLIN, conn_cb, c) < 0) {
+	if (sd_event_add_io(l->in->d->event, &c->src, fd, EPOLLIN, conn_cb, c) < 0 ||
+	    sd_event_source_set_priority(c->src, INPUT_PRIORITY) < 0) {
+		c->src = sd_event_source_disable_unref(c->src);
 		conn_limit_release(l->per_source, ss);
 		framer_free(&c->fr);
 		close(fd);

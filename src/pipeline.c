@@ -1,10 +1,10 @@
 /*
  * pipeline.c - rules, then incidents, written into the open batch
  * (batch.c owns the transaction).  Each write says how soon it must be
- * durable: a delivery within BATCH_URGENT, an incident that fired within
- * BATCH_FIRED (2 ms), other state (counts,
- * timelines) within BATCH_STATE, raw-event log appends within
- * BATCH_LOG_ONLY; the batch also commits at BATCH_MAX_EVENTS events.
+ * committed: a delivery within BATCH_URGENT, an incident that fired within
+ * BATCH_FIRED (1 ms), other state (counts, timelines) within BATCH_STATE,
+ * raw-event log appends within BATCH_LOG_ONLY; the batch also commits at
+ * BATCH_MAX_EVENTS events.
  */
 #include "config.h"
 

@@ -172,6 +172,7 @@ syncer_new(sd_event *event, struct store *store, syncer_done_fn done, void *arg,
 	if ((r = -pthread_create(&s->thread, NULL, run, s)) < 0)
 		goto fail;
 	s->started = true;
+	(void)pthread_setname_np(s->thread, "triaged-sync"); /* for top -H and perf */
 	*ret = s;
 	return 0;
 fail:
