@@ -31,10 +31,11 @@ pipeline_group_key(const struct rule *rule, const struct incident *inc,
     const struct event *ev, char *key)
 {
 	const struct rule_group *gb = &rule->group_by;
+	struct suppress_subject sj = { inc, ev };
 	struct str v[GROUP_FIELDS_MAX];
 
 	for (size_t i = 0; i < gb->nfields; i++)
-		if (!suppress_field(inc, ev, gb->fields[i], &v[i]))
+		if (!suppress_subject_lookup(gb->fields[i], &v[i], &sj))
 			v[i] = STR_EMPTY; /* a field the event lacks groups as "", as templates expand it */
 	group_key(rule->name, v, gb->nfields, key);
 }

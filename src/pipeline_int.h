@@ -183,7 +183,10 @@ int pipeline_commit(struct pipeline *p, int (*fn)(struct pipeline *p, void *arg,
 #define SUPPRESS_INHIBIT (SUPPRESS_SILENCE | SUPPRESS_WINDOW) /* | the inhibiting incident's id */
 #define SUPPRESS_KIND(id)   ((id) & SUPPRESS_INHIBIT)
 #define SUPPRESS_HOLDER(id) (SUPPRESS_KIND(id) != 0)
-/* What matchers and inhibit keys are looked up in: the incident's fields, then its event's. */
+/*
+ * What matchers, inhibit keys and group keys are looked up in: the
+ * incident's key, rule, host, summary and severity, else its event's field.
+ */
 struct suppress_subject {
 	const struct incident *inc;
 	const struct event *ev;
@@ -209,12 +212,6 @@ bool suppress_hold_kept(struct pipeline *p, struct incident *inc, int64_t now, c
     size_t size);
 /* A holder's deadline came: release what it held, a few a tick, then prune it. */
 void suppress_due(struct pipeline *p, uint64_t holder, int64_t now);
-/*
- * The value of field for inc fired by ev, as silence matchers see it: the
- * incident's key, rule, host, summary, severity, else the event's field.
- */
-bool suppress_field(const struct incident *inc, const struct event *ev, const char *field,
-    struct str *v);
 /*
  * The event kept for held inc into ev (*buf to free after), true; else one
  * made of the incident, false.

@@ -245,15 +245,6 @@ held_event(struct pipeline *p, const struct incident *inc, struct event *ev, cha
 }
 
 bool
-suppress_field(const struct incident *inc, const struct event *ev, const char *field,
-    struct str *v)
-{
-	struct suppress_subject sj = { inc, ev };
-
-	return suppress_subject_lookup(field, v, &sj);
-}
-
-bool
 suppress_kept_event(struct pipeline *p, const struct incident *inc, struct event *ev,
     char **buf)
 {

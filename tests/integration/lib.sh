@@ -172,6 +172,23 @@ snmp { community "public" from 127.0.0.0/8 }
 CONF
 }
 
+# conf_link_rule [STATEMENT...]: append rule "interface down", which pairs
+# the port's down and up lines that link() sends by key, with the given
+# statements after its match, resolve-on, key and summary.
+conf_link_rule() {
+	{
+		printf '%s\n' 'rule "interface down" {' \
+			'	match syslog message ~ "Interface (?<ifname>\S+), changed state to down"' \
+			'	resolve-on syslog message ~ "Interface (?<ifname>\S+), changed state to up"' \
+			'	key "{host}/if/{ifname}"' \
+			'	summary "{host}: interface {ifname} down"'
+		for stmt in "$@"; do
+			printf '\t%s\n' "$stmt"
+		done
+		printf '}\n'
+	} >> "$CONF"
+}
+
 # link IFNAME down|up: a switch port's state change, as Cisco IOS words it,
 # by real logger over UDP to the scenario's port.
 link() {

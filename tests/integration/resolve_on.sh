@@ -4,15 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 conf_head
-cat >> "$CONF" <<'CONF'
-rule "interface down" {
-	match syslog message ~ "Interface (?<ifname>\S+), changed state to down"
-	resolve-on syslog message ~ "Interface (?<ifname>\S+), changed state to up"
-	key "{host}/if/{ifname}"
-	summary "{host}: interface {ifname} down"
-	severity crit
-}
-CONF
+conf_link_rule "severity crit"
 start_triaged
 send() { logger -n 127.0.0.1 -P "$PORT" -d --rfc3164 -t LINK "$1"; }
 

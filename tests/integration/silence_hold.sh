@@ -11,17 +11,7 @@ H=$(hostname)
 start_pd
 conf_head
 conf_pd
-cat >> "$CONF" <<'CONF'
-rule "interface down" {
-	match syslog message ~ "Interface (?<ifname>\S+), changed state to down"
-	resolve-on syslog message ~ "Interface (?<ifname>\S+), changed state to up"
-	key "{host}/if/{ifname}"
-	summary "{host}: interface {ifname} down"
-	hold 5s
-	flap 3 in 1m quiet 1m
-	send "pd"
-}
-CONF
+conf_link_rule "hold 5s" "flap 3 in 1m quiet 1m" 'send "pd"'
 start_triaged
 key() { echo "$H/if/$1"; }
 state_of() { ctl --json show "$(key "$1")" | json "j['incident']['state']"; }
