@@ -4,7 +4,8 @@
  * ends on its deadline (within a few ms; 500 ms allowed to a loaded
  * machine) and once, also when the commit at its end fails; a resolve one
  * microsecond before the end makes the incident transient, one at the end
- * finds the hold over.
+ * finds the hold over; a group's wait ends once, also when the commit at
+ * its end fails.
  */
 #include "config.h"
 
@@ -37,7 +38,9 @@ setup(void)
 {
 	fixture_open("rule \"link\" {\n match message ~ \"Interface (?<i>[^,]+), changed state to down\"\n"
 		     " resolve-on message ~ \"Interface (?<i>[^,]+), changed state to up\"\n"
-		     " key \"if/{i}\"\n hold 1s\n send \"pd\"\n}\n");
+		     " key \"if/{i}\"\n hold 1s\n send \"pd\"\n}\n"
+		     "rule \"port\" {\n match message ~ \"Port (?<p>\\\\S+) err\"\n key \"port/{p}\"\n"
+		     " group-by host wait 1s\n send \"pd\"\n}\n");
 	fail_once = false;
 	ck_assert_int_eq(batch_join(d.batch, &(struct batch_participant){ .name = "fake",
 	    .prepare = fake_prepare, .arg = &fail_once }), 0);
@@ -128,6 +131,31 @@ START_TEST(failed_commit_at_the_hold_end)
 }
 END_TEST
 
+/* The batch that ends a group's wait fails: the parent is sent once, its members stay grouped. */
+START_TEST(failed_commit_at_the_group_wait_end)
+{
+	int64_t t0 = now_realtime_usec();
+
+	submit("Port a err", t0);
+	submit("Port b err", t0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_int_eq(incident("port/group:sw1").state, INCIDENT_PENDING);
+	ck_assert_int_eq(incident("port/a").state, INCIDENT_GROUPED);
+	ck_assert_str_eq(queued(NULL), "");
+	fail_once = true;
+	run_until("port/group:sw1", INCIDENT_TRIGGERED, 5000);
+	ck_assert(!fail_once); /* it did fail one */
+	ck_assert_str_eq(queued(NULL), "port/group:sw1:trigger");
+	ck_assert_int_ge(incident("port/group:sw1").state_since, t0 + USEC_PER_SEC);
+	ck_assert_int_eq(incident("port/a").state, INCIDENT_GROUPED);
+	ck_assert_int_eq(incident("port/b").state, INCIDENT_GROUPED);
+	/* Nothing is sent twice when the loop runs on. */
+	for (int i = 0; i < 50; i++)
+		ck_assert_int_ge(sd_event_run(d.event, 10 * USEC_PER_MSEC), 0);
+	ck_assert_str_eq(queued(NULL), "port/group:sw1:trigger");
+}
+END_TEST
+
 /*
  * The resolve one microsecond before the end: transient, nothing queued;
  * at the very end: the hold is over, it triggers, then resolves (and
@@ -164,6 +192,7 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, hold_ends_on_its_deadline);
 	tcase_add_test(tc, failed_commit_at_the_hold_end);
+	tcase_add_test(tc, failed_commit_at_the_group_wait_end);
 	tcase_add_test(tc, resolve_at_the_edges_of_the_hold);
 	suite_add_tcase(s, tc);
 	return check_run(s);
