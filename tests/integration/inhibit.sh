@@ -7,7 +7,7 @@
 # names the inhibiting incident; a reload that drops a statement lets go of
 # what it held; hostile bytes in an equal field (a host cannot hold
 # any: the parser takes only letters, digits and .-_:) reach show and JSON
-# escaped.
+# escaped, and NUL, CR and LF in one neither join nor split what it holds.
 . "$(dirname "$0")/lib.sh"
 
 start_pd
@@ -171,4 +171,20 @@ assert ch[h + "/port/p3"]["pages_before"] == 1 and ch[h + "/port/p3"]["pages_aft
 assert "127.0.0.2/if" not in ch and h + "/port/p1" not in ch, ch
 assert r["new"]["pages"] == r["current"]["pages"] - 2, r
 PY
+# NUL, CR and LF in an equal field: escaped at ingest ("#000"), so racks
+# that differ only after a NUL are two racks: only the shelf of the rack
+# that is down is held.
+python3 - "$PORT" <<'PY'
+import socket, sys
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for msg in (b"rack q\x00a\r\n down", b"shelf s7 of q\x00a\r\n down", b"shelf s8 of q\x00b\r\n down"):
+    u.sendto(b"<13>Dec  4 10:00:00 h9 rack: " + msg, ("127.0.0.1", int(sys.argv[1])))
+PY
+wait_incidents "len([i for i in j['incidents'] if i['key'].startswith('h9/shelf/')]) == 2"
+[ "$(state_of h9/shelf/s7)" = suppressed ] || fail "the shelf of the rack down is $(state_of h9/shelf/s7)"
+[ "$(state_of h9/shelf/s8)" = triggered ] || fail "a rack differing after a NUL held a shelf: $(states h9/shelf/s8)"
+ctl show h9/shelf/s7 > "$T/s7.show"
+grep -qF "(h9/rack/q#000a#015#012)" "$T/s7.show" || fail "NUL/CR/LF source not escaped: $(cat "$T/s7.show")"
+tr -d '\n' < "$T/s7.show" | grep -q "$(printf '\r')" && fail "a raw CR reached show"
+
 pass "host down held its interface, not another host's; kill -9; resolve sent it; explain; reload"
