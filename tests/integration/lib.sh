@@ -106,28 +106,21 @@ json() {
 # Wait (at most $2 seconds, default 10) until a python expression over
 # `triagectl --json status` (bound to j) is true.
 wait_status() {
-	limit=$(( ${2:-10} * 10 ))
-	i=0
-	while :; do
-		v=$(ctl --json status | json "bool($1)") || v=False
-		[ "$v" = True ] && return 0
-		i=$((i + 1))
-		[ $i -lt $limit ] || fail "timed out waiting for: $1"
-		sleep 0.1
-	done
+	poll "${2:-10}" j "$1" cmd "$TRIAGECTL" -s "$SOCK" --json status >/dev/null \
+		|| fail "timed out waiting for: $1"
 }
 
 # Like wait_status, over `triagectl --json incidents`.
 wait_incidents() {
-	limit=$(( ${2:-10} * 10 ))
-	i=0
-	while :; do
-		v=$(ctl --json incidents --state all | json "bool($1)") || v=False
-		[ "$v" = True ] && return 0
-		i=$((i + 1))
-		[ $i -lt $limit ] || fail "timed out waiting for incidents: $1"
-		sleep 0.1
-	done
+	poll "${2:-10}" j "$1" cmd "$TRIAGECTL" -s "$SOCK" --json incidents --state all >/dev/null \
+		|| fail "timed out waiting for incidents: $1"
+}
+
+# poll SECONDS NAME EXPR cmd|url ...: tests/integration/poll.py, 10 tries a second.
+poll() {
+	limit=$(( $1 * 10 ))
+	shift
+	python3 "$TOP_SRCDIR/tests/integration/poll.py" "$limit" "$@"
 }
 
 # Start the PagerDuty stand-in on free ports; sets PD_PORT and PD_CTL
@@ -211,15 +204,8 @@ PY
 # Wait (at most $2 s, default 20) until a python expression over the
 # stand-in's /_state (bound to s) is true.
 wait_pd() {
-	limit=$(( ${2:-20} * 10 ))
-	i=0
-	while :; do
-		v=$(pd GET /_state | python3 -c "import json,sys; s=json.load(sys.stdin); print(bool($1))" 2>/dev/null) || v=False
-		[ "$v" = True ] && return 0
-		i=$((i + 1))
-		[ $i -lt $limit ] || fail "timed out waiting for the stand-in: $1 (state: $(pd GET /_state | head -c 2000))"
-		sleep 0.1
-	done
+	state=$(poll "${2:-20}" s "$1" url "http://127.0.0.1:$PD_CTL/_state") \
+		|| fail "timed out waiting for the stand-in: $1 (state: $state)"
 }
 
 # Stand in for systemd's notify socket at $T/notify.sock for at most $1
