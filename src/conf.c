@@ -19,6 +19,7 @@
 #include "conf_control.h"
 #include "conf_host.h"
 #include "conf_journal.h"
+#include "conf_http.h"
 #include "conf_lex.h"
 #include "conf_listen.h"
 #include "conf_inhibit.h"
@@ -684,6 +685,7 @@ conf_free(struct conf *conf)
 	for (size_t i = 0; i < conf->nlistens; i++)
 		conf_listen_clear(&conf->listens[i]);
 	free(conf->listens);
+	conf_http_free(conf->http);
 	for (size_t i = 0; i < conf->nrules; i++)
 		rule_free(conf->rules[i]);
 	free(conf->rules);

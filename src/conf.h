@@ -69,6 +69,21 @@ struct conf_listen {
 	int line;
 };
 
+#define CONF_DEFAULT_LINK_LIFETIME (24 * 3600 * 1000000LL)
+#define CONF_DEFAULT_HTTP_CONNECTIONS 64
+
+/* `listen http ADDRESS { url "BASE"; link-lifetime D; max-connections N }` */
+struct conf_http {
+	char *address; /* as written */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char *url;		  /* what links begin with, no trailing '/'; default http://ADDRESS */
+	int64_t link_lifetime;	  /* usec an ack link stays good */
+	uint32_t max_connections; /* at a time */
+	char *file;
+	int line;
+};
+
 enum upstream_kind {
 	UPSTREAM_PAGERDUTY = 0,
 };
@@ -278,6 +293,7 @@ struct conf {
 	struct conf_schedule *schedules; /* `schedule` blocks, in file order */
 	size_t nschedules;
 	uint64_t override_max; /* `override-max N`: overrides triagectl may keep, default 1000 */
+	struct conf_http *http; /* `listen http ADDRESS { ... }`; NULL: no HTTP listener */
 };
 
 /* The upstream with this name, or NULL. */

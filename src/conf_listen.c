@@ -13,6 +13,7 @@
 #include <sys/un.h>
 
 #include "conf.h"
+#include "conf_http.h"
 #include "conf_lex.h"
 #include "conf_listen.h"
 #include "text.h"
@@ -151,8 +152,8 @@ static const struct lex_keyword snmp_keywords[] = {
 };
 
 /* "127.0.0.1:514", "[::1]:514", "*:514" (= [::]:514); numbers only, never DNS. */
-static int
-parse_inet(const char *s, struct sockaddr_storage *ss, socklen_t *salen)
+int
+conf_parse_inet(const char *s, struct sockaddr_storage *ss, socklen_t *salen)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
@@ -221,7 +222,7 @@ listen_address(struct lex *lx, struct conf_listen *l, char **cause)
 	}
 	if ((r = lex_expect_string(lx, "an address like 127.0.0.1:514", &l->address, cause)) < 0)
 		return r;
-	if (parse_inet(l->address, &l->sa, &l->salen) == 0)
+	if (conf_parse_inet(l->address, &l->sa, &l->salen) == 0)
 		return 0;
 	tok_describe(&lx->tok, got, sizeof(got));
 	return lex_error(lx, lx->tok.line, cause,
@@ -277,7 +278,7 @@ listen_kind(struct lex *lx, struct conf_listen *l, char **cause)
 		l->kind = tok_is_word(&lx->tok, "snmp") ? LISTEN_SNMP : LISTEN_SYSLOG;
 	else {
 		tok_describe(&lx->tok, got, sizeof(got));
-		return lex_error(lx, lx->tok.line, cause, "expected 'syslog' or 'snmp', got %s",
+		return lex_error(lx, lx->tok.line, cause, "expected 'syslog', 'snmp' or 'http', got %s",
 		    got);
 	}
 	if ((r = lex_next(lx, cause)) < 0)
@@ -294,7 +295,7 @@ listen_kind(struct lex *lx, struct conf_listen *l, char **cause)
 	    got);
 }
 
-/* listen syslog udp|tcp|unix ADDR [{ ... }] | listen snmp udp ADDR [{ ... }] */
+/* listen syslog udp|tcp|unix ADDR [{ ... }] | listen snmp udp ADDR [{ ... }] | listen http ... */
 int
 conf_listen_parse(struct lex *lx, struct conf *conf, char **cause)
 {
@@ -310,6 +311,10 @@ conf_listen_parse(struct lex *lx, struct conf *conf, char **cause)
 	const struct token *t;
 	int r;
 
+	if ((r = lex_peek(lx, &t, cause)) < 0)
+		return r;
+	if (tok_is_word(t, "http"))
+		return conf_http_parse(lx, conf, cause);
 	l.file = xstrdup(lx->file);
 	if ((r = listen_kind(lx, &l, cause)) < 0 || (r = listen_address(lx, &l, cause)) < 0 ||
 	    (r = lex_peek(lx, &t, cause)) < 0)

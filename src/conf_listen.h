@@ -5,6 +5,8 @@
 #ifndef TRIAGED_CONF_LISTEN_H
 #define TRIAGED_CONF_LISTEN_H
 
+#include <sys/socket.h>
+
 struct conf;
 struct conf_listen;
 struct lex;
@@ -14,5 +16,8 @@ int conf_listen_parse(struct lex *lx, struct conf *conf, char **cause);
 /* Fill in what the listener left to the rest of the file and the defaults. */
 void conf_listen_finish(struct conf_listen *l, const struct conf *conf);
 void conf_listen_clear(struct conf_listen *l);
+
+/* A numeric address and port: "127.0.0.1:514", "[::1]:514", "*:514" ([::], both families). */
+int conf_parse_inet(const char *s, struct sockaddr_storage *ss, socklen_t *salen);
 
 #endif

@@ -40,6 +40,7 @@
 #include "suppress.h"
 #include "text.h"
 #include "util.h"
+#include "web.h"
 
 #define QUEUE_DEFAULT_LIMIT 1000 /* deliveries listed by queue without --limit */
 #define INCIDENTS_DEFAULT_LIMIT 1000
@@ -315,6 +316,20 @@ loop_json(const struct loop_stats *st)
 	    (json_int_t)st->max_usec, "max_at", json_time(st->max_at), "buckets", b);
 }
 
+/* The HTTP listener: where links point, and what became of the requests. */
+static json_t *
+http_json(struct daemon *d)
+{
+	struct web_stats st;
+
+	web_get_stats(d->web, &st);
+	return json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "address",
+	    json_text(d->conf->http ? d->conf->http->address : ""), "url",
+	    json_text(d->conf->http ? d->conf->http->url : ""), "requests", (json_int_t)st.requests,
+	    "acted", (json_int_t)st.acted, "refused", (json_int_t)st.refused, "expired",
+	    (json_int_t)st.expired, "stale", (json_int_t)st.stale, "failed", (json_int_t)st.failed);
+}
+
 static json_t *
 cmd_status(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
@@ -334,6 +349,8 @@ cmd_status(struct daemon *d, const struct control_request *rq, struct control_pe
 	    events_json(pipeline_get_stats(d->pipeline)), "incidents", incidents_summary(d),
 	    "store", store_json(d), "control", control_json(d), "latency", latencies_json(d));
 	json_object_set_new(j, "loop", loop_json(&d->loop));
+	if (d->web != NULL)
+		json_object_set_new(j, "http", http_json(d));
 	json_object_set_new(j, "upstreams", upstreams_json(d));
 	json_object_set_new(j, "silences", silences_json(d));
 	json_object_set_new(j, "oncall", oncall_status_json(d));
@@ -460,6 +477,22 @@ show_target(struct store_txn *t, const struct control_request *rq, struct incide
 	return r;
 }
 
+/* The ack and resolve links a page would carry, while they can act. */
+static void
+show_links(struct daemon *d, const struct incident *inc, json_t *ij)
+{
+	int64_t now = now_realtime_usec();
+	char *ack, *resolve;
+
+	if (d->web == NULL || incident_state_closed(inc->state))
+		return;
+	ack = inc->state != INCIDENT_ACKNOWLEDGED ? web_link(d->web, LINK_ACK, inc->id, now) : NULL;
+	resolve = web_link(d->web, LINK_RESOLVE, inc->id, now);
+	json_object_set_new(ij, "links", json_pack("{s:s?, s:s?}", "ack", ack, "resolve", resolve));
+	free(ack);
+	free(resolve);
+}
+
 static json_t *
 cmd_show(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
@@ -483,6 +516,7 @@ cmd_show(struct daemon *d, const struct control_request *rq, struct control_peer
 	control_group_show(d, t, &inc, ij);
 	store_txn_abort(t);
 	json_object_set_new(ij, "timeline", tl);
+	show_links(d, &inc, ij);
 	if (r < 0) {
 		json_decref(ij);
 		return fail_errno("reading", r);

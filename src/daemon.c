@@ -35,6 +35,7 @@
 #include "store.h"
 #include "store_fault.h"
 #include "util.h"
+#include "web.h"
 
 static bool
 streq_null(const char *a, const char *b)
@@ -64,6 +65,15 @@ static void
 log_conf_warnings(const struct conf *conf)
 {
 	(void)conf_lint(conf, log_warning_cb, NULL);
+}
+
+/* Added, removed or moved: the socket bound at start stays until a restart. */
+static bool
+http_moved(const struct conf_http *a, const struct conf_http *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return a->salen != b->salen || memcmp(&a->sa, &b->sa, a->salen) != 0;
 }
 
 int
@@ -98,6 +108,9 @@ daemon_reload(struct daemon *d, char **cause)
 	/* The socket file keeps its group until restarted; control-admin-group applies now. */
 	if (!streq_null(fresh->control_group, old->control_group))
 		log_warnx("control-group changes take effect at the next restart");
+	if (http_moved(old->http, fresh->http))
+		log_warnx("a new listen http address takes effect at the next restart; its url and "
+			  "link-lifetime apply now");
 	batch_flush(d->batch);
 	d->conf = fresh;
 	store_opts_from(fresh, &so);
@@ -154,6 +167,8 @@ open_inputs(struct daemon *d, char **cause)
 	if ((r = inputs_new(d, &d->inputs)) < 0 || (r = inputs_apply(d->inputs, d->conf, cause)) < 0)
 		return r;
 	if ((r = snmp_input_new(d, &d->snmp)) < 0 || (r = snmp_input_apply(d->snmp, d->conf, cause)) < 0)
+		return r;
+	if ((r = web_bind(d, &d->web, cause)) < 0)
 		return r;
 	/* Inputs of other kinds claim their passed sockets above this line. */
 	listenfds_close_unclaimed(d->listenfds, unclaimed_cb, NULL);
@@ -300,7 +315,8 @@ daemon_start(struct daemon *d, char **cause)
 	if ((r = journal_input_new(d, &d->journal)) < 0 ||
 	    (r = journal_input_apply(d->journal, d->conf, cause)) < 0)
 		return r;
-	if ((r = control_new(d, d->conf->control_socket, &d->control, cause)) < 0)
+	if ((r = control_new(d, d->conf->control_socket, &d->control, cause)) < 0 ||
+	    (r = web_start(d->web, cause)) < 0)
 		return r;
 	/* Pings systemd at half of WatchdogSec when the unit asks for it. */
 	sd_event_set_watchdog(d->event, true);
@@ -312,6 +328,8 @@ void
 daemon_stop(struct daemon *d)
 {
 	inputs_free(d->inputs); /* stop taking new input first */
+	web_free(d->web);
+	d->web = NULL;
 	journal_input_free(d->journal); /* commits its cursor with the batch in flight */
 	d->journal = NULL;
 	if (d->batch)

@@ -72,6 +72,12 @@ int pipeline_ack(struct pipeline *p, const char *key, const char *actor, const c
     char **cause);
 int pipeline_resolve(struct pipeline *p, const char *key, const char *actor, const char *note,
     char **cause);
+/*
+ * The same for incarnation ID only (an ack link names one): -EALREADY when
+ * it is acknowledged (for an ack) or closed, -ENOENT when pruned.
+ */
+int pipeline_act_on_id(struct pipeline *p, uint64_t id, bool resolve, const char *actor,
+    char **cause);
 
 /*
  * A person's note on the newest incident with this key, open or closed,

@@ -17,10 +17,11 @@
 #include "store.h"
 #include "util.h"
 
-/* A person's ack or resolve. */
+/* A person's ack or resolve; by an ack link, of the incarnation ID only. */
 struct person_change {
 	const char *key, *actor, *note;
 	bool resolve;
+	uint64_t id; /* 0: whichever is open */
 };
 
 /* One written into the open batch. */
@@ -43,6 +44,11 @@ person_change(struct pipeline *p, void *arg, char **cause)
 	if (r < 0) {
 		xasprintf(cause, "reading the incident failed: %s", strerror(-r));
 		return r;
+	}
+	if (c->id != 0 && inc.id != c->id) {
+		xasprintf(cause, "incident %llu with key '%s' is closed; %llu is open now",
+		    (unsigned long long)c->id, c->key, (unsigned long long)inc.id);
+		return -ESTALE;
 	}
 	sweep_catch_up(p, &inc, now);
 	held = inc.held_since != 0;
@@ -113,9 +119,40 @@ static int
 by_person(struct pipeline *p, const char *key, const char *actor, const char *note,
     bool resolve, char **cause)
 {
-	struct person_change c = { key, actor, note, resolve };
+	struct person_change c = { key, actor, note, resolve, 0 };
 
 	return pipeline_commit(p, person_change, &c, cause);
+}
+
+/* The key of incarnation ID, as the open batch sees it, then the change. */
+static int
+link_change(struct pipeline *p, void *arg, char **cause)
+{
+	struct person_change *c = arg;
+	struct incident inc;
+	int r;
+
+	if ((r = store_incident_get(p->txn, c->id, &inc)) < 0) {
+		xasprintf(cause, r == -ENOENT ? "incident %llu is no longer stored" :
+		    "reading incident %llu failed", (unsigned long long)c->id);
+		return r;
+	}
+	if (!incident_is_open(&inc)) {
+		xasprintf(cause, "incident '%s' is already %s", inc.key, incident_state_name(inc.state));
+		return -EALREADY;
+	}
+	c->key = inc.key;
+	r = person_change(p, c, cause);
+	c->key = NULL; /* inc goes out of scope */
+	return r;
+}
+
+int
+pipeline_act_on_id(struct pipeline *p, uint64_t id, bool resolve, const char *actor, char **cause)
+{
+	struct person_change c = { NULL, actor, NULL, resolve, id };
+
+	return pipeline_commit(p, link_change, &c, cause);
 }
 
 int

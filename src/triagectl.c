@@ -567,6 +567,18 @@ print_group(const struct opts *o, json_t *i)
 }
 
 /* Details are not cut; a long timeline text goes on lines of its own. */
+/* The ack and resolve links of an open incident, when an HTTP listener serves them. */
+static void
+print_links(json_t *i)
+{
+	json_t *l = json_object_get(i, "links");
+
+	if (json_string_value(json_object_get(l, "ack")) != NULL)
+		printf("ack link:   %s\n", jstr(l, "ack"));
+	if (json_string_value(json_object_get(l, "resolve")) != NULL)
+		printf("resolve:    %s\n", jstr(l, "resolve"));
+}
+
 static void
 print_show(const struct opts *o, json_t *r)
 {
@@ -584,6 +596,7 @@ print_show(const struct opts *o, json_t *r)
 		printf("cycles:     %lld down/up%s\n", jint(i, "cycles"),
 		    strcmp(jstr(i, "state"), "flapping") == 0 ? ", flapping" : "");
 	print_group(o, i);
+	print_links(i);
 	printf("\ntimeline:\n");
 	json_array_foreach(json_object_get(i, "timeline"), n, e) {
 		char head[160];

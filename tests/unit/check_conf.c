@@ -400,7 +400,7 @@ START_TEST(test_listen_errors)
 	load_err("listen snmp tcp *:162\n",
 	    "1: expected 'udp' (snmp listens on UDP only), got 'tcp'");
 	load_err("listen syslog tls *:6514\n", "1: expected 'udp', 'tcp' or 'unix', got 'tls'");
-	load_err("listen journal\n", "1: expected 'syslog' or 'snmp', got 'journal'");
+	load_err("listen journal\n", "1: expected 'syslog', 'snmp' or 'http', got 'journal'");
 	load_err("listen syslog udp *:514 {\n max-connections 5\n}\n",
 	    "2: unknown keyword 'max-connections', expected one of: charset, max-message, name, rcvbuf");
 	load_err("listen syslog udp *:514 { rcvbuf 2G }\n",
