@@ -39,6 +39,7 @@
 #include "pipeline_inhibit.h"
 #include "suppress.h"
 #include "text.h"
+#include "metrics.h"
 #include "util.h"
 #include "web.h"
 
@@ -247,9 +248,9 @@ upstreams_json(struct daemon *d)
 static json_t *
 latency_json(const struct latency_summary *l)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)l->count, "samples",
-	    (json_int_t)l->samples, "p50_usec", (json_int_t)l->p50, "p99_usec", (json_int_t)l->p99,
-	    "max_usec", (json_int_t)l->max);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)l->count,
+	    "sum_usec", (json_int_t)l->sum, "samples", (json_int_t)l->samples, "p50_usec",
+	    (json_int_t)l->p50, "p99_usec", (json_int_t)l->p99, "max_usec", (json_int_t)l->max);
 }
 
 /*
@@ -310,8 +311,8 @@ loop_json(const struct loop_stats *st)
 	for (unsigned i = 0; i < LOOP_BUCKETS; i++)
 		json_array_append_new(b, json_pack("{s:I, s:I}", "lt_usec", (json_int_t)1 << i,
 		    "count", (json_int_t)st->buckets[i]));
-	return json_pack("{s:I, s:I, s:I, s:I, s:o, s:o}", "dispatches",
-	    (json_int_t)st->iterations, "p50_lt_usec", (json_int_t)loop_stats_quantile(st, 0.5),
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "dispatches",
+	    (json_int_t)st->iterations, "sum_usec", (json_int_t)st->sum_usec, "p50_lt_usec", (json_int_t)loop_stats_quantile(st, 0.5),
 	    "p99_lt_usec", (json_int_t)loop_stats_quantile(st, 0.99), "max_usec",
 	    (json_int_t)st->max_usec, "max_at", json_time(st->max_at), "buckets", b);
 }
@@ -330,8 +331,8 @@ http_json(struct daemon *d)
 	    (json_int_t)st.expired, "stale", (json_int_t)st.stale, "failed", (json_int_t)st.failed);
 }
 
-static json_t *
-cmd_status(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+json_t *
+control_status_json(struct daemon *d)
 {
 	json_t *listeners = json_array(), *j;
 	struct outbox_stats st;
@@ -364,6 +365,26 @@ cmd_status(struct daemon *d, const struct control_request *rq, struct control_pe
 	    (json_int_t)st.pending, "delivered", (json_int_t)st.delivered, "dead",
 	    (json_int_t)st.dead, "suppressed", (json_int_t)st.suppressed));
 	return j;
+}
+
+static json_t *
+cmd_status(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+{
+	return control_status_json(d);
+}
+
+/* The same as Prometheus text (metrics.h), a line per string: replies carry no control bytes. */
+static json_t *
+cmd_metrics(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+{
+	json_t *st = control_status_json(d), *lines = json_array();
+	char *text = metrics_render(st, now_realtime_usec()), *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+		json_array_append_new(lines, json_string(line));
+	json_decref(st);
+	free(text);
+	return json_pack("{s:b, s:o}", "ok", 1, "metrics", lines);
 }
 
 struct list_ctx {
@@ -826,6 +847,7 @@ control_command_fn *const control_commands[CONTROL_NVERBS] = {
 	[CONTROL_EVENTS] = cmd_events,
 	[CONTROL_EXPLAIN] = cmd_explain,
 	[CONTROL_INCIDENTS] = cmd_incidents,
+	[CONTROL_METRICS] = cmd_metrics,
 	[CONTROL_NOTE] = cmd_note,
 	[CONTROL_ONCALL] = oncall_show,
 	[CONTROL_OVERRIDE_ADD] = oncall_override_add,

@@ -22,6 +22,9 @@ extern control_command_fn *const control_commands[]; /* indexed by enum control_
 json_t *control_fail_errno(const char *what, int r);
 json_t *control_fail(const char *msg);
 
+/* What `triagectl status --json` shows; /metrics renders it too. */
+json_t *control_status_json(struct daemon *d);
+
 /* control_report.c: a page of a report's incidents and its hourly counts. */
 control_command_fn control_report;
 

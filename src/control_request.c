@@ -47,6 +47,7 @@ static const struct {
 	[CONTROL_EVENTS] = { "events", false, F_LIMIT },
 	[CONTROL_EXPLAIN] = { "explain", false, F_EXPLAIN },
 	[CONTROL_INCIDENTS] = { "incidents", false, F_STATE | F_LIMIT },
+	[CONTROL_METRICS] = { "metrics", false, 0 },
 	[CONTROL_NOTE] = { "note", true, F_KEY | F_TEXT },
 	[CONTROL_ONCALL] = { "oncall", false, F_ONCALL },
 	[CONTROL_OVERRIDE_ADD] = { "override-add", true, F_OVERRIDE },

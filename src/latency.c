@@ -16,6 +16,7 @@ latency_add(struct latency *l, int64_t usec)
 	if (l->n < LATENCY_SAMPLES)
 		l->n++;
 	l->count++;
+	l->sum += usec > 0 ? usec : 0;
 }
 
 static int
@@ -40,6 +41,7 @@ latency_summarize(const struct latency *l, struct latency_summary *out)
 
 	memset(out, 0, sizeof(*out));
 	out->count = l->count;
+	out->sum = l->sum;
 	out->samples = l->n;
 	if (l->n == 0)
 		return;

@@ -16,10 +16,12 @@ struct latency {
 	int64_t v[LATENCY_SAMPLES]; /* usec */
 	size_t n, next;
 	uint64_t count; /* ever added */
+	int64_t sum;	/* usec, of all ever added */
 };
 
 struct latency_summary {
 	uint64_t count;		  /* ever added */
+	int64_t sum;		  /* usec, of all ever added */
 	size_t samples;		  /* of which the figures below cover the last */
 	int64_t p50, p99, max;	  /* usec; 0 when no sample */
 };

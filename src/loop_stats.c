@@ -19,6 +19,7 @@ loop_stats_add(struct loop_stats *st, int64_t usec)
 		i = LOOP_BUCKETS - 1;
 	st->buckets[i]++;
 	st->iterations++;
+	st->sum_usec += usec > 0 ? usec : 0;
 	if (usec > st->max_usec) {
 		st->max_usec = usec;
 		st->max_at = now_realtime_usec();

@@ -18,6 +18,7 @@
 struct loop_stats {
 	uint64_t iterations;
 	uint64_t buckets[LOOP_BUCKETS]; /* the last also counts everything longer */
+	int64_t sum_usec; /* of every dispatch */
 	int64_t max_usec;
 	int64_t max_at; /* realtime usec of the longest */
 };

@@ -51,6 +51,12 @@ req_status(const struct opts *o, char **argv)
 }
 
 static json_t *
+req_metrics(const struct opts *o, char **argv)
+{
+	return req_plain("metrics");
+}
+
+static json_t *
 req_reload(const struct opts *o, char **argv)
 {
 	return req_plain("reload");
@@ -256,6 +262,17 @@ print_ok(const struct opts *o, json_t *reply)
 
 	if (done != NULL)
 		printf("%s\n", done);
+}
+
+/* Prometheus text as the daemon made it: names from the config, label values escaped there. */
+static void
+print_metrics(const struct opts *o, json_t *reply)
+{
+	json_t *line;
+	size_t i;
+
+	json_array_foreach(json_object_get(reply, "metrics"), i, line)
+		printf("%s\n", json_string_value(line) ? json_string_value(line) : "");
 }
 
 static void
@@ -781,6 +798,7 @@ static const struct verb verbs[] = {
 	    "--event ID",
 	    -2, req_explain, print_explain, NULL },
 	{ "incidents", "[--state STATE] [--limit N]", 0, req_incidents, print_incidents, NULL },
+	{ "metrics", "", 0, req_metrics, print_metrics, NULL },
 	{ "note", "KEY TEXT", 2, req_note, print_ok, NULL },
 	{ "oncall", "[SCHEDULE] [--at TIME] [--next DURATION]", -1, req_oncall, print_oncall,
 	    NULL },

@@ -1,5 +1,5 @@
 /*
- * web.c - the pages behind ack and resolve links, and /healthz.
+ * web.c - the pages behind ack and resolve links, /metrics and /healthz.
  *
  * A link is GET /ack/TOKEN or /resolve/TOKEN: a page that shows the
  * incident and asks, because mail scanners and chat previews fetch every
@@ -19,11 +19,13 @@
 
 #include "batch.h"
 #include "conf.h"
+#include "control_json.h"
 #include "daemon.h"
 #include "http_server.h"
 #include "incident.h"
 #include "log.h"
 #include "markup.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "store.h"
 #include "util.h"
@@ -228,6 +230,18 @@ healthz(struct web *w, struct http_reply *out)
 	out->len = strlen(out->body);
 }
 
+static void
+metrics(struct web *w, struct http_reply *out)
+{
+	json_t *st = control_status_json(w->d);
+
+	out->status = 200;
+	out->type = METRICS_CONTENT_TYPE;
+	out->body = metrics_render(st, now_realtime_usec());
+	out->len = strlen(out->body);
+	json_decref(st);
+}
+
 static bool
 method_is(const struct http_request *rq, const char *a, const char *b, const char *c)
 {
@@ -242,6 +256,10 @@ handle(void *arg, const struct http_request *rq, struct http_reply *out)
 	struct web *w = arg;
 
 	w->stats.requests++;
+	if (strcmp(rq->path, "/metrics") == 0 && method_is(rq, "GET", "HEAD", NULL)) {
+		metrics(w, out);
+		return;
+	}
 	if (strcmp(rq->path, "/healthz") == 0) {
 		if (method_is(rq, "GET", "HEAD", NULL))
 			healthz(w, out);

@@ -1,6 +1,7 @@
 /*
  * web.h - what the HTTP listener serves: ack and resolve links (a page
- * that asks, a POST that acts, in the name of "ack link") and /healthz.
+ * that asks, a POST that acts, in the name of "ack link"), /metrics
+ * (Prometheus) and /healthz.
  * The link key lives in the state directory (link.key), made on first use.
  */
 #ifndef TRIAGED_WEB_H

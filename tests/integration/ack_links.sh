@@ -3,7 +3,9 @@
 # the incident (its hostile text escaped) and acts on nothing; the POST
 # acks, in the name of "ack link", and the ack goes upstream; a used,
 # tampered, misplaced or expired link is refused; the link key survives a
-# restart; /healthz answers; a bad listen http block fails triaged -t.
+# restart; /healthz answers; /metrics and `triagectl metrics` parse as
+# Prometheus text (the Python client's parser) and agree with status; a bad
+# listen http block fails triaged -t.
 . "$(dirname "$0")/lib.sh"
 
 HP=$(free_port)
@@ -12,6 +14,7 @@ conf_head
 conf_pd
 cat >> "$CONF" <<CONF
 listen http 127.0.0.1:$HP { link-lifetime 1h }
+listen syslog tcp 127.0.0.1:$(free_port) { name "we\\"ird\\\\name" }
 rule "svc" {
 	match syslog message ~ "svc (?<n>[a-z]+) down"
 	key "svc-{n}"
@@ -115,6 +118,39 @@ sleep 2.2
 [ "$(http GET "$C_ACK")" = 410 ] || fail "an expired link: $(cat "$T/resp")"
 grep -q "expired" "$T/resp" || fail "no word of expiry: $(cat "$T/resp")"
 wait_status "j['http']['acted'] == 1 and j['http']['expired'] == 1"
+
+# Metrics: the Python client's parser (Debian's python3-prometheus-client) takes
+# both, and what they say is what status says.
+http GET "http://127.0.0.1:$HP/metrics" >/dev/null
+grep -qi '^Content-Type: text/plain; version=0.0.4' "$T/resp" || fail "metrics content type"
+sed '1,/^$/d' "$T/resp" > "$T/metrics.http"
+ctl metrics > "$T/metrics.ctl"
+ctl --json status > "$T/status.json"
+/usr/bin/python3 - "$T/metrics.http" "$T/metrics.ctl" "$T/status.json" <<'PY' || fail "metrics"
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+st = json.load(open(sys.argv[3]))
+for path in sys.argv[1:3]:
+    fams = {f.name: f for f in text_string_to_metric_families(open(path).read())}
+    def value(name, **labels):
+        for s in fams[name[:-6] if name.endswith("_total") else name].samples:
+            if s.name == name and s.labels == labels:
+                return s.value
+        raise AssertionError("%s %s not in %s" % (name, labels, path))
+    assert fams["triaged_events_received"].type == "counter"
+    assert value("triaged_events_received_total") == st["events"]["received"] == 1, path
+    assert value("triaged_incidents", state="resolved") == 2, path
+    assert value("triaged_incidents", state="triggered") == 1, path
+    assert value("triaged_http_link_results_total", result="acted") == 1, path
+    assert value("triaged_http_link_results_total", result="expired") == 1, path
+    assert value("triaged_upstream_up", upstream="pd") == 1, path
+    assert value("triaged_upstream_delivered_total", upstream="pd") == st["upstreams"][0]["delivered"]
+    assert value("triaged_listener_received_total", listener='we"ird\\name') == 0, path
+    assert value("triaged_store_map_size_bytes") == st["store"]["map_size"], path
+    h = [s for s in fams["triaged_loop_dispatch_seconds"].samples if s.name.endswith("_bucket")]
+    assert h[-1].labels["le"] == "+Inf" and all(a.value <= b.value for a, b in zip(h, h[1:])), h
+    assert fams["triaged_commit_duration_seconds"].type == "summary"
+PY
 
 for bad in 'listen http 127.0.0.1:1 { link-lifetime 0s }|link-lifetime must be from 1s to 30d' \
 	'listen http 127.0.0.1:1 { url "javascript:alert(1)" }|url must be http:// or https://' \
