@@ -33,6 +33,7 @@
 #include "input_syslog.h"
 #include "outbox.h"
 #include "pipeline.h"
+#include "rules.h"
 #include "send_test.h"
 #include "silence.h"
 #include "store.h"
@@ -317,6 +318,23 @@ loop_json(const struct loop_stats *st)
 	    (json_int_t)st->max_usec, "max_at", json_time(st->max_at), "buckets", b);
 }
 
+/* Each rule of the running config (bounded by it) and what it did since it was loaded. */
+static json_t *
+rules_json(const struct conf *conf)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < conf->nrules; i++) {
+		const struct rule *r = conf->rules[i];
+
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:i, s:I, s:I, s:I}", "name",
+		    json_text(r->name), "file", json_text(r->file), "line", r->line, "matched",
+		    (json_int_t)r->counts->matched, "dropped", (json_int_t)r->counts->dropped,
+		    "resolving", (json_int_t)r->counts->resolving));
+	}
+	return arr;
+}
+
 /* The HTTP listener: where links point, and what became of the requests. */
 static json_t *
 http_json(struct daemon *d)
@@ -350,6 +368,7 @@ control_status_json(struct daemon *d)
 	    events_json(pipeline_get_stats(d->pipeline)), "incidents", incidents_summary(d),
 	    "store", store_json(d), "control", control_json(d), "latency", latencies_json(d));
 	json_object_set_new(j, "loop", loop_json(&d->loop));
+	json_object_set_new(j, "rules", rules_json(d->conf));
 	if (d->web != NULL)
 		json_object_set_new(j, "http", http_json(d));
 	json_object_set_new(j, "upstreams", upstreams_json(d));

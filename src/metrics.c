@@ -99,6 +99,15 @@ static const struct per_item per_upstream[] = {
 	    "Delivery attempts that failed (refused, timed out, 5xx, 429)." },
 };
 
+static const struct per_item per_rule[] = {
+	{ "matched", "triaged_rule_matched_total", "counter",
+	    "Events the rule matched (since the config was loaded)." },
+	{ "dropped", "triaged_rule_dropped_total", "counter",
+	    "Events the rule dropped (since the config was loaded)." },
+	{ "resolving", "triaged_rule_resolving_total", "counter",
+	    "Events that matched the rule's resolve-on (since the config was loaded)." },
+};
+
 static double
 num(const json_t *o, const char *field)
 {
@@ -317,6 +326,7 @@ metrics_render(const json_t *st, int64_t now)
 	per_items(f, json_object_get(st, "upstreams"), "upstream", per_upstream,
 	    ARRAY_SIZE(per_upstream));
 	upstream_ages(f, json_object_get(st, "upstreams"), now);
+	per_items(f, json_object_get(st, "rules"), "rule", per_rule, ARRAY_SIZE(per_rule));
 	incidents_out(f, json_object_get(st, "incidents"));
 	summary(f, json_object_get(lat, "commit"), "triaged_commit_duration_seconds",
 	    "A write transaction's commit, over the last 1024.");

@@ -578,12 +578,15 @@ process(struct pipeline *p, struct event *ev)
 	v = rules_eval(conf->rules, conf->nrules, ev, &rule);
 	if (v == RULES_RESOLVE) {
 		p->stats.resolving++;
+		rule->counts->resolving++;
 		on_resolve(p, rule, ev);
 	} else if (v == RULES_MATCH && rule->drop) {
 		p->stats.dropped_rule++;
+		rule->counts->dropped++;
 		dropped = true;
 	} else if (v == RULES_MATCH) {
 		p->stats.matched++;
+		rule->counts->matched++;
 		on_match(p, rule, ev);
 	} else if (conf->default_action == CONF_DEFAULT_KEEP) {
 		p->stats.matched++;

@@ -116,6 +116,15 @@ struct rule {
 	size_t nsend;
 	/* PagerDuty payload fields: `component T`, `group T`, `class T` */
 	struct template *component, *group, *class_;
+
+	/*
+	 * What the rule did since the config was loaded (a reload starts
+	 * again at 0, as a Prometheus counter may): mutable behind a const
+	 * rule, written by the pipeline only.
+	 */
+	struct rule_counts {
+		uint64_t matched, dropped, resolving;
+	} *counts;
 };
 
 enum rules_verdict {

@@ -120,7 +120,10 @@ grep -q "expired" "$T/resp" || fail "no word of expiry: $(cat "$T/resp")"
 wait_status "j['http']['acted'] == 1 and j['http']['expired'] == 1"
 
 # Metrics: the Python client's parser (Debian's python3-prometheus-client) takes
-# both, and what they say is what status says.
+# both, and what they say is what status says.  The reload began the rule's
+# counts again: one line since.
+logger -n 127.0.0.1 -P "$PORT" -d -t app "svc d down"
+wait_incidents "len(j['incidents']) == 4"
 http GET "http://127.0.0.1:$HP/metrics" >/dev/null
 grep -qi '^Content-Type: text/plain; version=0.0.4' "$T/resp" || fail "metrics content type"
 sed '1,/^$/d' "$T/resp" > "$T/metrics.http"
@@ -138,14 +141,16 @@ for path in sys.argv[1:3]:
                 return s.value
         raise AssertionError("%s %s not in %s" % (name, labels, path))
     assert fams["triaged_events_received"].type == "counter"
-    assert value("triaged_events_received_total") == st["events"]["received"] == 1, path
+    assert value("triaged_events_received_total") == st["events"]["received"] == 2, path
     assert value("triaged_incidents", state="resolved") == 2, path
-    assert value("triaged_incidents", state="triggered") == 1, path
+    assert value("triaged_incidents", state="triggered") == 2, path
     assert value("triaged_http_link_results_total", result="acted") == 1, path
     assert value("triaged_http_link_results_total", result="expired") == 1, path
     assert value("triaged_upstream_up", upstream="pd") == 1, path
     assert value("triaged_upstream_delivered_total", upstream="pd") == st["upstreams"][0]["delivered"]
     assert value("triaged_listener_received_total", listener='we"ird\\name') == 0, path
+    assert value("triaged_rule_matched_total", rule="svc") == 1, path
+    assert value("triaged_rule_dropped_total", rule="svc") == 0, path
     assert value("triaged_store_map_size_bytes") == st["store"]["map_size"], path
     h = [s for s in fams["triaged_loop_dispatch_seconds"].samples if s.name.endswith("_bucket")]
     assert h[-1].labels["le"] == "+Inf" and all(a.value <= b.value for a, b in zip(h, h[1:])), h

@@ -42,9 +42,11 @@ has_line(const char *text, const char *line)
 
 START_TEST(labels_are_escaped)
 {
-	char *t = render("{\"listeners\": [{\"name\": \"a\\\"b\\\\c\\nd\", \"received\": 3}]}", 0);
+	char *t = render("{\"listeners\": [{\"name\": \"a\\\"b\\\\c\\nd\", \"received\": 3}],"
+			 "\"rules\": [{\"name\": \"r\\\"1\", \"matched\": 5}]}", 0);
 
 	has_line(t, "triaged_listener_received_total{listener=\"a\\\"b\\\\c\\nd\"} 3");
+	has_line(t, "triaged_rule_matched_total{rule=\"r\\\"1\"} 5");
 	has_line(t, "# TYPE triaged_listener_received_total counter");
 	has_line(t, "# TYPE triaged_listener_connections gauge");
 	free(t);
