@@ -86,6 +86,7 @@ struct conf_http {
 
 enum upstream_kind {
 	UPSTREAM_PAGERDUTY = 0,
+	UPSTREAM_WEBHOOK,
 };
 
 #define CONF_MAX_UPSTREAMS 64
@@ -102,6 +103,7 @@ struct conf_upstream {
 	enum upstream_kind kind;
 	char *url;		  /* default CONF_DEFAULT_PD_URL */
 	char *routing_key;	  /* 32 characters for PagerDuty; owned, wiped on free */
+	char *secret;		  /* webhook: the HMAC key, or NULL (unsigned); wiped on free */
 	char *ca_file;		  /* NULL: the system's trust store */
 	int64_t timeout;	  /* usec, default 10s: one request */
 	int64_t connect_timeout;  /* usec, default 5s */

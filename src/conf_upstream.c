@@ -41,13 +41,15 @@ enum up_opt {
 	UO_CLIENT,
 	UO_CLIENT_URL,
 	UO_SEND_RESOLVED,
+	UO_SECRET_FILE,
+	UO_SECRET_CREDENTIAL,
 	UO_MAX,
 };
 
 static const char *const up_opt_names[UO_MAX] = {
 	"url", "routing-key-file", "routing-key-credential", "ca-file", "timeout",
 	"connect-timeout", "backoff-initial", "backoff-max", "rate-limit", "client", "client-url",
-	"send-resolved-undelivered",
+	"send-resolved-undelivered", "secret-file", "secret-credential",
 };
 
 struct up_build {
@@ -333,55 +335,54 @@ read_key(struct lex *lx, const char *what, const char *path, char **ret, char **
 	return r;
 }
 
-/* The key options are alternatives; the first one given is remembered. */
+/* A file and a credential option are alternatives; the first one given is remembered. */
 static int
-key_once(struct up_build *b, struct lex *lx, enum up_opt o, char **cause)
+key_once(struct up_build *b, struct lex *lx, enum up_opt o, enum up_opt other, char **cause)
 {
-	enum up_opt other = o == UO_KEY_FILE ? UO_KEY_CREDENTIAL : UO_KEY_FILE;
 	int r;
 
 	if ((r = opt_once(b, lx, o, cause)) < 0)
 		return r;
 	if (b->line[other] != 0)
-		return lex_error(lx, lx->tok.line, cause,
-		    "upstream '%s' needs routing-key-file or routing-key-credential, not both",
-		    b->u->name);
+		return lex_error(lx, lx->tok.line, cause, "upstream '%s' needs %s or %s, not both",
+		    b->u->name, up_opt_names[o < other ? o : other], up_opt_names[o < other ? other : o]);
 	return 0;
 }
 
+/* routing-key-file, secret-file: a key read now, into *dst. */
 static int
-opt_key_file(struct lex *lx, void *ctx, char **cause)
+key_file(struct up_build *b, struct lex *lx, enum up_opt o, enum up_opt other, const char *what,
+    char **dst, char **cause)
 {
-	struct up_build *b = ctx;
 	char *s, *path;
 	int r;
 
-	if ((r = key_once(b, lx, UO_KEY_FILE, cause)) < 0 ||
+	if ((r = key_once(b, lx, o, other, cause)) < 0 ||
 	    (r = lex_expect_string(lx, "a file name", &s, cause)) < 0)
 		return r;
 	if (s[0] == '\0') {
 		free(s);
-		return lex_error(lx, lx->tok.line, cause, "routing-key-file must not be empty");
+		return lex_error(lx, lx->tok.line, cause, "%s must not be empty", up_opt_names[o]);
 	}
 	r = lex_resolve_path(lx, s, &path, cause);
 	free(s);
 	if (r < 0)
 		return r;
-	r = read_key(lx, "routing key file", path, &b->u->routing_key, cause);
+	r = read_key(lx, what, path, dst, cause);
 	free(path);
 	return r;
 }
 
 /* systemd's LoadCredential=NAME:PATH puts the key in $CREDENTIALS_DIRECTORY/NAME. */
 static int
-opt_key_credential(struct lex *lx, void *ctx, char **cause)
+key_credential(struct up_build *b, struct lex *lx, enum up_opt o, enum up_opt other,
+    const char *what, char **dst, char **cause)
 {
-	struct up_build *b = ctx;
 	const char *dir;
 	char *name, *path, got[256];
 	int r;
 
-	if ((r = key_once(b, lx, UO_KEY_CREDENTIAL, cause)) < 0 ||
+	if ((r = key_once(b, lx, o, other, cause)) < 0 ||
 	    (r = lex_expect_string(lx, "a credential name", &name, cause)) < 0)
 		return r;
 	tok_describe(&lx->tok, got, sizeof(got));
@@ -389,19 +390,55 @@ opt_key_credential(struct lex *lx, void *ctx, char **cause)
 	    strcmp(name, "..") == 0 || strlen(name) > 255) {
 		free(name);
 		return lex_error(lx, lx->tok.line, cause,
-		    "routing-key-credential must be a file name without '/', got %s", got);
+		    "%s must be a file name without '/', got %s", up_opt_names[o], got);
 	}
 	dir = getenv("CREDENTIALS_DIRECTORY");
 	if (dir == NULL || dir[0] == '\0') {
 		free(name);
 		return lex_error(lx, lx->tok.line, cause,
-		    "routing-key-credential needs systemd's CREDENTIALS_DIRECTORY (LoadCredential=)");
+		    "%s needs systemd's CREDENTIALS_DIRECTORY (LoadCredential=)", up_opt_names[o]);
 	}
 	xasprintf(&path, "%s/%s", dir, name);
 	free(name);
-	r = read_key(lx, "routing key credential", path, &b->u->routing_key, cause);
+	r = read_key(lx, what, path, dst, cause);
 	free(path);
 	return r;
+}
+
+static int
+opt_key_file(struct lex *lx, void *ctx, char **cause)
+{
+	struct up_build *b = ctx;
+
+	return key_file(b, lx, UO_KEY_FILE, UO_KEY_CREDENTIAL, "routing key file",
+	    &b->u->routing_key, cause);
+}
+
+static int
+opt_key_credential(struct lex *lx, void *ctx, char **cause)
+{
+	struct up_build *b = ctx;
+
+	return key_credential(b, lx, UO_KEY_CREDENTIAL, UO_KEY_FILE, "routing key credential",
+	    &b->u->routing_key, cause);
+}
+
+static int
+opt_secret_file(struct lex *lx, void *ctx, char **cause)
+{
+	struct up_build *b = ctx;
+
+	return key_file(b, lx, UO_SECRET_FILE, UO_SECRET_CREDENTIAL, "secret file", &b->u->secret,
+	    cause);
+}
+
+static int
+opt_secret_credential(struct lex *lx, void *ctx, char **cause)
+{
+	struct up_build *b = ctx;
+
+	return key_credential(b, lx, UO_SECRET_CREDENTIAL, UO_SECRET_FILE, "secret credential",
+	    &b->u->secret, cause);
 }
 
 static const struct lex_keyword pagerduty_keywords[] = {
@@ -419,6 +456,19 @@ static const struct lex_keyword pagerduty_keywords[] = {
 	{ "url", opt_url },
 };
 
+static const struct lex_keyword webhook_keywords[] = {
+	{ "backoff-initial", opt_backoff_initial },
+	{ "backoff-max", opt_backoff_max },
+	{ "ca-file", opt_ca_file },
+	{ "connect-timeout", opt_connect_timeout },
+	{ "rate-limit", opt_rate_limit },
+	{ "secret-credential", opt_secret_credential },
+	{ "secret-file", opt_secret_file },
+	{ "send-resolved-undelivered", opt_send_resolved },
+	{ "timeout", opt_timeout },
+	{ "url", opt_url },
+};
+
 /* The whole block is read: what needs several options, and the defaults. */
 static int
 up_check(struct up_build *b, struct lex *lx, char **cause)
@@ -427,9 +477,11 @@ up_check(struct up_build *b, struct lex *lx, char **cause)
 	char lo[32], hi[32];
 	int line;
 
-	if (u->routing_key == NULL)
+	if (u->kind == UPSTREAM_PAGERDUTY && u->routing_key == NULL)
 		return lex_error(lx, u->line, cause,
 		    "upstream '%s' needs routing-key-file or routing-key-credential", u->name);
+	if (u->kind == UPSTREAM_WEBHOOK && u->url == NULL)
+		return lex_error(lx, u->line, cause, "webhook upstream '%s' needs a url", u->name);
 	if (u->backoff_initial > u->backoff_max) {
 		format_duration(u->backoff_initial, lo, sizeof(lo));
 		format_duration(u->backoff_max, hi, sizeof(hi));
@@ -484,15 +536,20 @@ conf_upstream_parse(struct lex *lx, struct conf *conf, char **cause)
 	u.file = xstrdup(lx->file);
 	if ((r = up_name(lx, conf, &u, cause)) < 0 || (r = lex_next(lx, cause)) < 0)
 		goto fail;
-	if (!tok_is_word(&lx->tok, "pagerduty")) {
+	if (tok_is_word(&lx->tok, "webhook"))
+		u.kind = UPSTREAM_WEBHOOK;
+	else if (!tok_is_word(&lx->tok, "pagerduty")) {
 		tok_describe(&lx->tok, got, sizeof(got));
-		r = lex_error(lx, lx->tok.line, cause, "unknown upstream kind %s; expected pagerduty",
-		    got);
+		r = lex_error(lx, lx->tok.line, cause,
+		    "unknown upstream kind %s; expected pagerduty or webhook", got);
 		goto fail;
 	}
 	if ((r = lex_skip_ends(lx, cause)) < 0 || (r = lex_expect(lx, TOK_LBRACE, cause)) < 0 ||
-	    (r = lex_block(lx, pagerduty_keywords, ARRAY_SIZE(pagerduty_keywords), &b, "upstream",
-		 cause)) < 0 ||
+	    (r = u.kind == UPSTREAM_WEBHOOK ?
+		 lex_block(lx, webhook_keywords, ARRAY_SIZE(webhook_keywords), &b, "upstream",
+		     cause) :
+		 lex_block(lx, pagerduty_keywords, ARRAY_SIZE(pagerduty_keywords), &b, "upstream",
+		     cause)) < 0 ||
 	    (r = up_check(&b, lx, cause)) < 0)
 		goto fail;
 	conf->upstreams = xreallocarray(conf->upstreams, conf->nupstreams + 1, sizeof(u));
@@ -506,6 +563,10 @@ fail:
 void
 conf_upstream_clear(struct conf_upstream *u)
 {
+	if (u->secret != NULL) {
+		explicit_bzero(u->secret, strlen(u->secret));
+		free(u->secret);
+	}
 	if (u->routing_key != NULL) {
 		explicit_bzero(u->routing_key, strlen(u->routing_key));
 		free(u->routing_key);

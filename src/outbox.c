@@ -40,7 +40,7 @@
 #include "pipeline.h"
 #include "store.h"
 #include "text.h"
-#include "upstream_pagerduty.h"
+#include "upstream.h"
 #include "util.h"
 
 #define MAX_IN_FLIGHT	 8 /* per upstream */
@@ -300,7 +300,7 @@ done_cb(const struct http_response *resp, void *arg)
 		u->in_flight--;
 	if (resp->error == -ECANCELED || u == NULL)
 		return; /* only at outbox_free: nothing is scheduled again */
-	enum outbox_verdict v = pagerduty_classify(resp, why, sizeof(why));
+	enum outbox_verdict v = upstream_classify(u->cu, resp, why, sizeof(why));
 	on_verdict(o, it, u, resp, v, why);
 	outbox_schedule(o);
 }
@@ -357,7 +357,8 @@ static int
 send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
 {
 	const struct conf_upstream *cu = u->cu;
-	static const char *const headers[] = { "Accept: application/json", NULL };
+	char extra[160];
+	const char *headers[] = { "Accept: application/json", extra, NULL };
 	int r = load_payload(o, it);
 	char *body;
 
@@ -366,7 +367,9 @@ send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t n
 			reject_unreadable(o, it);
 		return r < 0 ? r : 0;
 	}
-	if ((body = pagerduty_body(it->payload, cu->routing_key)) == NULL) {
+	if ((body = upstream_body(cu, it->payload, extra, sizeof(extra))) != NULL && extra[0] == '\0')
+		headers[1] = NULL; /* no signature */
+	if (body == NULL) {
 		/* A payload we cannot read back will never do better. */
 		set_error(&it->last_error, "stored payload is not valid JSON");
 		reject_unreadable(o, it);

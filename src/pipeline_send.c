@@ -20,6 +20,7 @@
 #include "rules.h"
 #include "store.h"
 #include "text.h"
+#include "upstream.h"
 #include "upstream_pagerduty.h"
 
 /* The first and the last event on a timeline; last NULL: the first is enough. */
@@ -168,7 +169,7 @@ pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incid
 	inc->route[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		const struct conf_upstream *cu = &conf->upstreams[idx[i]];
-		char *payload = pagerduty_payload(cu, inc, OUTBOX_TRIGGER, &td.det);
+		char *payload = upstream_payload(cu, inc, OUTBOX_TRIGGER, &td.det);
 		int r = queue_one(p, inc, cu->name, OUTBOX_TRIGGER, payload);
 		free(payload);
 		if (r == 0)
@@ -205,7 +206,7 @@ queue_routed(struct pipeline *p, struct incident *inc, enum outbox_action action
 		if (!incident_routed(inc, name))
 			continue; /* its trigger was shed by an earlier push of this loop */
 		const struct conf_upstream *cu = conf_upstream_find(p->d->conf, name);
-		char *payload = pagerduty_payload(cu, inc, action, det);
+		char *payload = upstream_payload(cu, inc, action, det);
 		if (queue_one(p, inc, name, action, payload) == 2)
 			note_unsent(p, inc, name);
 		free(payload);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "send_test.h"
+#include "upstream.h"
 #include "upstream_pagerduty.h"
 #include "util.h"
 
@@ -37,8 +38,8 @@ queue_pair(struct daemon *d, const struct conf_upstream *cu, const struct incide
 
 	if (t == NULL)
 		return -EIO;
-	trigger = pagerduty_payload(cu, inc, OUTBOX_TRIGGER, &det);
-	resolve = pagerduty_payload(cu, inc, OUTBOX_RESOLVE, &det);
+	trigger = upstream_payload(cu, inc, OUTBOX_TRIGGER, &det);
+	resolve = upstream_payload(cu, inc, OUTBOX_RESOLVE, &det);
 	r = outbox_push_test(d->outbox, t, cu->name, inc, OUTBOX_TRIGGER, trigger);
 	if (r == 0)
 		r = outbox_push_test(d->outbox, t, cu->name, inc, OUTBOX_RESOLVE, resolve);

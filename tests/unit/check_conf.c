@@ -1160,8 +1160,8 @@ START_TEST(test_upstream_errors)
 	load_err(fmt("upstream pd pagerduty {\n %s\n url http://a\n url http://b\n}\n", pd),
 	    "4: duplicate 'url' in upstream 'pd' (first at line 3)");
 	load_err("upstream pd opsgenie { }\n",
-	    "1: unknown upstream kind 'opsgenie'; expected pagerduty");
-	load_err("upstream pd\n", "1: unknown upstream kind end of line; expected pagerduty");
+	    "1: unknown upstream kind 'opsgenie'; expected pagerduty or webhook");
+	load_err("upstream pd\n", "1: unknown upstream kind end of line; expected pagerduty or webhook");
 	load_err("upstream \"\" pagerduty { }\n", "1: an upstream name must have 1 to 127 bytes");
 	load_err(fmt("%s\n%s", upstream("pd"), upstream("pd")),
 	    "3: duplicate upstream name 'pd' (first at test.conf:1)");
