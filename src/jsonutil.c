@@ -47,6 +47,17 @@ json_text(const char *s)
 	return json_textn(s, s ? strlen(s) : 0);
 }
 
+json_t *
+json_text_cut(const char *s, size_t max)
+{
+	json_t *j = json_text(s);
+	size_t n = json_string_length(j);
+
+	if (n > max)
+		json_string_setn(j, json_string_value(j), text_cut(json_string_value(j), n, max));
+	return j;
+}
+
 char *
 json_encode(const json_t *o, size_t flags, const char **cause)
 {

@@ -20,6 +20,8 @@ json_t *json_time(int64_t usec);
  */
 json_t *json_text(const char *s);
 json_t *json_textn(const char *s, size_t n);
+/* json_text, then cut to at most max bytes between code points. */
+json_t *json_text_cut(const char *s, size_t max);
 /* o[k] as a string, "-" when absent or not one; as an integer, 0 when absent. */
 const char *json_get_str(json_t *o, const char *k);
 long long json_get_int(json_t *o, const char *k);

@@ -32,23 +32,11 @@ pagerduty_severity(int sev)
 	return "info";
 }
 
-/* Any bytes as valid JSON text, then cut to at most max bytes between code points. */
-static json_t *
-json_cut(const char *s, size_t max)
-{
-	json_t *j = json_text(s);
-	size_t n = json_string_length(j);
-
-	if (n > max)
-		json_string_setn(j, json_string_value(j), text_cut(json_string_value(j), n, max));
-	return j;
-}
-
 static void
 set_opt(json_t *o, const char *name, const char *value, size_t max)
 {
 	if (value != NULL && *value != '\0')
-		json_object_set_new(o, name, json_cut(value, max));
+		json_object_set_new(o, name, json_text_cut(value, max));
 }
 
 /* The incident's summary; a flapping one says so first, as a page is read from its summary. */
@@ -60,9 +48,9 @@ summary(const struct incident *inc)
 	json_t *j;
 
 	if (!inc->flap.active)
-		return json_cut(s, PD_SUMMARY_MAX);
+		return json_text_cut(s, PD_SUMMARY_MAX);
 	xasprintf(&text, "flapping (%" PRIu32 " cycles): %s", inc->flap.cycles, s);
-	j = json_cut(text, PD_SUMMARY_MAX);
+	j = json_text_cut(text, PD_SUMMARY_MAX);
 	free(text);
 	return j;
 }
@@ -75,14 +63,14 @@ trigger_payload(const struct incident *inc, const struct pagerduty_details *det)
 
 	format_rfc3339(inc->first_seen, ts, sizeof(ts));
 	json_object_set_new(p, "summary", summary(inc));
-	json_object_set_new(p, "source", json_cut(inc->host[0] ? inc->host : "unknown", 255));
+	json_object_set_new(p, "source", json_text_cut(inc->host[0] ? inc->host : "unknown", 255));
 	json_object_set_new(p, "severity", json_string(pagerduty_severity(inc->severity)));
 	json_object_set_new(p, "timestamp", json_string(ts));
 	set_opt(p, "component", det->component, 255);
 	set_opt(p, "group", det->group, 255);
 	set_opt(p, "class", det->class_, 255);
 	json_object_set_new(details, "count", json_integer((json_int_t)inc->count));
-	json_object_set_new(details, "rule", json_cut(inc->rule, 255));
+	json_object_set_new(details, "rule", json_text_cut(inc->rule, 255));
 	set_opt(details, "first_event", det->first_event, PD_DETAIL_MAX);
 	set_opt(details, "last_event", det->last_event, PD_DETAIL_MAX);
 	set_opt(details, "host", det->agent_host, 255);
@@ -106,7 +94,7 @@ pagerduty_payload(const struct conf_upstream *u, const struct incident *inc,
 	char *s;
 
 	json_object_set_new(o, "event_action", json_string(actions[action]));
-	json_object_set_new(o, "dedup_key", json_cut(inc->key, INCIDENT_KEY_MAX));
+	json_object_set_new(o, "dedup_key", json_text_cut(inc->key, INCIDENT_KEY_MAX));
 	if (action == OUTBOX_TRIGGER || action == OUTBOX_UPDATE) {
 		json_object_set_new(o, "payload", trigger_payload(inc, det));
 		set_opt(o, "client", u && u->client ? u->client : "triaged", 255);

@@ -22,22 +22,11 @@
 
 static const char *const events[] = { "trigger", "acknowledge", "resolve", "update" };
 
-static json_t *
-cut(const char *s, size_t max)
-{
-	json_t *j = json_text(s);
-	size_t n = json_string_length(j);
-
-	if (n > max)
-		json_string_setn(j, json_string_value(j), text_cut(json_string_value(j), n, max));
-	return j;
-}
-
 static void
 set_text(json_t *o, const char *name, const char *value)
 {
 	if (value != NULL && *value != '\0')
-		json_object_set_new(o, name, cut(value, TEXT_MAX));
+		json_object_set_new(o, name, json_text_cut(value, TEXT_MAX));
 }
 
 static json_t *
@@ -47,10 +36,11 @@ incident_object(const struct incident *inc, const struct pagerduty_details *det)
 	char ts[40];
 
 	json_object_set_new(o, "id", json_integer((json_int_t)inc->id));
-	json_object_set_new(o, "key", cut(inc->key, TEXT_MAX));
-	json_object_set_new(o, "rule", cut(inc->rule, TEXT_MAX));
-	json_object_set_new(o, "host", cut(inc->host, TEXT_MAX));
-	json_object_set_new(o, "summary", cut(inc->summary[0] ? inc->summary : inc->key, TEXT_MAX));
+	json_object_set_new(o, "key", json_text_cut(inc->key, TEXT_MAX));
+	json_object_set_new(o, "rule", json_text_cut(inc->rule, TEXT_MAX));
+	json_object_set_new(o, "host", json_text_cut(inc->host, TEXT_MAX));
+	json_object_set_new(o, "summary",
+	    json_text_cut(inc->summary[0] ? inc->summary : inc->key, TEXT_MAX));
 	json_object_set_new(o, "state", json_string(incident_state_name(inc->state)));
 	json_object_set_new(o, "severity", json_string(pagerduty_severity(inc->severity)));
 	json_object_set_new(o, "syslog_severity", json_integer(inc->severity));
@@ -80,7 +70,7 @@ webhook_payload(const struct incident *inc, enum outbox_action action,
 
 	json_object_set_new(o, "version", json_integer(WEBHOOK_VERSION));
 	json_object_set_new(o, "event", json_string(events[action]));
-	json_object_set_new(o, "key", cut(inc->key, TEXT_MAX));
+	json_object_set_new(o, "key", json_text_cut(inc->key, TEXT_MAX));
 	json_object_set_new(o, "incident", incident_object(inc, det));
 	json_object_set_new(o, "agent", json_pack("{s:o, s:s}", "host",
 	    json_text(det->agent_host ? det->agent_host : ""), "version", PACKAGE_VERSION));
