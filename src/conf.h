@@ -104,6 +104,8 @@ struct conf_upstream {
 	char *url;		  /* default CONF_DEFAULT_PD_URL */
 	char *routing_key;	  /* 32 characters for PagerDuty; owned, wiped on free */
 	char *secret;		  /* webhook: the HMAC key, or NULL (unsigned); wiped on free */
+	char *heartbeat_url;	  /* `heartbeat URL every D`: pinged with GET; NULL: none */
+	int64_t heartbeat_every;  /* usec */
 	char *ca_file;		  /* NULL: the system's trust store */
 	int64_t timeout;	  /* usec, default 10s: one request */
 	int64_t connect_timeout;  /* usec, default 5s */

@@ -43,6 +43,7 @@ enum up_opt {
 	UO_SEND_RESOLVED,
 	UO_SECRET_FILE,
 	UO_SECRET_CREDENTIAL,
+	UO_HEARTBEAT,
 	UO_MAX,
 };
 
@@ -50,6 +51,7 @@ static const char *const up_opt_names[UO_MAX] = {
 	"url", "routing-key-file", "routing-key-credential", "ca-file", "timeout",
 	"connect-timeout", "backoff-initial", "backoff-max", "rate-limit", "client", "client-url",
 	"send-resolved-undelivered", "secret-file", "secret-credential",
+	"heartbeat",
 };
 
 struct up_build {
@@ -109,6 +111,28 @@ opt_url(struct lex *lx, void *ctx, char **cause)
 	if ((r = opt_once(b, lx, UO_URL, cause)) < 0)
 		return r;
 	return expect_url(lx, "url", UPSTREAM_MAX_URL, &b->u->url, cause);
+}
+
+/* heartbeat URL every DURATION: at least a second, at most a day. */
+static int
+opt_heartbeat(struct lex *lx, void *ctx, char **cause)
+{
+	struct up_build *b = ctx;
+	int r;
+
+	if ((r = opt_once(b, lx, UO_HEARTBEAT, cause)) < 0 ||
+	    (r = expect_url(lx, "heartbeat", UPSTREAM_MAX_URL, &b->u->heartbeat_url, cause)) < 0 ||
+	    (r = lex_next(lx, cause)) < 0)
+		return r;
+	if (!tok_is_word(&lx->tok, "every"))
+		return lex_error(lx, lx->tok.line, cause,
+		    "expected 'every' and a duration after the heartbeat URL");
+	if ((r = lex_expect_duration(lx, "a heartbeat's interval", USEC_PER_SEC,
+	     &b->u->heartbeat_every, cause)) < 0)
+		return r;
+	if (b->u->heartbeat_every > 86400 * USEC_PER_SEC)
+		return lex_error(lx, lx->tok.line, cause, "a heartbeat's interval must be at most 1d");
+	return 0;
 }
 
 static int
@@ -448,6 +472,7 @@ static const struct lex_keyword pagerduty_keywords[] = {
 	{ "client", opt_client },
 	{ "client-url", opt_client_url },
 	{ "connect-timeout", opt_connect_timeout },
+	{ "heartbeat", opt_heartbeat },
 	{ "rate-limit", opt_rate_limit },
 	{ "routing-key-credential", opt_key_credential },
 	{ "routing-key-file", opt_key_file },
@@ -461,6 +486,7 @@ static const struct lex_keyword webhook_keywords[] = {
 	{ "backoff-max", opt_backoff_max },
 	{ "ca-file", opt_ca_file },
 	{ "connect-timeout", opt_connect_timeout },
+	{ "heartbeat", opt_heartbeat },
 	{ "rate-limit", opt_rate_limit },
 	{ "secret-credential", opt_secret_credential },
 	{ "secret-file", opt_secret_file },
@@ -563,6 +589,7 @@ fail:
 void
 conf_upstream_clear(struct conf_upstream *u)
 {
+	free(u->heartbeat_url);
 	if (u->secret != NULL) {
 		explicit_bzero(u->secret, strlen(u->secret));
 		free(u->secret);

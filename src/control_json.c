@@ -22,6 +22,7 @@
 #include "control_peer.h"
 #include "control_request.h"
 #include "daemon.h"
+#include "heartbeat.h"
 #include "jsonutil.h"
 #include "latency.h"
 #include "oncall.h"
@@ -369,6 +370,7 @@ control_status_json(struct daemon *d)
 	    "store", store_json(d), "control", control_json(d), "latency", latencies_json(d));
 	json_object_set_new(j, "loop", loop_json(&d->loop));
 	json_object_set_new(j, "rules", rules_json(d->conf));
+	json_object_set_new(j, "heartbeats", heartbeat_json(d->heartbeat));
 	if (d->web != NULL)
 		json_object_set_new(j, "http", http_json(d));
 	json_object_set_new(j, "upstreams", upstreams_json(d));

@@ -24,6 +24,7 @@
 #include "input_journal.h"
 #include "input_snmp.h"
 #include "input_syslog.h"
+#include "heartbeat.h"
 #include "listenfds.h"
 #include "log.h"
 #include "outbox.h"
@@ -116,6 +117,8 @@ daemon_reload(struct daemon *d, char **cause)
 	store_opts_from(fresh, &so);
 	store_set_opts(d->store, &so);
 	outbox_reconfigure(d->outbox);
+	if (heartbeat_reconfigure(d, &d->heartbeat) < 0)
+		log_warnx("the heartbeats could not be restarted after the reload");
 	pipeline_reconfigured(d->pipeline, old);
 	conf_free(old);
 	d->reloads++;
@@ -307,6 +310,10 @@ daemon_start(struct daemon *d, char **cause)
 		xasprintf(cause, "cannot start the outbox: %s", strerror(-r));
 		return r;
 	}
+	if ((r = heartbeat_new(d, &d->heartbeat)) < 0) {
+		xasprintf(cause, "cannot start the heartbeats: %s", strerror(-r));
+		return r;
+	}
 	if ((r = retention_new(d, &d->retention)) < 0) {
 		xasprintf(cause, "cannot start retention: %s", strerror(-r));
 		return r;
@@ -337,6 +344,8 @@ daemon_stop(struct daemon *d)
 	snmp_input_free(d->snmp);
 	d->snmp = NULL;
 	control_free(d->control);
+	heartbeat_free(d->heartbeat);
+	d->heartbeat = NULL;
 	retention_free(d->retention);
 	d->retention = NULL;
 	outbox_free(d->outbox);	/* requests in flight are sent again at the next start */

@@ -108,6 +108,15 @@ static const struct per_item per_rule[] = {
 	    "Events that matched the rule's resolve-on (since the config was loaded)." },
 };
 
+static const struct per_item per_heartbeat[] = {
+	{ "sent", "triaged_heartbeat_sent_total", "counter",
+	    "Pings sent to the upstream's heartbeat URL (since start or reload)." },
+	{ "failed", "triaged_heartbeat_failed_total", "counter",
+	    "Pings that failed or were answered with an error." },
+	{ "skipped", "triaged_heartbeat_skipped_total", "counter",
+	    "Pings not sent: the state database refused writes, or one was in flight." },
+};
+
 static double
 num(const json_t *o, const char *field)
 {
@@ -327,6 +336,8 @@ metrics_render(const json_t *st, int64_t now)
 	    ARRAY_SIZE(per_upstream));
 	upstream_ages(f, json_object_get(st, "upstreams"), now);
 	per_items(f, json_object_get(st, "rules"), "rule", per_rule, ARRAY_SIZE(per_rule));
+	per_items(f, json_object_get(st, "heartbeats"), "upstream", per_heartbeat,
+	    ARRAY_SIZE(per_heartbeat));
 	incidents_out(f, json_object_get(st, "incidents"));
 	summary(f, json_object_get(lat, "commit"), "triaged_commit_duration_seconds",
 	    "A write transaction's commit, over the last 1024.");

@@ -2,7 +2,8 @@
 # A webhook upstream through the real daemon: each trigger, acknowledge and
 # resolve is POSTed as version 1 JSON, signed with HMAC-SHA256 under the
 # secret; a 500 and a 429 are retried, a 400 makes the delivery dead, and a
-# receiver that does not know the signature (401) holds the upstream.
+# receiver that does not know the signature (401) holds the upstream.  The
+# upstream's heartbeat URL is pinged every second.
 # Hostile text arrives as valid JSON.  Bad blocks fail triaged -t.
 . "$(dirname "$0")/lib.sh"
 
@@ -26,6 +27,7 @@ cat >> "$CONF" <<CONF
 upstream "hook" webhook {
 	url "http://127.0.0.1:$HOOK/events"
 	secret-file "$T/hook.secret"
+	heartbeat "http://127.0.0.1:$HOOK/ping/check-1" every 1s
 	backoff-initial 100ms
 	backoff-max 300ms
 	rate-limit off
@@ -68,6 +70,12 @@ logger -n 127.0.0.1 -P "$PORT" -d -t app "svc a up"
 hook_state "[r['event'] for r in s['received'] if r['status'] == 200] == ['trigger', 'acknowledge', 'resolve']" \
 	>/dev/null || fail "acknowledge and resolve: $(hook_state True 1)"
 
+# The heartbeat: a GET every second since the start, none of them logged with its URL.
+hook_state "len(s['pings']) >= 3 and set(s['pings']) == {'/ping/check-1'}" >/dev/null \
+	|| fail "heartbeat pings: $(hook_state True 1)"
+wait_status "j['heartbeats'][0]['name'] == 'hook' and j['heartbeats'][0]['sent'] >= 3 and j['heartbeats'][0]['state'] == 'ok' and j['heartbeats'][0]['last_ok']"
+grep -q "check-1" "$T/triaged.log" && fail "the heartbeat URL reached the log"
+
 # A 400 is final: the delivery is dead, not retried.
 script '["400"]'
 logger -n 127.0.0.1 -P "$PORT" -d -t app "svc b down"
@@ -87,6 +95,8 @@ hook_state "any(r['key'] == 'svc-c' and not r['signed'] for r in s['received'])"
 
 for bad in 'upstream "w" webhook { secret-file "/nonexistent" }|cannot read secret file /nonexistent' \
 	'upstream "w" webhook { rate-limit off }|webhook upstream '"'w'"' needs a url' \
+	'upstream "w" webhook { url "http://127.0.0.1:1/"; heartbeat "http://127.0.0.1:1/p" every 0s }|a heartbeat'"'"'s interval must be at least 1s' \
+	'upstream "w" webhook { url "http://127.0.0.1:1/"; heartbeat "http://127.0.0.1:1/p" 1m }|expected '"'every'"' and a duration' \
 	'upstream "w" webhook { url "http://127.0.0.1:1/"; routing-key-file "/x" }|unknown keyword '"'routing-key-file'"; do
 	printf '%s\n' "${bad%%|*}" > "$T/bad.conf"
 	"$TRIAGED" -t -c "$T/bad.conf" 2>"$T/err" && fail "triaged -t accepted: ${bad%%|*}"

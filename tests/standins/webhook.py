@@ -6,7 +6,8 @@ port; when the script is used up, 200.
 
     webhook.py --port-file F --pidfile P --record R --secret S
     POST http://127.0.0.1:CTL/_script  ["500", "429", "200", ...]
-    GET  http://127.0.0.1:CTL/_state   {"received": [{"event":..., "key":..., "signed": true}, ...]}
+    GET  http://127.0.0.1:CTL/_state   {"received": [{"event":..., "key":..., "signed": true}, ...],
+                                        "pings": [path of each GET to the hook port, ...]}
 
 Loopback only; it exits after --lifetime seconds (default 120) whatever
 happens, so a test that dies cannot leave it behind.
@@ -21,7 +22,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"received": [], "script": []}
+STATE = {"received": [], "script": [], "pings": []}
 
 
 def make_handler(secret, record):
@@ -37,6 +38,11 @@ def make_handler(secret, record):
                 self.send_header("Retry-After", "1")
             self.end_headers()
             self.wfile.write(body)
+
+        def do_GET(self):
+            with LOCK:
+                STATE["pings"].append(self.path)
+            self.answer(200, b"OK")
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))

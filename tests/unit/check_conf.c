@@ -1209,7 +1209,7 @@ START_TEST(test_upstream_errors)
 	    "1: send-resolved-undelivered takes yes or no, got 'maybe'");
 	load_err(fmt("upstream pd pagerduty { %s; token x }\n", pd),
 	    "1: unknown keyword 'token', expected one of: backoff-initial, backoff-max, ca-file, "
-	    "client, client-url, connect-timeout, rate-limit, routing-key-credential, "
+	    "client, client-url, connect-timeout, heartbeat, rate-limit, routing-key-credential, "
 	    "routing-key-file, send-resolved-undelivered, timeout, url");
 	load_err(fmt("upstream pd pagerduty {\n %s\n", pd),
 	    "3: unexpected end of file in upstream (opened at line 1), expected '}'");

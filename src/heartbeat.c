@@ -1,0 +1,179 @@
+/*
+ * heartbeat.c - periodic pings to a watchdog URL (heartbeat.h).
+ *
+ * One timer per upstream with a heartbeat, its own curl multi handle, at
+ * most one ping in flight each.  The URL often holds a secret (the check's
+ * id): it is never logged, only the upstream's name.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "conf.h"
+#include "curl_glue.h"
+#include "daemon.h"
+#include "heartbeat.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "util.h"
+
+#define PING_TIMEOUT (10 * USEC_PER_SEC)
+
+struct beat {
+	struct heartbeat *hb;
+	const struct conf_upstream *cu; /* of hb->d->conf: replaced with hb on reload */
+	sd_event_source *timer;
+	bool in_flight, failing;
+	uint64_t sent, failed, skipped;
+	int64_t last_ok; /* realtime usec; 0: never */
+};
+
+struct heartbeat {
+	struct daemon *d;
+	struct curl_glue *http;
+	struct beat *v;
+	size_t n;
+};
+
+static void
+done_cb(const struct http_response *resp, void *arg)
+{
+	struct beat *b = arg;
+
+	b->in_flight = false;
+	if (resp->error == -ECANCELED)
+		return;
+	if (resp->status >= 200 && resp->status < 300) {
+		if (b->failing)
+			log_info("heartbeat of upstream %s recovered", b->cu->name);
+		b->failing = false;
+		b->last_ok = now_realtime_usec();
+		return;
+	}
+	b->failed++;
+	if (!b->failing)
+		log_warnx("heartbeat of upstream %s failing: %s", b->cu->name,
+		    resp->status ? "the URL answered with an error status" :
+				   (*resp->error_text ? resp->error_text : "no answer"));
+	b->failing = true;
+}
+
+static void
+ping(struct beat *b)
+{
+	struct http_request req = {
+		.url = b->cu->heartbeat_url,
+		.method = "GET",
+		.timeout_usec = b->cu->heartbeat_every < PING_TIMEOUT ? b->cu->heartbeat_every :
+									 PING_TIMEOUT,
+		.connect_timeout_usec = b->cu->connect_timeout,
+		.ca_file = b->cu->ca_file,
+	};
+
+	/* A daemon that cannot store what it receives is not alive for this purpose. */
+	if (b->in_flight || batch_get_stats(b->hb->d->batch)->degraded) {
+		b->skipped++;
+		return;
+	}
+	if (curl_glue_request(b->hb->http, &req, done_cb, b) < 0) {
+		b->failed++;
+		return;
+	}
+	b->in_flight = true;
+	b->sent++;
+}
+
+static int
+timer_cb(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct beat *b = arg;
+
+	ping(b);
+	sd_event_source_set_time(s, usec + (uint64_t)b->cu->heartbeat_every);
+	sd_event_source_set_enabled(s, SD_EVENT_ON);
+	return 0;
+}
+
+static int
+start(struct heartbeat *hb, struct beat *b, const struct conf_upstream *cu)
+{
+	uint64_t now = 0;
+
+	b->hb = hb;
+	b->cu = cu;
+	sd_event_now(hb->d->event, CLOCK_MONOTONIC, &now);
+	/* The first ping at once: a restart is news the watchdog may wait for. */
+	return sd_event_add_time(hb->d->event, &b->timer, CLOCK_MONOTONIC, now,
+	    (uint64_t)cu->heartbeat_every / 20, timer_cb, b);
+}
+
+int
+heartbeat_new(struct daemon *d, struct heartbeat **out)
+{
+	const struct conf *conf = d->conf;
+	struct heartbeat *hb;
+	size_t n = 0;
+	int r;
+
+	*out = NULL;
+	for (size_t i = 0; i < conf->nupstreams; i++)
+		n += conf->upstreams[i].heartbeat_url != NULL;
+	if (n == 0)
+		return 0;
+	hb = xcalloc(1, sizeof(*hb));
+	hb->d = d;
+	hb->v = xcalloc(n, sizeof(*hb->v));
+	if ((r = curl_glue_new(d->event, &hb->http)) < 0) {
+		heartbeat_free(hb);
+		return r;
+	}
+	for (size_t i = 0; i < conf->nupstreams; i++) {
+		if (conf->upstreams[i].heartbeat_url == NULL)
+			continue;
+		if ((r = start(hb, &hb->v[hb->n++], &conf->upstreams[i])) < 0) {
+			heartbeat_free(hb);
+			return r;
+		}
+	}
+	*out = hb;
+	return 0;
+}
+
+void
+heartbeat_free(struct heartbeat *hb)
+{
+	if (hb == NULL)
+		return;
+	curl_glue_free(hb->http); /* before the beats: their callbacks see -ECANCELED */
+	for (size_t i = 0; i < hb->n; i++)
+		sd_event_source_disable_unref(hb->v[i].timer);
+	free(hb->v);
+	free(hb);
+}
+
+int
+heartbeat_reconfigure(struct daemon *d, struct heartbeat **hb)
+{
+	heartbeat_free(*hb);
+	return heartbeat_new(d, hb);
+}
+
+json_t *
+heartbeat_json(const struct heartbeat *hb)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; hb != NULL && i < hb->n; i++) {
+		const struct beat *b = &hb->v[i];
+
+		json_array_append_new(arr, json_pack("{s:o, s:I, s:I, s:I, s:I, s:o, s:s}", "name",
+		    json_text(b->cu->name), "every_usec", (json_int_t)b->cu->heartbeat_every, "sent",
+		    (json_int_t)b->sent, "failed", (json_int_t)b->failed, "skipped",
+		    (json_int_t)b->skipped, "last_ok", b->last_ok ? json_time(b->last_ok) : json_null(),
+		    "state", b->failing ? "failing" : "ok"));
+	}
+	return arr;
+}
