@@ -2,10 +2,12 @@
  * input_snmp.c - SNMP trap and inform listeners through net-snmp, in
  * process.  Each listener is one net-snmp session whose socket and timeouts
  * (snmp_sess_select_info2) are watched by sd-event; every net-snmp call
- * happens on the loop thread.  Received notifications are authorized
- * (v1/v2c community per source CIDR, v3 user and security level), turned
- * into events and submitted; an inform's Response waits in memory until
- * the batch holding its event is committed.
+ * happens on the loop thread.  The socket is read here in batches: v1/v2c
+ * traps are decoded without the session (input_snmp_decode.c), the rest
+ * is handed to it (input_snmp_recv.c).  Received notifications are
+ * authorized (v1/v2c community per source CIDR, v3 user and security
+ * level), turned into events and submitted; an inform's Response waits in
+ * memory until the batch holding its event is committed.
  */
 #include "config.h"
 
@@ -23,19 +25,19 @@
 #include "conf.h"
 #include "daemon.h"
 #include "input_snmp.h"
+#include "input_priority.h"
 #include "input_snmp_event.h"
+#include "input_snmp_recv.h"
+#include "input_snmp_users.h"
 #include "listenfds.h"
 #include "log.h"
 #include "pipeline.h"
 #include "rules.h"
 #include "util.h"
 
-#define READS_PER_WAKEUP 64 /* datagrams read before yielding to the loop */
+#define BATCHES_PER_WAKEUP 32 /* recvmmsg batches per wakeup, within INPUT_DISPATCH_USEC */
 #define MAX_FDS		 4  /* descriptors one session exports (one for UDP) */
 #define PENDING_MAX	 65536 /* inform responses held at most; beyond, senders retry */
-#define LEARN_MAX	 10000 /* engine IDs learned for users without engine-id, per process */
-#define LEARN_PER_SEC	 20    /* and per second: each costs a key localization */
-#define PEEK_MAX	 2048  /* bytes of a v3 message read ahead for its header */
 
 struct snmp_listener {
 	struct snmp_input *si;
@@ -49,6 +51,7 @@ struct snmp_listener {
 	size_t nio;
 	sd_event_source *timer;
 	bool keep;
+	struct sockaddr_storage local; /* the socket's address */
 	struct sockaddr_storage peer; /* sender of the datagram being read */
 	socklen_t peerlen;
 	char peer_text[INET6_ADDRSTRLEN];
@@ -67,12 +70,11 @@ struct snmp_input {
 	struct batch *batch; /* joined, once the store is open */
 	struct snmp_listener *listeners;
 	struct event ev;
+	struct snmp_recv *recv; /* the read buffers, once a listener is open */
 	struct pending *pending;
 	size_t npending, cap;
 	bool users_made;
-	size_t learned; /* engine IDs learned, up to LEARN_MAX */
-	int64_t learn_second; /* the second learn_count counts in */
-	unsigned learn_count;
+	struct snmp_learn learn;
 	struct log_ratelimit rl;
 };
 
@@ -83,31 +85,18 @@ authorize(const struct snmp_listener *l, const netsnmp_pdu *pdu)
 	const struct conf_snmp *cs = &l->si->d->conf->snmp;
 	bool known = false;
 
-	if (pdu->version == SNMP_VERSION_3) {
-		for (size_t i = 0; i < cs->nusers; i++) {
-			const struct conf_snmp_user *u = &cs->users[i];
-			if (pdu->securityName == NULL || strlen(u->name) != pdu->securityNameLen ||
-			    memcmp(u->name, pdu->securityName, pdu->securityNameLen) != 0)
-				continue;
-			if (pdu->securityLevel >= (int)u->min_level)
-				return NULL;
-			known = true;
-		}
-		return known ? "a v3 user below its minimum security level" : "an unknown v3 user";
-	}
-	for (size_t i = 0; i < cs->ncommunities; i++) {
-		const struct conf_snmp_community *c = &cs->communities[i];
-		if (pdu->community == NULL || strlen(c->community) != pdu->community_len ||
-		    memcmp(c->community, pdu->community, pdu->community_len) != 0)
+	if (pdu->version != SNMP_VERSION_3)
+		return snmp_community_refusal(cs, pdu->community, pdu->community_len, &l->peer);
+	for (size_t i = 0; i < cs->nusers; i++) {
+		const struct conf_snmp_user *u = &cs->users[i];
+		if (pdu->securityName == NULL || strlen(u->name) != pdu->securityNameLen ||
+		    memcmp(u->name, pdu->securityName, pdu->securityNameLen) != 0)
 			continue;
-		if (c->nfrom == 0)
+		if (pdu->securityLevel >= (int)u->min_level)
 			return NULL;
-		for (size_t k = 0; k < c->nfrom; k++)
-			if (cidr_match(&c->from[k], &l->peer))
-				return NULL;
 		known = true;
 	}
-	return known ? "a community not allowed from this address" : "an unknown community";
+	return known ? "a v3 user below its minimum security level" : "an unknown v3 user";
 }
 
 /*
@@ -159,13 +148,11 @@ queue_reply(struct snmp_listener *l, netsnmp_pdu *pdu)
 		batch_due(si->batch, BATCH_URGENT);
 }
 
-static void
-deliver(struct snmp_listener *l, netsnmp_pdu *pdu)
+/* The listener's event, reset for the datagram being read, from its sender. */
+static struct event *
+event_begin(struct snmp_listener *l)
 {
-	struct snmp_input *si = l->si;
-	struct event *ev = &si->ev;
-	const struct pipeline_stats *st = pipeline_get_stats(si->d->pipeline);
-	uint64_t errors = st->store_errors;
+	struct event *ev = &l->si->ev;
 
 	event_reset(ev, SNMP_EVENT_SCRATCH);
 	ev->recv_usec = now_realtime_usec();
@@ -175,13 +162,32 @@ deliver(struct snmp_listener *l, netsnmp_pdu *pdu)
 	ev->srclen = l->peerlen;
 	ev->source = str_make(l->peer_text, strlen(l->peer_text));
 	ev->host = ev->source;
-	snmp_event_from_pdu(pdu, ev);
+	return ev;
+}
+
+/* 0 when ev reached the open batch. */
+static int
+submit(struct snmp_listener *l, struct event *ev)
+{
+	const struct pipeline_stats *st = pipeline_get_stats(l->si->d->pipeline);
+	uint64_t errors = st->store_errors;
+
 	l->info.received++;
 	if (ev->flags & EVENT_MALFORMED)
 		l->info.malformed++;
-	int r = pipeline_submit(si->d->pipeline, ev);
+	if (pipeline_submit(l->si->d->pipeline, ev) < 0 || st->store_errors != errors)
+		return -EIO;
+	return 0;
+}
+
+static void
+deliver(struct snmp_listener *l, netsnmp_pdu *pdu)
+{
+	struct event *ev = event_begin(l);
+
+	snmp_event_from_pdu(pdu, ev);
 	/* An inform whose event did not reach the batch stays unanswered. */
-	if (pdu->command == SNMP_MSG_INFORM && r == 0 && st->store_errors == errors)
+	if (submit(l, ev) == 0 && pdu->command == SNMP_MSG_INFORM)
 		queue_reply(l, pdu);
 }
 
@@ -257,20 +263,15 @@ timer_cb(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-/* One datagram through net-snmp, which calls recv_cb for a good one. */
+/* One datagram through net-snmp's session, which calls recv_cb for a good one. */
 static void
-read_one(struct snmp_listener *l, int fd)
+session_read(struct snmp_listener *l, int fd, const struct snmp_dgram *d)
 {
-	netsnmp_large_fd_set fds;
 	uint32_t bad0, denied0, bad1, denied1;
 
-	sockaddr_text(&l->peer, l->peer_text, sizeof(l->peer_text));
 	l->not_notification = false;
 	read_counters(&bad0, &denied0);
-	netsnmp_large_fd_set_init(&fds, FD_SETSIZE);
-	NETSNMP_LARGE_FD_SET(fd, &fds);
-	snmp_sess_read2(l->sp, &fds);
-	netsnmp_large_fd_set_cleanup(&fds);
+	snmp_recv_handover(l->sp, fd, d);
 	read_counters(&bad1, &denied1);
 	/* A wrong v3 digest moves the parse counters too: credentials first. */
 	if (denied1 != denied0) {
@@ -288,147 +289,66 @@ read_one(struct snmp_listener *l, int fd)
 	}
 }
 
-static const char *
-auth_name(enum conf_snmp_auth a)
-{
-	static const char *const names[] = { "", "MD5", "SHA", "SHA-224", "SHA-256", "SHA-384",
-		"SHA-512" };
-	return names[a];
-}
-
-static const char *
-priv_name(enum conf_snmp_priv p)
-{
-	static const char *const names[] = { "", "DES", "AES", "AES-192", "AES-256" };
-	return names[p];
-}
-
-/* A USM user, as net-snmp's own "createUser" line; no -e: our engine ID (informs). */
+/*
+ * A v3 message from an engine no `user` line names, for a user the config
+ * has without an engine-id: learned, and said by name for the first ones.
+ */
 static void
-make_user(const struct conf_snmp_user *u)
+learn_engine(struct snmp_listener *l, const struct snmp_dgram *d)
 {
-	char *engine = NULL, *auth = NULL, *priv = NULL, *line;
+	struct snmp_input *si = l->si;
+	char hex[SNMP_ENGINE_HEX], name[SNMP_USER_NAME];
 
-	xasprintf(&engine, u->engine_id ? "-e 0x%s " : "%s", u->engine_id ? u->engine_id : "");
-	xasprintf(&auth, u->auth ? " %s \"%s\"" : "%s%s", auth_name(u->auth),
-	    u->auth_pass ? u->auth_pass : "");
-	xasprintf(&priv, u->priv ? " %s \"%s\"" : "%s%s", priv_name(u->priv),
-	    u->priv_pass ? u->priv_pass : "");
-	xasprintf(&line, "%s\"%s\"%s%s", engine, u->name, auth, priv);
-	usm_parse_create_usmUser("createUser", line);
-	explicit_bzero(line, strlen(line));
-	explicit_bzero(auth, strlen(auth));
-	explicit_bzero(priv, strlen(priv));
-	free(line);
-	free(engine);
-	free(auth);
-	free(priv);
+	if (snmp_users_learn(&si->learn, &si->d->conf->snmp, d->data, d->len,
+	    now_monotonic_usec(), hex, name) && si->learn.learned <= 100)
+		log_info("%s: learned engine ID 0x%s of user %s from %s", l->name, hex, name,
+		    l->peer_text);
 }
 
-/* One BER TLV at *p: its tag and content; NULL when it does not fit before end. */
-static const uint8_t *
-ber_next(const uint8_t **p, const uint8_t *end, uint8_t *tag, size_t *len)
+/* The sender of d, as text only when it differs from the previous datagram's. */
+static void
+set_peer(struct snmp_listener *l, const struct snmp_dgram *d)
 {
-	const uint8_t *q = *p;
-	size_t n;
+	if (d->peerlen == l->peerlen && memcmp(&d->peer, &l->peer, d->peerlen) == 0)
+		return;
+	memset(&l->peer, 0, sizeof(l->peer));
+	memcpy(&l->peer, &d->peer, d->peerlen);
+	l->peerlen = d->peerlen;
+	sockaddr_text(&l->peer, l->peer_text, sizeof(l->peer_text));
+}
 
-	if (end - q < 2)
-		return NULL;
-	*tag = *q++;
-	n = *q++;
-	if (n & 0x80) {
-		size_t k = n & 0x7f;
-		if (k == 0 || k > 3 || (size_t)(end - q) < k)
-			return NULL;
-		for (n = 0; k-- > 0;)
-			n = n << 8 | *q++;
+static void
+handle(struct snmp_listener *l, int fd, const struct snmp_dgram *d)
+{
+	struct event *ev;
+	const char *why;
+
+	set_peer(l, d);
+	if (d->cut) {
+		l->info.malformed++;
+		log_ratelimited(&l->si->rl, "%s: dropping an SNMP message over %d bytes from %s",
+		    l->name, SNMP_DGRAM_MAX, l->peer_text);
+		return;
 	}
-	if ((size_t)(end - q) < n)
-		return NULL;
-	*len = n;
-	*p = q + n;
-	return q;
-}
-
-/*
- * The authoritative engine ID and user name of a v3 message (RFC 3412 and
- * 3414 headers, read without keys); false for anything else.
- */
-static bool
-v3_sender(const uint8_t *buf, size_t n, const uint8_t **eid, size_t *eidlen,
-    const uint8_t **user, size_t *userlen)
-{
-	const uint8_t *p = buf, *end = buf + n, *c, *sp;
-	uint8_t tag;
-	size_t len;
-
-	if ((c = ber_next(&p, end, &tag, &len)) == NULL || tag != 0x30)
-		return false;
-	p = c;
-	end = c + len;
-	if ((c = ber_next(&p, end, &tag, &len)) == NULL || tag != 0x02 || len != 1 || c[0] != 3 ||
-	    ber_next(&p, end, &tag, &len) == NULL || tag != 0x30 || /* msgGlobalData */
-	    (c = ber_next(&p, end, &tag, &len)) == NULL || tag != 0x04) /* msgSecurityParameters */
-		return false;
-	sp = c;
-	end = c + len;
-	if ((c = ber_next(&sp, end, &tag, &len)) == NULL || tag != 0x30)
-		return false;
-	sp = c;
-	if ((*eid = ber_next(&sp, end, &tag, eidlen)) == NULL || tag != 0x04 ||
-	    ber_next(&sp, end, &tag, &len) == NULL || ber_next(&sp, end, &tag, &len) == NULL ||
-	    (*user = ber_next(&sp, end, &tag, userlen)) == NULL || tag != 0x04)
-		return false;
-	return true;
-}
-
-/*
- * A v3 trap from an engine no `user` line names: when the config has that
- * user without an engine-id, create it for this engine too (USM keys are
- * per engine), so many devices need one line.  Bounded by LEARN_MAX.
- */
-static void
-learn_engine(struct snmp_listener *l, int fd)
-{
-	const struct conf_snmp *cs = &l->si->d->conf->snmp;
-	uint8_t buf[PEEK_MAX], local[64];
-	const uint8_t *eid, *user;
-	size_t eidlen, userlen;
-	char name[64], hex[2 * 32 + 1];
-	ssize_t n;
-
-	if (l->si->learned >= LEARN_MAX ||
-	    (n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT)) <= 0 ||
-	    !v3_sender(buf, (size_t)n, &eid, &eidlen, &user, &userlen) || eidlen < 5 ||
-	    eidlen > 32 || userlen == 0 || userlen >= sizeof(name))
-		return;
-	if (snmpv3_get_engineID(local, sizeof(local)) == eidlen && memcmp(local, eid, eidlen) == 0)
-		return; /* an inform, to us */
-	memcpy(name, user, userlen);
-	name[userlen] = '\0';
-	if (usm_get_user(eid, eidlen, name) != NULL)
-		return;
-	for (size_t i = 0; i < cs->nusers; i++) {
-		const struct conf_snmp_user *u = &cs->users[i];
-		if (u->engine_id != NULL || strcmp(u->name, name) != 0)
-			continue;
-		for (size_t k = 0; k < eidlen; k++)
-			snprintf(hex + 2 * k, 3, "%02x", eid[k]);
-		struct conf_snmp_user learned = *u;
-		int64_t sec = now_monotonic_usec() / USEC_PER_SEC;
-		if (sec != l->si->learn_second) {
-			l->si->learn_second = sec;
-			l->si->learn_count = 0;
-		}
-		if (++l->si->learn_count > LEARN_PER_SEC)
-			return; /* a flood of made-up engines: later, maybe */
-		learned.engine_id = hex;
-		make_user(&learned);
-		l->si->learned++;
-		if (l->si->learned <= 100) /* the first ones by name, then quietly */
-			log_info("%s: learned engine ID 0x%s of user %s from %s", l->name, hex, name,
-			    l->peer_text);
-		return;
+	ev = event_begin(l);
+	switch (snmp_input_decode(&l->si->d->conf->snmp, d->data, d->len, &l->peer, ev, &why)) {
+	case SNMP_DECODED_TRAP:
+		(void)submit(l, ev);
+		break;
+	case SNMP_DECODED_REFUSED:
+		l->info.unauthorized++;
+		log_ratelimited(&l->si->rl, "%s: dropping a notification from %s: %s", l->name,
+		    l->peer_text, why);
+		break;
+	case SNMP_DECODED_MALFORMED:
+		l->info.malformed++;
+		log_ratelimited(&l->si->rl, "%s: dropping a malformed SNMP message from %s",
+		    l->name, l->peer_text);
+		break;
+	case SNMP_DECODED_SESSION:
+		learn_engine(l, d);
+		session_read(l, fd, d);
+		break;
 	}
 }
 
@@ -436,19 +356,21 @@ static int
 io_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct snmp_listener *l = userdata;
-	char c;
+	struct snmp_dgram *d;
+	int64_t start = now_monotonic_usec();
+	bool drained = false;
+	int n = 0;
 
-	for (int i = 0; i < READS_PER_WAKEUP; i++) {
-		/* Peek first: net-snmp's socket blocks, and we want the sender for messages. */
-		l->peerlen = sizeof(l->peer);
-		memset(&l->peer, 0, sizeof(l->peer));
-		if (recvfrom(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT, (struct sockaddr *)&l->peer,
-		    &l->peerlen) < 0)
+	for (int round = 0; round < BATCHES_PER_WAKEUP && !drained; round++) {
+		if (round > 0 && now_monotonic_usec() - start >= INPUT_DISPATCH_USEC)
 			break;
-		sockaddr_text(&l->peer, l->peer_text, sizeof(l->peer_text));
-		learn_engine(l, fd);
-		read_one(l, fd);
+		if ((n = snmp_recv_batch(l->si->recv, fd, &l->local, &d)) < 0)
+			log_ratelimited(&l->si->rl, "%s: recvmmsg: %s", l->name, strerror(-n));
+		for (int i = 0; i < n; i++)
+			handle(l, fd, &d[i]);
+		drained = n < SNMP_RECV_BATCH;
 	}
+	input_priority_after(s, drained, &l->info.backlogged);
 	arm_timer(l);
 	return 0;
 }
@@ -516,11 +438,15 @@ watch_fds(struct snmp_listener *l)
 			continue;
 		r = sd_event_add_io(l->si->d->event, &l->io[l->nio], fd, EPOLLIN, io_cb, l);
 		if (r >= 0)
-			l->nio++;
+			r = sd_event_source_set_priority(l->io[l->nio++], INPUT_PRIORITY);
 	}
 	netsnmp_large_fd_set_cleanup(&fds);
 	if (r >= 0 && l->nio == 0)
 		r = -EBADF;
+	socklen_t len = sizeof(l->local);
+	if (r >= 0 && getsockname(sd_event_source_get_io_fd(l->io[0]),
+	    (struct sockaddr *)&l->local, &len) < 0)
+		r = -errno;
 	if (r >= 0 && l->rcvbuf > 0) {
 		int v = l->rcvbuf > INT32_MAX ? INT32_MAX : (int)l->rcvbuf;
 		int fd = sd_event_source_get_io_fd(l->io[0]);
@@ -641,12 +567,15 @@ listener_open(struct snmp_input *si, const struct conf_listen *c, struct snmp_li
 	sess.callback_magic = l;
 	sess.authenticator = NULL;
 	sess.isAuthoritative = SNMP_SESS_UNKNOWNAUTH;
-	if ((l->sp = snmp_sess_add(&sess, t, NULL, NULL)) == NULL) {
+	if ((l->sp = snmp_sess_add(&sess, t, NULL, NULL)) == NULL ||
+	    snmp_recv_adopt_session(l->sp) < 0) {
 		xasprintf(cause, "%s:%d: cannot start an SNMP session on %s", l->file, l->line,
 		    c->address);
 		listener_free(l);
 		return -EIO;
 	}
+	if (si->recv == NULL)
+		si->recv = snmp_recv_new();
 	if ((r = watch_fds(l)) < 0) {
 		xasprintf(cause, "cannot watch %s: %s", l->name, strerror(-r));
 		listener_free(l);
@@ -654,13 +583,6 @@ listener_open(struct snmp_input *si, const struct conf_listen *c, struct snmp_li
 	}
 	*ret = l;
 	return 0;
-}
-
-static void
-make_users(const struct conf *conf)
-{
-	for (size_t i = 0; i < conf->snmp.nusers; i++)
-		make_user(&conf->snmp.users[i]);
 }
 
 static struct snmp_listener *
@@ -687,7 +609,7 @@ snmp_input_apply(struct snmp_input *si, const struct conf *conf, char **cause)
 	if ((r = snmp_lib_init(conf, true, cause)) < 0)
 		return r;
 	if (!si->users_made) {
-		make_users(conf);
+		snmp_users_make(&conf->snmp);
 		snmp_store("triaged"); /* engineBoots, now, not only at a clean stop */
 		si->users_made = true;
 	}
@@ -815,6 +737,7 @@ snmp_input_free(struct snmp_input *si)
 	if (si->batch != NULL)
 		batch_leave(si->batch, si);
 	free(si->pending);
+	snmp_recv_free(si->recv);
 	event_free(&si->ev);
 	free(si);
 	snmp_lib_shutdown();

@@ -15,9 +15,11 @@
 
 struct batch;
 struct conf;
+struct conf_snmp;
 struct daemon;
 struct event;
 struct snmp_input;
+struct sockaddr_storage;
 
 int snmp_input_new(struct daemon *d, struct snmp_input **ret);
 /* Answers nothing still pending (senders retry) and saves net-snmp's state. */
@@ -44,10 +46,30 @@ int snmp_input_resolve_oid(const struct conf *conf, const char *name, char *buf,
 int snmp_input_resolve_oid_nostate(const struct conf *conf, const char *name, char *buf,
     size_t size);
 
+/* Bytes of scratch an SNMP event is reset with: room for every varbind's text. */
+#define SNMP_EVENT_SCRATCH (64 * 1024)
+
+/* What the receive path makes of one datagram, by snmp_input_decode(). */
+enum snmp_decoded {
+	SNMP_DECODED_TRAP,	/* a v1/v2c trap in a community allowed from the sender: in ev */
+	SNMP_DECODED_REFUSED,	/* a v1/v2c trap in another community: *why says */
+	SNMP_DECODED_MALFORMED, /* neither a v1/v2c message net-snmp can parse nor v3 */
+	SNMP_DECODED_SESSION,	/* v3, an inform or a request: for net-snmp's session */
+};
+
 /*
- * Parse one UDP payload as an SNMP message and, when it is a v1/v2c trap
- * or inform, convert it into ev (for the fuzzer and unit tests; no
- * session, no authorization, no v3 keys).  0, or -EBADMSG.
+ * One UDP payload from peer, without a session: a v1/v2c Trap or
+ * SNMPv2-Trap is parsed by net-snmp, its community checked against cs
+ * (NULL: any) and converted into ev (reset by the caller with
+ * SNMP_EVENT_SCRATCH bytes, its source already set).  ev borrows nothing
+ * from data.  Everything else is only classified.
+ */
+enum snmp_decoded snmp_input_decode(const struct conf_snmp *cs, const uint8_t *data, size_t len,
+    const struct sockaddr_storage *peer, struct event *ev, const char **why);
+
+/*
+ * The same for the fuzzer and unit tests, with any community: 0 when data
+ * is a v1/v2c trap (converted into ev, reset here), or -EBADMSG.
  */
 int snmp_input_parse_packet(const uint8_t *data, size_t len, struct event *ev);
 

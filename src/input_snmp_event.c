@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,20 +200,33 @@ snmp_lib_shutdown(void)
 	lib_ready = false;
 }
 
-/* Numeric text of an OID, without the leading dot. */
+/*
+ * Numeric text of an OID, without the leading dot, as far as whole
+ * sub-identifiers fit.  By hand: snprintf per sub-identifier was a third
+ * of the CPU a trap cost.
+ */
 static size_t
 oid_numeric(const oid *o, size_t n, char *buf, size_t size)
 {
+	char digits[24];
 	size_t len = 0;
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < n && len < size; i++) {
-		int k = snprintf(buf + len, size - len, "%s%" PRIu64, i ? "." : "", (uint64_t)o[i]);
-		if (k < 0)
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = o[i];
+		size_t k = 0;
+		do {
+			digits[k++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v != 0);
+		if (len + (i > 0) + k >= size)
 			break;
-		len += (size_t)k;
+		if (i > 0)
+			buf[len++] = '.';
+		while (k > 0)
+			buf[len++] = digits[--k];
 	}
-	return len < size ? len : size - 1;
+	buf[len] = '\0';
+	return len;
 }
 
 static size_t
@@ -228,19 +240,24 @@ tree_depth(const struct tree *t)
 }
 
 /*
- * The MIB object o names, and how many sub-identifiers are its own (the
- * rest is the instance).  0 when no loaded MIB defines it; exact asks for
- * the whole OID to be one node (a notification).
+ * Of an OID of n sub-identifiers whose closest MIB node is t, how many are
+ * the MIB object's own (the rest is the instance).  0 when no loaded MIB
+ * defines it; exact asks for the whole OID to be one node (a notification).
  */
 static size_t
-mib_object(const oid *o, size_t n, bool exact)
+object_depth(const struct tree *t, size_t n, bool exact)
 {
-	struct tree *t = n > 0 ? get_tree(o, n, get_tree_head()) : NULL;
 	size_t d = tree_depth(t);
 
 	if (t == NULL || d > n || (exact && d != n) || (!exact && t->type == TYPE_OTHER))
 		return 0;
 	return d;
+}
+
+static size_t
+mib_object(const oid *o, size_t n, bool exact)
+{
+	return object_depth(n > 0 ? get_tree(o, n, get_tree_head()) : NULL, n, exact);
 }
 
 /* "IF-MIB::ifIndex" for an object the MIBs know; numeric otherwise. */
@@ -288,14 +305,12 @@ enum octets {
  * text), where net-snmp would print '.' for each byte it finds odd.
  */
 static enum octets
-octets_kind(const netsnmp_variable_list *v, enum text_charset cs)
+octets_kind(const netsnmp_variable_list *v, const struct tree *tp, enum text_charset cs)
 {
-	const struct tree *tp;
 	const u_char *p = v->val.string;
 
 	if (v->type != ASN_OCTET_STR || p == NULL || v->val_len > VAL_TEXT)
 		return OCTETS_BINARY;
-	tp = get_tree(v->name, v->name_length, get_tree_head());
 	if (tp != NULL && tp->hint != NULL && *tp->hint != '\0') {
 		char last = tp->hint[strlen(tp->hint) - 1];
 		return last == 'a' || last == 't' ? OCTETS_HINTED_TEXT : OCTETS_BINARY;
@@ -308,14 +323,36 @@ octets_kind(const netsnmp_variable_list *v, enum text_charset cs)
 	return OCTETS_BINARY;
 }
 
+/*
+ * What one varbind's name comes to, worked out once for both its fields
+ * and its part of the message.
+ */
+struct var_id {
+	const struct tree *node; /* the closest MIB node (its display hint) */
+	size_t depth;		 /* object_depth(), not exact */
+	const struct builtin *b; /* when no MIB knows it, a built-in name over it */
+	enum octets kind;
+	char num[OID_TEXT]; /* the whole OID, numeric */
+};
+
+static void
+var_id(const netsnmp_variable_list *v, enum text_charset cs, struct var_id *id)
+{
+	id->node = v->name_length > 0 ? get_tree(v->name, v->name_length, get_tree_head()) : NULL;
+	id->depth = object_depth(id->node, v->name_length, false);
+	oid_numeric(v->name, v->name_length, id->num, sizeof(id->num));
+	id->b = id->depth == 0 ? builtin_by_oid(id->num, false) : NULL;
+	id->kind = octets_kind(v, id->node, cs);
+}
+
 /* A value as a field: plain ("3", "eth3"), no type prefix. */
 static struct str
-put_value(struct event *ev, const netsnmp_variable_list *v)
+put_value(struct event *ev, const netsnmp_variable_list *v, enum octets kind)
 {
 	char buf[VAL_TEXT];
 	int k;
 
-	if (octets_kind(v, ev->charset) != OCTETS_BINARY)
+	if (kind != OCTETS_BINARY)
 		return event_scratch_put(ev, (const char *)v->val.string, v->val_len);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_QUICK_PRINT, 1);
 	k = snprint_value(buf, sizeof(buf), v->name, v->name_length, v);
@@ -386,17 +423,15 @@ add_identity(netsnmp_pdu *pdu, struct event *ev)
  * the MIBs, else a built-in name, else whatever net-snmp makes of it.
  */
 static int
-var_name(const netsnmp_variable_list *v, char *buf, size_t size)
+var_name(const netsnmp_variable_list *v, const struct var_id *id, char *buf, size_t size)
 {
-	char num[OID_TEXT];
-	const struct builtin *b;
-
-	if (mib_object(v->name, v->name_length, false) == 0) {
-		oid_numeric(v->name, v->name_length, num, sizeof(num));
-		if ((b = builtin_by_oid(num, false)) != NULL) {
-			int k = snprintf(buf, size, "%s%s", b->name, num + strlen(b->oid));
-			return k < 0 || (size_t)k >= size ? -1 : k;
-		}
+	if (id->b != NULL) {
+		size_t n = strlen(id->b->name), inst = strlen(id->num + strlen(id->b->oid));
+		if (n + inst >= size)
+			return -1;
+		memcpy(buf, id->b->name, n);
+		memcpy(buf + n, id->num + strlen(id->b->oid), inst + 1);
+		return (int)(n + inst);
 	}
 	return snprint_objid(buf, size, v->name, v->name_length);
 }
@@ -404,7 +439,7 @@ var_name(const netsnmp_variable_list *v, char *buf, size_t size)
 /* Append one snmptrapd-style "NAME.INST = TYPE: VALUE" to msg, after " " or ", ". */
 static void
 render_var(char *msg, size_t size, size_t *len, const netsnmp_variable_list *v, bool first,
-    enum text_charset cs)
+    const struct var_id *id)
 {
 	int k;
 
@@ -413,12 +448,12 @@ render_var(char *msg, size_t size, size_t *len, const netsnmp_variable_list *v, 
 	if (!first)
 		msg[(*len)++] = ',';
 	msg[(*len)++] = ' ';
-	k = var_name(v, msg + *len, size - *len);
+	k = var_name(v, id, msg + *len, size - *len);
 	if (k > 0 && *len + (size_t)k + 4 < size) {
 		*len += (size_t)k;
 		memcpy(msg + *len, " = ", 4);
 		*len += 3;
-		enum octets kind = octets_kind(v, cs);
+		enum octets kind = id->kind;
 		if (kind != OCTETS_BINARY && *len + 11 < size) {
 			const char *q = kind == OCTETS_TEXT ? "\"" : "";
 			*len += (size_t)snprintf(msg + *len, size - *len, "STRING: %s", q);
@@ -439,17 +474,20 @@ render_var(char *msg, size_t size, size_t *len, const netsnmp_variable_list *v, 
  * EVENT_MAX_FIELDS are lost; the message still has every varbind.
  */
 static void
-add_var(struct event *ev, const netsnmp_variable_list *v)
+add_var(struct event *ev, const netsnmp_variable_list *v, const struct var_id *id)
 {
 	char num[OID_TEXT + 4];
-	size_t d = mib_object(v->name, v->name_length, false);
-	struct str value = put_value(ev, v);
-	const struct builtin *b = NULL;
+	size_t d = id->depth;
+	struct str value = put_value(ev, v, id->kind);
+	const struct builtin *b = id->b;
 	struct str name;
 
 	memcpy(num, "var.", 4);
-	oid_numeric(v->name, d > 0 ? d : v->name_length, num + 4, sizeof(num) - 4);
-	if (d == 0 && (b = builtin_by_oid(num + 4, false)) != NULL)
+	if (d > 0)
+		oid_numeric(v->name, d, num + 4, sizeof(num) - 4);
+	else
+		memcpy(num + 4, id->num, strlen(id->num) + 1);
+	if (b != NULL)
 		num[4 + strlen(b->oid)] = '\0'; /* the instance is what follows the object */
 	name = event_scratch_put(ev, num, strlen(num));
 	(void)event_add_field(ev, name, value);
@@ -502,6 +540,7 @@ snmp_event_from_pdu(netsnmp_pdu *pdu, struct event *ev)
 	size_t ntrap = 0, len = 0;
 	bool first = true;
 	const netsnmp_variable_list *v;
+	struct var_id id;
 
 	ev->type = EVENT_TRAP;
 	ev->severity = 4; /* warning, unless a rule says otherwise */
@@ -542,8 +581,9 @@ snmp_event_from_pdu(netsnmp_pdu *pdu, struct event *ev)
 		}
 		if (oid_is(v->name, v->name_length, trap_address_oid, ARRAY_SIZE(trap_address_oid)))
 			relayed_from(ev, v);
-		add_var(ev, v);
-		render_var(msg, sizeof(msg), &len, v, first, ev->charset);
+		var_id(v, ev->charset, &id);
+		add_var(ev, v, &id);
+		render_var(msg, sizeof(msg), &len, v, first, &id);
 		first = false;
 	}
 	ev->message = event_scratch_put(ev, msg, len);
@@ -587,32 +627,6 @@ int
 snmp_input_resolve_oid_nostate(const struct conf *conf, const char *name, char *buf, size_t size)
 {
 	return resolve_oid(conf, false, name, buf, size);
-}
-
-int
-snmp_input_parse_packet(const uint8_t *data, size_t len, struct event *ev)
-{
-	netsnmp_session sess;
-	netsnmp_pdu *pdu;
-	u_char *copy;
-	int r = -EBADMSG;
-
-	if (snmp_lib_init(NULL, false, NULL) < 0)
-		return -EIO;
-	snmp_sess_init(&sess);
-	pdu = SNMP_MALLOC_TYPEDEF(netsnmp_pdu);
-	copy = xmalloc(len ? len : 1);
-	memcpy(copy, data, len);
-	if (pdu != NULL && snmp_parse(NULL, &sess, pdu, copy, len) == SNMPERR_SUCCESS &&
-	    (pdu->command == SNMP_MSG_TRAP || pdu->command == SNMP_MSG_TRAP2 ||
-		pdu->command == SNMP_MSG_INFORM)) {
-		event_reset(ev, SNMP_EVENT_SCRATCH);
-		snmp_event_from_pdu(pdu, ev);
-		r = 0;
-	}
-	snmp_free_pdu(pdu);
-	free(copy);
-	return r;
 }
 
 /*

@@ -12,8 +12,10 @@
 #include <net-snmp/library/large_fd_set.h>
 
 #include "event.h"
+#include "input_snmp.h" /* SNMP_EVENT_SCRATCH */
 
 struct conf;
+struct conf_snmp;
 
 /*
  * Initialise net-snmp once per process: the MIB directories and modules
@@ -33,7 +35,13 @@ void snmp_lib_shutdown(void);
  * a trap or inform PDU: v1 traps in their RFC 3584 v2 form.  Strings are
  * copied into ev's scratch, so ev does not borrow from pdu.
  */
-#define SNMP_EVENT_SCRATCH (64 * 1024)
 void snmp_event_from_pdu(netsnmp_pdu *pdu, struct event *ev);
+
+/*
+ * Why a v1/v2c message in community (len bytes) from peer may not come in
+ * under cs, or NULL when it may.
+ */
+const char *snmp_community_refusal(const struct conf_snmp *cs, const void *community, size_t len,
+    const struct sockaddr_storage *peer);
 
 #endif

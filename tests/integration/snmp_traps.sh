@@ -89,6 +89,17 @@ wait_status "sum(l['unauthorized'] for l in j['listeners'] if l['name'].startswi
 grep -q "dropping a notification from 127.0.0.1" "$T/triaged.log" || fail "no log line for the drops"
 ctl --json show 127.0.0.1/if/9 >/dev/null 2>&1 && fail "a refused trap made an incident"
 
+# Garbage, a cut trap, and a request (no notification, left unanswered): malformed.
+m0=$(ctl --json status | json "sum(l['malformed'] for l in j['listeners'] if l['name'].startswith('snmp/'))")
+python3 - "$SNMP_PORT" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for d in (b"\x30\x03\x02\x01", b"<13>not SNMP", bytes.fromhex("3069020101040670756" "26c6963a75c0204")):
+    s.sendto(d, ("127.0.0.1", int(sys.argv[1])))
+PY
+snmpget -v 2c -c public -t 1 -r 0 "$A" SNMPv2-MIB::sysDescr.0 >/dev/null 2>&1 && fail "a get was answered"
+wait_status "sum(l['malformed'] for l in j['listeners'] if l['name'].startswith('snmp/')) == $m0 + 4"
+
 # linkUp resolves its linkDown, by key.
 snmptrap -v 2c -c public "$A" '' IF-MIB::linkUp IF-MIB::ifIndex.2 i 2 IF-MIB::ifDescr.2 s eth2
 wait_incidents "[i['state'] for i in j['incidents'] if i['key'] == '127.0.0.1/if/2'] == ['resolved']"
@@ -142,6 +153,11 @@ snmptrap -v 2c -c public "127.0.0.1:$ANY_PORT" '' IF-MIB::linkDown IF-MIB::ifInd
 snmptrap -v 2c -c public "udp6:[::1]:$ANY_PORT" '' IF-MIB::linkDown IF-MIB::ifIndex.62 i 62 \
 	|| fail "snmptrap to [::] over IPv6"
 wait_incidents "len([i for i in j['incidents'] if i['key'] in ('127.0.0.1/if/61', '::1/if/62')]) == 2"
+# Informs to it are answered over both (the session's IPv6 transport sends the Response).
+snmpinform -v 2c -c public -t 3 -r 1 "127.0.0.1:$ANY_PORT" '' IF-MIB::linkDown IF-MIB::ifIndex.63 \
+	i 63 || fail "v2c inform to [::] over IPv4 not answered"
+snmpinform -v 2c -c public -t 3 -r 1 "udp6:[::1]:$ANY_PORT" '' IF-MIB::linkDown IF-MIB::ifIndex.64 \
+	i 64 || fail "v2c inform to [::] over IPv6 not answered"
 
 # With triaged stopped, snmpinform keeps retrying; the inform is delivered
 # (and answered) once triaged is back, and nothing else is lost.
@@ -154,4 +170,4 @@ start_triaged
 wait "$(cat "$T/inform.pid")" || fail "the inform sent while triaged was down was never answered"
 rm -f "$T/inform.pid"
 wait_incidents "any(i['key'].endswith('/if/77') for i in j['incidents'])"
-pass "v1, v2c, v2c inform, v3 trap and inform; refusals counted; down/up paired; 10000 traps, 100 incidents; engine IDs learned; IPv4 and IPv6 on [::]; an inform sent while stopped arrives after start"
+pass "v1, v2c, v2c inform, v3 trap and inform; refusals counted; down/up paired; 10000 traps, 100 incidents; engine IDs learned; IPv4 and IPv6 traps and informs on [::]; an inform sent while stopped arrives after start"

@@ -21,6 +21,7 @@
 #include "rules.h"
 
 #include "conf_load.h"
+#include "event_field.h"
 
 START_TEST(test_block)
 {
@@ -198,10 +199,7 @@ static const uint8_t v2c_relayed[] = {
 static void
 assert_field(const char *name, const char *want)
 {
-	struct str v;
-
-	ck_assert_msg(event_get(&ev, str_make(name, strlen(name)), &v) == 0, "no field %s", name);
-	ck_assert_msg(str_eq_cstr(v, want), "%s = '%.*s', want '%s'", name, (int)v.n, v.p, want);
+	assert_event_field(&ev, name, want);
 }
 
 /* Load the test MIBs into net-snmp, the way the daemon does through the resolver. */
