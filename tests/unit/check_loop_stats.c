@@ -67,7 +67,11 @@ START_TEST(run_times_dispatches)
 	ck_assert_int_eq(slow_runs, 3);
 	ck_assert_uint_ge(st.iterations, 3); /* and the exit's own */
 	ck_assert_int_ge(st.max_usec, 3000);
-	ck_assert_uint_ge(st.buckets[12] + st.buckets[13] + st.buckets[14], 3); /* 2-16 ms */
+	/* At least 2 ms each; no upper bound, which a loaded machine under valgrind can pass. */
+	uint64_t slow = 0;
+	for (unsigned i = 12; i < LOOP_BUCKETS; i++)
+		slow += st.buckets[i];
+	ck_assert_uint_ge(slow, 3);
 	sd_event_source_unref(src);
 	sd_event_unref(e);
 }
