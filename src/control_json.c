@@ -222,6 +222,26 @@ control_json(struct daemon *d)
 	    "dropped_idle", (json_int_t)st.dropped_idle, "too_large", (json_int_t)st.too_large);
 }
 
+/*
+ * A log2 histogram of durations (how long dispatches held the event loop,
+ * how long deliveries took): each bucket with its exclusive upper bound, and
+ * the longest with when it was.
+ */
+static json_t *
+histogram_json(const struct loop_stats *st, const char *count_name)
+{
+	json_t *b = json_array();
+
+	for (unsigned i = 0; i < LOOP_BUCKETS; i++)
+		json_array_append_new(b, json_pack("{s:I, s:I}", "lt_usec", (json_int_t)1 << i,
+		    "count", (json_int_t)st->buckets[i]));
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o}", count_name,
+	    (json_int_t)st->iterations, "sum_usec", (json_int_t)st->sum_usec, "p50_lt_usec",
+	    (json_int_t)loop_stats_quantile(st, 0.5), "p99_lt_usec",
+	    (json_int_t)loop_stats_quantile(st, 0.99), "max_usec", (json_int_t)st->max_usec,
+	    "max_at", json_time(st->max_at), "buckets", b);
+}
+
 static void
 upstream_json(const struct outbox_health *h, void *arg)
 {
@@ -234,6 +254,7 @@ upstream_json(const struct outbox_health *h, void *arg)
 	json_object_set_new(o, "in_flight", json_integer(h->in_flight));
 	json_object_set_new(o, "delivered", json_integer((json_int_t)h->delivered));
 	json_object_set_new(o, "failures", json_integer((json_int_t)h->failures));
+	json_object_set_new(o, "delivery_latency", histogram_json(h->delivery, "count"));
 	json_array_append_new(arg, o);
 }
 
@@ -301,23 +322,6 @@ inhibit_json(struct daemon *d)
 	    "sources_closed", (json_int_t)st->unfiled);
 }
 
-/*
- * How long dispatches held the event loop: a log2 histogram, each bucket
- * with its exclusive upper bound, and the longest with when it was.
- */
-static json_t *
-loop_json(const struct loop_stats *st)
-{
-	json_t *b = json_array();
-
-	for (unsigned i = 0; i < LOOP_BUCKETS; i++)
-		json_array_append_new(b, json_pack("{s:I, s:I}", "lt_usec", (json_int_t)1 << i,
-		    "count", (json_int_t)st->buckets[i]));
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "dispatches",
-	    (json_int_t)st->iterations, "sum_usec", (json_int_t)st->sum_usec, "p50_lt_usec", (json_int_t)loop_stats_quantile(st, 0.5),
-	    "p99_lt_usec", (json_int_t)loop_stats_quantile(st, 0.99), "max_usec",
-	    (json_int_t)st->max_usec, "max_at", json_time(st->max_at), "buckets", b);
-}
 
 /* Each rule of the running config (bounded by it) and what it did since it was loaded. */
 static json_t *
@@ -368,7 +372,7 @@ control_status_json(struct daemon *d)
 	    "events",
 	    events_json(pipeline_get_stats(d->pipeline)), "incidents", incidents_summary(d),
 	    "store", store_json(d), "control", control_json(d), "latency", latencies_json(d));
-	json_object_set_new(j, "loop", loop_json(&d->loop));
+	json_object_set_new(j, "loop", histogram_json(&d->loop, "dispatches"));
 	json_object_set_new(j, "rules", rules_json(d->conf));
 	json_object_set_new(j, "heartbeats", heartbeat_json(d->heartbeat));
 	if (d->web != NULL)

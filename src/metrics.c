@@ -137,7 +137,7 @@ family(FILE *f, const char *name, const char *type, const char *help)
 static void
 label_value(FILE *f, const char *s)
 {
-	for (; *s != '\0'; s++) {
+	for (; s != NULL && *s != '\0'; s++) {
 		if (*s == '\\' || *s == '"')
 			fprintf(f, "\\%c", *s);
 		else if (*s == '\n')
@@ -272,31 +272,73 @@ summary(FILE *f, const json_t *l, const char *name, const char *help)
 	sample(f, q, NULL, NULL, num(l, "count"));
 }
 
-/* Bucket i held [2^(i-1), 2^i) usec: whole usec, so its inclusive bound is 2^i - 1. */
+/* name{label="value",le="..."}, or name{le="..."} without a label: the labels of a series. */
 static void
-loop_histogram(FILE *f, const json_t *loop)
+series(FILE *f, const char *name, const char *suffix, const char *label, const char *value,
+    const char *le)
 {
-	const char *name = "triaged_loop_dispatch_seconds";
+	fprintf(f, "%s%s", name, suffix);
+	if (label == NULL && le == NULL) {
+		fputc(' ', f);
+		return;
+	}
+	fputc('{', f);
+	if (label != NULL) {
+		fprintf(f, "%s=\"", label);
+		label_value(f, value);
+		fprintf(f, "\"%s", le ? "," : "");
+	}
+	if (le != NULL)
+		fprintf(f, "le=\"%s\"", le);
+	fputs("} ", f);
+}
+
+/*
+ * One series of a log2 histogram from its JSON (control_json.c): bucket i
+ * held [2^(i-1), 2^i) usec, whole usec, so its inclusive bound is 2^i - 1.
+ */
+static void
+histogram(FILE *f, const char *name, const json_t *h, const char *count, const char *label,
+    const char *value)
+{
+	const json_t *buckets = json_object_get(h, "buckets");
 	double cum = 0;
+	char le[32];
 	size_t i;
 	json_t *b;
 
-	family(f, name, "histogram", "How long each dispatch held the event loop.");
-	json_array_foreach(json_object_get(loop, "buckets"), i, b) {
+	json_array_foreach(buckets, i, b) {
 		cum += num(b, "count");
-		if (i + 1 == json_array_size(json_object_get(loop, "buckets")))
+		if (i + 1 == json_array_size(buckets))
 			break; /* the last also counts everything longer: it is +Inf's */
-		fprintf(f, "%s_bucket{le=\"%.6f\"} ", name, (num(b, "lt_usec") - 1) / 1e6);
+		snprintf(le, sizeof(le), "%.6f", (num(b, "lt_usec") - 1) / 1e6);
+		series(f, name, "_bucket", label, value, le);
 		put_value(f, cum);
 		fputc('\n', f);
 	}
-	fprintf(f, "%s_bucket{le=\"+Inf\"} ", name);
-	put_value(f, num(loop, "dispatches"));
-	fprintf(f, "\n%s_sum ", name);
-	put_value(f, num(loop, "sum_usec") / 1e6);
-	fprintf(f, "\n%s_count ", name);
-	put_value(f, num(loop, "dispatches"));
+	series(f, name, "_bucket", label, value, "+Inf");
+	put_value(f, num(h, count));
 	fputc('\n', f);
+	series(f, name, "_sum", label, value, NULL);
+	put_value(f, num(h, "sum_usec") / 1e6);
+	fputc('\n', f);
+	series(f, name, "_count", label, value, NULL);
+	put_value(f, num(h, count));
+	fputc('\n', f);
+}
+
+static void
+delivery_histograms(FILE *f, const json_t *upstreams)
+{
+	const char *name = "triaged_upstream_delivery_seconds";
+	size_t i;
+	json_t *e;
+
+	family(f, name, "histogram", "From a delivery's queueing until the upstream accepted it.");
+	json_array_foreach(upstreams, i, e) {
+		histogram(f, name, json_object_get(e, "delivery_latency"), "count", "upstream",
+		    json_string_value(json_object_get(e, "name")));
+	}
 }
 
 static void
@@ -345,7 +387,11 @@ metrics_render(const json_t *st, int64_t now)
 	    "From a commit until it was on disk (fsync), over the last 1024.");
 	summary(f, json_object_get(lat, "incident"), "triaged_incident_latency_seconds",
 	    "From a line's arrival until its incident was committed, over the last 1024.");
-	loop_histogram(f, json_object_get(st, "loop"));
+	family(f, "triaged_loop_dispatch_seconds", "histogram",
+	    "How long each dispatch held the event loop.");
+	histogram(f, "triaged_loop_dispatch_seconds", json_object_get(st, "loop"), "dispatches",
+	    NULL, NULL);
+	delivery_histograms(f, json_object_get(st, "upstreams"));
 	http_out(f, json_object_get(st, "http"));
 	if (fclose(f) != 0)
 		fatalx("writing metrics: %s", strerror(errno));

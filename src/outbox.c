@@ -230,6 +230,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 		outbox_health_log_test(it, v, why);
 	if (v == OUTBOX_DELIVERED) {
 		u->delivered++;
+		loop_stats_add(&u->delivery, now - it->created);
 		o->stats.delivered++;
 		it->delivered = true;
 		item_payload_drop(it); /* its deletion needs none */

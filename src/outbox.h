@@ -60,6 +60,8 @@ enum outbox_up_state {
 	OUTBOX_UP_PAUSED,  /* 429: paused for Retry-After */
 };
 
+struct loop_stats;
+
 struct outbox_health {
 	const char *name;
 	enum outbox_up_state state;
@@ -71,6 +73,7 @@ struct outbox_health {
 	const char *last_error; /* its last answer's, or NULL */
 	uint64_t delivered, failures;
 	unsigned in_flight;
+	const struct loop_stats *delivery; /* queued to accepted, since the start */
 };
 
 int outbox_new(struct daemon *d, struct outbox **ret);

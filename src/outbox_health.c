@@ -174,6 +174,7 @@ outbox_health_foreach(struct outbox *o, outbox_health_fn *fn, void *arg)
 			.delivered = u->delivered,
 			.failures = u->failures,
 			.in_flight = u->in_flight,
+			.delivery = &u->delivery,
 		};
 		fn(&h, arg);
 	}

@@ -15,6 +15,7 @@
 
 #include "backoff.h"
 #include "log.h"
+#include "loop_stats.h"
 #include "outbox.h"
 #include "outbox_item.h"
 
@@ -32,6 +33,7 @@ struct upstream_state {
 	int64_t recovered_at; /* when a success last ended it */
 	struct keyq_heap heap; /* its key queues whose head may be sent (and their depth) */
 	uint64_t delivered, failures;
+	struct loop_stats delivery; /* from queued to accepted, log2 buckets (loop_stats.h) */
 	struct errtext *last_error; /* its last failure's, shared with what failed so */
 	/*
 	 * Health (outbox_health.c): its oldest delivery in a key queue, found

@@ -136,7 +136,11 @@ st = json.load(open(sys.argv[3]))
 for path in sys.argv[1:3]:
     fams = {f.name: f for f in text_string_to_metric_families(open(path).read())}
     def value(name, **labels):
-        for s in fams[name[:-6] if name.endswith("_total") else name].samples:
+        fam = name
+        for suffix in ("_total", "_count", "_sum", "_bucket"):
+            if name.endswith(suffix) and name[:-len(suffix)] in fams:
+                fam = name[:-len(suffix)]
+        for s in fams[fam].samples:
             if s.name == name and s.labels == labels:
                 return s.value
         raise AssertionError("%s %s not in %s" % (name, labels, path))
@@ -155,6 +159,7 @@ for path in sys.argv[1:3]:
     h = [s for s in fams["triaged_loop_dispatch_seconds"].samples if s.name.endswith("_bucket")]
     assert h[-1].labels["le"] == "+Inf" and all(a.value <= b.value for a, b in zip(h, h[1:])), h
     assert fams["triaged_commit_duration_seconds"].type == "summary"
+    assert value("triaged_upstream_delivery_seconds_count", upstream="pd") == st["upstreams"][0]["delivered"] > 0
 PY
 
 for bad in 'listen http 127.0.0.1:1 { link-lifetime 0s }|link-lifetime must be from 1s to 30d' \

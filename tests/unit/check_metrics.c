@@ -113,6 +113,17 @@ START_TEST(oldest_delivery_is_an_age)
 	has_line(t, "triaged_upstream_up{upstream=\"am\"} 1");
 	has_line(t, "triaged_upstream_queued{upstream=\"pd\"} 2");
 	free(t);
+	t = render("{\"upstreams\": [{\"name\": \"p\\\"d\", \"delivery_latency\": {\"count\": 3, "
+		   "\"sum_usec\": 1500, \"buckets\": [{\"lt_usec\": 1, \"count\": 0},"
+		   "{\"lt_usec\": 2, \"count\": 2}, {\"lt_usec\": 4, \"count\": 1}]}}]}",
+	    0);
+	has_line(t, "# TYPE triaged_upstream_delivery_seconds histogram");
+	has_line(t, "triaged_upstream_delivery_seconds_bucket{upstream=\"p\\\"d\",le=\"0.000000\"} 0");
+	has_line(t, "triaged_upstream_delivery_seconds_bucket{upstream=\"p\\\"d\",le=\"0.000001\"} 2");
+	has_line(t, "triaged_upstream_delivery_seconds_bucket{upstream=\"p\\\"d\",le=\"+Inf\"} 3");
+	has_line(t, "triaged_upstream_delivery_seconds_sum{upstream=\"p\\\"d\"} 0.0015");
+	has_line(t, "triaged_upstream_delivery_seconds_count{upstream=\"p\\\"d\"} 3");
+	free(t);
 }
 END_TEST
 
