@@ -12,8 +12,12 @@
 
 #include <systemd/sd-event.h>
 
-/* Bucket i counts dispatches that took less than 2^i usec (and not less than 2^(i-1)). */
-#define LOOP_BUCKETS 24
+/*
+ * Bucket i counts durations of less than 2^i usec (and not less than
+ * 2^(i-1)); the last, under 2^30 usec (18 minutes), also everything longer:
+ * long enough for a delivery held up by an upstream's outage.
+ */
+#define LOOP_BUCKETS 31
 
 struct loop_stats {
 	uint64_t iterations;
