@@ -89,12 +89,14 @@ START_TEST(rules_parse)
 {
 	const char *bad[] = { "", "put", "put:1", "put:0:eio", "put:5-3:eio", "get:1:eio",
 		"put:1:full", "put:every:0:eio", "put:x:eio", "put:1-:eio", "put:1:eio,,put:2:eio",
-		"commit:every:5", "put:1:2:eio", "put:every:2:eio:x",
+		"commit:every:5", "put:1:2:eio", "put:every:2:eio:x", "sync:1", "sync:0:eio",
+		"sync:3-1:eio", "syncs:1:eio",
 		"put:1:eio,put:1:eio,put:1:eio,put:1:eio,put:1:eio,put:1:eio,put:1:eio,put:1:eio,"
 		"put:1:eio" };
 	char *cause;
 
 	faults("put:50:map_full,commit:10-20:eio,commit:every:5:enospc");
+	faults("sync:1-20:eio,sync:every:3:eio");
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		cause = NULL;
 		ck_assert_msg(store_fault_parse(s, bad[i], &cause) < 0, "accepted \"%s\"", bad[i]);
