@@ -24,6 +24,7 @@
 #include "conf_inhibit.h"
 #include "conf_maintenance.h"
 #include "conf_oncall.h"
+#include "conf_policy.h"
 #include "conf_rule.h"
 #include "conf_snmp.h"
 #include "conf_upstream.h"
@@ -528,6 +529,14 @@ stmt_schedule(struct lex *lx, void *ctx, char **cause)
 }
 
 static int
+stmt_policy(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+
+	return conf_policy_parse(lx, p->conf, cause);
+}
+
+static int
 stmt_host(struct lex *lx, void *ctx, char **cause)
 {
 	struct parse *p = ctx;
@@ -554,6 +563,7 @@ static const struct lex_keyword top_keywords[] = {
 	{ "max-message", stmt_max_message },
 	{ "outbox-max", stmt_outbox_max },
 	{ "override-max", stmt_override_max },
+	{ "policy", stmt_policy },
 	{ "retention", stmt_retention },
 	{ "rule", stmt_rule },
 	{ "schedule", stmt_schedule },
@@ -635,6 +645,8 @@ conf_run(int r, struct lex *lx, struct parse *p, struct conf **ret, char **cause
 		r = conf_inhibit_resolve(p->conf, cause);
 	if (r == 0)
 		r = conf_oncall_resolve(p->conf, cause);
+	if (r == 0) /* policies name contacts and schedules, rules policies */
+		r = conf_policy_resolve(p->conf, cause);
 	conf_sends_free(&p->sends);
 	lex_close(lx);
 	for (size_t i = 0; i < p->nfiles; i++)
@@ -697,6 +709,7 @@ conf_free(struct conf *conf)
 		conf_maintenance_clear(&conf->maintenance[i]);
 	free(conf->maintenance);
 	conf_inhibit_free(conf);
+	conf_policy_free(conf);
 	conf_oncall_free(conf);
 	free(conf->default_send);
 	free(conf->default_file);

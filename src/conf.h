@@ -21,6 +21,7 @@
 struct inhibit_rule;
 struct conf_contact; /* conf_oncall.h */
 struct conf_schedule;
+struct conf_policy; /* conf_policy.h */
 struct rule;
 
 enum listen_kind {
@@ -278,6 +279,8 @@ struct conf {
 	struct conf_schedule *schedules; /* `schedule` blocks, in file order */
 	size_t nschedules;
 	uint64_t override_max; /* `override-max N`: overrides triagectl may keep, default 1000 */
+	struct conf_policy *policies; /* `policy` blocks, in file order */
+	size_t npolicies;
 };
 
 /* The upstream with this name, or NULL. */

@@ -441,6 +441,7 @@ rule_new(const char *name, const char *file, int line)
 	r->line = line;
 	r->severity = -1;
 	r->max_open = RULE_DEFAULT_MAX_OPEN;
+	r->page_policy = -1;
 	return r;
 }
 
@@ -462,6 +463,7 @@ rule_free(struct rule *r)
 		free(r->group_by.fields[i]);
 	free(r->group_by.fields);
 	free(r->send);
+	free(r->page);
 	free(r);
 }
 

@@ -219,7 +219,7 @@ START_TEST(test_lex_limits)
 	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: commit-sync, contact, "
 			 "control-admin-group, control-group, control-socket, default, event-log, "
 			 "host, hostname, include, inhibit, journal, listen, maintenance, map-size, "
-			 "max-message, outbox-max, override-max, retention, rule, schedule, "
+			 "max-message, outbox-max, override-max, policy, retention, rule, schedule, "
 			 "silence-max, snmp, state-dir, upstream",
 	    LEX_MAX_FILE - 4);
 	big[LEX_MAX_FILE] = '\0';
@@ -442,7 +442,7 @@ START_TEST(test_setting_errors)
 				  "control-admin-group, control-group, control-socket, default, "
 				  "event-log, host, hostname, include, inhibit, journal, listen, "
 				  "maintenance, map-size, max-message, outbox-max, override-max, "
-				  "retention, rule, schedule, silence-max, snmp, state-dir, "
+				  "policy, retention, rule, schedule, silence-max, snmp, state-dir, "
 				  "upstream");
 	load_err("\"hostname\" x\n", "1: expected a keyword, got \"hostname\"");
 	load_err("}\n", "1: expected a keyword, got '}'");
@@ -773,7 +773,7 @@ START_TEST(test_rule_errors)
 	    "or debug");
 	load_err("rule x { match any; colour red }\n",
 	    "1: unknown keyword 'colour', expected one of: auto-resolve, class, component, drop, "
-	    "flap, group, group-by, hold, key, match, max-open, resolve-on, send, severity, "
+	    "flap, group, group-by, hold, key, match, max-open, page, resolve-on, send, severity, "
 	    "summary, threshold");
 	load_err("rule \"\" { match any }\n", "1: a rule name must have 1 to 127 bytes");
 	load_err("rule x match any\n", "1: expected '{', got 'match'");
