@@ -285,13 +285,8 @@ read_upto(int fd, char *buf, size_t size, size_t *len)
 	return 0;
 }
 
-/*
- * Read a routing key: a regular file of at most CONF_ROUTING_KEY_MAX bytes
- * holding one key of printable characters, trailing white space stripped.
- * what and path go into messages; the file's content never does.
- */
-static int
-read_key(struct lex *lx, const char *what, const char *path, char **ret, char **cause)
+int
+conf_read_secret(struct lex *lx, const char *what, const char *path, char **ret, char **cause)
 {
 	char buf[CONF_ROUTING_KEY_MAX + 1];
 	const char *why = NULL;
@@ -367,7 +362,7 @@ opt_key_file(struct lex *lx, void *ctx, char **cause)
 	free(s);
 	if (r < 0)
 		return r;
-	r = read_key(lx, "routing key file", path, &b->u->routing_key, cause);
+	r = conf_read_secret(lx, "routing key file", path, &b->u->routing_key, cause);
 	free(path);
 	return r;
 }
@@ -399,7 +394,7 @@ opt_key_credential(struct lex *lx, void *ctx, char **cause)
 	}
 	xasprintf(&path, "%s/%s", dir, name);
 	free(name);
-	r = read_key(lx, "routing key credential", path, &b->u->routing_key, cause);
+	r = conf_read_secret(lx, "routing key credential", path, &b->u->routing_key, cause);
 	free(path);
 	return r;
 }

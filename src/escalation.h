@@ -29,6 +29,8 @@ struct conf_schedule;
 #define ESCALATION_NOTIFY_MAX  8  /* notification rules of one contact */
 #define ESCALATION_PAGED_MAX   32 /* contacts one incident's escalation remembers */
 #define ESCALATION_NAME_MAX    64 /* bytes of a policy's or contact's name */
+#define ESCALATION_ACTIVE_MAX  10000  /* escalations under way at once: escalation-max's default */
+#define ESCALATION_ACTIVE_MAX_MAX 100000 /* the most escalation-max may say */
 #define ESCALATION_AFTER_MIN   (1 * 1000000LL)	   /* escalate-after 1s ... */
 #define ESCALATION_AFTER_MAX   (86400 * 1000000LL) /* ... to 1d; notify after 0s to 1d */
 #define ESCALATION_NEVER       INT64_MAX
@@ -49,7 +51,8 @@ struct escalation_target {
 struct escalation_level {
 	struct escalation_target targets[ESCALATION_TARGETS_MAX];
 	size_t ntargets; /* at least one */
-	int64_t after;	 /* usec until the next level; 0 for the last of a policy without repeat */
+	/* usec until the next level; 0 for the last of a policy without repeat */
+	int64_t after;
 };
 
 struct escalation_policy {
