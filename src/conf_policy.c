@@ -194,6 +194,9 @@ check_policy_name(struct lex *lx, const struct conf *conf, const char *name, cha
 	if (name[0] == '\0' || strlen(name) > ESCALATION_NAME_MAX)
 		return lex_error(lx, lx->tok.line, cause, "a policy's name has 1 to %d bytes",
 		    ESCALATION_NAME_MAX);
+	if (strncmp(name, ESCALATION_CONTACT_PREFIX, strlen(ESCALATION_CONTACT_PREFIX)) == 0)
+		return lex_error(lx, lx->tok.line, cause, "a policy's name may not begin with '"
+		    ESCALATION_CONTACT_PREFIX "' (triagectl page uses it for contacts)");
 	if (i >= 0)
 		return lex_error(lx, lx->tok.line, cause, "duplicate policy '%s' (first at %s:%d)",
 		    name, conf->policies[i].file, conf->policies[i].line);

@@ -80,6 +80,9 @@ struct escalation_paged {
 	uint32_t level; /* the level that paged them last, from 0 */
 };
 
+/* The escalation of a page of one contact by hand names it so: no policy's name begins so. */
+#define ESCALATION_CONTACT_PREFIX "contact:"
+
 enum escalation_phase {
 	ESCALATION_ACTIVE = 0,
 	ESCALATION_ACKED,    /* nothing more is sent */
@@ -87,7 +90,7 @@ enum escalation_phase {
 };
 
 struct escalation_state {
-	char policy[ESCALATION_NAME_MAX + 1];
+	char policy[sizeof(ESCALATION_CONTACT_PREFIX) + ESCALATION_NAME_MAX];
 	enum escalation_phase phase;
 	int64_t started;
 	uint32_t level;	  /* the next level to fire, from 0 */

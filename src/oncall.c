@@ -347,6 +347,26 @@ oncall_override_remove(struct daemon *d, const struct control_request *rq,
 	return done_reply(cause);
 }
 
+json_t *
+oncall_page(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+{
+	const char *actor = control_peer_actor(peer);
+	char key[INCIDENT_KEY_MAX + 1], *cause = NULL;
+	json_t *j;
+
+	if (pipeline_page(d->pipeline, rq->target, rq->text, actor, key, sizeof(key), &cause) < 0) {
+		j = control_fail(cause ? cause : "page failed");
+		free(cause);
+		return j;
+	}
+	log_info("%s paged %s by hand: incident %s", actor, rq->target, key);
+	xasprintf(&cause, "paging %s: incident %s (triagectl ack %s stops it)", rq->target, key,
+	    key);
+	j = done_reply(cause);
+	json_object_set_new(j, "key", json_text(key));
+	return j;
+}
+
 /* Escalations under way (against their limit) and what they sent. */
 static json_t *
 escalations_json(struct daemon *d)

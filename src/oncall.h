@@ -54,6 +54,12 @@ json_t *oncall_override_remove(struct daemon *d, const struct control_request *r
  * contact's index, -1 nobody (escalation_oncall_fn's shape).
  */
 int oncall_who(struct daemon *d, struct store_txn *t, const struct conf_schedule *s, int64_t at);
+/*
+ * page: rq->target (a policy or a contact) paged by hand with rq->text,
+ * through a new incident whose key the reply gives.
+ */
+json_t *oncall_page(struct daemon *d, const struct control_request *rq,
+    struct control_peer *peer);
 /* For status: overrides kept (against override-max) and what happened to them. */
 json_t *oncall_status_json(struct daemon *d);
 

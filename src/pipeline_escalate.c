@@ -111,10 +111,10 @@ save(struct pipeline *p, uint64_t id, const struct escalation_state *st)
 
 /* What is due by now, sent, then saved. */
 static void
-step(struct pipeline *p, struct incident *inc, const struct conf_policy *pol,
+step(struct pipeline *p, struct incident *inc, const struct escalation_policy *pol,
     struct escalation_state *st, int64_t now)
 {
-	struct escalation_env env = { p->d->conf, &pol->pol, oncall_cb, p };
+	struct escalation_env env = { p->d->conf, pol, oncall_cb, p };
 	struct escalation_out_list *out = xmalloc(sizeof(*out));
 	uint32_t forgotten = st->forgotten;
 
@@ -155,8 +155,30 @@ escalate_start(struct pipeline *p, const struct rule *rule, struct incident *inc
 	st = xmalloc(sizeof(*st));
 	escalation_start(st, conf->policies[rule->page_policy].name, now);
 	p->d->oncall.started++;
-	step(p, inc, &conf->policies[rule->page_policy], st, now);
+	step(p, inc, &conf->policies[rule->page_policy].pol, st, now);
 	free(st);
+}
+
+/*
+ * The policy an escalation names: the config's, or for a page of one
+ * contact by hand (ESCALATION_CONTACT_PREFIX and the name) one level
+ * paging them, in *one and *l; NULL when the config has neither now.
+ */
+static const struct escalation_policy *
+policy_named(const struct conf *conf, const char *name, struct escalation_policy *one,
+    struct escalation_level *l)
+{
+	size_t n = strlen(ESCALATION_CONTACT_PREFIX);
+	int i = conf_policy_index(conf, name);
+
+	if (i >= 0)
+		return &conf->policies[i].pol;
+	if (strncmp(name, ESCALATION_CONTACT_PREFIX, n) != 0 ||
+	    (i = conf_contact_index(conf, name + n)) < 0)
+		return NULL;
+	*l = (struct escalation_level){ .targets = { { ESCALATION_CONTACT, i } }, .ntargets = 1 };
+	*one = (struct escalation_policy){ l, 1, 0 };
+	return one;
 }
 
 /* Its incident is gone, or its policy: it stops here (a resolve still tells those paged). */
@@ -176,7 +198,10 @@ escalate_due(struct pipeline *p, uint64_t holder, int64_t now)
 	uint64_t id = holder & ~ESCALATION_HOLDER;
 	struct incident *inc = xmalloc(sizeof(*inc));
 	struct escalation_state *st = xmalloc(sizeof(*st));
-	int r = store_incident_get(p->txn, id, inc), i;
+	struct escalation_policy one;
+	struct escalation_level *l = xmalloc(sizeof(*l));
+	const struct escalation_policy *pol;
+	int r = store_incident_get(p->txn, id, inc);
 
 	if (r == 0)
 		r = store_escalation_get(p->txn, id, st);
@@ -184,12 +209,13 @@ escalate_due(struct pipeline *p, uint64_t holder, int64_t now)
 		stop(p, id, true);
 	else if (r < 0)
 		pipeline_store_failed(p, r, "reading an escalation");
-	else if ((i = conf_policy_index(p->d->conf, st->policy)) < 0) {
-		note(p, inc, now, "policy %s is no longer in the config: escalation stopped",
+	else if ((pol = policy_named(p->d->conf, st->policy, &one, l)) == NULL) {
+		note(p, inc, now, "%s is no longer in the config: escalation stopped",
 		    st->policy);
 		stop(p, id, false);
 	} else
-		step(p, inc, &p->d->conf->policies[i], st, now);
+		step(p, inc, pol, st, now);
+	free(l);
 	free(st);
 	free(inc);
 }
@@ -227,4 +253,89 @@ escalate_change(struct pipeline *p, struct incident *inc, enum outbox_action act
 	stop(p, inc->id, true);
 	free(out);
 	free(st);
+}
+
+#define PAGE_SEVERITY 2 /* crit: a person asked for someone now */
+
+/* A page by hand: what it names, and the incident it opens. */
+struct hand_page {
+	const char *target, *text, *actor;
+	char key[INCIDENT_KEY_MAX + 1];
+};
+
+/* The escalation's name for target: a policy's, or the prefix and a contact's; *cause when none. */
+static int
+hand_target(const struct conf *conf, const char *target, char *name, size_t size, char **cause)
+{
+	int c;
+
+	if (conf_policy_index(conf, target) >= 0) {
+		snprintf(name, size, "%s", target);
+		return 0;
+	}
+	if ((c = conf_contact_index(conf, target)) < 0) {
+		xasprintf(cause, "no policy or contact named '%s'", target);
+		return -ENOENT;
+	}
+	if (conf->contacts[c].nnotify == 0) {
+		xasprintf(cause, "contact '%s' has no way to be paged: give it an email", target);
+		return -EINVAL;
+	}
+	snprintf(name, size, ESCALATION_CONTACT_PREFIX "%s", target);
+	return 0;
+}
+
+/* Open an incident "page/ID" of the text, triggered, and start its escalation. */
+static int
+hand_change(struct pipeline *p, void *arg, char **cause)
+{
+	struct hand_page *h = arg;
+	const struct conf *conf = p->d->conf;
+	struct escalation_state *st = xmalloc(sizeof(*st));
+	struct incident *inc = xmalloc(sizeof(*inc));
+	struct escalation_policy one;
+	struct escalation_level *l = xmalloc(sizeof(*l));
+	int64_t now = now_realtime_usec();
+	char name[sizeof(st->policy)], why[TIMELINE_TEXT_MAX];
+	uint64_t id;
+	int r = hand_target(conf, h->target, name, sizeof(name), cause);
+
+	if (r == 0 && p->d->outbox == NULL) {
+		xasprintf(cause, "no outbox to send pages through");
+		r = -ENOTSUP;
+	} else if (r == 0 && active(p) >= conf->escalation_max) {
+		p->d->oncall.esc_refused++;
+		xasprintf(cause, "escalation-max (%" PRIu64 ") escalations are under way",
+		    conf->escalation_max);
+		r = -ENOSPC;
+	} else if (r == 0 && (r = store_next_id(p->txn, &id)) < 0)
+		xasprintf(cause, "allocating an incident id failed: %s", strerror(-r));
+	if (r == 0) {
+		snprintf(h->key, sizeof(h->key), "page/%" PRIu64, id);
+		incident_start(inc, id, h->key, "page", conf->hostname, h->text, PAGE_SEVERITY, 1,
+		    now);
+		snprintf(why, sizeof(why), "opened by %s with triagectl page %s", h->actor, h->target);
+		text_fix_tail(why);
+		pipeline_timeline_state(p, inc, now, why);
+		escalation_start(st, name, now);
+		p->d->oncall.started++;
+		step(p, inc, policy_named(conf, name, &one, l), st, now);
+		pipeline_incident_save(p, inc);
+	}
+	free(l);
+	free(inc);
+	free(st);
+	return r;
+}
+
+int
+pipeline_page(struct pipeline *p, const char *target, const char *text, const char *actor,
+    char *key, size_t size, char **cause)
+{
+	struct hand_page h = { target, text, actor, "" };
+	int r = pipeline_commit(p, hand_change, &h, cause);
+
+	if (r == 0)
+		snprintf(key, size, "%s", h.key);
+	return r;
 }

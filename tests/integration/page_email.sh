@@ -162,4 +162,22 @@ wait_status 'j["oncall"]["escalations"]["refused"] == 1 and j["oncall"]["escalat
 ctl show disk/sde | grep -q "not paged through policy P: escalation-max (4)" ||
 	fail "show does not say why sde was not paged"
 expect_mail 0 alice@example.com sde
+
+# triagectl page: a contact at once, a policy through its levels, an incident of its own to
+# ack; within escalation-max too (sdz and sdc resolved make room for two).
+say "disk sdz ok"
+say "disk sdc ok"
+wait_status 'j["oncall"]["escalations"]["active"] == 2' 5
+ctl page bob "db1 is on fire" > "$T/page.out"
+grep -q "paging bob: incident page/" "$T/page.out" || fail "page said: $(cat "$T/page.out")"
+wait_mail 1 bob@example.com "PAGE: db1 is on fire" 5
+key=$(ctl --json page P "the \"P\" way" | json 'j["key"]')
+wait_mail 1 alice@example.com 'PAGE: the "P" way' 5
+ctl ack "$key" >/dev/null
+ctl show "$key" | grep -q "opened by .* with triagectl page P" || fail "show $key: no opener"
+if ctl page nobody "x" 2>"$T/err"; then fail "paged nobody"; fi
+grep -q "no policy or contact named 'nobody'" "$T/err" || fail "page nobody said: $(cat "$T/err")"
+if ctl page bob "x" 2>"$T/err"; then fail "paged beyond escalation-max"; fi
+grep -q "escalation-max (4) escalations are under way" "$T/err" ||
+	fail "page at the limit said: $(cat "$T/err")"
 pass "pages by mail, level 2 after its delay, ack stops, resolve tells, kill -9 resumes, escalation-max"

@@ -106,6 +106,8 @@ START_TEST(test_errors)
 		  " } }\n", "t.conf:2: duplicate policy 'p' (first at t.conf:1)" },
 		{ "policy \"\" { level { notify contact alice } }\n",
 		    "t.conf:1: a policy's name has 1 to 64 bytes" },
+		{ "policy \"contact:bob\" { level { notify contact alice } }\n",
+		    "t.conf:1: a policy's name may not begin with 'contact:'" },
 		{ "contact carol { sms \"+15550100\" }\npolicy p {\n level { notify contact carol }\n}\n",
 		    "t.conf:3: contact 'carol' (t.conf:1) has no way to be paged: give it an email" },
 		{ "contact carol {}\nschedule s { layer l { members alice, carol } }\n"

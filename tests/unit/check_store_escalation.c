@@ -30,7 +30,7 @@ static void
 full(struct escalation_state *st)
 {
 	escalation_start(st, "ops", 1000);
-	memset(st->policy, 'p', ESCALATION_NAME_MAX);
+	memset(st->policy, 'p', sizeof(st->policy) - 1);
 	st->phase = ESCALATION_ACKED;
 	st->level = 3;
 	st->round = 2;
