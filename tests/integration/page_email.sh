@@ -159,6 +159,8 @@ say "disk sdd full"
 wait_mail 1 alice@example.com "PAGE: .*sdd" 5
 say "disk sde full"
 wait_status 'j["oncall"]["escalations"]["refused"] == 1 and j["oncall"]["escalations"]["active"] == 4' 5
+ctl status | grep -q "^  escalations: 4 under way (max 4), 1 refused, [0-9]* pages, 0 unsent$" ||
+	fail "status says: $(ctl status | grep escalations)"
 ctl show disk/sde | grep -q "not paged through policy P: escalation-max (4)" ||
 	fail "show does not say why sde was not paged"
 expect_mail 0 alice@example.com sde
