@@ -5,7 +5,8 @@
 # delay; an ack stops the levels; a resolve mails "resolved" to those
 # paged; a kill -9 between level 1 and level 2 neither pages level 1 again
 # nor forgets level 2; CR, LF, NUL and Latin-1 bytes in a syslog message
-# add no header to the mail.
+# add no header to the mail; a mailbox that refuses (carol's) is
+# dead-lettered and holds up nobody else's page.
 . "$(dirname "$0")/lib.sh"
 
 SMTP_PY=
@@ -16,7 +17,7 @@ done
 
 MAIL="$T/mail"
 "$SMTP_PY" "$TOP_SRCDIR/tests/standins/smtp.py" --dir "$MAIL" --port-file "$T/smtp.port" \
-	--pidfile "$T/smtp.pid" >"$T/smtp.log" 2>&1 &
+	--pidfile "$T/smtp.pid" --refuse carol@example.com >"$T/smtp.log" 2>&1 &
 i=0
 until [ -s "$T/smtp.port" ]; do
 	i=$((i + 1)); [ $i -lt 100 ] || fail "SMTP server did not start: $(cat "$T/smtp.log")"
@@ -38,9 +39,10 @@ notifier email {
 }
 contact "alice" { email "alice@example.com" }
 contact "bob" { email "bob@example.com" }
+contact "carol" { email "carol@example.com" }
 schedule "primary" { tz UTC; layer "l" { members "alice" } }
 policy "P" {
-	level { notify schedule "primary"; escalate-after 3s }
+	level { notify schedule "primary", contact "carol"; escalate-after 3s }
 	level { notify contact "bob" }
 }
 rule "disk" {
@@ -123,6 +125,10 @@ for f in glob.glob(sys.argv[1] + "/*.eml"):
 sys.exit("no mail about sdz")
 PY
 
+# carol's mailbox refuses: her pages are dead-lettered, in a queue of their own.
+ctl --json queue | json '[d["state"] for d in j["deliveries"] if d["upstream"] == "email/carol"]' |
+	grep -q "'dead'" || fail "carol's refused page is not dead-lettered: $(ctl queue)"
+
 # Level 2 for sda and sdz 3 s later; not for sdb, acked.
 wait_mail 1 bob@example.com sda 6
 wait_mail 1 bob@example.com sdz 2
@@ -182,4 +188,4 @@ grep -q "no policy or contact named 'nobody'" "$T/err" || fail "page nobody said
 if ctl page bob "x" 2>"$T/err"; then fail "paged beyond escalation-max"; fi
 grep -q "escalation-max (4) escalations are under way" "$T/err" ||
 	fail "page at the limit said: $(cat "$T/err")"
-pass "pages by mail, level 2 after its delay, ack stops, resolve tells, kill -9 resumes, escalation-max"
+pass "pages by mail, level 2 after its delay, ack stops, resolve tells, kill -9 resumes, escalation-max, a refusing mailbox holds up nobody"

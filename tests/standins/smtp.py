@@ -3,6 +3,10 @@ kept as DIR/N.eml (the DATA as received, CRLF line ends) beside DIR/N.rcpt
 (the envelope's recipients, one a line).
 
     python3 tests/standins/smtp.py --dir DIR --port-file FILE --pidfile FILE [--port N]
+        [--refuse ADDR]...
+
+A recipient given to --refuse is refused for good (550), as a mailbox that
+does not exist is.
 
 Needs python3-aiosmtpd.  Writes the port it listens on to --port-file once
 it accepts connections.
@@ -16,9 +20,16 @@ from aiosmtpd.controller import Controller
 
 
 class MailDir:
-    def __init__(self, directory):
+    def __init__(self, directory, refuse):
         self.dir = directory
+        self.refuse = set(refuse)
         self.n = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.n += 1
@@ -37,6 +48,7 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--pidfile")
+    ap.add_argument("--refuse", action="append", default=[])
     a = ap.parse_args()
     port = a.port
     if port == 0:
@@ -48,7 +60,7 @@ def main():
     if a.pidfile:
         with open(a.pidfile, "w") as f:
             f.write("%d\n" % os.getpid())
-    ctl = Controller(MailDir(a.dir), hostname="127.0.0.1", port=port)
+    ctl = Controller(MailDir(a.dir, a.refuse), hostname="127.0.0.1", port=port)
     ctl.start()
     with open(a.port_file + ".tmp", "w") as f:
         f.write("%d\n" % port)
