@@ -174,6 +174,8 @@ mail_render(const struct mail_page *pg)
 		    pg->policy);
 		line(&b, "Paged by:   ", by);
 	}
+	if (!pg->resolved && pg->ack_link != NULL)
+		line(&b, "Acknowledge: ", pg->ack_link);
 	line(&b, "From:       triaged on ", pg->agent);
 	return b.s;
 }

@@ -31,6 +31,7 @@ struct mail_page {
 	bool resolved;	       /* a "resolved" notice rather than a page */
 	uint32_t level, round; /* of the page, from 0 */
 	const char *policy;
+	const char *ack_link;  /* the incident's ack link (web.h), or NULL */
 	int64_t now;	       /* Date */
 	uint64_t unique;       /* with the incident's id and now, Message-ID's left side */
 };

@@ -32,6 +32,7 @@
 #include "store_escalation.h"
 #include "text.h"
 #include "util.h"
+#include "web.h"
 
 static void
 note(struct pipeline *p, const struct incident *inc, int64_t now, const char *fmt, ...)
@@ -63,7 +64,7 @@ send_one(struct pipeline *p, struct incident *inc, const struct escalation_state
 		.resolved = told, .level = o->level, .round = o->round, .policy = st->policy,
 		.now = now, .unique = (uint64_t)o->level << 40 | (uint64_t)o->round << 32 |
 		    (uint32_t)o->contact };
-	char *payload;
+	char *payload, *ack;
 
 	if (conf->mail == NULL) {
 		p->d->oncall.unsent++;
@@ -72,8 +73,12 @@ send_one(struct pipeline *p, struct incident *inc, const struct escalation_state
 		return;
 	}
 	pg.from = conf->mail->from;
+	/* Its link stops the escalation from the mail itself (web.c), where one is served. */
+	ack = told ? NULL : web_link(p->d->web, LINK_ACK, inc->id, now);
+	pg.ack_link = ack;
 	snprintf(upstream, sizeof(upstream), OUTBOX_MAIL_PREFIX "%s", c->name);
 	payload = mail_payload(&pg);
+	free(ack);
 	if (pipeline_queue_one(p, inc, upstream, told ? OUTBOX_RESOLVE : OUTBOX_TRIGGER,
 	    payload) == 0) {
 		if (told)

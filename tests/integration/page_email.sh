@@ -1,7 +1,7 @@
 #!/bin/sh
 # page_email.sh - escalation policies paging by e-mail through a real SMTP
 # server (aiosmtpd): a logger line of a rule with page "P" mails whoever
-# is on call at level 1; nobody acks, so level 2 mails bob after its
+# is on call at level 1 (the mail carries an ack link); nobody acks, so level 2 mails bob after its
 # delay; an ack stops the levels; a resolve mails "resolved" to those
 # paged; a kill -9 between level 1 and level 2 neither pages level 1 again
 # nor forgets level 2; CR, LF, NUL and Latin-1 bytes in a syslog message
@@ -25,10 +25,12 @@ until [ -s "$T/smtp.port" ]; do
 done
 SMTP_PORT=$(cat "$T/smtp.port")
 L1_PORT=$(free_port)
+HTTP_PORT=$(free_port)
 
 conf_head
 cat >> "$CONF" <<CONF
 listen syslog udp 127.0.0.1:$L1_PORT { charset latin1 }
+listen http 127.0.0.1:$HTTP_PORT
 escalation-max 4
 notifier email {
 	server "smtp://127.0.0.1:$SMTP_PORT"
@@ -99,7 +101,23 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(msg, ("127.0.0.1", int(s
 PY
 wait_mail 1 alice@example.com "PAGE: " 5
 wait_mail 1 alice@example.com sdb 5
-ctl ack disk/sdb >/dev/null
+# sdb is acked from alice's mail: its ack link, the page's button (a POST).
+"$SMTP_PY" - "$MAIL" <<'PY' || fail "the ack link in the mail about sdb did not ack it"
+import email, email.header, glob, sys, urllib.request
+for f in glob.glob(sys.argv[1] + "/*.eml"):
+    msg = email.message_from_bytes(open(f, "rb").read())
+    subj = str(email.header.make_header(email.header.decode_header(msg["Subject"])))
+    if "sdb" not in subj:
+        continue
+    body = msg.get_payload(decode=True).decode()
+    url = [l.split(": ", 1)[1] for l in body.splitlines() if l.startswith("Acknowledge: ")][0]
+    assert url.startswith("http://127.0.0.1:"), url
+    assert urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"),
+                                  timeout=10).status == 200
+    sys.exit(0)
+sys.exit("no mail about sdb")
+PY
+ctl show disk/sdb | grep -q "acknowledged: by ack link" || fail "not acked by the link: $(ctl show disk/sdb)"
 wait_mail 1 alice@example.com sdz 5
 
 # The hostile one: the headers triaged writes and none other; every line ends in CRLF.

@@ -82,11 +82,17 @@ START_TEST(test_page)
 	ck_assert_ptr_nonnull(strstr(m, "Count:      3\r\n"));
 	ck_assert_ptr_nonnull(strstr(m, "First seen: 2026-01-01T00:00:00"));
 	ck_assert_ptr_nonnull(strstr(m, "Paged by:   level 2 of policy ops\r\n"));
+	ck_assert_ptr_null(strstr(m, "Acknowledge:"));
+	free(m);
+	pg.ack_link = "https://oncall.example.com/ack/AQAAAAAAAAAq";
+	m = mail_render(&pg);
+	ck_assert_ptr_nonnull(strstr(m, "Acknowledge: https://oncall.example.com/ack/AQAAAAAAAAAq\r\n"));
 	free(m);
 	pg.resolved = true;
 	m = mail_render(&pg);
 	ck_assert_ptr_nonnull(strstr(m, "Subject: [triaged] RESOLVED: db1"));
 	ck_assert_ptr_null(strstr(m, "Paged by"));
+	ck_assert_ptr_null(strstr(m, "Acknowledge:")); /* nothing left to ack */
 	free(m);
 }
 END_TEST
