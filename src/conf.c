@@ -24,7 +24,10 @@
 #include "conf_listen.h"
 #include "conf_inhibit.h"
 #include "conf_maintenance.h"
+#include "conf_notifier.h"
 #include "conf_oncall.h"
+#include "conf_policy.h"
+#include "escalation.h"
 #include "conf_rule.h"
 #include "conf_snmp.h"
 #include "conf_upstream.h"
@@ -62,6 +65,7 @@ enum setting {
 	SET_RETENTION,
 	SET_SILENCE_MAX,
 	SET_OVERRIDE_MAX,
+	SET_ESCALATION_MAX,
 	SET_MAX,
 };
 
@@ -209,6 +213,20 @@ stmt_override_max(struct lex *lx, void *ctx, char **cause)
 	    (r = lex_expect_int(lx, "override-max", 1, ONCALL_OVERRIDE_MAX_MAX, &n, cause)) < 0)
 		return r;
 	p->conf->override_max = (uint64_t)n;
+	return 0;
+}
+
+static int
+stmt_escalation_max(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+	int64_t n;
+	int r;
+
+	if ((r = set_once(p, lx, SET_ESCALATION_MAX, cause)) < 0 ||
+	    (r = lex_expect_int(lx, "escalation-max", 1, ESCALATION_ACTIVE_MAX_MAX, &n, cause)) < 0)
+		return r;
+	p->conf->escalation_max = (uint64_t)n;
 	return 0;
 }
 
@@ -529,6 +547,22 @@ stmt_schedule(struct lex *lx, void *ctx, char **cause)
 }
 
 static int
+stmt_notifier(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+
+	return conf_notifier_parse(lx, p->conf, cause);
+}
+
+static int
+stmt_policy(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+
+	return conf_policy_parse(lx, p->conf, cause);
+}
+
+static int
 stmt_host(struct lex *lx, void *ctx, char **cause)
 {
 	struct parse *p = ctx;
@@ -543,6 +577,7 @@ static const struct lex_keyword top_keywords[] = {
 	{ "control-group", stmt_control_group },
 	{ "control-socket", stmt_control_socket },
 	{ "default", stmt_default },
+	{ "escalation-max", stmt_escalation_max },
 	{ "event-log", stmt_event_log },
 	{ "host", stmt_host },
 	{ "hostname", stmt_hostname },
@@ -553,8 +588,10 @@ static const struct lex_keyword top_keywords[] = {
 	{ "maintenance", stmt_maintenance },
 	{ "map-size", stmt_map_size },
 	{ "max-message", stmt_max_message },
+	{ "notifier", stmt_notifier },
 	{ "outbox-max", stmt_outbox_max },
 	{ "override-max", stmt_override_max },
+	{ "policy", stmt_policy },
 	{ "retention", stmt_retention },
 	{ "rule", stmt_rule },
 	{ "schedule", stmt_schedule },
@@ -595,6 +632,7 @@ conf_new(const char *path)
 	conf->outbox_max = 100000;
 	conf->silence_max = SILENCE_DEFAULT_MAX;
 	conf->override_max = ONCALL_OVERRIDE_DEFAULT_MAX;
+	conf->escalation_max = ESCALATION_ACTIVE_MAX;
 	conf->map_size = 64 * 1024 * 1024;
 	conf->retention_max_age = CONF_DEFAULT_RETENTION_AGE;
 	conf->retention_max_resolved = CONF_DEFAULT_RETENTION_RESOLVED;
@@ -636,6 +674,8 @@ conf_run(int r, struct lex *lx, struct parse *p, struct conf **ret, char **cause
 		r = conf_inhibit_resolve(p->conf, cause);
 	if (r == 0)
 		r = conf_oncall_resolve(p->conf, cause);
+	if (r == 0) /* policies name contacts and schedules, rules policies */
+		r = conf_policy_resolve(p->conf, cause);
 	conf_sends_free(&p->sends);
 	lex_close(lx);
 	for (size_t i = 0; i < p->nfiles; i++)
@@ -699,6 +739,8 @@ conf_free(struct conf *conf)
 		conf_maintenance_clear(&conf->maintenance[i]);
 	free(conf->maintenance);
 	conf_inhibit_free(conf);
+	conf_policy_free(conf);
+	conf_notifier_free(conf);
 	conf_oncall_free(conf);
 	free(conf->default_send);
 	free(conf->default_file);

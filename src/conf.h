@@ -21,6 +21,8 @@
 struct inhibit_rule;
 struct conf_contact; /* conf_oncall.h */
 struct conf_schedule;
+struct conf_policy; /* conf_policy.h */
+struct conf_mail;   /* conf_notifier.h */
 struct rule;
 
 enum listen_kind {
@@ -298,6 +300,10 @@ struct conf {
 	size_t nschedules;
 	uint64_t override_max; /* `override-max N`: overrides triagectl may keep, default 1000 */
 	struct conf_http *http; /* `listen http ADDRESS { ... }`; NULL: no HTTP listener */
+	struct conf_policy *policies; /* `policy` blocks, in file order */
+	size_t npolicies;
+	struct conf_mail *mail; /* `notifier email { ... }`; NULL: pages are not mailed */
+	uint64_t escalation_max; /* `escalation-max N`: escalations under way, default 10000 */
 };
 
 /* The upstream with this name, or NULL. */

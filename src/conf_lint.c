@@ -426,6 +426,23 @@ lint_inhibits(struct lint *l)
 	}
 }
 
+/* A rule that pages through a policy with no notifier to send the pages: they are only noted. */
+static void
+lint_pages(struct lint *l)
+{
+	const struct conf *conf = l->conf;
+
+	if (conf->mail != NULL)
+		return;
+	for (size_t i = 0; i < conf->nrules; i++) {
+		const struct rule *r = conf->rules[i];
+		if (r->page != NULL)
+			report(l, r->file, r->page_line, "rule '%s' pages through policy '%s', but "
+			    "there is no notifier email: its pages are only noted on the timeline",
+			    r->name, r->page);
+	}
+}
+
 size_t
 conf_lint(const struct conf *conf, conf_lint_cb cb, void *arg)
 {
@@ -434,5 +451,6 @@ conf_lint(const struct conf *conf, conf_lint_cb cb, void *arg)
 	lint_default(&l, lint_rules(&l));
 	lint_upstreams(&l);
 	lint_inhibits(&l);
+	lint_pages(&l);
 	return l.count;
 }

@@ -4,7 +4,8 @@
  * an earlier rule takes every event it would (the first rule that holds
  * wins, see rules_eval()), a resolve-on that never applies, a default that
  * is never reached, an upstream nothing sends to, an inhibit whose source
- * drops its events or never closes by itself.  Pure: it reads a loaded
+ * drops its events or never closes by itself, pages with nothing to send
+ * them.  Pure: it reads a loaded
  * struct conf and reports through a callback; the caller decides whether a
  * warning is printed, logged or an error (triaged -t -W).
  */

@@ -166,12 +166,61 @@ opt_contact_tz(struct lex *lx, void *ctx, char **cause)
 	return expect_tz(lx, ((struct conf_contact *)ctx)->tz, cause);
 }
 
+/* notify CHANNEL [after DELAY]: e-mail only so far; the others are refused, not ignored. */
+static int
+opt_notify(struct lex *lx, void *ctx, char **cause)
+{
+	struct conf_contact *c = ctx;
+	struct escalation_notify *n = &c->notify[c->nnotify];
+	const struct token *t;
+	int r;
+
+	if (c->nnotify >= ESCALATION_NOTIFY_MAX)
+		return lex_error(lx, lx->tok.line, cause, "more than %d notify statements in a "
+		    "contact", ESCALATION_NOTIFY_MAX);
+	if ((r = lex_expect(lx, TOK_WORD, cause)) < 0)
+		return r;
+	if (tok_is_word(&lx->tok, "sms") || tok_is_word(&lx->tok, "chat"))
+		return lex_error(lx, lx->tok.line, cause,
+		    "notify %s is not supported yet: only email pages are sent", lx->tok.text);
+	if (!tok_is_word(&lx->tok, "email"))
+		return lex_error(lx, lx->tok.line, cause, "expected a channel (email) after notify, "
+		    "got '%s'", lx->tok.text);
+	*n = (struct escalation_notify){ ESCALATION_EMAIL, 0 };
+	if ((r = lex_peek(lx, &t, cause)) < 0)
+		return r;
+	if (tok_is_word(t, "after") && ((r = lex_next(lx, cause)) < 0 ||
+	    (r = lex_expect_duration(lx, "a notify delay", 0, &n->after, cause)) < 0))
+		return r;
+	if (n->after > ESCALATION_AFTER_MAX)
+		return lex_error(lx, lx->tok.line, cause, "a notify delay is at most 1d");
+	if (c->nnotify > 0 && n->after < c->notify[c->nnotify - 1].after)
+		return lex_error(lx, lx->tok.line, cause,
+		    "notify statements go in the order of their delays");
+	c->nnotify++;
+	return 0;
+}
+
 static const struct lex_keyword contact_keywords[] = {
 	{ "chat", opt_chat },
 	{ "email", opt_email },
+	{ "notify", opt_notify },
 	{ "sms", opt_sms },
 	{ "tz", opt_contact_tz },
 };
+
+/* Each channel notified needs its address; with no notify, e-mail at once if there is one. */
+static int
+contact_finish(struct lex *lx, struct conf_contact *c, char **cause)
+{
+	if (c->nnotify == 0 && c->email != NULL)
+		c->notify[c->nnotify++] = (struct escalation_notify){ ESCALATION_EMAIL, 0 };
+	for (size_t i = 0; i < c->nnotify; i++)
+		if (c->notify[i].channel == ESCALATION_EMAIL && c->email == NULL)
+			return lex_error(lx, c->line, cause,
+			    "contact \"%s\" has notify email but no email address", c->name);
+	return 0;
+}
 
 static void
 contact_clear(struct conf_contact *c)
@@ -201,7 +250,7 @@ conf_contact_parse(struct lex *lx, struct conf *conf, char **cause)
 	if (r < 0 || (r = lex_skip_ends(lx, cause)) < 0 ||
 	    (r = lex_expect(lx, TOK_LBRACE, cause)) < 0 ||
 	    (r = lex_block(lx, contact_keywords, ARRAY_SIZE(contact_keywords), &c, "contact",
-		 cause)) < 0) {
+		 cause)) < 0 || (r = contact_finish(lx, &c, cause)) < 0) {
 		contact_clear(&c);
 		return r;
 	}

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "escalation.h"
 #include "maintenance.h"
 #include "schedule.h"
 
@@ -32,6 +33,13 @@ struct conf_contact {
 	char *sms;   /* E.164: "+" and 6 to 15 digits */
 	char *chat;  /* a webhook URL, http:// or https:// */
 	char tz[MAINTENANCE_TZ_MAX + 1]; /* "": not given */
+	/*
+	 * `notify CHANNEL [after DELAY]`, in the order given (by delay): how a
+	 * page reaches them; by default e-mail at once when they have an
+	 * address.  None: they cannot be paged.
+	 */
+	struct escalation_notify notify[ESCALATION_NOTIFY_MAX];
+	size_t nnotify;
 	char *file;  /* declared at file:line */
 	int line;
 };

@@ -41,13 +41,14 @@ enum rule_stmt {
 	RS_HOLD,
 	RS_FLAP,
 	RS_GROUP_BY,
+	RS_PAGE,
 	RS_MAX,
 };
 
 static const char *const rule_stmt_names[RS_MAX] = {
 	"match", "resolve-on", "drop", "key", "summary", "severity", "threshold", "auto-resolve",
 	"send", "component", "group", "class", "max-open", "hold", "flap",
-	"group-by",
+	"group-by", "page",
 };
 
 struct rule_build {
@@ -636,6 +637,20 @@ stmt_send(struct lex *lx, void *ctx, char **cause)
 	return conf_send_parse(lx, &b->send, cause);
 }
 
+/* The policy's name stays a name until the whole config is read (conf_policy_resolve()). */
+static int
+stmt_page(struct lex *lx, void *ctx, char **cause)
+{
+	struct rule_build *b = ctx;
+	int r;
+
+	if ((r = seen_once(b, lx, RS_PAGE, cause)) < 0 ||
+	    (r = lex_expect_string(lx, "a policy's name", &b->r->page, cause)) < 0)
+		return r;
+	b->r->page_line = lx->tok.line;
+	return 0;
+}
+
 static int
 stmt_severity(struct lex *lx, void *ctx, char **cause)
 {
@@ -838,6 +853,7 @@ static const struct lex_keyword rule_keywords[] = {
 	{ "key", stmt_key },
 	{ "match", stmt_match },
 	{ "max-open", stmt_max_open },
+	{ "page", stmt_page },
 	{ "resolve-on", stmt_resolve_on },
 	{ "send", stmt_send },
 	{ "severity", stmt_severity },

@@ -311,13 +311,8 @@ read_upto(int fd, char *buf, size_t size, size_t *len)
 	return 0;
 }
 
-/*
- * Read a routing key: a regular file of at most CONF_ROUTING_KEY_MAX bytes
- * holding one key of printable characters, trailing white space stripped.
- * what and path go into messages; the file's content never does.
- */
-static int
-read_key(struct lex *lx, const char *what, const char *path, char **ret, char **cause)
+int
+conf_read_secret(struct lex *lx, const char *what, const char *path, char **ret, char **cause)
 {
 	char buf[CONF_ROUTING_KEY_MAX + 1];
 	const char *why = NULL;
@@ -392,7 +387,7 @@ key_file(struct up_build *b, struct lex *lx, enum up_opt o, enum up_opt other, c
 	free(s);
 	if (r < 0)
 		return r;
-	r = read_key(lx, what, path, dst, cause);
+	r = conf_read_secret(lx, what, path, dst, cause);
 	free(path);
 	return r;
 }
@@ -424,7 +419,7 @@ key_credential(struct up_build *b, struct lex *lx, enum up_opt o, enum up_opt ot
 	}
 	xasprintf(&path, "%s/%s", dir, name);
 	free(name);
-	r = read_key(lx, what, path, dst, cause);
+	r = conf_read_secret(lx, what, path, dst, cause);
 	free(path);
 	return r;
 }

@@ -49,6 +49,14 @@ void conf_upstream_clear(struct conf_upstream *u);
  * The names after `send` up to the end of the statement: at least one, none
  * twice.  On failure s is left empty.
  */
+/*
+ * Read a secret (a routing key, credentials): a regular file of at most
+ * CONF_ROUTING_KEY_MAX bytes holding one word of printable characters,
+ * trailing white space stripped.  what and path go into messages; the
+ * file's content never does.
+ */
+int conf_read_secret(struct lex *lx, const char *what, const char *path, char **ret,
+    char **cause);
 int conf_send_parse(struct lex *lx, struct conf_send *s, char **cause);
 void conf_send_clear(struct conf_send *s);
 

@@ -878,6 +878,7 @@ control_command_fn *const control_commands[CONTROL_NVERBS] = {
 	[CONTROL_OVERRIDE_ADD] = oncall_override_add,
 	[CONTROL_OVERRIDE_LIST] = oncall_override_list,
 	[CONTROL_OVERRIDE_REMOVE] = oncall_override_remove,
+	[CONTROL_PAGE] = oncall_page,
 	[CONTROL_QUEUE] = cmd_queue,
 	[CONTROL_QUEUE_DROP] = cmd_queue_drop,
 	[CONTROL_QUEUE_RETRY] = cmd_queue_retry,

@@ -35,6 +35,7 @@
 #define F_RANGE	   0x2000
 #define F_ONCALL   0x4000 /* schedule, at, next */
 #define F_OVERRIDE 0x8000 /* schedule, contact, start, end */
+#define F_TARGET   0x10000 /* a policy's or contact's name */
 
 #define VERB_ECHO_MAX 64 /* bytes of an unknown command echoed back */
 
@@ -53,6 +54,7 @@ static const struct {
 	[CONTROL_OVERRIDE_ADD] = { "override-add", true, F_OVERRIDE },
 	[CONTROL_OVERRIDE_LIST] = { "override-list", false, 0 },
 	[CONTROL_OVERRIDE_REMOVE] = { "override-remove", true, F_SILENCE_ID },
+	[CONTROL_PAGE] = { "page", true, F_TARGET | F_TEXT },
 	[CONTROL_QUEUE] = { "queue", false, F_LIMIT },
 	[CONTROL_QUEUE_DROP] = { "queue-drop", true, F_ID | F_FORCE },
 	[CONTROL_QUEUE_RETRY] = { "queue-retry", true, F_ID | F_ALL },
@@ -561,6 +563,8 @@ parse_fields(json_t *j, struct control_request *rq, char **cause)
 		r = parse_oncall(j, rq, cause);
 	if (r == 0 && (f & F_OVERRIDE))
 		r = parse_override(j, rq, cause);
+	if (r == 0 && (f & F_TARGET))
+		r = take_name(j, rq, "target", true, &rq->target, cause);
 	return r;
 }
 
@@ -615,5 +619,6 @@ control_request_clear(struct control_request *rq)
 	free(rq->words);
 	free(rq->schedule);
 	free(rq->contact);
+	free(rq->target);
 	memset(rq, 0, sizeof(*rq));
 }

@@ -35,6 +35,7 @@ enum control_verb {
 	CONTROL_OVERRIDE_ADD,
 	CONTROL_OVERRIDE_LIST,
 	CONTROL_OVERRIDE_REMOVE,
+	CONTROL_PAGE,
 	CONTROL_QUEUE,
 	CONTROL_QUEUE_DROP,
 	CONTROL_QUEUE_RETRY,
@@ -102,6 +103,8 @@ struct control_request {
 	char *schedule;
 	char *contact;
 	int64_t at, next;
+	/* page: a policy's or contact's name, with text */
+	char *target;
 };
 
 /*
@@ -117,7 +120,7 @@ const char *control_verb_name(enum control_verb v);
 /*
  * True for verbs that change state (ack, note, resolve, reload, queue-retry,
  * queue-drop, send-test, silence-add, silence-expire, override-add,
- * override-remove).
+ * override-remove, page).
  */
 bool control_verb_acting(enum control_verb v);
 

@@ -185,8 +185,12 @@ print_override(const struct opts *o, json_t *r)
 void
 print_oncall_status(json_t *oc)
 {
+	json_t *e = json_object_get(oc, "escalations");
+
 	printf("on call: %lld schedules, %lld contacts\n"
-	       "  overrides: %lld kept (override-max %lld), %lld refused\n",
+	       "  overrides: %lld kept (override-max %lld), %lld refused\n"
+	       "  escalations: %lld under way (max %lld), %lld refused, %lld pages, %lld unsent\n",
 	    jint(oc, "schedules"), jint(oc, "contacts"), jint(oc, "count"), jint(oc, "max"),
-	    jint(oc, "refused"));
+	    jint(oc, "refused"), jint(e, "active"), jint(e, "max"), jint(e, "refused"),
+	    jint(e, "pages"), jint(e, "unsent"));
 }

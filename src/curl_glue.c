@@ -46,6 +46,9 @@ struct transfer {
 	LIST_ENTRY(transfer) link;
 	CURL *easy;
 	struct curl_slist *headers;
+	struct curl_slist *rcpts; /* mail */
+	char *upload;		  /* mail: the message, read by curl from up_off */
+	size_t up_len, up_off;
 	http_done_cb cb;
 	void *arg;
 	int64_t start_usec;
@@ -78,6 +81,8 @@ transfer_free(struct transfer *t)
 {
 	curl_easy_cleanup(t->easy); /* NULL-safe */
 	curl_slist_free_all(t->headers);
+	curl_slist_free_all(t->rcpts);
+	free(t->upload);
 	free(t->body);
 	free(t->retry_after);
 	free(t);
@@ -524,6 +529,37 @@ setup_easy(struct transfer *t, const struct http_request *req)
 	return setup_method(e, req);
 }
 
+static struct transfer *
+transfer_new(struct curl_glue *g, http_done_cb cb, void *arg)
+{
+	struct transfer *t = xcalloc(1, sizeof(*t));
+
+	t->g = g;
+	t->cb = cb;
+	t->arg = arg;
+	t->start_usec = now_monotonic_usec();
+	t->easy = curl_easy_init();
+	return t;
+}
+
+/* Set up (r: how that went), then in the multi handle; freed when it fails. */
+static int
+transfer_start(struct transfer *t, int r)
+{
+	struct curl_glue *g = t->g;
+
+	/* Arms the timer (0 ms); the transfer starts on the next loop iteration. */
+	if (r == 0 && curl_multi_add_handle(g->multi, t->easy) != CURLM_OK)
+		r = -EIO;
+	if (r < 0) {
+		transfer_free(t);
+		return r;
+	}
+	LIST_INSERT_HEAD(&g->transfers, t, link);
+	g->in_flight++;
+	return 0;
+}
+
 int
 curl_glue_request(struct curl_glue *g, const struct http_request *req, http_done_cb cb, void *arg)
 {
@@ -534,28 +570,88 @@ curl_glue_request(struct curl_glue *g, const struct http_request *req, http_done
 		return -EINVAL;
 	if (g->closing)
 		return -ECANCELED;
-	t = xcalloc(1, sizeof(*t));
-	t->g = g;
-	t->cb = cb;
-	t->arg = arg;
-	t->start_usec = now_monotonic_usec();
-	if ((t->easy = curl_easy_init()) == NULL) {
+	t = transfer_new(g, cb, arg);
+	if (t->easy == NULL)
 		r = -ENOMEM;
-		goto fail;
+	else if ((r = build_headers(t, req)) == 0)
+		r = setup_easy(t, req);
+	return transfer_start(t, r);
+}
+
+static size_t
+read_cb(char *buf, size_t size, size_t nmemb, void *userdata)
+{
+	struct transfer *t = userdata;
+	size_t n = size * nmemb, left = t->up_len - t->up_off;
+
+	if (n > left)
+		n = left;
+	memcpy(buf, t->upload + t->up_off, n);
+	t->up_off += n;
+	return n;
+}
+
+static int
+setup_mail(struct transfer *t, const struct mail_request *req)
+{
+	static const long tls[] = { CURLUSESSL_NONE, CURLUSESSL_TRY, CURLUSESSL_ALL };
+	CURL *e = t->easy;
+	char *from;
+
+	if ((t->rcpts = curl_slist_append(NULL, req->rcpt)) == NULL)
+		return -ENOMEM;
+	xasprintf(&from, "<%s>", req->from);
+	SETOPT(e, CURLOPT_URL, req->url);
+	SETOPT(e, CURLOPT_PRIVATE, (char *)t);
+	SETOPT(e, CURLOPT_ERRORBUFFER, t->errbuf);
+	int r = curl_easy_setopt(e, CURLOPT_MAIL_FROM, from) == CURLE_OK ? 0 : -EIO;
+	free(from);
+	if (r < 0)
+		return r;
+	SETOPT(e, CURLOPT_MAIL_RCPT, t->rcpts);
+	SETOPT(e, CURLOPT_UPLOAD, 1L);
+	SETOPT(e, CURLOPT_READFUNCTION, read_cb);
+	SETOPT(e, CURLOPT_READDATA, t);
+	SETOPT(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)t->up_len);
+	SETOPT(e, CURLOPT_USE_SSL, tls[req->starttls]);
+	SETOPT(e, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(e, CURLOPT_TIMEOUT_MS, usec_to_ms(req->timeout_usec, TIMEOUT_DEFAULT));
+	SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS, usec_to_ms(req->connect_timeout_usec,
+	    CONNECT_DEFAULT));
+	SETOPT(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (req->ca_file != NULL)
+		SETOPT(e, CURLOPT_CAINFO, req->ca_file);
+	if (req->user != NULL) {
+		SETOPT(e, CURLOPT_USERNAME, req->user);
+		SETOPT(e, CURLOPT_PASSWORD, req->password);
 	}
-	if ((r = build_headers(t, req)) < 0 || (r = setup_easy(t, req)) < 0)
-		goto fail;
-	/* Arms the timer (0 ms); the transfer starts on the next loop iteration. */
-	if (curl_multi_add_handle(g->multi, t->easy) != CURLM_OK) {
-		r = -EIO;
-		goto fail;
-	}
-	LIST_INSERT_HEAD(&g->transfers, t, link);
-	g->in_flight++;
+#if LIBCURL_VERSION_NUM >= 0x075500
+	SETOPT(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+#else
+	SETOPT(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
 	return 0;
-fail:
-	transfer_free(t);
-	return r;
+}
+
+int
+curl_glue_mail(struct curl_glue *g, const struct mail_request *req, http_done_cb cb, void *arg)
+{
+	struct transfer *t;
+	int r;
+
+	if (g == NULL || req == NULL || req->url == NULL || req->from == NULL ||
+	    req->rcpt == NULL || req->message == NULL || cb == NULL ||
+	    (unsigned)req->starttls > MAIL_TLS_REQUIRED)
+		return -EINVAL;
+	if (g->closing)
+		return -ECANCELED;
+	t = transfer_new(g, cb, arg);
+	t->upload = xmalloc(req->message_len + 1);
+	memcpy(t->upload, req->message, req->message_len);
+	t->up_len = req->message_len;
+	r = t->easy == NULL ? -ENOMEM : setup_mail(t, req);
+	return transfer_start(t, r);
 }
 
 unsigned

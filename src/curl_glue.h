@@ -36,6 +36,21 @@ struct http_response {
 	int64_t elapsed_usec;
 };
 
+/* A message to send by SMTP: the same loop, the same transfers. */
+enum mail_tls { MAIL_TLS_NO = 0, MAIL_TLS_TRY, MAIL_TLS_REQUIRED };
+
+struct mail_request {
+	const char *url;	/* smtp://HOST[:PORT] or smtps://HOST[:PORT] */
+	const char *from, *rcpt; /* addr-specs: the envelope */
+	const char *message;	/* RFC 5322, CRLF lines; copied */
+	size_t message_len;
+	const char *user, *password; /* NULL: no AUTH */
+	enum mail_tls starttls;	     /* smtp:// only */
+	int64_t timeout_usec;	     /* 0: 30 s */
+	int64_t connect_timeout_usec; /* 0: 10 s */
+	const char *ca_file;	     /* NULL: the system's trust store */
+};
+
 /*
  * Called once per request on the loop thread, also when the request is
  * cancelled by curl_glue_free (then error is -ECANCELED).  resp and its
@@ -48,6 +63,13 @@ void curl_glue_free(struct curl_glue *g); /* NULL-safe */
 
 /* Start a request; returns 0 or -errno (then cb is never called). */
 int curl_glue_request(struct curl_glue *g, const struct http_request *req, http_done_cb cb,
+    void *arg);
+/*
+ * Start sending a message; 0 or -errno (then cb is never called).  The
+ * response's status is the server's last reply code; error is 0 only
+ * when the server took the message.
+ */
+int curl_glue_mail(struct curl_glue *g, const struct mail_request *req, http_done_cb cb,
     void *arg);
 /* Requests started and not yet completed. */
 unsigned curl_glue_in_flight(const struct curl_glue *g);

@@ -26,6 +26,7 @@
 #include "pipeline.h"
 #include "schedule.h"
 #include "store.h"
+#include "store_escalation.h"
 #include "store_override.h"
 #include "text.h"
 #include "util.h"
@@ -96,6 +97,25 @@ overrides_of(const struct conf *conf, const struct conf_schedule *s,
 			v[(*n)++] = (struct schedule_override){ c, l->v[i].from, l->v[i].to };
 	}
 	return v;
+}
+
+int
+oncall_who(struct daemon *d, struct store_txn *t, const struct conf_schedule *s, int64_t at)
+{
+	struct override_list l = { NULL, 0 };
+	struct schedule_shift sh;
+	struct schedule_rows r = { &sh, 1, 0, SCHEDULE_STEPS_MAX, false };
+	struct schedule_override *extra;
+	size_t nextra;
+
+	/* Unreadable overrides leave the config's schedule: someone is still paged. */
+	if (store_override_foreach(t, collect_cb, &l) < 0)
+		l.n = 0;
+	extra = overrides_of(d->conf, s, &l, at, &nextra);
+	schedule_rota(&s->sched, extra, nextra, at, at + 1, &r);
+	free(extra);
+	free(l.v);
+	return r.n > 0 ? sh.contact : -1;
 }
 
 /*
@@ -328,6 +348,46 @@ oncall_override_remove(struct daemon *d, const struct control_request *rq,
 }
 
 json_t *
+oncall_page(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
+{
+	const char *actor = control_peer_actor(peer);
+	char key[INCIDENT_KEY_MAX + 1], *cause = NULL;
+	json_t *j;
+
+	if (pipeline_page(d->pipeline, rq->target, rq->text, actor, key, sizeof(key), &cause) < 0) {
+		j = control_fail(cause ? cause : "page failed");
+		free(cause);
+		return j;
+	}
+	log_info("%s paged %s by hand: incident %s", actor, rq->target, key);
+	xasprintf(&cause, "paging %s: incident %s (triagectl ack %s stops it)", rq->target, key,
+	    key);
+	j = done_reply(cause);
+	json_object_set_new(j, "key", json_text(key));
+	return j;
+}
+
+/* Escalations under way (against their limit) and what they sent. */
+static json_t *
+escalations_json(struct daemon *d)
+{
+	struct store_txn *t;
+	uint64_t n = 0;
+
+	if (store_txn_begin(d->store, false, &t) == 0) {
+		if (store_escalation_count(t, &n) < 0)
+			n = 0;
+		store_txn_abort(t);
+	}
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "active",
+	    (json_int_t)n, "max", (json_int_t)d->conf->escalation_max, "policies",
+	    (json_int_t)d->conf->npolicies, "started", (json_int_t)d->oncall.started, "pages",
+	    (json_int_t)d->oncall.pages, "told", (json_int_t)d->oncall.told, "unsent",
+	    (json_int_t)d->oncall.unsent, "forgotten", (json_int_t)d->oncall.forgotten, "refused",
+	    (json_int_t)d->oncall.esc_refused);
+}
+
+json_t *
 oncall_status_json(struct daemon *d)
 {
 	struct store_txn *t;
@@ -338,9 +398,9 @@ oncall_status_json(struct daemon *d)
 			kept = 0;
 		store_txn_abort(t);
 	}
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)kept,
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "count", (json_int_t)kept,
 	    "max", (json_int_t)d->conf->override_max, "added", (json_int_t)d->oncall.added,
 	    "removed", (json_int_t)d->oncall.removed, "refused", (json_int_t)d->oncall.refused,
 	    "pruned", (json_int_t)d->oncall.pruned, "schedules", (json_int_t)d->conf->nschedules,
-	    "contacts", (json_int_t)d->conf->ncontacts);
+	    "contacts", (json_int_t)d->conf->ncontacts, "escalations", escalations_json(d));
 }

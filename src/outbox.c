@@ -28,12 +28,14 @@
 #include "backoff.h"
 #include "batch.h"
 #include "conf.h"
+#include "conf_notifier.h"
 #include "curl_glue.h"
 #include "daemon.h"
 #include "jsonutil.h"
 #include "event.h"
 #include "incident.h"
 #include "log.h"
+#include "mail.h"
 #include "outbox.h"
 #include "outbox_int.h"
 #include "outbox_item.h"
@@ -81,6 +83,8 @@ outbox_upstream_get(struct outbox *o, const char *name)
 	if (u == NULL) {
 		u = xcalloc(1, sizeof(*u));
 		u->name = xstrdup(name);
+		if (strncmp(name, OUTBOX_MAIL_PREFIX, strlen(OUTBOX_MAIL_PREFIX)) == 0)
+			u->mail = o->d->conf->mail;
 		u->next = o->ups;
 		o->ups = u;
 	}
@@ -225,6 +229,11 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 	int64_t initial = cu ? cu->backoff_initial : USEC_PER_SEC;
 	int64_t max = cu ? cu->backoff_max : 300 * USEC_PER_SEC;
 
+	if (u->mail != NULL) {
+		initial = u->mail->backoff_initial;
+		max = u->mail->backoff_max;
+	}
+
 	outbox_health_verdict(o, u, v, why, now);
 	if (it->test)
 		outbox_health_log_test(it, v, why);
@@ -301,7 +310,8 @@ done_cb(const struct http_response *resp, void *arg)
 		u->in_flight--;
 	if (resp->error == -ECANCELED || u == NULL)
 		return; /* only at outbox_free: nothing is scheduled again */
-	enum outbox_verdict v = upstream_classify(u->cu, resp, why, sizeof(why));
+	enum outbox_verdict v = u->mail ? mail_classify(resp, why, sizeof(why)) :
+	    upstream_classify(u->cu, resp, why, sizeof(why));
 	on_verdict(o, it, u, resp, v, why);
 	outbox_schedule(o);
 }
@@ -354,6 +364,49 @@ reject_unreadable(struct outbox *o, struct item *it)
 	settle(o, it);
 }
 
+/* A page by mail: the recipient and the message were stored; the credentials never are. */
+static int
+start_mail(struct outbox *o, const struct conf_mail *m, struct item *it)
+{
+	const char *rcpt, *message;
+	void *obj;
+	int r;
+
+	if (mail_payload_parse(it->payload, &obj, &rcpt, &message) < 0) {
+		json_decref(obj);
+		set_error(&it->last_error, "stored payload is not a message");
+		reject_unreadable(o, it);
+		return 1;
+	}
+	struct mail_request req = {
+		.url = m->server,
+		.from = m->from,
+		.rcpt = rcpt,
+		.message = message,
+		.message_len = strlen(message),
+		.user = m->user,
+		.password = m->password,
+		.starttls = (enum mail_tls)m->starttls,
+		.timeout_usec = m->timeout,
+		.ca_file = m->ca_file,
+	};
+	r = curl_glue_mail(o->http, &req, done_cb, it);
+	json_decref(obj);
+	return r;
+}
+
+/* Sending started: in flight, counted against its upstream's limits. */
+static void
+sent(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
+{
+	it->in_flight = true;
+	keyq_resched(it);
+	it->last_try = now;
+	u->in_flight++;
+	o->stats.in_flight++;
+	rate_note(&u->rate, now);
+}
+
 static int
 send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
 {
@@ -366,6 +419,13 @@ send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t n
 	if (r != 0) {
 		if (r > 0)
 			reject_unreadable(o, it);
+		return r < 0 ? r : 0;
+	}
+	if (cu == NULL) {
+		if ((r = start_mail(o, u->mail, it)) < 0)
+			item_payload_drop(it);
+		else if (r == 0)
+			sent(o, u, it, now);
 		return r < 0 ? r : 0;
 	}
 	if ((body = upstream_body(cu, it->payload, extra, sizeof(extra))) != NULL && extra[0] == '\0')
@@ -394,12 +454,7 @@ send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t n
 		item_payload_drop(it);
 		return r;
 	}
-	it->in_flight = true;
-	keyq_resched(it);
-	it->last_try = now;
-	u->in_flight++;
-	o->stats.in_flight++;
-	rate_note(&u->rate, now);
+	sent(o, u, it, now);
 	return 0;
 }
 
@@ -412,7 +467,7 @@ run_upstream(struct outbox *o, struct upstream_state *u, int64_t now)
 {
 	struct keyq *q;
 
-	if (u->cu == NULL)
+	if (u->cu == NULL && u->mail == NULL)
 		return INT64_MAX; /* no such upstream now: kept until the config has it again */
 	while (u->in_flight < MAX_IN_FLIGHT && (q = keyq_heap_top(&u->heap)) != NULL) {
 		int64_t w = upstream_wait(u, now);
@@ -502,8 +557,13 @@ outbox_reconfigure(struct outbox *o)
 {
 	const struct conf *conf = o->d->conf;
 
-	for (struct upstream_state *u = o->ups; u != NULL; u = u->next)
+	for (struct upstream_state *u = o->ups; u != NULL; u = u->next) {
 		u->cu = NULL;
+		if (strncmp(u->name, OUTBOX_MAIL_PREFIX, strlen(OUTBOX_MAIL_PREFIX)) == 0) {
+			u->mail = conf->mail;
+			u->held_until = 0;
+		}
+	}
 	for (size_t i = 0; i < conf->nupstreams; i++) {
 		const struct conf_upstream *cu = &conf->upstreams[i];
 		struct upstream_state *u = outbox_upstream_get(o, cu->name);
@@ -662,7 +722,8 @@ outbox_upstreams_json(struct outbox *o)
 
 	for (struct upstream_state *u = o->ups; u != NULL; u = u->next)
 		json_array_append_new(arr, json_pack("{s:o, s:b, s:b, s:b, s:i, s:I, s:I, s:o?}",
-		    "name", json_text(u->name), "configured", u->cu != NULL, "held", u->held_until > now,
+		    "name", json_text(u->name), "configured", u->cu != NULL || u->mail != NULL,
+		    "held", u->held_until > now,
 		    "paused", u->paused_until > now, "in_flight", (int)u->in_flight, "delivered",
 		    (json_int_t)u->delivered, "failures", (json_int_t)u->failures, "last_error",
 		    u->last_error ? json_text(u->last_error->s) : NULL));

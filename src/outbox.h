@@ -19,6 +19,13 @@
 
 struct daemon;
 struct conf;
+
+/*
+ * The pages of escalation policies go through the outbox too, each
+ * contact's mailbox an upstream of its own ("email/NAME"), so one dead
+ * mailbox holds up nobody else's pages.
+ */
+#define OUTBOX_MAIL_PREFIX "email/"
 struct incident;
 struct store_txn;
 struct outbox;

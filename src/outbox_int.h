@@ -25,6 +25,11 @@ struct upstream_state {
 	struct upstream_state *next;
 	char *name; /* its items point to it: freed only with the outbox */
 	const struct conf_upstream *cu; /* NULL when the config no longer has it */
+	/*
+	 * A contact's mailbox, OUTBOX_MAIL_PREFIX and the contact's name:
+	 * the config's notifier email, NULL when it has none.
+	 */
+	const struct conf_mail *mail;
 	struct rate_window rate;
 	int64_t paused_until; /* 429: nothing is sent before this */
 	int64_t held_until;   /* 401/403/404: held, probed again at this time */

@@ -28,13 +28,18 @@
 #include "store.h"
 #include "text.h"
 
-/* An upstream the config no longer names keeps what it has queued as it is. */
+/*
+ * An upstream the config no longer names keeps what it has queued as it
+ * is; a mailbox is never told of a page it did not get.
+ */
 static bool
 wants_record(struct outbox *o, const char *upstream)
 {
-	const struct conf_upstream *cu = outbox_upstream_get(o, upstream)->cu;
+	const struct upstream_state *u = outbox_upstream_get(o, upstream);
 
-	return cu == NULL || cu->send_resolved_undelivered;
+	if (u->mail != NULL)
+		return false;
+	return u->cu == NULL || u->cu->send_resolved_undelivered;
 }
 
 /* Known never to have reached its upstream, and free to leave now. */

@@ -94,6 +94,15 @@ int pipeline_comment(struct pipeline *p, const char *key, const char *actor, con
  * as silences are; *cause says why not.
  */
 struct store_txn;
+/*
+ * triagectl page: open incident "page/ID" (its key into key, size bytes)
+ * with text as its summary, triggered by actor, and page target through
+ * it: a policy, or a contact at once by their notification rules.  Ack
+ * and resolve it as any incident.  -errno and *cause when target names
+ * neither, or the commit failed.
+ */
+int pipeline_page(struct pipeline *p, const char *target, const char *text, const char *actor,
+    char *key, size_t size, char **cause);
 int pipeline_commit_store(struct pipeline *p,
     int (*fn)(struct store_txn *t, void *arg, char **cause), void *arg, char **cause);
 

@@ -129,6 +129,9 @@ void pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct 
     struct event *ev);
 /* Keep in inc the rule's payload fields expanded with ev, for a trigger sent later. */
 void pipeline_payload_fields(const struct rule *rule, struct incident *inc, struct event *ev);
+/* action for inc to upstream with payload: 0 queued, 1 shed, 2 suppressed, -errno. */
+int pipeline_queue_one(struct pipeline *p, struct incident *inc, const char *upstream,
+    enum outbox_action action, const char *payload);
 /* An acknowledge or resolve follows its trigger to where the trigger went. */
 void pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_action action);
 /*
@@ -238,6 +241,21 @@ bool inhibit_find(struct pipeline *p, struct store_txn *t, const struct incident
 void inhibit_unfile(struct pipeline *p, const struct incident *inc);
 /* Statements a reload removed or changed let go of what their sources held. */
 void inhibit_reconfigured(struct pipeline *p, const struct conf *old);
+
+/*
+ * pipeline_escalate.c, escalation policies.  An incident's next step is
+ * filed in the deadline index under ESCALATION_HOLDER | its id (ids never
+ * reach this bit; suppress.c's holders use the two above it).  At most
+ * escalation-max are under way; one more is refused, counted and said on
+ * its incident's timeline.
+ */
+#define ESCALATION_HOLDER     (1ULL << 61)
+/* inc triggered: its rule's policy (if any) starts paging. */
+void escalate_start(struct pipeline *p, const struct rule *rule, struct incident *inc);
+/* The deadline of holder (ESCALATION_HOLDER | id) came. */
+void escalate_due(struct pipeline *p, uint64_t holder, int64_t now);
+/* An acknowledge stops inc's escalation; a resolve stops it and tells those paged. */
+void escalate_change(struct pipeline *p, struct incident *inc, enum outbox_action action);
 
 /* sweep.c: the timer that expires incidents, started with the pipeline. */
 int sweep_start(struct pipeline *p);

@@ -101,9 +101,8 @@ unroute(struct pipeline *p, struct incident *cur, uint64_t id, const char *upstr
 		pipeline_store_failed(p, r, "saving an incident");
 }
 
-/* Queue action for inc to upstream: 0 queued, 1 shed, 2 suppressed (outbox_push), -errno. */
-static int
-queue_one(struct pipeline *p, struct incident *inc, const char *upstream,
+int
+pipeline_queue_one(struct pipeline *p, struct incident *inc, const char *upstream,
     enum outbox_action action, const char *payload)
 {
 	struct outbox_shed shed;
@@ -161,6 +160,7 @@ pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incid
 	size_t n = rule ? rule->nsend : conf->ndefault_send;
 	struct trigger_details td;
 
+	escalate_start(p, rule, inc);
 	if (p->d->outbox == NULL || n == 0)
 		return;
 	if (ev != NULL)
@@ -170,7 +170,7 @@ pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incid
 	for (size_t i = 0; i < n; i++) {
 		const struct conf_upstream *cu = &conf->upstreams[idx[i]];
 		char *payload = upstream_payload(cu, inc, OUTBOX_TRIGGER, &td.det);
-		int r = queue_one(p, inc, cu->name, OUTBOX_TRIGGER, payload);
+		int r = pipeline_queue_one(p, inc, cu->name, OUTBOX_TRIGGER, payload);
 		free(payload);
 		if (r == 0)
 			incident_route_add(inc, cu->name);
@@ -207,7 +207,7 @@ queue_routed(struct pipeline *p, struct incident *inc, enum outbox_action action
 			continue; /* its trigger was shed by an earlier push of this loop */
 		const struct conf_upstream *cu = conf_upstream_find(p->d->conf, name);
 		char *payload = upstream_payload(cu, inc, action, det);
-		if (queue_one(p, inc, name, action, payload) == 2)
+		if (pipeline_queue_one(p, inc, name, action, payload) == 2)
 			note_unsent(p, inc, name);
 		free(payload);
 	}
@@ -219,6 +219,7 @@ pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_acti
 {
 	struct pagerduty_details det = { .agent_host = p->d->conf->hostname };
 
+	escalate_change(p, inc, action);
 	queue_routed(p, inc, action, &det);
 }
 

@@ -442,6 +442,7 @@ rule_new(const char *name, const char *file, int line)
 	r->severity = -1;
 	r->max_open = RULE_DEFAULT_MAX_OPEN;
 	r->counts = xcalloc(1, sizeof(*r->counts));
+	r->page_policy = -1;
 	return r;
 }
 
@@ -464,6 +465,7 @@ rule_free(struct rule *r)
 	free(r->group_by.fields);
 	free(r->send);
 	free(r->counts);
+	free(r->page);
 	free(r);
 }
 

@@ -116,6 +116,10 @@ struct rule {
 	size_t nsend;
 	/* PagerDuty payload fields: `component T`, `group T`, `class T` */
 	struct template *component, *group, *class_;
+	/* `page "POLICY"`: NULL when none; an index into conf->policies once resolved */
+	char *page;
+	int page_line;
+	int page_policy;
 
 	/*
 	 * What the rule did since the config was loaded (a reload starts

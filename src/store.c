@@ -277,7 +277,7 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 		{ "key_hist", &s->key_hist },	{ "opened", &s->opened },
 		{ "host_open", &s->host_open },	{ "tally", &s->tally },
 		{ "groups", &s->groups },
-		{ "overrides", &s->overrides },
+		{ "overrides", &s->overrides },	{ "escalations", &s->escalations },
 	};
 	const struct dbi_name evdbs[] = { { "events", &s->events }, { "meta", &s->evmeta } };
 	int rc;

@@ -424,3 +424,15 @@ store_codec_decode_tally(const void *p, size_t len, struct store_tally *n)
 	n->pages = r_uint(&r, 8);
 	return r_done(&r);
 }
+
+int
+store_codec_get_name(const uint8_t **p, const uint8_t *end, char *out, size_t size)
+{
+	const uint8_t *nul = memchr(*p, '\0', (size_t)(end - *p));
+
+	if (nul == NULL || (size_t)(nul - *p) >= size)
+		return -EBADMSG;
+	memcpy(out, *p, (size_t)(nul - *p) + 1);
+	*p = nul + 1;
+	return 0;
+}

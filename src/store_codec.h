@@ -46,6 +46,12 @@ int store_codec_decode_tally(const void *p, size_t len, struct store_tally *n);
 /* Just the receive time of an event record, for pruning by age. */
 int store_codec_event_time(const void *p, size_t len, int64_t *recv_usec);
 
+/*
+ * One NUL-terminated name of at most size - 1 bytes from [*p, end) into
+ * out, *p moved past it; -EBADMSG when there is none that fits.
+ */
+int store_codec_get_name(const uint8_t **p, const uint8_t *end, char *out, size_t size);
+
 static inline void
 store_codec_be_put(uint8_t *p, uint64_t v, size_t width)
 {

@@ -65,6 +65,7 @@ struct store {
 	MDB_dbi tally;	   /* be(hour since the epoch) -> counts (store_codec) */
 	MDB_dbi groups;	   /* in db (store_group.c) */
 	MDB_dbi overrides; /* be(id) -> an on-call override (store_override.c) */
+	MDB_dbi escalations; /* be(incident id) -> its escalation (store_escalation.c) */
 	MDB_dbi events, evmeta;		/* in ev */
 	unsigned ntxn; /* live store_txns; resizing unmaps, so only at 0 */
 	bool writing;  /* a second writer would deadlock on LMDB's writer lock */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_escalation.h"
 #include "store_impl.h"
 #include "util.h"
 
@@ -343,6 +344,8 @@ store_incident_del(struct store_txn *t, uint64_t id)
 	/* A pruned incident leaves nothing behind that a sweep would trip over. */
 	if (rc == 0)
 		rc = store_deadline_set(t, id, STORE_NO_DEADLINE);
+	if (rc == 0)
+		rc = store_escalation_del(t, id);
 	free(inc);
 	return rc;
 }

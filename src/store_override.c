@@ -39,19 +39,6 @@ encode(uint8_t *p, const struct store_override *o)
 	}
 }
 
-/* One NUL-terminated name of at most size - 1 bytes from [*p, end). */
-static int
-decode_name(const uint8_t **p, const uint8_t *end, char *out, size_t size)
-{
-	const uint8_t *nul = memchr(*p, '\0', (size_t)(end - *p));
-
-	if (nul == NULL || (size_t)(nul - *p) >= size)
-		return -EBADMSG;
-	memcpy(out, *p, (size_t)(nul - *p) + 1);
-	*p = nul + 1;
-	return 0;
-}
-
 static int
 decode(const uint8_t *p, size_t len, struct store_override *o)
 {
@@ -66,9 +53,9 @@ decode(const uint8_t *p, size_t len, struct store_override *o)
 	o->from = (int64_t)be_get(p + 16, 8);
 	o->to = (int64_t)be_get(p + 24, 8);
 	p += HEAD;
-	if ((rc = decode_name(&p, end, o->schedule, sizeof(o->schedule))) < 0 ||
-	    (rc = decode_name(&p, end, o->contact, sizeof(o->contact))) < 0 ||
-	    (rc = decode_name(&p, end, o->creator, sizeof(o->creator))) < 0)
+	if ((rc = store_codec_get_name(&p, end, o->schedule, sizeof(o->schedule))) < 0 ||
+	    (rc = store_codec_get_name(&p, end, o->contact, sizeof(o->contact))) < 0 ||
+	    (rc = store_codec_get_name(&p, end, o->creator, sizeof(o->creator))) < 0)
 		return rc;
 	return p == end ? 0 : -EBADMSG;
 }

@@ -203,6 +203,8 @@ sweep(struct pipeline *p, int64_t now)
 		/* The end of a silence or maintenance window (suppress.c), or an incident's. */
 		if (SUPPRESS_HOLDER(ids[i]))
 			suppress_due(p, ids[i], now);
+		else if (ids[i] & ESCALATION_HOLDER)
+			escalate_due(p, ids[i], now);
 		else
 			sweep_one(p, ids[i], now);
 	}

@@ -170,15 +170,28 @@ req_show(const struct opts *o, char **argv)
 	return r;
 }
 
+/* {"command": command, field: argv[0], "text": argv[1]}; what names argv[0] in the error. */
 static json_t *
-req_note(const struct opts *o, char **argv)
+req_with_text(const char *command, const char *field, const char *what, char **argv)
 {
-	json_t *r = json_pack("{s:s, s:s, s:s}", "command", "note", "key", argv[0], "text",
+	json_t *r = json_pack("{s:s, s:s, s:s}", "command", command, field, argv[0], "text",
 	    argv[1]);
 
 	if (r == NULL)
-		fprintf(stderr, "triagectl: the key and the text must be UTF-8 text\n");
+		fprintf(stderr, "triagectl: %s and the text must be UTF-8 text\n", what);
 	return r;
+}
+
+static json_t *
+req_note(const struct opts *o, char **argv)
+{
+	return req_with_text("note", "key", "the key", argv);
+}
+
+static json_t *
+req_page(const struct opts *o, char **argv)
+{
+	return req_with_text("page", "target", "the name", argv);
 }
 
 static json_t *
@@ -804,6 +817,7 @@ static const struct verb verbs[] = {
 	    NULL },
 	{ "override", "add SCHEDULE CONTACT FROM|now TO|DURATION | list | remove ID", -3,
 	    req_override, print_override, NULL },
+	{ "page", "POLICY|CONTACT TEXT", 2, req_page, print_ok, NULL },
 	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue,
 	    NULL },
 	{ "reload", "", 0, req_reload, print_ok, NULL },

@@ -136,11 +136,12 @@ refused silence-expire silence expire 1
 refused note note disk/sd1 "a note"
 refused override-add override add ops bob now 1h
 refused override-remove override remove 1
+refused page page bob "wake up"
 ctl --json show disk/sd1 | json "j['incident']['state']" | grep -qx triggered ||
 	fail "a refused ack changed the incident"
 ctl --json show disk/sd1 | json "[e for e in j['incident']['timeline'] if e['kind'] == 'comment']" |
 	grep -qx "\[\]" || fail "a refused note reached the timeline"
-ctl --json status | json "j['control']['refused_permission']" | grep -qx 11 ||
+ctl --json status | json "j['control']['refused_permission']" | grep -qx 12 ||
 	fail "refusals not counted"
 
 # Outside control-group there is no connecting at all.

@@ -217,10 +217,11 @@ START_TEST(test_lex_limits)
 	/* Exactly the limit is fine, and line numbers keep counting. */
 	memcpy(big + LEX_MAX_FILE - 5, "foo\n", 4);
 	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: commit-sync, contact, "
-			 "control-admin-group, control-group, control-socket, default, event-log, "
-			 "host, hostname, include, inhibit, journal, listen, maintenance, map-size, "
-			 "max-message, outbox-max, override-max, retention, rule, schedule, "
-			 "silence-max, snmp, state-dir, upstream",
+			 "control-admin-group, control-group, control-socket, default, "
+			 "escalation-max, event-log, host, hostname, include, inhibit, journal, "
+			 "listen, maintenance, map-size, max-message, notifier, outbox-max, "
+			 "override-max, policy, retention, rule, schedule, silence-max, snmp, "
+			 "state-dir, upstream",
 	    LEX_MAX_FILE - 4);
 	big[LEX_MAX_FILE] = '\0';
 	load_err(big, want);
@@ -440,10 +441,10 @@ START_TEST(test_setting_errors)
 	load_err("hostname a b\n", "1: expected end of statement, got 'b'");
 	load_err("\n\nfoo bar\n", "3: unknown keyword 'foo', expected one of: commit-sync, contact, "
 				  "control-admin-group, control-group, control-socket, default, "
-				  "event-log, host, hostname, include, inhibit, journal, listen, "
-				  "maintenance, map-size, max-message, outbox-max, override-max, "
-				  "retention, rule, schedule, silence-max, snmp, state-dir, "
-				  "upstream");
+				  "escalation-max, event-log, host, hostname, include, inhibit, "
+				  "journal, listen, maintenance, map-size, max-message, notifier, "
+				  "outbox-max, override-max, policy, retention, rule, schedule, "
+				  "silence-max, snmp, state-dir, upstream");
 	load_err("\"hostname\" x\n", "1: expected a keyword, got \"hostname\"");
 	load_err("}\n", "1: expected a keyword, got '}'");
 	load_err("hostname a $\n", "1: unexpected character '$'");
@@ -773,7 +774,7 @@ START_TEST(test_rule_errors)
 	    "or debug");
 	load_err("rule x { match any; colour red }\n",
 	    "1: unknown keyword 'colour', expected one of: auto-resolve, class, component, drop, "
-	    "flap, group, group-by, hold, key, match, max-open, resolve-on, send, severity, "
+	    "flap, group, group-by, hold, key, match, max-open, page, resolve-on, send, severity, "
 	    "summary, threshold");
 	load_err("rule \"\" { match any }\n", "1: a rule name must have 1 to 127 bytes");
 	load_err("rule x match any\n", "1: expected '{', got 'match'");

@@ -249,6 +249,22 @@ START_TEST(test_inhibit)
 }
 END_TEST
 
+START_TEST(test_pages)
+{
+	static const char policy[] = "contact a { email a@x }\n"
+				     "policy p { level { notify contact a } }\n";
+	char text[512];
+
+	snprintf(text, sizeof(text), "%srule \"a\" {\n match program \"a\"\n page p\n}\n",
+	    policy);
+	expect(text, "t.conf:5: rule 'a' pages through policy 'p', but there is no notifier "
+		     "email: its pages are only noted on the timeline", NULL);
+	snprintf(text, sizeof(text), "%snotifier email { server smtp://h; from t@h }\n"
+	    "rule \"a\" { match program \"a\"; page p }\n", policy);
+	expect(text, NULL);
+}
+END_TEST
+
 START_TEST(test_no_false_warnings)
 {
 	/* A narrower rule on another field after a broader one. */
@@ -357,6 +373,7 @@ main(void)
 	tcase_add_test(tc, test_default_unreached);
 	tcase_add_test(tc, test_upstreams);
 	tcase_add_test(tc, test_inhibit);
+	tcase_add_test(tc, test_pages);
 	tcase_add_test(tc, test_no_false_warnings);
 	tcase_add_test(tc, test_host_alias);
 	tcase_add_test(tc, test_other_file);

@@ -40,6 +40,11 @@ START_TEST(test_blocks)
 	ck_assert_str_eq(c->contacts[0].sms, "+15550100");
 	ck_assert_str_eq(c->contacts[0].tz, "Europe/Berlin");
 	ck_assert_ptr_null(c->contacts[0].chat);
+	/* E-mail at once by default; none for one who has no address. */
+	ck_assert_uint_eq(c->contacts[0].nnotify, 1);
+	ck_assert_int_eq(c->contacts[0].notify[0].channel, ESCALATION_EMAIL);
+	ck_assert_int_eq(c->contacts[0].notify[0].after, 0);
+	ck_assert_uint_eq(c->contacts[1].nnotify, 0);
 	ck_assert_str_eq(c->contacts[1].chat, "https://chat.example.com/hooks/x");
 	ck_assert_int_eq(conf_contact_index(c, "carol"), 2);
 	ck_assert_int_eq(conf_contact_index(c, "dave"), -1);
@@ -129,7 +134,7 @@ START_TEST(test_errors)
 		    "t.conf:1: a schedule's name has 1 to 64 bytes" },
 		{ "contact alice {}\n", "t.conf:2: duplicate contact 'alice' (first at t.conf:1)" },
 		{ "contact bob {\n pager 1\n}\n",
-		    "t.conf:2: unknown keyword 'pager', expected one of: chat, email, sms, tz" },
+		    "t.conf:2: unknown keyword 'pager', expected one of: chat, email, notify, sms, tz" },
 		{ "contact bob {\n email \"bob\"\n}\n",
 		    "t.conf:2: expected an e-mail address like alice@example.com" },
 		{ "contact bob {\n email \"bob@x\\n.com\"\n}\n", "t.conf:2: expected an e-mail" },
@@ -142,6 +147,18 @@ START_TEST(test_errors)
 		{ "contact bob {\n sms \"+15550100\"\n sms \"+15550101\"\n}\n",
 		    "t.conf:3: sms given twice" },
 		{ "contact bob {\n tz Europe/Berlin\n tz UTC\n}\n", "t.conf:3: tz given twice" },
+		{ "contact bob {\n email b@x; notify sms after 2m\n}\n",
+		    "t.conf:2: notify sms is not supported yet: only email pages are sent" },
+		{ "contact bob {\n email b@x; notify chat\n}\n",
+		    "t.conf:2: notify chat is not supported yet" },
+		{ "contact bob {\n email b@x; notify pigeon\n}\n",
+		    "t.conf:2: expected a channel (email) after notify, got 'pigeon'" },
+		{ "contact bob {\n email b@x; notify email after 5m; notify email after 1m\n}\n",
+		    "t.conf:2: notify statements go in the order of their delays" },
+		{ "contact bob {\n email b@x; notify email after 2d\n}\n",
+		    "t.conf:2: a notify delay is at most 1d" },
+		{ "contact bob {\n sms \"+15550100\"; notify email\n}\n",
+		    "t.conf:1: contact \"bob\" has notify email but no email address" },
 	};
 
 	/* Contacts may come after the schedules naming them: alice comes last. */
@@ -151,35 +168,6 @@ START_TEST(test_errors)
 	}
 }
 END_TEST
-
-/* A config with n copies of a line between head and tail; '#' in it becomes the copy's number. */
-static char *
-repeated(const char *head, const char *line, int n, const char *tail)
-{
-	size_t len = strlen(head) + strlen(tail) + (size_t)n * (strlen(line) + 16) + 1;
-	char *buf = xcalloc(1, len);
-	size_t off = (size_t)snprintf(buf, len, "%s", head);
-
-	for (int i = 0; i < n; i++)
-		for (const char *p = line; *p; p++)
-			off += (size_t)(*p == '#' ? snprintf(buf + off, len - off, "%d", i) :
-			    snprintf(buf + off, len - off, "%c", *p));
-	snprintf(buf + off, len - off, "%s", tail);
-	return buf;
-}
-
-static void
-limit(const char *head, const char *line, int max, const char *tail, const char *want)
-{
-	char *text = repeated(head, line, max, tail);
-	struct conf *c = load(text);
-
-	conf_free(c);
-	free(text);
-	text = repeated(head, line, max + 1, tail);
-	load_fails(text, want);
-	free(text);
-}
 
 START_TEST(test_limits)
 {
@@ -195,6 +183,8 @@ START_TEST(test_limits)
 	limit("", "contact c# {}\n", CONF_MAX_CONTACTS, "", "t.conf:1001: more than 1000 contacts");
 	limit("contact a {}\n", "schedule s# { layer l { members a } }\n", CONF_MAX_SCHEDULES, "",
 	    "t.conf:102: more than 100 schedules");
+	limit("contact a {\n email a@x\n", " notify email after #s\n", ESCALATION_NOTIFY_MAX, "}\n",
+	    "t.conf:11: more than 8 notify statements");
 }
 END_TEST
 

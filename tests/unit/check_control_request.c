@@ -63,6 +63,7 @@ START_TEST(test_verbs)
 		{ "override-add", CONTROL_OVERRIDE_ADD, true },
 		{ "override-list", CONTROL_OVERRIDE_LIST, false },
 		{ "override-remove", CONTROL_OVERRIDE_REMOVE, true },
+		{ "page", CONTROL_PAGE, true },
 		{ "queue", CONTROL_QUEUE, false },
 		{ "queue-drop", CONTROL_QUEUE_DROP, true },
 		{ "queue-retry", CONTROL_QUEUE_RETRY, true },
@@ -82,7 +83,7 @@ START_TEST(test_verbs)
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		xasprintf(&line, "{\"command\":\"%s\",\"key\":\"k\",\"id\":3,\"upstream\":\"pd\","
 				 "\"matchers\":[\"host=a\"],\"duration\":60,\"text\":\"t\",\"line\":\"x\","
-				 "\"schedule\":\"s\",\"contact\":\"c\"%s}",
+				 "\"schedule\":\"s\",\"contact\":\"c\",\"target\":\"p\"%s}",
 		    want[i].name, want[i].verb == CONTROL_OVERRIDE_ADD ? ",\"end\":1800000000" : "");
 		parse_ok(line, &rq);
 		ck_assert_int_eq(rq.verb, want[i].verb);
@@ -248,6 +249,12 @@ START_TEST(test_oncall)
 	ck_assert_uint_eq(rq.id, 4);
 	control_request_clear(&rq);
 	parse_fails("{\"command\":\"override-remove\"}", "override-remove needs an \"id\"");
+	parse_ok("{\"command\":\"page\",\"target\":\"ops\",\"text\":\"db1 \\u001b on fire\"}", &rq);
+	ck_assert_str_eq(rq.target, "ops");
+	ck_assert_str_eq(rq.text, "db1 #033 on fire");
+	control_request_clear(&rq);
+	parse_fails("{\"command\":\"page\",\"text\":\"x\"}", "page needs a \"target\"");
+	parse_fails("{\"command\":\"page\",\"target\":\"ops\"}", "page needs a \"text\"");
 }
 END_TEST
 
