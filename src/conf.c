@@ -66,6 +66,7 @@ enum setting {
 	SET_SILENCE_MAX,
 	SET_OVERRIDE_MAX,
 	SET_ESCALATION_MAX,
+	SET_FAILOVER_AFTER,
 	SET_MAX,
 };
 
@@ -213,6 +214,22 @@ stmt_override_max(struct lex *lx, void *ctx, char **cause)
 	    (r = lex_expect_int(lx, "override-max", 1, ONCALL_OVERRIDE_MAX_MAX, &n, cause)) < 0)
 		return r;
 	p->conf->override_max = (uint64_t)n;
+	return 0;
+}
+
+/* failover-after D: 1s to 1d (failover.h). */
+static int
+stmt_failover_after(struct lex *lx, void *ctx, char **cause)
+{
+	struct parse *p = ctx;
+	int r;
+
+	if ((r = set_once(p, lx, SET_FAILOVER_AFTER, cause)) < 0 ||
+	    (r = lex_expect_duration(lx, "failover-after", USEC_PER_SEC, &p->conf->failover_after,
+	     cause)) < 0)
+		return r;
+	if (p->conf->failover_after > 86400 * USEC_PER_SEC)
+		return lex_error(lx, lx->tok.line, cause, "failover-after must be at most 1d");
 	return 0;
 }
 
@@ -579,6 +596,7 @@ static const struct lex_keyword top_keywords[] = {
 	{ "default", stmt_default },
 	{ "escalation-max", stmt_escalation_max },
 	{ "event-log", stmt_event_log },
+	{ "failover-after", stmt_failover_after },
 	{ "host", stmt_host },
 	{ "hostname", stmt_hostname },
 	{ "include", stmt_include },

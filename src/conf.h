@@ -304,6 +304,8 @@ struct conf {
 	size_t npolicies;
 	struct conf_mail *mail; /* `notifier email { ... }`; NULL: pages are not mailed */
 	uint64_t escalation_max; /* `escalation-max N`: escalations under way, default 10000 */
+	int64_t failover_after;	 /* `failover-after D`, usec: rules that send and page page
+				    only once their upstreams failed for D; 0: always page */
 };
 
 /* The upstream with this name, or NULL. */

@@ -22,6 +22,7 @@
 #include "control_peer.h"
 #include "control_request.h"
 #include "daemon.h"
+#include "failover.h"
 #include "heartbeat.h"
 #include "jsonutil.h"
 #include "latency.h"
@@ -375,6 +376,7 @@ control_status_json(struct daemon *d)
 	json_object_set_new(j, "loop", histogram_json(&d->loop, "dispatches"));
 	json_object_set_new(j, "rules", rules_json(d->conf));
 	json_object_set_new(j, "heartbeats", heartbeat_json(d->heartbeat));
+	json_object_set_new(j, "failover", failover_json(d->failover));
 	if (d->web != NULL)
 		json_object_set_new(j, "http", http_json(d));
 	json_object_set_new(j, "upstreams", upstreams_json(d));

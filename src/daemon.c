@@ -24,6 +24,7 @@
 #include "input_journal.h"
 #include "input_snmp.h"
 #include "input_syslog.h"
+#include "failover.h"
 #include "heartbeat.h"
 #include "listenfds.h"
 #include "log.h"
@@ -310,6 +311,10 @@ daemon_start(struct daemon *d, char **cause)
 		xasprintf(cause, "cannot start the outbox: %s", strerror(-r));
 		return r;
 	}
+	if ((r = failover_new(d, &d->failover)) < 0) {
+		xasprintf(cause, "cannot start failover: %s", strerror(-r));
+		return r;
+	}
 	if ((r = heartbeat_new(d, &d->heartbeat)) < 0) {
 		xasprintf(cause, "cannot start the heartbeats: %s", strerror(-r));
 		return r;
@@ -346,6 +351,8 @@ daemon_stop(struct daemon *d)
 	control_free(d->control);
 	heartbeat_free(d->heartbeat);
 	d->heartbeat = NULL;
+	failover_free(d->failover);
+	d->failover = NULL;
 	retention_free(d->retention);
 	d->retention = NULL;
 	outbox_free(d->outbox);	/* requests in flight are sent again at the next start */

@@ -45,7 +45,8 @@ struct daemon {
 	struct snmp_input *snmp; /* SNMP trap listeners */
 	struct journal_input *journal; /* the systemd journal, when the config reads it */
 	struct control *control;
-	struct heartbeat *heartbeat; /* pings to watchdog URLs; NULL when none is configured */
+	struct heartbeat *heartbeat;
+	struct failover *failover; /* failover-after: direct pages when the upstreams are gone */ /* pings to watchdog URLs; NULL when none is configured */
 	struct web *web; /* the HTTP listener: ack links, /healthz; NULL when not configured */
 	int64_t started_usec; /* realtime */
 	uint64_t reloads, reload_failures;

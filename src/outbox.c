@@ -730,6 +730,26 @@ outbox_upstreams_json(struct outbox *o)
 	return arr;
 }
 
+int64_t
+outbox_down_since(struct outbox *o, const char *upstream)
+{
+	struct upstream_state *u = upstream_find(o, upstream);
+
+	return u != NULL ? u->down_since : 0;
+}
+
+size_t
+outbox_pending_triggers(struct outbox *o, const char *upstream, uint64_t *ids, size_t max)
+{
+	size_t n = 0;
+
+	for (struct item *it = o->head; it != NULL && n < max; it = it->next)
+		if (it->action == OUTBOX_TRIGGER && !it->delivered && !it->dead && !it->rejected &&
+		    strcmp(it->upstream, upstream) == 0)
+			ids[n++] = it->incident_id;
+	return n;
+}
+
 struct item *
 outbox_item_by_seq(struct outbox *o, uint64_t seq)
 {

@@ -152,4 +152,13 @@ const char *outbox_up_state_name(enum outbox_up_state s);
 
 const char *outbox_action_name(enum outbox_action a);
 
+/* Since when upstream has failed without a success (realtime usec); 0 when it is up. */
+int64_t outbox_down_since(struct outbox *o, const char *upstream);
+/*
+ * The incident ids of up to max triggers queued for upstream and not yet
+ * delivered, oldest first: one pass over the outbox (bounded by outbox-max).
+ */
+size_t outbox_pending_triggers(struct outbox *o, const char *upstream, uint64_t *ids,
+    size_t max);
+
 #endif

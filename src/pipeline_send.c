@@ -14,6 +14,8 @@
 #include "batch.h"
 #include "conf.h"
 #include "daemon.h"
+#include "conf_policy.h"
+#include "failover.h"
 #include "incident.h"
 #include "outbox.h"
 #include "pipeline_int.h"
@@ -151,6 +153,25 @@ details_of(struct pipeline *p, const struct incident *inc, const struct event *e
  * Its fields come from ev, or, when its hold ended, from what inc kept and
  * its timeline.
  */
+/* Its rule's page, unless failover-after leaves it to the upstreams for now (failover.h). */
+static void
+page_or_leave(struct pipeline *p, const struct rule *rule, struct incident *inc)
+{
+	int64_t now = now_realtime_usec();
+	char text[TIMELINE_TEXT_MAX], span[32];
+
+	if (rule == NULL || rule->page_policy < 0 || failover_pages(p->d, rule, now)) {
+		escalate_start(p, rule, inc);
+		return;
+	}
+	failover_left(p->d->failover);
+	format_duration(p->d->conf->failover_after, span, sizeof(span));
+	snprintf(text, sizeof(text), "not paged through policy %s: its upstreams take deliveries "
+	    "(failover-after %s)", p->d->conf->policies[rule->page_policy].name, span);
+	text_fix_tail(text);
+	pipeline_timeline_add(p, inc, TIMELINE_NOTE, now, text, strlen(text));
+}
+
 void
 pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incident *inc,
     struct event *ev)
@@ -160,7 +181,7 @@ pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incid
 	size_t n = rule ? rule->nsend : conf->ndefault_send;
 	struct trigger_details td;
 
-	escalate_start(p, rule, inc);
+	page_or_leave(p, rule, inc);
 	if (p->d->outbox == NULL || n == 0)
 		return;
 	if (ev != NULL)

@@ -218,7 +218,8 @@ START_TEST(test_lex_limits)
 	memcpy(big + LEX_MAX_FILE - 5, "foo\n", 4);
 	xasprintf(&want, "%d: unknown keyword 'foo', expected one of: commit-sync, contact, "
 			 "control-admin-group, control-group, control-socket, default, "
-			 "escalation-max, event-log, host, hostname, include, inhibit, journal, "
+			 "escalation-max, event-log, failover-after, host, hostname, include, "
+			 "inhibit, journal, "
 			 "listen, maintenance, map-size, max-message, notifier, outbox-max, "
 			 "override-max, policy, retention, rule, schedule, silence-max, snmp, "
 			 "state-dir, upstream",
@@ -441,7 +442,8 @@ START_TEST(test_setting_errors)
 	load_err("hostname a b\n", "1: expected end of statement, got 'b'");
 	load_err("\n\nfoo bar\n", "3: unknown keyword 'foo', expected one of: commit-sync, contact, "
 				  "control-admin-group, control-group, control-socket, default, "
-				  "escalation-max, event-log, host, hostname, include, inhibit, "
+				  "escalation-max, event-log, failover-after, host, hostname, include, "
+				  "inhibit, "
 				  "journal, listen, maintenance, map-size, max-message, notifier, "
 				  "outbox-max, override-max, policy, retention, rule, schedule, "
 				  "silence-max, snmp, state-dir, upstream");
