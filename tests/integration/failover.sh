@@ -7,18 +7,7 @@
 # and new incidents are left to it again.
 . "$(dirname "$0")/lib.sh"
 
-SMTP_PY=
-for py in python3 /usr/bin/python3; do
-	if "$py" -c 'import aiosmtpd' 2>/dev/null; then SMTP_PY=$py; break; fi
-done
-[ -n "$SMTP_PY" ] || { echo "skip $SCENARIO: no aiosmtpd (package python3-aiosmtpd)"; exit 77; }
-MAIL="$T/mail"
-"$SMTP_PY" "$TOP_SRCDIR/tests/standins/smtp.py" --dir "$MAIL" --port-file "$T/smtp.port" \
-	--pidfile "$T/smtp.pid" >"$T/smtp.log" 2>&1 &
-i=0
-until [ -s "$T/smtp.port" ]; do
-	i=$((i + 1)); [ $i -lt 100 ] || fail "SMTP server did not start: $(cat "$T/smtp.log")"; sleep 0.1
-done
+start_smtp
 
 start_pd
 conf_head
@@ -26,7 +15,7 @@ conf_pd
 cat >> "$CONF" <<CONF
 failover-after 2s
 notifier email {
-	server "smtp://127.0.0.1:$(cat "$T/smtp.port")"
+	server "smtp://127.0.0.1:$SMTP_PORT"
 	from "triaged@it-host"
 	starttls no
 }

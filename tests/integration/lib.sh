@@ -139,6 +139,28 @@ start_pd() {
 	echo "0123456789abcdef0123456789abcdef" > "$T/pd.key"
 }
 
+# start_smtp [smtp.py options]: a real SMTP server (aiosmtpd) on a free
+# loopback port, each message a file in $MAIL; sets SMTP_PY (a python3 that
+# has aiosmtpd: Debian's, when the first on PATH lacks it) and SMTP_PORT.
+# The scenario is skipped when no python3 has aiosmtpd.
+start_smtp() {
+	SMTP_PY=
+	for py in python3 /usr/bin/python3; do
+		if "$py" -c 'import aiosmtpd' 2>/dev/null; then SMTP_PY=$py; break; fi
+	done
+	[ -n "$SMTP_PY" ] || { echo "skip $SCENARIO: no aiosmtpd (package python3-aiosmtpd)"; exit 77; }
+	MAIL="$T/mail"
+	"$SMTP_PY" "$TOP_SRCDIR/tests/standins/smtp.py" --dir "$MAIL" --port-file "$T/smtp.port" \
+		--pidfile "$T/smtp.pid" "$@" >"$T/smtp.log" 2>&1 &
+	i=0
+	until [ -s "$T/smtp.port" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "SMTP server did not start: $(cat "$T/smtp.log")"
+		sleep 0.1
+	done
+	SMTP_PORT=$(cat "$T/smtp.port")
+}
+
 # Append upstream "pd" for the stand-in (after start_pd) to the config:
 # quick retries, no rate limit.
 conf_pd() {

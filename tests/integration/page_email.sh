@@ -9,21 +9,7 @@
 # dead-lettered and holds up nobody else's page.
 . "$(dirname "$0")/lib.sh"
 
-SMTP_PY=
-for py in python3 /usr/bin/python3; do
-	if "$py" -c 'import aiosmtpd' 2>/dev/null; then SMTP_PY=$py; break; fi
-done
-[ -n "$SMTP_PY" ] || { echo "skip $SCENARIO: no aiosmtpd (package python3-aiosmtpd)"; exit 77; }
-
-MAIL="$T/mail"
-"$SMTP_PY" "$TOP_SRCDIR/tests/standins/smtp.py" --dir "$MAIL" --port-file "$T/smtp.port" \
-	--pidfile "$T/smtp.pid" --refuse carol@example.com >"$T/smtp.log" 2>&1 &
-i=0
-until [ -s "$T/smtp.port" ]; do
-	i=$((i + 1)); [ $i -lt 100 ] || fail "SMTP server did not start: $(cat "$T/smtp.log")"
-	sleep 0.1
-done
-SMTP_PORT=$(cat "$T/smtp.port")
+start_smtp --refuse carol@example.com
 L1_PORT=$(free_port)
 HTTP_PORT=$(free_port)
 
