@@ -90,6 +90,19 @@ TAMPERED=$(printf '%s' "$ACK" | sed 's/.$/A/;t;s/.$/B/')
 [ "$(http GET "http://127.0.0.1:$HP/nothing")" = 404 ] || fail "an unknown path"
 [ "$(http PUT "$ACK")" = 405 ] || fail "PUT on a link"
 grep -qi '^Allow: GET, HEAD, POST' "$T/resp" || fail "no Allow header"
+# Hostile paths: NUL, ESC, CR/LF and bytes that are not UTF-8, escaped in the URL; and
+# 64 KiB of path, past the per-connection limit: refused, and the daemon goes on.
+for p in "/ack/%00%1b%0d%0a%ff%fe" "/resolve/$(printf '%044d' 0)%00" "/%1b[31m/ack/"; do
+	[ "$(http GET "http://127.0.0.1:$HP$p")" = 404 ] || fail "a hostile path: $p: $(head -n 1 "$T/resp")"
+	grep -q "$(printf '\033')" "$T/resp" && fail "an escape byte reached the page"
+done
+python3 - "$HP" <<'PY' || fail "64 KiB of path"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET /ack/" + b"A" * 65536 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+status = s.recv(64).split(b" ")[1]
+assert status in (b"414", b"431", b"400"), status
+PY
 [ "$(http GET "http://127.0.0.1:$HP/healthz")" = 200 ] || fail "healthz"
 tail -n 1 "$T/resp" | grep -qx ok || fail "healthz body: $(cat "$T/resp")"
 
@@ -99,7 +112,7 @@ RESOLVE=$(link_of svc-a resolve)
 [ "$(state_of svc-a)" = resolved ] || fail "not resolved: $(state_of svc-a)"
 wait_pd "s['svc-a']['resolves'] == 1"
 
-wait_status "j['http']['acted'] == 2 and j['http']['stale'] == 2 and j['http']['refused'] == 4"
+wait_status "j['http']['acted'] == 2 and j['http']['stale'] == 2 and j['http']['refused'] == 7"
 
 # The key survives a restart: a link from before still acts.
 ls -l "$T/state/link.key" | grep -q '^-rw-------' || fail "link.key is not 0600: $(ls -l "$T/state/link.key")"
