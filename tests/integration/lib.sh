@@ -75,6 +75,17 @@ listen syslog unix "$T/log.sock"
 CONF
 }
 
+# Put $T/state on a tmpfs of size $1, so a scenario can fill it (needs root:
+# skipped otherwise); unmounted at exit after triaged is stopped.
+state_on_tmpfs() {
+	[ "$(id -u)" -eq 0 ] || { echo "SKIP $SCENARIO: needs root to mount a tmpfs"; exit 77; }
+	mkdir -p "$T/state"
+	mount -t tmpfs -o size="$1" tmpfs "$T/state" ||
+		{ echo "SKIP $SCENARIO: cannot mount a tmpfs"; exit 77; }
+	trap 'status=$?; [ -n "$TRIAGED_PID" ] && kill "$TRIAGED_PID" 2>/dev/null; wait 2>/dev/null
+umount "$T/state" 2>/dev/null || true; (exit $status); cleanup' EXIT INT TERM
+}
+
 ctl() {
 	"$TRIAGECTL" -s "$SOCK" "$@"
 }
