@@ -242,6 +242,10 @@ enum conf_default {
 	CONF_DEFAULT_KEEP,     /* `default keep`: each becomes an incident with a hashed key */
 };
 
+/* The default map-size: 16G of address space on 64-bit systems, 64M where there is less. */
+#define CONF_MAP_SIZE_64 ((uint64_t)16 << 30)
+#define CONF_MAP_SIZE_32 ((uint64_t)64 << 20)
+
 struct conf {
 	char *path; /* the main file as given */
 
@@ -284,7 +288,7 @@ struct conf {
 	/* `host NAME { ... }` blocks: aliases mapped to canonical names; NULL when none */
 	struct host_map *hosts;
 	uint64_t outbox_max; /* `outbox-max N`: pending deliveries kept, default 100000 */
-	uint64_t map_size;   /* `map-size SIZE`: the state database's first LMDB map, default 64M */
+	uint64_t map_size;   /* `map-size SIZE`: the state database's first LMDB map */
 	bool commit_sync_inline; /* `commit-sync inline`: the loop waits for each fsync */
 	struct conf_maintenance *maintenance; /* in file order */
 	size_t nmaintenance;
