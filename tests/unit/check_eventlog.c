@@ -204,9 +204,18 @@ START_TEST(test_reader)
 	ck_assert_int_eq(eventlog_reader_read(rd, 2000, 100, seen_cb, &sn, &last), 0);
 	ck_assert_uint_eq(last, 2000); /* nothing after the last */
 	eventlog_reader_close(rd);
-	ck_assert_int_lt(eventlog_reader_open("/nonexistent", &rd, &cause), 0);
-	ck_assert_ptr_nonnull(strstr(cause, "cannot read the raw-event log /nonexistent/eventlog"));
+	/* No state directory at all is an error; one whose log was never written is empty. */
+	char *missing;
+	xasprintf(&missing, "%s/missing", tmpdir);
+	ck_assert_int_lt(eventlog_reader_open(missing, &rd, &cause), 0);
+	ck_assert_ptr_nonnull(strstr(cause, "cannot read the raw-event log "));
+	ck_assert_ptr_nonnull(strstr(cause, "/missing/eventlog: No such file or directory"));
 	free(cause);
+	ck_assert_int_eq(eventlog_reader_open(tmpdir, &rd, &cause), 0);
+	ck_assert_int_eq(eventlog_reader_read(rd, 0, 10, seen_cb, &sn, &last), 0);
+	ck_assert_uint_eq(last, 0);
+	eventlog_reader_close(rd);
+	free(missing);
 }
 END_TEST
 
