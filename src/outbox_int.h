@@ -25,6 +25,7 @@ struct upstream_state {
 	struct upstream_state *next;
 	char *name; /* its items point to it: freed only with the outbox */
 	const struct conf_upstream *cu; /* NULL when the config no longer has it */
+	const char *url; /* where its deliveries go: cu's url for this queue (conf.h queues) */
 	/*
 	 * A contact's mailbox, OUTBOX_MAIL_PREFIX and the contact's name:
 	 * the config's notifier email, NULL when it has none.

@@ -1,5 +1,6 @@
 /*
- * upstream.h - what differs between kinds of upstream (PagerDuty, webhook):
+ * upstream.h - what differs between kinds of upstream (PagerDuty, webhook,
+ * Alertmanager):
  * the body queued for an incident's change, the request sent for it, and
  * what an answer means.  The outbox and the pipeline call these only.
  */
@@ -26,6 +27,9 @@ char *upstream_payload(const struct conf_upstream *cu, const struct incident *in
  */
 char *upstream_body(const struct conf_upstream *cu, const char *payload, char *header,
     size_t size);
+
+/* Alertmanager: how far ahead a firing alert's endsAt is set (4 resends, as Prometheus). */
+int64_t upstream_ends_ahead(const struct conf_upstream *cu);
 
 enum outbox_verdict upstream_classify(const struct conf_upstream *cu,
     const struct http_response *resp, char *why, size_t size);
