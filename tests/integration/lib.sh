@@ -340,6 +340,17 @@ am_notified() {
 	poll "${2:-20}" s "$1" url "http://127.0.0.1:$AMR_PORT/_state"
 }
 
+# start_agent NAME CONF: another triaged (the scenario's own is start_triaged),
+# its control socket $T/NAME.sock, its log $T/NAME.log, its pid in $T/NAME.pid.
+start_agent() {
+	"$TRIAGED" -d -c "$2" >>"$T/$1.log" 2>&1 &
+	echo $! > "$T/$1.pid"
+	i=0
+	until "$TRIAGECTL" -s "$T/$1.sock" status >/dev/null 2>&1; do
+		i=$((i + 1)); [ $i -lt 100 ] || fail "$1 did not start: $(cat "$T/$1.log")"; sleep 0.1
+	done
+}
+
 # conf_errors 'CONFIG|ERROR' ...: triaged -t refuses each one-line CONFIG
 # with "bad.conf:1: ERROR" (a grep pattern).
 conf_errors() {
@@ -348,4 +359,32 @@ conf_errors() {
 		"$TRIAGED" -t -c "$T/bad.conf" 2>"$T/err" && fail "triaged -t accepted: ${bad%%|*}"
 		grep -q "bad.conf:1: ${bad#*|}" "$T/err" || fail "unclear error: $(cat "$T/err")"
 	done
+}
+
+# fleet_head NAME SYSLOG_PORT SNMP_PORT: the head of a fleet agent's config
+# (its own state, socket and ports; traps from loopback, IF-MIB loaded).
+fleet_head() {
+	cat <<CONF
+state-dir "$T/$1"
+control-socket "$T/$1.sock"
+hostname "$1"
+listen syslog udp 127.0.0.1:$2
+listen snmp udp 127.0.0.1:$3
+snmp { community "public" from 127.0.0.0/8; mibs "IF-MIB"; mib-dirs "$TOP_SRCDIR/tests/data/mibs" }
+CONF
+}
+
+# start_fleet FN: two agents, as gear that sends to two receivers has:
+# agent-a (the scenario's triaged, $SOCK, syslog on $PORT, traps on $A_SNMP)
+# and agent-b (socket $T/agent-b.sock, $B_PORT, $B_SNMP), each configured by
+# FN NAME SYSLOG_PORT SNMP_PORT.
+start_fleet() {
+	A_SNMP=$(free_port)
+	B_PORT=$(free_port)
+	B_SNMP=$(free_port)
+	"$1" agent-a "$PORT" "$A_SNMP" > "$CONF"
+	SOCK="$T/agent-a.sock"
+	"$1" agent-b "$B_PORT" "$B_SNMP" > "$T/b.conf"
+	start_triaged
+	start_agent agent-b "$T/b.conf"
 }
