@@ -240,7 +240,8 @@ stand(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
 		return false;
 	if (it->action == OUTBOX_RESOLVE && now + cu->resend - it->created > cu->resend_resolved)
 		return false;
-	it->standing = true;
+	if (!it->standing)
+		outbox_health_item_stands(o, it);
 	it->maybe_sent = true; /* its resolve must follow it there */
 	it->attempts = 0;
 	it->next_try = now + cu->resend;
@@ -820,7 +821,7 @@ outbox_pending_triggers(struct outbox *o, const char *upstream, uint64_t *ids, s
 		upstream = cu->queues[0];
 	for (struct item *it = o->head; it != NULL && n < max; it = it->next)
 		if (it->action == OUTBOX_TRIGGER && !it->delivered && !it->dead && !it->rejected &&
-		    strcmp(it->upstream, upstream) == 0)
+		    !it->standing && strcmp(it->upstream, upstream) == 0)
 			ids[n++] = it->incident_id;
 	return n;
 }
