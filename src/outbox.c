@@ -453,10 +453,31 @@ sent(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
 	rate_note(&u->rate, now);
 }
 
+/*
+ * The incident as it is now, into *inc, when the upstream's body wants it
+ * (an Alertmanager alert re-sent carries its count); NULL when not, or
+ * when it is gone.  A read transaction of its own, ended at once.
+ */
+static const struct incident *
+current(struct outbox *o, const struct conf_upstream *cu, const struct item *it,
+    struct incident *inc)
+{
+	struct store_txn *rt;
+	int r;
+
+	if (!upstream_wants_current(cu, it->action) || it->test ||
+	    store_txn_begin(o->d->store, false, &rt) < 0)
+		return NULL;
+	r = store_incident_get(rt, it->incident_id, inc);
+	store_txn_abort(rt);
+	return r == 0 && strcmp(inc->key, it->key) == 0 ? inc : NULL;
+}
+
 static int
 send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
 {
 	const struct conf_upstream *cu = u->cu;
+	struct incident cur;
 	char extra[160];
 	const char *headers[] = { "Accept: application/json", extra, NULL };
 	int r = load_payload(o, it);
@@ -474,7 +495,8 @@ send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t n
 			sent(o, u, it, now);
 		return r < 0 ? r : 0;
 	}
-	if ((body = upstream_body(cu, it->payload, extra, sizeof(extra))) != NULL && extra[0] == '\0')
+	body = upstream_body(cu, it->payload, current(o, cu, it, &cur), extra, sizeof(extra));
+	if (body != NULL && extra[0] == '\0')
 		headers[1] = NULL; /* no signature */
 	if (body == NULL) {
 		/* A payload we cannot read back will never do better. */

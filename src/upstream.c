@@ -36,13 +36,22 @@ upstream_ends_ahead(const struct conf_upstream *cu)
 	return 4 * cu->resend;
 }
 
+bool
+upstream_wants_current(const struct conf_upstream *cu, enum outbox_action action)
+{
+	return kind(cu) == UPSTREAM_ALERTMANAGER &&
+	    (action == OUTBOX_TRIGGER || action == OUTBOX_UPDATE);
+}
+
 char *
-upstream_body(const struct conf_upstream *cu, const char *payload, char *header, size_t size)
+upstream_body(const struct conf_upstream *cu, const char *payload, const struct incident *cur,
+    char *header, size_t size)
 {
 	header[0] = '\0';
 	switch (kind(cu)) {
 	case UPSTREAM_ALERTMANAGER:
-		return alertmanager_body(payload, now_realtime_usec(), upstream_ends_ahead(cu));
+		return alertmanager_body(payload, cur, now_realtime_usec(),
+		    upstream_ends_ahead(cu));
 	case UPSTREAM_WEBHOOK:
 		if (cu->secret != NULL)
 			webhook_signature(cu->secret, payload, strlen(payload), header, size);

@@ -23,10 +23,13 @@ char *upstream_payload(const struct conf_upstream *cu, const struct incident *in
 /*
  * The body to send for a stored payload, and one extra header line in
  * header (empty when none); NULL when the payload cannot be read back.
- * The body may hold a secret: wipe it after use.
+ * cur: the incident as it is now, or NULL (Alertmanager's re-sends carry
+ * its count).  The body may hold a secret: wipe it after use.
  */
-char *upstream_body(const struct conf_upstream *cu, const char *payload, char *header,
-    size_t size);
+char *upstream_body(const struct conf_upstream *cu, const char *payload,
+    const struct incident *cur, char *header, size_t size);
+/* Whether upstream_body wants the incident as it is now for a delivery of action. */
+bool upstream_wants_current(const struct conf_upstream *cu, enum outbox_action action);
 
 /* Alertmanager: how far ahead a firing alert's endsAt is set (4 resends, as Prometheus). */
 int64_t upstream_ends_ahead(const struct conf_upstream *cu);

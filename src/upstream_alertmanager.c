@@ -95,8 +95,22 @@ alertmanager_payload(const struct incident *inc, enum outbox_action action,
 	return s;
 }
 
+/* The payload's count and last_seen annotations from cur, the incident now. */
+static void
+refresh(json_t *o, const struct incident *cur)
+{
+	json_t *an = json_object_get(o, "annotations");
+	char n[32];
+
+	if (!json_is_object(an))
+		return;
+	snprintf(n, sizeof(n), "%" PRIu64, cur->count);
+	json_object_set_new(an, "count", json_string(n));
+	set_time(an, "last_seen", cur->last_seen);
+}
+
 char *
-alertmanager_body(const char *payload, int64_t now, int64_t ahead)
+alertmanager_body(const char *payload, const struct incident *cur, int64_t now, int64_t ahead)
 {
 	json_t *o = json_loads(payload, 0, NULL), *arr;
 	char *s;
@@ -105,6 +119,8 @@ alertmanager_body(const char *payload, int64_t now, int64_t ahead)
 		json_decref(o);
 		return NULL;
 	}
+	if (cur != NULL)
+		refresh(o, cur);
 	if (json_object_get(o, "endsAt") == NULL)
 		set_time(o, "endsAt", now + ahead);
 	arr = json_array();

@@ -35,8 +35,14 @@
 char *alertmanager_payload(const struct incident *inc, enum outbox_action action,
     const struct pagerduty_details *det, int64_t now);
 
-/* [payload] with endsAt now + ahead unless it has one; NULL when payload is bad. New string. */
-char *alertmanager_body(const char *payload, int64_t now, int64_t ahead);
+/*
+ * [payload] with endsAt now + ahead unless it has one; with cur (the
+ * incident as it is now, or NULL), its count and last_seen annotations
+ * as they are now, so a re-sent alert is not stale.  NULL when payload
+ * is bad.  New string.
+ */
+char *alertmanager_body(const char *payload, const struct incident *cur, int64_t now,
+    int64_t ahead);
 
 /*
  * The always-firing alert of a live agent: alertname="Watchdog",

@@ -4,7 +4,8 @@
 # trigger from logger appears in GET /api/v2/alerts with the documented
 # labels and annotations, hostile text intact and valid; re-sending every
 # 2s keeps it firing past resolve_timeout and past its first endsAt, across
-# a restart of triaged too; an ack sends nothing; a resolve ends it and the
+# a restart of triaged too, with its count as it is then; an ack sends
+# nothing; a resolve ends it and the
 # receiver hears both; the Watchdog alert of `heartbeat every` fires.
 # Bad blocks fail triaged -t.
 . "$(dirname "$0")/lib.sh"
@@ -62,13 +63,15 @@ print(x["endsAt"])
 PY
 
 # Alive past resolve_timeout (10s) and its first endsAt (8s ahead), with
-# endsAt moving on, and across a restart of triaged in the middle.
+# endsAt moving on, and across a restart of triaged in the middle; a
+# repeat of the event shows in the re-sent alert's count.
+logger -n 127.0.0.1 -P "$PORT" -d -t app "svc a down again"
 sleep 5
 stop_triaged
 sleep 1
 start_triaged
 sleep 7
-am_alerts "$AM" "len($svc_a) == 1 and $svc_a[0]['status']['state'] == 'active' and $svc_a[0]['endsAt'] > '$(cat "$T/ends1")'" 1 \
+am_alerts "$AM" "len($svc_a) == 1 and $svc_a[0]['status']['state'] == 'active' and $svc_a[0]['endsAt'] > '$(cat "$T/ends1")' and $svc_a[0]['annotations']['count'] == '2'" 1 \
 	>/dev/null || fail "the alert expired while firing: $(am_get "$AM")"
 ctl --json queue | json "[q['state'] for q in j['deliveries']]" | grep -q standing \
 	|| fail "no standing delivery in the queue: $(ctl --json queue)"

@@ -39,7 +39,7 @@ alert_of(const struct incident *inc, enum outbox_action action, const struct pag
     int64_t now)
 {
 	char *p = alertmanager_payload(inc, action, det, now);
-	char *s = alertmanager_body(p, now, 60 * USEC_PER_SEC);
+	char *s = alertmanager_body(p, NULL, now, 60 * USEC_PER_SEC);
 	json_error_t err;
 	json_t *arr = json_loads(s, 0, &err), *a;
 
@@ -167,10 +167,36 @@ START_TEST(long_text_is_cut)
 }
 END_TEST
 
+/* A re-send carries the incident's count and last event time as they are now. */
+START_TEST(resend_is_not_stale)
+{
+	struct pagerduty_details det = { .agent_host = "a" };
+	struct incident inc, now;
+	char *p, *s;
+	json_t *arr, *an;
+
+	incident_of(&inc, "r", "sw1", "s");
+	p = alertmanager_payload(&inc, OUTBOX_TRIGGER, &det, T0);
+	now = inc;
+	now.count = 1234;
+	now.last_seen = T0 + 3600 * USEC_PER_SEC;
+	s = alertmanager_body(p, &now, T0 + 3600 * USEC_PER_SEC, 60 * USEC_PER_SEC);
+	arr = json_loads(s, 0, NULL);
+	an = json_object_get(json_array_get(arr, 0), "annotations");
+	ck_assert_str_eq(STR(an, "count"), "1234");
+	ck_assert_str_eq(STR(an, "last_seen"), "2026-12-05T01:00:00.000Z");
+	ck_assert_str_eq(STR(an, "first_seen"), "2026-12-05T00:00:00.000Z");
+	ck_assert_str_eq(STR(json_array_get(arr, 0), "endsAt"), "2026-12-05T01:01:00.000Z");
+	json_decref(arr);
+	free(s);
+	free(p);
+}
+END_TEST
+
 START_TEST(bad_payload)
 {
-	ck_assert_ptr_null(alertmanager_body("not json", T0, 1));
-	ck_assert_ptr_null(alertmanager_body("{\"annotations\":{}}", T0, 1));
+	ck_assert_ptr_null(alertmanager_body("not json", NULL, T0, 1));
+	ck_assert_ptr_null(alertmanager_body("{\"annotations\":{}}", NULL, T0, 1));
 }
 END_TEST
 
@@ -251,6 +277,7 @@ main(void)
 	tcase_add_test(tc, resolve_keeps_its_end);
 	tcase_add_test(tc, hostile_text_is_valid_json);
 	tcase_add_test(tc, long_text_is_cut);
+	tcase_add_test(tc, resend_is_not_stale);
 	tcase_add_test(tc, bad_payload);
 	tcase_add_test(tc, watchdog);
 	tcase_add_test(tc, peer_url);
