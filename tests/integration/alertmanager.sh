@@ -5,9 +5,8 @@
 # labels and annotations, hostile text intact and valid; re-sending every
 # 2s keeps it firing past resolve_timeout and past its first endsAt, across
 # a restart of triaged too, with its count as it is then; an ack sends
-# nothing; a resolve ends it and the
-# receiver hears both; the Watchdog alert of `heartbeat every` fires.
-# Bad blocks fail triaged -t.
+# nothing; a resolve ends it and the receiver hears both; the Watchdog
+# alert of `heartbeat every` fires.  Bad blocks fail triaged -t.
 . "$(dirname "$0")/lib.sh"
 
 start_am_receiver
