@@ -240,14 +240,23 @@ stand(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
 		return false;
 	if (it->action == OUTBOX_RESOLVE && now + cu->resend - it->created > cu->resend_resolved)
 		return false;
+	/*
+	 * Stored once it stands, and again only to forget failed attempts: a
+	 * restart sends every standing one at once, whatever its next try.
+	 */
+	bool write = !it->standing || it->attempts > 0;
+
 	if (!it->standing)
 		outbox_health_item_stands(o, it);
 	it->maybe_sent = true; /* its resolve must follow it there */
 	it->attempts = 0;
+	errtext_unref(it->last_error);
+	it->last_error = NULL;
 	it->next_try = now + cu->resend;
 	shed_del(&o->shed, it);
 	keyq_resched(it);
-	persist(o, it);
+	if (write)
+		persist(o, it);
 	item_payload_drop(it);
 	return true;
 }
