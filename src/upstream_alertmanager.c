@@ -87,6 +87,8 @@ alertmanager_payload(const struct incident *inc, enum outbox_action action,
 	json_object_set_new(o, "labels", labels_of(inc, det));
 	json_object_set_new(o, "annotations", annotations_of(inc, det));
 	set_time(o, "startsAt", inc->first_seen);
+	/* The ack link's page shows the incident (and acks only when asked): its source. */
+	set_text(o, "generatorURL", det->ack_url, AM_ANNOTATION_MAX);
 	/* A resolve ends the alert when it was made, however late it arrives. */
 	if (action == OUTBOX_RESOLVE)
 		set_time(o, "endsAt", inc->resolved_at > 0 ? inc->resolved_at : now);

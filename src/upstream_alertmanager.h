@@ -29,7 +29,8 @@
  * (the rule), instance (the incident's host), severity, key, and
  * component, group and class when the rule sets them; annotations
  * summary, description (the last event), count, first_seen, last_seen,
- * agent and ack_url (det->ack_url, when there is one).  NULL for an
+ * agent and ack_url (det->ack_url, when there is one, also its
+ * generatorURL).  NULL for an
  * acknowledge, which Alertmanager has no word for.  New string.
  */
 char *alertmanager_payload(const struct incident *inc, enum outbox_action action,

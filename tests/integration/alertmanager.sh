@@ -57,6 +57,7 @@ assert an["description"] == 'svc a down "q" \\ caf\ufffd #033[31m {{ .Labels }}'
 assert an["count"] == "1" and an["agent"] == "it-host", an
 assert an["first_seen"].endswith("Z") and an["last_seen"].endswith("Z"), an
 assert an["ack_url"].startswith("http://127.0.0.1:%s/ack/" % sys.argv[2]), an
+assert x["generatorURL"] == an["ack_url"], x
 assert x["startsAt"] < x["endsAt"], x
 print(x["endsAt"])
 PY

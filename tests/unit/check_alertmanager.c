@@ -80,6 +80,7 @@ START_TEST(trigger_alert)
 	ck_assert_str_eq(STR(an, "last_seen"), "2026-12-05T00:00:01.500Z");
 	ck_assert_str_eq(STR(an, "agent"), "agent-1");
 	ck_assert_str_eq(STR(an, "ack_url"), "http://h:8080/ack/TOK");
+	ck_assert_str_eq(STR(a, "generatorURL"), "http://h:8080/ack/TOK");
 	ck_assert_str_eq(STR(a, "startsAt"), "2026-12-05T00:00:00.000Z");
 	/* Firing: endsAt is ahead of the send, not of the incident. */
 	ck_assert_str_eq(STR(a, "endsAt"), "2026-12-05T00:01:05.000Z");
