@@ -44,6 +44,7 @@
 #include "text.h"
 #include "upstream.h"
 #include "util.h"
+#include "web.h"
 
 #define MAX_IN_FLIGHT	 8 /* per upstream */
 #define RATE_WINDOW	 (60 * USEC_PER_SEC)
@@ -463,29 +464,33 @@ sent(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
 }
 
 /*
- * The incident as it is now, into *inc, when the upstream's body wants it
- * (an Alertmanager alert re-sent carries its count); NULL when not, or
- * when it is gone.  A read transaction of its own, ended at once.
+ * The incident as it is now, into *inc, and an ack link made now, when
+ * the upstream's body wants them (an Alertmanager alert re-sent carries
+ * its count, and a link that has not expired); NULL when not.  A read
+ * transaction of its own, ended at once.  cur->ack_url: free it.
  */
-static const struct incident *
+static const struct alertmanager_now *
 current(struct outbox *o, const struct conf_upstream *cu, const struct item *it,
-    struct incident *inc)
+    struct incident *inc, struct alertmanager_now *cur)
 {
 	struct store_txn *rt;
-	int r;
 
+	*cur = (struct alertmanager_now){ NULL, NULL };
 	if (!upstream_wants_current(cu, it->action) || it->test ||
 	    store_txn_begin(o->d->store, false, &rt) < 0)
 		return NULL;
-	r = store_incident_get(rt, it->incident_id, inc);
+	if (store_incident_get(rt, it->incident_id, inc) == 0 && strcmp(inc->key, it->key) == 0)
+		cur->inc = inc;
 	store_txn_abort(rt);
-	return r == 0 && strcmp(inc->key, it->key) == 0 ? inc : NULL;
+	cur->ack_url = web_link(o->d->web, LINK_ACK, it->incident_id, now_realtime_usec());
+	return cur;
 }
 
 static int
 send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
 {
 	const struct conf_upstream *cu = u->cu;
+	struct alertmanager_now now_am;
 	struct incident cur;
 	char extra[160];
 	const char *headers[] = { "Accept: application/json", extra, NULL };
@@ -504,7 +509,9 @@ send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t n
 			sent(o, u, it, now);
 		return r < 0 ? r : 0;
 	}
-	body = upstream_body(cu, it->payload, current(o, cu, it, &cur), extra, sizeof(extra));
+	body = upstream_body(cu, it->payload, current(o, cu, it, &cur, &now_am), extra,
+	    sizeof(extra));
+	free((char *)now_am.ack_url);
 	if (body != NULL && extra[0] == '\0')
 		headers[1] = NULL; /* no signature */
 	if (body == NULL) {

@@ -44,8 +44,8 @@ upstream_wants_current(const struct conf_upstream *cu, enum outbox_action action
 }
 
 char *
-upstream_body(const struct conf_upstream *cu, const char *payload, const struct incident *cur,
-    char *header, size_t size)
+upstream_body(const struct conf_upstream *cu, const char *payload,
+    const struct alertmanager_now *cur, char *header, size_t size)
 {
 	header[0] = '\0';
 	switch (kind(cu)) {

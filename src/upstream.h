@@ -12,6 +12,7 @@
 #include "curl_glue.h"
 #include "incident.h"
 #include "outbox.h"
+#include "upstream_alertmanager.h"
 #include "upstream_pagerduty.h"
 
 struct conf_upstream;
@@ -23,11 +24,11 @@ char *upstream_payload(const struct conf_upstream *cu, const struct incident *in
 /*
  * The body to send for a stored payload, and one extra header line in
  * header (empty when none); NULL when the payload cannot be read back.
- * cur: the incident as it is now, or NULL (Alertmanager's re-sends carry
- * its count).  The body may hold a secret: wipe it after use.
+ * cur: the incident as it is now and its ack link, or NULL (Alertmanager's
+ * re-sends carry them).  The body may hold a secret: wipe it after use.
  */
 char *upstream_body(const struct conf_upstream *cu, const char *payload,
-    const struct incident *cur, char *header, size_t size);
+    const struct alertmanager_now *cur, char *header, size_t size);
 /* Whether upstream_body wants the incident as it is now for a delivery of action. */
 bool upstream_wants_current(const struct conf_upstream *cu, enum outbox_action action);
 

@@ -97,22 +97,29 @@ alertmanager_payload(const struct incident *inc, enum outbox_action action,
 	return s;
 }
 
-/* The payload's count and last_seen annotations from cur, the incident now. */
+/* The payload's count, last_seen and ack link as they are now. */
 static void
-refresh(json_t *o, const struct incident *cur)
+refresh(json_t *o, const struct alertmanager_now *cur)
 {
 	json_t *an = json_object_get(o, "annotations");
 	char n[32];
 
 	if (!json_is_object(an))
 		return;
-	snprintf(n, sizeof(n), "%" PRIu64, cur->count);
-	json_object_set_new(an, "count", json_string(n));
-	set_time(an, "last_seen", cur->last_seen);
+	if (cur->inc != NULL) {
+		snprintf(n, sizeof(n), "%" PRIu64, cur->inc->count);
+		json_object_set_new(an, "count", json_string(n));
+		set_time(an, "last_seen", cur->inc->last_seen);
+	}
+	if (cur->ack_url != NULL && json_object_get(an, "ack_url") != NULL) {
+		set_text(an, "ack_url", cur->ack_url, AM_ANNOTATION_MAX);
+		set_text(o, "generatorURL", cur->ack_url, AM_ANNOTATION_MAX);
+	}
 }
 
 char *
-alertmanager_body(const char *payload, const struct incident *cur, int64_t now, int64_t ahead)
+alertmanager_body(const char *payload, const struct alertmanager_now *cur, int64_t now,
+    int64_t ahead)
 {
 	json_t *o = json_loads(payload, 0, NULL), *arr;
 	char *s;

@@ -36,13 +36,19 @@
 char *alertmanager_payload(const struct incident *inc, enum outbox_action action,
     const struct pagerduty_details *det, int64_t now);
 
+/* What changes between sends of one alert: the incident now, a fresh ack link. */
+struct alertmanager_now {
+	const struct incident *inc; /* or NULL */
+	const char *ack_url;	    /* or NULL: the stored one stays */
+};
+
 /*
- * [payload] with endsAt now + ahead unless it has one; with cur (the
- * incident as it is now, or NULL), its count and last_seen annotations
- * as they are now, so a re-sent alert is not stale.  NULL when payload
- * is bad.  New string.
+ * [payload] with endsAt now + ahead unless it has one; with cur (or
+ * NULL), its count and last_seen annotations as they are now and its ack
+ * link made now, so a re-sent alert is not stale.  NULL when payload is
+ * bad.  New string.
  */
-char *alertmanager_body(const char *payload, const struct incident *cur, int64_t now,
+char *alertmanager_body(const char *payload, const struct alertmanager_now *cur, int64_t now,
     int64_t ahead);
 
 /*

@@ -58,6 +58,9 @@ assert an["count"] == "1" and an["agent"] == "it-host", an
 assert an["first_seen"].endswith("Z") and an["last_seen"].endswith("Z"), an
 assert an["ack_url"].startswith("http://127.0.0.1:%s/ack/" % sys.argv[2]), an
 assert x["generatorURL"] == an["ack_url"], x
+import urllib.request
+page = urllib.request.urlopen(an["ack_url"], timeout=10).read().decode()
+assert "svc-a" in page, page  # the incident's page: it acks only when asked
 assert x["startsAt"] < x["endsAt"], x
 print(x["endsAt"])
 PY

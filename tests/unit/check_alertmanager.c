@@ -181,13 +181,30 @@ START_TEST(resend_is_not_stale)
 	now = inc;
 	now.count = 1234;
 	now.last_seen = T0 + 3600 * USEC_PER_SEC;
-	s = alertmanager_body(p, &now, T0 + 3600 * USEC_PER_SEC, 60 * USEC_PER_SEC);
+	s = alertmanager_body(p, &(struct alertmanager_now){ &now, "http://h/ack/NEW" },
+	    T0 + 3600 * USEC_PER_SEC, 60 * USEC_PER_SEC);
 	arr = json_loads(s, 0, NULL);
 	an = json_object_get(json_array_get(arr, 0), "annotations");
 	ck_assert_str_eq(STR(an, "count"), "1234");
 	ck_assert_str_eq(STR(an, "last_seen"), "2026-12-05T01:00:00.000Z");
 	ck_assert_str_eq(STR(an, "first_seen"), "2026-12-05T00:00:00.000Z");
 	ck_assert_str_eq(STR(json_array_get(arr, 0), "endsAt"), "2026-12-05T01:01:00.000Z");
+	/* Made without a link (no listen http then): none is added later. */
+	ck_assert_ptr_null(json_object_get(an, "ack_url"));
+	ck_assert_ptr_null(json_object_get(json_array_get(arr, 0), "generatorURL"));
+	json_decref(arr);
+	free(s);
+	free(p);
+	/* Made with one: a re-send carries a link made now, not one that may have expired. */
+	det.ack_url = "http://h/ack/OLD";
+	p = alertmanager_payload(&inc, OUTBOX_TRIGGER, &det, T0);
+	s = alertmanager_body(p, &(struct alertmanager_now){ NULL, "http://h/ack/NEW" }, T0,
+	    60 * USEC_PER_SEC);
+	arr = json_loads(s, 0, NULL);
+	ck_assert_str_eq(STR(json_object_get(json_array_get(arr, 0), "annotations"), "ack_url"),
+	    "http://h/ack/NEW");
+	ck_assert_str_eq(STR(json_array_get(arr, 0), "generatorURL"), "http://h/ack/NEW");
+	ck_assert_str_eq(STR(json_object_get(json_array_get(arr, 0), "annotations"), "count"), "7");
 	json_decref(arr);
 	free(s);
 	free(p);
