@@ -4,7 +4,7 @@
 # trigger from logger appears in GET /api/v2/alerts with the documented
 # labels and annotations, hostile text intact and valid; re-sending every
 # 2s keeps it firing past resolve_timeout and past its first endsAt, across
-# a restart of triaged too, with its count as it is then; an ack sends
+# a restart and a reload of triaged too, with its count as it is then; an ack sends
 # nothing; a resolve ends it and the receiver hears both; the Watchdog
 # alert of `heartbeat every` fires.  Bad blocks fail triaged -t.
 . "$(dirname "$0")/lib.sh"
@@ -85,6 +85,10 @@ wait_status "[(u['queued'], u['standing'], u['state']) for u in j['upstreams']] 
 ctl ack svc-a >/dev/null
 am_notified "any(n['status'] == 'firing' and n['alerts'][0]['labels'].get('key') == 'svc-a' for n in s['notifications'])" \
 	>/dev/null || fail "the receiver was not notified of svc-a"
+
+# A reload replaces the config the queues, the re-sends and the Watchdog use.
+kill -HUP "$TRIAGED_PID"
+wait_status "j['reloads'] >= 1"
 
 # The resolve ends it at once: the alert is resolved, the receiver hears so.
 logger -n 127.0.0.1 -P "$PORT" -d -t app "svc a up"
