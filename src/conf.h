@@ -89,9 +89,11 @@ struct conf_http {
 enum upstream_kind {
 	UPSTREAM_PAGERDUTY = 0,
 	UPSTREAM_WEBHOOK,
+	UPSTREAM_ALERTMANAGER,
 };
 
 #define CONF_MAX_UPSTREAMS 64
+#define CONF_AM_PEERS_MAX  16 /* urls of one alertmanager upstream: its cluster's members */
 #define CONF_DEFAULT_PD_URL "https://events.pagerduty.com/v2/enqueue"
 
 /*
@@ -122,6 +124,17 @@ struct conf_upstream {
 	 * Default no: neither goes (outbox_stale.c).
 	 */
 	bool send_resolved_undelivered;
+	/*
+	 * The outbox queues it is delivered through, one per peer: for
+	 * alertmanager "NAME@URL" for each url (every member of an
+	 * Alertmanager cluster gets every alert), else NAME alone.  urls[i]
+	 * is where queues[i] goes (urls[0] aliases url).  Owned.
+	 */
+	char **queues, **urls;
+	size_t nqueues;
+	int64_t resend;		  /* alertmanager: a firing alert is sent again this often (usec) */
+	int64_t resend_resolved;  /* alertmanager: a resolve is sent again for this long (usec) */
+	bool heartbeat_watchdog;  /* alertmanager `heartbeat every D`: a Watchdog alert, no URL */
 	char *file;		  /* declared at file:line */
 	int line;
 };

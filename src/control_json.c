@@ -271,6 +271,7 @@ upstream_json(const struct outbox_health *h, void *arg)
 	    "down_since", json_time(h->down_since), "last_success", json_time(h->last_success),
 	    "last_error", h->last_error ? json_text(h->last_error) : NULL);
 
+	json_object_set_new(o, "standing", json_integer((json_int_t)h->standing));
 	json_object_set_new(o, "in_flight", json_integer(h->in_flight));
 	json_object_set_new(o, "delivered", json_integer((json_int_t)h->delivered));
 	json_object_set_new(o, "failures", json_integer((json_int_t)h->failures));

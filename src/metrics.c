@@ -92,6 +92,8 @@ static const struct per_item per_listener[] = {
 
 static const struct per_item per_upstream[] = {
 	{ "queued", "triaged_upstream_queued", "gauge", "Deliveries waiting for this upstream." },
+	{ "standing", "triaged_upstream_standing", "gauge",
+	    "Delivered Alertmanager alerts re-sent while they fire." },
 	{ "in_flight", "triaged_upstream_in_flight", "gauge", "Requests under way." },
 	{ "delivered", "triaged_upstream_delivered_total", "counter",
 	    "Deliveries the upstream accepted." },

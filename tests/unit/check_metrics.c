@@ -103,7 +103,7 @@ START_TEST(oldest_delivery_is_an_age)
 {
 	/* 2026-12-05T00:00:00.250Z is 1796428800.25 s. */
 	char *t = render("{\"upstreams\": [{\"name\": \"pd\", \"state\": \"failing\", "
-			 "\"oldest\": \"2026-12-05T00:00:00.250Z\", \"queued\": 2},"
+			 "\"oldest\": \"2026-12-05T00:00:00.250Z\", \"queued\": 2, \"standing\": 1},"
 			 "{\"name\": \"am\", \"state\": \"ok\", \"oldest\": null}]}",
 	    INT64_C(1796428810) * 1000000);
 
@@ -112,6 +112,7 @@ START_TEST(oldest_delivery_is_an_age)
 	has_line(t, "triaged_upstream_up{upstream=\"pd\"} 0");
 	has_line(t, "triaged_upstream_up{upstream=\"am\"} 1");
 	has_line(t, "triaged_upstream_queued{upstream=\"pd\"} 2");
+	has_line(t, "triaged_upstream_standing{upstream=\"pd\"} 1");
 	free(t);
 	t = render("{\"upstreams\": [{\"name\": \"p\\\"d\", \"delivery_latency\": {\"count\": 3, "
 		   "\"sum_usec\": 1500, \"buckets\": [{\"lt_usec\": 1, \"count\": 0},"
