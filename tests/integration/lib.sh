@@ -255,3 +255,18 @@ PY
 	i=0
 	until [ -S "$T/notify.sock" ]; do i=$((i + 1)); [ $i -lt 50 ] || fail "no notify socket"; sleep 0.1; done
 }
+
+# start_rsyslogd PORT: rsyslogd -n with $T/rsyslog.conf, once its imudp
+# input listens on PORT; stopped at the end.
+start_rsyslogd() {
+	mkdir -p "$T/rsyslog"
+	rsyslogd -N1 -f "$T/rsyslog.conf" >"$T/rsyslog-check.log" 2>&1 \
+		|| fail "rsyslogd rejects its config: $(cat "$T/rsyslog-check.log")"
+	rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" >"$T/rsyslog.log" 2>&1 &
+	echo $! > "$T/rsyslogd.pid"
+	_i=0
+	until ss -uln | grep -q ":$1 "; do
+		_i=$((_i + 1)); [ $_i -lt 100 ] || fail "rsyslogd did not start: $(cat "$T/rsyslog.log")"
+		sleep 0.1
+	done
+}
