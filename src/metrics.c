@@ -87,7 +87,11 @@ static const struct per_item per_listener[] = {
 	    "Messages the kernel dropped before triaged read them (UDP)." },
 	{ "bad_frames", "triaged_listener_bad_frames_total", "counter",
 	    "TCP frames that broke RFC 6587 framing." },
-	{ "connections", "triaged_listener_connections", "gauge", "Open connections (TCP)." },
+	{ "connections", "triaged_listener_connections", "gauge", "Open connections (TCP, TLS)." },
+	{ "tls_handshake_failures", "triaged_listener_tls_handshake_failures_total", "counter",
+	    "TLS handshakes that failed: no or a refused client certificate, a protocol error." },
+	{ "tls_handshake_timeouts", "triaged_listener_tls_handshake_timeouts_total", "counter",
+	    "TLS connections closed for not finishing the handshake within handshake-timeout." },
 };
 
 static const struct per_item per_upstream[] = {

@@ -1,0 +1,235 @@
+/*
+ * tls.c - server-side TLS for the syslog listeners (see tls.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "conf.h"
+#include "tls.h"
+#include "util.h"
+
+struct tls_ctx {
+	SSL_CTX *ssl;
+};
+
+struct tls_session {
+	SSL *ssl;
+};
+
+/* OpenSSL's reason for the last failure, or fallback; the queue is emptied. */
+static void
+ssl_reason(char *buf, size_t size, const char *fallback)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *r = e != 0 ? ERR_reason_error_string(e) : NULL;
+
+	snprintf(buf, size, "%s", r != NULL ? r : fallback);
+	ERR_clear_error();
+}
+
+/* fopen first: "No such file or directory" says more than OpenSSL's "system lib". */
+static int
+check_readable(const char *what, const char *path, char **cause)
+{
+	FILE *f = fopen(path, "r");
+	int r;
+
+	if (f != NULL) {
+		fclose(f);
+		return 0;
+	}
+	r = -errno;
+	xasprintf(cause, "cannot read %s %s: %s", what, path, strerror(errno));
+	return r;
+}
+
+static int
+load_fail(const char *what, const char *path, char **cause)
+{
+	char why[256];
+
+	ssl_reason(why, sizeof(why), "unknown error");
+	xasprintf(cause, "cannot load %s %s: %s", what, path, why);
+	return -EINVAL;
+}
+
+static int
+load_identity(SSL_CTX *ssl, const struct conf_tls *c, char **cause)
+{
+	int r;
+
+	if ((r = check_readable("certificate", c->certificate, cause)) < 0
+	    || (r = check_readable("key", c->key, cause)) < 0)
+		return r;
+	if (SSL_CTX_use_certificate_chain_file(ssl, c->certificate) != 1)
+		return load_fail("certificate", c->certificate, cause);
+	/* Loading the key checks it against the certificate already. */
+	if (SSL_CTX_use_PrivateKey_file(ssl, c->key, SSL_FILETYPE_PEM) != 1
+	    && ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH)
+		return load_fail("key", c->key, cause);
+	if (SSL_CTX_check_private_key(ssl) != 1) {
+		ERR_clear_error();
+		xasprintf(cause, "key %s does not match certificate %s", c->key, c->certificate);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The CA that client certificates must chain to, and the names one must carry. */
+static int
+load_peer_checks(SSL_CTX *ssl, const struct conf_tls *c, char **cause)
+{
+	X509_VERIFY_PARAM *vp = SSL_CTX_get0_param(ssl);
+	STACK_OF(X509_NAME) * names;
+	int r;
+
+	if (c->ca != NULL) {
+		if ((r = check_readable("ca", c->ca, cause)) < 0)
+			return r;
+		if (SSL_CTX_load_verify_locations(ssl, c->ca, NULL) != 1
+		    || (names = SSL_load_client_CA_file(c->ca)) == NULL)
+			return load_fail("ca", c->ca, cause);
+		SSL_CTX_set_client_CA_list(ssl, names); /* the hint clients pick a certificate by */
+	}
+	if (c->verify != TLS_VERIFY_NONE)
+		SSL_CTX_set_verify(ssl,
+		    SSL_VERIFY_PEER
+		        | (c->verify == TLS_VERIFY_REQUIRED ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+		    NULL);
+	/* Checked by X509_check_host during verification: SAN DNS names, else the CN. */
+	X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	for (size_t i = 0; i < c->nallowed; i++)
+		if (X509_VERIFY_PARAM_add1_host(vp, c->allowed_names[i], 0) != 1) {
+			ERR_clear_error();
+			xasprintf(cause, "cannot use allowed name '%s'", c->allowed_names[i]);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+int
+tls_ctx_new(const struct conf_tls *c, struct tls_ctx **ret, char **cause)
+{
+	SSL_CTX *ssl = SSL_CTX_new(TLS_server_method());
+	struct tls_ctx *ctx;
+	int r;
+
+	if (ssl == NULL) {
+		ERR_clear_error();
+		xasprintf(cause, "cannot make a TLS context: out of memory");
+		return -ENOMEM;
+	}
+	SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION);
+	/* Log senders never resume or renegotiate; each would only be more to attack. */
+	SSL_CTX_set_options(ssl, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
+	SSL_CTX_set_num_tickets(ssl, 0);
+	SSL_CTX_set_session_cache_mode(ssl, SSL_SESS_CACHE_OFF);
+	/* Thousands of quiet senders: no 34 KiB of buffers each while idle. */
+	SSL_CTX_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+	if ((r = load_identity(ssl, c, cause)) < 0 || (r = load_peer_checks(ssl, c, cause)) < 0) {
+		SSL_CTX_free(ssl);
+		return r;
+	}
+	ctx = xcalloc(1, sizeof(*ctx));
+	ctx->ssl = ssl;
+	*ret = ctx;
+	return 0;
+}
+
+void
+tls_ctx_free(struct tls_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	SSL_CTX_free(ctx->ssl);
+	free(ctx);
+}
+
+int
+tls_session_new(struct tls_ctx *ctx, int fd, struct tls_session **ret)
+{
+	SSL *ssl = SSL_new(ctx->ssl);
+
+	if (ssl == NULL || SSL_set_fd(ssl, fd) != 1) {
+		ERR_clear_error();
+		SSL_free(ssl);
+		return -ENOMEM;
+	}
+	*ret = xcalloc(1, sizeof(**ret));
+	(*ret)->ssl = ssl;
+	return 0;
+}
+
+void
+tls_session_free(struct tls_session *s)
+{
+	if (s == NULL)
+		return;
+	SSL_free(s->ssl);
+	free(s);
+}
+
+/* 1 when err only means waiting for the socket, with *events set. */
+static bool
+want_io(int err, uint32_t *events)
+{
+	if (err == SSL_ERROR_WANT_READ)
+		*events = EPOLLIN;
+	else if (err == SSL_ERROR_WANT_WRITE)
+		*events = EPOLLOUT;
+	else
+		return false;
+	return true;
+}
+
+int
+tls_session_handshake(struct tls_session *s, uint32_t *events, char *why, size_t whylen)
+{
+	long vr;
+	int r, err;
+
+	ERR_clear_error();
+	if ((r = SSL_accept(s->ssl)) == 1)
+		return 1;
+	err = SSL_get_error(s->ssl, r);
+	if (want_io(err, events))
+		return 0;
+	if ((vr = SSL_get_verify_result(s->ssl)) != X509_V_OK) {
+		snprintf(why, whylen, "client certificate: %s", X509_verify_cert_error_string(vr));
+		ERR_clear_error();
+	} else if (err == SSL_ERROR_SYSCALL || err == SSL_ERROR_ZERO_RETURN)
+		ssl_reason(why, whylen, "the client closed the connection");
+	else
+		ssl_reason(why, whylen, "protocol error");
+	return -EPROTO;
+}
+
+ssize_t
+tls_session_read(struct tls_session *s, void *buf, size_t n, uint32_t *events)
+{
+	int r, err;
+
+	ERR_clear_error();
+	if ((r = SSL_read(s->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n)) > 0)
+		return r;
+	err = SSL_get_error(s->ssl, r);
+	if (want_io(err, events))
+		return -EAGAIN;
+	ERR_clear_error();
+	return 0;
+}
+
+bool
+tls_session_pending(const struct tls_session *s)
+{
+	return SSL_pending(s->ssl) > 0;
+}
