@@ -25,11 +25,11 @@ struct tls_session {
 	SSL *ssl;
 };
 
-/* OpenSSL's reason for the last failure, or fallback; the queue is emptied. */
+/* OpenSSL's first reason (the cause; later ones say where), or fallback; the queue emptied. */
 static void
 ssl_reason(char *buf, size_t size, const char *fallback)
 {
-	unsigned long e = ERR_peek_last_error();
+	unsigned long e = ERR_peek_error();
 	const char *r = e != 0 ? ERR_reason_error_string(e) : NULL;
 
 	snprintf(buf, size, "%s", r != NULL ? r : fallback);
