@@ -278,7 +278,8 @@ END_TEST
 
 /* The client certificate is self-signed, so it is its own CA. */
 static int
-verified(const char *client_cert, const char *allowed, char *why, size_t whylen)
+verified(
+    enum tls_verify mode, const char *client_cert, const char *allowed, char *why, size_t whylen)
 {
 	struct conf_tls c = conf_for("server.pem", "server.key");
 	char *names[] = { (char *)allowed };
@@ -286,7 +287,7 @@ verified(const char *client_cert, const char *allowed, char *why, size_t whylen)
 	int r;
 
 	c.ca = path("client.pem");
-	c.verify = TLS_VERIFY_REQUIRED;
+	c.verify = mode;
 	c.allowed_names = allowed != NULL ? names : NULL;
 	c.nallowed = allowed != NULL ? 1 : 0;
 	pair_open(&p, &c, client_cert);
@@ -300,17 +301,23 @@ verified(const char *client_cert, const char *allowed, char *why, size_t whylen)
 
 START_TEST(test_client_certificates)
 {
+	const enum tls_verify req = TLS_VERIFY_REQUIRED, opt = TLS_VERIFY_OPTIONAL;
 	char why[256] = "";
 
-	ck_assert_int_eq(verified("client", NULL, why, sizeof(why)), 1);
-	ck_assert_int_eq(verified("client", "client.example", why, sizeof(why)), 1);
-	ck_assert_int_eq(verified("client", "other.example", why, sizeof(why)), -EPROTO);
+	ck_assert_int_eq(verified(req, "client", NULL, why, sizeof(why)), 1);
+	ck_assert_int_eq(verified(req, "client", "client.example", why, sizeof(why)), 1);
+	ck_assert_int_eq(verified(req, "client", "other.example", why, sizeof(why)), -EPROTO);
 	ck_assert_str_eq(why, "client certificate: hostname mismatch");
-	ck_assert_int_eq(verified(NULL, NULL, why, sizeof(why)), -EPROTO);
+	ck_assert_int_eq(verified(req, NULL, NULL, why, sizeof(why)), -EPROTO);
 	ck_assert_str_eq(why, "peer did not return a certificate");
 	/* Another certificate, unknown to the CA file. */
-	ck_assert_int_eq(verified("server", NULL, why, sizeof(why)), -EPROTO);
+	ck_assert_int_eq(verified(req, "server", NULL, why, sizeof(why)), -EPROTO);
 	ck_assert_str_eq(why, "client certificate: self-signed certificate");
+	/* optional: no certificate is let in, a bad one or a wrong name is not. */
+	ck_assert_int_eq(verified(opt, NULL, "client.example", why, sizeof(why)), 1);
+	ck_assert_int_eq(verified(opt, "client", "client.example", why, sizeof(why)), 1);
+	ck_assert_int_eq(verified(opt, "server", NULL, why, sizeof(why)), -EPROTO);
+	ck_assert_int_eq(verified(opt, "client", "other.example", why, sizeof(why)), -EPROTO);
 }
 END_TEST
 
