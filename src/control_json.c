@@ -138,6 +138,9 @@ listener_json(const struct listener_info *li, void *arg)
 	    json_integer((json_int_t)li->tls_handshake_failures));
 	json_object_set_new(o, "tls_handshake_timeouts",
 	    json_integer((json_int_t)li->tls_handshake_timeouts));
+	if (strcmp(li->proto, "tls") == 0)
+		json_object_set_new(o, "tls_certificate_not_after",
+		    json_time(li->tls_not_after * USEC_PER_SEC));
 	json_object_set_new(o, "backlogged", json_integer((json_int_t)li->backlogged));
 	json_array_append_new(arg, o);
 }

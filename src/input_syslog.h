@@ -27,6 +27,7 @@ struct listener_info {
 	uint64_t idle_closed; /* TCP: connections closed after idle-timeout */
 	uint64_t tls_handshake_failures; /* TLS: refused or broken handshakes */
 	uint64_t tls_handshake_timeouts; /* TLS: handshakes not done within handshake-timeout */
+	int64_t tls_not_after; /* TLS: when the certificate served expires, epoch seconds */
 	uint64_t unauthorized; /* SNMP: bad community, source or v3 credentials */
 	uint64_t backlogged;  /* reads that left more waiting: the input was behind (input_priority.h) */
 };

@@ -514,6 +514,7 @@ input_tcp_tls(struct listener *l, const struct conf_listen *c, char **cause)
 	/* Open sessions hold the old context until they close. */
 	tls_ctx_free(l->tls);
 	l->tls = ctx;
+	l->info.tls_not_after = tls_ctx_not_after(ctx);
 	l->c.tls.verify = c->tls.verify;
 	l->c.tls.handshake_timeout = c->tls.handshake_timeout;
 	return 0;
@@ -536,8 +537,12 @@ input_tcp_update(struct listener *l, const struct conf_listen *c)
 	if (input_tcp_tls(l, c, &cause) < 0) {
 		log_warnx("%s: keeping the previous certificate: %s", l->c.name, cause);
 		free(cause);
-	} else
-		log_info("%s: certificate and key reloaded from %s", l->c.name, c->tls.certificate);
+	} else {
+		char until[40];
+		format_rfc3339(l->info.tls_not_after * USEC_PER_SEC, until, sizeof(until));
+		log_info("%s: certificate and key reloaded from %s, valid until %s", l->c.name,
+		    c->tls.certificate, until);
+	}
 }
 
 void

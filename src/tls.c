@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 
 #include <openssl/err.h>
@@ -19,6 +20,7 @@
 
 struct tls_ctx {
 	SSL_CTX *ssl;
+	int64_t not_after; /* the certificate's, seconds since the epoch */
 };
 
 struct tls_session {
@@ -116,6 +118,24 @@ load_peer_checks(SSL_CTX *ssl, const struct conf_tls *c, char **cause)
 	return 0;
 }
 
+/* When the certificate loaded expires: seconds since the epoch, 0 if unknown. */
+static int64_t
+not_after(SSL_CTX *ssl)
+{
+	X509 *x = SSL_CTX_get0_certificate(ssl);
+	struct tm tm;
+
+	if (x == NULL || ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
+		return 0;
+	return (int64_t)timegm(&tm);
+}
+
+int64_t
+tls_ctx_not_after(const struct tls_ctx *ctx)
+{
+	return ctx->not_after;
+}
+
 int
 tls_ctx_new(const struct conf_tls *c, struct tls_ctx **ret, char **cause)
 {
@@ -141,6 +161,7 @@ tls_ctx_new(const struct conf_tls *c, struct tls_ctx **ret, char **cause)
 	}
 	ctx = xcalloc(1, sizeof(*ctx));
 	ctx->ssl = ssl;
+	ctx->not_after = not_after(ssl);
 	*ret = ctx;
 	return 0;
 }

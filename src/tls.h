@@ -25,6 +25,8 @@ struct tls_session;
  */
 int tls_ctx_new(const struct conf_tls *c, struct tls_ctx **ret, char **cause);
 void tls_ctx_free(struct tls_ctx *ctx); /* NULL-safe */
+/* When ctx's certificate expires, seconds since the epoch; 0 if unknown. */
+int64_t tls_ctx_not_after(const struct tls_ctx *ctx);
 
 /* A server session over the connected non-blocking socket fd (not owned). */
 int tls_session_new(struct tls_ctx *ctx, int fd, struct tls_session **ret);

@@ -263,15 +263,17 @@ tls_ca() {
 		|| fail "openssl cannot make the CA $1"
 }
 
-# tls_cert CA NAME DNSNAME: $T/NAME.pem and $T/NAME.key for DNSNAME (CN and
-# SAN, with IP 127.0.0.1), signed by CA, good for servers and clients.
+# tls_cert CA NAME DNSNAME [DAYS]: $T/NAME.pem and $T/NAME.key for DNSNAME
+# (CN and SAN, with IP 127.0.0.1), signed by CA, good for servers and
+# clients, for DAYS days (2).
 tls_cert() {
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$3" \
 		-keyout "$T/$2.key" -out "$T/$2.csr" 2>/dev/null || fail "openssl cannot make $2"
 	printf 'subjectAltName=DNS:%s,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n' \
 		"$3" > "$T/$2.ext"
 	openssl x509 -req -in "$T/$2.csr" -CA "$T/$1.pem" -CAkey "$T/$1.key" -CAcreateserial \
-		-days 2 -extfile "$T/$2.ext" -out "$T/$2.pem" 2>/dev/null || fail "openssl cannot sign $2"
+		-days "${4:-2}" -extfile "$T/$2.ext" -out "$T/$2.pem" 2>/dev/null \
+		|| fail "openssl cannot sign $2"
 }
 
 # conf_tls OPTION...: a tls listener on a free port ($TPORT, named $TLS)
