@@ -59,13 +59,19 @@ start_triaged
 expiry_is "$T/one.pem"
 
 # A connection open across the reload; then the new pair, in place.
-{ octet_frames tls-held 1; sleep 3; octet_frames tls-held 1; } | tls_send "$TPORT" &
+{
+	octet_frames tls-held 1
+	i=0
+	until [ -e "$T/reloaded" ] || [ $i -ge 300 ]; do i=$((i + 1)); sleep 0.1; done
+	octet_frames tls-held 1
+} | tls_send "$TPORT" &
 echo $! > "$T/held.pid"
 wait_incidents "any(i['key'] == 'tls-held' for i in j['incidents'])" 5
 cp "$T/two.pem" "$T/server.pem"
 cp "$T/two.key" "$T/server.key"
 kill -HUP "$TRIAGED_PID"
 wait_status "j['reloads'] == 1"
+touch "$T/reloaded"
 [ "$(served)" = "$(fingerprint "$T/two.pem")" ] || fail "the new certificate is not served after SIGHUP"
 expiry_is "$T/two.pem"
 grep -q "certificate and key reloaded from $T/server.pem" "$T/triaged.log" || fail "the reload is not logged"
