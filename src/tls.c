@@ -4,13 +4,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -38,19 +42,49 @@ ssl_reason(char *buf, size_t size, const char *fallback)
 	ERR_clear_error();
 }
 
-/* fopen first: "No such file or directory" says more than OpenSSL's "system lib". */
-static int
-check_readable(const char *what, const char *path, char **cause)
-{
-	FILE *f = fopen(path, "r");
-	int r;
+/* Certificates, chains and keys are a few KiB; a file much larger is not one. */
+#define TLS_FILE_MAX (1024 * 1024)
 
-	if (f != NULL) {
-		fclose(f);
-		return 0;
+/*
+ * path's bytes in a memory BIO, read now: a regular file of at most
+ * TLS_FILE_MAX, opened without blocking, so that a FIFO in its place
+ * cannot hang a reload and OpenSSL never opens the path itself.
+ */
+static int
+read_file(const char *what, const char *path, BIO **ret, char **cause)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), r = 0;
+	const char *why = NULL;
+	char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_size > TLS_FILE_MAX)
+		why = "larger than 1 MiB";
+	else {
+		buf = xmalloc((size_t)st.st_size + 1);
+		r = read_upto(fd, buf, (size_t)st.st_size, &len);
 	}
-	r = -errno;
-	xasprintf(cause, "cannot read %s %s: %s", what, path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (r < 0 || why != NULL) {
+		xasprintf(cause, "cannot read %s %s: %s", what, path, why ? why : strerror(-r));
+		free(buf);
+		return r < 0 ? r : -EINVAL;
+	}
+	*ret = BIO_new(BIO_s_mem());
+	if (*ret == NULL || BIO_write(*ret, buf, (int)len) != (int)len) {
+		BIO_free(*ret);
+		xasprintf(cause, "cannot read %s %s: out of memory", what, path);
+		r = -ENOMEM;
+	}
+	explicit_bzero(buf, len); /* a key */
+	free(buf);
+	ERR_clear_error();
 	return r;
 }
 
@@ -64,26 +98,102 @@ load_fail(const char *what, const char *path, char **cause)
 	return -EINVAL;
 }
 
+/* The end of a PEM file: PEM_read_bio's "no start line" after at least one entry. */
+static bool
+pem_end(void)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (ERR_GET_LIB(e) != ERR_LIB_PEM || ERR_GET_REASON(e) != PEM_R_NO_START_LINE)
+		return false;
+	ERR_clear_error();
+	return true;
+}
+
+/* The server's certificate, then the chain behind it, as OpenSSL's chain file loader reads them. */
+static int
+load_chain(SSL_CTX *ssl, BIO *b, const char *path, char **cause)
+{
+	X509 *x = PEM_read_bio_X509_AUX(b, NULL, NULL, NULL);
+
+	if (x == NULL || SSL_CTX_use_certificate(ssl, x) != 1) {
+		X509_free(x);
+		return load_fail("certificate", path, cause);
+	}
+	X509_free(x);
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		if (SSL_CTX_add0_chain_cert(ssl, x) != 1) {
+			X509_free(x);
+			return load_fail("certificate", path, cause);
+		}
+	return pem_end() ? 0 : load_fail("certificate", path, cause);
+}
+
+static int
+load_key(SSL_CTX *ssl, BIO *b, const struct conf_tls *c, char **cause)
+{
+	EVP_PKEY *pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+	int r = 0;
+
+	if (pk == NULL)
+		return load_fail("key", c->key, cause);
+	/* Using the key checks it against the certificate. */
+	if (SSL_CTX_use_PrivateKey(ssl, pk) != 1 || SSL_CTX_check_private_key(ssl) != 1) {
+		ERR_clear_error();
+		xasprintf(cause, "key %s does not match certificate %s", c->key, c->certificate);
+		r = -EINVAL;
+	}
+	EVP_PKEY_free(pk);
+	return r;
+}
+
 static int
 load_identity(SSL_CTX *ssl, const struct conf_tls *c, char **cause)
 {
+	BIO *cert = NULL, *key = NULL;
 	int r;
 
-	if ((r = check_readable("certificate", c->certificate, cause)) < 0
-	    || (r = check_readable("key", c->key, cause)) < 0)
+	if ((r = read_file("certificate", c->certificate, &cert, cause)) == 0
+	    && (r = read_file("key", c->key, &key, cause)) == 0
+	    && (r = load_chain(ssl, cert, c->certificate, cause)) == 0)
+		r = load_key(ssl, key, c, cause);
+	BIO_free(cert);
+	BIO_free(key);
+	return r;
+}
+
+/*
+ * The CA certificates client certificates must chain to; their names go
+ * to clients as the hint they pick a certificate by.
+ */
+static int
+load_ca(SSL_CTX *ssl, const char *path, char **cause)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(ssl);
+	STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+	X509 *x;
+	BIO *b;
+	int r;
+
+	if ((r = read_file("ca", path, &b, cause)) < 0) {
+		sk_X509_NAME_free(names);
 		return r;
-	if (SSL_CTX_use_certificate_chain_file(ssl, c->certificate) != 1)
-		return load_fail("certificate", c->certificate, cause);
-	/* Loading the key checks it against the certificate already. */
-	if (SSL_CTX_use_PrivateKey_file(ssl, c->key, SSL_FILETYPE_PEM) != 1
-	    && ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH)
-		return load_fail("key", c->key, cause);
-	if (SSL_CTX_check_private_key(ssl) != 1) {
-		ERR_clear_error();
-		xasprintf(cause, "key %s does not match certificate %s", c->key, c->certificate);
-		return -EINVAL;
 	}
-	return 0;
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		X509_NAME *n = X509_NAME_dup(X509_get_subject_name(x));
+		if (X509_STORE_add_cert(store, x) != 1 || n == NULL || !sk_X509_NAME_push(names, n))
+			r = -EINVAL;
+		X509_free(x);
+		if (r < 0)
+			break;
+	}
+	BIO_free(b);
+	if (r == 0 && sk_X509_NAME_num(names) > 0 && pem_end()) {
+		SSL_CTX_set_client_CA_list(ssl, names);
+		return 0;
+	}
+	sk_X509_NAME_pop_free(names, X509_NAME_free);
+	return load_fail("ca", path, cause);
 }
 
 /* The CA that client certificates must chain to, and the names one must carry. */
@@ -91,17 +201,10 @@ static int
 load_peer_checks(SSL_CTX *ssl, const struct conf_tls *c, char **cause)
 {
 	X509_VERIFY_PARAM *vp = SSL_CTX_get0_param(ssl);
-	STACK_OF(X509_NAME) * names;
 	int r;
 
-	if (c->ca != NULL) {
-		if ((r = check_readable("ca", c->ca, cause)) < 0)
-			return r;
-		if (SSL_CTX_load_verify_locations(ssl, c->ca, NULL) != 1
-		    || (names = SSL_load_client_CA_file(c->ca)) == NULL)
-			return load_fail("ca", c->ca, cause);
-		SSL_CTX_set_client_CA_list(ssl, names); /* the hint clients pick a certificate by */
-	}
+	if (c->ca != NULL && (r = load_ca(ssl, c->ca, cause)) < 0)
+		return r;
 	if (c->verify != TLS_VERIFY_NONE)
 		SSL_CTX_set_verify(ssl,
 		    SSL_VERIFY_PEER

@@ -1,9 +1,10 @@
 /*
  * check_tls.c - the TLS module over a socketpair, against an OpenSSL
  * client in the same thread: loading files (a missing one, one that is not
- * PEM, a key of another certificate), a handshake that waits for the
- * socket instead of blocking, reads and the end of the stream, bytes that
- * are not TLS, and client certificates checked for presence and name.
+ * PEM, a FIFO, a key of another certificate; a chain), a handshake that
+ * waits for the socket instead of blocking, reads and the end of the
+ * stream, bytes that are not TLS, and client certificates checked for
+ * presence and name.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -149,13 +151,20 @@ START_TEST(test_load_errors)
 	free(c.certificate);
 	c.certificate = junk;
 	assert_cause(&c, "cannot load certificate DIR/junk.pem: no start line");
+	free(junk);
 	c.certificate = path("server.pem");
-	c.ca = junk;
+	c.ca = path("junk.pem");
 	c.verify = TLS_VERIFY_REQUIRED;
-	assert_cause(&c, "cannot load ca DIR/junk.pem: no certificate or crl found");
+	assert_cause(&c, "cannot load ca DIR/junk.pem: no start line");
+	/* A FIFO in place of a file would block the loop at a reload: refused at once. */
+	free(c.ca);
+	c.ca = path("fifo.pem");
+	ck_assert_int_eq(mkfifo(c.ca, 0600), 0);
+	assert_cause(&c, "cannot read ca DIR/fifo.pem: not a regular file");
+	unlink(c.ca);
 	free(c.certificate);
 	free(c.key);
-	free(junk);
+	free(c.ca);
 }
 END_TEST
 
@@ -222,6 +231,34 @@ handshake(struct pair *p, char *why, size_t whylen)
 	ck_abort_msg("the handshake did not end");
 	return -1;
 }
+
+/* A chain file: the server's certificate, then others behind it. */
+START_TEST(test_chain)
+{
+	struct conf_tls c = conf_for("chain.pem", "server.key");
+	char *cert = path("server.pem"), *other = path("client.pem"), *cause = NULL;
+	struct tls_ctx *ctx = NULL;
+	FILE *out, *in;
+	int ch;
+
+	ck_assert_ptr_nonnull(out = fopen(c.certificate, "w"));
+	for (int i = 0; i < 2; i++) {
+		ck_assert_ptr_nonnull(in = fopen(i == 0 ? cert : other, "r"));
+		while ((ch = fgetc(in)) != EOF)
+			fputc(ch, out);
+		fclose(in);
+	}
+	fclose(out);
+	ck_assert_msg(tls_ctx_new(&c, &ctx, &cause) == 0, "%s", cause ? cause : "?");
+	ck_assert_int_gt(tls_ctx_not_after(ctx), 0);
+	tls_ctx_free(ctx);
+	unlink(c.certificate);
+	free(c.certificate);
+	free(c.key);
+	free(cert);
+	free(other);
+}
+END_TEST
 
 START_TEST(test_handshake_and_read)
 {
@@ -329,6 +366,7 @@ tls_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_load_errors);
+	tcase_add_test(tc, test_chain);
 	tcase_add_test(tc, test_handshake_and_read);
 	tcase_add_test(tc, test_not_tls);
 	tcase_add_test(tc, test_client_certificates);
