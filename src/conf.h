@@ -34,6 +34,27 @@ enum listen_proto {
 	LISTEN_UDP = 0,
 	LISTEN_TCP,
 	LISTEN_UNIX,
+	LISTEN_TLS, /* syslog over TLS, RFC 5425 */
+};
+
+enum tls_verify {
+	TLS_VERIFY_NONE = 0, /* no client certificate asked for */
+	TLS_VERIFY_OPTIONAL, /* asked for; one that is sent must verify */
+	TLS_VERIFY_REQUIRED, /* a client without a valid certificate is refused */
+};
+
+#define CONF_DEFAULT_HANDSHAKE_TIMEOUT (10 * 1000000LL) /* 10s */
+#define CONF_MAX_ALLOWED_NAMES	       64
+
+/* The TLS options of `listen syslog tls ADDRESS { ... }`; paths absolute. */
+struct conf_tls {
+	char *certificate; /* PEM chain, the server's certificate first */
+	char *key;	   /* PEM private key */
+	char *ca;	   /* PEM CA bundle for client certificates; NULL: none */
+	enum tls_verify verify;
+	char **allowed_names; /* DNS names, one of which a client certificate must carry */
+	size_t nallowed;
+	int64_t handshake_timeout; /* usec from accept to a finished handshake */
 };
 
 #define CONF_DEFAULT_MAX_MESSAGE (64 * 1024)
@@ -67,6 +88,7 @@ struct conf_listen {
 	enum text_charset charset; /* `charset utf-8|latin1`: how its bytes are read */
 	uint32_t max_per_source;  /* TCP: max-connections-per-source, <= max_connections */
 	int64_t idle_timeout;	  /* TCP: usec without data before a close; 0: never */
+	struct conf_tls tls;	  /* LISTEN_TLS only */
 	char *file;		  /* where it was declared, for messages */
 	int line;
 };

@@ -18,26 +18,6 @@
 #include "conf_upstream.h"
 #include "util.h"
 
-/* Read up to size bytes of fd; -errno on failure. */
-static int
-read_upto(int fd, char *buf, size_t size, size_t *len)
-{
-	ssize_t n;
-
-	*len = 0;
-	while (*len < size) {
-		n = read(fd, buf + *len, size - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-	}
-	return 0;
-}
-
 int
 conf_read_secret(struct lex *lx, const char *what, const char *path, char **ret, char **cause)
 {

@@ -135,6 +135,13 @@ listener_json(const struct listener_info *li, void *arg)
 	json_object_set_new(o, "refused_per_source",
 	    json_integer((json_int_t)li->refused_per_source));
 	json_object_set_new(o, "idle_closed", json_integer((json_int_t)li->idle_closed));
+	json_object_set_new(o, "tls_handshake_failures",
+	    json_integer((json_int_t)li->tls_handshake_failures));
+	json_object_set_new(o, "tls_handshake_timeouts",
+	    json_integer((json_int_t)li->tls_handshake_timeouts));
+	if (strcmp(li->proto, "tls") == 0)
+		json_object_set_new(o, "tls_certificate_not_after",
+		    json_time(li->tls_not_after * USEC_PER_SEC));
 	json_object_set_new(o, "backlogged", json_integer((json_int_t)li->backlogged));
 	json_array_append_new(arg, o);
 }

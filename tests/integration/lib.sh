@@ -399,3 +399,86 @@ start_fleet() {
 	start_triaged
 	start_agent agent-b "$T/b.conf"
 }
+
+# tls_ca NAME: a throwaway CA, $T/NAME.pem and $T/NAME.key.
+tls_ca() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj "/CN=$1" -keyout "$T/$1.key" -out "$T/$1.pem" 2>/dev/null \
+		|| fail "openssl cannot make the CA $1"
+}
+
+# tls_cert CA NAME DNSNAME [DAYS]: $T/NAME.pem and $T/NAME.key for DNSNAME
+# (CN and SAN, with IP 127.0.0.1), signed by CA, good for servers and
+# clients, for DAYS days (2).
+tls_cert() {
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$3" \
+		-keyout "$T/$2.key" -out "$T/$2.csr" 2>/dev/null || fail "openssl cannot make $2"
+	printf 'subjectAltName=DNS:%s,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n' \
+		"$3" > "$T/$2.ext"
+	openssl x509 -req -in "$T/$2.csr" -CA "$T/$1.pem" -CAkey "$T/$1.key" -CAcreateserial \
+		-days "${4:-2}" -extfile "$T/$2.ext" -out "$T/$2.pem" 2>/dev/null \
+		|| fail "openssl cannot sign $2"
+}
+
+# conf_tls OPTION...: a tls listener on a free port ($TPORT, named $TLS)
+# serving $T/server.pem and server.key, with one OPTION a line; and a rule
+# making one incident per program "tls-*", keyed by the program.
+conf_tls() {
+	TPORT=$(free_port)
+	TLS="syslog/tls/127.0.0.1:$TPORT"
+	{
+		echo "listen syslog tls 127.0.0.1:$TPORT {"
+		printf '\tcertificate "server.pem"\n\tkey "server.key"\n'
+		for o in "$@"; do printf '\t%s\n' "$o"; done
+		echo "}"
+		printf 'rule "tls" {\n\tmatch syslog program ~ "^tls-"\n\tkey "{program}"\n'
+		printf '\tsummary "{program}: {message}"\n}\n'
+	} >> "$CONF"
+}
+
+# tls_stat FIELD: the $TLS listener's FIELD in status.
+tls_stat() {
+	ctl --json status | json "[l for l in j['listeners'] if l['name'] == '$TLS'][0]['$1']"
+}
+
+# wait_tls FIELD OP VALUE [SECONDS]: wait until the $TLS listener's FIELD compares so.
+wait_tls() {
+	wait_status "[l for l in j['listeners'] if l['name'] == '$TLS'][0]['$1'] $2 $3" "${4:-10}"
+}
+
+# start_rsyslogd PORT: rsyslogd -n with $T/rsyslog.conf, once its imudp
+# input listens on PORT; stopped at the end.
+start_rsyslogd() {
+	mkdir -p "$T/rsyslog"
+	rsyslogd -N1 -f "$T/rsyslog.conf" >"$T/rsyslog-check.log" 2>&1 \
+		|| fail "rsyslogd rejects its config: $(cat "$T/rsyslog-check.log")"
+	rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" >"$T/rsyslog.log" 2>&1 &
+	echo $! > "$T/rsyslogd.pid"
+	_i=0
+	until ss -uln | grep -q ":$1 "; do
+		_i=$((_i + 1)); [ $_i -lt 100 ] || fail "rsyslogd did not start: $(cat "$T/rsyslog.log")"
+		sleep 0.1
+	done
+}
+
+# tls_send PORT [s_client options...]: stdin to 127.0.0.1:PORT over TLS;
+# returns when the server has had it and closed, or after 10 s.
+tls_send() {
+	_port=$1
+	shift
+	{ cat; sleep 0.3; } | timeout 10 openssl s_client -connect "127.0.0.1:$_port" -quiet \
+		-no_ign_eof "$@" >/dev/null 2>&1 || true
+}
+
+# octet_frames PREFIX N: N RFC 5425 frames "LEN <13>1 - it-host PREFIX - - - PREFIX i".
+octet_frames() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+p, n = sys.argv[1], int(sys.argv[2])
+out = b""
+for i in range(1, n + 1):
+    m = ("<13>1 - it-host %s - - - %s %d" % (p, p, i)).encode()
+    out += str(len(m)).encode() + b" " + m
+sys.stdout.buffer.write(out)
+PY
+}

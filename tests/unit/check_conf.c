@@ -401,7 +401,8 @@ START_TEST(test_listen_errors)
 	    "2: duplicate listener name 'a' (first at test.conf:1)");
 	load_err("listen snmp tcp *:162\n",
 	    "1: expected 'udp' (snmp listens on UDP only), got 'tcp'");
-	load_err("listen syslog tls *:6514\n", "1: expected 'udp', 'tcp' or 'unix', got 'tls'");
+	load_err("listen syslog sctp *:6514\n",
+	    "1: expected 'udp', 'tcp', 'unix' or 'tls', got 'sctp'");
 	load_err("listen journal\n", "1: expected 'syslog', 'snmp' or 'http', got 'journal'");
 	load_err("listen syslog udp *:514 {\n max-connections 5\n}\n",
 	    "2: unknown keyword 'max-connections', expected one of: charset, max-message, name, rcvbuf");
@@ -1474,6 +1475,39 @@ START_TEST(test_tcp_limit_errors)
 }
 END_TEST
 
+START_TEST(test_listen_tls_errors)
+{
+	const char *files = "certificate \"/nonexistent/c.pem\"; key \"/nonexistent/k.pem\"";
+	char *text;
+
+	load_err("listen syslog tls *:6514\n", "1: a tls listener needs certificate and key");
+	load_err("listen syslog tls *:6514 { key \"k.pem\" }\n",
+	    "1: a tls listener needs certificate and key");
+	load_err("listen syslog tls *:6514 {\n certificate \"a\"\n certificate \"b\"\n}\n",
+	    "3: certificate given twice");
+	load_err("listen syslog tls *:6514 { verify-peer maybe }\n",
+	    "1: verify-peer must be none, optional or required, got 'maybe'");
+	load_err("listen syslog tls *:6514 { handshake-timeout 2m }\n",
+	    "1: handshake-timeout must be from 1s to 1m");
+	load_err("listen syslog tls *:6514 { allowed-names \"\" }\n",
+	    "1: an allowed name must be a DNS name of 1 to 253 bytes");
+	load_err("listen syslog udp *:6514 { verify-peer none }\n",
+	    "1: unknown keyword 'verify-peer', expected one of: charset, max-message, name, rcvbuf");
+	load_err("listen syslog tcp *:6514\nlisten syslog tls *:6514\n",
+	    "2: duplicate listen address *:6514 (first at test.conf:1)");
+	xasprintf(&text, "listen syslog tls *:6514 {\n %s\n}\n", files);
+	load_err(text, "1: cannot read certificate /nonexistent/c.pem: No such file or directory");
+	free(text);
+	xasprintf(&text, "listen syslog tls *:6514 { %s; verify-peer required }\n", files);
+	load_err(text, "1: verify-peer required needs ca");
+	free(text);
+	xasprintf(&text, "listen syslog tls *:6514 { %s; allowed-names a.example b.example }\n",
+	    files);
+	load_err(text, "1: allowed-names needs verify-peer optional or required");
+	free(text);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -1489,6 +1523,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_listen);
 	tcase_add_test(tc, test_listen_unix_relative);
 	tcase_add_test(tc, test_listen_errors);
+	tcase_add_test(tc, test_listen_tls_errors);
 	tcase_add_test(tc, test_setting_errors);
 	tcase_add_test(tc, test_control_groups);
 	tcase_add_test(tc, test_rule_statements);
