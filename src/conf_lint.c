@@ -432,13 +432,13 @@ lint_pages(struct lint *l)
 {
 	const struct conf *conf = l->conf;
 
-	if (conf->mail != NULL)
+	if (conf->mail != NULL || conf->sms != NULL || conf->chat != NULL || conf->exec != NULL)
 		return;
 	for (size_t i = 0; i < conf->nrules; i++) {
 		const struct rule *r = conf->rules[i];
 		if (r->page != NULL)
 			report(l, r->file, r->page_line, "rule '%s' pages through policy '%s', but "
-			    "there is no notifier email: its pages are only noted on the timeline",
+			    "there is no notifier: its pages are only noted on the timeline",
 			    r->name, r->page);
 	}
 }
