@@ -29,6 +29,7 @@ struct child {
 	sd_event_source *exit_src, *timer;
 	int64_t timeout, started;
 	bool timed_out;
+	int spawn_error; /* posix_spawn's, reported from the loop */
 	http_done_cb cb;
 	void *arg;
 };
@@ -82,7 +83,7 @@ finish(struct child *c, int error)
 	char text[80], d[32];
 	siginfo_t si = { 0 };
 
-	if (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &si, WEXITED) == 0)
+	if (c->pidfd >= 0 && waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &si, WEXITED) == 0)
 		resp.status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
 	resp.elapsed_usec = now_monotonic_usec() - c->started;
 	if (error == 0 && c->timed_out) {
@@ -90,8 +91,11 @@ finish(struct child *c, int error)
 		snprintf(text, sizeof(text), "timed out after %s, killed", d);
 		resp.error = -ETIMEDOUT;
 		resp.error_text = text;
-	} else
+	} else if (error != 0) {
 		resp.error = error;
+		snprintf(text, sizeof(text), "cannot run the program: %s", strerror(-error));
+		resp.error_text = text;
+	}
 	c->cb(&resp, c->arg);
 	child_free(c);
 }
@@ -103,6 +107,16 @@ exit_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	return 0;
 }
 
+/* It could not be started (its program gone since the config was read): said as a failure. */
+static int
+not_run_cb(sd_event_source *s, void *userdata)
+{
+	struct child *c = userdata;
+
+	finish(c, c->spawn_error);
+	return 0;
+}
+
 /* Past its time: the whole group is killed, and its exit reported as a timeout. */
 static int
 timeout_cb(sd_event_source *s, uint64_t usec, void *userdata)
@@ -110,7 +124,8 @@ timeout_cb(sd_event_source *s, uint64_t usec, void *userdata)
 	struct child *c = userdata;
 
 	c->timed_out = true;
-	kill(-c->pid, SIGKILL);
+	if (c->pid > 0)
+		kill(-c->pid, SIGKILL);
 	return 0;
 }
 
@@ -203,19 +218,21 @@ exec_run(struct exec_runner *x, const struct exec_request *req, http_done_cb cb,
 		.next = x->head };
 	r = spawn(req->argv, rfd, &c->pid);
 	close(rfd);
-	if (r < 0) {
-		free(c);
-		return r;
-	}
 	if (x->head)
 		x->head->prev = c;
 	x->head = c;
 	x->running++;
-	if ((r = watch(x, c)) < 0) {
-		/* Not watched, so not left behind: killed and reaped here, reported as not run. */
+	if (r < 0) {
+		/* Reported like an exit, from the loop: the caller counts it as started. */
+		c->pid = 0;
+		c->spawn_error = r;
+		r = sd_event_add_defer(x->event, &c->exit_src, not_run_cb, c);
+	} else if ((r = watch(x, c)) < 0) {
+		/* Not watched, so not left behind: killed and reaped here. */
 		kill(-c->pid, SIGKILL);
 		waitpid(c->pid, NULL, 0);
-		c->cb = NULL;
+	}
+	if (r < 0) {
 		child_free(c);
 		return r;
 	}
@@ -228,7 +245,8 @@ exec_runner_free(struct exec_runner *x)
 	if (x == NULL)
 		return;
 	while (x->head != NULL) {
-		kill(-x->head->pid, SIGKILL);
+		if (x->head->pid > 0)
+			kill(-x->head->pid, SIGKILL);
 		finish(x->head, -ECANCELED);
 	}
 	sd_event_unref(x->event);

@@ -64,8 +64,8 @@ notify_exec_classify(const struct http_response *resp, char *why, size_t size)
 		return OUTBOX_RETRY;
 	}
 	if (resp->error != 0) {
-		snprintf(why, size, "not run: %s",
-		    *resp->error_text ? resp->error_text : strerror(-resp->error));
+		snprintf(why, size, "%s", *resp->error_text ? resp->error_text :
+		    strerror(-resp->error));
 		return OUTBOX_RETRY;
 	}
 	if (st > 128 + 0 && st < 128 + 65)
