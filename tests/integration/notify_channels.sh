@@ -1,8 +1,9 @@
 #!/bin/sh
 # notify_channels.sh - pages by SMS (a stand-in for Twilio's Messages API,
 # basic auth checked), chat (a Slack-style webhook) and exec (a program
-# recording its standard input): alice gets chat at once and SMS after 5 s
-# unless she acks from the chat message's link; carol's program gets the
+# recording its standard input): alice gets chat at once (after her
+# webhook's 429 and 500) and SMS after 5 s unless she acks from the chat
+# message's link; carol's program gets the
 # page as JSON; dave's SMS goes after 429 (Retry-After) and 500; bob's
 # number is refused (400, Twilio's error in triagectl queue) and erin's
 # webhook is gone (404): both dead-lettered, each falls through to the
@@ -25,7 +26,7 @@ python3 "$STANDINS/twilio.py" --port-file "$T/tw.port" --pidfile "$T/tw.pid" \
 	--record "$T/sms.jsonl" --sid "$SID" --token "$TOKEN" --invalid +15550199 \
 	--answer +15550142=429,500 >"$T/tw.log" 2>&1 &
 python3 "$STANDINS/chat.py" --port-file "$T/chat.port" --pidfile "$T/chat.pid" \
-	--record "$T/chat.jsonl" --gone /hooks/erin >"$T/chat.log" 2>&1 &
+	--record "$T/chat.jsonl" --gone /hooks/erin --answer /hooks/alice=429,500 >"$T/chat.log" 2>&1 &
 i=0
 until [ -s "$T/tw.port" ] && [ -s "$T/chat.port" ]; do
 	i=$((i + 1)); [ $i -lt 100 ] || fail "stand-ins did not start"
@@ -104,7 +105,9 @@ rec() {
 say "disk sda full"
 # alice's chat message at once, with everything a page carries.
 wait_rec chat 'any(x["path"] == "/hooks/alice" and "sda" in x["body"] for x in r)'
-rec chat '[x for x in j if x["path"] == "/hooks/alice"][0]' > "$T/alice.chat"
+# Her webhook answers 429 (Retry-After: 1), then 500: the message goes on the third try.
+wait_rec chat '[x["status"] for x in r if x["path"] == "/hooks/alice"][:3] == [429, 500, 200]'
+rec chat '[x for x in j if x["path"] == "/hooks/alice"][2]' > "$T/alice.chat"
 python3 - "$T/alice.chat" "$HTTP_PORT" <<'PY' || fail "alice's chat message lacks a field"
 import ast, json, sys
 x = ast.literal_eval(open(sys.argv[1]).read())
