@@ -17,13 +17,22 @@
 #   WORKLOADS            ["flood rate"]  flood: sender as fast as it can;
 #                        rate: RATE lines/s [150000]; rate:N: N lines/s;
 #                        hostile: a flood whose every line ends in a
-#                        Latin-1 byte and an ESC sequence (loadgen -x)
+#                        Latin-1 byte and an ESC sequence (loadgen -x);
+#                        tcp: a flood over one TCP connection, RFC 6587
+#                        octet counting (loadgen -T): lossless for every daemon
 #   COUNT [1000000]  MATCH_EVERY [100]  REPEAT [3]
 #   QUIET [1]            seconds without progress that mean "done"
 #   TIMEOUT [120]        longest wait for a daemon to finish, seconds
 #   PIN [0]              1: daemon on CPU 0, sender on CPU 1 (taskset)
 #   WAIT_IDLE [0]        wait up to this many seconds before each run for the
 #                        machine to be idle (< 0.1 CPU busy); 0: only warn
+#   SUSTAINED            a rising series of UDP rates, e.g. "100000 200000 300000":
+#                        instead of the runs above, one instance of each daemon
+#                        gets STEP_SECONDS [60] at each rate in turn; prints per
+#                        step the lines lost (sent - processed, and the kernel's
+#                        drops on the socket) and, for triaged, the event loop's
+#                        p99 and longest dispatch during the step (from the
+#                        `loop` histogram of `triagectl status --json`)
 set -eu
 
 BENCH=$(cd "$(dirname "$0")" && pwd)
@@ -44,6 +53,8 @@ CACHE=$BENCH/.cache
 : "${TIMEOUT:=120}"
 : "${PIN:=0}"
 : "${WAIT_IDLE:=0}"
+: "${SUSTAINED:=}"
+: "${STEP_SECONDS:=60}"
 
 HZ=$(getconf CLK_TCK)
 W=$(mktemp -d "${TMPDIR:-/tmp}/triaged-bench.XXXXXX")
@@ -230,6 +241,7 @@ state-dir "$D/state"
 control-socket "$D/control.sock"
 hostname "bench-triaged"
 listen syslog udp 127.0.0.1:$PORT { rcvbuf 32M }
+listen syslog tcp 127.0.0.1:$PORT
 rule "disk" {
 	match syslog message ~ "I/O error, dev (?<dev>\\S+)"
 	key "{host}/disk/{dev}"
@@ -274,6 +286,8 @@ module(load="impstats" interval="1" format="json" resetCounters="off"
        log.syslog="off" log.file="$D/impstats.json")
 module(load="imudp")
 input(type="imudp" address="127.0.0.1" port="$PORT" rcvbufSize="32m")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="$PORT")
 if (\$msg contains "I/O error") then {
 	action(type="omfile" file="$D/matched.log")
 }
@@ -292,7 +306,9 @@ progress_rsyslog() { out_size; }
 
 counts_rsyslog() {
 	nap 1.2 # one more impstats interval, so its last record is final
-	jq -rs '(map(select(.origin == "imudp" and .submitted != null)) | last | .submitted) as $s
+	jq -rs '([map(select(.origin == "imudp" and .submitted != null)) | last | .submitted // 0]
+	    + [map(select(.origin == "imtcp" and .submitted != null)) | last | .submitted // 0]
+	    | add) as $s
 	    | (map(select(.name == "main Q")) | last) as $q
 	    | "\($s - $q."discarded.full" - $q."discarded.nf")"' \
 	    < <(sed 's/^[^{]*//' "$D/impstats.json") | tr -d '\n'
@@ -308,6 +324,8 @@ options { stats_freq(0); };
 source s_bench {
 	network(transport("udp") ip("127.0.0.1") port($PORT) so-rcvbuf(33554432)
 	        flags(no-multi-line));
+	syslog(transport("tcp") ip("127.0.0.1") port($PORT) flags(no-multi-line)
+	        log-iw-size(100000) max-connections(10));
 };
 filter f_disk { message("I/O error" type(string) flags(substring)); };
 destination d_match { file("$D/matched.log"); };
@@ -364,14 +382,15 @@ kv() { printf '%s\n' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 
 
 # run_one DAEMON WORKLOAD REP: appends one line to $W/runs.tsv
 run_one() {
-	local daemon=$1 workload=$2 rep=$3 rate=0 hostile= cpu0 cpu1 busy0 busy1 out counts
+	local daemon=$1 workload=$2 rep=$3 rate=0 lgflags= cpu0 cpu1 busy0 busy1 out counts
 	local sent sender_cpu start sender_rate processed matched incidents rss drops
 	D=$W/$daemon-$workload-$rep
 	mkdir -p "$D"
 	PORT=$(free_port)
 	case $workload in
 	flood) ;;
-	hostile) hostile=-x ;;
+	hostile) lgflags=-x ;;
+	tcp) lgflags=-T ;;
 	rate) rate=$RATE ;;
 	rate:*) rate=${workload#rate:} ;;
 	*) die "unknown workload $workload" ;;
@@ -381,7 +400,7 @@ run_one() {
 	nap 0.5 # let startup work settle before the CPU baseline
 	cpu0=$(cpu_ticks "$DPID")
 	busy0=$(machine_busy)
-	out=$($(pin_sender) "$BENCH/loadgen" -n "$COUNT" -m "$MATCH_EVERY" -r "$rate" $hostile \
+	out=$($(pin_sender) "$BENCH/loadgen" -n "$COUNT" -m "$MATCH_EVERY" -r "$rate" $lgflags \
 	    127.0.0.1 "$PORT") || { say "loadgen failed: $out"; stop_daemon; return 1; }
 	wait_done "$daemon" "$(kv "$out" end)"
 	cpu1=$(cpu_ticks "$DPID")
@@ -405,6 +424,83 @@ run_one() {
 	    }' >> "$W/runs.tsv"
 	tail -n 1 "$W/runs.tsv" | awk -F'\t' '{ printf "  %-9s %-5s #%s: %d/%d processed, %.0f msg/s, %.2f CPU s, %.1f MiB\n",
 	    $1, $2, $3, $5, $4, $11, $12, $14 }' >&2
+}
+
+# --- sustained rates ---------------------------------------------------------
+
+# The processed count of a running daemon (rsyslog's from impstats, a second behind).
+processed_now() {
+	"counts_${1//-/_}" | awk '{ print $1 }'
+}
+
+# The loop histogram's bucket counts, space-separated (triaged only).
+loop_buckets() {
+	triaged_json | jq -r '[.loop.buckets[].count] | map(tostring) | join(" ")'
+}
+
+# "p99 max" upper bounds in ms of the dispatches between two bucket readings.
+loop_step() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		n = split(a, x, " "); split(b, y, " ")
+		for (i = 1; i <= n; i++) { d[i] = y[i] - x[i]; t += d[i] }
+		for (i = 1; i <= n && c < 0.99 * t; i++) c += d[i]
+		p = i - 1
+		for (i = n; i > 0 && d[i] == 0; i--) ;
+		printf "%g %g\n", 2 ^ (p - 1) / 1000, 2 ^ (i - 1) / 1000
+	}'
+}
+
+# One instance of daemon, STEP_SECONDS at each rate of SUSTAINED: rows into $W/steps.tsv.
+run_sustained() {
+	local daemon=$1 rate out p0 p1 k0 k1 b0 b1 sent stall
+	D=$W/$daemon-sustained
+	mkdir -p "$D"
+	PORT=$(free_port)
+	wait_idle
+	"start_${daemon//-/_}" || { stop_daemon; return 1; }
+	nap 1
+	for rate in $SUSTAINED; do
+		p0=$(processed_now "$daemon")
+		k0=$(sock_state "$PORT" | awk '{ print $2 }')
+		[ "$daemon" = triaged ] && b0=$(loop_buckets)
+		out=$($(pin_sender) "$BENCH/loadgen" -n $((rate * STEP_SECONDS)) -m "$MATCH_EVERY" \
+		    -r "$rate" 127.0.0.1 "$PORT") || { say "loadgen failed: $out"; break; }
+		wait_done "$daemon" "$(kv "$out" end)"
+		p1=$(processed_now "$daemon")
+		k1=$(sock_state "$PORT" | awk '{ print $2 }')
+		stall="- -"
+		[ "$daemon" = triaged ] && b1=$(loop_buckets) && stall=$(loop_step "$b0" "$b1")
+		sent=$(kv "$out" sent)
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$daemon" "$rate" "$(kv "$out" rate)" "$sent" \
+		    "$((p1 - p0))" "$((k1 - k0))" "${stall// /$'\t'}" >> "$W/steps.tsv"
+		say "  $daemon at $rate/s: $((p1 - p0)) of $sent processed, $((k1 - k0)) dropped by the kernel"
+	done
+	stop_daemon
+}
+
+report_sustained() {
+	echo "| daemon | asked lines/s | sent lines/s | sent | processed | lost | lost % | kernel drops | loop p99 under ms | longest dispatch under ms |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	awk -F'\t' '{ printf "| %s | %d | %.0f | %d | %d | %d | %.3f | %d | %s | %s |\n",
+	    $1, $2, $3, $4, $5, $4 - $5, 100 * ($4 - $5) / $4, $6, $7, $8 }' "$W/steps.tsv"
+}
+
+main_sustained() {
+	local d
+	command -v jq >/dev/null || die "jq is needed"
+	build_tools
+	check_daemons
+	say "daemons: $DAEMONS; sustained UDP steps of ${STEP_SECONDS}s at: $SUSTAINED lines/s"
+	: > "$W/steps.tsv"
+	for d in $DAEMONS; do
+		run_sustained "$d" || say "$d sustained failed, see above"
+	done
+	mkdir -p "$CACHE"
+	cp "$W/steps.tsv" "$CACHE/last-sustained.tsv"
+	echo
+	echo "$(date -u +%FT%TZ)  $(nproc) CPUs  commit $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo none)  sustained ${STEP_SECONDS}s steps, 1 in $MATCH_EVERY matching"
+	echo
+	report_sustained
 }
 
 # --- report ------------------------------------------------------------------
@@ -470,4 +566,8 @@ main() {
 	say "(raw runs in $CACHE/last-run.tsv)"
 }
 
-main "$@"
+if [ -n "$SUSTAINED" ]; then
+	main_sustained "$@"
+else
+	main "$@"
+fi

@@ -651,7 +651,12 @@ conf_new(const char *path)
 	conf->silence_max = SILENCE_DEFAULT_MAX;
 	conf->override_max = ONCALL_OVERRIDE_DEFAULT_MAX;
 	conf->escalation_max = ESCALATION_ACTIVE_MAX;
-	conf->map_size = 64 * 1024 * 1024;
+	/*
+	 * The map is address space, not disk or memory: reserve plenty where
+	 * there is room, so the map never has to grow (a remap that stalls the
+	 * loop for milliseconds, more as the store grows).
+	 */
+	conf->map_size = sizeof(void *) >= 8 ? CONF_MAP_SIZE_64 : CONF_MAP_SIZE_32;
 	conf->retention_max_age = CONF_DEFAULT_RETENTION_AGE;
 	conf->retention_max_resolved = CONF_DEFAULT_RETENTION_RESOLVED;
 	return conf;

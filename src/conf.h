@@ -37,6 +37,27 @@ enum listen_proto {
 	LISTEN_UDP = 0,
 	LISTEN_TCP,
 	LISTEN_UNIX,
+	LISTEN_TLS, /* syslog over TLS, RFC 5425 */
+};
+
+enum tls_verify {
+	TLS_VERIFY_NONE = 0, /* no client certificate asked for */
+	TLS_VERIFY_OPTIONAL, /* asked for; one that is sent must verify */
+	TLS_VERIFY_REQUIRED, /* a client without a valid certificate is refused */
+};
+
+#define CONF_DEFAULT_HANDSHAKE_TIMEOUT (10 * 1000000LL) /* 10s */
+#define CONF_MAX_ALLOWED_NAMES	       64
+
+/* The TLS options of `listen syslog tls ADDRESS { ... }`; paths absolute. */
+struct conf_tls {
+	char *certificate; /* PEM chain, the server's certificate first */
+	char *key;	   /* PEM private key */
+	char *ca;	   /* PEM CA bundle for client certificates; NULL: none */
+	enum tls_verify verify;
+	char **allowed_names; /* DNS names, one of which a client certificate must carry */
+	size_t nallowed;
+	int64_t handshake_timeout; /* usec from accept to a finished handshake */
 };
 
 #define CONF_DEFAULT_MAX_MESSAGE (64 * 1024)
@@ -70,6 +91,7 @@ struct conf_listen {
 	enum text_charset charset; /* `charset utf-8|latin1`: how its bytes are read */
 	uint32_t max_per_source;  /* TCP: max-connections-per-source, <= max_connections */
 	int64_t idle_timeout;	  /* TCP: usec without data before a close; 0: never */
+	struct conf_tls tls;	  /* LISTEN_TLS only */
 	char *file;		  /* where it was declared, for messages */
 	int line;
 };
@@ -92,9 +114,11 @@ struct conf_http {
 enum upstream_kind {
 	UPSTREAM_PAGERDUTY = 0,
 	UPSTREAM_WEBHOOK,
+	UPSTREAM_ALERTMANAGER,
 };
 
 #define CONF_MAX_UPSTREAMS 64
+#define CONF_AM_PEERS_MAX  16 /* urls of one alertmanager upstream: its cluster's members */
 #define CONF_DEFAULT_PD_URL "https://events.pagerduty.com/v2/enqueue"
 
 /*
@@ -125,6 +149,17 @@ struct conf_upstream {
 	 * Default no: neither goes (outbox_stale.c).
 	 */
 	bool send_resolved_undelivered;
+	/*
+	 * The outbox queues it is delivered through, one per peer: for
+	 * alertmanager "NAME@URL" for each url (every member of an
+	 * Alertmanager cluster gets every alert), else NAME alone.  urls[i]
+	 * is where queues[i] goes (urls[0] aliases url).  Owned.
+	 */
+	char **queues, **urls;
+	size_t nqueues;
+	int64_t resend;		  /* alertmanager: a firing alert is sent again this often (usec) */
+	int64_t resend_resolved;  /* alertmanager: a resolve is sent again for this long (usec) */
+	bool heartbeat_watchdog;  /* alertmanager `heartbeat every D`: a Watchdog alert, no URL */
 	char *file;		  /* declared at file:line */
 	int line;
 };
@@ -245,6 +280,10 @@ enum conf_default {
 	CONF_DEFAULT_KEEP,     /* `default keep`: each becomes an incident with a hashed key */
 };
 
+/* The default map-size: 16G of address space on 64-bit systems, 64M where there is less. */
+#define CONF_MAP_SIZE_64 ((uint64_t)16 << 30)
+#define CONF_MAP_SIZE_32 ((uint64_t)64 << 20)
+
 struct conf {
 	char *path; /* the main file as given */
 
@@ -287,7 +326,7 @@ struct conf {
 	/* `host NAME { ... }` blocks: aliases mapped to canonical names; NULL when none */
 	struct host_map *hosts;
 	uint64_t outbox_max; /* `outbox-max N`: pending deliveries kept, default 100000 */
-	uint64_t map_size;   /* `map-size SIZE`: the state database's first LMDB map, default 64M */
+	uint64_t map_size;   /* `map-size SIZE`: the state database's first LMDB map */
 	bool commit_sync_inline; /* `commit-sync inline`: the loop waits for each fsync */
 	struct conf_maintenance *maintenance; /* in file order */
 	size_t nmaintenance;

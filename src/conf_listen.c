@@ -16,6 +16,7 @@
 #include "conf_http.h"
 #include "conf_lex.h"
 #include "conf_listen.h"
+#include "conf_tls.h"
 #include "text.h"
 #include "util.h"
 
@@ -140,6 +141,20 @@ static const struct lex_keyword tcp_keywords[] = {
 	{ "max-message", opt_listen_max_message },
 	{ "name", opt_name },
 };
+static const struct lex_keyword tls_keywords[] = {
+	{ "allowed-names", conf_tls_opt_allowed_names },
+	{ "ca", conf_tls_opt_ca },
+	{ "certificate", conf_tls_opt_certificate },
+	{ "charset", opt_charset },
+	{ "handshake-timeout", conf_tls_opt_handshake_timeout },
+	{ "idle-timeout", opt_idle_timeout },
+	{ "key", conf_tls_opt_key },
+	{ "max-connections", opt_max_connections },
+	{ "max-connections-per-source", opt_max_per_source },
+	{ "max-message", opt_listen_max_message },
+	{ "name", opt_name },
+	{ "verify-peer", conf_tls_opt_verify_peer },
+};
 static const struct lex_keyword unix_keywords[] = {
 	{ "charset", opt_charset },
 	{ "max-message", opt_listen_max_message },
@@ -235,6 +250,14 @@ conf_listen_clear(struct conf_listen *l)
 	free(l->name);
 	free(l->address);
 	free(l->file);
+	conf_tls_clear(&l->tls);
+}
+
+/* The ports a listener takes: TCP and TLS listeners share theirs. */
+static enum listen_proto
+port_space(const struct conf_listen *l)
+{
+	return l->proto == LISTEN_TLS ? LISTEN_TCP : l->proto;
 }
 
 static int
@@ -250,8 +273,8 @@ listen_check(const struct conf *conf, struct lex *lx, const struct conf_listen *
 		return lex_error(lx, l->line, cause, "more than %d listeners", CONF_MAX_LISTENS);
 	for (size_t i = 0; i < conf->nlistens; i++) {
 		const struct conf_listen *o = &conf->listens[i];
-		/* syslog and snmp over UDP share the port space. */
-		if (o->proto == l->proto && o->salen == l->salen &&
+		/* syslog and snmp over UDP share the port space, TCP and TLS theirs. */
+		if (port_space(o) == port_space(l) && o->salen == l->salen &&
 		    memcmp(&o->sa, &l->sa, l->salen) == 0)
 			return lex_error(lx, l->line, cause,
 			    "duplicate listen address %s (first at %s:%d)", l->address, o->file,
@@ -268,7 +291,6 @@ listen_check(const struct conf *conf, struct lex *lx, const struct conf_listen *
 static int
 listen_kind(struct lex *lx, struct conf_listen *l, char **cause)
 {
-	static const char *const protos[] = { "udp", "tcp", "unix" };
 	char got[256];
 	int r;
 
@@ -283,19 +305,19 @@ listen_kind(struct lex *lx, struct conf_listen *l, char **cause)
 	}
 	if ((r = lex_next(lx, cause)) < 0)
 		return r;
-	for (size_t i = 0; i < (l->kind == LISTEN_SNMP ? 1 : ARRAY_SIZE(protos)); i++) {
-		if (tok_is_word(&lx->tok, protos[i])) {
+	for (int i = LISTEN_UDP; i <= (l->kind == LISTEN_SNMP ? LISTEN_UDP : LISTEN_TLS); i++) {
+		if (tok_is_word(&lx->tok, conf_listen_proto_name((enum listen_proto)i))) {
 			l->proto = (enum listen_proto)i;
 			return 0;
 		}
 	}
 	tok_describe(&lx->tok, got, sizeof(got));
 	return lex_error(lx, lx->tok.line, cause, "expected %s, got %s",
-	    l->kind == LISTEN_SNMP ? "'udp' (snmp listens on UDP only)" : "'udp', 'tcp' or 'unix'",
+	    l->kind == LISTEN_SNMP ? "'udp' (snmp listens on UDP only)" : "'udp', 'tcp', 'unix' or 'tls'",
 	    got);
 }
 
-/* listen syslog udp|tcp|unix ADDR [{ ... }] | listen snmp udp ADDR [{ ... }] | listen http ... */
+/* listen syslog udp|tcp|unix|tls ADDR [{ ... }] | listen snmp udp ADDR [{ ... }] | listen http ... */
 int
 conf_listen_parse(struct lex *lx, struct conf *conf, char **cause)
 {
@@ -306,6 +328,7 @@ conf_listen_parse(struct lex *lx, struct conf *conf, char **cause)
 		{ udp_keywords, ARRAY_SIZE(udp_keywords) },
 		{ tcp_keywords, ARRAY_SIZE(tcp_keywords) },
 		{ unix_keywords, ARRAY_SIZE(unix_keywords) },
+		{ tls_keywords, ARRAY_SIZE(tls_keywords) },
 	};
 	struct conf_listen l = { .line = lx->tok.line, .idle_timeout = -1 /* unset */ };
 	const struct token *t;
@@ -332,9 +355,11 @@ conf_listen_parse(struct lex *lx, struct conf *conf, char **cause)
 	/* "syslog/udp/127.0.0.1:514"; a unix path brings its own slash. */
 	if (l.name == NULL)
 		xasprintf(&l.name, "%s/%s%s%s", l.kind == LISTEN_SNMP ? "snmp" : "syslog",
-		    l.proto == LISTEN_UDP ? "udp" : l.proto == LISTEN_TCP ? "tcp" : "unix",
+		    conf_listen_proto_name(l.proto),
 		    l.proto == LISTEN_UNIX ? "" : "/", l.address);
 	if ((r = listen_check(conf, lx, &l, cause)) < 0)
+		goto fail;
+	if (l.proto == LISTEN_TLS && (r = conf_tls_check(lx, &l, cause)) < 0)
 		goto fail;
 	conf->listens = xreallocarray(conf->listens, conf->nlistens + 1, sizeof(l));
 	conf->listens[conf->nlistens++] = l;
@@ -344,14 +369,28 @@ fail:
 	return r;
 }
 
+bool
+conf_listen_is_stream(const struct conf_listen *l)
+{
+	return l->proto == LISTEN_TCP || l->proto == LISTEN_TLS;
+}
+
+const char *
+conf_listen_proto_name(enum listen_proto p)
+{
+	static const char *const names[] = { "udp", "tcp", "unix", "tls" };
+
+	return (size_t)p < ARRAY_SIZE(names) ? names[p] : "?";
+}
+
 void
 conf_listen_finish(struct conf_listen *l, const struct conf *conf)
 {
 	if (l->max_message == 0)
 		l->max_message = conf->max_message;
 	if (l->idle_timeout < 0)
-		l->idle_timeout = l->proto == LISTEN_TCP ? CONF_DEFAULT_IDLE_TIMEOUT : 0;
-	if (l->proto != LISTEN_TCP)
+		l->idle_timeout = conf_listen_is_stream(l) ? CONF_DEFAULT_IDLE_TIMEOUT : 0;
+	if (!conf_listen_is_stream(l))
 		return;
 	if (l->max_connections == 0)
 		l->max_connections = CONF_DEFAULT_MAX_CONNECTIONS;

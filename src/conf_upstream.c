@@ -19,6 +19,7 @@
 #include "conf_lex.h"
 #include "conf_upstream.h"
 #include "rules.h"
+#include "upstream_alertmanager.h"
 
 #define UPSTREAM_MAX_TIMEOUT	(3600 * USEC_PER_SEC)
 #define UPSTREAM_MAX_BACKOFF	(86400 * USEC_PER_SEC)
@@ -26,6 +27,7 @@
 #define UPSTREAM_MAX_CLIENT	255  /* bytes in `client`, as PagerDuty takes it */
 #define UPSTREAM_MAX_URL	4096 /* bytes in `url` */
 #define UPSTREAM_MAX_CLIENT_URL 1024 /* bytes in `client-url`, as PagerDuty takes it */
+#define UPSTREAM_MAX_RESEND	(3600 * USEC_PER_SEC)
 
 /* Options that may be given once; their lines, for messages. */
 enum up_opt {
@@ -44,6 +46,8 @@ enum up_opt {
 	UO_SECRET_FILE,
 	UO_SECRET_CREDENTIAL,
 	UO_HEARTBEAT,
+	UO_RESEND,
+	UO_RESEND_RESOLVED,
 	UO_MAX,
 };
 
@@ -51,7 +55,7 @@ static const char *const up_opt_names[UO_MAX] = {
 	"url", "routing-key-file", "routing-key-credential", "ca-file", "timeout",
 	"connect-timeout", "backoff-initial", "backoff-max", "rate-limit", "client", "client-url",
 	"send-resolved-undelivered", "secret-file", "secret-credential",
-	"heartbeat",
+	"heartbeat", "resend", "resend-resolved",
 };
 
 struct up_build {
@@ -113,6 +117,42 @@ opt_url(struct lex *lx, void *ctx, char **cause)
 	return expect_url(lx, "url", UPSTREAM_MAX_URL, &b->u->url, cause);
 }
 
+/* url A [B ...]: the members of an Alertmanager cluster, each sent every alert. */
+static int
+opt_peer_urls(struct lex *lx, void *ctx, char **cause)
+{
+	struct up_build *b = ctx;
+	struct conf_upstream *u = b->u;
+	const struct token *t;
+	char *url;
+	int r;
+
+	if ((r = opt_once(b, lx, UO_URL, cause)) < 0)
+		return r;
+	do {
+		if ((r = expect_url(lx, "url", UPSTREAM_MAX_URL, &url, cause)) < 0) {
+			free(url);
+			return r;
+		}
+		for (size_t i = 0; i < u->nqueues && r == 0; i++)
+			if (strcmp(u->urls[i], url) == 0)
+				r = lex_error(lx, lx->tok.line, cause, "url lists %s twice", url);
+		if (r == 0 && u->nqueues >= CONF_AM_PEERS_MAX)
+			r = lex_error(lx, lx->tok.line, cause, "url lists more than %d peers",
+			    CONF_AM_PEERS_MAX);
+		if (r < 0) {
+			free(url);
+			return r;
+		}
+		u->urls = xreallocarray(u->urls, u->nqueues + 1, sizeof(*u->urls));
+		u->urls[u->nqueues++] = url;
+		if ((r = lex_peek(lx, &t, cause)) < 0)
+			return r;
+	} while (t->type == TOK_STRING);
+	u->url = xstrdup(u->urls[0]);
+	return 0;
+}
+
 /* heartbeat URL every DURATION: at least a second, at most a day. */
 static int
 opt_heartbeat(struct lex *lx, void *ctx, char **cause)
@@ -132,6 +172,28 @@ opt_heartbeat(struct lex *lx, void *ctx, char **cause)
 		return r;
 	if (b->u->heartbeat_every > 86400 * USEC_PER_SEC)
 		return lex_error(lx, lx->tok.line, cause, "a heartbeat's interval must be at most 1d");
+	return 0;
+}
+
+/* heartbeat every DURATION: alertmanager's Watchdog alert, to every peer. */
+static int
+opt_watchdog(struct lex *lx, void *ctx, char **cause)
+{
+	struct up_build *b = ctx;
+	int r;
+
+	if ((r = opt_once(b, lx, UO_HEARTBEAT, cause)) < 0 || (r = lex_next(lx, cause)) < 0)
+		return r;
+	if (!tok_is_word(&lx->tok, "every"))
+		return lex_error(lx, lx->tok.line, cause,
+		    "expected 'every' and a duration after heartbeat, as in \"heartbeat every 1m\"");
+	if ((r = lex_expect_duration(lx, "a heartbeat's interval", USEC_PER_SEC,
+	     &b->u->heartbeat_every, cause)) < 0)
+		return r;
+	if (b->u->heartbeat_every > 3600 * USEC_PER_SEC)
+		return lex_error(lx, lx->tok.line, cause,
+		    "a Watchdog's interval must be at most 1h");
+	b->u->heartbeat_watchdog = true;
 	return 0;
 }
 
@@ -204,6 +266,29 @@ opt_duration(struct up_build *b, struct lex *lx, enum up_opt o, int64_t max, int
 	format_duration(max, m, sizeof(m));
 	return lex_error(lx, lx->tok.line, cause, "%s must be at most %s, got %s",
 	    up_opt_names[o], m, got);
+}
+
+/* resend D: well inside Alertmanager's resolve_timeout (5m by default). */
+static int
+opt_resend(struct lex *lx, void *ctx, char **cause)
+{
+	struct up_build *b = ctx;
+	int r;
+
+	if ((r = opt_duration(b, lx, UO_RESEND, UPSTREAM_MAX_RESEND, &b->u->resend, cause)) < 0)
+		return r;
+	if (b->u->resend < USEC_PER_SEC)
+		return lex_error(lx, lx->tok.line, cause, "resend must be at least 1s");
+	return 0;
+}
+
+static int
+opt_resend_resolved(struct lex *lx, void *ctx, char **cause)
+{
+	struct up_build *b = ctx;
+
+	return opt_duration(b, lx, UO_RESEND_RESOLVED, UPSTREAM_MAX_RESEND,
+	    &b->u->resend_resolved, cause);
 }
 
 static int
@@ -289,69 +374,6 @@ opt_send_resolved(struct lex *lx, void *ctx, char **cause)
 	tok_describe(&lx->tok, got, sizeof(got));
 	return lex_error(lx, lx->tok.line, cause,
 	    "send-resolved-undelivered takes yes or no, got %s", got);
-}
-
-/* Read up to size bytes of fd; -errno on failure. */
-static int
-read_upto(int fd, char *buf, size_t size, size_t *len)
-{
-	ssize_t n;
-
-	*len = 0;
-	while (*len < size) {
-		n = read(fd, buf + *len, size - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-	}
-	return 0;
-}
-
-int
-conf_read_secret(struct lex *lx, const char *what, const char *path, char **ret, char **cause)
-{
-	char buf[CONF_ROUTING_KEY_MAX + 1];
-	const char *why = NULL;
-	struct stat st;
-	size_t len = 0;
-	int fd, err, r = 0;
-
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-	/* The fuzzer must not wander the file system; it gets a stand-in key. */
-	*ret = xstrdup("fuzzingfuzzingfuzzingfuzzingfuzz");
-	return 0;
-#endif
-	/* O_NONBLOCK: a FIFO in place of the key cannot hang the parser. */
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		why = strerror(errno);
-	else if (!S_ISREG(st.st_mode))
-		why = "not a regular file";
-	else if ((err = read_upto(fd, buf, sizeof(buf), &len)) < 0)
-		why = strerror(-err);
-	if (fd >= 0)
-		close(fd);
-	while (len > 0 && strchr(" \t\r\n\f\v", buf[len - 1]) != NULL)
-		len--;
-	if (why != NULL)
-		r = lex_error(lx, lx->tok.line, cause, "cannot read %s %s: %s", what, path, why);
-	else if (len > CONF_ROUTING_KEY_MAX)
-		r = lex_error(lx, lx->tok.line, cause, "%s %s is larger than %d bytes", what, path,
-		    CONF_ROUTING_KEY_MAX);
-	else if (len == 0)
-		r = lex_error(lx, lx->tok.line, cause, "%s %s is empty", what, path);
-	for (size_t i = 0; r == 0 && i < len; i++)
-		if (buf[i] <= ' ' || buf[i] > '~')
-			r = lex_error(lx, lx->tok.line, cause,
-			    "%s %s must hold one key of printable characters", what, path);
-	if (r == 0)
-		*ret = xstrndup(buf, len);
-	explicit_bzero(buf, sizeof(buf));
-	return r;
 }
 
 /* A file and a credential option are alternatives; the first one given is remembered. */
@@ -509,6 +531,40 @@ static const struct lex_keyword webhook_keywords[] = {
 	{ "url", opt_url },
 };
 
+static const struct lex_keyword alertmanager_keywords[] = {
+	{ "backoff-initial", opt_backoff_initial },
+	{ "backoff-max", opt_backoff_max },
+	{ "ca-file", opt_ca_file },
+	{ "connect-timeout", opt_connect_timeout },
+	{ "heartbeat", opt_watchdog },
+	{ "rate-limit", opt_rate_limit },
+	{ "resend", opt_resend },
+	{ "resend-resolved", opt_resend_resolved },
+	{ "timeout", opt_timeout },
+	{ "url", opt_peer_urls },
+};
+
+/* One outbox queue per peer (conf.h): a peer that is down holds up nobody. */
+static void
+up_queues(struct conf_upstream *u)
+{
+	if (u->kind != UPSTREAM_ALERTMANAGER) {
+		u->urls = xcalloc(1, sizeof(*u->urls));
+		u->urls[0] = xstrdup(u->url);
+		u->queues = xcalloc(1, sizeof(*u->queues));
+		u->queues[0] = xstrdup(u->name);
+		u->nqueues = 1;
+		return;
+	}
+	u->queues = xcalloc(u->nqueues, sizeof(*u->queues));
+	for (size_t i = 0; i < u->nqueues; i++) {
+		char *base = u->urls[i];
+		xasprintf(&u->queues[i], "%s@%s", u->name, base);
+		u->urls[i] = alertmanager_url(base); /* where alerts are POSTed */
+		free(base);
+	}
+}
+
 /* The whole block is read: what needs several options, and the defaults. */
 static int
 up_check(struct up_build *b, struct lex *lx, char **cause)
@@ -522,6 +578,9 @@ up_check(struct up_build *b, struct lex *lx, char **cause)
 		    "upstream '%s' needs routing-key-file or routing-key-credential", u->name);
 	if (u->kind == UPSTREAM_WEBHOOK && u->url == NULL)
 		return lex_error(lx, u->line, cause, "webhook upstream '%s' needs a url", u->name);
+	if (u->kind == UPSTREAM_ALERTMANAGER && u->url == NULL)
+		return lex_error(lx, u->line, cause,
+		    "alertmanager upstream '%s' needs a url (each peer of its cluster)", u->name);
 	if (u->backoff_initial > u->backoff_max) {
 		format_duration(u->backoff_initial, lo, sizeof(lo));
 		format_duration(u->backoff_max, hi, sizeof(hi));
@@ -534,6 +593,7 @@ up_check(struct up_build *b, struct lex *lx, char **cause)
 		u->url = xstrdup(CONF_DEFAULT_PD_URL);
 	if (u->client == NULL)
 		u->client = xstrdup("triaged");
+	up_queues(u);
 	return 0;
 }
 
@@ -557,6 +617,32 @@ up_name(struct lex *lx, const struct conf *conf, struct conf_upstream *u, char *
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	const struct lex_keyword *kw;
+	size_t n;
+} kinds[] = {
+	[UPSTREAM_PAGERDUTY] = { "pagerduty", pagerduty_keywords, ARRAY_SIZE(pagerduty_keywords) },
+	[UPSTREAM_WEBHOOK] = { "webhook", webhook_keywords, ARRAY_SIZE(webhook_keywords) },
+	[UPSTREAM_ALERTMANAGER] = { "alertmanager", alertmanager_keywords,
+	    ARRAY_SIZE(alertmanager_keywords) },
+};
+
+static int
+up_kind(struct lex *lx, struct conf_upstream *u, char **cause)
+{
+	char got[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (tok_is_word(&lx->tok, kinds[i].name)) {
+			u->kind = (enum upstream_kind)i;
+			return 0;
+		}
+	tok_describe(&lx->tok, got, sizeof(got));
+	return lex_error(lx, lx->tok.line, cause,
+	    "unknown upstream kind %s; expected pagerduty, webhook or alertmanager", got);
+}
+
 int
 conf_upstream_parse(struct lex *lx, struct conf *conf, char **cause)
 {
@@ -567,29 +653,19 @@ conf_upstream_parse(struct lex *lx, struct conf *conf, char **cause)
 		.backoff_initial = USEC_PER_SEC,
 		.backoff_max = 300 * USEC_PER_SEC,
 		.rate_per_minute = 120,
+		.resend = 60 * USEC_PER_SEC,
+		.resend_resolved = 300 * USEC_PER_SEC,
 		.line = lx->tok.line,
 	};
 	struct up_build b = { .u = &u };
-	char got[256];
 	int r;
 
 	u.file = xstrdup(lx->file);
 	if ((r = up_name(lx, conf, &u, cause)) < 0 || (r = lex_next(lx, cause)) < 0)
 		goto fail;
-	if (tok_is_word(&lx->tok, "webhook"))
-		u.kind = UPSTREAM_WEBHOOK;
-	else if (!tok_is_word(&lx->tok, "pagerduty")) {
-		tok_describe(&lx->tok, got, sizeof(got));
-		r = lex_error(lx, lx->tok.line, cause,
-		    "unknown upstream kind %s; expected pagerduty or webhook", got);
-		goto fail;
-	}
-	if ((r = lex_skip_ends(lx, cause)) < 0 || (r = lex_expect(lx, TOK_LBRACE, cause)) < 0 ||
-	    (r = u.kind == UPSTREAM_WEBHOOK ?
-		 lex_block(lx, webhook_keywords, ARRAY_SIZE(webhook_keywords), &b, "upstream",
-		     cause) :
-		 lex_block(lx, pagerduty_keywords, ARRAY_SIZE(pagerduty_keywords), &b, "upstream",
-		     cause)) < 0 ||
+	if ((r = up_kind(lx, &u, cause)) < 0 || (r = lex_skip_ends(lx, cause)) < 0 ||
+	    (r = lex_expect(lx, TOK_LBRACE, cause)) < 0 ||
+	    (r = lex_block(lx, kinds[u.kind].kw, kinds[u.kind].n, &b, "upstream", cause)) < 0 ||
 	    (r = up_check(&b, lx, cause)) < 0)
 		goto fail;
 	conf->upstreams = xreallocarray(conf->upstreams, conf->nupstreams + 1, sizeof(u));
@@ -618,6 +694,12 @@ conf_upstream_clear(struct conf_upstream *u)
 	free(u->client);
 	free(u->client_url);
 	free(u->file);
+	for (size_t i = 0; i < u->nqueues; i++) {
+		free(u->queues ? u->queues[i] : NULL);
+		free(u->urls[i]);
+	}
+	free(u->queues);
+	free(u->urls);
 	memset(u, 0, sizeof(*u));
 }
 

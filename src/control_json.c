@@ -29,6 +29,7 @@
 #include "oncall.h"
 #include "event.h"
 #include "event_record.h"
+#include "eventlog.h"
 #include "explain.h"
 #include "incident.h"
 #include "input_snmp.h"
@@ -134,6 +135,13 @@ listener_json(const struct listener_info *li, void *arg)
 	json_object_set_new(o, "refused_per_source",
 	    json_integer((json_int_t)li->refused_per_source));
 	json_object_set_new(o, "idle_closed", json_integer((json_int_t)li->idle_closed));
+	json_object_set_new(o, "tls_handshake_failures",
+	    json_integer((json_int_t)li->tls_handshake_failures));
+	json_object_set_new(o, "tls_handshake_timeouts",
+	    json_integer((json_int_t)li->tls_handshake_timeouts));
+	if (strcmp(li->proto, "tls") == 0)
+		json_object_set_new(o, "tls_certificate_not_after",
+		    json_time(li->tls_not_after * USEC_PER_SEC));
 	json_object_set_new(o, "backlogged", json_integer((json_int_t)li->backlogged));
 	json_array_append_new(arg, o);
 }
@@ -178,6 +186,25 @@ events_json(const struct pipeline_stats *s)
 	return o;
 }
 
+/* The raw-event log's figures, under the names they had when it was in LMDB, and more. */
+static void
+eventlog_json(struct daemon *d, json_t *o)
+{
+	struct eventlog_stats es = { 0 };
+
+	if (d->eventlog != NULL)
+		eventlog_stats(d->eventlog, &es);
+	json_object_set_new(o, "event_log_events", json_integer((json_int_t)es.records));
+	json_object_set_new(o, "event_log_bytes", json_integer((json_int_t)es.bytes));
+	json_object_set_new(o, "event_log_errors", json_integer((json_int_t)es.write_errors));
+	json_object_set_new(o, "event_log", json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "on", d->eventlog != NULL, "appended", (json_int_t)es.appended, "records",
+	    (json_int_t)es.records, "bytes", (json_int_t)es.bytes, "raw_bytes",
+	    (json_int_t)es.raw_bytes, "segments", (json_int_t)es.segments, "pruned_segments",
+	    (json_int_t)es.pruned, "pending_bytes", (json_int_t)es.pending, "dropped",
+	    (json_int_t)es.dropped));
+}
+
 static json_t *
 store_json(struct daemon *d)
 {
@@ -186,12 +213,11 @@ store_json(struct daemon *d)
 
 	memset(&st, 0, sizeof(st));
 	store_stats(d->store, &st);
-	json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "state_dir",
+	json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I}", "state_dir",
 	    json_text(d->conf->state_dir), "map_size", (json_int_t)st.map_size, "map_used",
-	    (json_int_t)st.map_used, "event_log_events", (json_int_t)st.events, "event_log_bytes",
-	    (json_int_t)st.event_bytes, "map_grows", (json_int_t)st.map_grows, "event_log_errors",
-	    (json_int_t)st.event_log_errors, "resolved_incidents",
+	    (json_int_t)st.map_used, "map_grows", (json_int_t)st.map_grows, "resolved_incidents",
 	    (json_int_t)st.resolved_incidents, "pruned", (json_int_t)st.pruned);
+	eventlog_json(d, o);
 	/* Whether writes are failing now, and how often they have. */
 	json_object_set_new(o, "degraded", json_boolean(b->degraded));
 	json_object_set_new(o, "degraded_since", json_time(b->degraded ? b->degraded_since : 0));
@@ -252,6 +278,7 @@ upstream_json(const struct outbox_health *h, void *arg)
 	    "down_since", json_time(h->down_since), "last_success", json_time(h->last_success),
 	    "last_error", h->last_error ? json_text(h->last_error) : NULL);
 
+	json_object_set_new(o, "standing", json_integer((json_int_t)h->standing));
 	json_object_set_new(o, "in_flight", json_integer(h->in_flight));
 	json_object_set_new(o, "delivered", json_integer((json_int_t)h->delivered));
 	json_object_set_new(o, "failures", json_integer((json_int_t)h->failures));
@@ -845,18 +872,16 @@ static json_t *
 cmd_events(struct daemon *d, const struct control_request *rq, struct control_peer *peer)
 {
 	size_t limit = rq->limit ? rq->limit : EVENTS_DEFAULT_LIMIT;
-	struct store_txn *t;
-	json_t *arr = json_array();
+	json_t *arr;
 	int r;
 
 	(void)peer;
-	if (!d->conf->event_log)
-		return fail("the raw-event log is off (event-log off)");
-	if ((r = store_txn_begin(d->store, false, &t)) < 0)
-		return fail_errno("reading the raw-event log", r);
-	r = store_event_recent(t, limit < EVENTS_MAX_LIMIT ? limit : EVENTS_MAX_LIMIT, event_visit,
-	    arr);
-	store_txn_abort(t);
+	if (d->eventlog == NULL)
+		return fail(d->conf->event_log ? "the raw-event log could not be opened (see the log)"
+					       : "the raw-event log is off (event-log off)");
+	arr = json_array();
+	r = eventlog_recent(d->eventlog, limit < EVENTS_MAX_LIMIT ? limit : EVENTS_MAX_LIMIT,
+	    event_visit, arr);
 	if (r < 0) {
 		json_decref(arr);
 		return fail_errno("reading the raw-event log", r);

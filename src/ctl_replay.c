@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "ctl_replay.h"
+#include "eventlog.h"
 #include "input_snmp.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -53,7 +54,7 @@ load(struct side *s, const char *path)
 }
 
 static int
-run_side(struct side *s, struct store_events *log, int64_t since, int64_t until,
+run_side(struct side *s, struct eventlog_reader *log, int64_t since, int64_t until,
     const char *scratch, int n)
 {
 	char *dir, *cause = NULL;
@@ -243,11 +244,11 @@ compare(struct side *cur, struct side *fresh, const struct ctl_replay_opts *o)
 	const char *dir = getenv("TMPDIR");
 	char scratch[PATH_MAX];
 	int64_t until = now_realtime_usec(), since = until - o->since;
-	struct store_events *log = NULL;
+	struct eventlog_reader *log = NULL;
 	char *cause = NULL;
 	int r = -1;
 
-	if (store_events_open(cur->conf->state_dir, &log, &cause) < 0) {
+	if (eventlog_reader_open(cur->conf->state_dir, &log, &cause) < 0) {
 		fprintf(stderr, "triagectl: %s\n", cause);
 		free(cause);
 		return 1;
@@ -258,7 +259,7 @@ compare(struct side *cur, struct side *fresh, const struct ctl_replay_opts *o)
 	snprintf(scratch, sizeof(scratch), "%s/triagectl-replay.XXXXXX", dir);
 	if (mkdtemp(scratch) == NULL) {
 		fprintf(stderr, "triagectl: a scratch directory in %s: %s\n", dir, strerror(errno));
-		store_events_close(log);
+		eventlog_reader_close(log);
 		return 1;
 	}
 	if (run_side(cur, log, since, until, scratch, 0) == 0
@@ -268,7 +269,7 @@ compare(struct side *cur, struct side *fresh, const struct ctl_replay_opts *o)
 		json_decref(j);
 		r = 0;
 	}
-	store_events_close(log);
+	eventlog_reader_close(log);
 	nftw(scratch, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 	return r == 0 ? 0 : 1;
 }

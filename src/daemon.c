@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include "conf_lint.h"
 #include "control.h"
 #include "daemon.h"
+#include "eventlog.h"
 #include "input_journal.h"
 #include "input_snmp.h"
 #include "input_syslog.h"
@@ -48,11 +50,50 @@ streq_null(const char *a, const char *b)
 static void
 store_opts_from(const struct conf *c, struct store_opts *o)
 {
-	o->event_log = c->event_log;
-	o->event_log_max_age = c->event_log_max_age;
-	o->event_log_max_size = c->event_log_max_size;
 	o->map_size = c->map_size;
 	o->commit_nosync = !c->commit_sync_inline;
+}
+
+/*
+ * The raw-event log as c asks for it: opened, closed, or reopened with new
+ * limits (closing writes what it holds first).  A log that cannot open is
+ * said and left off: it is an aid, and the daemon runs without it.
+ */
+static void
+eventlog_apply(struct daemon *d, const struct conf *old, const struct conf *c)
+{
+	struct eventlog_opts o = { c->state_dir, c->event_log_max_age, c->event_log_max_size, 0,
+		false };
+	char *cause = NULL;
+
+	if (old != NULL && old->event_log == c->event_log && d->eventlog != NULL &&
+	    old->event_log_max_age == c->event_log_max_age &&
+	    old->event_log_max_size == c->event_log_max_size)
+		return;
+	eventlog_close(d->eventlog);
+	d->eventlog = NULL;
+	if (c->event_log && eventlog_open(d->event, &o, &d->eventlog, &cause) < 0) {
+		log_warnx("%s; running without the raw-event log", cause);
+		free(cause);
+	}
+}
+
+/* The raw-event log of versions before the segments (an LMDB environment), read no more. */
+static void
+remove_old_eventlog(const char *state_dir)
+{
+	const char *files[] = { "data.mdb", "lock.mdb" };
+	char path[PATH_MAX];
+	bool removed = false;
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/events/%s", state_dir, files[i]);
+		removed |= unlink(path) == 0;
+	}
+	snprintf(path, sizeof(path), "%s/events", state_dir);
+	if (removed && rmdir(path) == 0)
+		log_info("removed %s, the raw-event log of an earlier version; the log is now "
+			 "in %s/%s", path, state_dir, EVENTLOG_DIR);
 }
 
 static void
@@ -117,6 +158,7 @@ daemon_reload(struct daemon *d, char **cause)
 	d->conf = fresh;
 	store_opts_from(fresh, &so);
 	store_set_opts(d->store, &so);
+	eventlog_apply(d, old, fresh);
 	outbox_reconfigure(d->outbox);
 	if (heartbeat_reconfigure(d, &d->heartbeat) < 0)
 		log_warnx("the heartbeats could not be restarted after the reload");
@@ -297,6 +339,8 @@ daemon_start(struct daemon *d, char **cause)
 		return r;
 	if (faults)
 		log_warnx("%s is set: the state database will fail on purpose", STORE_FAULT_ENVVAR);
+	remove_old_eventlog(d->conf->state_dir);
+	eventlog_apply(d, NULL, d->conf);
 	if ((r = batch_new(d->event, d->store, &d->batch)) < 0 ||
 	    (r = status_line_new(d, &d->status)) < 0 ||
 	    (r = snmp_input_join(d->snmp, d->batch)) < 0) {
@@ -358,6 +402,8 @@ daemon_stop(struct daemon *d)
 	outbox_free(d->outbox);	/* requests in flight are sent again at the next start */
 	d->outbox = NULL;
 	pipeline_free(d->pipeline); /* commits the batch in flight */
+	eventlog_close(d->eventlog); /* writes what it holds */
+	d->eventlog = NULL;
 	status_line_free(d->status);
 	d->status = NULL;
 	batch_free(d->batch);

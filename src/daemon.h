@@ -26,6 +26,7 @@ struct snmp_input;
 struct journal_input;
 struct statedir;
 struct status_line;
+struct eventlog;
 
 struct daemon {
 	sd_event *event;
@@ -36,6 +37,7 @@ struct daemon {
 	const char *user; /* -u: the user to become once the ports are bound, or NULL */
 	struct listenfds *listenfds; /* sockets passed by systemd, until the inputs claim them */
 	struct store *store;
+	struct eventlog *eventlog; /* the raw-event log; NULL with event-log off */
 	struct batch *batch; /* owns the write transaction; modules join it */
 	struct status_line *status; /* systemd's STATUS= */
 	struct pipeline *pipeline;

@@ -24,6 +24,7 @@
 #include "hosts.h"
 #include "incident.h"
 #include "incident_key.h"
+#include "eventlog.h"
 #include "input_snmp.h"
 #include "jsonutil.h"
 #include "parse_syslog.h"
@@ -39,7 +40,7 @@
 struct explain {
 	struct daemon *d;
 	struct event ev;
-	struct store_txn *logtxn; /* explain --event: the record ev borrows from */
+	struct eventlog_record rec; /* explain --event: the record ev borrows from */
 	struct store_txn *txn;	  /* the state read for the outcome */
 	struct event_record_buf buf;
 	json_t *reply;
@@ -91,21 +92,20 @@ find_listener(const struct conf *conf, const char *name, char **cause)
 static int
 logged_event(struct explain *x, uint64_t seq, char **cause)
 {
-	struct store_event se;
 	struct event view, *ev;
 	int r;
 
-	if ((r = store_txn_begin(x->d->store, false, &x->logtxn)) < 0) {
-		xasprintf(cause, "reading the raw-event log: %s", strerror(-r));
-		return r;
+	if (x->d->eventlog == NULL) {
+		xasprintf(cause, "the raw-event log is off (event-log off)");
+		return -ENOENT;
 	}
-	if ((r = store_event_get(x->logtxn, seq, &se)) < 0) {
+	if ((r = eventlog_get(x->d->eventlog, seq, &x->rec)) < 0) {
 		xasprintf(cause, r == -ENOENT ? "no event %llu in the raw-event log (pruned, or the "
 						"log is off)" : "event %llu: %s",
 		    (unsigned long long)seq, strerror(-r));
 		return r;
 	}
-	if ((ev = event_from_record(x->d->conf, &se, &x->ev, &view, &x->buf)) == NULL) {
+	if ((ev = event_from_record(x->d->conf, &x->rec.ev, &x->ev, &view, &x->buf)) == NULL) {
 		xasprintf(cause, "event %llu cannot be read again", (unsigned long long)seq);
 		return -EBADMSG;
 	}
@@ -423,8 +423,7 @@ explain_done(struct explain *x)
 {
 	event_free(&x->ev);
 	event_record_buf_free(&x->buf);
-	if (x->logtxn != NULL)
-		store_txn_abort(x->logtxn);
+	eventlog_record_free(&x->rec);
 }
 
 json_t *

@@ -1,9 +1,12 @@
 /*
  * heartbeat.c - periodic pings to a watchdog URL (heartbeat.h).
  *
- * One timer per upstream with a heartbeat, its own curl multi handle, at
- * most one ping in flight each.  The URL often holds a secret (the check's
- * id): it is never logged, only the upstream's name.
+ * One timer per upstream with a heartbeat (per peer of an alertmanager
+ * one), its own curl multi handle, at most one ping in flight each.  The
+ * URL often holds a secret (the check's id): it is never logged, only the
+ * upstream's name.  An alertmanager upstream's ping is a POST of the
+ * Watchdog alert with endsAt three intervals ahead: when the pings stop,
+ * Alertmanager resolves it, and a dead man's switch behind it notices.
  */
 #include "config.h"
 
@@ -18,6 +21,7 @@
 #include "heartbeat.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "upstream_alertmanager.h"
 #include "util.h"
 
 #define PING_TIMEOUT (10 * USEC_PER_SEC)
@@ -25,6 +29,8 @@
 struct beat {
 	struct heartbeat *hb;
 	const struct conf_upstream *cu; /* of hb->d->conf: replaced with hb on reload */
+	const char *url;		/* the heartbeat URL, or a peer's (cu->urls) */
+	const char *name;		/* cu's name, or its peer's queue (cu->queues) */
 	sd_event_source *timer;
 	bool in_flight, failing;
 	uint64_t sent, failed, skipped;
@@ -36,6 +42,7 @@ struct heartbeat {
 	struct curl_glue *http;
 	struct beat *v;
 	size_t n;
+	int64_t since; /* realtime: the Watchdog's startsAt */
 };
 
 static void
@@ -48,14 +55,14 @@ done_cb(const struct http_response *resp, void *arg)
 		return;
 	if (resp->status >= 200 && resp->status < 300) {
 		if (b->failing)
-			log_info("heartbeat of upstream %s recovered", b->cu->name);
+			log_info("heartbeat of upstream %s recovered", b->name);
 		b->failing = false;
 		b->last_ok = now_realtime_usec();
 		return;
 	}
 	b->failed++;
 	if (!b->failing)
-		log_warnx("heartbeat of upstream %s failing: %s", b->cu->name,
+		log_warnx("heartbeat of upstream %s failing: %s", b->name,
 		    resp->status ? "the URL answered with an error status" :
 				   (*resp->error_text ? resp->error_text : "no answer"));
 	b->failing = true;
@@ -64,21 +71,35 @@ done_cb(const struct http_response *resp, void *arg)
 static void
 ping(struct beat *b)
 {
+	const struct conf_upstream *cu = b->cu;
+	const char *headers[] = { "Accept: application/json", NULL };
 	struct http_request req = {
-		.url = b->cu->heartbeat_url,
+		.url = b->url,
 		.method = "GET",
-		.timeout_usec = b->cu->heartbeat_every < PING_TIMEOUT ? b->cu->heartbeat_every :
-									 PING_TIMEOUT,
-		.connect_timeout_usec = b->cu->connect_timeout,
-		.ca_file = b->cu->ca_file,
+		.timeout_usec = cu->heartbeat_every < PING_TIMEOUT ? cu->heartbeat_every : PING_TIMEOUT,
+		.connect_timeout_usec = cu->connect_timeout,
+		.ca_file = cu->ca_file,
 	};
+	char *body = NULL;
+	int r;
 
 	/* A daemon that cannot store what it receives is not alive for this purpose. */
 	if (b->in_flight || batch_get_stats(b->hb->d->batch)->degraded) {
 		b->skipped++;
 		return;
 	}
-	if (curl_glue_request(b->hb->http, &req, done_cb, b) < 0) {
+	if (cu->heartbeat_watchdog) {
+		body = alertmanager_watchdog(b->hb->d->conf->hostname, b->hb->since,
+		    now_realtime_usec(), 3 * cu->heartbeat_every);
+		req.method = "POST";
+		req.content_type = "application/json";
+		req.body = body;
+		req.body_len = strlen(body);
+		req.headers = headers;
+	}
+	r = curl_glue_request(b->hb->http, &req, done_cb, b);
+	free(body);
+	if (r < 0) {
 		b->failed++;
 		return;
 	}
@@ -98,12 +119,14 @@ timer_cb(sd_event_source *s, uint64_t usec, void *arg)
 }
 
 static int
-start(struct heartbeat *hb, struct beat *b, const struct conf_upstream *cu)
+start(struct heartbeat *hb, struct beat *b, const struct conf_upstream *cu, const char *url)
 {
 	uint64_t now = 0;
 
 	b->hb = hb;
 	b->cu = cu;
+	b->url = url;
+	b->name = cu->name;
 	sd_event_now(hb->d->event, CLOCK_MONOTONIC, &now);
 	/* The first ping at once: a restart is news the watchdog may wait for. */
 	return sd_event_add_time(hb->d->event, &b->timer, CLOCK_MONOTONIC, now,
@@ -120,22 +143,31 @@ heartbeat_new(struct daemon *d, struct heartbeat **out)
 
 	*out = NULL;
 	for (size_t i = 0; i < conf->nupstreams; i++)
-		n += conf->upstreams[i].heartbeat_url != NULL;
+		n += conf->upstreams[i].heartbeat_watchdog ? conf->upstreams[i].nqueues :
+		    conf->upstreams[i].heartbeat_url != NULL;
 	if (n == 0)
 		return 0;
 	hb = xcalloc(1, sizeof(*hb));
 	hb->d = d;
+	hb->since = now_realtime_usec();
 	hb->v = xcalloc(n, sizeof(*hb->v));
 	if ((r = curl_glue_new(d->event, &hb->http)) < 0) {
 		heartbeat_free(hb);
 		return r;
 	}
 	for (size_t i = 0; i < conf->nupstreams; i++) {
-		if (conf->upstreams[i].heartbeat_url == NULL)
-			continue;
-		if ((r = start(hb, &hb->v[hb->n++], &conf->upstreams[i])) < 0) {
-			heartbeat_free(hb);
-			return r;
+		const struct conf_upstream *cu = &conf->upstreams[i];
+		size_t peers = cu->heartbeat_watchdog ? cu->nqueues : cu->heartbeat_url != NULL;
+
+		for (size_t q = 0; q < peers; q++) {
+			struct beat *b = &hb->v[hb->n++];
+			r = start(hb, b, cu, cu->heartbeat_watchdog ? cu->urls[q] : cu->heartbeat_url);
+			if (cu->heartbeat_watchdog)
+				b->name = cu->queues[q];
+			if (r < 0) {
+				heartbeat_free(hb);
+				return r;
+			}
 		}
 	}
 	*out = hb;
@@ -170,7 +202,7 @@ heartbeat_json(const struct heartbeat *hb)
 		const struct beat *b = &hb->v[i];
 
 		json_array_append_new(arr, json_pack("{s:o, s:I, s:I, s:I, s:I, s:o, s:s}", "name",
-		    json_text(b->cu->name), "every_usec", (json_int_t)b->cu->heartbeat_every, "sent",
+		    json_text(b->name), "every_usec", (json_int_t)b->cu->heartbeat_every, "sent",
 		    (json_int_t)b->sent, "failed", (json_int_t)b->failed, "skipped",
 		    (json_int_t)b->skipped, "last_ok", b->last_ok ? json_time(b->last_ok) : json_null(),
 		    "state", b->failing ? "failing" : "ok"));

@@ -23,6 +23,7 @@
 #include <linux/sock_diag.h>
 
 #include "conf.h"
+#include "conf_listen.h"
 #include "daemon.h"
 #include "event.h"
 #include "input_syslog.h"
@@ -41,10 +42,8 @@
 static void
 info_init(struct listener *l)
 {
-	static const char *const protos[] = { "udp", "tcp", "unix" };
-
 	l->info.name = l->c.name;
-	l->info.proto = protos[l->c.proto];
+	l->info.proto = conf_listen_proto_name(l->c.proto);
 	l->info.address = l->c.address;
 }
 
@@ -201,7 +200,7 @@ sock_options(struct listener *l, int fd)
 	 * on UDP it would let a second process bind the port and take a share
 	 * of the datagrams.
 	 */
-	if (l->c.proto == LISTEN_TCP && !l->adopted)
+	if (conf_listen_is_stream(&l->c) && !l->adopted)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (l->c.sa.ss_family == AF_INET6 && !l->adopted) {
 		/* "[::]" means every address, IPv4 included, whatever the sysctl says. */
@@ -209,7 +208,7 @@ sock_options(struct listener *l, int fd)
 		int v6only = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr) ? zero : one;
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
 	}
-	if (l->c.proto != LISTEN_TCP) {
+	if (!conf_listen_is_stream(&l->c)) {
 		setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof(one));
 		if (l->c.rcvbuf > 0) {
@@ -274,7 +273,7 @@ sock_adopt(struct listener *l, int type, char **cause)
 static int
 sock_bind(struct listener *l, char **cause)
 {
-	int type = l->c.proto == LISTEN_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	int type = conf_listen_is_stream(&l->c) ? SOCK_STREAM : SOCK_DGRAM;
 	int family = l->c.proto == LISTEN_UNIX ? AF_UNIX : l->c.sa.ss_family;
 	int fd = -1;
 	int r;
@@ -309,7 +308,7 @@ sock_bind(struct listener *l, char **cause)
 		goto fail;
 	if (l->c.proto == LISTEN_UNIX)
 		chmod(l->c.address, 0666); /* like /dev/log: any local program may log */
-	if (l->c.proto == LISTEN_TCP && listen(fd, SOMAXCONN) < 0)
+	if (type == SOCK_STREAM && listen(fd, SOMAXCONN) < 0)
 		goto fail;
 	l->fd = fd;
 	return 0;
@@ -358,6 +357,7 @@ static int
 listener_open(struct inputs *in, const struct conf_listen *c, struct listener **ret, char **cause)
 {
 	struct listener *l = xcalloc(1, sizeof(*l));
+	char *why = NULL;
 	int r;
 
 	l->in = in;
@@ -366,10 +366,17 @@ listener_open(struct inputs *in, const struct conf_listen *c, struct listener **
 	l->c.name = xstrdup(c->name);
 	l->c.address = xstrdup(c->address);
 	l->c.file = xstrdup(c->file ? c->file : "?");
+	/* The paths stay the config's: the TLS context has what they held. */
+	l->c.tls = (struct conf_tls){ 0 };
 	info_init(l);
+	if (c->proto == LISTEN_TLS && (r = input_tcp_tls(l, c, &why)) < 0) {
+		xasprintf(cause, "%s:%d: %s", l->c.file, l->c.line, why);
+		free(why);
+		goto fail;
+	}
 	if ((r = sock_bind(l, cause)) < 0)
 		goto fail;
-	if (c->proto == LISTEN_TCP)
+	if (conf_listen_is_stream(c))
 		r = input_tcp_start(l);
 	else {
 		dgram_alloc(l);
@@ -413,7 +420,7 @@ inputs_apply(struct inputs *in, const struct conf *conf, char **cause)
 		if ((l = listener_find(in, c)) != NULL) {
 			l->keep = true;
 			l->c.charset = c->charset;
-			if (c->proto == LISTEN_TCP)
+			if (conf_listen_is_stream(c))
 				input_tcp_update(l, c);
 			continue;
 		}
@@ -484,7 +491,7 @@ refresh_drops(struct listener *l)
 	uint32_t mem[SK_MEMINFO_VARS];
 	socklen_t len = sizeof(mem);
 
-	if (l->c.proto == LISTEN_TCP || l->fd < 0 ||
+	if (conf_listen_is_stream(&l->c) || l->fd < 0 ||
 	    getsockopt(l->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
 	    len <= SK_MEMINFO_DROPS * sizeof(mem[0]))
 		return;

@@ -1,6 +1,6 @@
 /*
  * input_syslog.h - syslog listeners: UDP (recvmmsg batches), TCP (RFC 6587
- * framing, many connections) and a unix datagram socket, IPv4 and IPv6.
+ * framing, many connections), TLS (RFC 5425) and a unix datagram socket, IPv4 and IPv6.
  * Each received message is parsed and handed to the pipeline at once.
  */
 #ifndef TRIAGED_INPUT_SYSLOG_H
@@ -14,7 +14,7 @@ struct inputs;
 
 struct listener_info {
 	const char *name;
-	const char *proto; /* "udp", "tcp", "unix" */
+	const char *proto; /* "udp", "tcp", "unix", "tls" */
 	const char *address;
 	uint64_t received;    /* messages handed to the pipeline */
 	uint64_t malformed;   /* of which the parser could not make sense */
@@ -25,6 +25,9 @@ struct listener_info {
 	uint64_t refused;     /* TCP: connections refused over max-connections or out of fds */
 	uint64_t refused_per_source; /* TCP: over max-connections-per-source */
 	uint64_t idle_closed; /* TCP: connections closed after idle-timeout */
+	uint64_t tls_handshake_failures; /* TLS: refused or broken handshakes */
+	uint64_t tls_handshake_timeouts; /* TLS: handshakes not done within handshake-timeout */
+	int64_t tls_not_after; /* TLS: when the certificate served expires, epoch seconds */
 	uint64_t unauthorized; /* SNMP: bad community, source or v3 credentials */
 	uint64_t backlogged;  /* reads that left more waiting: the input was behind (input_priority.h) */
 };

@@ -1,6 +1,6 @@
 /*
  * input_syslog_int.h - what the syslog listeners (input_syslog.c) share with
- * their TCP side (input_tcp.c).  Nothing else includes it.
+ * their TCP and TLS side (input_tcp.c).  Nothing else includes it.
  */
 #ifndef TRIAGED_INPUT_SYSLOG_INT_H
 #define TRIAGED_INPUT_SYSLOG_INT_H
@@ -21,6 +21,7 @@
 
 struct conn;
 struct conn_limit;
+struct tls_ctx;
 
 struct listener {
 	struct inputs *in;
@@ -47,6 +48,7 @@ struct listener {
 	sd_event_source *idle;	     /* fires at the oldest connection's deadline, or earlier */
 	sd_event_source *resume;     /* accepting paused for want of descriptors */
 	struct conn_limit *per_source;
+	struct tls_ctx *tls; /* tls listeners: the context new connections take */
 
 	struct listener_info info;
 };

@@ -1,10 +1,13 @@
 /*
- * input_tcp.c - TCP connections of the syslog listeners.  Each listener
+ * input_tcp.c - TCP and TLS connections of the syslog listeners.  Each listener
  * keeps its connections in a list ordered by activity, so one timer at the
  * oldest connection's deadline closes idle ones without a scan; counts
  * connections per source address so that one sender cannot take every
  * slot; and keeps a descriptor in reserve so that running out of them
- * refuses connections instead of spinning the loop.
+ * refuses connections instead of spinning the loop.  A TLS connection
+ * first goes through its handshake, driven by the socket's readiness and
+ * ended by a timer if it takes too long; then its bytes go through the
+ * same framer and parser as TCP's.
  */
 #include "config.h"
 
@@ -24,12 +27,15 @@
 #include "input_syslog_int.h"
 #include "input_tcp.h"
 #include "log.h"
+#include "tls.h"
 #include "util.h"
 
 #define TCP_READ_SIZE (16 * 1024)
 #define TCP_READS     64 /* reads per wakeup per connection, within INPUT_DISPATCH_USEC */
 /* Idle timeouts are minutes; a coarse timer lets the loop batch the closes. */
 #define IDLE_ACCURACY_USEC USEC_PER_SEC
+/* A handshake that took a little longer than its timeout is as stalled. */
+#define HANDSHAKE_ACCURACY_USEC (USEC_PER_SEC / 10)
 /* How long accepting pauses when even the reserve descriptor is gone. */
 #define ACCEPT_PAUSE_USEC (USEC_PER_SEC / 4)
 
@@ -39,6 +45,9 @@ struct conn {
 	uint64_t active_usec;	  /* CLOCK_MONOTONIC: accepted or last read data */
 	int fd;
 	sd_event_source *src;
+	uint32_t events;	    /* what src waits for: EPOLLIN, or EPOLLOUT for TLS */
+	struct tls_session *tls;    /* NULL: plain TCP */
+	sd_event_source *handshake; /* TLS: the handshake's deadline, until it is done */
 	struct framer fr;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
@@ -117,6 +126,8 @@ conn_close(struct conn *c)
 	conn_unlink(c);
 	conn_limit_release(l->per_source, &c->peer);
 	sd_event_source_disable_unref(c->src);
+	sd_event_source_disable_unref(c->handshake);
+	tls_session_free(c->tls);
 	close(c->fd);
 	framer_free(&c->fr);
 	l->info.connections--;
@@ -195,6 +206,94 @@ idle_cb(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* TLS asks for the socket to be writable now and then, in a handshake or a read. */
+static void
+conn_want(struct conn *c, uint32_t events)
+{
+	if (events != c->events && sd_event_source_set_io_events(c->src, events) >= 0)
+		c->events = events;
+}
+
+/* Bytes from the connection: > 0, 0 at its end, or -EAGAIN while none wait. */
+static ssize_t
+conn_read(struct conn *c, char *buf, size_t size)
+{
+	uint32_t events = EPOLLIN;
+	ssize_t n;
+
+	if (c->tls == NULL) {
+		if ((n = read(c->fd, buf, size)) < 0)
+			return errno == EAGAIN || errno == EINTR ? -EAGAIN : 0;
+		return n;
+	}
+	n = tls_session_read(c->tls, buf, size, &events);
+	conn_want(c, n == -EAGAIN ? events : EPOLLIN);
+	return n;
+}
+
+/*
+ * Decrypted bytes held inside the TLS session: the socket will not wake us
+ * for them, so they are read before yielding.  A read takes a whole record
+ * (TCP_READ_SIZE is TLS's largest), so this is rare and short.
+ */
+static bool
+conn_pending(const struct conn *c)
+{
+	return c->tls != NULL && tls_session_pending(c->tls);
+}
+
+static int
+handshake_timeout_cb(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct conn *c = userdata;
+	struct listener *l = c->l;
+
+	l->info.tls_handshake_timeouts++;
+	log_ratelimited(&l->in->rl_limits, "%s: closing the connection from %s: no TLS handshake "
+	    "within %lld ms", l->c.name, c->source, l->c.tls.handshake_timeout / USEC_PER_MSEC);
+	conn_close(c);
+	return 0;
+}
+
+/* A TLS connection starts with its handshake, which must end before the timer. */
+static int
+conn_tls_start(struct conn *c)
+{
+	struct listener *l = c->l;
+	int r;
+
+	if ((r = tls_session_new(l->tls, c->fd, &c->tls)) < 0)
+		return r;
+	return sd_event_add_time(l->in->d->event, &c->handshake, CLOCK_MONOTONIC,
+	    loop_now(l->in) + (uint64_t)l->c.tls.handshake_timeout, HANDSHAKE_ACCURACY_USEC,
+	    handshake_timeout_cb, c);
+}
+
+/* 1 when the handshake is done and data may be read; else 0, and c may be closed. */
+static int
+conn_handshake(struct conn *c)
+{
+	struct listener *l = c->l;
+	uint32_t events = EPOLLIN;
+	char why[256];
+	int r = tls_session_handshake(c->tls, &events, why, sizeof(why));
+
+	if (r == 0) {
+		conn_want(c, events);
+		return 0;
+	}
+	if (r < 0) {
+		l->info.tls_handshake_failures++;
+		log_ratelimited(&l->in->rl_limits, "%s: TLS handshake with %s failed: %s",
+		    l->c.name, c->source, why);
+		conn_close(c);
+		return 0;
+	}
+	c->handshake = sd_event_source_disable_unref(c->handshake);
+	conn_want(c, EPOLLIN);
+	return 1;
+}
+
 static int
 conn_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
@@ -204,11 +303,14 @@ conn_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 
 	int64_t start = now_monotonic_usec();
 
-	for (int i = 0; i < TCP_READS; i++) {
-		if (i > 0 && now_monotonic_usec() - start >= INPUT_DISPATCH_USEC)
+	if (c->handshake != NULL && conn_handshake(c) == 0)
+		return 0;
+	for (int i = 0;; i++) {
+		if (i > 0 && !conn_pending(c) &&
+		    (i >= TCP_READS || now_monotonic_usec() - start >= INPUT_DISPATCH_USEC))
 			break;
-		ssize_t n = read(fd, buf, TCP_READ_SIZE);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		ssize_t n = conn_read(c, buf, TCP_READ_SIZE);
+		if (n == -EAGAIN) {
 			input_priority_after(s, true, &c->l->info.backlogged);
 			return 0;
 		}
@@ -274,22 +376,20 @@ conn_accept(struct listener *l, int fd, const struct sockaddr_storage *ss, sockl
 	c = xcalloc(1, sizeof(*c));
 	c->l = l;
 	c->fd = fd;
+	c->events = EPOLLIN;
 	c->active_usec = loop_now(l->in);
 	memcpy(&c->peer, ss, len);
 	c->peerlen = len;
 	sockaddr_text(ss, c->source, sizeof(c->source));
 	framer_init(&c->fr, l->c.max_message);
-	if (sd_event_add_io(l->in->d->event, &c->src, fd, EPOLLIN, conn_cb, c) < 0 ||
-	    sd_event_source_set_priority(c->src, INPUT_PRIORITY) < 0) {
-		c->src = sd_event_source_disable_unref(c->src);
-		conn_limit_release(l->per_source, ss);
-		framer_free(&c->fr);
-		close(fd);
-		free(c);
-		return;
-	}
 	conn_link_first(c);
 	l->info.connections++;
+	if (sd_event_add_io(l->in->d->event, &c->src, fd, EPOLLIN, conn_cb, c) < 0 ||
+	    sd_event_source_set_priority(c->src, INPUT_PRIORITY) < 0 ||
+	    (l->tls != NULL && conn_tls_start(c) < 0)) {
+		conn_close(c);
+		return;
+	}
 	if (l->oldest == c)
 		idle_arm(l); /* the only one: the timer was off */
 }
@@ -399,18 +499,50 @@ input_tcp_stop(struct listener *l)
 	l->resume = sd_event_source_disable_unref(l->resume);
 	conn_limit_free(l->per_source);
 	l->per_source = NULL;
+	tls_ctx_free(l->tls);
+	l->tls = NULL;
+}
+
+int
+input_tcp_tls(struct listener *l, const struct conf_listen *c, char **cause)
+{
+	struct tls_ctx *ctx;
+	int r;
+
+	if ((r = tls_ctx_new(&c->tls, &ctx, cause)) < 0)
+		return r;
+	/* Open sessions hold the old context until they close. */
+	tls_ctx_free(l->tls);
+	l->tls = ctx;
+	l->info.tls_not_after = tls_ctx_not_after(ctx);
+	l->c.tls.verify = c->tls.verify;
+	l->c.tls.handshake_timeout = c->tls.handshake_timeout;
+	return 0;
 }
 
 void
 input_tcp_update(struct listener *l, const struct conf_listen *c)
 {
 	bool rearm = l->c.idle_timeout != c->idle_timeout;
+	char *cause = NULL;
 
 	l->c.max_connections = c->max_connections;
 	l->c.max_per_source = c->max_per_source;
 	l->c.idle_timeout = c->idle_timeout;
 	if (rearm)
 		idle_arm(l);
+	if (c->proto != LISTEN_TLS)
+		return;
+	/* The files were loaded at the config's check; only a change since fails here. */
+	if (input_tcp_tls(l, c, &cause) < 0) {
+		log_warnx("%s: keeping the previous certificate: %s", l->c.name, cause);
+		free(cause);
+	} else {
+		char until[40];
+		format_rfc3339(l->info.tls_not_after * USEC_PER_SEC, until, sizeof(until));
+		log_info("%s: certificate and key reloaded from %s, valid until %s", l->c.name,
+		    c->tls.certificate, until);
+	}
 }
 
 void

@@ -87,11 +87,17 @@ static const struct per_item per_listener[] = {
 	    "Messages the kernel dropped before triaged read them (UDP)." },
 	{ "bad_frames", "triaged_listener_bad_frames_total", "counter",
 	    "TCP frames that broke RFC 6587 framing." },
-	{ "connections", "triaged_listener_connections", "gauge", "Open connections (TCP)." },
+	{ "connections", "triaged_listener_connections", "gauge", "Open connections (TCP, TLS)." },
+	{ "tls_handshake_failures", "triaged_listener_tls_handshake_failures_total", "counter",
+	    "TLS handshakes that failed: no or a refused client certificate, a protocol error." },
+	{ "tls_handshake_timeouts", "triaged_listener_tls_handshake_timeouts_total", "counter",
+	    "TLS connections closed for not finishing the handshake within handshake-timeout." },
 };
 
 static const struct per_item per_upstream[] = {
 	{ "queued", "triaged_upstream_queued", "gauge", "Deliveries waiting for this upstream." },
+	{ "standing", "triaged_upstream_standing", "gauge",
+	    "Delivered Alertmanager alerts re-sent while they fire." },
 	{ "in_flight", "triaged_upstream_in_flight", "gauge", "Requests under way." },
 	{ "delivered", "triaged_upstream_delivered_total", "counter",
 	    "Deliveries the upstream accepted." },
@@ -242,6 +248,25 @@ upstream_ages(FILE *f, const json_t *arr, int64_t now)
 	}
 }
 
+/* Only TLS listeners have a certificate: no sample that would read as "expired in 1970". */
+static void
+tls_expiry(FILE *f, const json_t *arr)
+{
+	const char *name = "triaged_listener_tls_certificate_expiry_timestamp_seconds";
+	size_t i;
+	json_t *e;
+
+	family(f, name, "gauge", "When the certificate a TLS listener serves expires.");
+	json_array_foreach(arr, i, e) {
+		const json_t *v = json_object_get(e, "tls_certificate_not_after");
+		int64_t at = parse_time(json_string_value(v));
+
+		if (at > 0)
+			sample(f, name, "listener", json_string_value(json_object_get(e, "name")),
+			    (double)(at / USEC_PER_SEC));
+	}
+}
+
 /* Open incidents by state: every member of status.incidents but the totals. */
 static void
 incidents_out(FILE *f, const json_t *inc)
@@ -374,6 +399,7 @@ metrics_render(const json_t *st, int64_t now)
 	scalars_out(f, st);
 	per_items(f, json_object_get(st, "listeners"), "listener", per_listener,
 	    ARRAY_SIZE(per_listener));
+	tls_expiry(f, json_object_get(st, "listeners"));
 	per_items(f, json_object_get(st, "upstreams"), "upstream", per_upstream,
 	    ARRAY_SIZE(per_upstream));
 	upstream_ages(f, json_object_get(st, "upstreams"), now);

@@ -43,6 +43,7 @@
 #include "text.h"
 #include "upstream.h"
 #include "util.h"
+#include "web.h"
 
 #define MAX_IN_FLIGHT	 8 /* per upstream */
 #define RATE_WINDOW	 (60 * USEC_PER_SEC)
@@ -129,14 +130,15 @@ told_state(enum outbox_action a)
 }
 
 static void
-note_timeline(struct outbox *o, const struct item *it, const char *what, const char *why)
+note_timeline(struct outbox *o, const struct item *it, const char *what, const char *why,
+    bool delivered)
 {
 	char text[TIMELINE_TEXT_MAX];
 
 	snprintf(text, sizeof(text), "%s %s to %s: %s", what, outbox_action_name(it->action),
 	    it->upstream, why);
 	text_fix_tail(text);
-	if (it->delivered)
+	if (delivered)
 		pipeline_delivered(o->d->pipeline, it->incident_id, told_state(it->action), text);
 	else
 		pipeline_note(o->d->pipeline, it->incident_id, text);
@@ -219,6 +221,76 @@ may_have_reached(const struct http_response *resp, enum outbox_verdict v)
 	    resp->error != -EHOSTUNREACH && resp->error != -EPROTO);
 }
 
+/*
+ * Alertmanager forgets an alert once its endsAt passes: a delivered
+ * trigger or update stands at the head of its queue and goes again every
+ * resend (each time with endsAt ahead), a resolve for resend-resolved, as
+ * its docs ask of clients.  The key queue's heap is the deadline index:
+ * no scan of incidents.  Something newer for the key queued behind it
+ * makes it due at once (outbox_append); after that send it leaves as any
+ * delivered one.  true when it stands.
+ */
+static bool
+stand(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
+{
+	const struct conf_upstream *cu = u->cu;
+
+	if (cu == NULL || cu->kind != UPSTREAM_ALERTMANAGER || it->qnext != NULL || it->test ||
+	    it->action == OUTBOX_ACKNOWLEDGE)
+		return false;
+	if (it->action == OUTBOX_RESOLVE && now + cu->resend - it->created > cu->resend_resolved)
+		return false;
+	/*
+	 * Stored once it stands, and again only to forget failed attempts: a
+	 * restart sends every standing one at once, whatever its next try.
+	 */
+	bool write = !it->standing || it->attempts > 0;
+
+	if (!it->standing)
+		outbox_health_item_stands(o, it);
+	it->maybe_sent = true; /* its resolve must follow it there */
+	it->attempts = 0;
+	errtext_unref(it->last_error);
+	it->last_error = NULL;
+	it->next_try = now + cu->resend;
+	shed_del(&o->shed, it);
+	keyq_resched(it);
+	if (write)
+		persist(o, it);
+	item_payload_drop(it);
+	return true;
+}
+
+static void
+on_delivered(struct outbox *o, struct item *it, struct upstream_state *u, const char *why,
+    int64_t initial, int64_t now)
+{
+	bool first = !it->standing;
+
+	u->delivered++;
+	o->stats.delivered++;
+	/*
+	 * It answers again: what waits on backoff for it need not.  At most
+	 * once per backoff-initial, so a flaky upstream does not pay a pass
+	 * over its queues for every success.
+	 */
+	if (u->failing && now - u->recovered_at >= initial) {
+		keyq_heap_due_now(&u->heap, now);
+		u->recovered_at = now;
+	}
+	u->failing = false;
+	if (first)
+		loop_stats_add(&u->delivery, now - it->created);
+	if (!stand(o, u, it, now)) {
+		it->delivered = true;
+		item_payload_drop(it); /* its deletion needs none */
+		settle(o, it);
+	}
+	/* Once on its timeline, not at every resend. */
+	if (first)
+		note_timeline(o, it, "delivered", why, true);
+}
+
 static void
 on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
     const struct http_response *resp, enum outbox_verdict v, const char *why)
@@ -235,23 +307,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 	if (it->test)
 		outbox_health_log_test(it, v, why);
 	if (v == OUTBOX_DELIVERED) {
-		u->delivered++;
-		loop_stats_add(&u->delivery, now - it->created);
-		o->stats.delivered++;
-		it->delivered = true;
-		item_payload_drop(it); /* its deletion needs none */
-		settle(o, it);
-		/*
-		 * It answers again: what waits on backoff for it need not.  At most
-		 * once per backoff-initial, so a flaky upstream does not pay a pass
-		 * over its queues for every success.
-		 */
-		if (u->failing && now - u->recovered_at >= initial) {
-			keyq_heap_due_now(&u->heap, now);
-			u->recovered_at = now;
-		}
-		u->failing = false;
-		note_timeline(o, it, "delivered", why);
+		on_delivered(o, it, u, why, initial, now);
 		return;
 	}
 	set_error(&u->last_error, why);
@@ -266,7 +322,7 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 		settle(o, it);
 		log_warnx("outbox: %s rejected %s of '%s' for good, dead-lettered: %s", it->upstream,
 		    outbox_action_name(it->action), it->key, why);
-		note_timeline(o, it, "dead-lettered", why);
+		note_timeline(o, it, "dead-lettered", why, false);
 		/* A page that will never arrive: the contact's next channel, now. */
 		if (u->page >= 0 && it->action == OUTBOX_TRIGGER && !it->test)
 			pipeline_page_dead(o->d->pipeline, it->incident_id, it->upstream);
@@ -384,10 +440,35 @@ sent(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
 	rate_note(&u->rate, now);
 }
 
+/*
+ * The incident as it is now, into *inc, and an ack link made now, when
+ * the upstream's body wants them (an Alertmanager alert re-sent carries
+ * its count, and a link that has not expired); NULL when not.  A read
+ * transaction of its own, ended at once.  cur->ack_url: free it.
+ */
+static const struct alertmanager_now *
+current(struct outbox *o, const struct conf_upstream *cu, const struct item *it,
+    struct incident *inc, struct alertmanager_now *cur)
+{
+	struct store_txn *rt;
+
+	*cur = (struct alertmanager_now){ NULL, NULL };
+	if (!upstream_wants_current(cu, it->action) || it->test ||
+	    store_txn_begin(o->d->store, false, &rt) < 0)
+		return NULL;
+	if (store_incident_get(rt, it->incident_id, inc) == 0 && strcmp(inc->key, it->key) == 0)
+		cur->inc = inc;
+	store_txn_abort(rt);
+	cur->ack_url = web_link(o->d->web, LINK_ACK, it->incident_id, now_realtime_usec());
+	return cur;
+}
+
 static int
 send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t now)
 {
 	const struct conf_upstream *cu = u->cu;
+	struct alertmanager_now now_am;
+	struct incident cur;
 	char extra[160];
 	const char *headers[] = { "Accept: application/json", extra, NULL };
 	int r = load_payload(o, it);
@@ -405,7 +486,10 @@ send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t n
 			sent(o, u, it, now);
 		return r < 0 ? r : 0;
 	}
-	if ((body = upstream_body(cu, it->payload, extra, sizeof(extra))) != NULL && extra[0] == '\0')
+	body = upstream_body(cu, it->payload, current(o, cu, it, &cur, &now_am), extra,
+	    sizeof(extra));
+	free((char *)now_am.ack_url);
+	if (body != NULL && extra[0] == '\0')
 		headers[1] = NULL; /* no signature */
 	if (body == NULL) {
 		/* A payload we cannot read back will never do better. */
@@ -414,7 +498,7 @@ send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t n
 		return 0;
 	}
 	struct http_request req = {
-		.url = cu->url,
+		.url = u->url,
 		.method = "POST",
 		.content_type = "application/json",
 		.body = body,
@@ -527,6 +611,12 @@ outbox_append(struct outbox *o, struct item *it)
 	outbox_health_item_in(u, it);
 	if (it->action == OUTBOX_TRIGGER)
 		shed_add(&o->shed, it);
+	/* A standing alert with news behind it goes once more at once, then leaves (stand()). */
+	struct item *head = it->q->head;
+	if (head != it && head->standing && !item_busy(head)) {
+		head->next_try = 0;
+		keyq_resched(head);
+	}
 }
 
 void
@@ -536,6 +626,7 @@ outbox_reconfigure(struct outbox *o)
 
 	for (struct upstream_state *u = o->ups; u != NULL; u = u->next) {
 		u->cu = NULL;
+		u->url = NULL;
 		if (u->page >= 0) {
 			u->page_ok = outbox_page_configured(conf, u->page);
 			u->held_until = 0;
@@ -543,10 +634,13 @@ outbox_reconfigure(struct outbox *o)
 	}
 	for (size_t i = 0; i < conf->nupstreams; i++) {
 		const struct conf_upstream *cu = &conf->upstreams[i];
-		struct upstream_state *u = outbox_upstream_get(o, cu->name);
-		u->cu = cu;
-		u->held_until = 0; /* a new config may carry the fixed key: try again */
-		rate_init(&u->rate, cu->rate_per_minute, RATE_WINDOW);
+		for (size_t q = 0; q < cu->nqueues; q++) {
+			struct upstream_state *u = outbox_upstream_get(o, cu->queues[q]);
+			u->cu = cu;
+			u->url = cu->urls[q];
+			u->held_until = 0; /* a new config may carry the fixed key: try again */
+			rate_init(&u->rate, cu->rate_per_minute, RATE_WINDOW);
+		}
 	}
 	outbox_schedule(o);
 }
@@ -681,7 +775,8 @@ outbox_list_json(struct outbox *o, size_t limit, bool *more)
 			return arr;
 		}
 		json_array_append_new(arr, item_json(it, it->dead || it->rejected ? "dead" :
-		    it->in_flight ? "in-flight" : it->delivered ? "delivered" : "pending"));
+		    it->in_flight ? "in-flight" : it->delivered ? "delivered" :
+		    it->standing ? "standing" : "pending"));
 	}
 	for (struct item *it = o->staged; it != NULL; it = it->next, n++) {
 		if (n == limit) {
@@ -709,22 +804,41 @@ outbox_upstreams_json(struct outbox *o)
 	return arr;
 }
 
+/*
+ * An upstream with several peers (alertmanager) is down when all of them
+ * are, since the last of them went down: O(upstream states).
+ */
 int64_t
 outbox_down_since(struct outbox *o, const char *upstream)
 {
-	struct upstream_state *u = upstream_find(o, upstream);
+	const struct conf_upstream *cu = conf_upstream_find(o->d->conf, upstream);
+	struct upstream_state *u;
+	int64_t since = 0;
 
-	return u != NULL ? u->down_since : 0;
+	if (cu == NULL || cu->nqueues == 1) {
+		u = upstream_find(o, cu != NULL ? cu->queues[0] : upstream);
+		return u != NULL ? u->down_since : 0;
+	}
+	for (size_t i = 0; i < cu->nqueues; i++) {
+		if ((u = upstream_find(o, cu->queues[i])) == NULL || u->down_since == 0)
+			return 0;
+		since = u->down_since > since ? u->down_since : since;
+	}
+	return since;
 }
 
 size_t
 outbox_pending_triggers(struct outbox *o, const char *upstream, uint64_t *ids, size_t max)
 {
+	const struct conf_upstream *cu = conf_upstream_find(o->d->conf, upstream);
 	size_t n = 0;
 
+	/* Several peers hold the same incidents: the first one's queue stands for them. */
+	if (cu != NULL)
+		upstream = cu->queues[0];
 	for (struct item *it = o->head; it != NULL && n < max; it = it->next)
 		if (it->action == OUTBOX_TRIGGER && !it->delivered && !it->dead && !it->rejected &&
-		    strcmp(it->upstream, upstream) == 0)
+		    !it->standing && strcmp(it->upstream, upstream) == 0)
 			ids[n++] = it->incident_id;
 	return n;
 }

@@ -74,7 +74,8 @@ struct outbox_health {
 	const char *name;
 	enum outbox_up_state state;
 	bool configured;
-	size_t queued;	      /* deliveries waiting for it, dead letters aside */
+	size_t queued;	      /* deliveries waiting for it, dead letters and standing aside */
+	size_t standing;      /* delivered Alertmanager alerts it re-sends (outbox.c stand()) */
 	int64_t oldest;	      /* when its oldest queued one was made; 0: none */
 	int64_t down_since;   /* failing or held since (realtime usec); 0 when up */
 	int64_t last_success; /* 0: none since the start */

@@ -259,8 +259,8 @@ push_update(struct outbox *o, struct store_txn *t, const char *upstream,
 	return stage(o, t, upstream, inc, OUTBOX_UPDATE, payload, false);
 }
 
-int
-outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
+static int
+push_queue(struct outbox *o, struct store_txn *t, const char *upstream,
     const struct incident *inc, enum outbox_action action, const char *payload,
     struct outbox_shed *shed)
 {
@@ -282,14 +282,53 @@ outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
 	return stage(o, t, upstream, inc, action, payload, false);
 }
 
+/*
+ * Into each of the upstream's queues (conf.h queues: one per peer of an
+ * Alertmanager cluster).  0 when any queue took it; else 2 when a resolve
+ * was suppressed in one, else 1; the first shed is said.  Alertmanager
+ * has no acknowledge: 1, nothing queued.
+ */
+int
+outbox_push(struct outbox *o, struct store_txn *t, const char *upstream,
+    const struct incident *inc, enum outbox_action action, const char *payload,
+    struct outbox_shed *shed)
+{
+	const struct conf_upstream *cu = conf_upstream_find(o->d->conf, upstream);
+	struct outbox_shed one;
+	int r, best = 1;
+
+	*shed = (struct outbox_shed){ 0 };
+	if (cu == NULL)
+		return push_queue(o, t, upstream, inc, action, payload, shed);
+	if (cu->kind == UPSTREAM_ALERTMANAGER && action == OUTBOX_ACKNOWLEDGE)
+		return 1;
+	for (size_t i = 0; i < cu->nqueues; i++) {
+		if ((r = push_queue(o, t, cu->queues[i], inc, action, payload, &one)) < 0)
+			return r;
+		if (shed->upstream == NULL)
+			*shed = one;
+		best = r == 0 || best == 0 ? 0 : r == 2 ? 2 : best;
+	}
+	return best;
+}
+
 /* A person asked for it: it may exceed outbox-max, as acknowledges and resolves do. */
 int
 outbox_push_test(struct outbox *o, struct store_txn *t, const char *upstream,
     const struct incident *inc, enum outbox_action action, const char *payload)
 {
+	const struct conf_upstream *cu = conf_upstream_find(o->d->conf, upstream);
+	int r = 0;
+
+	if (cu != NULL && cu->kind == UPSTREAM_ALERTMANAGER && action == OUTBOX_ACKNOWLEDGE)
+		return 0;
 	if (payload == NULL)
 		return -EINVAL;
-	return stage(o, t, upstream, inc, action, payload, true);
+	if (cu == NULL)
+		return stage(o, t, upstream, inc, action, payload, true);
+	for (size_t i = 0; i < cu->nqueues && r == 0; i++)
+		r = stage(o, t, cu->queues[i], inc, action, payload, true);
+	return r;
 }
 
 /* Delivered items leave the store with this batch, rejected ones are stored dead. */

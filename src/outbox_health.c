@@ -36,7 +36,9 @@ outbox_up_state_name(enum outbox_up_state s)
 void
 outbox_health_item_in(struct upstream_state *u, struct item *it)
 {
-	if (u->oldest == NULL || it->seq < u->oldest->seq)
+	if (it->standing)
+		u->standing += it->q != NULL;
+	else if (u->oldest == NULL || it->seq < u->oldest->seq)
 		u->oldest = it;
 }
 
@@ -52,11 +54,23 @@ outbox_health_item_out(struct outbox *o, struct item *it)
 	struct upstream_state *u = outbox_upstream_get(o, it->upstream);
 	struct item *x;
 
+	if (it->standing && it->q != NULL)
+		u->standing--; /* a dead one left its queue, and the count, when buried */
 	if (u->oldest != it)
 		return;
-	for (x = it->next; x != NULL && (x->upstream != it->upstream || x->q == NULL); x = x->next)
+	for (x = it->next;
+	     x != NULL && (x->upstream != it->upstream || x->q == NULL || x->standing);
+	     x = x->next)
 		;
 	u->oldest = x;
+}
+
+void
+outbox_health_item_stands(struct outbox *o, struct item *it)
+{
+	outbox_health_item_out(o, it); /* while it->standing is false: it was queued */
+	it->standing = true;
+	outbox_upstream_get(o, it->upstream)->standing++;
 }
 
 /* " (42 queued, oldest 3m)" or " (nothing queued)" */
@@ -70,7 +84,7 @@ depth_text(const struct upstream_state *u, int64_t now, char *buf, size_t size)
 		return;
 	}
 	ctl_format_span(now - u->oldest->created, age, sizeof(age));
-	snprintf(buf, size, "%zu queued, oldest %s", u->heap.items, age);
+	snprintf(buf, size, "%zu queued, oldest %s", u->heap.items - u->standing, age);
 }
 
 static void
@@ -166,7 +180,8 @@ outbox_health_foreach(struct outbox *o, outbox_health_fn *fn, void *arg)
 			.name = u->name,
 			.state = up_state(u, now),
 			.configured = u->cu != NULL || u->page_ok,
-			.queued = u->heap.items,
+			.queued = u->heap.items - u->standing,
+			.standing = u->standing,
 			.oldest = u->oldest ? u->oldest->created : 0,
 			.down_since = u->down_since,
 			.last_success = u->last_success,

@@ -26,6 +26,7 @@ struct upstream_state {
 	struct upstream_state *next;
 	char *name; /* its items point to it: freed only with the outbox */
 	const struct conf_upstream *cu; /* NULL when the config no longer has it */
+	const char *url; /* where its deliveries go: cu's url for this queue (conf.h queues) */
 	/*
 	 * A contact's page queue, "CHANNEL/NAME" (outbox_page.c): the channel
 	 * (enum escalation_channel), -1 for an upstream; whether the config
@@ -50,6 +51,7 @@ struct upstream_state {
 	 * last logged, and whether for this outage (else neither is its end).
 	 */
 	struct item *oldest;
+	size_t standing; /* its standing deliveries (Alertmanager's re-sends): not a backlog */
 	int64_t down_since, last_success, announced_at;
 	bool announced;
 };
@@ -102,6 +104,8 @@ void outbox_health_verdict(struct outbox *o, struct upstream_state *u, enum outb
     const char *why, int64_t now);
 void outbox_health_item_in(struct upstream_state *u, struct item *it); /* into a key queue */
 void outbox_health_item_out(struct outbox *o, struct item *it);	     /* before it leaves one */
+/* It is delivered and stands (outbox.c stand()): no longer queued, nor the oldest. */
+void outbox_health_item_stands(struct outbox *o, struct item *it);
 /* A send-test delivery's answer, at info: its first failure and its end. */
 void outbox_health_log_test(const struct item *it, enum outbox_verdict v, const char *why);
 

@@ -99,6 +99,8 @@ item_encode_as(const struct item *it, const char *payload, bool dead, int64_t ne
 		json_object_set_new(o, "maybe_sent", json_true());
 	if (o != NULL && it->test)
 		json_object_set_new(o, "test", json_true());
+	if (o != NULL && it->standing)
+		json_object_set_new(o, "standing", json_true());
 	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	json_decref(o);
@@ -111,15 +113,15 @@ item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len, char *
 	json_t *j = json_loadb(data, len, 0, NULL);
 	const char *up, *key, *payload, *err = NULL;
 	json_int_t id, attempts, created, next_try, last_try;
-	int action, severity, dead, maybe_sent = 0, test = 0;
+	int action, severity, dead, maybe_sent = 0, test = 0, standing = 0;
 	struct item *it = NULL;
 
 	/* The payload must be there (it is read again when sent), but is not kept. */
 	if (j != NULL && json_unpack(j, "{s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:b, s:s, s?s, "
-	    "s?b, s?b}", "upstream", &up, "key", &key, "incident", &id, "action", &action,
+	    "s?b, s?b, s?b}", "upstream", &up, "key", &key, "incident", &id, "action", &action,
 	    "severity", &severity, "attempts", &attempts, "created", &created, "next_try",
 	    &next_try, "last_try", &last_try, "dead", &dead, "payload", &payload, "last_error",
-	    &err, "maybe_sent", &maybe_sent, "test", &test) == 0 &&
+	    &err, "maybe_sent", &maybe_sent, "test", &test, "standing", &standing) == 0 &&
 	    action >= OUTBOX_TRIGGER && action <= OUTBOX_UPDATE) {
 		it = xcalloc(1, sizeof(*it));
 		it->o = o;
@@ -138,6 +140,7 @@ item_decode(struct outbox *o, uint64_t seq, const void *data, size_t len, char *
 		it->dead = dead;
 		it->maybe_sent = maybe_sent;
 		it->test = test;
+		it->standing = standing;
 	}
 	json_decref(j);
 	return it;
@@ -182,8 +185,8 @@ shed_add(struct shed_index *x, struct item *it)
 	int l = shed_level(it);
 	struct item *after = x->tail[l];
 
-	if (it->test)
-		return; /* a person asked for it: never shed */
+	if (it->test || it->standing)
+		return; /* a person asked for it, or it is firing upstream: never shed */
 
 	/* Items come in seq order but for a retried dead one: look back from the tail. */
 	while (after != NULL && after->seq > it->seq)

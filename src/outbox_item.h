@@ -103,6 +103,12 @@ struct item {
 	bool maybe_sent : 1;
 	/* triagectl send-test: never shed nor suppressed, its results logged. Stored. */
 	bool test : 1;
+	/*
+	 * Alertmanager: delivered, and sent again at next_try until something
+	 * newer for its key is queued behind it (outbox.c stand()).  Never
+	 * shed.  Stored.
+	 */
+	bool standing : 1;
 };
 
 /* Leaving memory at the next commit: shed, dropped or suppressed. */

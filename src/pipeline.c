@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "event_pack.h"
+#include "eventlog.h"
 #include "flap.h"
 #include "hosts.h"
 #include "incident.h"
@@ -524,10 +525,8 @@ log_raw(struct pipeline *p, const struct event *ev)
 		se.packed = packed = xmalloc(se.packed_len);
 		event_pack(ev, packed);
 	}
-	int r = store_event_append(p->txn, &se);
+	(void)eventlog_append(p->d->eventlog, &se); /* what it cannot keep, it counts */
 	free(packed);
-	if (r < 0)
-		pipeline_store_failed(p, r, "appending to the event log");
 }
 
 int
@@ -538,6 +537,9 @@ pipeline_submit(struct pipeline *p, struct event *ev)
 	/* Then the device's one name, also in the copy a redo replays, whatever the config by then. */
 	hosts_apply(p->d->conf->hosts, ev);
 	p->stats.received++;
+	/* Once, as received, apart from the batch: a redo replays events, not the log. */
+	if (p->d->eventlog != NULL)
+		log_raw(p, ev);
 	if (ev->flags & EVENT_MALFORMED)
 		p->stats.malformed++;
 	if (ev->flags & EVENT_TRUNCATED)
@@ -571,9 +573,6 @@ process(struct pipeline *p, struct event *ev)
 	const struct rule *rule;
 	enum rules_verdict v;
 	bool dropped = false;
-
-	if (conf->event_log)
-		log_raw(p, ev);
 
 	v = rules_eval(conf->rules, conf->nrules, ev, &rule);
 	if (v == RULES_RESOLVE) {

@@ -24,6 +24,7 @@
 #include "text.h"
 #include "upstream.h"
 #include "upstream_pagerduty.h"
+#include "web.h"
 
 /* The first and the last event on a timeline; last NULL: the first is enough. */
 struct event_texts {
@@ -125,6 +126,7 @@ pipeline_queue_one(struct pipeline *p, struct incident *inc, const char *upstrea
 struct trigger_details {
 	struct pagerduty_details det;
 	char first[TIMELINE_TEXT_MAX], last[TIMELINE_TEXT_MAX];
+	char *ack_url; /* web_link(), or NULL; freed by the caller */
 };
 
 /*
@@ -137,9 +139,12 @@ details_of(struct pipeline *p, const struct incident *inc, const struct event *e
 {
 	struct event_texts tx = { td->first, ev == NULL ? td->last : NULL, false };
 
+	free(td->ack_url);
+	td->ack_url = web_link(p->d->web, LINK_ACK, inc->id, now_realtime_usec());
 	td->det = (struct pagerduty_details){ .agent_host = p->d->conf->hostname,
 		.component = nonempty(inc->component), .group = nonempty(inc->group),
-		.class_ = nonempty(inc->class_), .first_event = td->last, .last_event = td->last };
+		.class_ = nonempty(inc->class_), .first_event = td->last, .last_event = td->last,
+		.ack_url = td->ack_url };
 	td->last[0] = '\0';
 	if (ev != NULL)
 		text_copy(td->last, sizeof(td->last), ev->message.p, ev->message.n);
@@ -179,7 +184,7 @@ pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incid
 	const struct conf *conf = p->d->conf;
 	const uint32_t *idx = rule ? rule->send : conf->default_send;
 	size_t n = rule ? rule->nsend : conf->ndefault_send;
-	struct trigger_details td;
+	struct trigger_details td = { .ack_url = NULL };
 
 	page_or_leave(p, rule, inc);
 	if (p->d->outbox == NULL || n == 0)
@@ -198,6 +203,7 @@ pipeline_queue_trigger(struct pipeline *p, const struct rule *rule, struct incid
 		else if (r == 1)
 			unroute(p, inc, inc->id, cu->name); /* said on its timeline */
 	}
+	free(td.ack_url);
 }
 
 /* Its trigger had not reached upstream when it resolved: neither goes (outbox_stale.c). */
@@ -248,10 +254,11 @@ pipeline_queue_change(struct pipeline *p, struct incident *inc, enum outbox_acti
 void
 pipeline_queue_update(struct pipeline *p, struct incident *inc, const struct event *ev)
 {
-	struct trigger_details td;
+	struct trigger_details td = { .ack_url = NULL };
 
 	if (p->d->outbox == NULL || inc->route[0] == '\0')
 		return;
 	details_of(p, inc, ev, &td);
 	queue_routed(p, inc, OUTBOX_UPDATE, &td.det);
+	free(td.ack_url);
 }

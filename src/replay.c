@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "event.h"
 #include "event_record.h"
+#include "eventlog.h"
 #include "incident.h"
 #include "pipeline.h"
 #include "replay.h"
@@ -147,13 +148,13 @@ tally(struct run *r)
 }
 
 static int
-run_log(struct run *r, struct store_events *log)
+run_log(struct run *r, struct eventlog_reader *log)
 {
 	uint64_t after = 0, last;
 	int rc;
 
 	for (;;) {
-		if ((rc = store_events_read(log, after, REPLAY_CHUNK, replay_one, r, &last)) < 0)
+		if ((rc = eventlog_reader_read(log, after, REPLAY_CHUNK, replay_one, r, &last)) < 0)
 			return rc;
 		if (last == after)
 			break;
@@ -176,10 +177,10 @@ run_stop(struct run *r)
 }
 
 int
-replay_run(const struct conf *conf, struct store_events *log, int64_t since, int64_t until,
+replay_run(const struct conf *conf, struct eventlog_reader *log, int64_t since, int64_t until,
     const char *scratch_dir, struct replay_result *out, char **cause)
 {
-	struct store_opts opts = { .event_log = false };
+	struct store_opts opts = { 0 };
 	struct run r = { .since = since, .until = until, .out = out };
 	int rc;
 

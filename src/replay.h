@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 struct conf;
-struct store_events;
+struct eventlog_reader;
 
 #define REPLAY_KEYS_MAX 200000 /* distinct keys remembered per run; more are counted only */
 
@@ -39,7 +39,7 @@ struct replay_result {
  * remove).  An alert is an incident that triggered; a page, one that
  * triggered under a rule that sends it to an upstream.
  */
-int replay_run(const struct conf *conf, struct store_events *log, int64_t since, int64_t until,
+int replay_run(const struct conf *conf, struct eventlog_reader *log, int64_t since, int64_t until,
     const char *scratch_dir, struct replay_result *out, char **cause);
 void replay_result_clear(struct replay_result *r);
 

@@ -279,7 +279,6 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 		{ "groups", &s->groups },
 		{ "overrides", &s->overrides },	{ "escalations", &s->escalations },
 	};
-	const struct dbi_name evdbs[] = { { "events", &s->events }, { "meta", &s->evmeta } };
 	int rc;
 
 	*ret = NULL;
@@ -288,8 +287,6 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 	if ((rc = make_dir(dir, cause)) < 0 ||
 	    (rc = env_open(&s->db, dir, "db",
 		 s->opts.commit_nosync ? MDB_NOSYNC : 0, (size_t)s->opts.map_size, dbs, ARRAY_SIZE(dbs),
-		 cause)) < 0 ||
-	    (rc = env_open(&s->ev, dir, "events", MDB_NOSYNC, 0, evdbs, ARRAY_SIZE(evdbs),
 		 cause)) < 0)
 		goto fail;
 	/*
@@ -302,7 +299,7 @@ store_open(const char *dir, const struct store_opts *opts, struct store **ret, c
 		goto fail;
 	}
 	/* A grown store reopens with a map just its used size: make room now. */
-	if ((rc = env_grow(s, &s->db)) < 0 || (rc = env_grow(s, &s->ev)) < 0) {
+	if ((rc = env_grow(s, &s->db)) < 0) {
 		xasprintf(cause, "cannot grow LMDB map in %s: %s", dir, strerror(-rc));
 		goto fail;
 	}
@@ -330,8 +327,6 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
-	if (s->ev.env != NULL)
-		mdb_env_close(s->ev.env);
 	if (s->db.env != NULL)
 		mdb_env_close(s->db.env);
 	store_fault_free(s->db.fault);
@@ -357,7 +352,7 @@ store_txn_begin(struct store *s, bool write, struct store_txn **ret)
 	if (write && s->writing)
 		return -EBUSY;
 	if (write && s->ntxn == 0 &&
-	    ((rc = env_grow(s, &s->db)) < 0 || (rc = env_grow(s, &s->ev)) < 0))
+	    (rc = env_grow(s, &s->db)) < 0)
 		return rc;
 	t = xcalloc(1, sizeof *t);
 	t->s = s;
@@ -386,8 +381,6 @@ store_txn_abort(struct store_txn *t)
 {
 	if (t == NULL)
 		return;
-	if (t->evtxn != NULL)
-		store_mdb_abort(&t->s->ev, t->evtxn);
 	store_mdb_abort(&t->s->db, t->txn);
 	txn_free(t);
 }
@@ -395,22 +388,13 @@ store_txn_abort(struct store_txn *t)
 int
 store_txn_commit(struct store_txn *t)
 {
-	int rc = 0;
+	int rc;
 
 	if (!t->write) {
 		store_txn_abort(t);
 		return 0;
 	}
-	/*
-	 * State first: the raw-event log is an aid for replay, so its failure
-	 * (its own map full, say) is counted and never costs incident state.
-	 */
 	rc = store_env_rc(&t->s->db, store_mdb_commit(&t->s->db, t->txn));
-	if (t->evtxn != NULL && rc != 0) {
-		store_mdb_abort(&t->s->ev, t->evtxn);
-		t->evtxn = NULL;
-	} else if (t->evtxn != NULL && store_ev_commit(t) < 0)
-		t->s->ev_errors++;
 	txn_free(t);
 	return rc;
 }
@@ -565,12 +549,10 @@ store_stats(struct store *s, struct store_stats *st)
 	MDB_envinfo info;
 	MDB_stat ms;
 	MDB_txn *txn;
-	struct store_codec_evstate ev;
 	int rc;
 
 	memset(st, 0, sizeof *st);
 	st->map_grows = s->map_grows;
-	st->event_log_errors = s->ev_errors;
 	if ((rc = mdb_env_info(s->db.env, &info)) != 0 || (rc = mdb_env_stat(s->db.env, &ms)) != 0)
 		return store_mdb_errno(rc);
 	st->map_size = info.me_mapsize;
@@ -584,14 +566,6 @@ store_stats(struct store *s, struct store_stats *st)
 	    (rc = db_entries(txn, s->tally, &st->tally_hours)) == 0)
 		rc = db_entries(txn, s->timeline, &st->timeline_entries);
 	mdb_txn_abort(txn);
-	if (rc < 0)
-		return rc;
-	if ((rc = mdb_txn_begin(s->ev.env, NULL, MDB_RDONLY, &txn)) != 0)
-		return store_mdb_errno(rc);
-	rc = store_evstate_load(s, txn, &ev);
-	mdb_txn_abort(txn);
-	st->events = ev.count;
-	st->event_bytes = ev.bytes;
 	return rc;
 }
 

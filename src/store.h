@@ -6,9 +6,8 @@
  * timelines and small named values (cursors, counters).  Its commits are
  * synchronous (LMDB's safe default) unless opts.commit_nosync: then a
  * commit is visible at once and durable after store_state_sync (the
- * daemon's sync thread, syncer.c).  STATE_DIR/events is a second
- * environment for the raw-event log; it is written with MDB_NOSYNC and
- * flushed by store_sync(), because it is an aid for replay, not state.
+ * daemon's sync thread, syncer.c).  The raw-event log is not here: it is
+ * in zstd segments (eventlog.h), which reuse this file's record codec.
  *
  * One write transaction at a time (the pipeline's batch); read transactions
  * for the control socket.  All functions return 0 or -errno; those that can
@@ -29,17 +28,14 @@ struct store;
 struct store_txn;
 
 struct store_opts {
-	bool event_log;		     /* keep the raw-event log at all */
-	int64_t event_log_max_age;   /* usec; older records are pruned; 0: no limit */
-	uint64_t event_log_max_size; /* bytes of records; oldest pruned first; 0: no limit */
 	uint64_t map_size;	     /* the state environment's first map; 0: 64 MiB */
 	uint32_t tally_hours;	     /* hourly counts kept; 0: STORE_TALLY_HOURS */
 	bool commit_nosync;	     /* commits do not fsync: the caller calls store_state_sync */
 };
 
-/* A raw event as received, for replay. */
+/* A raw event as received, for replay (a record of the raw-event log, eventlog.h). */
 struct store_event {
-	uint64_t seq;	   /* assigned by store_event_append */
+	uint64_t seq;	   /* assigned by eventlog_append */
 	int64_t recv_usec; /* UTC */
 	const char *listener;
 	const char *source; /* sender address as text */
@@ -59,16 +55,14 @@ struct store_stats {
 	uint64_t incidents, open_incidents, timeline_entries;
 	uint64_t resolved_incidents; /* in the resolved index, the ones retention prunes */
 	uint64_t pruned;	     /* resolved incidents pruned, ever (kept in the store) */
-	uint64_t events, event_bytes; /* raw-event log */
 	uint64_t map_grows;
-	uint64_t event_log_errors; /* event-log commits that failed (state committed anyway) */
 	uint64_t tally_hours;	   /* hours with counts kept for reports */
 };
 
-/* Create dir if needed (mode 0750), clear stale readers, open both environments. */
+/* Create dir if needed (mode 0750), clear stale readers, open the environment. */
 int store_open(const char *dir, const struct store_opts *opts, struct store **ret, char **cause);
 void store_close(struct store *s); /* NULL-safe; aborts nothing: no txn may be open */
-/* Apply new event-log limits on reload. */
+/* Apply new limits on reload. */
 void store_set_opts(struct store *s, const struct store_opts *opts);
 
 /*
@@ -79,10 +73,7 @@ void store_set_opts(struct store *s, const struct store_opts *opts);
  * this store is open.  There is one writer: -EBUSY while one is open.
  */
 int store_txn_begin(struct store *s, bool write, struct store_txn **ret);
-/*
- * Commit (freeing t): prune the event log past its limits (at most 4096
- * records per commit), commit it, then the db.
- */
+/* Commit (freeing t). */
 int store_txn_commit(struct store_txn *t);
 void store_txn_abort(struct store_txn *t); /* NULL-safe */
 
@@ -174,32 +165,6 @@ int store_open_foreach(struct store_txn *t, store_incident_cb cb, void *arg);
 int store_timeline_add(struct store_txn *t, uint64_t id, const struct timeline_entry *e);
 typedef int (*store_timeline_cb)(const struct timeline_entry *e, void *arg);
 int store_timeline_foreach(struct store_txn *t, uint64_t id, store_timeline_cb cb, void *arg);
-
-/* Raw-event log; a no-op returning 0 when the log is disabled.  Sets ev->seq. */
-int store_event_append(struct store_txn *t, struct store_event *ev);
-/* Records with recv_usec >= since_usec, oldest first; ev's strings live only during cb. */
-typedef int (*store_event_cb)(const struct store_event *ev, void *arg);
-int store_event_foreach(struct store_txn *t, int64_t since_usec, store_event_cb cb, void *arg);
-/* One record by seq (its strings live as long as t); -ENOENT when pruned or never written. */
-int store_event_get(struct store_txn *t, uint64_t seq, struct store_event *out);
-/* The newest max records, newest first. */
-int store_event_recent(struct store_txn *t, size_t max, store_event_cb cb, void *arg);
-
-/*
- * The raw-event log of the state directory dir, read-only, for `triagectl
- * replay` beside a running daemon (it needs read access to dir and write
- * access to its lock file, as LMDB readers do).
- */
-struct store_events;
-int store_events_open(const char *dir, struct store_events **ret, char **cause);
-void store_events_close(struct store_events *e); /* NULL-safe */
-/*
- * Visit at most max records after seq `after`, oldest first, in one short
- * read transaction (the daemon can reuse pages between calls); *last is
- * the last seq visited, `after` when none.  cb's strings live only during it.
- */
-int store_events_read(struct store_events *e, uint64_t after, size_t max, store_event_cb cb,
-    void *arg, uint64_t *last);
 
 /*
  * Hourly counts for reports (store_tally.c): what came in and what went
@@ -305,8 +270,6 @@ int store_stats(struct store *s, struct store_stats *st);
  * write transaction begins in a grown map, so the batch can be redone.
  */
 bool store_map_full(const struct store *s);
-/* Flush the event log's environment (it is written without sync). */
-int store_sync(struct store *s);
 /*
  * Make every commit of the state environment so far durable (fdatasync).
  * Safe to call from another thread while the loop commits: it touches

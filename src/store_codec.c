@@ -367,38 +367,6 @@ store_codec_decode_event(const void *p, size_t len, struct store_event *ev)
 	return r_done(&r);
 }
 
-int
-store_codec_event_time(const void *p, size_t len, int64_t *recv_usec)
-{
-	struct rbuf r = r_open(p, len);
-
-	*recv_usec = (int64_t)r_uint(&r, 8);
-	return r.bad ? -EBADMSG : 0;
-}
-
-void
-store_codec_encode_evstate(uint8_t *buf, const struct store_codec_evstate *st, size_t *len)
-{
-	struct wbuf w = { buf, 0 };
-
-	w_uint(&w, CODEC_VERSION, 1);
-	w_uint(&w, st->next_seq, 8);
-	w_uint(&w, st->count, 8);
-	w_uint(&w, st->bytes, 8);
-	*len = w.len;
-}
-
-int
-store_codec_decode_evstate(const void *p, size_t len, struct store_codec_evstate *st)
-{
-	struct rbuf r = r_open(p, len);
-
-	st->next_seq = r_uint(&r, 8);
-	st->count = r_uint(&r, 8);
-	st->bytes = r_uint(&r, 8);
-	return r_done(&r);
-}
-
 void
 store_codec_encode_tally(uint8_t buf[STORE_CODEC_TALLY_LEN], const struct store_tally *n)
 {

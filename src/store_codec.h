@@ -17,11 +17,6 @@
 #include "incident.h"
 #include "store.h"
 
-/* Event-log totals, stored next to the records so they commit together. */
-struct store_codec_evstate {
-	uint64_t next_seq, count, bytes;
-};
-
 /*
  * Encoders write into buf (NULL: only measure) and set *len.  They return
  * -EINVAL for a record that could not be read back (an unterminated
@@ -32,7 +27,6 @@ int store_codec_encode_timeline(uint8_t *buf, const struct timeline_entry *e, si
 int store_codec_encode_event(uint8_t *buf, const struct store_event *ev, size_t *len);
 #define STORE_CODEC_TALLY_LEN 41
 void store_codec_encode_tally(uint8_t buf[STORE_CODEC_TALLY_LEN], const struct store_tally *n);
-void store_codec_encode_evstate(uint8_t *buf, const struct store_codec_evstate *st, size_t *len);
 
 int store_codec_encode_silence(uint8_t *buf, const struct store_silence *s, size_t *len);
 
@@ -41,10 +35,7 @@ int store_codec_decode_silence(const void *p, size_t len, struct store_silence *
 int store_codec_decode_timeline(const void *p, size_t len, struct timeline_entry *out);
 /* Fills all of ev but seq; its strings point into p. */
 int store_codec_decode_event(const void *p, size_t len, struct store_event *ev);
-int store_codec_decode_evstate(const void *p, size_t len, struct store_codec_evstate *st);
 int store_codec_decode_tally(const void *p, size_t len, struct store_tally *n);
-/* Just the receive time of an event record, for pruning by age. */
-int store_codec_event_time(const void *p, size_t len, int64_t *recv_usec);
 
 /*
  * One NUL-terminated name of at most size - 1 bytes from [*p, end) into

@@ -53,7 +53,7 @@ struct store_env {
 
 struct store {
 	struct store_opts opts;
-	struct store_env db, ev;
+	struct store_env db;
 	MDB_dbi incidents, keys, open, timeline, meta, outbox; /* in db */
 	MDB_dbi resolved;  /* be(resolved_at) be(id) -> "": pruning order, oldest first */
 	MDB_dbi rule_open; /* rule name and NUL -> be(count of its open incidents) */
@@ -66,21 +66,15 @@ struct store {
 	MDB_dbi groups;	   /* in db (store_group.c) */
 	MDB_dbi overrides; /* be(id) -> an on-call override (store_override.c) */
 	MDB_dbi escalations; /* be(incident id) -> its escalation (store_escalation.c) */
-	MDB_dbi events, evmeta;		/* in ev */
 	unsigned ntxn; /* live store_txns; resizing unmaps, so only at 0 */
 	bool writing;  /* a second writer would deadlock on LMDB's writer lock */
 	uint64_t map_grows;
-	uint64_t ev_errors; /* failed event-log commits */
 };
 
 struct store_txn {
 	struct store *s;
-	MDB_txn *txn;	/* db environment */
-	MDB_txn *evtxn; /* events environment, begun on first use */
+	MDB_txn *txn;
 	bool write;
-	bool appended; /* ev changed: prune and save it at commit */
-	struct store_codec_evstate ev;
-	int64_t newest; /* latest recv_usec appended here, the reference for pruning by age */
 };
 
 /* store.c: results, the one place that writes, and small values. */
@@ -138,9 +132,5 @@ int store_deadlines_build(struct store *s);
 
 /* store_timeline.c: an incident's timeline goes with it. */
 int store_timeline_del(struct store_txn *t, uint64_t id);
-
-/* store_eventlog.c: the raw-event log's totals, and its commit after the state's. */
-int store_evstate_load(struct store *s, MDB_txn *txn, struct store_codec_evstate *st);
-int store_ev_commit(struct store_txn *t);
 
 #endif

@@ -357,9 +357,31 @@ is_stream(json_t *l)
 	return strcmp(jstr(l, "proto"), "udp") != 0;
 }
 
+/* A third table for TLS listeners, when there are any: their refused and stalled handshakes. */
+static void
+print_tls_listeners(const struct opts *o, json_t *arr)
+{
+	bool header = false;
+	size_t i;
+	json_t *l;
+
+	json_array_foreach(arr, i, l) {
+		if (strcmp(jstr(l, "proto"), "tls") != 0)
+			continue;
+		if (!header)
+			printf("%-20s %22s %22s\n", "LISTENER", "TLS_HANDSHAKE_FAILURES",
+			    "TLS_HANDSHAKE_TIMEOUTS");
+		header = true;
+		cell(o, jstr(l, "name"), 20, false);
+		printf("%22lld %22lld\n", jint(l, "tls_handshake_failures"),
+		    jint(l, "tls_handshake_timeouts"));
+	}
+}
+
 /*
  * Listeners, in two tables of 80 columns whose headers are the JSON names:
- * what arrived, then (TCP and unix stream listeners) their connections.
+ * what arrived, then (TCP and unix stream listeners) their connections;
+ * then TLS listeners' handshakes.
  */
 static void
 print_listeners(const struct opts *o, json_t *arr)
@@ -387,7 +409,7 @@ print_listeners(const struct opts *o, json_t *arr)
 		cell(o, jstr(l, "name"), 20, false);
 		printf("%11lld %7lld %18lld %11lld\n", jint(l, "connections"), jint(l, "refused"),
 		    jint(l, "refused_per_source"), jint(l, "idle_closed"));
-	}
+	}	print_tls_listeners(o, arr);
 }
 
 /* "p50 6.7 ms, p99 9.0 ms, max 9.3 ms" of one latency object. */

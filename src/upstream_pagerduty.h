@@ -18,6 +18,7 @@ struct pagerduty_details {
 	const char *component, *group, *class_; /* expanded templates, or NULL */
 	const char *first_event, *last_event;	 /* messages, or NULL */
 	const char *agent_host;			 /* the triaged host's name */
+	const char *ack_url;			 /* its ack link (web.h), or NULL */
 };
 
 /*

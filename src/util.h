@@ -62,6 +62,9 @@ void format_rfc3339(int64_t usec, char *buf, size_t size);
 int64_t now_realtime_usec(void);
 int64_t now_monotonic_usec(void);
 
+/* Read fd until size bytes or its end, retrying EINTR: 0 and *len, or -errno. */
+int read_upto(int fd, char *buf, size_t size, size_t *len);
+
 struct sockaddr_storage;
 /* An address as people write it: IPv4, IPv6, a v4-mapped IPv6 as IPv4; "unknown" else. */
 void sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t size);

@@ -43,6 +43,10 @@ for name in web db "$long"; do
 done
 wait_incidents "len(j['incidents']) == 3"
 wait_status "True"
+# The default map is 16G of address space and costs no disk: it never has to grow.
+ctl --json status | json "j['store']['map_size'] == 16 << 30 and j['store']['map_grows'] == 0" |
+	grep -qx True || fail "the default map: $(ctl --json status | json "j['store']")"
+[ "$(du -k "$T/state/db/data.mdb" | cut -f1)" -lt 4096 ] || fail "data.mdb takes $(du -h "$T/state/db/data.mdb")"
 i=0
 until ctl --json queue | json "any(d.get('last_error') for d in j['deliveries'])" | grep -qx True; do
 	i=$((i + 1)); [ $i -lt 100 ] || fail "no delivery failed"; sleep 0.1

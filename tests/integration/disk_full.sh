@@ -7,11 +7,7 @@
 # there, and every line accepted during it becomes an incident after.
 . "$(dirname "$0")/lib.sh"
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP $SCENARIO: needs root to mount a tmpfs"; exit 77; }
-mkdir -p "$T/state"
-mount -t tmpfs -o size=6m tmpfs "$T/state" || { echo "SKIP $SCENARIO: cannot mount a tmpfs"; exit 77; }
-umount_state() { umount "$T/state" 2>/dev/null || true; }
-trap 'status=$?; [ -n "$TRIAGED_PID" ] && kill "$TRIAGED_PID" 2>/dev/null; wait 2>/dev/null; umount_state; (exit $status); cleanup' EXIT INT TERM
+state_on_tmpfs 6m
 
 conf_head
 cat >> "$CONF" <<'CONF'

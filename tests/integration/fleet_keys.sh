@@ -9,13 +9,8 @@ command -v snmptrap >/dev/null || { echo "skip $SCENARIO: no snmptrap (package s
 start_pd
 # agent NAME PORT SNMP_PORT: a config of its own, the same rules.
 agent_conf() {
+	fleet_head "$@"
 	cat <<CONF
-state-dir "$T/$1"
-control-socket "$T/$1.sock"
-hostname "$1"
-listen syslog udp 127.0.0.1:$2
-listen snmp udp 127.0.0.1:$3
-snmp { community "public" from 127.0.0.0/8; mibs "IF-MIB"; mib-dirs "$TOP_SRCDIR/tests/data/mibs" }
 upstream "pd" pagerduty {
 	url "http://127.0.0.1:$PD_PORT/v2/enqueue"
 	routing-key-file "$T/pd.key"
@@ -26,19 +21,7 @@ rule "disk" { match syslog message ~ "I/O error"; send "pd" }
 rule "link" { match trap IF-MIB::linkDown; send "pd" }
 CONF
 }
-A_SNMP=$(free_port)
-B_PORT=$(free_port)
-B_SNMP=$(free_port)
-agent_conf agent-a "$PORT" "$A_SNMP" > "$CONF"
-SOCK="$T/agent-a.sock"
-agent_conf agent-b "$B_PORT" "$B_SNMP" > "$T/b.conf"
-start_triaged
-"$TRIAGED" -d -c "$T/b.conf" >>"$T/b.log" 2>&1 &
-echo $! > "$T/b.pid"
-i=0
-until "$TRIAGECTL" -s "$T/agent-b.sock" status >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 100 ] || fail "agent-b did not start: $(cat "$T/b.log")"; sleep 0.1
-done
+start_fleet agent_conf
 
 for p in "$PORT" "$B_PORT"; do
 	printf '<11>Dec  4 09:00:00 sw1 kernel: I/O error, dev sda, sector 42' \

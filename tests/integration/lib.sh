@@ -75,6 +75,17 @@ listen syslog unix "$T/log.sock"
 CONF
 }
 
+# Put $T/state on a tmpfs of size $1, so a scenario can fill it (needs root:
+# skipped otherwise); unmounted at exit after triaged is stopped.
+state_on_tmpfs() {
+	[ "$(id -u)" -eq 0 ] || { echo "SKIP $SCENARIO: needs root to mount a tmpfs"; exit 77; }
+	mkdir -p "$T/state"
+	mount -t tmpfs -o size="$1" tmpfs "$T/state" ||
+		{ echo "SKIP $SCENARIO: cannot mount a tmpfs"; exit 77; }
+	trap 'status=$?; [ -n "$TRIAGED_PID" ] && kill "$TRIAGED_PID" 2>/dev/null; wait 2>/dev/null
+umount "$T/state" 2>/dev/null || true; (exit $status); cleanup' EXIT INT TERM
+}
+
 ctl() {
 	"$TRIAGECTL" -s "$SOCK" "$@"
 }
@@ -254,4 +265,220 @@ PY
 	echo $! > "$T/notify.pid"
 	i=0
 	until [ -S "$T/notify.sock" ]; do i=$((i + 1)); [ $i -lt 50 ] || fail "no notify socket"; sleep 0.1; done
+}
+
+# start_am_receiver: the webhook receiver (tests/standins/am_receiver.py)
+# that Alertmanager notifies; sets AMR_PORT.  Skips the scenario when the
+# Debian package prometheus-alertmanager is not installed.
+start_am_receiver() {
+	AM_BIN=${AM_BIN:-/usr/bin/prometheus-alertmanager}
+	[ -x "$AM_BIN" ] || { echo "skip $SCENARIO: no $AM_BIN (package prometheus-alertmanager)"; exit 77; }
+	python3 "$TOP_SRCDIR/tests/standins/am_receiver.py" --port-file "$T/amr.port" \
+		--pidfile "$T/amr.pid" >"$T/amr.log" 2>&1 &
+	i=0
+	until [ -s "$T/amr.port" ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || fail "the receiver did not start: $(cat "$T/amr.log")"
+		sleep 0.1
+	done
+	AMR_PORT=$(cat "$T/amr.port")
+	cat > "$T/am.yml" <<YML
+global:
+  resolve_timeout: ${AM_RESOLVE_TIMEOUT:-10s}
+route:
+  receiver: hook
+  group_by: [alertname, instance]
+  group_wait: 1s
+  group_interval: 2s
+  repeat_interval: 1h
+receivers:
+  - name: hook
+    webhook_configs:
+      - url: http://127.0.0.1:$AMR_PORT/notify
+        send_resolved: true
+YML
+}
+
+# start_am N WEB_PORT [CLUSTER_PORT PEER_PORT...]: a real Alertmanager on
+# loopback, its data in $T/amN, pid in $T/amN.pid, log in $T/amN.log;
+# without CLUSTER_PORT it runs alone (no gossip).  Waits until it is ready.
+start_am() {
+	n=$1 web=$2
+	shift 2
+	set -- "$@"
+	if [ $# -eq 0 ]; then
+		set -- "--cluster.listen-address="
+	else
+		cport=$1
+		shift
+		peers=
+		for p in "$@"; do peers="$peers --cluster.peer=127.0.0.1:$p"; done
+		# shellcheck disable=SC2086
+		set -- "--cluster.listen-address=127.0.0.1:$cport" \
+			"--cluster.advertise-address=127.0.0.1:$cport" $peers \
+			--cluster.gossip-interval=50ms --cluster.pushpull-interval=1s \
+			--cluster.peer-timeout=2s --cluster.settle-timeout=3s \
+			--cluster.probe-interval=200ms --cluster.reconnect-interval=1s
+	fi
+	mkdir -p "$T/am$n"
+	"$AM_BIN" --config.file="$T/am.yml" --storage.path="$T/am$n" \
+		--web.listen-address="127.0.0.1:$web" "$@" >>"$T/am$n.log" 2>&1 &
+	echo $! > "$T/am$n.pid"
+	poll 20 r "r['cluster']['status'] in ('ready', 'disabled')" \
+		url "http://127.0.0.1:$web/api/v2/status" >/dev/null \
+		|| fail "Alertmanager $n did not start: $(tail -n 5 "$T/am$n.log")"
+}
+
+# stop_am N: kill Alertmanager N (SIGKILL: a node that dies, not one that says goodbye).
+stop_am() {
+	kill -KILL "$(cat "$T/am$1.pid")" 2>/dev/null || true
+	rm -f "$T/am$1.pid"
+}
+
+# am_alerts PORT EXPR [SECONDS]: wait until a python expression over the
+# alerts Alertmanager at PORT has (GET /api/v2/alerts, bound to a) is true.
+am_alerts() {
+	poll "${3:-20}" a "$2" url "http://127.0.0.1:$1/api/v2/alerts"
+}
+
+# am_get PORT: print the alerts Alertmanager at PORT has.
+am_get() {
+	python3 -c 'import sys, urllib.request as u; print(u.urlopen(sys.argv[1], timeout=10).read().decode())' \
+		"http://127.0.0.1:$1/api/v2/alerts"
+}
+
+# am_notified EXPR [SECONDS]: the same over the receiver's state (s).
+am_notified() {
+	poll "${2:-20}" s "$1" url "http://127.0.0.1:$AMR_PORT/_state"
+}
+
+# start_agent NAME CONF: another triaged (the scenario's own is start_triaged),
+# its control socket $T/NAME.sock, its log $T/NAME.log, its pid in $T/NAME.pid.
+start_agent() {
+	"$TRIAGED" -d -c "$2" >>"$T/$1.log" 2>&1 &
+	echo $! > "$T/$1.pid"
+	i=0
+	until "$TRIAGECTL" -s "$T/$1.sock" status >/dev/null 2>&1; do
+		i=$((i + 1)); [ $i -lt 100 ] || fail "$1 did not start: $(cat "$T/$1.log")"; sleep 0.1
+	done
+}
+
+# conf_errors 'CONFIG|ERROR' ...: triaged -t refuses each one-line CONFIG
+# with "bad.conf:1: ERROR" (a grep pattern).
+conf_errors() {
+	for bad in "$@"; do
+		printf '%s\n' "${bad%%|*}" > "$T/bad.conf"
+		"$TRIAGED" -t -c "$T/bad.conf" 2>"$T/err" && fail "triaged -t accepted: ${bad%%|*}"
+		grep -q "bad.conf:1: ${bad#*|}" "$T/err" || fail "unclear error: $(cat "$T/err")"
+	done
+}
+
+# fleet_head NAME SYSLOG_PORT SNMP_PORT: the head of a fleet agent's config
+# (its own state, socket and ports; traps from loopback, IF-MIB loaded).
+fleet_head() {
+	cat <<CONF
+state-dir "$T/$1"
+control-socket "$T/$1.sock"
+hostname "$1"
+listen syslog udp 127.0.0.1:$2
+listen snmp udp 127.0.0.1:$3
+snmp { community "public" from 127.0.0.0/8; mibs "IF-MIB"; mib-dirs "$TOP_SRCDIR/tests/data/mibs" }
+CONF
+}
+
+# start_fleet FN: two agents, as gear that sends to two receivers has:
+# agent-a (the scenario's triaged, $SOCK, syslog on $PORT, traps on $A_SNMP)
+# and agent-b (socket $T/agent-b.sock, $B_PORT, $B_SNMP), each configured by
+# FN NAME SYSLOG_PORT SNMP_PORT.
+start_fleet() {
+	A_SNMP=$(free_port)
+	B_PORT=$(free_port)
+	B_SNMP=$(free_port)
+	"$1" agent-a "$PORT" "$A_SNMP" > "$CONF"
+	SOCK="$T/agent-a.sock"
+	"$1" agent-b "$B_PORT" "$B_SNMP" > "$T/b.conf"
+	start_triaged
+	start_agent agent-b "$T/b.conf"
+}
+
+# tls_ca NAME: a throwaway CA, $T/NAME.pem and $T/NAME.key.
+tls_ca() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj "/CN=$1" -keyout "$T/$1.key" -out "$T/$1.pem" 2>/dev/null \
+		|| fail "openssl cannot make the CA $1"
+}
+
+# tls_cert CA NAME DNSNAME [DAYS]: $T/NAME.pem and $T/NAME.key for DNSNAME
+# (CN and SAN, with IP 127.0.0.1), signed by CA, good for servers and
+# clients, for DAYS days (2).
+tls_cert() {
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$3" \
+		-keyout "$T/$2.key" -out "$T/$2.csr" 2>/dev/null || fail "openssl cannot make $2"
+	printf 'subjectAltName=DNS:%s,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n' \
+		"$3" > "$T/$2.ext"
+	openssl x509 -req -in "$T/$2.csr" -CA "$T/$1.pem" -CAkey "$T/$1.key" -CAcreateserial \
+		-days "${4:-2}" -extfile "$T/$2.ext" -out "$T/$2.pem" 2>/dev/null \
+		|| fail "openssl cannot sign $2"
+}
+
+# conf_tls OPTION...: a tls listener on a free port ($TPORT, named $TLS)
+# serving $T/server.pem and server.key, with one OPTION a line; and a rule
+# making one incident per program "tls-*", keyed by the program.
+conf_tls() {
+	TPORT=$(free_port)
+	TLS="syslog/tls/127.0.0.1:$TPORT"
+	{
+		echo "listen syslog tls 127.0.0.1:$TPORT {"
+		printf '\tcertificate "server.pem"\n\tkey "server.key"\n'
+		for o in "$@"; do printf '\t%s\n' "$o"; done
+		echo "}"
+		printf 'rule "tls" {\n\tmatch syslog program ~ "^tls-"\n\tkey "{program}"\n'
+		printf '\tsummary "{program}: {message}"\n}\n'
+	} >> "$CONF"
+}
+
+# tls_stat FIELD: the $TLS listener's FIELD in status.
+tls_stat() {
+	ctl --json status | json "[l for l in j['listeners'] if l['name'] == '$TLS'][0]['$1']"
+}
+
+# wait_tls FIELD OP VALUE [SECONDS]: wait until the $TLS listener's FIELD compares so.
+wait_tls() {
+	wait_status "[l for l in j['listeners'] if l['name'] == '$TLS'][0]['$1'] $2 $3" "${4:-10}"
+}
+
+# start_rsyslogd PORT: rsyslogd -n with $T/rsyslog.conf, once its imudp
+# input listens on PORT; stopped at the end.
+start_rsyslogd() {
+	mkdir -p "$T/rsyslog"
+	rsyslogd -N1 -f "$T/rsyslog.conf" >"$T/rsyslog-check.log" 2>&1 \
+		|| fail "rsyslogd rejects its config: $(cat "$T/rsyslog-check.log")"
+	rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" >"$T/rsyslog.log" 2>&1 &
+	echo $! > "$T/rsyslogd.pid"
+	_i=0
+	until ss -uln | grep -q ":$1 "; do
+		_i=$((_i + 1)); [ $_i -lt 100 ] || fail "rsyslogd did not start: $(cat "$T/rsyslog.log")"
+		sleep 0.1
+	done
+}
+
+# tls_send PORT [s_client options...]: stdin to 127.0.0.1:PORT over TLS;
+# returns when the server has had it and closed, or after 10 s.
+tls_send() {
+	_port=$1
+	shift
+	{ cat; sleep 0.3; } | timeout 10 openssl s_client -connect "127.0.0.1:$_port" -quiet \
+		-no_ign_eof "$@" >/dev/null 2>&1 || true
+}
+
+# octet_frames PREFIX N: N RFC 5425 frames "LEN <13>1 - it-host PREFIX - - - PREFIX i".
+octet_frames() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+p, n = sys.argv[1], int(sys.argv[2])
+out = b""
+for i in range(1, n + 1):
+    m = ("<13>1 - it-host %s - - - %s %d" % (p, p, i)).encode()
+    out += str(len(m)).encode() + b" " + m
+sys.stdout.buffer.write(out)
+PY
 }

@@ -17,7 +17,6 @@ CONF
 start_triaged
 
 RPORT=$(free_port)
-mkdir -p "$T/rsyslog"
 cat > "$T/rsyslog.conf" <<RCONF
 global(workDirectory="$T/rsyslog")
 module(load="imudp")
@@ -31,13 +30,7 @@ if \$programname == 'fw-lf' then {
 	       TCP_Framing="traditional" template="RSYSLOG_ForwardFormat")
 }
 RCONF
-rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" >"$T/rsyslog.log" 2>&1 &
-echo $! > "$T/rsyslogd.pid"
-i=0
-until ss -uln | grep -q ":$RPORT "; do
-	i=$((i + 1)); [ $i -lt 100 ] || fail "rsyslogd did not start: $(cat "$T/rsyslog.log")"
-	sleep 0.1
-done
+start_rsyslogd "$RPORT"
 
 for tag in fw-octet fw-lf; do
 	seq "$FORWARD_LINES" | sed 's/^/hop /' | logger -n 127.0.0.1 -P "$RPORT" -d -t "$tag"

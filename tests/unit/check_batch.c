@@ -91,7 +91,7 @@ static struct store *store;
 static void
 open_store(bool nosync)
 {
-	struct store_opts so = { .event_log = false, .commit_nosync = nosync };
+	struct store_opts so = { .commit_nosync = nosync };
 	char *cause = NULL;
 
 	log_init(false, false);

@@ -401,7 +401,8 @@ START_TEST(test_listen_errors)
 	    "2: duplicate listener name 'a' (first at test.conf:1)");
 	load_err("listen snmp tcp *:162\n",
 	    "1: expected 'udp' (snmp listens on UDP only), got 'tcp'");
-	load_err("listen syslog tls *:6514\n", "1: expected 'udp', 'tcp' or 'unix', got 'tls'");
+	load_err("listen syslog sctp *:6514\n",
+	    "1: expected 'udp', 'tcp', 'unix' or 'tls', got 'sctp'");
 	load_err("listen journal\n", "1: expected 'syslog', 'snmp' or 'http', got 'journal'");
 	load_err("listen syslog udp *:514 {\n max-connections 5\n}\n",
 	    "2: unknown keyword 'max-connections', expected one of: charset, max-message, name, rcvbuf");
@@ -1000,6 +1001,60 @@ START_TEST(test_missing_main_file)
 }
 END_TEST
 
+/*
+ * An alertmanager upstream: one outbox queue per peer, each POSTing to its
+ * /api/v2/alerts; the defaults; CONF_AM_PEERS_MAX peers and not one more.
+ */
+START_TEST(test_upstream_alertmanager)
+{
+	struct conf *conf = load_ok("upstream \"am\" alertmanager {\n"
+	    " url \"http://am1:9093\" \"http://am2:9093/\"\n"
+	    " heartbeat every 30s\n}\n"
+	    "upstream \"am2\" alertmanager { url \"https://am.example\"; resend 20s; "
+	    "resend-resolved 10s }\n");
+	const struct conf_upstream *u = conf_upstream_find(conf, "am");
+	char *text = xstrdup("upstream a alertmanager { url"), *grown;
+
+	ck_assert_int_eq(u->kind, UPSTREAM_ALERTMANAGER);
+	ck_assert_uint_eq(u->nqueues, 2);
+	ck_assert_str_eq(u->queues[0], "am@http://am1:9093");
+	ck_assert_str_eq(u->queues[1], "am@http://am2:9093/");
+	ck_assert_str_eq(u->urls[0], "http://am1:9093/api/v2/alerts");
+	ck_assert_str_eq(u->urls[1], "http://am2:9093/api/v2/alerts");
+	ck_assert_int_eq(u->resend, 60 * USEC_PER_SEC);
+	ck_assert_int_eq(u->resend_resolved, 300 * USEC_PER_SEC);
+	ck_assert(u->heartbeat_watchdog);
+	ck_assert_int_eq(u->heartbeat_every, 30 * USEC_PER_SEC);
+	ck_assert_ptr_null(u->heartbeat_url);
+	u = conf_upstream_find(conf, "am2");
+	ck_assert_int_eq(u->resend, 20 * USEC_PER_SEC);
+	ck_assert_int_eq(u->resend_resolved, 10 * USEC_PER_SEC);
+	ck_assert(!u->heartbeat_watchdog);
+	/* Other kinds: one queue, their own name. */
+	conf_free(conf);
+	conf = load_ok("upstream \"w\" webhook { url \"http://h/x\" }\n");
+	ck_assert_uint_eq(conf->upstreams[0].nqueues, 1);
+	ck_assert_str_eq(conf->upstreams[0].queues[0], "w");
+	ck_assert_str_eq(conf->upstreams[0].urls[0], "http://h/x");
+	conf_free(conf);
+
+	for (int i = 0; i < CONF_AM_PEERS_MAX; i++) {
+		xasprintf(&grown, "%s \"http://am%d:9093\"", text, i);
+		free(text);
+		text = grown;
+	}
+	xasprintf(&grown, "%s }\n", text);
+	conf_free(load_ok(grown));
+	free(grown);
+	xasprintf(&grown, "%s \"http://one-more:9093\" }\n", text);
+	load_err(grown, "1: url lists more than 16 peers");
+	free(grown);
+	free(text);
+	load_err("upstream a alertmanager { url \"ftp://x\" }\n",
+	    "1: url must start with http:// or https://, got \"ftp://x\"");
+}
+END_TEST
+
 START_TEST(test_upstream)
 {
 	struct conf *conf;
@@ -1163,8 +1218,8 @@ START_TEST(test_upstream_errors)
 	load_err(fmt("upstream pd pagerduty {\n %s\n url http://a\n url http://b\n}\n", pd),
 	    "4: duplicate 'url' in upstream 'pd' (first at line 3)");
 	load_err("upstream pd opsgenie { }\n",
-	    "1: unknown upstream kind 'opsgenie'; expected pagerduty or webhook");
-	load_err("upstream pd\n", "1: unknown upstream kind end of line; expected pagerduty or webhook");
+	    "1: unknown upstream kind 'opsgenie'; expected pagerduty, webhook or alertmanager");
+	load_err("upstream pd\n", "1: unknown upstream kind end of line; expected pagerduty, webhook or alertmanager");
 	load_err("upstream \"\" pagerduty { }\n", "1: an upstream name must have 1 to 127 bytes");
 	load_err(fmt("%s\n%s", upstream("pd"), upstream("pd")),
 	    "3: duplicate upstream name 'pd' (first at test.conf:1)");
@@ -1420,6 +1475,39 @@ START_TEST(test_tcp_limit_errors)
 }
 END_TEST
 
+START_TEST(test_listen_tls_errors)
+{
+	const char *files = "certificate \"/nonexistent/c.pem\"; key \"/nonexistent/k.pem\"";
+	char *text;
+
+	load_err("listen syslog tls *:6514\n", "1: a tls listener needs certificate and key");
+	load_err("listen syslog tls *:6514 { key \"k.pem\" }\n",
+	    "1: a tls listener needs certificate and key");
+	load_err("listen syslog tls *:6514 {\n certificate \"a\"\n certificate \"b\"\n}\n",
+	    "3: certificate given twice");
+	load_err("listen syslog tls *:6514 { verify-peer maybe }\n",
+	    "1: verify-peer must be none, optional or required, got 'maybe'");
+	load_err("listen syslog tls *:6514 { handshake-timeout 2m }\n",
+	    "1: handshake-timeout must be from 1s to 1m");
+	load_err("listen syslog tls *:6514 { allowed-names \"\" }\n",
+	    "1: an allowed name must be a DNS name of 1 to 253 bytes");
+	load_err("listen syslog udp *:6514 { verify-peer none }\n",
+	    "1: unknown keyword 'verify-peer', expected one of: charset, max-message, name, rcvbuf");
+	load_err("listen syslog tcp *:6514\nlisten syslog tls *:6514\n",
+	    "2: duplicate listen address *:6514 (first at test.conf:1)");
+	xasprintf(&text, "listen syslog tls *:6514 {\n %s\n}\n", files);
+	load_err(text, "1: cannot read certificate /nonexistent/c.pem: No such file or directory");
+	free(text);
+	xasprintf(&text, "listen syslog tls *:6514 { %s; verify-peer required }\n", files);
+	load_err(text, "1: verify-peer required needs ca");
+	free(text);
+	xasprintf(&text, "listen syslog tls *:6514 { %s; allowed-names a.example b.example }\n",
+	    files);
+	load_err(text, "1: allowed-names needs verify-peer optional or required");
+	free(text);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -1435,6 +1523,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_listen);
 	tcase_add_test(tc, test_listen_unix_relative);
 	tcase_add_test(tc, test_listen_errors);
+	tcase_add_test(tc, test_listen_tls_errors);
 	tcase_add_test(tc, test_setting_errors);
 	tcase_add_test(tc, test_control_groups);
 	tcase_add_test(tc, test_rule_statements);
@@ -1451,6 +1540,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_relative_paths);
 	tcase_add_test(tc, test_missing_main_file);
 	tcase_add_test(tc, test_upstream);
+	tcase_add_test(tc, test_upstream_alertmanager);
 	tcase_add_test(tc, test_upstream_credential);
 	tcase_add_test(tc, test_upstream_key_errors);
 	tcase_add_test(tc, test_upstream_errors);

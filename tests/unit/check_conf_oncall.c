@@ -253,6 +253,8 @@ main(void)
 	Suite *s = suite_create("conf_oncall");
 	TCase *tc = tcase_create("core");
 
+	tcase_set_timeout(tc, 60); /* the limits build large configs: slow under valgrind and load */
+
 	tcase_add_test(tc, test_blocks);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_limits);

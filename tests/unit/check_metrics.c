@@ -2,7 +2,8 @@
  * check_metrics.c - status JSON to Prometheus text: label values escaped
  * (quote, backslash, line feed), counts printed exactly, the loop's log2
  * buckets as a cumulative histogram with inclusive bounds, latencies as
- * summaries in seconds, and an upstream's oldest delivery as an age.
+ * summaries in seconds, an upstream's oldest delivery as an age, and a
+ * certificate's expiry for TLS listeners only.
  */
 #include "config.h"
 
@@ -103,7 +104,7 @@ START_TEST(oldest_delivery_is_an_age)
 {
 	/* 2026-12-05T00:00:00.250Z is 1796428800.25 s. */
 	char *t = render("{\"upstreams\": [{\"name\": \"pd\", \"state\": \"failing\", "
-			 "\"oldest\": \"2026-12-05T00:00:00.250Z\", \"queued\": 2},"
+			 "\"oldest\": \"2026-12-05T00:00:00.250Z\", \"queued\": 2, \"standing\": 1},"
 			 "{\"name\": \"am\", \"state\": \"ok\", \"oldest\": null}]}",
 	    INT64_C(1796428810) * 1000000);
 
@@ -112,6 +113,7 @@ START_TEST(oldest_delivery_is_an_age)
 	has_line(t, "triaged_upstream_up{upstream=\"pd\"} 0");
 	has_line(t, "triaged_upstream_up{upstream=\"am\"} 1");
 	has_line(t, "triaged_upstream_queued{upstream=\"pd\"} 2");
+	has_line(t, "triaged_upstream_standing{upstream=\"pd\"} 1");
 	free(t);
 	t = render("{\"upstreams\": [{\"name\": \"p\\\"d\", \"delivery_latency\": {\"count\": 3, "
 		   "\"sum_usec\": 1500, \"buckets\": [{\"lt_usec\": 1, \"count\": 0},"
@@ -127,6 +129,22 @@ START_TEST(oldest_delivery_is_an_age)
 }
 END_TEST
 
+START_TEST(tls_expiry_only_for_tls)
+{
+	char *t = render("{\"listeners\": [{\"name\": \"t\", \"proto\": \"tls\", "
+			 "\"tls_certificate_not_after\": \"2026-12-05T00:00:00.000Z\"},"
+			 "{\"name\": \"u\", \"proto\": \"udp\"}]}",
+	    0);
+
+	has_line(t, "# TYPE triaged_listener_tls_certificate_expiry_timestamp_seconds gauge");
+	has_line(t, "triaged_listener_tls_certificate_expiry_timestamp_seconds{listener=\"t\"} "
+		    "1796428800");
+	ck_assert_ptr_null(strstr(t, "expiry_timestamp_seconds{listener=\"u\"}"));
+	has_line(t, "triaged_listener_tls_handshake_failures_total{listener=\"u\"} 0");
+	free(t);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -138,6 +156,7 @@ main(void)
 	tcase_add_test(tc, loop_histogram_is_cumulative);
 	tcase_add_test(tc, latency_is_a_summary_in_seconds);
 	tcase_add_test(tc, oldest_delivery_is_an_age);
+	tcase_add_test(tc, tls_expiry_only_for_tls);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -468,6 +468,39 @@ START_TEST(answers_again_makes_backoff_due_now)
 }
 END_TEST
 
+/* An Alertmanager delivery being re-sent keeps that across a restart, and is never shed. */
+START_TEST(standing_round_trip_never_shed)
+{
+	static struct shed_index x;
+	struct incident inc;
+	struct item *a, *b;
+	char *s, *up = NULL;
+
+	sample(&inc);
+	a = item_new(NULL, "am@http://am1:9093", &inc, OUTBOX_TRIGGER, "{\"labels\":{}}", 5 * S);
+	a->standing = true;
+	a->maybe_sent = true;
+	s = item_encode(a);
+	ck_assert_ptr_nonnull(strstr(s, "\"standing\":true"));
+	b = item_decode(NULL, 3, s, strlen(s), &up);
+	ck_assert_ptr_nonnull(b);
+	ck_assert(b->standing && b->maybe_sent);
+	ck_assert_str_eq(up, "am@http://am1:9093");
+	b->seq = 3;
+	shed_add(&x, b);
+	ck_assert(!b->shed_listed);
+	ck_assert_ptr_null(shed_victim(&x));
+	free(up);
+	free(s);
+	item_free(b);
+	a->standing = false; /* the usual record has no such member */
+	s = item_encode(a);
+	ck_assert_ptr_null(strstr(s, "standing"));
+	free(s);
+	item_free(a);
+}
+END_TEST
+
 START_TEST(shed_picks_least_severe_newest)
 {
 	static struct shed_index x;
@@ -526,6 +559,7 @@ main(void)
 	tcase_add_test(tc, heap_orders_by_next_try_then_seq);
 	tcase_add_test(tc, answers_again_makes_backoff_due_now);
 	tcase_add_test(tc, shed_picks_least_severe_newest);
+	tcase_add_test(tc, standing_round_trip_never_shed);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -655,6 +655,47 @@ START_TEST(maybe_sent_is_not_suppressed)
 }
 END_TEST
 
+/*
+ * An alertmanager upstream: each push goes into one queue per peer, so a
+ * peer that is down holds up no other; an acknowledge goes nowhere; the
+ * upstream is down only when every peer is.
+ */
+START_TEST(alertmanager_peers_get_a_queue_each)
+{
+	struct conf *conf = conf_with("upstream \"am\" alertmanager { url \"http://127.0.0.1:1\" "
+	    "\"http://127.0.0.2:1\"; backoff-initial 10s; backoff-max 10s }\n");
+	struct store_txn *t;
+	struct outbox_shed shed;
+	bool more;
+	json_t *arr;
+
+	d.conf = conf;
+	outbox_reconfigure(d.outbox);
+	t = batch_txn(d.batch, BATCH_URGENT);
+	ck_assert_int_eq(outbox_push(d.outbox, t, "am", incident(1, 3), OUTBOX_TRIGGER,
+	    "{\"labels\":{}}", &shed), 0);
+	ck_assert_int_eq(outbox_push(d.outbox, t, "am", incident(1, 3), OUTBOX_ACKNOWLEDGE, NULL,
+	    &shed), 1);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	arr = outbox_list_json(d.outbox, SIZE_MAX, &more);
+	ck_assert_uint_eq(json_array_size(arr), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(arr, 0), "upstream")),
+	    "am@http://127.0.0.1:1");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(arr, 1), "upstream")),
+	    "am@http://127.0.0.2:1");
+	json_decref(arr);
+	ck_assert_uint_eq(stats().pending, 2);
+	/* Both refuse: the upstream is down once both have failed. */
+	for (int i = 0; i < 300 && outbox_down_since(d.outbox, "am") == 0; i++)
+		run_for(10);
+	ck_assert_int_gt(outbox_down_since(d.outbox, "am"), 0);
+	stop_outbox();
+	d.conf = confs[0];
+	start_outbox();
+	conf_free(conf);
+}
+END_TEST
+
 /* send-test's pair is never suppressed nor shed, and is stored as a test. */
 START_TEST(test_items_are_exempt)
 {
@@ -850,6 +891,7 @@ main(void)
 	tcase_add_test(tc, an_update_replaces_the_waiting_one);
 	tcase_add_test(tc, updates_shed_nothing);
 	tcase_add_test(tc, updates_and_stale_pages);
+	tcase_add_test(tc, alertmanager_peers_get_a_queue_each);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

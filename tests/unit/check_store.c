@@ -26,7 +26,7 @@
 
 #define MIB (1024UL * 1024)
 
-static const struct store_opts log_on = { .event_log = true };
+static const struct store_opts log_on = { 0 };
 
 static void
 setup(void)
@@ -86,16 +86,10 @@ count_timeline_cb(const struct timeline_entry *e, void *arg)
 	return 0;
 }
 
-static int
-count_event_cb(const struct store_event *ev, void *arg)
-{
-	(*(size_t *)arg)++;
-	return 0;
-}
 
 START_TEST(test_open_fresh)
 {
-	const char *sub[] = { "", "/db", "/events" };
+	const char *sub[] = { "", "/db" };
 	struct store_stats st;
 	struct stat sb;
 	char path[256];
@@ -110,8 +104,7 @@ START_TEST(test_open_fresh)
 	}
 	ck_assert_int_eq(store_stats(s, &st), 0);
 	ck_assert_uint_eq(st.map_size, 64 * MIB);
-	ck_assert_uint_eq(st.incidents + st.open_incidents + st.events + st.map_grows, 0);
-	ck_assert_int_eq(store_sync(s), 0);
+	ck_assert_uint_eq(st.incidents + st.open_incidents + st.map_grows, 0);
 	store_close(NULL);
 	store_txn_abort(NULL);
 }
@@ -134,18 +127,18 @@ START_TEST(test_open_errors)
 	ck_assert_msg(strncmp(cause, "cannot create ", 14) == 0, "%s", cause);
 	free(cause);
 	free(path);
-	/* "events" is a file: the db environment opens, then the store is torn down half-built. */
+	/* "db" is a file: the store is torn down half-built. */
 	xasprintf(&path, "%s/half", tmpdir);
 	mkdir(path, 0750);
 	free(path);
-	xasprintf(&path, "%s/half/events", tmpdir);
+	xasprintf(&path, "%s/half/db", tmpdir);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	fclose(f);
 	cause = NULL;
 	*strrchr(path, '/') = '\0';
 	ck_assert_int_eq(store_open(path, NULL, &s2, &cause), -ENOTDIR);
 	ck_assert_msg(strstr(cause, "cannot make room for ") != NULL, "%s", cause);
-	ck_assert_msg(strstr(cause, "/half/events/lock.mdb: Not a directory") != NULL, "%s", cause);
+	ck_assert_msg(strstr(cause, "/half/db/lock.mdb: Not a directory") != NULL, "%s", cause);
 	free(cause);
 	free(path);
 }
@@ -481,259 +474,12 @@ START_TEST(test_outbox_get)
 }
 END_TEST
 
+
+/* Timeline entries of ~1 KiB under id. */
 static void
-append(struct store_txn *t, int64_t recv, const char *raw, size_t raw_len, uint64_t want_seq)
-{
-	struct store_event ev = { .recv_usec = recv, .listener = "udp", .source = "192.0.2.1",
-		.raw = raw, .raw_len = raw_len };
-
-	ck_assert_int_eq(store_event_append(t, &ev), 0);
-	if (want_seq != 0)
-		ck_assert_uint_eq(ev.seq, want_seq);
-}
-
-struct seen_events {
-	uint64_t first, last;
-	int64_t first_recv;
-	size_t n;
-};
-
-static int
-seen_event_cb(const struct store_event *ev, void *arg)
-{
-	struct seen_events *se = arg;
-
-	if (se->n == 0) {
-		se->first = ev->seq;
-		se->first_recv = ev->recv_usec;
-	} else {
-		ck_assert_uint_eq(ev->seq, se->last + 1);
-	}
-	se->last = ev->seq;
-	se->n++;
-	return 0;
-}
-
-static int
-check_event_cb(const struct store_event *ev, void *arg)
-{
-	ck_assert_str_eq(ev->listener, ev->seq == 2 ? "" : "udp");
-	ck_assert_str_eq(ev->source, ev->seq == 2 ? "" : "192.0.2.1");
-	if (ev->seq == 2) {
-		ck_assert(ev->raw_len == 5 && memcmp(ev->raw, "a\0b\nc", 5) == 0);
-		ck_assert_int_eq(ev->raw[5], '\0');
-	}
-	return 0;
-}
-
-static int
-packed_cb(const struct store_event *ev, void *arg)
-{
-	struct seen_events *se = arg;
-
-	ck_assert_uint_eq(ev->seq, se->n + 1);
-	if (ev->seq == 2)
-		ck_assert(ev->packed_len == 4 && memcmp(ev->packed, "\0p\1k", 4) == 0);
-	else
-		ck_assert(ev->packed == NULL && ev->packed_len == 0);
-	se->last = ev->seq;
-	return ++se->n == 3 ? 7 : 0; /* stop at the third: its answer comes back */
-}
-
-static int
-newest_cb(const struct store_event *ev, void *arg)
-{
-	struct seen_events *se = arg;
-
-	if (se->n++ == 0)
-		se->first = ev->seq;
-	else
-		ck_assert_uint_eq(ev->seq, se->last - 1);
-	se->last = ev->seq;
-	return 0;
-}
-
-/*
- * A trap's packed event rides along with its raw text; records without one
- * read as before.  A second, read-only handle reads the log in pieces
- * beside the writer, as triagectl replay does beside the daemon.
- */
-START_TEST(test_events_packed_and_read_only)
-{
-	struct store_event trap = { .recv_usec = 2, .raw = "linkDown", .raw_len = 8,
-		.packed = "\0p\1k", .packed_len = 4 };
-	struct seen_events se = { 0 };
-	struct store_events *ro;
-	struct store_txn *t = begin(true);
-	char *cause = NULL;
-	uint64_t last;
-
-	append(t, 1, "<13>a", 5, 1);
-	ck_assert_int_eq(store_event_append(t, &trap), 0);
-	for (int i = 3; i <= 5; i++)
-		append(t, i, "<13>b", 5, (uint64_t)i);
-	ck_assert_int_eq(store_txn_commit(t), 0);
-	ck_assert_int_eq(store_events_open(state, &ro, &cause), 0);
-	ck_assert_int_eq(store_events_read(ro, 0, 2, packed_cb, &se, &last), 0);
-	ck_assert(se.n == 2 && last == 2);
-	ck_assert_int_eq(store_events_read(ro, last, 10, packed_cb, &se, &last), 7);
-	ck_assert(se.n == 3 && last == 3);
-	se.n = 3;
-	ck_assert_int_eq(store_events_read(ro, 4, 10, packed_cb, &(struct seen_events){ .n = 4 },
-	    &last), 0);
-	ck_assert_uint_eq(last, 5);
-	ck_assert_int_eq(store_events_read(ro, 5, 10, packed_cb, &se, &last), 0);
-	ck_assert_uint_eq(last, 5); /* nothing after the last */
-	store_events_close(ro);
-	/* One by its number, and the newest first, in the daemon's own transaction. */
-	t = begin(false);
-	struct store_event one;
-	ck_assert_int_eq(store_event_get(t, 2, &one), 0);
-	ck_assert(one.seq == 2 && one.packed_len == 4 && one.raw_len == 8);
-	ck_assert_int_eq(store_event_get(t, 6, &one), -ENOENT);
-	se = (struct seen_events){ 0 };
-	ck_assert_int_eq(store_event_recent(t, 2, newest_cb, &se), 0);
-	ck_assert(se.n == 2 && se.first == 5 && se.last == 4);
-	store_txn_abort(t);
-	ck_assert_int_lt(store_events_open("/nonexistent", &ro, &cause), 0);
-	ck_assert_ptr_nonnull(strstr(cause, "cannot read the raw-event log /nonexistent/events"));
-	free(cause);
-}
-END_TEST
-
-START_TEST(test_events)
-{
-	struct store_event odd = { .recv_usec = 2000, .raw = "a\0b\nc", .raw_len = 5 };
-	struct seen_events se = { 0 };
-	struct store_txn *t = begin(true);
-	struct store_stats st;
-
-	append(t, 1000, "<13>one", 7, 1);
-	ck_assert_int_eq(store_event_append(t, &odd), 0);
-	ck_assert_uint_eq(odd.seq, 2);
-	for (uint64_t i = 3; i <= 5; i++)
-		append(t, (int64_t)i * 1000, "x", 1, i);
-	/* The writer sees its own appends. */
-	ck_assert_int_eq(store_event_foreach(t, 0, seen_event_cb, &se), 0);
-	ck_assert_uint_eq(se.n, 5);
-	ck_assert_int_eq(store_txn_commit(t), 0);
-	reopen(&log_on);
-	t = begin(true);
-	append(t, 6000, "", 0, 6); /* seq survives a reopen */
-	ck_assert_int_eq(store_txn_commit(t), 0);
-	t = begin(false);
-	se = (struct seen_events){ 0 };
-	ck_assert_int_eq(store_event_foreach(t, 3000, seen_event_cb, &se), 0);
-	ck_assert(se.n == 4 && se.first == 3 && se.last == 6);
-	ck_assert_int_eq(store_event_foreach(t, INT64_MIN, check_event_cb, NULL), 0);
-	store_txn_abort(t);
-	ck_assert_int_eq(store_stats(s, &st), 0);
-	ck_assert_uint_eq(st.events, 6);
-	ck_assert_uint_gt(st.event_bytes, 6 * 20);
-	ck_assert_int_eq(store_sync(s), 0);
-}
-END_TEST
-
-START_TEST(test_prune_size)
-{
-	struct store_opts opts = { .event_log = true, .event_log_max_size = 5000 };
-	struct seen_events se = { 0 };
-	struct store_stats st;
-	struct store_txn *t;
-	char raw[100];
-
-	memset(raw, 'r', sizeof raw);
-	reopen(&opts);
-	t = begin(true);
-	for (uint64_t i = 1; i <= 100; i++)
-		append(t, (int64_t)i, raw, sizeof raw, i);
-	ck_assert_int_eq(store_txn_commit(t), 0);
-	ck_assert_int_eq(store_stats(s, &st), 0);
-	ck_assert_uint_le(st.event_bytes, 5000);
-	ck_assert_uint_gt(st.event_bytes, 5000 - 150);
-	t = begin(false);
-	ck_assert_int_eq(store_event_foreach(t, 0, seen_event_cb, &se), 0);
-	store_txn_abort(t);
-	ck_assert(se.n == st.events && se.last == 100 && se.first == 101 - se.n);
-}
-END_TEST
-
-START_TEST(test_prune_age)
-{
-	struct store_opts opts = { .event_log = true, .event_log_max_age = 60 * USEC_PER_SEC };
-	struct seen_events se = { 0 };
-	struct store_txn *t;
-
-	reopen(&opts);
-	t = begin(true);
-	for (int64_t i = 0; i < 10; i++)
-		append(t, i * USEC_PER_SEC, "x", 1, 0);
-	ck_assert_int_eq(store_txn_commit(t), 0);
-	t = begin(true);
-	append(t, 65 * USEC_PER_SEC, "x", 1, 11);
-	ck_assert_int_eq(store_txn_commit(t), 0);
-	t = begin(false);
-	ck_assert_int_eq(store_event_foreach(t, 0, seen_event_cb, &se), 0);
-	store_txn_abort(t);
-	/* Received before 65s - 60s = 5s: seqs 1..5 are gone. */
-	ck_assert(se.n == 6 && se.first == 6 && se.first_recv == 5 * USEC_PER_SEC);
-}
-END_TEST
-
-START_TEST(test_prune_bounded)
-{
-	struct store_opts opts = { .event_log = true, .event_log_max_size = 1 };
-	struct store_stats st;
-	struct store_txn *t = begin(true);
-
-	for (int64_t i = 0; i < 10000; i++)
-		append(t, i, "x", 1, 0);
-	ck_assert_int_eq(store_txn_commit(t), 0);
-	store_set_opts(s, &opts);
-	t = begin(true);
-	append(t, 10000, "x", 1, 10001);
-	ck_assert_int_eq(store_txn_commit(t), 0);
-	ck_assert_int_eq(store_stats(s, &st), 0);
-	ck_assert_uint_eq(st.events, 10001 - 4096);
-	t = begin(true);
-	append(t, 10001, "x", 1, 10002);
-	ck_assert_int_eq(store_txn_commit(t), 0);
-	ck_assert_int_eq(store_stats(s, &st), 0);
-	ck_assert_uint_eq(st.events, 10002 - 2 * 4096);
-}
-END_TEST
-
-START_TEST(test_event_log_disabled)
-{
-	struct store_opts off = { .event_log = false };
-	struct store_stats st;
-	struct store_txn *t = begin(true);
-	size_t n = 0;
-
-	append(t, 1, "kept", 4, 1);
-	ck_assert_int_eq(store_txn_commit(t), 0);
-	reopen(&off);
-	t = begin(true);
-	append(t, 2, "dropped", 7, 0);
-	ck_assert_int_eq(store_event_foreach(t, 0, count_event_cb, &n), 0);
-	ck_assert_int_eq(store_txn_commit(t), 0);
-	ck_assert_uint_eq(n, 0);
-	ck_assert_int_eq(store_stats(s, &st), 0);
-	ck_assert_uint_eq(st.events, 1);
-	store_set_opts(s, &log_on);
-	t = begin(false);
-	ck_assert_int_eq(store_event_foreach(t, 0, count_event_cb, &n), 0);
-	store_txn_abort(t);
-	ck_assert_uint_eq(n, 1);
-}
-END_TEST
-
-/* Timeline entries of ~1 KiB under id, and events with 16 KiB of raw text. */
-static void
-fill(uint64_t id, int entries, int events, uint64_t *seq)
+fill(uint64_t id, int entries)
 {
 	struct timeline_entry e = { .kind = TIMELINE_EVENT };
-	static char raw[16000];
 	struct store_txn *t = begin(true);
 
 	memset(e.text, 'e', 1000);
@@ -741,28 +487,14 @@ fill(uint64_t id, int entries, int events, uint64_t *seq)
 		e.count = (uint64_t)i;
 		ck_assert_int_eq(store_timeline_add(t, id, &e), 0);
 	}
-	for (int i = 0; i < events; i++) {
-		++*seq;
-		snprintf(raw, sizeof raw, "%llu", (unsigned long long)*seq);
-		append(t, (int64_t)*seq, raw, sizeof raw, *seq);
-	}
 	ck_assert_int_eq(store_txn_commit(t), 0);
-}
-
-static int
-check_fill_cb(const struct store_event *ev, void *arg)
-{
-	ck_assert_uint_eq(strtoull(ev->raw, NULL, 10), ev->seq);
-	ck_assert_uint_eq(ev->raw_len, 16000);
-	(*(size_t *)arg)++;
-	return 0;
 }
 
 START_TEST(test_map_growth)
 {
 	struct store_txn *r, *w;
 	struct store_stats st;
-	uint64_t grows, seq = 0;
+	uint64_t grows;
 	bool skipped = false;
 	size_t n = 0;
 
@@ -779,26 +511,24 @@ START_TEST(test_map_growth)
 			store_txn_abort(r);
 			skipped = true;
 		}
-		fill(id, 4000, 400, &seq);
+		fill(id, 6000);
 	}
 	ck_assert(skipped);
 	ck_assert_int_eq(store_stats(s, &st), 0);
-	ck_assert_uint_ge(st.map_grows, 2); /* both environments */
+	ck_assert_uint_ge(st.map_grows, 1);
 	ck_assert_uint_ge(st.map_size, 128 * MIB);
 	ck_assert_uint_gt(st.map_used, 64 * MIB);
-	ck_assert_uint_eq(st.timeline_entries, 14 * 4000);
+	ck_assert_uint_eq(st.timeline_entries, 14 * 6000);
 	r = begin(false);
-	ck_assert_int_eq(store_event_foreach(r, 0, check_fill_cb, &n), 0);
-	ck_assert_uint_eq(n, 14 * 400);
 	for (uint64_t id = 1; id <= 14; id++) {
 		n = 0;
 		ck_assert_int_eq(store_timeline_foreach(r, id, count_timeline_cb, &n), 0);
-		ck_assert_uint_eq(n, 4000);
+		ck_assert_uint_eq(n, 6000);
 	}
 	store_txn_abort(r);
 	reopen(&log_on);
 	ck_assert_int_eq(store_stats(s, &st), 0);
-	ck_assert_uint_eq(st.events, 14 * 400);
+	ck_assert_uint_eq(st.timeline_entries, 14 * 6000);
 }
 END_TEST
 
@@ -834,19 +564,15 @@ START_TEST(test_read_during_write)
 {
 	struct store_txn *w, *r, *w2;
 	struct incident inc;
-	size_t n = 0;
 
 	put_incident(1, "a", INCIDENT_TRIGGERED);
 	w = begin(true);
 	make_incident(&inc, 2, "b", INCIDENT_TRIGGERED);
 	ck_assert_int_eq(store_incident_put(w, &inc), 0);
-	append(w, 1, "x", 1, 1);
 	/* The control socket reads while the pipeline's batch is open. */
 	r = begin(false);
 	ck_assert_int_eq(store_incident_get(r, 1, &inc), 0);
 	ck_assert_int_eq(store_incident_get(r, 2, &inc), -ENOENT);
-	ck_assert_int_eq(store_event_foreach(r, 0, count_event_cb, &n), 0);
-	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(store_txn_begin(s, true, &w2), -EBUSY);
 	ck_assert_ptr_null(w2);
 	ck_assert_int_eq(store_txn_commit(w), 0);
@@ -854,8 +580,6 @@ START_TEST(test_read_during_write)
 	ck_assert_int_eq(store_txn_commit(r), 0);
 	r = begin(false);
 	ck_assert_int_eq(store_incident_get(r, 2, &inc), 0);
-	ck_assert_int_eq(store_event_foreach(r, 0, count_event_cb, &n), 0);
-	ck_assert_uint_eq(n, 1);
 	store_txn_abort(r);
 }
 END_TEST
@@ -868,27 +592,22 @@ START_TEST(test_abort_discards)
 	struct incident inc;
 	uint64_t id;
 	char buf[8];
-	size_t n = 0;
 
 	ck_assert_int_eq(store_next_id(t, &id), 0);
 	make_incident(&inc, id, "k", INCIDENT_TRIGGERED);
 	ck_assert_int_eq(store_incident_put(t, &inc), 0);
 	ck_assert_int_eq(store_timeline_add(t, id, &e), 0);
 	ck_assert_int_eq(store_meta_put(t, "m", "v", 1), 0);
-	append(t, 1, "x", 1, 1);
 	store_txn_abort(t);
 	t = begin(true);
 	ck_assert_int_eq(store_incident_get(t, id, &inc), -ENOENT);
 	ck_assert_int_eq(store_incident_by_key(t, "k", &inc), -ENOENT);
 	ck_assert_int_eq(store_meta_get(t, "m", buf, sizeof buf, NULL), -ENOENT);
-	ck_assert_int_eq(store_event_foreach(t, 0, count_event_cb, &n), 0);
-	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(store_next_id(t, &id), 0);
-	ck_assert_uint_eq(id, 1);
-	append(t, 1, "x", 1, 1); /* the aborted seq is reused */
+	ck_assert_uint_eq(id, 1); /* the aborted id is reused */
 	ck_assert_int_eq(store_txn_commit(t), 0);
 	ck_assert_int_eq(store_stats(s, &st), 0);
-	ck_assert(st.incidents == 0 && st.timeline_entries == 0 && st.events == 1);
+	ck_assert(st.incidents == 0 && st.timeline_entries == 0);
 }
 END_TEST
 
@@ -947,7 +666,6 @@ START_TEST(test_corrupt_store)
 	raw_put_id("incidents", 6, NULL, 0);	   /* still in the open set */
 	store_codec_be_put(kb, 1, 8);
 	raw_put("db", "keys", "bad", 3, kb, 3); /* a 3-byte id */
-	raw_put("events", "events", kb, 8, "\x01\x00", 2);
 	reopen(&log_on);
 	t = begin(false);
 	for (uint64_t id = 1; id <= 4; id++)
@@ -956,7 +674,6 @@ START_TEST(test_corrupt_store)
 	ck_assert_int_eq(store_incident_foreach(t, collect_incident_cb, &c), -EBADMSG);
 	ck_assert(c.n == 1 && c.v[0] == 5); /* newest first: 5 is fine, 4 is not */
 	ck_assert_int_eq(store_open_foreach(t, collect_incident_cb, &c), -EBADMSG);
-	ck_assert_int_eq(store_event_foreach(t, 0, count_event_cb, &len), -EBADMSG);
 	store_txn_abort(t);
 }
 END_TEST
@@ -1010,7 +727,6 @@ START_TEST(test_codec_random)
 	struct incident inc;
 	struct timeline_entry te;
 	struct store_event ev;
-	struct store_codec_evstate es;
 	uint8_t buf[2048];
 	uint64_t x = 88172645463325252ULL;
 
@@ -1023,7 +739,6 @@ START_TEST(test_codec_random)
 		store_codec_decode_incident(buf, len, &inc);
 		store_codec_decode_timeline(buf, len, &te);
 		store_codec_decode_event(buf, len, &ev);
-		store_codec_decode_evstate(buf, len, &es);
 	}
 }
 END_TEST
@@ -1122,8 +837,6 @@ START_TEST(test_stats)
 	t = begin(true);
 	for (uint64_t i = 1; i <= 4; i++)
 		add_entry(t, i % 2 + 1, i);
-	append(t, 1, "abc", 3, 1);
-	append(t, 2, "defg", 4, 2);
 	ck_assert_int_eq(store_txn_commit(t), 0);
 	ck_assert_int_eq(store_stats(s, &st), 0);
 	ck_assert_uint_eq(st.map_size, 64 * MIB);
@@ -1131,8 +844,6 @@ START_TEST(test_stats)
 	ck_assert_uint_eq(st.incidents, 3);
 	ck_assert_uint_eq(st.open_incidents, 2);
 	ck_assert_uint_eq(st.timeline_entries, 4);
-	ck_assert_uint_eq(st.events, 2);
-	ck_assert_uint_eq(st.event_bytes, 2 * (1 + 8 + 2 + 4 + 2 + 10 + 4 + 1) + 3 + 4);
 	ck_assert_uint_eq(st.map_grows, 0);
 }
 END_TEST
@@ -1574,11 +1285,6 @@ store_suite(void)
 	tcase_add_test(tc, test_next_id);
 	tcase_add_test(tc, test_meta);
 	tcase_add_test(tc, test_outbox_get);
-	tcase_add_test(tc, test_events);
-	tcase_add_test(tc, test_events_packed_and_read_only);
-	tcase_add_test(tc, test_prune_size);
-	tcase_add_test(tc, test_prune_age);
-	tcase_add_test(tc, test_event_log_disabled);
 	tcase_add_test(tc, test_read_during_write);
 	tcase_add_test(tc, test_abort_discards);
 	tcase_add_test(tc, test_corrupt_store);
@@ -1600,7 +1306,6 @@ store_suite(void)
 	/* Hundreds of MiB through the map: slow under valgrind. */
 	tcase_add_checked_fixture(big, setup, teardown);
 	tcase_set_timeout(big, 600);
-	tcase_add_test(big, test_prune_bounded);
 	tcase_add_test(big, test_map_growth);
 	tcase_add_test(big, test_map_full);
 	suite_add_tcase(su, big);

@@ -28,7 +28,7 @@ static struct store *s;
 static void
 setup(void)
 {
-	struct store_opts so = { .event_log = false, .map_size = 1024 * 1024 };
+	struct store_opts so = { .map_size = 1024 * 1024 };
 	char *cause = NULL;
 
 	log_init(false, false);
