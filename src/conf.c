@@ -697,6 +697,8 @@ conf_run(int r, struct lex *lx, struct parse *p, struct conf **ret, char **cause
 		r = conf_inhibit_resolve(p->conf, cause);
 	if (r == 0)
 		r = conf_oncall_resolve(p->conf, cause);
+	if (r == 0) /* contacts may be declared before the notifiers they are paged by */
+		r = conf_notifier_resolve(p->conf, cause);
 	if (r == 0) /* policies name contacts and schedules, rules policies */
 		r = conf_policy_resolve(p->conf, cause);
 	conf_sends_free(&p->sends);

@@ -23,6 +23,9 @@ struct conf_contact; /* conf_oncall.h */
 struct conf_schedule;
 struct conf_policy; /* conf_policy.h */
 struct conf_mail;   /* conf_notifier.h */
+struct conf_sms;
+struct conf_chat;
+struct conf_exec;
 struct rule;
 
 enum listen_kind {
@@ -342,6 +345,9 @@ struct conf {
 	struct conf_policy *policies; /* `policy` blocks, in file order */
 	size_t npolicies;
 	struct conf_mail *mail; /* `notifier email { ... }`; NULL: pages are not mailed */
+	struct conf_sms *sms;	/* `notifier sms { ... }`; NULL: no SMS is sent */
+	struct conf_chat *chat; /* `notifier chat { ... }`; NULL: no chat message is sent */
+	struct conf_exec *exec; /* `notifier exec { ... }`; NULL: no program is run */
 	uint64_t escalation_max; /* `escalation-max N`: escalations under way, default 10000 */
 	int64_t failover_after;	 /* `failover-after D`, usec: rules that send and page page
 				    only once their upstreams failed for D; 0: always page */

@@ -17,6 +17,8 @@
 
 #include "conf.h"
 #include "conf_lint.h"
+#include "conf_notifier.h"
+#include "conf_oncall.h"
 #include "hosts.h"
 #include "inhibit.h"
 #include "rules.h"
@@ -432,14 +434,37 @@ lint_pages(struct lint *l)
 {
 	const struct conf *conf = l->conf;
 
-	if (conf->mail != NULL)
+	if (conf->mail != NULL || conf->sms != NULL || conf->chat != NULL || conf->exec != NULL)
 		return;
 	for (size_t i = 0; i < conf->nrules; i++) {
 		const struct rule *r = conf->rules[i];
 		if (r->page != NULL)
 			report(l, r->file, r->page_line, "rule '%s' pages through policy '%s', but "
-			    "there is no notifier email: its pages are only noted on the timeline",
+			    "there is no notifier: its pages are only noted on the timeline",
 			    r->name, r->page);
+	}
+}
+
+/* A contact's notify by a channel whose notifier the config lacks: those pages are only noted. */
+static void
+lint_channels(struct lint *l)
+{
+	const struct conf *conf = l->conf;
+	const bool has[ESCALATION_CHANNELS] = { conf->mail != NULL, conf->sms != NULL,
+		conf->chat != NULL, conf->exec != NULL };
+
+	if (!has[ESCALATION_EMAIL] && !has[ESCALATION_SMS] && !has[ESCALATION_CHAT] &&
+	    !has[ESCALATION_EXEC])
+		return; /* lint_pages says it once for all */
+	for (size_t i = 0; i < conf->ncontacts; i++) {
+		const struct conf_contact *c = &conf->contacts[i];
+		for (size_t j = 0; j < c->nnotify; j++) {
+			enum escalation_channel ch = c->notify[j].channel;
+			if (!has[ch])
+				report(l, c->file, c->line, "contact '%s' has notify %s, but there "
+				    "is no notifier %s: those pages are only noted on the timeline",
+				    c->name, escalation_channel_name(ch), escalation_channel_name(ch));
+		}
 	}
 }
 
@@ -452,5 +477,6 @@ conf_lint(const struct conf *conf, conf_lint_cb cb, void *arg)
 	lint_upstreams(&l);
 	lint_inhibits(&l);
 	lint_pages(&l);
+	lint_channels(&l);
 	return l.count;
 }

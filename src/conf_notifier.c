@@ -1,5 +1,7 @@
 /*
- * conf_notifier.c - the `notifier email` block:
+ * conf_notifier.c - the `notifier` statement: the e-mail block here, the
+ * others in conf_notifier_http.c and conf_notifier_exec.c, and what they
+ * share.
  *
  *	notifier email {
  *		server "smtp://mail.example.com:587"
@@ -19,6 +21,7 @@
 #include "conf.h"
 #include "conf_lex.h"
 #include "conf_notifier.h"
+#include "conf_oncall.h"
 #include "conf_upstream.h"
 #include "util.h"
 
@@ -211,20 +214,12 @@ mail_check(struct lex *lx, const struct conf_mail *m, char **cause)
 	return 0;
 }
 
-int
-conf_notifier_parse(struct lex *lx, struct conf *conf, char **cause)
+static int
+mail_parse(struct lex *lx, struct conf *conf, int line, char **cause)
 {
 	struct conf_mail *m;
-	int line = lx->tok.line, r;
+	int r;
 
-	if ((r = lex_expect(lx, TOK_WORD, cause)) < 0)
-		return r;
-	if (tok_is_word(&lx->tok, "sms") || tok_is_word(&lx->tok, "chat"))
-		return lex_error(lx, lx->tok.line, cause,
-		    "notifier %s is not supported yet: only email", lx->tok.text);
-	if (!tok_is_word(&lx->tok, "email"))
-		return lex_error(lx, lx->tok.line, cause,
-		    "expected 'email' after notifier, got '%s'", lx->tok.text);
 	if (conf->mail != NULL)
 		return lex_error(lx, line, cause, "notifier email given twice (first at %s:%d)",
 		    conf->mail->file, conf->mail->line);
@@ -242,8 +237,104 @@ conf_notifier_parse(struct lex *lx, struct conf *conf, char **cause)
 	return 0;
 }
 
+int
+conf_notifier_parse(struct lex *lx, struct conf *conf, char **cause)
+{
+	int line = lx->tok.line, r;
+
+	if ((r = lex_expect(lx, TOK_WORD, cause)) < 0)
+		return r;
+	if (tok_is_word(&lx->tok, "email"))
+		return mail_parse(lx, conf, line, cause);
+	if (tok_is_word(&lx->tok, "sms"))
+		return conf_notifier_sms_parse(lx, conf, line, cause);
+	if (tok_is_word(&lx->tok, "chat"))
+		return conf_notifier_chat_parse(lx, conf, line, cause);
+	if (tok_is_word(&lx->tok, "exec"))
+		return conf_notifier_exec_parse(lx, conf, line, cause);
+	return lex_error(lx, lx->tok.line, cause,
+	    "expected 'email', 'sms', 'chat' or 'exec' after notifier, got '%s'", lx->tok.text);
+}
+
+void
+conf_notifier_limits_init(struct conf_notifier_limits *l, const struct lex *lx, int line)
+{
+	*l = (struct conf_notifier_limits){ .timeout = 30 * USEC_PER_SEC,
+		.backoff_initial = 5 * USEC_PER_SEC, .backoff_max = 300 * USEC_PER_SEC,
+		.file = xstrdup(lx->file), .line = line };
+}
+
+/* timeout, backoff-initial or backoff-max, the word in lx->tok; 1 when it is none of them. */
+int
+conf_notifier_limits_opt(struct lex *lx, struct conf_notifier_limits *l, char **cause)
+{
+	if (tok_is_word(&lx->tok, "timeout"))
+		return expect_bounded(lx, "timeout", MAIL_TIMEOUT_MAX, &l->timeout, cause);
+	if (tok_is_word(&lx->tok, "backoff-initial"))
+		return expect_bounded(lx, "backoff-initial", MAIL_BACKOFF_MAX, &l->backoff_initial,
+		    cause);
+	if (tok_is_word(&lx->tok, "backoff-max"))
+		return expect_bounded(lx, "backoff-max", MAIL_BACKOFF_MAX, &l->backoff_max, cause);
+	return 1;
+}
+
+int
+conf_notifier_limits_check(struct lex *lx, const struct conf_notifier_limits *l, char **cause)
+{
+	if (l->backoff_initial > l->backoff_max)
+		return lex_error(lx, l->line, cause, "backoff-initial is longer than backoff-max");
+	return 0;
+}
+
+/* A contact notified by chat needs a webhook: its own, or the notifier's. */
+int
+conf_notifier_resolve(struct conf *conf, char **cause)
+{
+	for (size_t i = 0; i < conf->ncontacts; i++) {
+		const struct conf_contact *c = &conf->contacts[i];
+		if (c->chat != NULL || (conf->chat != NULL && conf->chat->url != NULL))
+			continue;
+		for (size_t j = 0; j < c->nnotify; j++)
+			if (c->notify[j].channel == ESCALATION_CHAT) {
+				xasprintf(cause, "%s:%d: contact \"%s\" has notify chat but no chat "
+				    "URL, and notifier chat has no url", c->file, c->line, c->name);
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
+static void
+limits_free(struct conf_notifier_limits *l)
+{
+	free(l->file);
+}
+
 void
 conf_notifier_free(struct conf *conf)
 {
 	mail_free(conf->mail);
+	if (conf->sms != NULL) {
+		if (conf->sms->token != NULL)
+			explicit_bzero(conf->sms->token, strlen(conf->sms->token));
+		free(conf->sms->token);
+		free(conf->sms->url);
+		free(conf->sms->account_sid);
+		free(conf->sms->from);
+		free(conf->sms->ca_file);
+		limits_free(&conf->sms->lim);
+		free(conf->sms);
+	}
+	if (conf->chat != NULL) {
+		free(conf->chat->url);
+		free(conf->chat->ca_file);
+		limits_free(&conf->chat->lim);
+		free(conf->chat);
+	}
+	if (conf->exec != NULL) {
+		for (size_t i = 0; i < conf->exec->argc; i++)
+			free(conf->exec->argv[i]);
+		limits_free(&conf->exec->lim);
+		free(conf->exec);
+	}
 }

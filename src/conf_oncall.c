@@ -166,27 +166,24 @@ opt_contact_tz(struct lex *lx, void *ctx, char **cause)
 	return expect_tz(lx, ((struct conf_contact *)ctx)->tz, cause);
 }
 
-/* notify CHANNEL [after DELAY]: e-mail only so far; the others are refused, not ignored. */
+/* notify CHANNEL [after DELAY]: email, sms, chat or exec. */
 static int
 opt_notify(struct lex *lx, void *ctx, char **cause)
 {
 	struct conf_contact *c = ctx;
 	struct escalation_notify *n = &c->notify[c->nnotify];
 	const struct token *t;
-	int r;
+	int r, ch;
 
 	if (c->nnotify >= ESCALATION_NOTIFY_MAX)
 		return lex_error(lx, lx->tok.line, cause, "more than %d notify statements in a "
 		    "contact", ESCALATION_NOTIFY_MAX);
 	if ((r = lex_expect(lx, TOK_WORD, cause)) < 0)
 		return r;
-	if (tok_is_word(&lx->tok, "sms") || tok_is_word(&lx->tok, "chat"))
-		return lex_error(lx, lx->tok.line, cause,
-		    "notify %s is not supported yet: only email pages are sent", lx->tok.text);
-	if (!tok_is_word(&lx->tok, "email"))
-		return lex_error(lx, lx->tok.line, cause, "expected a channel (email) after notify, "
-		    "got '%s'", lx->tok.text);
-	*n = (struct escalation_notify){ ESCALATION_EMAIL, 0 };
+	if ((ch = escalation_channel_from_name(lx->tok.text)) < 0)
+		return lex_error(lx, lx->tok.line, cause, "expected a channel (email, sms, chat or "
+		    "exec) after notify, got '%s'", lx->tok.text);
+	*n = (struct escalation_notify){ (enum escalation_channel)ch, 0 };
 	if ((r = lex_peek(lx, &t, cause)) < 0)
 		return r;
 	if (tok_is_word(t, "after") && ((r = lex_next(lx, cause)) < 0 ||
@@ -209,16 +206,20 @@ static const struct lex_keyword contact_keywords[] = {
 	{ "tz", opt_contact_tz },
 };
 
-/* Each channel notified needs its address; with no notify, e-mail at once if there is one. */
+/* Each channel notified needs its address (exec needs none); with no notify, e-mail at once. */
 static int
 contact_finish(struct lex *lx, struct conf_contact *c, char **cause)
 {
 	if (c->nnotify == 0 && c->email != NULL)
 		c->notify[c->nnotify++] = (struct escalation_notify){ ESCALATION_EMAIL, 0 };
-	for (size_t i = 0; i < c->nnotify; i++)
-		if (c->notify[i].channel == ESCALATION_EMAIL && c->email == NULL)
-			return lex_error(lx, c->line, cause,
-			    "contact \"%s\" has notify email but no email address", c->name);
+	for (size_t i = 0; i < c->nnotify; i++) {
+		enum escalation_channel ch = c->notify[i].channel;
+		if ((ch == ESCALATION_EMAIL && c->email == NULL) ||
+		    (ch == ESCALATION_SMS && c->sms == NULL))
+			return lex_error(lx, c->line, cause, "contact \"%s\" has notify %s but no %s",
+			    c->name, escalation_channel_name(ch),
+			    ch == ESCALATION_SMS ? "sms number" : "email address");
+	}
 	return 0;
 }
 

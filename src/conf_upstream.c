@@ -390,20 +390,17 @@ key_once(struct up_build *b, struct lex *lx, enum up_opt o, enum up_opt other, c
 	return 0;
 }
 
-/* routing-key-file, secret-file: a key read now, into *dst. */
-static int
-key_file(struct up_build *b, struct lex *lx, enum up_opt o, enum up_opt other, const char *what,
-    char **dst, char **cause)
+int
+conf_secret_file(struct lex *lx, const char *opt, const char *what, char **dst, char **cause)
 {
 	char *s, *path;
 	int r;
 
-	if ((r = key_once(b, lx, o, other, cause)) < 0 ||
-	    (r = lex_expect_string(lx, "a file name", &s, cause)) < 0)
+	if ((r = lex_expect_string(lx, "a file name", &s, cause)) < 0)
 		return r;
 	if (s[0] == '\0') {
 		free(s);
-		return lex_error(lx, lx->tok.line, cause, "%s must not be empty", up_opt_names[o]);
+		return lex_error(lx, lx->tok.line, cause, "%s must not be empty", opt);
 	}
 	r = lex_resolve_path(lx, s, &path, cause);
 	free(s);
@@ -415,35 +412,57 @@ key_file(struct up_build *b, struct lex *lx, enum up_opt o, enum up_opt other, c
 }
 
 /* systemd's LoadCredential=NAME:PATH puts the key in $CREDENTIALS_DIRECTORY/NAME. */
-static int
-key_credential(struct up_build *b, struct lex *lx, enum up_opt o, enum up_opt other,
-    const char *what, char **dst, char **cause)
+int
+conf_secret_credential(struct lex *lx, const char *opt, const char *what, char **dst,
+    char **cause)
 {
 	const char *dir;
 	char *name, *path, got[256];
 	int r;
 
-	if ((r = key_once(b, lx, o, other, cause)) < 0 ||
-	    (r = lex_expect_string(lx, "a credential name", &name, cause)) < 0)
+	if ((r = lex_expect_string(lx, "a credential name", &name, cause)) < 0)
 		return r;
 	tok_describe(&lx->tok, got, sizeof(got));
 	if (name[0] == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0 || strlen(name) > 255) {
 		free(name);
 		return lex_error(lx, lx->tok.line, cause,
-		    "%s must be a file name without '/', got %s", up_opt_names[o], got);
+		    "%s must be a file name without '/', got %s", opt, got);
 	}
 	dir = getenv("CREDENTIALS_DIRECTORY");
 	if (dir == NULL || dir[0] == '\0') {
 		free(name);
 		return lex_error(lx, lx->tok.line, cause,
-		    "%s needs systemd's CREDENTIALS_DIRECTORY (LoadCredential=)", up_opt_names[o]);
+		    "%s needs systemd's CREDENTIALS_DIRECTORY (LoadCredential=)", opt);
 	}
 	xasprintf(&path, "%s/%s", dir, name);
 	free(name);
 	r = conf_read_secret(lx, what, path, dst, cause);
 	free(path);
 	return r;
+}
+
+/* routing-key-file, secret-file: a key read now, into *dst. */
+static int
+key_file(struct up_build *b, struct lex *lx, enum up_opt o, enum up_opt other, const char *what,
+    char **dst, char **cause)
+{
+	int r;
+
+	if ((r = key_once(b, lx, o, other, cause)) < 0)
+		return r;
+	return conf_secret_file(lx, up_opt_names[o], what, dst, cause);
+}
+
+static int
+key_credential(struct up_build *b, struct lex *lx, enum up_opt o, enum up_opt other,
+    const char *what, char **dst, char **cause)
+{
+	int r;
+
+	if ((r = key_once(b, lx, o, other, cause)) < 0)
+		return r;
+	return conf_secret_credential(lx, up_opt_names[o], what, dst, cause);
 }
 
 static int

@@ -57,6 +57,16 @@ void conf_upstream_clear(struct conf_upstream *u);
  */
 int conf_read_secret(struct lex *lx, const char *what, const char *path, char **ret,
     char **cause);
+/*
+ * OPT "FILE" and OPT "NAME" ($CREDENTIALS_DIRECTORY/NAME, systemd's
+ * LoadCredential=): the string after the option read, then the secret
+ * from that file (conf_read_secret) into *dst.  opt and what name it in
+ * messages.
+ */
+int conf_secret_file(struct lex *lx, const char *opt, const char *what, char **dst,
+    char **cause);
+int conf_secret_credential(struct lex *lx, const char *opt, const char *what, char **dst,
+    char **cause);
 int conf_send_parse(struct lex *lx, struct conf_send *s, char **cause);
 void conf_send_clear(struct conf_send *s);
 

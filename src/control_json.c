@@ -675,6 +675,8 @@ cmd_queue(struct daemon *d, const struct control_request *rq, struct control_pee
 
 	json_object_set_new(json_object_get(j, "stats"), "suppressed",
 	    json_integer((json_int_t)st.suppressed));
+	json_object_set_new(json_object_get(j, "stats"), "exec_waits",
+	    json_integer((json_int_t)st.exec_waits));
 	return j;
 }
 

@@ -527,6 +527,19 @@ parse_override(json_t *j, struct control_request *rq, char **cause)
 	return 0;
 }
 
+/* page: "incident", the key of an open incident to add responders to; absent: open one. */
+static int
+parse_incident(json_t *j, struct control_request *rq, char **cause)
+{
+	json_t *v;
+	int r;
+
+	if ((r = get_string(j, "incident", CONTROL_KEY_MAX, &v, cause)) < 0 || v == NULL)
+		return r;
+	rq->key = xstrndup(json_string_value(v), json_string_length(v));
+	return 0;
+}
+
 static int
 parse_fields(json_t *j, struct control_request *rq, char **cause)
 {
@@ -565,6 +578,8 @@ parse_fields(json_t *j, struct control_request *rq, char **cause)
 		r = parse_override(j, rq, cause);
 	if (r == 0 && (f & F_TARGET))
 		r = take_name(j, rq, "target", true, &rq->target, cause);
+	if (r == 0 && (f & F_TARGET))
+		r = parse_incident(j, rq, cause);
 	return r;
 }
 

@@ -62,7 +62,7 @@ enum control_verb {
  */
 struct control_request {
 	enum control_verb verb;
-	char *key;    /* show, ack, resolve, note: 1 to CONTROL_KEY_MAX bytes of UTF-8 */
+	char *key;    /* show, ack, resolve, note, page --incident: 1 to CONTROL_KEY_MAX bytes of UTF-8 */
 	char *note;   /* ack, resolve: the client's "who", cleaned; NULL when none */
 	char *text;   /* note: 1 to CONTROL_TEXT_MAX bytes, cleaned */
 	int state;    /* incidents: an enum incident_state or CONTROL_STATE_*; default all */

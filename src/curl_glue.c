@@ -517,6 +517,11 @@ setup_easy(struct transfer *t, const struct http_request *req)
 	SETOPT(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (req->ca_file != NULL)
 		SETOPT(e, CURLOPT_CAINFO, req->ca_file);
+	if (req->user != NULL) {
+		SETOPT(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		SETOPT(e, CURLOPT_USERNAME, req->user);
+		SETOPT(e, CURLOPT_PASSWORD, req->password);
+	}
 #if LIBCURL_VERSION_NUM >= 0x075500
 	SETOPT(e, CURLOPT_PROTOCOLS_STR, "http,https");
 #else

@@ -24,6 +24,7 @@ struct http_request {
 	int64_t timeout_usec;	    /* whole request; 0: 30 s */
 	int64_t connect_timeout_usec; /* 0: 10 s */
 	const char *ca_file;	    /* NULL: the system's trust store */
+	const char *user, *password; /* HTTP basic auth; NULL: none */
 };
 
 struct http_response {

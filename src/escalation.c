@@ -13,6 +13,24 @@
 #include "schedule.h"
 #include "util.h"
 
+static const char *const channel_names[ESCALATION_CHANNELS] = { "email", "sms", "chat",
+	"exec" };
+
+const char *
+escalation_channel_name(enum escalation_channel ch)
+{
+	return (unsigned)ch < ESCALATION_CHANNELS ? channel_names[ch] : "unknown";
+}
+
+int
+escalation_channel_from_name(const char *name)
+{
+	for (int i = 0; i < ESCALATION_CHANNELS; i++)
+		if (strcmp(channel_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
 int
 escalation_oncall_conf(const struct conf_schedule *s, int64_t at, void *arg)
 {
@@ -184,6 +202,36 @@ escalation_ack(struct escalation_state *st)
 	if (st->phase != ESCALATION_ACTIVE)
 		return false;
 	st->phase = ESCALATION_ACKED;
+	return true;
+}
+
+void
+escalation_add_responders(const struct escalation_env *env, struct escalation_state *st,
+    int64_t now, struct escalation_out_list *out)
+{
+	int v[ESCALATION_TARGETS_MAX];
+	size_t n = level_contacts(env, &env->policy->levels[0], now, v);
+
+	out->n = 0;
+	for (size_t i = 0; i < n; i++)
+		page_contact(env, st, v[i], now, now, out);
+}
+
+bool
+escalation_fall_through(const struct conf *conf, struct escalation_state *st,
+    const char *contact, enum escalation_channel dead, struct escalation_out_list *out)
+{
+	struct escalation_paged *p = paged_find(st, contact);
+	int c = conf_contact_index(conf, contact);
+
+	out->n = 0;
+	if (st->phase != ESCALATION_ACTIVE || p == NULL || c < 0 ||
+	    p->sent >= conf->contacts[c].nnotify ||
+	    conf->contacts[c].notify[p->sent].channel == dead)
+		return false;
+	out_add(out, c, conf->contacts[c].notify[p->sent].channel, ESCALATION_PAGE, p->level,
+	    st->round);
+	p->sent++;
 	return true;
 }
 

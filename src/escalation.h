@@ -61,10 +61,22 @@ struct escalation_policy {
 	uint32_t repeat;		 /* rounds after the first */
 };
 
-/* The channels a contact may be paged by; only e-mail is sent so far. */
+/*
+ * The channels a contact may be paged by, each through its notifier (the
+ * config's `notifier email|sms|chat|exec`).  Their names are the words of
+ * `notify CHANNEL` and the prefixes of the outbox's page queues.
+ */
 enum escalation_channel {
 	ESCALATION_EMAIL = 0,
+	ESCALATION_SMS,
+	ESCALATION_CHAT,
+	ESCALATION_EXEC,
+	ESCALATION_CHANNELS
 };
+
+/* "email", "sms", "chat", "exec"; channel_from_name: -1 when none. */
+const char *escalation_channel_name(enum escalation_channel ch);
+int escalation_channel_from_name(const char *name);
 
 /* `notify CHANNEL after DELAY`: that channel, that long after they are paged. */
 struct escalation_notify {
@@ -148,6 +160,21 @@ void escalation_step(const struct escalation_env *env, struct escalation_state *
 int64_t escalation_next(const struct conf *conf, const struct escalation_state *st);
 /* An ack: nothing more is sent.  False when it was no longer active. */
 bool escalation_ack(struct escalation_state *st);
+/*
+ * Responders added to an incident by hand: whoever env->policy's first
+ * level names now is paged now (again, if paged before) and remembered,
+ * to be reminded and told of the resolve like everyone paged.
+ */
+void escalation_add_responders(const struct escalation_env *env, struct escalation_state *st,
+    int64_t now, struct escalation_out_list *out);
+/*
+ * A page to contact by channel was dead-lettered: their next notification
+ * rule, when it is by another channel and not sent yet, is sent now (and
+ * counts as sent, so it is not sent again at its own time).  Nothing when
+ * the escalation is no longer active.  True when out has it.
+ */
+bool escalation_fall_through(const struct conf *conf, struct escalation_state *st,
+    const char *contact, enum escalation_channel dead, struct escalation_out_list *out);
 /* A resolve: nothing more is paged, and every contact paged is told, by their first channel. */
 void escalation_resolve(const struct conf *conf, struct escalation_state *st,
     struct escalation_out_list *out);

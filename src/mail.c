@@ -19,29 +19,6 @@
 
 #define ENCODED_CHUNK 45 /* bytes per encoded-word: 60 base64 characters, within 75 */
 
-struct buf {
-	char *s;
-	size_t n, cap;
-};
-
-static void
-put(struct buf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->s = xreallocarray(b->s, b->cap, 1);
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void
-puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
 /* Cleaned again (control bytes escaped, valid UTF-8), cut between code points. */
 static char *
 clean(const char *s, size_t max)
@@ -62,7 +39,7 @@ ascii(const char *s)
 }
 
 static void
-base64(struct buf *b, const unsigned char *p, size_t n)
+base64(struct strbuf *b, const unsigned char *p, size_t n)
 {
 	static const char tab[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -75,7 +52,7 @@ base64(struct buf *b, const unsigned char *p, size_t n)
 		q[1] = tab[v >> 12 & 63];
 		q[2] = i + 1 < n ? tab[v >> 6 & 63] : '=';
 		q[3] = i + 2 < n ? tab[v & 63] : '=';
-		put(b, q, 4);
+		strbuf_put(b, q, 4);
 	}
 }
 
@@ -84,45 +61,45 @@ base64(struct buf *b, const unsigned char *p, size_t n)
  * encoded-words, cut between code points, folded one to a line.
  */
 static void
-header(struct buf *b, const char *name, const char *value)
+header(struct strbuf *b, const char *name, const char *value)
 {
 	const char *p = value;
 	size_t left = strlen(value);
 
-	puts_(b, name);
-	puts_(b, ": ");
+	strbuf_puts(b, name);
+	strbuf_puts(b, ": ");
 	if (ascii(value)) {
-		puts_(b, value);
-		puts_(b, "\r\n");
+		strbuf_puts(b, value);
+		strbuf_puts(b, "\r\n");
 		return;
 	}
 	while (left > 0) {
 		size_t n = text_cut(p, left, ENCODED_CHUNK);
 		if (n == 0)
 			n = left < ENCODED_CHUNK ? left : ENCODED_CHUNK;
-		puts_(b, p == value ? "=?UTF-8?B?" : "\r\n =?UTF-8?B?");
+		strbuf_puts(b, p == value ? "=?UTF-8?B?" : "\r\n =?UTF-8?B?");
 		base64(b, (const unsigned char *)p, n);
-		puts_(b, "?=");
+		strbuf_puts(b, "?=");
 		p += n;
 		left -= n;
 	}
-	puts_(b, "\r\n");
+	strbuf_puts(b, "\r\n");
 }
 
 /* A body line "label: value" CRLF, value cleaned and cut. */
 static void
-line(struct buf *b, const char *label, const char *value)
+line(struct strbuf *b, const char *label, const char *value)
 {
 	char *c = clean(value, MAIL_LINE_MAX);
 
-	puts_(b, label);
-	puts_(b, c);
-	puts_(b, "\r\n");
+	strbuf_puts(b, label);
+	strbuf_puts(b, c);
+	strbuf_puts(b, "\r\n");
 	free(c);
 }
 
 static void
-headers(struct buf *b, const struct mail_page *pg)
+headers(struct strbuf *b, const struct mail_page *pg)
 {
 	const struct incident *inc = pg->inc;
 	char date[64], *summary, *subject, *agent = clean(pg->agent, 255), mid[400];
@@ -145,7 +122,7 @@ headers(struct buf *b, const struct mail_page *pg)
 	summary = clean(inc->summary[0] ? inc->summary : inc->key, MAIL_SUBJECT_TEXT_MAX);
 	xasprintf(&subject, "[triaged] %s: %s", pg->resolved ? "RESOLVED" : "PAGE", summary);
 	header(b, "Subject", subject);
-	puts_(b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	strbuf_puts(b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
 		 "Content-Transfer-Encoding: 8bit\r\n\r\n");
 	free(subject);
 	free(summary);
@@ -156,11 +133,11 @@ char *
 mail_render(const struct mail_page *pg)
 {
 	const struct incident *inc = pg->inc;
-	struct buf b = { 0 };
+	struct strbuf b = { 0 };
 	char ts[40], num[64], by[160];
 
 	headers(&b, pg);
-	puts_(&b, pg->resolved ? "Resolved:\r\n\r\n" : "You are paged:\r\n\r\n");
+	strbuf_puts(&b, pg->resolved ? "Resolved:\r\n\r\n" : "You are paged:\r\n\r\n");
 	line(&b, "Summary:    ", inc->summary[0] ? inc->summary : inc->key);
 	line(&b, "Host:       ", inc->host[0] ? inc->host : "unknown");
 	snprintf(num, sizeof(num), "%" PRIu64, inc->count);

@@ -354,14 +354,19 @@ oncall_page(struct daemon *d, const struct control_request *rq, struct control_p
 	char key[INCIDENT_KEY_MAX + 1], *cause = NULL;
 	json_t *j;
 
-	if (pipeline_page(d->pipeline, rq->target, rq->text, actor, key, sizeof(key), &cause) < 0) {
+	if (pipeline_page(d->pipeline, rq->target, rq->text, rq->key, actor, key, sizeof(key),
+	    &cause) < 0) {
 		j = control_fail(cause ? cause : "page failed");
 		free(cause);
 		return j;
 	}
 	log_info("%s paged %s by hand: incident %s", actor, rq->target, key);
-	xasprintf(&cause, "paging %s: incident %s (triagectl ack %s stops it)", rq->target, key,
-	    key);
+	if (rq->key != NULL)
+		xasprintf(&cause, "paging %s about incident %s (triagectl ack %s stops it)",
+		    rq->target, key, key);
+	else
+		xasprintf(&cause, "paging %s: incident %s (triagectl ack %s stops it)", rq->target,
+		    key, key);
 	j = done_reply(cause);
 	json_object_set_new(j, "key", json_text(key));
 	return j;
@@ -379,12 +384,12 @@ escalations_json(struct daemon *d)
 			n = 0;
 		store_txn_abort(t);
 	}
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "active",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "active",
 	    (json_int_t)n, "max", (json_int_t)d->conf->escalation_max, "policies",
 	    (json_int_t)d->conf->npolicies, "started", (json_int_t)d->oncall.started, "pages",
 	    (json_int_t)d->oncall.pages, "told", (json_int_t)d->oncall.told, "unsent",
 	    (json_int_t)d->oncall.unsent, "forgotten", (json_int_t)d->oncall.forgotten, "refused",
-	    (json_int_t)d->oncall.esc_refused);
+	    (json_int_t)d->oncall.esc_refused, "fell_through", (json_int_t)d->oncall.fell_through);
 }
 
 json_t *

@@ -28,14 +28,13 @@
 #include "backoff.h"
 #include "batch.h"
 #include "conf.h"
-#include "conf_notifier.h"
 #include "curl_glue.h"
 #include "daemon.h"
 #include "jsonutil.h"
 #include "event.h"
+#include "exec_child.h"
 #include "incident.h"
 #include "log.h"
-#include "mail.h"
 #include "outbox.h"
 #include "outbox_int.h"
 #include "outbox_item.h"
@@ -84,8 +83,8 @@ outbox_upstream_get(struct outbox *o, const char *name)
 	if (u == NULL) {
 		u = xcalloc(1, sizeof(*u));
 		u->name = xstrdup(name);
-		if (strncmp(name, OUTBOX_MAIL_PREFIX, strlen(OUTBOX_MAIL_PREFIX)) == 0)
-			u->mail = o->d->conf->mail;
+		u->page = outbox_page_channel(name);
+		u->page_ok = u->page >= 0 && outbox_page_configured(o->d->conf, u->page);
 		u->next = o->ups;
 		o->ups = u;
 	}
@@ -301,10 +300,8 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 	int64_t initial = cu ? cu->backoff_initial : USEC_PER_SEC;
 	int64_t max = cu ? cu->backoff_max : 300 * USEC_PER_SEC;
 
-	if (u->mail != NULL) {
-		initial = u->mail->backoff_initial;
-		max = u->mail->backoff_max;
-	}
+	if (u->page >= 0)
+		outbox_page_backoff(o->d->conf, u->page, &initial, &max);
 
 	outbox_health_verdict(o, u, v, why, now);
 	if (it->test)
@@ -326,6 +323,9 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 		log_warnx("outbox: %s rejected %s of '%s' for good, dead-lettered: %s", it->upstream,
 		    outbox_action_name(it->action), it->key, why);
 		note_timeline(o, it, "dead-lettered", why, false);
+		/* A page that will never arrive: the contact's next channel, now. */
+		if (u->page >= 0 && it->action == OUTBOX_TRIGGER && !it->test)
+			pipeline_page_dead(o->d->pipeline, it->incident_id, it->upstream);
 		return;
 	}
 	if (v == OUTBOX_THROTTLED) {
@@ -352,8 +352,8 @@ on_verdict(struct outbox *o, struct item *it, struct upstream_state *u,
 	item_payload_drop(it); /* read again for the next try */
 }
 
-static void
-done_cb(const struct http_response *resp, void *arg)
+void
+outbox_done_cb(const struct http_response *resp, void *arg)
 {
 	struct item *it = arg;
 	struct outbox *o = it->o;
@@ -366,7 +366,7 @@ done_cb(const struct http_response *resp, void *arg)
 		u->in_flight--;
 	if (resp->error == -ECANCELED || u == NULL)
 		return; /* only at outbox_free: nothing is scheduled again */
-	enum outbox_verdict v = u->mail ? mail_classify(resp, why, sizeof(why)) :
+	enum outbox_verdict v = u->page >= 0 ? outbox_page_classify(u->page, resp, why, sizeof(why)) :
 	    upstream_classify(u->cu, resp, why, sizeof(why));
 	on_verdict(o, it, u, resp, v, why);
 	outbox_schedule(o);
@@ -420,35 +420,12 @@ reject_unreadable(struct outbox *o, struct item *it)
 	settle(o, it);
 }
 
-/* A page by mail: the recipient and the message were stored; the credentials never are. */
-static int
-start_mail(struct outbox *o, const struct conf_mail *m, struct item *it)
+int
+outbox_reject_unreadable(struct outbox *o, struct item *it, const char *why)
 {
-	const char *rcpt, *message;
-	void *obj;
-	int r;
-
-	if (mail_payload_parse(it->payload, &obj, &rcpt, &message) < 0) {
-		json_decref(obj);
-		set_error(&it->last_error, "stored payload is not a message");
-		reject_unreadable(o, it);
-		return 1;
-	}
-	struct mail_request req = {
-		.url = m->server,
-		.from = m->from,
-		.rcpt = rcpt,
-		.message = message,
-		.message_len = strlen(message),
-		.user = m->user,
-		.password = m->password,
-		.starttls = (enum mail_tls)m->starttls,
-		.timeout_usec = m->timeout,
-		.ca_file = m->ca_file,
-	};
-	r = curl_glue_mail(o->http, &req, done_cb, it);
-	json_decref(obj);
-	return r;
+	set_error(&it->last_error, why);
+	reject_unreadable(o, it);
+	return 1;
 }
 
 /* Sending started: in flight, counted against its upstream's limits. */
@@ -503,7 +480,7 @@ send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t n
 		return r < 0 ? r : 0;
 	}
 	if (cu == NULL) {
-		if ((r = start_mail(o, u->mail, it)) < 0)
+		if ((r = outbox_page_send(o, u, it)) < 0)
 			item_payload_drop(it);
 		else if (r == 0)
 			sent(o, u, it, now);
@@ -531,7 +508,7 @@ send_item(struct outbox *o, struct upstream_state *u, struct item *it, int64_t n
 		.connect_timeout_usec = cu->connect_timeout,
 		.ca_file = cu->ca_file,
 	};
-	r = curl_glue_request(o->http, &req, done_cb, it);
+	r = curl_glue_request(o->http, &req, outbox_done_cb, it);
 	explicit_bzero(body, strlen(body)); /* it holds the routing key */
 	free(body);
 	if (r < 0) {
@@ -551,7 +528,7 @@ run_upstream(struct outbox *o, struct upstream_state *u, int64_t now)
 {
 	struct keyq *q;
 
-	if (u->cu == NULL && u->mail == NULL)
+	if (u->cu == NULL && !u->page_ok)
 		return INT64_MAX; /* no such upstream now: kept until the config has it again */
 	while (u->in_flight < MAX_IN_FLIGHT && (q = keyq_heap_top(&u->heap)) != NULL) {
 		int64_t w = upstream_wait(u, now);
@@ -650,8 +627,8 @@ outbox_reconfigure(struct outbox *o)
 	for (struct upstream_state *u = o->ups; u != NULL; u = u->next) {
 		u->cu = NULL;
 		u->url = NULL;
-		if (strncmp(u->name, OUTBOX_MAIL_PREFIX, strlen(OUTBOX_MAIL_PREFIX)) == 0) {
-			u->mail = conf->mail;
+		if (u->page >= 0) {
+			u->page_ok = outbox_page_configured(conf, u->page);
 			u->held_until = 0;
 		}
 	}
@@ -722,6 +699,7 @@ outbox_new(struct daemon *d, struct outbox **ret)
 	if (getrandom(&o->rnd, sizeof(o->rnd), GRND_NONBLOCK) != sizeof(o->rnd) || o->rnd == 0)
 		o->rnd = (uint64_t)now_monotonic_usec() | 1;
 	if ((r = curl_glue_new(d->event, &o->http)) < 0 ||
+	    (r = exec_runner_new(d->event, &o->exec)) < 0 ||
 	    (r = sd_event_add_defer(d->event, &o->kick, kick_cb, o)) < 0 ||
 	    (r = sd_event_source_set_enabled(o->kick, SD_EVENT_OFF)) < 0 ||
 	    (r = sd_event_add_time(d->event, &o->timer, CLOCK_REALTIME, UINT64_MAX, 10000,
@@ -748,6 +726,7 @@ outbox_free(struct outbox *o)
 	if (o == NULL)
 		return;
 	curl_glue_free(o->http); /* completes in-flight requests with -ECANCELED */
+	exec_runner_free(o->exec); /* and running programs, killed */
 	/* Delivered items leave the store, new ones enter it; what fails is redone at start. */
 	batch_flush(o->d->batch);
 	batch_leave(o->d->batch, o);
@@ -817,7 +796,7 @@ outbox_upstreams_json(struct outbox *o)
 
 	for (struct upstream_state *u = o->ups; u != NULL; u = u->next)
 		json_array_append_new(arr, json_pack("{s:o, s:b, s:b, s:b, s:i, s:I, s:I, s:o?}",
-		    "name", json_text(u->name), "configured", u->cu != NULL || u->mail != NULL,
+		    "name", json_text(u->name), "configured", u->cu != NULL || u->page_ok,
 		    "held", u->held_until > now,
 		    "paused", u->paused_until > now, "in_flight", (int)u->in_flight, "delivered",
 		    (json_int_t)u->delivered, "failures", (json_int_t)u->failures, "last_error",

@@ -22,10 +22,10 @@ struct conf;
 
 /*
  * The pages of escalation policies go through the outbox too, each
- * contact's mailbox an upstream of its own ("email/NAME"), so one dead
- * mailbox holds up nobody else's pages.
+ * contact's queue for each channel an upstream of its own ("email/NAME",
+ * "sms/NAME", "chat/NAME", "exec/NAME"), so one dead mailbox holds up
+ * nobody else's pages.
  */
-#define OUTBOX_MAIL_PREFIX "email/"
 struct incident;
 struct store_txn;
 struct outbox;
@@ -56,6 +56,7 @@ enum outbox_verdict {
 struct outbox_stats {
 	uint64_t queued, delivered, dead, retries, shed, held_alarms;
 	uint64_t suppressed; /* triggers not sent: resolved before delivery */
+	uint64_t exec_waits; /* pages to a program held back: max-running were running */
 	uint64_t pending, in_flight; /* now */
 };
 

@@ -174,12 +174,12 @@ outbox_health_foreach(struct outbox *o, outbox_health_fn *fn, void *arg)
 	int64_t now = now_realtime_usec();
 
 	for (struct upstream_state *u = o->ups; u != NULL; u = u->next) {
-		if (u->cu == NULL && u->mail == NULL && u->heap.items == 0)
+		if (u->cu == NULL && !u->page_ok && u->heap.items == 0)
 			continue; /* gone from the config, nothing left for it */
 		struct outbox_health h = {
 			.name = u->name,
 			.state = up_state(u, now),
-			.configured = u->cu != NULL || u->mail != NULL,
+			.configured = u->cu != NULL || u->page_ok,
 			.queued = u->heap.items - u->standing,
 			.standing = u->standing,
 			.oldest = u->oldest ? u->oldest->created : 0,

@@ -14,6 +14,7 @@
 #include <systemd/sd-event.h>
 
 #include "backoff.h"
+#include "curl_glue.h"
 #include "log.h"
 #include "loop_stats.h"
 #include "outbox.h"
@@ -27,10 +28,12 @@ struct upstream_state {
 	const struct conf_upstream *cu; /* NULL when the config no longer has it */
 	const char *url; /* where its deliveries go: cu's url for this queue (conf.h queues) */
 	/*
-	 * A contact's mailbox, OUTBOX_MAIL_PREFIX and the contact's name:
-	 * the config's notifier email, NULL when it has none.
+	 * A contact's page queue, "CHANNEL/NAME" (outbox_page.c): the channel
+	 * (enum escalation_channel), -1 for an upstream; whether the config
+	 * has its notifier now.
 	 */
-	const struct conf_mail *mail;
+	int page;
+	bool page_ok;
 	struct rate_window rate;
 	int64_t paused_until; /* 429: nothing is sent before this */
 	int64_t held_until;   /* 401/403/404: held, probed again at this time */
@@ -70,6 +73,7 @@ struct outbox {
 	struct outbox_stats stats;
 	uint64_t rnd;
 	struct log_ratelimit rl;
+	struct exec_runner *exec; /* notifier exec's programs */
 };
 
 /* outbox.c */
@@ -80,6 +84,20 @@ void outbox_schedule(struct outbox *o); /* run the scheduler soon */
 void outbox_append(struct outbox *o, struct item *it);
 void outbox_forget(struct outbox *o, struct item *it); /* out of memory, freed */
 struct item *outbox_item_by_seq(struct outbox *o, uint64_t seq);
+
+/* The verdict of an attempt (curl_glue's or exec_child's callback). */
+void outbox_done_cb(const struct http_response *resp, void *arg);
+/* A delivery that can never go as stored, dead-lettered for why: returns 1. */
+int outbox_reject_unreadable(struct outbox *o, struct item *it, const char *why);
+
+/* outbox_page.c: the page queues. */
+int outbox_page_channel(const char *name); /* from "CHANNEL/NAME"; -1: not a page queue */
+bool outbox_page_configured(const struct conf *conf, int ch);
+void outbox_page_backoff(const struct conf *conf, int ch, int64_t *initial, int64_t *max);
+enum outbox_verdict outbox_page_classify(int ch, const struct http_response *resp, char *why,
+    size_t size);
+/* Start sending it: 0, 1 when it was dead-lettered instead, -errno (-EBUSY: not now). */
+int outbox_page_send(struct outbox *o, const struct upstream_state *u, struct item *it);
 
 /* outbox_health.c: what the status, the log and STATUS= say of each upstream. */
 void outbox_health_verdict(struct outbox *o, struct upstream_state *u, enum outbox_verdict v,

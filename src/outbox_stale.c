@@ -37,7 +37,7 @@ wants_record(struct outbox *o, const char *upstream)
 {
 	const struct upstream_state *u = outbox_upstream_get(o, upstream);
 
-	if (u->mail != NULL)
+	if (u->page >= 0)
 		return false;
 	return u->cu == NULL || u->cu->send_resolved_undelivered;
 }

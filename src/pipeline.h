@@ -99,10 +99,18 @@ struct store_txn;
  * with text as its summary, triggered by actor, and page target through
  * it: a policy, or a contact at once by their notification rules.  Ack
  * and resolve it as any incident.  -errno and *cause when target names
- * neither, or the commit failed.
+ * neither, or the commit failed.  With incident (a key), no incident is
+ * opened: target's first level is paged about that open one, its key
+ * put in key.
  */
-int pipeline_page(struct pipeline *p, const char *target, const char *text, const char *actor,
-    char *key, size_t size, char **cause);
+int pipeline_page(struct pipeline *p, const char *target, const char *text, const char *incident,
+    const char *actor, char *key, size_t size, char **cause);
+/*
+ * The outbox dead-lettered a page of incident_id to queue ("CHANNEL/NAME"):
+ * the contact's next channel is paged now, if their escalation is still
+ * under way and they have one (committed at once, with the dead letter).
+ */
+void pipeline_page_dead(struct pipeline *p, uint64_t incident_id, const char *queue);
 int pipeline_commit_store(struct pipeline *p,
     int (*fn)(struct store_txn *t, void *arg, char **cause), void *arg, char **cause);
 

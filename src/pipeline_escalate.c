@@ -2,8 +2,8 @@
  * pipeline_escalate.c - the pipeline's side of escalation policies: an
  * incident of a rule with `page` starts its escalation when it triggers;
  * each step (escalation.c) is taken in the batch, its state stored beside
- * the incident (store_escalation.c), its pages queued to the outbox as
- * e-mail to each contact's mailbox and its next step filed in the
+ * the incident (store_escalation.c), its pages queued to the outbox, to
+ * each contact's queue for the channel, and its next step filed in the
  * deadline index under ESCALATION_HOLDER | id, so the sweep comes back
  * exactly then and a restart resumes it from the last commit: a page is
  * queued in the same commit as the state that says it was sent.  An ack
@@ -26,6 +26,7 @@
 #include "escalation.h"
 #include "log.h"
 #include "mail.h"
+#include "notify.h"
 #include "oncall.h"
 #include "pipeline_int.h"
 #include "rules.h"
@@ -51,43 +52,74 @@ note(struct pipeline *p, const struct incident *inc, int64_t now, const char *fm
 	pipeline_timeline_add(p, inc, TIMELINE_NOTE, now, text, strlen(text));
 }
 
-/* One message of a step: an e-mail to the contact's mailbox, an upstream of its own. */
+/* Whether the config has the notifier of ch now. */
+static bool
+has_notifier(const struct conf *conf, enum escalation_channel ch)
+{
+	switch (ch) {
+	case ESCALATION_SMS: return conf->sms != NULL;
+	case ESCALATION_CHAT: return conf->chat != NULL;
+	case ESCALATION_EXEC: return conf->exec != NULL;
+	default: return conf->mail != NULL;
+	}
+}
+
+/* The outbox's payload of a page by o->channel: what goes, without a secret.  New string. */
+static char *
+page_payload(const struct conf *conf, const struct conf_contact *c,
+    const struct escalation_out *o, const struct notify_page *pg, int64_t now)
+{
+	struct mail_page mp = { .to = c->email, .agent = pg->agent, .inc = pg->inc,
+		.resolved = pg->resolved, .level = o->level, .round = o->round,
+		.policy = pg->policy, .ack_link = pg->ack_link, .now = now,
+		.unique = (uint64_t)o->level << 40 | (uint64_t)o->round << 32 |
+		    (uint32_t)o->contact };
+
+	switch (o->channel) {
+	case ESCALATION_SMS: return notify_sms_payload(pg, c->sms);
+	case ESCALATION_CHAT: return notify_chat_payload(pg, conf->chat->format);
+	case ESCALATION_EXEC: return notify_exec_payload(pg);
+	default:
+		mp.from = conf->mail->from;
+		return mail_payload(&mp);
+	}
+}
+
+/* One message of a step, to the contact's queue for its channel, an upstream of its own. */
 static void
 send_one(struct pipeline *p, struct incident *inc, const struct escalation_state *st,
     const struct escalation_out *o, int64_t now)
 {
 	const struct conf *conf = p->d->conf;
 	const struct conf_contact *c = &conf->contacts[o->contact];
+	const char *ch = escalation_channel_name(o->channel);
 	bool told = o->kind == ESCALATION_TELL_RESOLVED;
-	char upstream[sizeof(OUTBOX_MAIL_PREFIX) + ESCALATION_NAME_MAX];
-	struct mail_page pg = { .to = c->email, .agent = conf->hostname, .inc = inc,
-		.resolved = told, .level = o->level, .round = o->round, .policy = st->policy,
-		.now = now, .unique = (uint64_t)o->level << 40 | (uint64_t)o->round << 32 |
-		    (uint32_t)o->contact };
+	char upstream[16 + ESCALATION_NAME_MAX];
+	struct notify_page pg = { .inc = inc, .agent = conf->hostname, .contact = c->name,
+		.resolved = told, .level = o->level, .round = o->round, .policy = st->policy };
 	char *payload, *ack;
 
-	if (conf->mail == NULL) {
+	if (!has_notifier(conf, o->channel)) {
 		p->d->oncall.unsent++;
-		note(p, inc, now, "%s %s not mailed: no notifier email", told ? "resolve for" :
-		    "page to", c->name);
+		note(p, inc, now, "%s %s not sent: no notifier %s", told ? "resolve for" :
+		    "page to", c->name, ch);
 		return;
 	}
-	pg.from = conf->mail->from;
-	/* Its link stops the escalation from the mail itself (web.c), where one is served. */
+	/* Its link stops the escalation from the page itself (web.c), where one is served. */
 	ack = told ? NULL : web_link(p->d->web, LINK_ACK, inc->id, now);
 	pg.ack_link = ack;
-	snprintf(upstream, sizeof(upstream), OUTBOX_MAIL_PREFIX "%s", c->name);
-	payload = mail_payload(&pg);
+	snprintf(upstream, sizeof(upstream), "%s/%s", ch, c->name);
+	payload = page_payload(conf, c, o, &pg, now);
 	free(ack);
-	if (pipeline_queue_one(p, inc, upstream, told ? OUTBOX_RESOLVE : OUTBOX_TRIGGER,
-	    payload) == 0) {
+	if (payload != NULL && pipeline_queue_one(p, inc, upstream, told ? OUTBOX_RESOLVE :
+	    OUTBOX_TRIGGER, payload) == 0) {
 		if (told)
 			p->d->oncall.told++;
 		else
 			p->d->oncall.pages++;
 		if (!told)
-			note(p, inc, now, "paging %s (level %" PRIu32 " of policy %s) by email",
-			    c->name, o->level + 1, st->policy);
+			note(p, inc, now, "paging %s (level %" PRIu32 " of policy %s) by %s",
+			    c->name, o->level + 1, st->policy, ch);
 	}
 	free(payload);
 }
@@ -260,11 +292,64 @@ escalate_change(struct pipeline *p, struct incident *inc, enum outbox_action act
 	free(st);
 }
 
+/* A dead-lettered page: the incident, and the queue it died in. */
+struct dead_page {
+	uint64_t id;
+	const char *queue;
+};
+
+static int
+dead_change(struct pipeline *p, void *arg, char **cause)
+{
+	const struct dead_page *dp = arg;
+	const char *name = strchr(dp->queue, '/') + 1;
+	char ch[16];
+	struct incident *inc = xmalloc(sizeof(*inc));
+	struct escalation_state *st = xmalloc(sizeof(*st));
+	struct escalation_out_list *out = xmalloc(sizeof(*out));
+	int64_t now = now_realtime_usec();
+	int dead, r;
+
+	snprintf(ch, sizeof(ch), "%.*s", (int)(name - 1 - dp->queue), dp->queue);
+	dead = escalation_channel_from_name(ch);
+	r = store_incident_get(p->txn, dp->id, inc);
+	if (r == 0 && incident_is_open(inc))
+		r = store_escalation_get(p->txn, dp->id, st);
+	if (r == 0 && incident_is_open(inc) && dead >= 0 &&
+	    escalation_fall_through(p->d->conf, st, name, (enum escalation_channel)dead, out)) {
+		note(p, inc, now, "the page to %s by %s was dead-lettered: trying %s now", name, ch,
+		    escalation_channel_name(out->v[0].channel));
+		p->d->oncall.fell_through++;
+		send_one(p, inc, st, &out->v[0], now);
+		save(p, dp->id, st);
+	}
+	if (r < 0 && r != -ENOENT)
+		xasprintf(cause, "reading the escalation failed: %s", strerror(-r));
+	free(out);
+	free(st);
+	free(inc);
+	return r == -ENOENT ? 0 : r;
+}
+
+void
+pipeline_page_dead(struct pipeline *p, uint64_t incident_id, const char *queue)
+{
+	struct dead_page dp = { incident_id, queue };
+	char *cause = NULL;
+
+	if (strchr(queue, '/') == NULL)
+		return;
+	if (pipeline_commit(p, dead_change, &dp, &cause) < 0)
+		log_warnx("escalation: falling through after a dead page to %s failed: %s; its next "
+			  "channel comes at its own time", queue, cause ? cause : "unknown");
+	free(cause);
+}
+
 #define PAGE_SEVERITY 2 /* crit: a person asked for someone now */
 
-/* A page by hand: what it names, and the incident it opens. */
+/* A page by hand: what it names, the incident it adds responders to (or NULL), and the key. */
 struct hand_page {
-	const char *target, *text, *actor;
+	const char *target, *text, *actor, *incident;
 	char key[INCIDENT_KEY_MAX + 1];
 };
 
@@ -290,6 +375,57 @@ hand_target(const struct conf *conf, const char *target, char *name, size_t size
 	return 0;
 }
 
+/*
+ * --incident KEY: the target's first level paged now about that open
+ * incident, remembered in its escalation (one begun for it when it has
+ * none), so they are reminded and told of its resolve like the others.
+ */
+static int
+responders_change(struct pipeline *p, struct hand_page *h, const char *name, char **cause)
+{
+	const struct conf *conf = p->d->conf;
+	struct escalation_state *st = xmalloc(sizeof(*st));
+	struct incident *inc = xmalloc(sizeof(*inc));
+	struct escalation_out_list *out = xmalloc(sizeof(*out));
+	struct escalation_level *l = xmalloc(sizeof(*l));
+	struct escalation_policy one;
+	struct escalation_env env = { conf, policy_named(conf, name, &one, l), oncall_cb, p };
+	char fitted[INCIDENT_KEY_MAX + 1];
+	int64_t now = now_realtime_usec();
+	int r = store_incident_by_key(p->txn, incident_lookup_key(h->incident, fitted), inc);
+
+	if (r == -ENOENT || (r == 0 && !incident_is_open(inc))) {
+		xasprintf(cause, "no open incident with key '%s'", h->incident);
+		r = -ENOENT;
+	} else if (r == 0 && (r = store_escalation_get(p->txn, inc->id, st)) == -ENOENT) {
+		if (active(p) >= conf->escalation_max) {
+			p->d->oncall.esc_refused++;
+			xasprintf(cause, "escalation-max (%" PRIu64 ") escalations are under way",
+			    conf->escalation_max);
+			r = -ENOSPC;
+		} else {
+			escalation_start(st, name, now);
+			p->d->oncall.started++;
+			r = 0;
+		}
+	}
+	if (r == 0) {
+		note(p, inc, now, "responders added by %s with triagectl page %s: %s", h->actor,
+		    h->target, h->text);
+		escalation_add_responders(&env, st, now, out);
+		for (size_t i = 0; i < out->n; i++)
+			send_one(p, inc, st, &out->v[i], now);
+		save(p, inc->id, st);
+		snprintf(h->key, sizeof(h->key), "%s", inc->key);
+	} else if (*cause == NULL)
+		xasprintf(cause, "reading the incident failed: %s", strerror(-r));
+	free(l);
+	free(out);
+	free(inc);
+	free(st);
+	return r;
+}
+
 /* Open an incident "page/ID" of the text, triggered, and start its escalation. */
 static int
 hand_change(struct pipeline *p, void *arg, char **cause)
@@ -308,6 +444,11 @@ hand_change(struct pipeline *p, void *arg, char **cause)
 	if (r == 0 && p->d->outbox == NULL) {
 		xasprintf(cause, "no outbox to send pages through");
 		r = -ENOTSUP;
+	} else if (r == 0 && h->incident != NULL) {
+		free(l);
+		free(inc);
+		free(st);
+		return responders_change(p, h, name, cause);
 	} else if (r == 0 && active(p) >= conf->escalation_max) {
 		p->d->oncall.esc_refused++;
 		xasprintf(cause, "escalation-max (%" PRIu64 ") escalations are under way",
@@ -334,10 +475,10 @@ hand_change(struct pipeline *p, void *arg, char **cause)
 }
 
 int
-pipeline_page(struct pipeline *p, const char *target, const char *text, const char *actor,
-    char *key, size_t size, char **cause)
+pipeline_page(struct pipeline *p, const char *target, const char *text, const char *incident,
+    const char *actor, char *key, size_t size, char **cause)
 {
-	struct hand_page h = { target, text, actor, "" };
+	struct hand_page h = { target, text, actor, incident, "" };
 	int r = pipeline_commit(p, hand_change, &h, cause);
 
 	if (r == 0)

@@ -191,7 +191,15 @@ req_note(const struct opts *o, char **argv)
 static json_t *
 req_page(const struct opts *o, char **argv)
 {
-	return req_with_text("page", "target", "the name", argv);
+	json_t *r = req_with_text("page", "target", "the name", argv);
+
+	if (r != NULL && o->incident != NULL &&
+	    json_object_set_new(r, "incident", json_string(o->incident)) < 0) {
+		fprintf(stderr, "triagectl: the incident's key must be UTF-8 text\n");
+		json_decref(r);
+		return NULL;
+	}
+	return r;
 }
 
 static json_t *
@@ -839,7 +847,7 @@ static const struct verb verbs[] = {
 	    NULL },
 	{ "override", "add SCHEDULE CONTACT FROM|now TO|DURATION | list | remove ID", -3,
 	    req_override, print_override, NULL },
-	{ "page", "POLICY|CONTACT TEXT", 2, req_page, print_ok, NULL },
+	{ "page", "POLICY|CONTACT TEXT [--incident KEY]", 2, req_page, print_ok, NULL },
 	{ "queue", "[--limit N] [retry ID|--all | drop ID [--force]]", -1, req_queue, print_queue,
 	    NULL },
 	{ "reload", "", 0, req_reload, print_ok, NULL },
@@ -937,7 +945,7 @@ take_new_config(int *argcp, char **argv)
 	int argc = *argcp;
 	static const char *const with_arg[] = { "-s", "-c", "--socket", "--config", "--state",
 		"--limit", "--who", "--trap", "--listener", "--from", "--since", "--event", "--id",
-		"--format", "--max", "--html" };
+		"--format", "--max", "--html", "--incident" };
 	const char *found = NULL;
 	int verb = 0;
 
@@ -1001,6 +1009,7 @@ main(int argc, char **argv)
 		{ "id", required_argument, NULL, 'I' },	{ "format", required_argument, NULL, 'O' },
 		{ "max", required_argument, NULL, 'M' },	{ "html", required_argument, NULL, 'H' },
 		{ "at", required_argument, NULL, 'a' },	{ "next", required_argument, NULL, 'X' },
+		{ "incident", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .socket = getenv("TRIAGED_SOCKET"), .max = REPORT_MAX_DEFAULT };
@@ -1030,6 +1039,7 @@ main(int argc, char **argv)
 		case 'f': o.from = optarg; break;
 		case 'D': o.since = optarg; break;
 		case 'V': o.event = optarg; break;
+		case 'K': o.incident = optarg; break;
 		case 'O': o.format = optarg; break;
 		case 'H': o.html = optarg; break;
 		case 'a': o.at = optarg; break;

@@ -36,6 +36,7 @@ struct opts {
 	int64_t max;	      /* report: incidents walked at most */
 	const char *html;     /* report: the HTML file to write */
 	const char *at, *next; /* oncall --at TIME --next DURATION */
+	const char *incident;  /* page --incident KEY */
 };
 
 struct verb {

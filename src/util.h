@@ -74,4 +74,12 @@ uint64_t hash64(const void *, size_t, uint64_t seed);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A growing string, always NUL-terminated once written to; s is the caller's to free. */
+struct strbuf {
+	char *s;
+	size_t n, cap;
+};
+void strbuf_put(struct strbuf *b, const char *s, size_t n);
+void strbuf_puts(struct strbuf *b, const char *s);
+
 #endif

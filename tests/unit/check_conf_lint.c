@@ -257,11 +257,16 @@ START_TEST(test_pages)
 
 	snprintf(text, sizeof(text), "%srule \"a\" {\n match program \"a\"\n page p\n}\n",
 	    policy);
-	expect(text, "t.conf:5: rule 'a' pages through policy 'p', but there is no notifier "
-		     "email: its pages are only noted on the timeline", NULL);
+	expect(text, "t.conf:5: rule 'a' pages through policy 'p', but there is no notifier: "
+		     "its pages are only noted on the timeline", NULL);
 	snprintf(text, sizeof(text), "%snotifier email { server smtp://h; from t@h }\n"
 	    "rule \"a\" { match program \"a\"; page p }\n", policy);
 	expect(text, NULL);
+	/* A channel without its notifier, once the config has some notifier. */
+	expect("notifier email { server smtp://h; from t@h }\n"
+	       "contact b { email b@x; sms \"+15550100\"; notify email; notify sms after 1m }\n",
+	    "t.conf:2: contact 'b' has notify sms, but there is no notifier sms: those pages are "
+	    "only noted on the timeline", NULL);
 }
 END_TEST
 

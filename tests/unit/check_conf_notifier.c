@@ -14,6 +14,7 @@
 #include "check_run.h"
 #include "conf.h"
 #include "conf_notifier.h"
+#include "conf_oncall.h"
 #include "util.h"
 
 #include "conf_load.h"
@@ -74,8 +75,34 @@ START_TEST(test_errors)
 	static const struct {
 		const char *conf, *want;
 	} cases[] = {
-		{ "notifier sms {}\n", "t.conf:1: notifier sms is not supported yet: only email" },
-		{ "notifier pigeon {}\n", "t.conf:1: expected 'email' after notifier, got 'pigeon'" },
+		{ "notifier sms {}\n", "t.conf:1: notifier sms needs url, account-sid, token-file or "
+		  "token-credential, and from" },
+		{ "notifier pigeon {}\n", "t.conf:1: expected 'email', 'sms', 'chat' or 'exec' after "
+		  "notifier, got 'pigeon'" },
+		{ "notifier sms {\n url ftp://x\n}\n", "t.conf:2: expected a URL like https://" },
+		{ "notifier sms {\n account-sid \"AC:1\"\n}\n",
+		    "t.conf:2: expected an account SID of printable characters without ':'" },
+		{ "notifier sms {\n from 5550100\n}\n", "t.conf:2: expected a phone number in E.164" },
+		{ "notifier sms {\n token-file /nonexistent/tok\n}\n",
+		    "t.conf:2: cannot read token file /nonexistent/tok" },
+		{ "notifier sms {\n token-credential \"../x\"\n}\n",
+		    "t.conf:2: token-credential must be a file name without '/'" },
+		{ "notifier chat {\n format irc\n}\n",
+		    "t.conf:2: expected 'slack', 'mattermost' or 'teams' after format, got 'irc'" },
+		{ "notifier chat {}\nnotifier chat {}\n",
+		    "t.conf:2: notifier chat given twice (first at t.conf:1)" },
+		{ "notifier chat {\n timeout 0s\n}\n", "t.conf:2: timeout must be at least 1s" },
+		{ "contact a {\n chat \"http://h/x\"; notify chat }\ncontact b { notify chat }\n"
+		  "notifier chat {}\n", "t.conf:3: contact \"b\" has notify chat but no chat URL" },
+		{ "notifier exec {}\n", "t.conf:1: notifier exec needs a command" },
+		{ "notifier exec {\n command bin/true\n}\n",
+		    "t.conf:2: command needs the program's absolute path, got 'bin/true'" },
+		{ "notifier exec {\n command /nonexistent/prog\n}\n",
+		    "t.conf:2: command /nonexistent/prog: No such file or directory" },
+		{ "notifier exec {\n command /etc/passwd\n}\n",
+		    "t.conf:2: command /etc/passwd is not an executable file" },
+		{ "notifier exec {\n command /bin/true; max-running 65\n}\n",
+		    "t.conf:2: max-running" },
 		{ "notifier email {\n from a@b\n}\n", "t.conf:1: notifier email needs server and from" },
 		{ "notifier email {\n server http://x\n}\n",
 		    "t.conf:2: expected a server like smtp://HOST[:PORT] or smtps://HOST[:PORT]" },
@@ -119,6 +146,66 @@ START_TEST(test_bad_credentials)
 }
 END_TEST
 
+START_TEST(test_sms_chat_exec)
+{
+	char text[1024], dir[64];
+	struct conf *c;
+
+	snprintf(text, sizeof(text), "notifier sms {\n url \"http://127.0.0.1:1/2010-04-01/"
+	    "Accounts/AC1/Messages.json\"\n account-sid AC1\n token-file \"%s\"\n"
+	    " from \"+15550100\"\n timeout 5s; backoff-initial 1s; backoff-max 2s\n}\n"
+	    "notifier chat { url \"https://hooks.example.com/x\"; format teams }\n"
+	    "notifier exec { command /bin/cat \"-\" \"x y\"; timeout 3s; max-running 2 }\n"
+	    "contact bob { sms \"+15550101\"; notify chat; notify sms after 2m; notify exec "
+	    "after 5m }\n", cred);
+	c = load(text);
+	ck_assert_str_eq(c->sms->account_sid, "AC1");
+	ck_assert_str_eq(c->sms->token, "mailer:s3cr3t:pw");
+	ck_assert_str_eq(c->sms->from, "+15550100");
+	ck_assert_int_eq(c->sms->lim.timeout, 5 * USEC_PER_SEC);
+	ck_assert_int_eq(c->sms->lim.backoff_max, 2 * USEC_PER_SEC);
+	ck_assert_int_eq(c->chat->format, CONF_CHAT_TEAMS);
+	ck_assert_str_eq(c->chat->url, "https://hooks.example.com/x");
+	ck_assert_int_eq(c->exec->argc, 3);
+	ck_assert_str_eq(c->exec->argv[2], "x y");
+	ck_assert_ptr_null(c->exec->argv[3]);
+	ck_assert_int_eq(c->exec->max_running, 2);
+	ck_assert_int_eq(c->exec->lim.timeout, 3 * USEC_PER_SEC);
+	ck_assert_int_eq(c->contacts[0].nnotify, 3);
+	ck_assert_int_eq(c->contacts[0].notify[0].channel, ESCALATION_CHAT);
+	ck_assert_int_eq(c->contacts[0].notify[1].channel, ESCALATION_SMS);
+	ck_assert_int_eq(c->contacts[0].notify[1].after, 120 * USEC_PER_SEC);
+	ck_assert_int_eq(c->contacts[0].notify[2].channel, ESCALATION_EXEC);
+	conf_free(c);
+	/* The token from a systemd credential; chat's format defaults to Slack's. */
+	snprintf(dir, sizeof(dir), "%s", cred);
+	*strrchr(dir, '/') = '\0';
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
+	snprintf(text, sizeof(text), "notifier sms { url http://h/x; account-sid A; from "
+	    "\"+15550100\"; token-credential \"%s\" }\nnotifier chat {}\n", strrchr(cred, '/') + 1);
+	c = load(text);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	ck_assert_str_eq(c->sms->token, "mailer:s3cr3t:pw");
+	ck_assert_int_eq(c->chat->format, CONF_CHAT_SLACK);
+	ck_assert_ptr_null(c->chat->url);
+	conf_free(c);
+}
+END_TEST
+
+/* Both token options, or one twice, are refused; the token is never quoted. */
+START_TEST(test_sms_token_once)
+{
+	char text[512], *cause = NULL;
+	struct conf *c;
+
+	snprintf(text, sizeof(text), "notifier sms {\n token-file \"%s\"\n token-file \"%s\"\n}\n",
+	    cred, cred);
+	ck_assert_int_lt(conf_load_buffer("t.conf", text, strlen(text), &c, &cause), 0);
+	ck_assert_str_eq(cause, "t.conf:3: notifier sms needs token-file or token-credential, once");
+	free(cause);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -129,6 +216,8 @@ main(void)
 	tcase_add_test(tc, test_block);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_bad_credentials);
+	tcase_add_test(tc, test_sms_chat_exec);
+	tcase_add_test(tc, test_sms_token_once);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

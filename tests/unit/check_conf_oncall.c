@@ -148,11 +148,13 @@ START_TEST(test_errors)
 		    "t.conf:3: sms given twice" },
 		{ "contact bob {\n tz Europe/Berlin\n tz UTC\n}\n", "t.conf:3: tz given twice" },
 		{ "contact bob {\n email b@x; notify sms after 2m\n}\n",
-		    "t.conf:2: notify sms is not supported yet: only email pages are sent" },
+		    "t.conf:1: contact \"bob\" has notify sms but no sms number" },
 		{ "contact bob {\n email b@x; notify chat\n}\n",
-		    "t.conf:2: notify chat is not supported yet" },
+		    "t.conf:1: contact \"bob\" has notify chat but no chat URL, and notifier chat "
+		    "has no url" },
 		{ "contact bob {\n email b@x; notify pigeon\n}\n",
-		    "t.conf:2: expected a channel (email) after notify, got 'pigeon'" },
+		    "t.conf:2: expected a channel (email, sms, chat or exec) after notify, got "
+		    "'pigeon'" },
 		{ "contact bob {\n email b@x; notify email after 5m; notify email after 1m\n}\n",
 		    "t.conf:2: notify statements go in the order of their delays" },
 		{ "contact bob {\n email b@x; notify email after 2d\n}\n",

@@ -224,6 +224,100 @@ START_TEST(test_paged_limit)
 }
 END_TEST
 
+/* Channels in the order of their delays: chat at once, SMS after 2m, exec after 5m. */
+static const char channels[] =
+	"notifier chat { url http://h/x }\n"
+	"contact dan { sms \"+15550100\"; notify chat; notify sms after 2m; notify exec after 5m }\n"
+	"contact eve { email e@x }\n"
+	"policy ops { level { notify contact dan } }\n"
+	"policy two { level { notify contact eve, contact dan } }\n";
+
+static void
+sends_channel(struct fixture *f, enum escalation_channel ch)
+{
+	ck_assert_int_eq(f->out.n, 1);
+	ck_assert_int_eq(f->out.v[0].channel, ch);
+	ck_assert_str_eq(f->conf->contacts[f->out.v[0].contact].name, "dan");
+}
+
+START_TEST(test_channels)
+{
+	struct fixture f;
+	int64_t t0 = utc("2026-01-05T10:00");
+
+	setup(&f, channels);
+	escalation_start(&f.st, "ops", t0);
+	escalation_step(&f.env, &f.st, t0, &f.out);
+	sends_channel(&f, ESCALATION_CHAT);
+	ck_assert_int_eq(escalation_next(f.conf, &f.st), t0 + 2 * MIN);
+	escalation_step(&f.env, &f.st, t0 + 2 * MIN, &f.out);
+	sends_channel(&f, ESCALATION_SMS);
+	escalation_step(&f.env, &f.st, t0 + 5 * MIN, &f.out);
+	sends_channel(&f, ESCALATION_EXEC);
+	ck_assert_int_eq(escalation_next(f.conf, &f.st), ESCALATION_NEVER);
+	/* The resolve goes by the first channel. */
+	escalation_resolve(f.conf, &f.st, &f.out);
+	ck_assert_int_eq(f.out.v[0].channel, ESCALATION_CHAT);
+	ck_assert_int_eq(f.out.v[0].kind, ESCALATION_TELL_RESOLVED);
+	conf_free(f.conf);
+}
+END_TEST
+
+/* A dead chat page brings the SMS now, once; a dead SMS the program; nothing after ack. */
+START_TEST(test_fall_through)
+{
+	struct fixture f;
+	int64_t t0 = utc("2026-01-05T10:00");
+
+	setup(&f, channels);
+	escalation_start(&f.st, "ops", t0);
+	escalation_step(&f.env, &f.st, t0, &f.out);
+	ck_assert(!escalation_fall_through(f.conf, &f.st, "eve", ESCALATION_CHAT, &f.out));
+	ck_assert(escalation_fall_through(f.conf, &f.st, "dan", ESCALATION_CHAT, &f.out));
+	sends_channel(&f, ESCALATION_SMS);
+	/* The SMS is not sent again at its own time; exec still comes at 5m. */
+	ck_assert_int_eq(escalation_next(f.conf, &f.st), t0 + 5 * MIN);
+	escalation_step(&f.env, &f.st, t0 + 2 * MIN, &f.out);
+	ck_assert_int_eq(f.out.n, 0);
+	/* The next rule by the same channel as the dead one is no way out. */
+	ck_assert(!escalation_fall_through(f.conf, &f.st, "dan", ESCALATION_EXEC, &f.out));
+	ck_assert(escalation_fall_through(f.conf, &f.st, "dan", ESCALATION_SMS, &f.out));
+	sends_channel(&f, ESCALATION_EXEC);
+	ck_assert(!escalation_fall_through(f.conf, &f.st, "dan", ESCALATION_EXEC, &f.out));
+	ck_assert_int_eq(f.out.n, 0);
+	escalation_start(&f.st, "ops", t0);
+	escalation_step(&f.env, &f.st, t0, &f.out);
+	escalation_ack(&f.st);
+	ck_assert(!escalation_fall_through(f.conf, &f.st, "dan", ESCALATION_CHAT, &f.out));
+	conf_free(f.conf);
+}
+END_TEST
+
+/* Responders added by hand: the level's contacts now, again if paged before, remembered. */
+START_TEST(test_add_responders)
+{
+	struct fixture f;
+	int64_t t0 = utc("2026-01-05T10:00");
+
+	setup(&f, channels);
+	escalation_start(&f.st, "ops", t0);
+	escalation_step(&f.env, &f.st, t0, &f.out);
+	f.env.policy = &f.conf->policies[1].pol;
+	escalation_add_responders(&f.env, &f.st, t0 + MIN, &f.out);
+	ck_assert_int_eq(f.out.n, 2);
+	ck_assert_str_eq(f.conf->contacts[f.out.v[0].contact].name, "eve");
+	ck_assert_int_eq(f.out.v[0].channel, ESCALATION_EMAIL);
+	ck_assert_str_eq(f.conf->contacts[f.out.v[1].contact].name, "dan");
+	ck_assert_int_eq(f.out.v[1].channel, ESCALATION_CHAT);
+	ck_assert_int_eq(f.st.npaged, 2);
+	/* dan's rules count from his new page: SMS at 10:03, not 10:02. */
+	ck_assert_int_eq(escalation_next(f.conf, &f.st), t0 + 3 * MIN);
+	escalation_resolve(f.conf, &f.st, &f.out);
+	ck_assert_int_eq(f.out.n, 2);
+	conf_free(f.conf);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -236,6 +330,9 @@ main(void)
 	tcase_add_test(tc, test_resolve);
 	tcase_add_test(tc, test_reload);
 	tcase_add_test(tc, test_paged_limit);
+	tcase_add_test(tc, test_channels);
+	tcase_add_test(tc, test_fall_through);
+	tcase_add_test(tc, test_add_responders);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
