@@ -254,6 +254,8 @@ control_json(struct daemon *d)
  * how long deliveries took): each bucket with its exclusive upper bound, and
  * the longest with when it was.
  */
+static const struct loop_stats no_latency;
+
 static json_t *
 histogram_json(const struct loop_stats *st, const char *count_name)
 {
@@ -401,6 +403,8 @@ control_status_json(struct daemon *d)
 	    events_json(pipeline_get_stats(d->pipeline)), "incidents", incidents_summary(d),
 	    "store", store_json(d), "control", control_json(d), "latency", latencies_json(d));
 	json_object_set_new(j, "loop", histogram_json(&d->loop, "dispatches"));
+	json_object_set_new(j, "page_latency",
+	    histogram_json(d->outbox ? outbox_page_latency(d->outbox) : &no_latency, "count"));
 	json_object_set_new(j, "rules", rules_json(d->conf));
 	json_object_set_new(j, "heartbeats", heartbeat_json(d->heartbeat));
 	json_object_set_new(j, "failover", failover_json(d->failover));

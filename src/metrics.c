@@ -418,6 +418,11 @@ metrics_render(const json_t *st, int64_t now)
 	histogram(f, "triaged_loop_dispatch_seconds", json_object_get(st, "loop"), "dispatches",
 	    NULL, NULL);
 	delivery_histograms(f, json_object_get(st, "upstreams"));
+	family(f, "triaged_page_delivery_seconds", "histogram",
+	    "From a page's queueing until its notifier (mail server, SMS provider, chat, program) "
+	    "accepted it, every contact and channel together.");
+	histogram(f, "triaged_page_delivery_seconds", json_object_get(st, "page_latency"), "count",
+	    NULL, NULL);
 	http_out(f, json_object_get(st, "http"));
 	if (fclose(f) != 0)
 		fatalx("writing metrics: %s", strerror(errno));

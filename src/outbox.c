@@ -281,6 +281,8 @@ on_delivered(struct outbox *o, struct item *it, struct upstream_state *u, const 
 	u->failing = false;
 	if (first)
 		loop_stats_add(&u->delivery, now - it->created);
+	if (first && u->page >= 0)
+		loop_stats_add(&o->pages, now - it->created);
 	if (!stand(o, u, it, now)) {
 		it->delivered = true;
 		item_payload_drop(it); /* its deletion needs none */
@@ -850,6 +852,12 @@ outbox_item_by_seq(struct outbox *o, uint64_t seq)
 		if (it->seq == seq)
 			return it;
 	return NULL;
+}
+
+const struct loop_stats *
+outbox_page_latency(const struct outbox *o)
+{
+	return &o->pages;
 }
 
 void

@@ -146,6 +146,8 @@ int outbox_retry(struct outbox *o, uint64_t seq);
  */
 int outbox_drop(struct outbox *o, uint64_t seq, bool force);
 void outbox_get_stats(const struct outbox *o, struct outbox_stats *st);
+/* How long pages (every contact's queue, every channel) took from queued to accepted. */
+const struct loop_stats *outbox_page_latency(const struct outbox *o);
 
 /* Each upstream's health, configured or still holding deliveries: O(upstreams). */
 typedef void outbox_health_fn(const struct outbox_health *h, void *arg);

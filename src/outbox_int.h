@@ -74,6 +74,7 @@ struct outbox {
 	uint64_t rnd;
 	struct log_ratelimit rl;
 	struct exec_runner *exec; /* notifier exec's programs */
+	struct loop_stats pages;  /* every page queue's, queued to accepted (metrics' page latency) */
 };
 
 /* outbox.c */

@@ -187,6 +187,11 @@ key=$(ctl --json page P "the \"P\" way" | json 'j["key"]')
 wait_mail 1 alice@example.com 'PAGE: the "P" way' 5
 ctl ack "$key" >/dev/null
 ctl show "$key" | grep -q "opened by .* with triagectl page P" || fail "show $key: no opener"
+# Every page accepted since this start is in the page latency histogram, in status and /metrics.
+pages=$(ctl --json status | json "j['page_latency']['count']")
+[ "$pages" -ge 2 ] || fail "page latency counts $pages pages"
+m=$(ctl metrics | sed -n 's/^triaged_page_delivery_seconds_count //p')
+[ "${m:-0}" -ge "$pages" ] || fail "metrics: $(ctl metrics | grep page_delivery)"
 if ctl page nobody "x" 2>"$T/err"; then fail "paged nobody"; fi
 grep -q "no policy or contact named 'nobody'" "$T/err" || fail "page nobody said: $(cat "$T/err")"
 if ctl page bob "x" 2>"$T/err"; then fail "paged beyond escalation-max"; fi

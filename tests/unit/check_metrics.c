@@ -62,6 +62,8 @@ START_TEST(counts_are_exact)
 	has_line(t, "triaged_events_received_total 1099511627777");
 	has_line(t, "triaged_store_degraded 1");
 	has_line(t, "triaged_events_malformed_total 0"); /* missing: 0, the family still there */
+	has_line(t, "# TYPE triaged_page_delivery_seconds histogram");
+	has_line(t, "triaged_page_delivery_seconds_count 0");
 	free(t);
 }
 END_TEST
