@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "conf.h"
@@ -62,6 +63,23 @@ overrides_read(struct daemon *d, struct override_list *l)
 	return r < 0 ? r : 0;
 }
 
+/*
+ * A chat webhook's URL is its secret (anyone holding it may post): shown
+ * only up to its host, as "https://hooks.example.com/...".
+ */
+static json_t *
+chat_shown(const char *url)
+{
+	const char *host = strstr(url, "://");
+	const char *path = host != NULL ? strchr(host + 3, '/') : NULL;
+	char buf[256];
+
+	if (path == NULL)
+		return json_text(url);
+	snprintf(buf, sizeof(buf), "%.*s/...", (int)(path - url), url);
+	return json_text(buf);
+}
+
 static json_t *
 contact_json(const struct conf *conf, int i)
 {
@@ -71,7 +89,7 @@ contact_json(const struct conf *conf, int i)
 		return json_null();
 	return json_pack("{s:o, s:o?, s:o?, s:o?, s:o?}", "name", json_text(c->name), "email",
 	    c->email ? json_text(c->email) : NULL, "sms", c->sms ? json_text(c->sms) : NULL,
-	    "chat", c->chat ? json_text(c->chat) : NULL, "tz", c->tz[0] ? json_text(c->tz) : NULL);
+	    "chat", c->chat ? chat_shown(c->chat) : NULL, "tz", c->tz[0] ? json_text(c->tz) : NULL);
 }
 
 static json_t *

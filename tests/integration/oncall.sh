@@ -11,7 +11,7 @@ conf_head
 printf 'contact "mal\033[31m\tx" { sms "+15550100" }\n' >> "$CONF"
 cat >> "$CONF" <<'CONF'
 override-max 2
-contact "alice" { email "alice@example.com"; tz "Europe/Berlin" }
+contact "alice" { email "alice@example.com"; tz "Europe/Berlin"; chat "https://hooks.example.com/services/T0/B0/s3cr3t" }
 contact "bob" {}
 contact "carol" {}
 contact "dave" {}
@@ -39,6 +39,10 @@ who() {
 [ "$(who 2026-03-27T08:00Z)" = "alice 2026-03-28T08:00:00.000Z" ] || fail "at the handoff: $(who 2026-03-27T08:00Z)"
 [ "$(who 2026-03-29T06:59:59Z)" = "bob 2026-03-29T07:00:00.000Z" ] || fail "before the change: $(who 2026-03-29T06:59:59Z)"
 [ "$(who 2026-03-29T07:00Z)" = "alice 2026-03-30T07:00:00.000Z" ] || fail "after the change: $(who 2026-03-29T07:00Z)"
+# A chat webhook URL is a secret: shown up to its host only.
+ctl --json oncall ops --at 2026-03-27T08:00Z > "$T/alice.json"
+! grep -q "s3cr3t" "$T/alice.json" || fail "the chat webhook's secret path is shown: $(cat "$T/alice.json")"
+grep -q '"https://hooks.example.com/..."' "$T/alice.json" || fail "no chat host: $(cat "$T/alice.json")"
 ctl --utc oncall ops --at 2026-03-29T07:00Z | grep -q "^ops  *alice  *2026-03-30 07:00:00 UTC weekday$" ||
 	fail "table: $(ctl --utc oncall ops --at 2026-03-29T07:00Z)"
 
