@@ -130,6 +130,7 @@ opt_peer_urls(struct lex *lx, void *ctx, char **cause)
 	if ((r = opt_once(b, lx, UO_URL, cause)) < 0)
 		return r;
 	do {
+		url = NULL; /* a token that is no string leaves it unset */
 		if ((r = expect_url(lx, "url", UPSTREAM_MAX_URL, &url, cause)) < 0) {
 			free(url);
 			return r;
