@@ -22,6 +22,19 @@ cleanup() {
 	for f in "$T"/*.pid; do
 		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
 	done
+	# What was stopped may still write under $T as it exits (a second
+	# triaged saves net-snmp's state there): wait (bounded) before removing.
+	for f in "$T"/*.pid; do
+		[ -f "$f" ] || continue
+		_p=$(cat "$f")
+		_i=0
+		# Alive and not a zombie (the shell reaps its children only at a wait).
+		while [ -r "/proc/$_p/stat" ] && [ "$(awk '{ print $3 }' "/proc/$_p/stat" 2>/dev/null)" != Z ] &&
+			[ $_i -lt 50 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+	done
 	if [ "$status" -ne 0 ] && [ -f "$T/triaged.log" ]; then
 		echo "--- triaged.log ($SCENARIO) ---" >&2
 		tail -n 50 "$T/triaged.log" >&2
