@@ -25,8 +25,7 @@ cleanup() {
 	# What was stopped may still write under $T as it exits (a second
 	# triaged saves net-snmp's state there): wait (bounded) before removing.
 	for f in "$T"/*.pid; do
-		[ -f "$f" ] || continue
-		_p=$(cat "$f")
+		_p=$(cat "$f" 2>/dev/null) || continue # gone: its process removed it on the way out
 		_i=0
 		# Alive and not a zombie (the shell reaps its children only at a wait).
 		while [ -r "/proc/$_p/stat" ] && [ "$(awk '{ print $3 }' "/proc/$_p/stat" 2>/dev/null)" != Z ] &&
