@@ -21,8 +21,9 @@
 #                        after the upstream returns shows it as a slow drain
 #   REFUSE_MIN           seconds the stand-in refuses at least [5]
 #   TIMEOUT              longest wait for queueing or for the drain, s [600]
-#   PIN [0]              1: triaged's loop on CPU 0; its sync thread, the
-#                        stand-in and the senders on CPU 1
+#   PIN [0]              1: triaged's loop on CPU 0; its sync thread, every
+#                        thread of the stand-in, the senders and this
+#                        script's own polling on CPU 1
 #   UDP_RATE [20000]     lines/s of UDP chatter during each drain (0: none)
 #   STORED [1000000]     incidents stored for the RSS run (0: no such run)
 #   PERF                 a file prefix: `perf record -g` of triaged over each
@@ -51,6 +52,8 @@ say() { printf '%s\n' "$*" >&2; }
 die() { say "scale.sh: $*"; exit 1; }
 now() { printf '%s' "${EPOCHREALTIME/,/.}"; }
 pin() { [ "$PIN" = 1 ] && printf 'taskset -c %s' "$1" || true; }
+# This script's own polling (curl, python3 -c) stays off triaged's CPU too.
+[ "$PIN" != 1 ] || taskset -pc 1 $$ >/dev/null
 
 stop_all() {
 	[ -z "$TRIAGED_PID" ] || stop_triaged
@@ -187,7 +190,7 @@ udp_load() {
 run_one() {
 	local n=$1 t0 t1 c0 c1 q0 q1 got last=-1 still=0 anon=0 a
 	start_pd --max-records 16 --fault '{"mode":"refuse","for_seconds":3600}'
-	[ "$PIN" = 1 ] && taskset -pc 1 "$(cat "$T/pd.pid")" >/dev/null
+	[ "$PIN" = 1 ] && taskset -a -pc 1 "$(cat "$T/pd.pid")" >/dev/null
 	start_scale_triaged "$n"
 	q0=$(cpu_ticks); t0=$(now)
 	send_lines "$n"
