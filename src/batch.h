@@ -61,10 +61,13 @@ struct batch_participant {
  * inform's answer that may leave only once committed; an incident that
  * has just fired (a person may look for it at once); other state (counts,
  * timelines); raw-event log appends only.  Under a flood this turns one
- * fsync per few dozen lines into a few dozen a second.
+ * fsync per few dozen lines into a few dozen a second.  A fired incident
+ * commits as soon as the dispatch that fired it returns: that dispatch
+ * already read a bounded burst of input (one commit covers it all), and
+ * waiting longer only let a delivery's curl work run first.
  */
 #define BATCH_URGENT   (1 * 1000LL)
-#define BATCH_FIRED    (1 * 1000LL)
+#define BATCH_FIRED    0LL
 #define BATCH_STATE    (20 * 1000LL)
 #define BATCH_LOG_ONLY (100 * 1000LL)
 

@@ -1,8 +1,8 @@
 /*
  * pipeline.c - rules, then incidents, written into the open batch
  * (batch.c owns the transaction).  Each write says how soon it must be
- * committed: a delivery within BATCH_URGENT, an incident that fired within
- * BATCH_FIRED (1 ms), other state (counts, timelines) within BATCH_STATE,
+ * committed: a delivery within BATCH_URGENT, an incident that fired at the
+ * end of the dispatch that fired it (BATCH_FIRED), other state (counts, timelines) within BATCH_STATE,
  * raw-event log appends within BATCH_LOG_ONLY; the batch also commits at
  * BATCH_MAX_EVENTS events.
  */

@@ -105,19 +105,30 @@ pagerduty_payload(const struct conf_upstream *u, const struct incident *inc,
 	return s;
 }
 
+/*
+ * The stored payload is this file's own compact dump of an object, so the
+ * routing key is spliced in as its first member instead of parsing and
+ * dumping it again for every delivery (a tenth of a drain's CPU).  What
+ * is not an object's text is refused here; damage inside one is refused
+ * by PagerDuty (400) and dead-lettered the same way.
+ */
 char *
 pagerduty_body(const char *payload, const char *routing_key)
 {
-	json_t *o = json_loads(payload, 0, NULL);
-	char *s;
+	size_t n = strlen(payload);
+	json_t *k;
+	char *key, *s;
 
-	if (o == NULL || !json_is_object(o)) {
-		json_decref(o);
+	if (n < 2 || payload[0] != '{' || payload[n - 1] != '}')
 		return NULL;
-	}
-	json_object_set_new(o, "routing_key", json_string(routing_key));
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
+	k = json_string(routing_key);
+	key = json_dumps(k, JSON_ENCODE_ANY);
+	json_decref(k);
+	if (key == NULL)
+		return NULL;
+	xasprintf(&s, "{\"routing_key\":%s%s%s", key, n > 2 ? "," : "", payload + 1);
+	explicit_bzero(key, strlen(key));
+	free(key);
 	return s;
 }
 

@@ -129,6 +129,14 @@ START_TEST(pagerduty_trigger_payload)
 	free(body);
 	free(s);
 	ck_assert_ptr_null(pagerduty_body("not json", "k"));
+	ck_assert_ptr_null(pagerduty_body("{\"cut\":", "k"));
+	ck_assert_ptr_null(pagerduty_body("", "k"));
+	body = pagerduty_body("{}", "k\"\\");
+	j = json_loads(body, 0, NULL);
+	ck_assert_int_eq(json_object_size(j), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "routing_key")), "k\"\\");
+	json_decref(j);
+	free(body);
 }
 END_TEST
 
