@@ -80,6 +80,7 @@ struct outbox {
 /* outbox.c */
 /* Made when missing, and kept until outbox_free: items point to its name. */
 struct upstream_state *outbox_upstream_get(struct outbox *o, const char *name);
+struct upstream_state *outbox_upstream_find(struct outbox *o, const char *name); /* NULL: none */
 void outbox_schedule(struct outbox *o); /* run the scheduler soon */
 /* Into the list of all deliveries and, unless dead, its key queue and the shed index. */
 void outbox_append(struct outbox *o, struct item *it);
