@@ -491,7 +491,7 @@ timeline_visit(const struct timeline_entry *e, void *arg)
 {
 	json_array_append_new(arg, json_pack("{s:o, s:s, s:s, s:I, s:o}", "at", json_time(e->at),
 	    "kind", timeline_kind_name(e->kind), "state",
-	    incident_state_name(e->state), "count", (json_int_t)e->count, "text",
+	    timeline_state_name(e), "count", (json_int_t)e->count, "text",
 	    json_text(e->text)));
 	return 0;
 }

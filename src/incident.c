@@ -60,6 +60,19 @@ timeline_kind_name(enum timeline_kind k)
 	return (unsigned)k < ARRAY_SIZE(names) ? names[k] : "unknown";
 }
 
+/*
+ * A delivery records what the upstream was told, as a state: an update
+ * (a flap's cycles, a group's new members) is stored as flapping, which
+ * the reports count as no page, and is shown as what it was.
+ */
+const char *
+timeline_state_name(const struct timeline_entry *e)
+{
+	if (e->kind == TIMELINE_DELIVERY && e->state == INCIDENT_FLAPPING)
+		return "updated";
+	return incident_state_name(e->state);
+}
+
 int
 incident_state_from_name(const char *name)
 {

@@ -117,6 +117,7 @@ struct timeline_entry {
 
 const char *incident_state_name(enum incident_state s);
 const char *timeline_kind_name(enum timeline_kind k); /* "event", "state", ... */
+const char *timeline_state_name(const struct timeline_entry *e); /* a delivery: what it told */
 int incident_state_from_name(const char *name); /* -1 when unknown */
 /* Whether s is the value of a state (a stored record's is checked with it). */
 bool incident_state_valid(unsigned s);

@@ -101,6 +101,9 @@ wait_pd "s['$P1']['triggers'] == 2" 20
 pd_triggers "$P1" | json "[x['payload']['custom_details']['count'] for x in j]" | grep -qF "[3, 4]" ||
 	fail "update: $(pd_triggers "$P1")"
 [ "$(pd GET /_state | json "j['$P1']['incidents']")" = 1 ] || fail "a second PagerDuty incident"
+# The timeline says the upstream was updated, not that the group flaps.
+poll 10 j "[e['state'] for e in j['incident']['timeline'] if e['kind'] == 'delivery'] == ['triggered', 'updated']" \
+	cmd "$TRIAGECTL" -s "$SOCK" --json show "$P1" >/dev/null || fail "update's delivery: $(ctl show "$P1")"
 # A fifth is beyond max 4: counted in the parent, not listed; counted in status.
 trap_if down 1 5
 wait_status "j['groups']['unlisted'] == 1"
