@@ -10,7 +10,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,19 +19,12 @@
 #include "check_run.h"
 #include "eventlog.h"
 #include "log.h"
+#include "tmpdir.h"
 #include "util.h"
 
-static char tmpdir[64];
 static char *state;
 static sd_event *loop;
 static struct eventlog *lg;
-
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(path);
-}
 
 static void
 open_log(const struct eventlog_opts *o)
@@ -50,8 +42,7 @@ static void
 setup(void)
 {
 	log_init(false, false);
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/check_eventlog.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_make("check_eventlog");
 	xasprintf(&state, "%s/state", tmpdir);
 	ck_assert_int_eq(mkdir(state, 0750), 0);
 	ck_assert_int_eq(sd_event_new(&loop), 0);
@@ -64,7 +55,7 @@ teardown(void)
 	eventlog_close(lg);
 	lg = NULL;
 	sd_event_unref(loop);
-	nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir);
 	free(state);
 }
 

@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,30 +18,22 @@
 #include "eventlog.h"
 #include "replay.h"
 #include "store.h"
+#include "tmpdir.h"
 #include "util.h"
 
 #define MIN (60 * USEC_PER_SEC)
 #define T0  (1700000000LL * USEC_PER_SEC)
 
-static char tmpdir[64];
 static char *state, *scratch;
 static sd_event *loop;
 static struct eventlog *lg; /* open while a test adds lines; closed (all written) to replay */
-
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(path);
-}
 
 static void
 setup(void)
 {
 	char *cause = NULL;
 
-	strlcpy_t(tmpdir, "/tmp/check_replay.XXXXXX", sizeof(tmpdir));
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_make("check_replay");
 	xasprintf(&state, "%s/state", tmpdir);
 	xasprintf(&scratch, "%s/scratch", tmpdir);
 	ck_assert_int_eq(mkdir(state, 0750), 0);
@@ -57,7 +48,7 @@ teardown(void)
 	eventlog_close(lg);
 	lg = NULL;
 	sd_event_unref(loop);
-	nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir);
 	free(state);
 	free(scratch);
 }
@@ -82,7 +73,7 @@ run(const char *conf_text, int64_t since, int64_t until)
 
 	eventlog_close(lg); /* writes what it holds */
 	ck_assert_int_eq(eventlog_reader_open(state, &log, &cause), 0);
-	nftw(scratch, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(scratch);
 	ck_assert_msg(replay_run(conf, log, since, until, scratch, &r, &cause) == 0, "%s", cause);
 	eventlog_reader_close(log);
 	conf_free(conf);
