@@ -24,14 +24,6 @@
 #include "rules.h"
 #include "tmpdir.h"
 
-/* As conf.c has them when the build does not say. */
-#ifndef LOCALSTATEDIR
-#define LOCALSTATEDIR "/var"
-#endif
-#ifndef RUNSTATEDIR
-#define RUNSTATEDIR "/run"
-#endif
-
 /* The routing key in tmpdir/pd.key; no error message may ever contain it. */
 #define KEY "0123456789abcdef0123456789abcdef"
 
