@@ -29,11 +29,14 @@ tmpdir_make(const char *name)
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
-/* Remove path and all below it, not following links; nothing when it is gone. */
-static void
+/*
+ * Remove path and all below it, not following links: 0, or -1 when path is
+ * gone or something could not be removed (for the callers that check).
+ */
+static int
 tmpdir_remove(const char *path)
 {
-	nftw(path, tmpdir_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	return nftw(path, tmpdir_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif
