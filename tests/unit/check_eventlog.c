@@ -18,45 +18,15 @@
 
 #include "check_run.h"
 #include "eventlog.h"
+#include "eventlog_tmp.h"
 #include "log.h"
-#include "tmpdir.h"
 #include "util.h"
-
-static char *state;
-static sd_event *loop;
-static struct eventlog *lg;
-
-static void
-open_log(const struct eventlog_opts *o)
-{
-	struct eventlog_opts opts = *o;
-	char *cause = NULL;
-
-	opts.state_dir = state;
-	eventlog_close(lg);
-	lg = NULL;
-	ck_assert_msg(eventlog_open(loop, &opts, &lg, &cause) == 0, "%s", cause ? cause : "?");
-}
 
 static void
 setup(void)
 {
 	log_init(false, false);
-	tmpdir_make("check_eventlog");
-	xasprintf(&state, "%s/state", tmpdir);
-	ck_assert_int_eq(mkdir(state, 0750), 0);
-	ck_assert_int_eq(sd_event_new(&loop), 0);
-	open_log(&(struct eventlog_opts) { 0 });
-}
-
-static void
-teardown(void)
-{
-	eventlog_close(lg);
-	lg = NULL;
-	sd_event_unref(loop);
-	tmpdir_remove(tmpdir);
-	free(state);
+	eventlog_tmp_setup("check_eventlog");
 }
 
 static uint64_t
@@ -359,7 +329,7 @@ eventlog_suite(void)
 	Suite *su = suite_create("eventlog");
 	TCase *tc = tcase_create("eventlog");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, eventlog_tmp_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_numbering_memory_and_disk);
 	tcase_add_test(tc, test_reader);
