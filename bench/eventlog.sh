@@ -17,20 +17,11 @@
 #   TIMEOUT [300]        longest wait for a storm to be taken, seconds
 set -eu
 
-BENCH=$(cd "$(dirname "$0")" && pwd)
-TOP=$(cd "$BENCH/.." && pwd)
-: "${TRIAGED:=$TOP/triaged}"
-: "${TRIAGECTL:=$TOP/triagectl}"
+. "$(dirname "$0")/lib.sh"
 : "${COUNT:=1000000}"
 : "${SETTINGS:=off empty cap}"
 : "${DATA:=$TOP/../shared/data/loghub}"
 : "${TIMEOUT:=300}"
-TOP_SRCDIR=$TOP
-. "$TOP/tests/integration/lib.sh"
-
-say() { printf '%s\n' "$*" >&2; }
-die() { say "eventlog.sh: $*"; exit 1; }
-[ -x "$TRIAGED" ] && [ -x "$TRIAGECTL" ] || die "no $TRIAGED or $TRIAGECTL (set TRIAGED, TRIAGECTL)"
 [ -r "$DATA/Linux_2k.log" ] || die "no Loghub samples in $DATA (set DATA)"
 TICK=$(getconf CLK_TCK)
 

@@ -17,20 +17,11 @@
 #   TIMEOUT [300]        longest wait for the storm to be taken, seconds
 set -eu
 
-BENCH=$(cd "$(dirname "$0")" && pwd)
-TOP=$(cd "$BENCH/.." && pwd)
-: "${TRIAGED:=$TOP/triaged}"
-: "${TRIAGECTL:=$TOP/triagectl}"
+. "$(dirname "$0")/lib.sh"
 : "${COUNT:=1000000}"
 : "${EVENT_LOG:=on off}"
 : "${SETTLE:=5}"
 : "${TIMEOUT:=300}"
-TOP_SRCDIR=$TOP
-. "$TOP/tests/integration/lib.sh"
-
-say() { printf '%s\n' "$*" >&2; }
-die() { say "memory.sh: $*"; exit 1; }
-[ -x "$TRIAGED" ] && [ -x "$TRIAGECTL" ] || die "no $TRIAGED or $TRIAGECTL (set TRIAGED, TRIAGECTL)"
 [ -x "$BENCH/loadgen" ] || cc -O2 -o "$BENCH/loadgen" "$BENCH/loadgen.c" || die "cannot build loadgen"
 
 kib() { awk -v k="$1" '$1 == k":" { print $2 }' "/proc/$TRIAGED_PID/status"; }

@@ -11,19 +11,11 @@
 #   COUNT [300]  RATE [20]  PY [/usr/bin/python3, which has aiosmtpd]
 set -eu
 
-BENCH=$(cd "$(dirname "$0")" && pwd)
-TOP=$(cd "$BENCH/.." && pwd)
-: "${TRIAGED:=$TOP/triaged}"
-: "${TRIAGECTL:=$TOP/triagectl}"
+. "$(dirname "$0")/lib.sh"
 : "${COUNT:=300}"
 : "${RATE:=20}"
 : "${PY:=/usr/bin/python3}"
-TOP_SRCDIR=$TOP
-. "$TOP/tests/integration/lib.sh"
-
-say() { printf '%s\n' "$*" >&2; }
-[ -x "$TRIAGED" ] && [ -x "$TRIAGECTL" ] || { say "no $TRIAGED or $TRIAGECTL"; exit 1; }
-"$PY" -c 'import aiosmtpd' 2>/dev/null || { say "$PY has no aiosmtpd (python3-aiosmtpd)"; exit 1; }
+"$PY" -c 'import aiosmtpd' 2>/dev/null || die "$PY has no aiosmtpd (python3-aiosmtpd)"
 
 start_smtp
 conf_head

@@ -63,31 +63,11 @@ port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_
 # send PORT N [RATE]: N v2c linkDown traps for ifIndex 1..100 (hand-encoded, one
 # sender), paced at RATE per second when given; prints the rate it reached.
 send() {
-	python3 - "$1" "$2" "${3:-0}" <<'PY'
+	python3 - "$1" "$2" "${3:-0}" "$TOP/tests/integration" <<'PY'
 import socket, sys, time
-def tlv(t, b):
-    n = len(b)
-    if n < 128: return bytes([t, n]) + b
-    l = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([t, 0x80 | len(l)]) + l + b
-def integer(t, v): return tlv(t, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big", signed=True))
-def oid(s):
-    p = [int(x) for x in s.split(".")]
-    out = bytes([40 * p[0] + p[1]])
-    for x in p[2:]:
-        enc = [x & 0x7f]; x >>= 7
-        while x: enc.insert(0, 0x80 | (x & 0x7f)); x >>= 7
-        out += bytes(enc)
-    return tlv(6, out)
-def vb(o, v): return tlv(0x30, oid(o) + v)
-def trap(ifi):
-    vbs = vb("1.3.6.1.2.1.1.3.0", integer(0x43, 1000)) + \
-        vb("1.3.6.1.6.3.1.1.4.1.0", oid("1.3.6.1.6.3.1.1.5.3")) + \
-        vb("1.3.6.1.2.1.2.2.1.1.%d" % ifi, integer(2, ifi)) + \
-        vb("1.3.6.1.2.1.2.2.1.2.%d" % ifi, tlv(4, b"ge-0/0/%d" % ifi))
-    pdu = tlv(0xa7, integer(2, 1) + integer(2, 0) + integer(2, 0) + tlv(0x30, vbs))
-    return tlv(0x30, integer(2, 1) + tlv(4, b"public") + pdu)
-pkts = [trap(i) for i in range(1, 101)]
+sys.path.insert(0, sys.argv[4])
+from snmp_trap import linkdown
+pkts = [linkdown(1, i) for i in range(1, 101)]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 addr = ("127.0.0.1", int(sys.argv[1]))
 count, rate = int(sys.argv[2]), int(sys.argv[3])

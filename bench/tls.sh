@@ -15,18 +15,10 @@
 #   TIMEOUT [300]        longest wait for a row, seconds
 set -eu
 
-BENCH=$(cd "$(dirname "$0")" && pwd)
-TOP=$(cd "$BENCH/.." && pwd)
-: "${TRIAGED:=$TOP/triaged}"
-: "${TRIAGECTL:=$TOP/triagectl}"
+. "$(dirname "$0")/lib.sh"
 : "${COUNT:=1000000}"
 : "${HANDSHAKES:=2000}"
 : "${TIMEOUT:=300}"
-TOP_SRCDIR=$TOP
-. "$TOP/tests/integration/lib.sh"
-
-die() { printf 'tls.sh: %s\n' "$*" >&2; exit 1; }
-[ -x "$TRIAGED" ] && [ -x "$TRIAGECTL" ] || die "no $TRIAGED or $TRIAGECTL (set TRIAGED, TRIAGECTL)"
 tls_ca ca
 tls_cert ca server localhost
 

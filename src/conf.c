@@ -36,13 +36,6 @@
 #include "rules.h"
 #include "silence.h"
 
-#ifndef LOCALSTATEDIR
-#define LOCALSTATEDIR "/var"
-#endif
-#ifndef RUNSTATEDIR
-#define RUNSTATEDIR "/run"
-#endif
-
 /* Beyond these a config is generated garbage, and checks below are quadratic. */
 #define CONF_MAX_RULES	 10000
 #define CONF_MAX_OUTBOX	 10000000

@@ -365,6 +365,13 @@ const struct conf_upstream *conf_upstream_find(const struct conf *conf, const ch
  */
 int conf_load(const char *path, struct conf **ret, char **cause);
 
+/* configure's localstatedir and runstatedir; these for a build that does not say. */
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
+#endif
+#ifndef RUNSTATEDIR
+#define RUNSTATEDIR "/run"
+#endif
 #define CONF_DEFAULT_CONTROL_SOCKET RUNSTATEDIR "/triaged/control.sock"
 /*
  * The control socket a configuration file names (made absolute as the

@@ -106,33 +106,13 @@ wait_incidents "[i['state'] for i in j['incidents'] if i['key'] == '127.0.0.1/if
 
 # 10,000 v2c linkDown traps from 100 interfaces (a python encoder: one
 # snmptrap process each would take minutes): 100 incidents, 100 each.
-python3 - "$SNMP_PORT" <<'PY'
+python3 - "$SNMP_PORT" "$TOP_SRCDIR/tests/integration" <<'PY'
 import socket, sys, time
-def tlv(t, b):
-    n = len(b)
-    if n < 128: return bytes([t, n]) + b
-    l = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([t, 0x80 | len(l)]) + l + b
-def integer(t, v): return tlv(t, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big", signed=True))
-def oid(s):
-    p = [int(x) for x in s.split(".")]
-    out = bytes([40 * p[0] + p[1]])
-    for x in p[2:]:
-        enc = [x & 0x7f]; x >>= 7
-        while x: enc.insert(0, 0x80 | (x & 0x7f)); x >>= 7
-        out += bytes(enc)
-    return tlv(6, out)
-def vb(o, v): return tlv(0x30, oid(o) + v)
-def trap(req, ifi):
-    vbs = vb("1.3.6.1.2.1.1.3.0", integer(0x43, 1000)) + \
-        vb("1.3.6.1.6.3.1.1.4.1.0", oid("1.3.6.1.6.3.1.1.5.3")) + \
-        vb("1.3.6.1.2.1.2.2.1.1.%d" % ifi, integer(2, ifi)) + \
-        vb("1.3.6.1.2.1.2.2.1.2.%d" % ifi, tlv(4, b"ge-0/0/%d" % ifi))
-    pdu = tlv(0xa7, integer(2, req) + integer(2, 0) + integer(2, 0) + tlv(0x30, vbs))
-    return tlv(0x30, integer(2, 1) + tlv(4, b"public") + pdu)
+sys.path.insert(0, sys.argv[2])
+from snmp_trap import linkdown
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for n in range(10000):
-    s.sendto(trap(n, 100 + n % 100), ("127.0.0.1", int(sys.argv[1])))
+    s.sendto(linkdown(n, 100 + n % 100), ("127.0.0.1", int(sys.argv[1])))
     if n % 200 == 199: time.sleep(0.01)
 PY
 wait_status "sum(l['received'] for l in j['listeners'] if l['name'].startswith('snmp/')) == 10008" 30

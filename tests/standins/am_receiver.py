@@ -10,12 +10,12 @@ answers 200.
 Loopback only; it exits after --lifetime seconds (default 120) whatever
 happens, so a test that dies cannot leave it behind.
 """
-import argparse
 import json
-import os
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+import standin
 
 LOCK = threading.Lock()
 NOTIFICATIONS = []
@@ -46,19 +46,7 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port-file", required=True)
-    ap.add_argument("--pidfile", required=True)
-    ap.add_argument("--lifetime", type=float, default=120)
-    a = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    with open(a.pidfile, "w") as f:
-        f.write("%d\n" % os.getpid())
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.rename(a.port_file + ".tmp", a.port_file)
-    threading.Timer(a.lifetime, srv.shutdown).start()
-    srv.serve_forever()
+    standin.serve(standin.arguments().parse_args(), Receiver)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,11 @@ Each request is appended to R as a JSON line: {"path", "status",
 sees exactly what was sent.  A 429 carries Retry-After: 1.  Loopback only;
 it exits after --lifetime seconds (default 120) whatever happens.
 """
-import argparse
 import json
-import os
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+import standin
 
 LOCK = threading.Lock()
 
@@ -61,26 +60,11 @@ def make_handler(a, answers):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port-file", required=True)
-    ap.add_argument("--pidfile", required=True)
-    ap.add_argument("--record", required=True)
+    ap = standin.arguments(record=True)
     ap.add_argument("--answer", action="append", default=[])
     ap.add_argument("--gone", action="append", default=[])
-    ap.add_argument("--lifetime", type=float, default=120)
     a = ap.parse_args()
-    answers = {}
-    for spec in a.answer:
-        path, statuses = spec.split("=", 1)
-        answers[path] = [int(s) for s in statuses.split(",")]
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(a, answers))
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    with open(a.pidfile, "w") as f:
-        f.write(str(os.getpid()))
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.rename(a.port_file + ".tmp", a.port_file)
-    time.sleep(a.lifetime)
+    standin.serve(a, make_handler(a, standin.scripted(a.answer)))
 
 
 if __name__ == "__main__":

@@ -19,14 +19,14 @@ Every request is appended to R as a JSON line: {"to", "from", "body",
 "auth_ok", "status", "content_type"}.  Loopback only; it exits after
 --lifetime seconds (default 120) whatever happens.
 """
-import argparse
 import base64
 import json
-import os
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+import standin
 
 LOCK = threading.Lock()
 
@@ -96,28 +96,13 @@ def make_handler(a, answers):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port-file", required=True)
-    ap.add_argument("--pidfile", required=True)
-    ap.add_argument("--record", required=True)
+    ap = standin.arguments(record=True)
     ap.add_argument("--sid", required=True)
     ap.add_argument("--token", required=True)
     ap.add_argument("--answer", action="append", default=[])
     ap.add_argument("--invalid", action="append", default=[])
-    ap.add_argument("--lifetime", type=float, default=120)
     a = ap.parse_args()
-    answers = {}
-    for spec in a.answer:
-        number, statuses = spec.split("=", 1)
-        answers[number] = [int(s) for s in statuses.split(",")]
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(a, answers))
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    with open(a.pidfile, "w") as f:
-        f.write(str(os.getpid()))
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.rename(a.port_file + ".tmp", a.port_file)
-    time.sleep(a.lifetime)
+    standin.serve(a, make_handler(a, standin.scripted(a.answer)))
 
 
 if __name__ == "__main__":

@@ -12,14 +12,13 @@ port; when the script is used up, 200.
 Loopback only; it exits after --lifetime seconds (default 120) whatever
 happens, so a test that dies cannot leave it behind.
 """
-import argparse
 import hashlib
 import hmac
 import json
-import os
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+import standin
 
 LOCK = threading.Lock()
 STATE = {"received": [], "script": [], "pings": []}
@@ -88,24 +87,10 @@ def make_control():
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port-file", required=True)
-    ap.add_argument("--pidfile", required=True)
-    ap.add_argument("--record", required=True)
+    ap = standin.arguments(record=True)
     ap.add_argument("--secret", required=True)
-    ap.add_argument("--lifetime", type=float, default=120)
     a = ap.parse_args()
-    hook = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(a.secret, a.record))
-    ctl = ThreadingHTTPServer(("127.0.0.1", 0), make_control())
-    for srv in (hook, ctl):
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-    with open(a.pidfile, "w") as f:
-        f.write(str(os.getpid()))
-    tmp = a.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n%d\n" % (hook.server_address[1], ctl.server_address[1]))
-    os.rename(tmp, a.port_file)
-    time.sleep(a.lifetime)
+    standin.serve(a, make_handler(a.secret, a.record), make_control())
 
 
 if __name__ == "__main__":

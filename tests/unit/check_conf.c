@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -23,19 +22,11 @@
 #include "conf.h"
 #include "conf_lex.h"
 #include "rules.h"
-
-/* As conf.c has them when the build does not say. */
-#ifndef LOCALSTATEDIR
-#define LOCALSTATEDIR "/var"
-#endif
-#ifndef RUNSTATEDIR
-#define RUNSTATEDIR "/run"
-#endif
+#include "tmpdir.h"
 
 /* The routing key in tmpdir/pd.key; no error message may ever contain it. */
 #define KEY "0123456789abcdef0123456789abcdef"
 
-static char tmpdir[PATH_MAX];
 static char *owned[256]; /* fmt() results, freed at teardown */
 static size_t nowned;
 
@@ -44,8 +35,7 @@ static char *write_file(const char *name, const char *text);
 static void
 setup(void)
 {
-	strlcpy_t(tmpdir, "/tmp/check_conf.XXXXXX", sizeof(tmpdir));
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_make("check_conf");
 	free(write_file("pd.key", KEY "\n \t\n"));
 }
 
@@ -81,16 +71,10 @@ assert_no_key(const char *cause)
 	    "key in message: %s", cause);
 }
 
-static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static void
 teardown(void)
 {
-	nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir);
 	while (nowned > 0)
 		free(owned[--nowned]);
 }

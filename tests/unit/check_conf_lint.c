@@ -18,13 +18,13 @@
 #include "conf.h"
 #include "conf_lint.h"
 #include "rules.h"
+#include "tmpdir.h"
 #include "util.h"
 
 #include "conf_load.h"
 
 #define MAX_SEEN 16
 
-static char tmpdir[PATH_MAX];
 static char oldcwd[PATH_MAX];
 
 /*
@@ -43,8 +43,7 @@ setup(void)
 {
 	FILE *f;
 
-	strlcpy_t(tmpdir, "/tmp/check_conf_lint.XXXXXX", sizeof(tmpdir));
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_make("check_conf_lint");
 	ck_assert_ptr_nonnull(getcwd(oldcwd, sizeof(oldcwd)));
 	ck_assert_int_eq(chdir(tmpdir), 0);
 	ck_assert_ptr_nonnull(f = fopen("pd.key", "w"));
@@ -55,9 +54,8 @@ setup(void)
 static void
 teardown(void)
 {
-	unlink("pd.key");
 	ck_assert_int_eq(chdir(oldcwd), 0);
-	rmdir(tmpdir);
+	tmpdir_remove(tmpdir);
 }
 
 static void

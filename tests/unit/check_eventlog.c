@@ -10,7 +10,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,53 +18,15 @@
 
 #include "check_run.h"
 #include "eventlog.h"
+#include "eventlog_tmp.h"
 #include "log.h"
 #include "util.h"
-
-static char tmpdir[64];
-static char *state;
-static sd_event *loop;
-static struct eventlog *lg;
-
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static void
-open_log(const struct eventlog_opts *o)
-{
-	struct eventlog_opts opts = *o;
-	char *cause = NULL;
-
-	opts.state_dir = state;
-	eventlog_close(lg);
-	lg = NULL;
-	ck_assert_msg(eventlog_open(loop, &opts, &lg, &cause) == 0, "%s", cause ? cause : "?");
-}
 
 static void
 setup(void)
 {
 	log_init(false, false);
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/check_eventlog.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	xasprintf(&state, "%s/state", tmpdir);
-	ck_assert_int_eq(mkdir(state, 0750), 0);
-	ck_assert_int_eq(sd_event_new(&loop), 0);
-	open_log(&(struct eventlog_opts) { 0 });
-}
-
-static void
-teardown(void)
-{
-	eventlog_close(lg);
-	lg = NULL;
-	sd_event_unref(loop);
-	nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-	free(state);
+	eventlog_tmp_setup("check_eventlog");
 }
 
 static uint64_t
@@ -368,7 +329,7 @@ eventlog_suite(void)
 	Suite *su = suite_create("eventlog");
 	TCase *tc = tcase_create("eventlog");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, eventlog_tmp_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_numbering_memory_and_disk);
 	tcase_add_test(tc, test_reader);

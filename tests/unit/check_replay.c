@@ -7,16 +7,15 @@
 #include "config.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "check_run.h"
 #include "conf_load.h"
 #include "event_pack.h"
 #include "eventlog.h"
+#include "eventlog_tmp.h"
 #include "replay.h"
 #include "store.h"
 #include "util.h"
@@ -24,41 +23,23 @@
 #define MIN (60 * USEC_PER_SEC)
 #define T0  (1700000000LL * USEC_PER_SEC)
 
-static char tmpdir[64];
-static char *state, *scratch;
-static sd_event *loop;
-static struct eventlog *lg; /* open while a test adds lines; closed (all written) to replay */
-
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(path);
-}
+/*
+ * tmpdir/scratch, replay's own working directory.  The log (lg, from
+ * eventlog_tmp.h) is open while a test adds lines, closed (all written) to replay.
+ */
+static char *scratch;
 
 static void
 setup(void)
 {
-	char *cause = NULL;
-
-	strlcpy_t(tmpdir, "/tmp/check_replay.XXXXXX", sizeof(tmpdir));
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	xasprintf(&state, "%s/state", tmpdir);
+	eventlog_tmp_setup("check_replay");
 	xasprintf(&scratch, "%s/scratch", tmpdir);
-	ck_assert_int_eq(mkdir(state, 0750), 0);
-	ck_assert_int_eq(sd_event_new(&loop), 0);
-	ck_assert_int_eq(eventlog_open(loop, &(struct eventlog_opts){ .state_dir = state }, &lg,
-			     &cause), 0);
 }
 
 static void
 teardown(void)
 {
-	eventlog_close(lg);
-	lg = NULL;
-	sd_event_unref(loop);
-	nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-	free(state);
+	eventlog_tmp_teardown();
 	free(scratch);
 }
 
@@ -81,14 +62,14 @@ run(const char *conf_text, int64_t since, int64_t until)
 	char *cause = NULL;
 
 	eventlog_close(lg); /* writes what it holds */
+	lg = NULL;
 	ck_assert_int_eq(eventlog_reader_open(state, &log, &cause), 0);
-	nftw(scratch, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(scratch);
 	ck_assert_msg(replay_run(conf, log, since, until, scratch, &r, &cause) == 0, "%s", cause);
 	eventlog_reader_close(log);
 	conf_free(conf);
 	/* Open again for more lines: numbering goes on from the segments. */
-	ck_assert_int_eq(eventlog_open(loop, &(struct eventlog_opts){ .state_dir = state }, &lg,
-			     &cause), 0);
+	open_log(&(struct eventlog_opts) { 0 });
 	return r;
 }
 

@@ -9,7 +9,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,25 +19,19 @@
 
 #include "check_run.h"
 #include "statedir.h"
+#include "tmpdir.h"
 #include "util.h"
-
-static char tmpdir[PATH_MAX];
 
 static void
 setup(void)
 {
-	strlcpy_t(tmpdir, "/tmp/check_statedir.XXXXXX", sizeof(tmpdir));
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_make("check_statedir");
 }
 
 static void
 teardown(void)
 {
-	char *cmd;
-
-	xasprintf(&cmd, "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
+	ck_assert_int_eq(tmpdir_remove(tmpdir), 0);
 }
 
 static char *

@@ -20,9 +20,9 @@
 #include "log.h"
 #include "store.h"
 #include "store_fault.h"
+#include "tmpdir.h"
 #include "util.h"
 
-static char dir[] = "/tmp/check_store_fault.XXXXXX";
 static struct store *s;
 
 static void
@@ -32,19 +32,16 @@ setup(void)
 	char *cause = NULL;
 
 	log_init(false, false);
-	ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/check_store_fault.XXXXXX")));
-	ck_assert_int_eq(store_open(dir, &so, &s, &cause), 0);
+	tmpdir_make("check_store_fault");
+	ck_assert_int_eq(store_open(tmpdir, &so, &s, &cause), 0);
 }
 
 static void
 teardown(void)
 {
-	char cmd[80];
-
 	store_close(s);
 	s = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(tmpdir_remove(tmpdir), 0);
 }
 
 static struct store_txn *

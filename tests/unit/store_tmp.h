@@ -8,23 +8,14 @@
 #define TRIAGED_TEST_STORE_TMP_H
 
 #include <check.h>
-#include <ftw.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 
 #include "store.h"
+#include "tmpdir.h"
 #include "util.h"
 
-static char tmpdir[64];
 static char *state;
 static struct store *s;
-
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 static void
 reopen(const struct store_opts *opts)
@@ -42,8 +33,7 @@ reopen(const struct store_opts *opts)
 static void
 store_tmp_setup(const char *name, const struct store_opts *opts)
 {
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/%s.XXXXXX", name);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_make(name);
 	xasprintf(&state, "%s/state", tmpdir);
 	reopen(opts);
 }
@@ -53,7 +43,7 @@ teardown(void)
 {
 	store_close(s);
 	s = NULL;
-	nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir);
 	free(state);
 }
 
