@@ -282,6 +282,10 @@ conn_handshake(struct conn *c)
 		conn_want(c, events);
 		return 0;
 	}
+	if (r == -ENODATA) {
+		conn_close(c); /* a port check is no failure: neither counted nor logged */
+		return 0;
+	}
 	if (r < 0) {
 		l->info.tls_handshake_failures++;
 		log_ratelimited(&l->in->rl_limits, "%s: TLS handshake with %s failed: %s",

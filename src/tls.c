@@ -327,6 +327,10 @@ tls_session_handshake(struct tls_session *s, uint32_t *events, char *why, size_t
 	err = SSL_get_error(s->ssl, r);
 	if (want_io(err, events))
 		return 0;
+	if (BIO_number_read(SSL_get_rbio(s->ssl)) == 0) {
+		ERR_clear_error();
+		return -ENODATA; /* a port check: connected and closed without a word */
+	}
 	if ((vr = SSL_get_verify_result(s->ssl)) != X509_V_OK) {
 		snprintf(why, whylen, "client certificate: %s", X509_verify_cert_error_string(vr));
 		ERR_clear_error();

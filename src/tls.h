@@ -34,8 +34,9 @@ void tls_session_free(struct tls_session *s); /* NULL-safe */
 
 /*
  * Go on with the handshake: 1 when it is done, 0 while it waits for the
- * socket (*events: EPOLLIN or EPOLLOUT), or -EPROTO with why (a phrase
- * from OpenSSL, never the peer's bytes) filled.
+ * socket (*events: EPOLLIN or EPOLLOUT), -ENODATA when the peer closed
+ * without sending a byte (a load balancer's or monitor's port check), or
+ * -EPROTO with why (a phrase from OpenSSL, never the peer's bytes) filled.
  */
 int tls_session_handshake(struct tls_session *s, uint32_t *events, char *why, size_t whylen);
 /*

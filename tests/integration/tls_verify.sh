@@ -6,7 +6,8 @@
 # refused and counted in status and metrics, and nothing of theirs
 # arrives.  Hostile bytes over TLS go through the same parser as TCP's and
 # reach no output raw; a broken octet count closes only that connection;
-# plain text sent to the TLS port is a handshake failure.
+# plain text sent to the TLS port is a handshake failure; a port check
+# (connect, close without a byte) is none, and is not logged.
 . "$(dirname "$0")/lib.sh"
 
 command -v openssl >/dev/null || fail "openssl is missing (tools/deps test)"
@@ -88,4 +89,18 @@ assert value("triaged_listener_tls_handshake_timeouts") == [0]
 PY
 octet_frames tls-good 1 | tls_send "$TPORT" -CAfile "$T/ca.pem" -cert "$T/good.pem" -key "$T/good.key"
 wait_incidents "[i['count'] for i in j['incidents'] if i['key'] == 'tls-good'] == [51]"
+
+# A monitor's port checks (connect, close at once) are no handshake
+# failures (neither counted nor logged: one path); a sender after them is
+# served as before.
+python3 -c '
+import socket, sys
+for _ in range(5):
+    socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()
+' "$TPORT"
+octet_frames tls-good 1 | tls_send "$TPORT" -CAfile "$T/ca.pem" -cert "$T/good.pem" -key "$T/good.key"
+wait_incidents "[i['count'] for i in j['incidents'] if i['key'] == 'tls-good'] == [52]"
+wait_tls connections == 0
+[ "$(tls_stat tls_handshake_failures)" = 4 ] ||
+	fail "port checks counted as failures: $(tls_stat tls_handshake_failures)"
 pass "allowed client through, no-cert, other-name and other-CA clients refused and counted"
