@@ -131,6 +131,7 @@ listener_json(const struct listener_info *li, void *arg)
 	    "bad_frames", (json_int_t)li->bad_frames, "connections", (json_int_t)li->connections,
 	    "refused", (json_int_t)li->refused);
 
+	json_object_set_new(o, "stream", json_boolean(li->stream));
 	json_object_set_new(o, "unauthorized", json_integer((json_int_t)li->unauthorized));
 	json_object_set_new(o, "refused_per_source",
 	    json_integer((json_int_t)li->refused_per_source));
