@@ -378,11 +378,16 @@ http_json(struct daemon *d)
 	struct web_stats st;
 
 	web_get_stats(d->web, &st);
-	return json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "address",
+	json_t *o = json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "address",
 	    json_text(d->conf->http ? d->conf->http->address : ""), "url",
 	    json_text(d->conf->http ? d->conf->http->url : ""), "requests", (json_int_t)st.requests,
 	    "acted", (json_int_t)st.acted, "refused", (json_int_t)st.refused, "expired",
 	    (json_int_t)st.expired, "stale", (json_int_t)st.stale, "failed", (json_int_t)st.failed);
+
+	json_object_set_new(o, "connections", json_integer((json_int_t)st.connections));
+	json_object_set_new(o, "connections_refused",
+	    json_integer((json_int_t)st.connections_refused));
+	return o;
 }
 
 json_t *

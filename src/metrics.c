@@ -379,6 +379,12 @@ http_out(FILE *f, const json_t *h)
 	    "What became of ack and resolve link requests.");
 	for (size_t i = 0; i < ARRAY_SIZE(results); i++)
 		sample(f, "triaged_http_link_results_total", "result", results[i], num(h, results[i]));
+	family(f, "triaged_http_connections", "gauge", "Connections open to the HTTP listener.");
+	sample(f, "triaged_http_connections", NULL, NULL, num(h, "connections"));
+	family(f, "triaged_http_connections_refused_total", "counter",
+	    "Connections to the HTTP listener closed at once: max-connections were open.");
+	sample(f, "triaged_http_connections_refused_total", NULL, NULL,
+	    num(h, "connections_refused"));
 }
 
 char *
