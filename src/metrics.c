@@ -121,6 +121,8 @@ static const struct per_item per_heartbeat[] = {
 	    "Pings that failed or were answered with an error." },
 	{ "skipped", "triaged_heartbeat_skipped_total", "counter",
 	    "Pings not sent: the state database refused writes, or one was in flight." },
+	{ "timed_out", "triaged_heartbeat_timed_out_total", "counter",
+	    "Pings not answered within 3/4 of the interval (10 s at most), among the failed." },
 };
 
 static double
