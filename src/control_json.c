@@ -347,10 +347,13 @@ static json_t *
 inhibit_json(struct daemon *d)
 {
 	const struct inhibit_stats *st = inhibit_get_stats(d->pipeline);
+	struct store_stats ss;
 
-	return json_pack("{s:I, s:I, s:I, s:I}", "statements", (json_int_t)d->conf->ninhibits,
-	    "inhibited", (json_int_t)st->inhibited, "released", (json_int_t)st->released,
-	    "sources_closed", (json_int_t)st->unfiled);
+	store_stats(d->store, &ss);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "statements",
+	    (json_int_t)d->conf->ninhibits, "inhibited", (json_int_t)st->inhibited, "released",
+	    (json_int_t)st->released, "sources_closed", (json_int_t)st->unfiled, "index_entries",
+	    (json_int_t)ss.held_index, "index_max", (json_int_t)inhibit_index_max(d->conf));
 }
 
 
