@@ -131,6 +131,7 @@ listener_json(const struct listener_info *li, void *arg)
 	    "bad_frames", (json_int_t)li->bad_frames, "connections", (json_int_t)li->connections,
 	    "refused", (json_int_t)li->refused);
 
+	json_object_set_new(o, "stream", json_boolean(li->stream));
 	json_object_set_new(o, "unauthorized", json_integer((json_int_t)li->unauthorized));
 	json_object_set_new(o, "refused_per_source",
 	    json_integer((json_int_t)li->refused_per_source));
@@ -346,10 +347,13 @@ static json_t *
 inhibit_json(struct daemon *d)
 {
 	const struct inhibit_stats *st = inhibit_get_stats(d->pipeline);
+	struct store_stats ss;
 
-	return json_pack("{s:I, s:I, s:I, s:I}", "statements", (json_int_t)d->conf->ninhibits,
-	    "inhibited", (json_int_t)st->inhibited, "released", (json_int_t)st->released,
-	    "sources_closed", (json_int_t)st->unfiled);
+	store_stats(d->store, &ss);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "statements",
+	    (json_int_t)d->conf->ninhibits, "inhibited", (json_int_t)st->inhibited, "released",
+	    (json_int_t)st->released, "sources_closed", (json_int_t)st->unfiled, "index_entries",
+	    (json_int_t)ss.held_index, "index_max", (json_int_t)inhibit_index_max(d->conf));
 }
 
 
@@ -377,11 +381,16 @@ http_json(struct daemon *d)
 	struct web_stats st;
 
 	web_get_stats(d->web, &st);
-	return json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "address",
+	json_t *o = json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "address",
 	    json_text(d->conf->http ? d->conf->http->address : ""), "url",
 	    json_text(d->conf->http ? d->conf->http->url : ""), "requests", (json_int_t)st.requests,
 	    "acted", (json_int_t)st.acted, "refused", (json_int_t)st.refused, "expired",
 	    (json_int_t)st.expired, "stale", (json_int_t)st.stale, "failed", (json_int_t)st.failed);
+
+	json_object_set_new(o, "connections", json_integer((json_int_t)st.connections));
+	json_object_set_new(o, "connections_refused",
+	    json_integer((json_int_t)st.connections_refused));
+	return o;
 }
 
 json_t *

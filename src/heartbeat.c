@@ -4,7 +4,10 @@
  * One timer per upstream with a heartbeat (per peer of an alertmanager
  * one), its own curl multi handle, at most one ping in flight each.  The
  * URL often holds a secret (the check's id): it is never logged, only the
- * upstream's name.  An alertmanager upstream's ping is a POST of the
+ * upstream's name.  A ping gets three quarters of the interval (10 s at
+ * most) to be answered, so one stuck on an upstream that never answers
+ * has timed out (counted) before the next is due, and that one goes.
+ * An alertmanager upstream's ping is a POST of the
  * Watchdog alert with endsAt three intervals ahead: when the pings stop,
  * Alertmanager resolves it, and a dead man's switch behind it notices.
  */
@@ -33,7 +36,7 @@ struct beat {
 	const char *name;		/* cu's name, or its peer's queue (cu->queues) */
 	sd_event_source *timer;
 	bool in_flight, failing;
-	uint64_t sent, failed, skipped;
+	uint64_t sent, failed, skipped, timed_out;
 	int64_t last_ok; /* realtime usec; 0: never */
 };
 
@@ -61,6 +64,7 @@ done_cb(const struct http_response *resp, void *arg)
 		return;
 	}
 	b->failed++;
+	b->timed_out += resp->error == -ETIMEDOUT;
 	if (!b->failing)
 		log_warnx("heartbeat of upstream %s failing: %s", b->name,
 		    resp->status ? "the URL answered with an error status" :
@@ -76,12 +80,16 @@ ping(struct beat *b)
 	struct http_request req = {
 		.url = b->url,
 		.method = "GET",
-		.timeout_usec = cu->heartbeat_every < PING_TIMEOUT ? cu->heartbeat_every : PING_TIMEOUT,
 		.connect_timeout_usec = cu->connect_timeout,
 		.ca_file = cu->ca_file,
 	};
 	char *body = NULL;
 	int r;
+
+	/* Over before the next is due: a stuck ping never takes that one's turn. */
+	req.timeout_usec = cu->heartbeat_every / 4 * 3;
+	if (req.timeout_usec > PING_TIMEOUT)
+		req.timeout_usec = PING_TIMEOUT;
 
 	/* A daemon that cannot store what it receives is not alive for this purpose. */
 	if (b->in_flight || batch_get_stats(b->hb->d->batch)->degraded) {
@@ -201,11 +209,15 @@ heartbeat_json(const struct heartbeat *hb)
 	for (size_t i = 0; hb != NULL && i < hb->n; i++) {
 		const struct beat *b = &hb->v[i];
 
-		json_array_append_new(arr, json_pack("{s:o, s:I, s:I, s:I, s:I, s:o, s:s}", "name",
+		json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:I, s:o, s:s}", "name",
 		    json_text(b->name), "every_usec", (json_int_t)b->cu->heartbeat_every, "sent",
 		    (json_int_t)b->sent, "failed", (json_int_t)b->failed, "skipped",
 		    (json_int_t)b->skipped, "last_ok", b->last_ok ? json_time(b->last_ok) : json_null(),
-		    "state", b->failing ? "failing" : "ok"));
+		    "state", b->failing ? "failing" : "ok");
+
+		json_object_set_new(o, "timed_out", json_integer((json_int_t)b->timed_out));
+		json_object_set_new(o, "in_flight", json_boolean(b->in_flight));
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }

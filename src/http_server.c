@@ -6,7 +6,9 @@
  * readable and when MHD's next timeout (idle connections) comes.  Each
  * request is answered at once by the handler; request bodies are read and
  * thrown away (the forms post nothing that matters), within MHD's
- * per-connection memory limit.
+ * per-connection memory limit.  max-connections is kept here, not by MHD,
+ * whose own limit only stops accepting (the kernel's backlog then fills
+ * unseen): one past it is accepted, closed at once and counted.
  */
 #include "config.h"
 
@@ -33,7 +35,9 @@ struct http_server {
 	sd_event_source *io, *timer;
 	http_handler handler;
 	void *arg;
+	unsigned max;
 	struct http_server_stats stats;
+	struct log_ratelimit rl;
 };
 
 static void
@@ -131,10 +135,30 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", buf);
 }
 
+/* Before MHD takes a connection on: closed at once when max-connections are open. */
 static enum MHD_Result
 on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
-	return MHD_YES;
+	struct http_server *s = cls;
+
+	if (s->stats.connections < s->max)
+		return MHD_YES;
+	s->stats.refused++;
+	log_ratelimited(&s->rl, "http: %u connections open (max-connections), closing a new one",
+	    s->max);
+	return MHD_NO;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		s->stats.connections++;
+	else if (code == MHD_CONNECTION_NOTIFY_CLOSED && s->stats.connections > 0)
+		s->stats.connections--;
 }
 
 int
@@ -166,8 +190,13 @@ http_server_new(sd_event *event, int fd, unsigned max_connections, http_handler 
 
 	s->handler = handler;
 	s->arg = arg;
+	s->max = max_connections;
+	s->rl.interval_usec = 60 * USEC_PER_SEC;
+	/* One more for MHD than we serve: the one on_accept refuses. */
 	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, on_accept, s, on_request, s,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, max_connections,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+	    MHD_OPTION_CONNECTION_LIMIT, max_connections + 1,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_ADDRESS_MAX,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END);

@@ -27,6 +27,8 @@ typedef void (*http_handler)(void *arg, const struct http_request *rq, struct ht
 
 struct http_server_stats {
 	uint64_t requests;
+	uint64_t connections; /* open now */
+	uint64_t refused;     /* connections closed at once: max-connections were open */
 };
 
 struct http_server;

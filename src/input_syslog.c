@@ -44,6 +44,7 @@ info_init(struct listener *l)
 {
 	l->info.name = l->c.name;
 	l->info.proto = conf_listen_proto_name(l->c.proto);
+	l->info.stream = conf_listen_is_stream(&l->c);
 	l->info.address = l->c.address;
 }
 

@@ -6,6 +6,7 @@
 #ifndef TRIAGED_INPUT_SYSLOG_H
 #define TRIAGED_INPUT_SYSLOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct daemon;
@@ -15,6 +16,7 @@ struct inputs;
 struct listener_info {
 	const char *name;
 	const char *proto; /* "udp", "tcp", "unix", "tls" */
+	bool stream;	   /* connections (tcp, tls), not datagrams (udp, unix) */
 	const char *address;
 	uint64_t received;    /* messages handed to the pipeline */
 	uint64_t malformed;   /* of which the parser could not make sense */

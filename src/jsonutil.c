@@ -101,19 +101,25 @@ json_escape_controls(json_t *o)
 char *
 json_escape_c1(const char *s)
 {
-	size_t n, o = 0;
+	size_t n, o = 0, extra = 0;
 	char *out;
 
 	if (s == NULL)
 		return NULL;
 	n = strlen(s);
-	out = xmalloc(n * 3 + 1); /* two bytes become six at most */
+	/* A reply may be megabytes of events: room for exactly what grows (2 -> 6, DEL 1 -> 6). */
+	for (size_t i = 0; i < n; i++)
+		extra += s[i] == 0x7f ? 5 : (unsigned char)s[i] == 0xc2 &&
+		    (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f ? 4 : 0;
+	out = xmalloc(n + extra + 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i], d = (unsigned char)s[i + 1];
 		if (c == 0xc2 && d >= 0x80 && d <= 0x9f) {
 			o += (size_t)snprintf(out + o, 7, "\\u%04x", d);
 			i++;
-		} else
+		} else if (c == 0x7f)
+			o += (size_t)snprintf(out + o, 7, "\\u007f");
+		else
 			out[o++] = (char)c;
 	}
 	out[o] = '\0';

@@ -40,9 +40,10 @@ char *json_encode(const json_t *o, size_t flags, const char **cause);
 size_t json_escape_controls(json_t *o);
 
 /*
- * json_dumps() output escapes C0 controls but writes C1 (U+0080..U+009F)
- * as raw UTF-8, which some terminals obey.  Rewrite those as \u00XX in
- * place-safe fashion: a new string, or NULL when s is NULL.
+ * json_dumps() output escapes C0 controls but writes DEL and C1
+ * (U+0080..U+009F) raw, which some terminals obey.  Rewrite those as
+ * \u00XX (they occur only inside strings): a new string, or NULL when s
+ * is NULL.
  */
 char *json_escape_c1(const char *s);
 

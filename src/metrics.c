@@ -68,6 +68,10 @@ static const struct scalar scalars[] = {
 	{ "control", "clients", "triaged_control_clients", "gauge",
 	    "Connections to the control socket." },
 	{ "silences", "active", "triaged_silences_active", "gauge", "Silences in force." },
+	{ "inhibit", "index_entries", "triaged_inhibit_index_entries", "gauge",
+	    "Entries of the inhibit statements' source index, four per alerting source." },
+	{ "inhibit", "index_max", "triaged_inhibit_index_max", "gauge",
+	    "The most it may hold: the source rules' max-open." },
 	{ NULL, "reloads", "triaged_reloads_total", "counter", "Configuration reloads." },
 	{ NULL, "reload_failures", "triaged_reload_failures_total", "counter",
 	    "Reloads refused for a bad configuration." },
@@ -121,6 +125,8 @@ static const struct per_item per_heartbeat[] = {
 	    "Pings that failed or were answered with an error." },
 	{ "skipped", "triaged_heartbeat_skipped_total", "counter",
 	    "Pings not sent: the state database refused writes, or one was in flight." },
+	{ "timed_out", "triaged_heartbeat_timed_out_total", "counter",
+	    "Pings not answered within 3/4 of the interval (10 s at most), among the failed." },
 };
 
 static double
@@ -379,6 +385,12 @@ http_out(FILE *f, const json_t *h)
 	    "What became of ack and resolve link requests.");
 	for (size_t i = 0; i < ARRAY_SIZE(results); i++)
 		sample(f, "triaged_http_link_results_total", "result", results[i], num(h, results[i]));
+	family(f, "triaged_http_connections", "gauge", "Connections open to the HTTP listener.");
+	sample(f, "triaged_http_connections", NULL, NULL, num(h, "connections"));
+	family(f, "triaged_http_connections_refused_total", "counter",
+	    "Connections to the HTTP listener closed at once: max-connections were open.");
+	sample(f, "triaged_http_connections_refused_total", NULL, NULL,
+	    num(h, "connections_refused"));
 }
 
 char *

@@ -402,12 +402,13 @@ escalations_json(struct daemon *d)
 			n = 0;
 		store_txn_abort(t);
 	}
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "active",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "active",
 	    (json_int_t)n, "max", (json_int_t)d->conf->escalation_max, "policies",
 	    (json_int_t)d->conf->npolicies, "started", (json_int_t)d->oncall.started, "pages",
 	    (json_int_t)d->oncall.pages, "told", (json_int_t)d->oncall.told, "unsent",
 	    (json_int_t)d->oncall.unsent, "forgotten", (json_int_t)d->oncall.forgotten, "refused",
-	    (json_int_t)d->oncall.esc_refused, "fell_through", (json_int_t)d->oncall.fell_through);
+	    (json_int_t)d->oncall.esc_refused, "fell_through", (json_int_t)d->oncall.fell_through,
+	    "fall_through_lost", (json_int_t)d->oncall.fall_through_lost);
 }
 
 json_t *

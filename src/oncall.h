@@ -33,6 +33,7 @@ struct oncall_stats {
 	uint64_t forgotten; /* contacts paged beyond ESCALATION_PAGED_MAX */
 	uint64_t esc_refused; /* not begun: escalation-max under way */
 	uint64_t fell_through; /* pages sent early by the next channel: the last one was dead */
+	uint64_t fall_through_lost; /* ... not, DEAD_PAGES_MAX waiting for a commit */
 };
 
 /*

@@ -128,6 +128,7 @@ batch_committed(void *arg)
 	for (size_t i = 0; i < p->nfired; i++)
 		latency_add(&p->fired_latency, now - p->fired_recv[i]);
 	p->nfired = 0;
+	pipeline_dead_committed(p);
 }
 
 /* The batch is lost, the events are not: the next batch writes them again. */
@@ -142,6 +143,7 @@ batch_rolled_back(void *arg)
 	p->nfired = 0; /* the events fire again in the next batch */
 	pipeline_tally_forget(p); /* ... and are counted again */
 	sweep_rolled_back(p);
+	pipeline_dead_rolled_back(p);
 }
 
 /*
@@ -152,14 +154,16 @@ static int
 batch_prepare(struct store_txn *t, void *arg)
 {
 	struct pipeline *p = arg;
-	int wrote = 0;
+	int wrote = 0, r;
 
 	if (p->replay.applied != p->replay.n) {
 		p->txn = t;
 		apply_held(p);
 		wrote = 1;
 	}
-	return pipeline_tally_write(p, t) || wrote;
+	if ((r = pipeline_dead_prepare(p, t)) < 0)
+		return r;
+	return pipeline_tally_write(p, t) || wrote || r > 0;
 }
 
 /* The batch met a full map: process its events again in the grown one. */
@@ -173,6 +177,7 @@ batch_redo(void *arg)
 	p->nfired = 0;
 	pipeline_tally_forget(p);
 	sweep_rolled_back(p); /* its work is not among the events replayed */
+	pipeline_dead_rolled_back(p); /* its prepare makes them again */
 	if ((p->txn = batch_txn(p->d->batch, BATCH_URGENT)) != NULL)
 		apply_held(p);
 }
@@ -631,6 +636,7 @@ pipeline_free(struct pipeline *p)
 	batch_leave(p->d->batch, p);
 	sweep_stop(p);
 	suppress_stop(p);
+	pipeline_dead_free(p);
 	free(p->replay.buf);
 	free(p->replay.offs);
 	free(p);

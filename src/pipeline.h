@@ -107,8 +107,9 @@ int pipeline_page(struct pipeline *p, const char *target, const char *text, cons
     const char *actor, char *key, size_t size, char **cause);
 /*
  * The outbox dead-lettered a page of incident_id to queue ("CHANNEL/NAME"):
- * the contact's next channel is paged now, if their escalation is still
- * under way and they have one (committed at once, with the dead letter).
+ * the contact's next channel is paged, if their escalation is still under
+ * way and they have one, by the next batch (at once: BATCH_URGENT), or by
+ * the first one that commits after a failed one.
  */
 void pipeline_page_dead(struct pipeline *p, uint64_t incident_id, const char *queue);
 int pipeline_commit_store(struct pipeline *p,

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "conf.h"
 #include "conf_notifier.h"
 #include "conf_oncall.h"
@@ -292,23 +293,17 @@ escalate_change(struct pipeline *p, struct incident *inc, enum outbox_action act
 	free(st);
 }
 
-/* A dead-lettered page: the incident, and the queue it died in. */
-struct dead_page {
-	uint64_t id;
-	const char *queue;
-};
-
+/* A dead-lettered page's fall-through, in the open batch (p->txn): 1 when it fell through. */
 static int
-dead_change(struct pipeline *p, void *arg, char **cause)
+dead_change(struct pipeline *p, const struct dead_page *dp, char **cause)
 {
-	const struct dead_page *dp = arg;
 	const char *name = strchr(dp->queue, '/') + 1;
 	char ch[16];
 	struct incident *inc = xmalloc(sizeof(*inc));
 	struct escalation_state *st = xmalloc(sizeof(*st));
 	struct escalation_out_list *out = xmalloc(sizeof(*out));
 	int64_t now = now_realtime_usec();
-	int dead, r;
+	int dead, r, fell = 0;
 
 	snprintf(ch, sizeof(ch), "%.*s", (int)(name - 1 - dp->queue), dp->queue);
 	dead = escalation_channel_from_name(ch);
@@ -319,7 +314,7 @@ dead_change(struct pipeline *p, void *arg, char **cause)
 	    escalation_fall_through(p->d->conf, st, name, (enum escalation_channel)dead, out)) {
 		note(p, inc, now, "the page to %s by %s was dead-lettered: trying %s now", name, ch,
 		    escalation_channel_name(out->v[0].channel));
-		p->d->oncall.fell_through++;
+		fell = 1;
 		send_one(p, inc, st, &out->v[0], now);
 		save(p, dp->id, st);
 	}
@@ -328,21 +323,73 @@ dead_change(struct pipeline *p, void *arg, char **cause)
 	free(out);
 	free(st);
 	free(inc);
-	return r == -ENOENT ? 0 : r;
+	return r == -ENOENT ? 0 : r < 0 ? r : fell;
 }
 
 void
 pipeline_page_dead(struct pipeline *p, uint64_t incident_id, const char *queue)
 {
-	struct dead_page dp = { incident_id, queue };
-	char *cause = NULL;
+	struct dead_pages *dp = &p->dead;
 
 	if (strchr(queue, '/') == NULL)
 		return;
-	if (pipeline_commit(p, dead_change, &dp, &cause) < 0)
-		log_warnx("escalation: falling through after a dead page to %s failed: %s; its next "
-			  "channel comes at its own time", queue, cause ? cause : "unknown");
-	free(cause);
+	if (dp->n == DEAD_PAGES_MAX) {
+		p->d->oncall.fall_through_lost++;
+		log_warnx("escalation: %d dead pages already wait for a commit; the page to %s "
+			  "falls through to its next channel at its own time", DEAD_PAGES_MAX, queue);
+		return;
+	}
+	dp->v[dp->n++] = (struct dead_page){ incident_id, xstrdup(queue) };
+	(void)batch_txn(p->d->batch, BATCH_URGENT); /* refused: the batch opens after its pause */
+}
+
+int
+pipeline_dead_prepare(struct pipeline *p, struct store_txn *t)
+{
+	struct dead_pages *dp = &p->dead;
+	char *cause = NULL;
+	int r, wrote = 0;
+
+	for (p->txn = t; dp->applied < dp->n; dp->applied++) {
+		if ((r = dead_change(p, &dp->v[dp->applied], &cause)) < 0) {
+			log_warnx("escalation: falling through after a dead page to %s failed: %s; "
+				  "retrying with the next batch", dp->v[dp->applied].queue, cause);
+			free(cause);
+			return r;
+		}
+		dp->fell += (uint64_t)r;
+		wrote = 1;
+	}
+	return wrote;
+}
+
+void
+pipeline_dead_committed(struct pipeline *p)
+{
+	struct dead_pages *dp = &p->dead;
+
+	for (size_t i = 0; i < dp->applied; i++)
+		free(dp->v[i].queue);
+	memmove(dp->v, dp->v + dp->applied, (dp->n - dp->applied) * sizeof(dp->v[0]));
+	dp->n -= dp->applied;
+	dp->applied = 0;
+	p->d->oncall.fell_through += dp->fell;
+	dp->fell = 0;
+}
+
+void
+pipeline_dead_rolled_back(struct pipeline *p)
+{
+	p->dead.applied = 0;
+	p->dead.fell = 0;
+}
+
+void
+pipeline_dead_free(struct pipeline *p)
+{
+	for (size_t i = 0; i < p->dead.n; i++)
+		free(p->dead.v[i].queue);
+	p->dead.n = p->dead.applied = 0;
 }
 
 #define PAGE_SEVERITY 2 /* crit: a person asked for someone now */

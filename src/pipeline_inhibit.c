@@ -7,8 +7,9 @@
  * its event).  A target about to be sent looks its key up: no scan.  An
  * inhibiting incident holds its targets as a silence does (suppress.c),
  * under SUPPRESS_INHIBIT | its id; when it closes, that holder is due.
- * The index holds an entry per alerting source and statement, so it is
- * bounded by the rules' max-open.
+ * The index holds four entries per alerting source and statement, so it
+ * is bounded by the source rules' max-open (inhibit_index_max); the store
+ * counts them as they come and go (status: inhibit.index_entries).
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include "daemon.h"
 #include "inhibit.h"
 #include "pipeline_int.h"
+#include "rules.h"
 #include "store.h"
 #include "text.h"
 
@@ -159,6 +161,18 @@ inhibit_reconfigured(struct pipeline *p, const struct conf *old)
 			return;
 		statement_gone(p, &old->inhibits[i]);
 	}
+}
+
+uint64_t
+inhibit_index_max(const struct conf *conf)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < conf->ninhibits; i++) {
+		const struct rule *r = pipeline_rule(conf, conf->inhibits[i].source);
+		n += 4 * ((uint64_t)(r ? r->max_open : RULE_DEFAULT_MAX_OPEN) + 1);
+	}
+	return n;
 }
 
 const struct inhibit_stats *

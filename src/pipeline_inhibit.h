@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+struct conf;
 struct pipeline;
 
 struct inhibit_stats {
@@ -17,5 +18,11 @@ struct inhibit_stats {
 };
 
 const struct inhibit_stats *inhibit_get_stats(const struct pipeline *p);
+/*
+ * The most entries the source index may hold under conf: four per open
+ * incident of each statement's source rule, its max-open and its overflow
+ * incident (the store counts what it holds: store_stats' held_index).
+ */
+uint64_t inhibit_index_max(const struct conf *conf);
 
 #endif

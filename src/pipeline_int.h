@@ -53,6 +53,26 @@ struct replay {
 	size_t counted; /* the first `counted` were processed once: counters have them */
 };
 
+/*
+ * Dead-lettered pages whose fall-through to the contact's next channel
+ * (pipeline_escalate.c) waits for a batch: made by the next batch's
+ * prepare, forgotten here when it commits, made again by the one after
+ * when it is lost, so a failed commit neither loses nor doubles one.
+ * Bounded: beyond DEAD_PAGES_MAX one is refused (oncall.fall_through_lost)
+ * and that contact's next channel comes at its own time.
+ */
+#define DEAD_PAGES_MAX 64
+
+struct dead_pages {
+	struct dead_page {
+		uint64_t id;
+		char *queue; /* "CHANNEL/NAME" */
+	} v[DEAD_PAGES_MAX];
+	size_t n;
+	size_t applied; /* the first `applied` are in the open batch */
+	uint64_t fell;	/* fall-throughs the open batch makes */
+};
+
 struct pipeline {
 	struct daemon *d;
 	struct store_txn *txn;	  /* the batch's transaction, for the call under way */
@@ -90,6 +110,7 @@ struct pipeline {
 	bool tallied;
 	struct inhibit_stats istats; /* inhibit statements (pipeline_inhibit.c) */
 	struct group_stats gstats; /* pipeline_group.c */
+	struct dead_pages dead;	   /* pipeline_escalate.c */
 };
 
 /* The batch's transaction for this call; NULL (counted, logged) when the store refuses. */
@@ -273,6 +294,15 @@ void sweep_refile_all(struct pipeline *p);
 /* The configuration was old: refile when a rule now expires incidents sooner. */
 void sweep_reconfigured(struct pipeline *p, const struct conf *old);
 /* The refile pass's batch committed or was lost. */
+/*
+ * pipeline_escalate.c, the dead pages' batch hooks: write those not in the
+ * open batch yet (1 when it wrote, -errno fails the batch); the batch
+ * committed; it is lost or redone; the pipeline is freed.
+ */
+int pipeline_dead_prepare(struct pipeline *p, struct store_txn *t);
+void pipeline_dead_committed(struct pipeline *p);
+void pipeline_dead_rolled_back(struct pipeline *p);
+void pipeline_dead_free(struct pipeline *p);
 void sweep_committed(struct pipeline *p);
 void sweep_rolled_back(struct pipeline *p);
 

@@ -563,7 +563,8 @@ store_stats(struct store *s, struct store_stats *st)
 	    (rc = db_entries(txn, s->open, &st->open_incidents)) == 0 &&
 	    (rc = db_entries(txn, s->resolved, &st->resolved_incidents)) == 0 &&
 	    (rc = store_counter_get(txn, s->meta, META_PRUNED, 0, &st->pruned)) == 0 &&
-	    (rc = db_entries(txn, s->tally, &st->tally_hours)) == 0)
+	    (rc = db_entries(txn, s->tally, &st->tally_hours)) == 0 &&
+	    (rc = store_held_index_count(txn, s, &st->held_index)) == 0)
 		rc = db_entries(txn, s->timeline, &st->timeline_entries);
 	mdb_txn_abort(txn);
 	return rc;

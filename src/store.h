@@ -57,6 +57,7 @@ struct store_stats {
 	uint64_t pruned;	     /* resolved incidents pruned, ever (kept in the store) */
 	uint64_t map_grows;
 	uint64_t tally_hours;	   /* hours with counts kept for reports */
+	uint64_t held_index;	   /* entries of the held index's source index (STORE_HELD_INDEX_*) */
 };
 
 /* Create dir if needed (mode 0750), clear stale readers, open the environment. */
@@ -239,6 +240,13 @@ int store_silence_foreach(struct store_txn *t, store_silence_cb cb, void *arg); 
  */
 int store_held_add(struct store_txn *t, uint64_t holder, uint64_t incident);
 int store_held_del(struct store_txn *t, uint64_t holder, uint64_t incident); /* 0 when absent */
+/*
+ * Holders from STORE_HELD_INDEX_LO up to HI are not holders but an index
+ * kept beside them (inhibit.h's sources): its entries are counted as they
+ * are added and deleted, in the same transaction (store_stats' held_index).
+ */
+#define STORE_HELD_INDEX_LO (1ULL << 60)
+#define STORE_HELD_INDEX_HI (1ULL << 62)
 int store_held_first(struct store_txn *t, uint64_t holder, uint64_t *ids, size_t max, size_t *n);
 /*
  * The event that fired a held incident, opaque, so it is sent as it would

@@ -26,6 +26,7 @@
 #define META_NEXT_ID	"store.next_id"
 #define META_OUTBOX_SEQ "store.outbox_seq"
 #define META_PRUNED	"store.pruned"
+#define META_HELD_INDEX "store.held_index" /* entries under STORE_HELD_INDEX_*; absent: never counted */
 /*
  * The version of the indexes built from every incident at open: 1, the
  * resolved index and per-rule counts; 2, the open set's values carry the
@@ -114,6 +115,9 @@ struct store_walk {
 	size_t flen;
 };
 int store_walk(const struct store_walk *wk);
+
+/* store_silence.c: the held index's counted part (store.h STORE_HELD_INDEX_*). */
+int store_held_index_count(MDB_txn *txn, const struct store *s, uint64_t *n);
 
 /* store_history.c: the indexes that find an incident's relatives (see store.h). */
 int store_history_add(struct store_txn *t, const struct incident *inc); /* a new incarnation */

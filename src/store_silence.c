@@ -80,13 +80,57 @@ held_key(uint8_t kb[16], uint64_t holder, uint64_t incident)
 	return (MDB_val){ 16, kb };
 }
 
+static bool
+indexed(uint64_t holder)
+{
+	return holder >= STORE_HELD_INDEX_LO && holder < STORE_HELD_INDEX_HI;
+}
+
+static int
+index_walk_fn(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	if (k->mv_size != 16 || !indexed(be_get(k->mv_data, 8)))
+		return 1;
+	++*(uint64_t *)arg;
+	return 0;
+}
+
+/* The index's entries: its counter, or (a store from before it) counted once, here. */
+int
+store_held_index_count(MDB_txn *txn, const struct store *s, uint64_t *n)
+{
+	uint8_t from[8];
+	struct store_walk wk = { .txn = txn, .dbi = s->held, .from = from, .flen = sizeof from,
+		.fn = index_walk_fn, .arg = n };
+	int rc = store_counter_get(txn, s->meta, META_HELD_INDEX, UINT64_MAX, n);
+
+	if (rc < 0 || *n != UINT64_MAX)
+		return rc;
+	*n = 0;
+	be_put(from, STORE_HELD_INDEX_LO, 8);
+	rc = store_walk(&wk);
+	return rc < 0 ? rc : 0;
+}
+
 int
 store_held_add(struct store_txn *t, uint64_t holder, uint64_t incident)
 {
 	uint8_t kb[16];
 	MDB_val k = held_key(kb, holder, incident), v = { 0, NULL };
+	uint64_t n;
+	int rc;
 
-	return store_env_rc(&t->s->db, store_mdb_put(&t->s->db, t->txn, t->s->held, &k, &v, 0));
+	if (!indexed(holder))
+		return store_env_rc(&t->s->db,
+		    store_mdb_put(&t->s->db, t->txn, t->s->held, &k, &v, 0));
+	if ((rc = store_held_index_count(t->txn, t->s, &n)) < 0)
+		return rc;
+	rc = store_mdb_put(&t->s->db, t->txn, t->s->held, &k, &v, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST)
+		return 0; /* filed already: not counted twice */
+	if ((rc = store_env_rc(&t->s->db, rc)) < 0)
+		return rc;
+	return store_counter_set(t, META_HELD_INDEX, n + 1);
 }
 
 int
@@ -94,9 +138,17 @@ store_held_del(struct store_txn *t, uint64_t holder, uint64_t incident)
 {
 	uint8_t kb[16];
 	MDB_val k = held_key(kb, holder, incident);
-	int rc = store_mdb_del(&t->s->db, t->txn, t->s->held, &k);
+	uint64_t n = 0;
+	int rc;
 
-	return rc == MDB_NOTFOUND ? 0 : store_env_rc(&t->s->db, rc);
+	if (indexed(holder) && (rc = store_held_index_count(t->txn, t->s, &n)) < 0)
+		return rc;
+	rc = store_mdb_del(&t->s->db, t->txn, t->s->held, &k);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if ((rc = store_env_rc(&t->s->db, rc)) < 0 || !indexed(holder))
+		return rc;
+	return store_counter_set(t, META_HELD_INDEX, n > 0 ? n - 1 : 0);
 }
 
 struct held_walk {

@@ -351,10 +351,11 @@ print_queue(const struct opts *o, json_t *r)
 		    json_array_size(arr), jint(json_object_get(r, "stats"), "pending"));
 }
 
+/* By what the daemon says it is: a unix listener takes datagrams, as UDP does. */
 static bool
 is_stream(json_t *l)
 {
-	return strcmp(jstr(l, "proto"), "udp") != 0;
+	return json_is_true(json_object_get(l, "stream"));
 }
 
 /* A third table for TLS listeners, when there are any: their refused and stalled handshakes. */

@@ -379,7 +379,13 @@ web_free(struct web *w)
 void
 web_get_stats(const struct web *w, struct web_stats *st)
 {
+	struct http_server_stats hs = { 0 };
+
 	*st = w->stats;
+	if (w->server != NULL)
+		http_server_get_stats(w->server, &hs);
+	st->connections = hs.connections;
+	st->connections_refused = hs.refused;
 }
 
 char *

@@ -21,6 +21,8 @@ struct web_stats {
 	uint64_t expired;    /* signed tokens past their time */
 	uint64_t stale;	     /* links to an incident already acked, closed or pruned */
 	uint64_t failed;     /* the state database refused the change */
+	uint64_t connections; /* open now */
+	uint64_t connections_refused; /* closed at once: max-connections were open */
 };
 
 /* Bind d->conf->http's address, before privileges are dropped; *out NULL when none is asked. */

@@ -157,6 +157,14 @@ pd GET /_state | json "sorted(k for k in j if '/port/p' in k and '$H' in k)" | g
 wait_status "j['inhibit']['inhibited'] == 2 and j['inhibit']['released'] == 3 and j['inhibit']['statements'] == 2"
 ctl status | grep -q "^inhibit: 2 statements; held 2 incidents, sent 3 when their source ended" \
 	|| fail "status: $(ctl status)"
+# The source index: counted (up to four entries per alerting source and
+# statement, fewer for a statement a reload dropped), within its bound, in /metrics too.
+entries=$(ctl --json status | json "j['inhibit']['index_entries']")
+max=$(ctl --json status | json "j['inhibit']['index_max']")
+[ "$entries" -gt 0 ] && [ "$entries" -le "$max" ] ||
+	fail "inhibit index: $entries entries, at most $max"
+ctl metrics | grep -qx "triaged_inhibit_index_entries $entries" ||
+	fail "metrics: $(ctl metrics | grep inhibit_index)"
 # replay counts what an inhibition held and sent: the running config (no
 # syslog statement) against the first one, where p2 resolved while held and
 # p3 is held still; A's interface pages in both, sent when host A came up.

@@ -49,8 +49,16 @@ assert by["udp"]["received"] == 3, by
 assert v6[0]["received"] == 1, v6
 assert by["tcp"]["received"] == 2, by
 assert by["unix"]["received"] == 1, by
+# Only connections are streams: the unix socket takes datagrams.
+assert [l["proto"] for l in j["listeners"] if l["stream"]] == ["tcp"], j["listeners"]
+assert not by["unix"]["stream"] and not by["udp"]["stream"], by
 assert j["events"]["dropped_by_default"] == 1, j["events"]
 assert j["events"]["malformed"] == 0, j["events"]
 '
 ctl incidents | grep -q "tcp octet 5424" || fail "the table does not list the TCP incident"
-pass "udp (v4, v6), tcp (octet, lf), unix; rfc3164 and rfc5424"
+# The stream listeners' table (after its CONNECTIONS header) has the TCP one alone.
+ctl status | sed -n '/^LISTENER  *CONNECTIONS/,/^[^ ]*$/p' > "$T/streams"
+grep -q "^LISTENER  *CONNECTIONS" "$T/streams" || fail "no stream listeners' table: $(cat "$T/streams")"
+[ "$(grep -vc '^LISTENER' "$T/streams")" -eq 1 ] || fail "stream table: $(cat "$T/streams")"
+grep -q "$T/log.sock" "$T/streams" && fail "the unix datagram listener is in the stream table"
+pass "udp (v4, v6), tcp (octet, lf), unix; rfc3164 and rfc5424; only tcp in the stream table"

@@ -7,7 +7,9 @@
  * acknowledge and resolve with it; a retried dead trigger goes back before
  * its own resolve; a resolve behind its never-delivered trigger takes it
  * away (unless the upstream wants the record, or it may have gone); the
- * per-upstream depth and oldest delivery follow the queue.
+ * per-upstream depth and oldest delivery follow the queue; a page
+ * dead-lettered in a lost batch still falls through to the contact's next
+ * channel, once, and dead pages waiting for a commit are bounded.
  */
 #include "config.h"
 
@@ -861,6 +863,134 @@ START_TEST(updates_and_stale_pages)
 }
 END_TEST
 
+/* The answer to its delivery, as curl_glue would give it, without the network. */
+static void
+answer(struct item *it, long status)
+{
+	struct http_response resp = { .status = status, .error_text = "", .body = "" };
+	struct store_txn *t;
+
+	/* Read back for the send, as the outbox does: its verdict is stored with it. */
+	ck_assert_int_eq(store_txn_begin(d.store, false, &t), 0);
+	ck_assert_int_eq(item_payload_load(it, t), 0);
+	store_txn_abort(t);
+	it->in_flight = true;
+	d.outbox->stats.in_flight++;
+	outbox_upstream_get(d.outbox, it->upstream)->in_flight++;
+	outbox_done_cb(&resp, it);
+}
+
+/* The page queues of erin, by chat first and by SMS an hour later (conf_with's text). */
+static char *
+erin_conf(void)
+{
+	char *text, path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sms.token", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("tok-0123456789\n", f);
+	fclose(f);
+	xasprintf(&text, "notifier chat { url \"http://127.0.0.1:1/hooks\"; backoff-initial 10s; "
+	    "backoff-max 10s }\nnotifier sms { url \"http://127.0.0.1:1/Messages.json\"; "
+	    "account-sid \"AC1\"; token-file \"%s\"; from \"+15550100\"; backoff-initial 10s; "
+	    "backoff-max 10s }\ncontact \"erin\" { chat \"http://127.0.0.1:1/hooks/erin\"; "
+	    "sms \"+15550155\"; notify chat; notify sms after 1h }\n", path);
+	return text;
+}
+
+/*
+ * The page queues as "upstream:state" each, by seq; in-flight reads
+ * pending (it goes to a port that refuses, and comes back so).
+ */
+static const char *
+pages(void)
+{
+	static char buf[256];
+	bool more;
+	json_t *arr = outbox_list_json(d.outbox, SIZE_MAX, &more), *v;
+	const char *st;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(arr, i, v) {
+		st = json_string_value(json_object_get(v, "state"));
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s:%s", n ? " " : "",
+		    json_string_value(json_object_get(v, "upstream")),
+		    strcmp(st, "in-flight") == 0 ? "pending" : st);
+	}
+	ck_assert_uint_lt(n, sizeof(buf));
+	json_decref(arr);
+	return buf;
+}
+
+/*
+ * A page dead-lettered in a batch whose commit fails: the fall-through to
+ * the contact's next channel is lost with it, and made by the next batch,
+ * once; the dead letter is stored dead, as memory has it.
+ */
+START_TEST(fall_through_survives_a_failed_commit)
+{
+	char *text = erin_conf(), *cause = NULL, key[64];
+	struct conf *conf = conf_with(text);
+
+	free(text);
+	d.conf = conf;
+	outbox_reconfigure(d.outbox);
+	ck_assert_int_eq(pipeline_page(d.pipeline, "erin", "disk full", NULL, "test", key,
+	    sizeof(key), &cause), 0);
+	ck_assert_str_eq(pages(), "chat/erin:pending");
+	fake.fail_once = true;
+	answer(d.outbox->head, 410); /* the hook is gone: dead, and the SMS goes now */
+	ck_assert_str_eq(pages(), "chat/erin:dead");
+	for (int i = 0; i < 100 && batch_get_stats(d.batch)->failures == 0; i++)
+		run_for(10);
+	ck_assert_uint_eq(batch_get_stats(d.batch)->failures, 1); /* the batch with both */
+	ck_assert_uint_eq(d.oncall.fell_through, 0);
+	ck_assert_str_eq(pages(), "chat/erin:dead");
+	/* The failed batch's pause: the next batch opens by itself. */
+	for (int i = 0; i < 100 && strstr(pages(), "sms/erin") == NULL; i++)
+		run_for(10);
+	ck_assert_str_eq(pages(), "chat/erin:dead sms/erin:pending");
+	ck_assert_uint_eq(d.oncall.fell_through, 1);
+	for (int i = 0; i < 100 && strstr(queue(false), "in-flight") != NULL; i++)
+		run_for(10); /* its attempt's answer (refused) */
+	assert_store_equals_memory();
+	ck_assert_str_eq(pages(), "chat/erin:dead sms/erin:pending");
+	/* Nothing more falls through: the SMS is the one page. */
+	run_for(300);
+	ck_assert_uint_eq(d.oncall.fell_through, 1);
+	ck_assert_str_eq(pages(), "chat/erin:dead sms/erin:pending");
+	stop_outbox();
+	d.conf = confs[0];
+	start_outbox();
+	conf_free(conf);
+}
+END_TEST
+
+/*
+ * At most 64 dead pages wait for a commit: while commits fail, the 65th is
+ * refused and counted; those kept are made (here: of no incident, so
+ * nothing falls through) and forgotten when a batch commits.
+ */
+START_TEST(dead_pages_are_bounded)
+{
+	fake.fail_once = true;
+	ck_assert_int_ge(push(1, 3, OUTBOX_TRIGGER, NULL), 0);
+	ck_assert_int_eq(batch_flush(d.batch), -EIO); /* commits pause */
+	for (uint64_t id = 100; id < 100 + 65; id++)
+		pipeline_page_dead(d.pipeline, id, "chat/erin");
+	ck_assert_uint_eq(d.oncall.fall_through_lost, 1);
+	for (int i = 0; i < 100 && batch_get_stats(d.batch)->commits == 0; i++)
+		run_for(10);
+	ck_assert_uint_eq(batch_get_stats(d.batch)->commits, 1);
+	pipeline_page_dead(d.pipeline, 200, "chat/erin"); /* room again */
+	ck_assert_uint_eq(d.oncall.fall_through_lost, 1);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_uint_eq(d.oncall.fell_through, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -892,6 +1022,8 @@ main(void)
 	tcase_add_test(tc, updates_shed_nothing);
 	tcase_add_test(tc, updates_and_stale_pages);
 	tcase_add_test(tc, alertmanager_peers_get_a_queue_each);
+	tcase_add_test(tc, fall_through_survives_a_failed_commit);
+	tcase_add_test(tc, dead_pages_are_bounded);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -6,7 +6,9 @@
  * rest at the next sweep, and leaves nothing of it in the index; a field
  * the source lacks never matches; 300 targets of one source are let go
  * over several sweep ticks; a reload that drops one of two statements
- * holding them leaves them held, without the sweep going round for ever.
+ * holding them leaves them held, without the sweep going round for ever;
+ * the index's entries are counted by the store as they come and go, and
+ * stay within what the source rule's max-open allows.
  */
 #include "config.h"
 
@@ -74,6 +76,64 @@ held(uint64_t key)
 	store_txn_abort(t);
 	return n;
 }
+
+/* What status says of the index: its entries, counted by the store, and its bound. */
+static uint64_t
+index_entries(void)
+{
+	struct store_stats st;
+
+	ck_assert_int_eq(store_stats(d.store, &st), 0);
+	return st.held_index;
+}
+
+#define BOUNDED                                                                                 \
+	"inhibit host suppresses if equal host\n"                                                \
+	"rule host {\n match message ~ \"^host down\"\n resolve-on message ~ \"^host up\"\n"  \
+	" key \"{host}/host\"\n max-open 2\n send \"pd\"\n}\n"                             \
+	"rule if {\n match message ~ \"^if down\"\n key \"{host}/if\"\n send \"pd\"\n}\n"
+
+/*
+ * Four entries per alerting source, as they come and go; with max-open 2,
+ * two sources and the rule's overflow incident at most, however many hosts
+ * go down: the bound status gives.
+ */
+START_TEST(index_counted_at_its_bound)
+{
+	char host[16];
+
+	fixture_close();
+	fixture_open(BOUNDED);
+	ck_assert_uint_eq(inhibit_index_max(d.conf), 4 * (2 + 1));
+	ck_assert_uint_eq(index_entries(), 0);
+	submit("sw1", "host down", 0);
+	ck_assert_uint_eq(index_entries(), 0); /* not yet committed */
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_uint_eq(index_entries(), 4);
+	for (int i = 2; i <= 9; i++) {
+		snprintf(host, sizeof(host), "sw%d", i);
+		submit(host, "host down", i);
+	}
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_str_eq(state("host/overflow"), "triggered");
+	ck_assert_uint_eq(index_entries(), inhibit_index_max(d.conf));
+	ck_assert_uint_eq(held(inhibit_rule_id(&d.conf->inhibits[0])), 3);
+	/* What its sources hold is held still. */
+	submit("sw2", "if down", 10);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_str_eq(state("sw2/if"), "suppressed");
+	/* A source that closes takes its four with it. */
+	submit("sw1", "host up", 11);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	ck_assert_uint_eq(index_entries(), 8);
+	/* The count is the store's: the same after a restart. */
+	outbox_free(d.outbox);
+	pipeline_free(d.pipeline);
+	ck_assert_int_eq(pipeline_new(&d, &d.pipeline), 0);
+	ck_assert_int_eq(outbox_new(&d, &d.outbox), 0);
+	ck_assert_uint_eq(index_entries(), 8);
+}
+END_TEST
 
 START_TEST(held_and_released)
 {
@@ -235,6 +295,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, fixture_close);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, held_and_released);
+	tcase_add_test(tc, index_counted_at_its_bound);
 	tcase_add_test(tc, missing_field_never_matches);
 	tcase_add_test(tc, many_targets);
 	tcase_add_test(tc, reload_keeps_what_still_holds);

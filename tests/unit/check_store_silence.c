@@ -1,7 +1,9 @@
 /*
  * check_store_silence.c - silences, the held index and held events in a
  * real LMDB in a fresh temporary directory: written in a transaction,
- * read back after a reopen, a holder's incidents a range of their own.
+ * read back after a reopen, a holder's incidents a range of their own;
+ * the index kept beside the holders (STORE_HELD_INDEX_*) counted as its
+ * entries come and go, in their transaction.
  */
 #include "config.h"
 
@@ -116,6 +118,45 @@ START_TEST(held_index_ranges)
 }
 END_TEST
 
+static uint64_t
+index_entries(void)
+{
+	struct store_stats st;
+
+	ck_assert_int_eq(store_stats(s, &st), 0);
+	return st.held_index;
+}
+
+/* Counted once each, at commit, not for holders outside it, and kept across a reopen. */
+START_TEST(held_index_is_counted)
+{
+	const uint64_t lo = STORE_HELD_INDEX_LO | 9, hi = (STORE_HELD_INDEX_HI - 1) & ~0xfULL;
+	struct store_txn *t = begin(true);
+
+	ck_assert_int_eq(store_held_add(t, lo, 1), 0);
+	ck_assert_int_eq(store_held_add(t, lo, 1), 0); /* again: one entry */
+	ck_assert_int_eq(store_held_add(t, hi, 2), 0);
+	ck_assert_int_eq(store_held_add(t, STORE_HELD_INDEX_LO - 1, 3), 0); /* a holder */
+	ck_assert_int_eq(store_held_add(t, STORE_HELD_INDEX_HI, 4), 0);	    /* a holder */
+	ck_assert_uint_eq(index_entries(), 0); /* not committed yet */
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(index_entries(), 2);
+	t = begin(true); /* lost: neither counted nor gone */
+	ck_assert_int_eq(store_held_add(t, lo, 5), 0);
+	ck_assert_int_eq(store_held_del(t, hi, 2), 0);
+	store_txn_abort(t);
+	ck_assert_uint_eq(index_entries(), 2);
+	reopen(NULL);
+	ck_assert_uint_eq(index_entries(), 2);
+	t = begin(true);
+	ck_assert_int_eq(store_held_del(t, hi, 2), 0);
+	ck_assert_int_eq(store_held_del(t, hi, 2), 0); /* gone already */
+	ck_assert_int_eq(store_held_del(t, STORE_HELD_INDEX_HI, 4), 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(index_entries(), 1);
+}
+END_TEST
+
 START_TEST(held_events)
 {
 	struct store_txn *t = begin(true);
@@ -146,6 +187,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, silences_round_trip);
 	tcase_add_test(tc, held_index_ranges);
+	tcase_add_test(tc, held_index_is_counted);
 	tcase_add_test(tc, held_events);
 	suite_add_tcase(su, tc);
 	return check_run(su);

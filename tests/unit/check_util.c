@@ -1,6 +1,7 @@
 /*
  * check_util.c - bounded number, duration and size parsing, formatting,
- * and the stable hash that incident keys depend on.
+ * the stable hash that incident keys depend on, and triagectl --json's
+ * escaping of what jansson writes raw.
  */
 #include "config.h"
 
@@ -9,7 +10,19 @@
 #include <stdlib.h>
 
 #include "check_run.h"
+#include "jsonutil.h"
 #include "util.h"
+
+/* What json_dumps writes raw and a terminal may obey: DEL and C1, as \u escapes. */
+START_TEST(json_output_escapes)
+{
+	char *s = json_escape_c1("{\"t\": \"a\x7f b\xc2\x9b[31m c\xc2\xa0 \xe2\x82\xac\"}");
+
+	ck_assert_str_eq(s, "{\"t\": \"a\\u007f b\\u009b[31m c\xc2\xa0 \xe2\x82\xac\"}");
+	free(s);
+	ck_assert_ptr_null(json_escape_c1(NULL));
+}
+END_TEST
 
 START_TEST(durations)
 {
@@ -109,6 +122,7 @@ main(void)
 	tcase_add_test(tc, formatting);
 	tcase_add_test(tc, hash_is_stable);
 	tcase_add_test(tc, strings);
+	tcase_add_test(tc, json_output_escapes);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
