@@ -105,6 +105,14 @@ persist(struct outbox *o, struct item *it)
 	char *s = item_encode(it);
 	int r = s == NULL ? -EINVAL : t ? store_outbox_put(t, &it->seq, s, strlen(s)) : -EIO;
 
+	/* Written again by the next batch if this one is lost (outbox_commit.c). */
+	it->record_in_batch = t != NULL && r == 0;
+	if (!it->record_dirty) {
+		it->record_dirty = true;
+		it->wnext = o->written;
+		o->written = it;
+	}
+
 	if (r < 0)
 		log_ratelimited(&o->rl, "outbox: saving delivery %llu failed: %s",
 		    (unsigned long long)it->seq, strerror(-r));
@@ -149,6 +157,12 @@ void
 outbox_forget(struct outbox *o, struct item *it)
 {
 	bool counted = !it->dead && !item_leaving(it);
+
+	for (struct item **p = &o->written; it->record_dirty && *p != NULL; p = &(*p)->wnext)
+		if (*p == it) {
+			*p = it->wnext;
+			break;
+		}
 
 	outbox_health_item_out(o, it);
 	shed_del(&o->shed, it);

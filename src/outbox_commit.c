@@ -331,12 +331,41 @@ outbox_push_test(struct outbox *o, struct store_txn *t, const char *upstream,
 	return r;
 }
 
+/* A record persist() wrote in a lost batch, again in t (its payload read back from the old one). */
+static int
+rewrite(struct store_txn *t, struct item *it)
+{
+	bool had = it->payload != NULL;
+	char *s;
+	int r = item_payload_load(it, t);
+
+	if (r == -ENOENT || r == -EBADMSG)
+		return 0; /* gone or unreadable: nothing to write back */
+	if (r < 0)
+		return r;
+	s = item_encode(it);
+	r = s == NULL ? -EINVAL : store_outbox_put(t, &it->seq, s, strlen(s));
+	free(s);
+	if (!had)
+		item_payload_drop(it);
+	return r;
+}
+
 /* Delivered items leave the store with this batch, rejected ones are stored dead. */
 int
 outbox_commit_prepare(struct store_txn *t, void *arg)
 {
 	struct outbox *o = arg;
 	int r, wrote = 0;
+
+	for (struct item *it = o->written; it != NULL; it = it->wnext) {
+		if (it->record_in_batch)
+			continue;
+		if ((r = rewrite(t, it)) < 0)
+			return r;
+		it->record_in_batch = true;
+		wrote = 1;
+	}
 
 	for (struct item *it = o->done; it != NULL; it = it->done_next) {
 		if (it->verdict_written)
@@ -411,6 +440,8 @@ outbox_commit_committed(void *arg)
 	struct outbox *o = arg;
 	struct item *it, *next;
 
+	for (it = o->written, o->written = NULL; it != NULL; it = it->wnext)
+		it->record_dirty = it->record_in_batch = false;
 	for (it = o->pend, o->pend = NULL; it != NULL; it = next) {
 		next = it->pnext;
 		pend_apply(o, it);
@@ -441,7 +472,9 @@ outbox_commit_rolled_back(void *arg)
 	/* The lost batch held the verdicts of settled items: the next one writes them. */
 	for (struct item *d = o->done; d != NULL; d = d->done_next)
 		d->verdict_written = false;
-	if (o->done != NULL)
+	for (struct item *w = o->written; w != NULL; w = w->wnext)
+		w->record_in_batch = false; /* ... and the records persist() wrote */
+	if (o->done != NULL || o->written != NULL)
 		(void)batch_txn(o->d->batch, BATCH_URGENT);
 	for (it = o->pend, o->pend = NULL; it != NULL; it = next) {
 		next = it->pnext;

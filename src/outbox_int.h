@@ -65,6 +65,7 @@ struct outbox {
 	struct item *staged_changes;	    /* the acks and resolves of those, by qnext */
 	struct item *done;		    /* delivered or rejected, not yet committed so */
 	struct item *pend;		    /* changes the open batch makes, by pnext */
+	struct item *written;		    /* records persist() wrote, until committed, by wnext */
 	uint64_t shed_new;		    /* new triggers the open batch turned away */
 	struct keyq *buckets[KEYQ_BUCKETS];
 	struct shed_index shed;	      /* pending triggers, for outbox-max */

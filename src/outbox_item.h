@@ -109,6 +109,13 @@ struct item {
 	 * shed.  Stored.
 	 */
 	bool standing : 1;
+	/*
+	 * persist() wrote its record: in the open batch (record_in_batch), or
+	 * in one that was lost and must be written again by the next; on the
+	 * outbox's written list (wnext) until a batch with it commits.
+	 */
+	bool record_dirty : 1, record_in_batch : 1;
+	struct item *wnext;
 };
 
 /* Leaving memory at the next commit: shed, dropped or suppressed. */

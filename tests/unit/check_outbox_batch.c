@@ -991,6 +991,46 @@ START_TEST(dead_pages_are_bounded)
 }
 END_TEST
 
+/*
+ * A standing Alertmanager alert whose record is lost with its batch: after
+ * the rollback the store must come to say what memory says (standing, may
+ * have been sent), and the next re-send is due once, a resend later.
+ * FAILS on main: stand() in outbox.c writes the standing record once, and
+ * a lost batch's is never written again (see the branch's commit message
+ * and the patch in the report).
+ */
+START_TEST(alertmanager_standing_then_rollback)
+{
+	struct conf *conf = conf_with("upstream \"am\" alertmanager { url \"http://127.0.0.1:1\"; "
+	    "backoff-initial 10s; backoff-max 10s; resend 5s }\n");
+	struct store_txn *t;
+	struct outbox_shed shed;
+	int64_t due;
+
+	d.conf = conf;
+	outbox_reconfigure(d.outbox);
+	t = batch_txn(d.batch, BATCH_URGENT);
+	ck_assert_int_eq(outbox_push(d.outbox, t, "am", incident(1, 3), OUTBOX_TRIGGER,
+	    "{\"labels\":{}}", &shed), 0);
+	ck_assert_int_eq(batch_flush(d.batch), 0);
+	answer(d.outbox->head, 200); /* delivered: it stands, re-sent every resend */
+	due = d.outbox->head->next_try;
+	ck_assert_str_eq(queue(false), "1:k1:trigger:standing");
+	fake.fail_once = true;
+	ck_assert_int_eq(batch_flush(d.batch), -EIO);
+	run_for(300); /* the failed batch's pause: the next batch writes it */
+	ck_assert_int_ge(batch_flush(d.batch), 0);
+	ck_assert_int_eq(d.outbox->head->next_try, due); /* its re-send: a resend on, once */
+	ck_assert_int_eq(d.outbox->head->attempts, 0);
+	EXPECT("1:k1:trigger:standing", 1, 0); /* reloaded: a restart re-sends it at once */
+	ck_assert(d.outbox->head->maybe_sent); /* its resolve must follow it */
+	stop_outbox();
+	d.conf = confs[0];
+	start_outbox();
+	conf_free(conf);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1024,6 +1064,7 @@ main(void)
 	tcase_add_test(tc, alertmanager_peers_get_a_queue_each);
 	tcase_add_test(tc, fall_through_survives_a_failed_commit);
 	tcase_add_test(tc, dead_pages_are_bounded);
+	tcase_add_test(tc, alertmanager_standing_then_rollback);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
