@@ -2,7 +2,7 @@
 # notify_channels.sh - pages by SMS (a stand-in for Twilio's Messages API,
 # basic auth checked), chat (a Slack-style webhook) and exec (a program
 # recording its standard input): alice gets chat at once (after her
-# webhook's 429 and 500) and SMS after 5 s unless she acks from the chat
+# webhook's 429 and 500) and SMS after 8 s unless she acks from the chat
 # message's link; carol's program gets the
 # page as JSON; dave's SMS goes after 429 (Retry-After) and 500; bob's
 # number is refused (400, Twilio's error in triagectl queue) and erin's
@@ -50,7 +50,7 @@ notifier exec {
 	command "/bin/sh" "$STANDINS/exec_recorder.sh" "$T/exec"
 	timeout 1s; max-running 1; backoff-initial 1s; backoff-max 2s
 }
-contact "alice" { sms "+15550101"; chat "http://127.0.0.1:$CHAT/hooks/alice"; notify chat; notify sms after 5s }
+contact "alice" { sms "+15550101"; chat "http://127.0.0.1:$CHAT/hooks/alice"; notify chat; notify sms after 8s }
 contact "bob" { sms "+15550199"; notify sms; notify exec after 1h }
 contact "carol" { notify exec }
 contact "dave" { sms "+15550142"; notify sms }
@@ -157,7 +157,7 @@ wait_status 'j["oncall"]["escalations"]["fell_through"] == 2'
 ctl show disk/sda | grep -q "the page to erin by chat was dead-lettered: trying sms now" ||
 	fail "show does not say the page fell through"
 
-# sdb: alice acks from the chat message's link, so her SMS never comes; sda's does after 5 s.
+# sdb: alice acks from the chat message's link, so her SMS never comes; sda's does after 8 s (a margin for a loaded machine).
 say "disk sdb full"
 wait_rec chat 'any(x["path"] == "/hooks/alice" and "sdb" in x["body"] for x in r)'
 rec chat '[json.loads(x["body"])["blocks"][1]["elements"][0]["url"] for x in j
@@ -168,7 +168,7 @@ req = urllib.request.Request(sys.argv[1], data=b"", method="POST")
 assert urllib.request.urlopen(req, timeout=10).status == 200
 PY
 ctl show disk/sdb | grep -q "acknowledged: by ack link" || fail "sdb not acked by the link"
-wait_rec sms 'any(x["to"] == "+15550101" and "sda" in x["body"] for x in r)' 8
+wait_rec sms 'any(x["to"] == "+15550101" and "sda" in x["body"] for x in r)' 12
 rec sms '[x for x in j if x["to"] == "+15550101" and "sda" in x["body"]][0]["body"]' |
 	grep -q "^PAGE: .*disk sda full | " || fail "alice's SMS: $(cat "$T/sms.jsonl")"
 
