@@ -292,13 +292,15 @@ run_stored() {
 		    die "only $have of $n stored after ${TIMEOUT}s"
 	done
 	t1=$(now)
-	local anon hwm
+	local anon hwm db
 	anon=$(anon_kib)
 	hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$TRIAGED_PID/status")
 	ctl status >/dev/null # a control request with all of them stored
+	# The state database's pages in use: what a peak RSS of mapped pages can reach.
+	db=$(find "$T" -name data.mdb -path '*db*' -exec du -k {} + | awk '{ s += $1 } END { print s + 0 }')
 	stop_all
 	awk -v n="$n" -v s="$(awk -v a="$t1" -v b="$t0" 'BEGIN { print a - b }')" -v anon="$anon" -v hwm="$hwm" \
-	    'BEGIN { printf "| %d | %.1f | %.1f | %.1f |\n", n, s, anon / 1024, hwm / 1024 }'
+	    -v db="$db" 'BEGIN { printf "| %d | %.1f | %.1f | %.1f | %.1f |\n", n, s, anon / 1024, hwm / 1024, db / 1024 }'
 }
 
 [ -x "$TRIAGED" ] || die "no triaged at $TRIAGED (set TRIAGED=)"
@@ -314,7 +316,7 @@ for n in $SIZES; do
 done
 if [ "$STORED" -gt 0 ]; then
 	echo
-	echo "| stored incidents | storing s | anon RSS MiB | peak RSS MiB |"
-	echo "|---:|---:|---:|---:|"
+	echo "| stored incidents | storing s | anon RSS MiB | peak RSS MiB | state database on disk MiB |"
+	echo "|---:|---:|---:|---:|---:|"
 	run_stored "$STORED"
 fi

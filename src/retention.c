@@ -7,6 +7,10 @@
  * stalling the loop.  A delivery still queued for a pruned incident is
  * unaffected: an outbox item carries its own key and payload, and only
  * timeline notes name the incident, which pipeline_note() skips when gone.
+ * The same tick sweeps the state map's pages out of the resident set, a
+ * window a tick, once the database outgrows RESIDENT_KEEP
+ * (store_trim_resident): a million stored incidents are half a gigabyte
+ * of page cache, not of triaged.
  */
 #include "config.h"
 
@@ -26,6 +30,8 @@
 
 #define RETENTION_INTERVAL (1 * USEC_PER_SEC)
 #define RETENTION_PER_TICK 1000
+#define RESIDENT_KEEP	   (32ULL << 20)
+#define RESIDENT_CHUNK	   (16ULL << 20) /* a sweep of 1 GiB in a minute, ~1 ms a tick */
 
 struct retention {
 	struct daemon *d;
@@ -62,7 +68,14 @@ retention_run(struct retention *rt, int64_t now)
 static int
 tick_cb(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	retention_run(userdata, now_realtime_usec());
+	struct retention *rt = userdata;
+	uint64_t trimmed;
+	int r;
+
+	retention_run(rt, now_realtime_usec());
+	if ((r = store_trim_resident(rt->d->store, RESIDENT_KEEP, RESIDENT_CHUNK, &trimmed)) < 0)
+		log_ratelimited(&rt->rl, "retention: cannot release the state map's pages: %s",
+		    strerror(-r));
 	sd_event_source_set_time(s, usec + RETENTION_INTERVAL);
 	return 0;
 }

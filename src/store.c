@@ -11,9 +11,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "store_impl.h"
@@ -568,6 +571,90 @@ store_stats(struct store *s, struct store_stats *st)
 		rc = db_entries(txn, s->timeline, &st->timeline_entries);
 	mdb_txn_abort(txn);
 	return rc;
+}
+
+/*
+ * Where the state map is: LMDB says only for a fixed map, so it is looked
+ * up in /proc/self/maps by the data file's device and inode, each time
+ * (the map moves when it grows, or when growing fails and the old size is
+ * put back), never remembered.
+ */
+static int
+map_find(struct store *s, void **addr, size_t *len)
+{
+	const char *dir;
+	char *path = NULL, *line = NULL;
+	size_t cap = 0;
+	struct stat st;
+	FILE *f;
+	int r = -ENOENT;
+
+	if (mdb_env_get_path(s->db.env, &dir) != 0)
+		return -EIO;
+	xasprintf(&path, "%s/data.mdb", dir);
+	r = stat(path, &st) < 0 ? -errno : 0;
+	free(path);
+	if (r < 0)
+		return r;
+	r = -ENOENT;
+	if ((f = fopen("/proc/self/maps", "re")) == NULL)
+		return -errno;
+	while (r == -ENOENT && getline(&line, &cap, f) > 0) {
+		unsigned long lo, hi, ino;
+		unsigned maj, min;
+
+		if (sscanf(line, "%lx-%lx %*s %*s %x:%x %lu", &lo, &hi, &maj, &min, &ino) == 5 &&
+		    ino == st.st_ino && makedev(maj, min) == st.st_dev && hi > lo) {
+			*addr = (void *)lo;
+			*len = hi - lo;
+			r = 0;
+		}
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
+/*
+ * The state map is a shared, read-only file mapping: every page a lookup
+ * touched stays in this process's resident set, so a 500 MiB database
+ * shows as 500 MiB of triaged's memory in ps and in monitoring, although
+ * the pages are the kernel's page cache.  Dropping them from the mapping
+ * leaves them cached (a read faults them back in without I/O) and leaves
+ * every pointer into the map valid, so a transaction may be open.  A
+ * database of at most keep bytes is left alone: all of it is hot.  One
+ * call drops one window of at most chunk bytes, the next call the next:
+ * unmapping pages is slow (tens of ms per 100 MiB in a VM), so a sweep is
+ * spread over many calls instead of stalling the loop.
+ */
+int
+store_trim_resident(struct store *s, uint64_t keep, uint64_t chunk, uint64_t *trimmed)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	uint64_t used, n;
+	void *addr = NULL;
+	size_t len = 0;
+	int rc;
+
+	*trimmed = 0;
+	if ((rc = mdb_env_info(s->db.env, &info)) != 0 || (rc = mdb_env_stat(s->db.env, &ms)) != 0)
+		return store_mdb_errno(rc);
+	used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+	if (used <= keep)
+		return 0;
+	if ((rc = map_find(s, &addr, &len)) < 0)
+		return rc;
+	if (used > len)
+		used = len;
+	if (s->trim_at >= used)
+		s->trim_at = 0; /* a sweep ends where the data ends, and starts again */
+	n = used - s->trim_at < chunk ? used - s->trim_at : chunk;
+	if (madvise((char *)addr + s->trim_at, (size_t)n, MADV_DONTNEED) < 0)
+		return -errno;
+	s->trim_at += n;
+	*trimmed = n;
+	return 1;
 }
 
 bool

@@ -63,6 +63,13 @@ struct store_stats {
 /* Create dir if needed (mode 0750), clear stale readers, open the environment. */
 int store_open(const char *dir, const struct store_opts *opts, struct store **ret, char **cause);
 void store_close(struct store *s); /* NULL-safe; aborts nothing: no txn may be open */
+/*
+ * Drop the next window (at most chunk bytes) of the state map's pages from
+ * the resident set when the database uses more than keep bytes (they stay
+ * in the page cache): 1 and *trimmed set when it did, 0 when the database
+ * is small, or -errno.  Successive calls sweep the whole map.
+ */
+int store_trim_resident(struct store *s, uint64_t keep, uint64_t chunk, uint64_t *trimmed);
 /* Apply new limits on reload. */
 void store_set_opts(struct store *s, const struct store_opts *opts);
 

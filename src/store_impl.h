@@ -70,6 +70,7 @@ struct store {
 	unsigned ntxn; /* live store_txns; resizing unmaps, so only at 0 */
 	bool writing;  /* a second writer would deadlock on LMDB's writer lock */
 	uint64_t map_grows;
+	uint64_t trim_at; /* where the next store_trim_resident window begins, bytes into the map */
 };
 
 struct store_txn {

@@ -490,6 +490,73 @@ fill(uint64_t id, int entries)
 	ck_assert_int_eq(store_txn_commit(t), 0);
 }
 
+/* This process's file-backed resident memory (RssFile), KiB. */
+static long
+rss_file_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	long kib = -1;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "RssFile: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	ck_assert_int_ge(kib, 0);
+	return kib;
+}
+
+/* The map's pages a read touched leave the resident set; what they hold reads the same after. */
+START_TEST(test_trim_resident)
+{
+	enum { N = 32, LEN = 256 * 1024 };
+	char *buf = xmalloc(LEN), *back = xmalloc(LEN), name[32];
+	struct store_txn *t = begin(true);
+	uint64_t trimmed = 1;
+	long touched, trimmed_to;
+	size_t len;
+
+	for (int i = 0; i < N; i++) {
+		memset(buf, 'a' + i % 26, LEN);
+		snprintf(name, sizeof name, "big%d", i);
+		ck_assert_int_eq(store_meta_put(t, name, buf, LEN), 0);
+	}
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_int_eq(store_trim_resident(s, 64ULL << 20, 1 << 20, &trimmed), 0); /* small: left alone */
+	ck_assert_uint_eq(trimmed, 0);
+	t = begin(false);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof name, "big%d", i);
+		ck_assert_int_eq(store_meta_get(t, name, back, LEN, &len), 0);
+	}
+	touched = rss_file_kib();
+	/* 1 MiB windows: the sweep goes on over calls until it has covered the data, then wraps. */
+	uint64_t swept = 0, first = 0;
+	for (int i = 0; i < 64 && swept < (uint64_t)N * LEN; i++) {
+		ck_assert_int_eq(store_trim_resident(s, 1 << 20, 1 << 20, &trimmed), 1);
+		ck_assert_uint_le(trimmed, 1 << 20);
+		if (i == 0)
+			first = trimmed;
+		swept += trimmed;
+	}
+	ck_assert_uint_ge(swept, (uint64_t)N * LEN);
+	trimmed_to = rss_file_kib();
+	ck_assert_msg(touched - trimmed_to >= N * (LEN / 1024) / 2,
+	    "RssFile %ld kB before the trim, %ld kB after", touched, trimmed_to);
+	for (int i = 0; i < N; i++) { /* the open read transaction reads on */
+		memset(buf, 'a' + i % 26, LEN);
+		snprintf(name, sizeof name, "big%d", i);
+		ck_assert_int_eq(store_meta_get(t, name, back, LEN, &len), 0);
+		ck_assert_int_eq(memcmp(buf, back, LEN), 0);
+	}
+	store_txn_abort(t);
+	ck_assert_uint_eq(first, 1 << 20);
+	free(buf);
+	free(back);
+}
+END_TEST
+
 START_TEST(test_map_growth)
 {
 	struct store_txn *r, *w;
@@ -1306,6 +1373,7 @@ store_suite(void)
 	/* Hundreds of MiB through the map: slow under valgrind. */
 	tcase_add_checked_fixture(big, setup, teardown);
 	tcase_set_timeout(big, 600);
+	tcase_add_test(big, test_trim_resident);
 	tcase_add_test(big, test_map_growth);
 	tcase_add_test(big, test_map_full);
 	suite_add_tcase(su, big);
