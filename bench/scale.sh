@@ -21,9 +21,12 @@
 #                        after the upstream returns shows it as a slow drain
 #   REFUSE_MIN           seconds the stand-in refuses at least [5]
 #   TIMEOUT              longest wait for queueing or for the drain, s [600]
-#   PIN [0]              1: triaged's loop on CPU 0; its sync thread, every
+#   PIN [1 with 2 CPUs or more, else 0]
+#                        1: triaged's loop on CPU 0; its sync thread, every
 #                        thread of the stand-in, the senders and this
-#                        script's own polling on CPU 1
+#                        script's own polling on CPU 1.  The stand-in plays
+#                        a PagerDuty on another machine; sharing triaged's
+#                        two cores with it (PIN=0) measures the stand-in
 #   UDP_RATE [20000]     lines/s of UDP chatter during each drain (0: none)
 #   STORED [1000000]     incidents stored for the RSS run (0: no such run)
 #   PERF                 a file prefix: `perf record -g` of triaged over each
@@ -38,7 +41,7 @@ TOP=$(cd "$BENCH/.." && pwd)
 : "${BACKOFF_MAX:=2s}"
 : "${REFUSE_MIN:=5}"
 : "${TIMEOUT:=600}"
-: "${PIN:=0}"
+: "${PIN:=$([ "$(nproc)" -ge 2 ] && echo 1 || echo 0)}"
 : "${UDP_RATE:=20000}"
 : "${STORED:=1000000}"
 
