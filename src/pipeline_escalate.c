@@ -351,10 +351,19 @@ pipeline_dead_prepare(struct pipeline *p, struct store_txn *t)
 	int r, wrote = 0;
 
 	for (p->txn = t; dp->applied < dp->n; dp->applied++) {
-		if ((r = dead_change(p, &dp->v[dp->applied], &cause)) < 0) {
+		r = dead_change(p, &dp->v[dp->applied], &cause);
+		free(cause);
+		cause = NULL;
+		if (r == -EBADMSG) {
+			/* Unreadable, so every batch would fail on it: dropped, not retried. */
+			log_warnx("escalation: the incident or escalation of the dead page to %s cannot "
+				  "be read; it falls through at its own time", dp->v[dp->applied].queue);
+			dp->lost++;
+			continue;
+		}
+		if (r < 0) {
 			log_warnx("escalation: falling through after a dead page to %s failed: %s; "
-				  "retrying with the next batch", dp->v[dp->applied].queue, cause);
-			free(cause);
+				  "retrying with the next batch", dp->v[dp->applied].queue, strerror(-r));
 			return r;
 		}
 		dp->fell += (uint64_t)r;
@@ -374,14 +383,15 @@ pipeline_dead_committed(struct pipeline *p)
 	dp->n -= dp->applied;
 	dp->applied = 0;
 	p->d->oncall.fell_through += dp->fell;
-	dp->fell = 0;
+	p->d->oncall.fall_through_lost += dp->lost;
+	dp->fell = dp->lost = 0;
 }
 
 void
 pipeline_dead_rolled_back(struct pipeline *p)
 {
 	p->dead.applied = 0;
-	p->dead.fell = 0;
+	p->dead.fell = p->dead.lost = 0;
 }
 
 void

@@ -71,6 +71,7 @@ struct dead_pages {
 	size_t n;
 	size_t applied; /* the first `applied` are in the open batch */
 	uint64_t fell;	/* fall-throughs the open batch makes */
+	uint64_t lost;	/* unreadable ones it drops */
 };
 
 struct pipeline {

@@ -16,6 +16,7 @@
 #include <check.h>
 #include <errno.h>
 #include <jansson.h>
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include "outbox_item.h"
 #include "pipeline.h"
 #include "store.h"
+#include "store_impl.h"
 #include "util.h"
 
 /* Fails the batch it is asked to prepare: once with -EIO, or once by filling the map. */
@@ -969,6 +971,47 @@ START_TEST(fall_through_survives_a_failed_commit)
 END_TEST
 
 /*
+ * A dead page whose escalation record cannot be read would fail every
+ * batch if it were retried: it is dropped and counted, and the batch
+ * commits.
+ */
+START_TEST(fall_through_of_an_unreadable_escalation_is_dropped)
+{
+	char *text = erin_conf(), *cause = NULL, key[64];
+	struct conf *conf = conf_with(text);
+	struct store_txn *t;
+	unsigned char kb[8];
+	uint64_t id, failures;
+
+	free(text);
+	d.conf = conf;
+	outbox_reconfigure(d.outbox);
+	ck_assert_int_eq(pipeline_page(d.pipeline, "erin", "disk full", NULL, "test", key,
+	    sizeof(key), &cause), 0);
+	ck_assert_int_ge(batch_flush(d.batch), 0);
+	id = d.outbox->head->incident_id;
+	for (int i = 0; i < 8; i++)
+		kb[i] = (unsigned char)(id >> (56 - 8 * i));
+	ck_assert_int_eq(store_txn_begin(d.store, true, &t), 0);
+	ck_assert_int_eq(mdb_put(t->txn, t->s->escalations, &(MDB_val){ 8, kb },
+	    &(MDB_val){ 3, "bad" }, 0), 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	failures = batch_get_stats(d.batch)->failures;
+	answer(d.outbox->head, 410); /* dead: its fall-through cannot read the escalation */
+	for (int i = 0; i < 100 && d.oncall.fall_through_lost == 0; i++)
+		run_for(10);
+	ck_assert_uint_eq(d.oncall.fall_through_lost, 1);
+	ck_assert_uint_eq(d.oncall.fell_through, 0);
+	ck_assert_uint_eq(batch_get_stats(d.batch)->failures, failures);
+	ck_assert_str_eq(pages(), "chat/erin:dead");
+	stop_outbox();
+	d.conf = confs[0];
+	start_outbox();
+	conf_free(conf);
+}
+END_TEST
+
+/*
  * At most 64 dead pages wait for a commit: while commits fail, the 65th is
  * refused and counted; those kept are made (here: of no incident, so
  * nothing falls through) and forgotten when a batch commits.
@@ -1064,6 +1107,7 @@ main(void)
 	tcase_add_test(tc, alertmanager_peers_get_a_queue_each);
 	tcase_add_test(tc, fall_through_survives_a_failed_commit);
 	tcase_add_test(tc, dead_pages_are_bounded);
+	tcase_add_test(tc, fall_through_of_an_unreadable_escalation_is_dropped);
 	tcase_add_test(tc, alertmanager_standing_then_rollback);
 	suite_add_tcase(s, tc);
 	return check_run(s);
